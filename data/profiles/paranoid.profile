@@ -1,0 +1,21 @@
+# keyward profile: paranoid
+#
+# baseline, with every leftover treated as a release blocker: per-instance identity and
+# state become high, and locked-but-revivable hashes become medium. For images published
+# to a marketplace or to the public.
+
+include baseline.profile
+profile paranoid
+description baseline, with every leftover a release blocker (public and marketplace images)
+
+severity accounts.locked-hash medium
+severity accounts.weak-hash high
+severity image.machine-id high
+severity image.dbus-machine-id high
+severity image.credential-secret high
+severity image.cloud-init-instance high
+severity image.dhcp-leases medium
+severity image.random-seed medium
+severity secrets.history high
+severity secrets.private-key-encrypted high
+severity sudo.nopasswd critical

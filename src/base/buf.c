@@ -1,0 +1,265 @@
+/* buf.c — bounded views and the string builder (see buf.h for the invariants). */
+#include "base/buf.h"
+#include "base/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool kw_buf_line(kw_buf *b, kw_buf *line, size_t max, bool *truncated)
+{
+	if (b->off >= b->len)
+		return false;
+	const uint8_t *start = b->p + b->off;
+	size_t left = b->len - b->off;
+	const uint8_t *nl = memchr(start, '\n', left);
+	size_t n = nl ? (size_t)(nl - start) : left;
+	b->off += nl ? n + 1 : n;
+	bool trunc = false;
+	if (n > max) {
+		n = max;
+		trunc = true;
+	}
+	if (n > 0 && start[n - 1] == '\r' && !trunc)
+		n--;
+	*line = kw_buf_view(start, n);
+	if (truncated)
+		*truncated = trunc;
+	return true;
+}
+
+int kw_buf_get_u8(kw_buf *b, uint8_t *v)
+{
+	if (kw_buf_left(b) < 1)
+		return KW_E_PARSE;
+	*v = b->p[b->off++];
+	return 0;
+}
+
+int kw_buf_get_u32(kw_buf *b, uint32_t *v)
+{
+	if (kw_buf_left(b) < 4)
+		return KW_E_PARSE;
+	const uint8_t *q = b->p + b->off;
+	*v = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+	b->off += 4;
+	return 0;
+}
+
+int kw_buf_get_bytes(kw_buf *b, size_t n, kw_buf *out)
+{
+	if (kw_buf_left(b) < n)
+		return KW_E_PARSE;
+	*out = kw_buf_view(b->p + b->off, n);
+	b->off += n;
+	return 0;
+}
+
+int kw_buf_get_string(kw_buf *b, kw_buf *out)
+{
+	size_t save = b->off;
+	uint32_t n;
+	int r = kw_buf_get_u32(b, &n);
+	if (r < 0)
+		return r;
+	r = kw_buf_get_bytes(b, n, out);
+	if (r < 0)
+		b->off = save;
+	return r;
+}
+
+int kw_buf_skip(kw_buf *b, size_t n)
+{
+	if (kw_buf_left(b) < n)
+		return KW_E_PARSE;
+	b->off += n;
+	return 0;
+}
+
+bool kw_buf_field(kw_buf *b, uint8_t sep, kw_buf *field)
+{
+	if (b->off > b->len)
+		return false;
+	if (b->off == b->len) {
+		/* an empty trailing field is returned once, then we are exhausted */
+		*field = kw_buf_view(b->p + b->off, 0);
+		b->off = b->len + 1;
+		return true;
+	}
+	const uint8_t *start = b->p + b->off;
+	size_t left = b->len - b->off;
+	const uint8_t *s = memchr(start, sep, left);
+	if (!s) {
+		*field = kw_buf_view(start, left);
+		b->off = b->len + 1;
+		return true;
+	}
+	*field = kw_buf_view(start, (size_t)(s - start));
+	b->off += (size_t)(s - start) + 1;
+	return true;
+}
+
+void kw_buf_skip_blanks(kw_buf *b)
+{
+	while (b->off < b->len && (b->p[b->off] == ' ' || b->p[b->off] == '\t'))
+		b->off++;
+}
+
+kw_buf kw_buf_trim(kw_buf v)
+{
+	const uint8_t *p = v.p + v.off;
+	size_t n = v.len - v.off;
+	while (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')) { p++; n--; }
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')) n--;
+	return kw_buf_view(p, n);
+}
+
+bool kw_buf_token(kw_buf *b, kw_buf *tok)
+{
+	kw_buf_skip_blanks(b);
+	if (b->off >= b->len)
+		return false;
+	size_t start = b->off;
+	while (b->off < b->len && b->p[b->off] != ' ' && b->p[b->off] != '\t')
+		b->off++;
+	*tok = kw_buf_view(b->p + start, b->off - start);
+	return true;
+}
+
+bool kw_buf_has_nul(const kw_buf *b)
+{
+	return b->off < b->len && memchr(b->p + b->off, 0, b->len - b->off) != NULL;
+}
+
+bool kw_buf_starts_with(const kw_buf *b, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return kw_buf_left(b) >= n && memcmp(b->p + b->off, prefix, n) == 0;
+}
+
+int kw_buf_to_u64(const kw_buf *b, uint64_t max, uint64_t *out)
+{
+	size_t n = kw_buf_left(b);
+	const uint8_t *p = kw_buf_cur(b);
+	if (n == 0 || n > 20)
+		return KW_E_PARSE;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return KW_E_PARSE;
+		uint64_t d = (uint64_t)(p[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return KW_E_PARSE;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return KW_E_PARSE;
+	*out = v;
+	return 0;
+}
+
+char *kw_buf_strdup(const kw_buf *v)
+{
+	size_t n = kw_buf_left(v);
+	char *s = malloc(n + 1);
+	if (!s)
+		return NULL;
+	if (n)
+		memcpy(s, kw_buf_cur(v), n);
+	s[n] = '\0';
+	return s;
+}
+
+/* ---- string builder ---- */
+
+static char kw_sb_empty[1];
+
+void kw_sb_init(kw_sb *sb)
+{
+	*sb = (kw_sb){ .s = kw_sb_empty };
+}
+
+void kw_sb_release(kw_sb *sb)
+{
+	if (sb->cap)
+		free(sb->s);
+	kw_sb_init(sb);
+}
+
+void kw_sb_clear(kw_sb *sb)
+{
+	sb->len = 0;
+	if (sb->cap)
+		sb->s[0] = '\0';
+	sb->overflow = false;
+}
+
+char *kw_sb_detach(kw_sb *sb)
+{
+	char *s = sb->cap ? sb->s : strdup("");
+	kw_sb_init(sb);
+	return s;
+}
+
+static int kw_sb_grow(kw_sb *sb, size_t extra)
+{
+	if (extra > KW_SB_MAX || sb->len + extra > KW_SB_MAX) {
+		sb->overflow = true;
+		return KW_E_TOOBIG;
+	}
+	size_t need = sb->len + extra + 1;
+	if (need <= sb->cap)
+		return 0;
+	size_t cap = sb->cap ? sb->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	char *n = sb->cap ? realloc(sb->s, cap) : malloc(cap);
+	if (!n)
+		return -ENOMEM;
+	if (!sb->cap)
+		n[0] = '\0';
+	sb->s = n;
+	sb->cap = cap;
+	return 0;
+}
+
+int kw_sb_put(kw_sb *sb, const void *p, size_t n)
+{
+	int r = kw_sb_grow(sb, n);
+	if (r < 0)
+		return r;
+	if (n)
+		memcpy(sb->s + sb->len, p, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+	return 0;
+}
+
+int kw_sb_putc(kw_sb *sb, char c)
+{
+	return kw_sb_put(sb, &c, 1);
+}
+
+int kw_sb_puts(kw_sb *sb, const char *s)
+{
+	return kw_sb_put(sb, s, strlen(s));
+}
+
+int kw_sb_printf(kw_sb *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return KW_E_PARSE;
+	int r = kw_sb_grow(sb, (size_t)n);
+	if (r < 0)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+	return 0;
+}

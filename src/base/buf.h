@@ -1,0 +1,92 @@
+/* buf.h — bounded byte views for parsers, and a growable string builder.
+ *
+ * kw_buf is the one way a parser looks at hostile bytes: a read-only view {p, len, off}
+ * over memory it does not own. Every get checks the bound before it reads and returns
+ * 0 or a negative KW_E_* code; on error nothing is consumed. Child views (kw_buf_line,
+ * kw_buf_get_string) point into the parent's memory and live as long as it does.
+ *
+ * kw_sb is an owned, always NUL-terminated, growable string with a hard cap
+ * (KW_SB_MAX). Invariants: s is never NULL after kw_sb_init; s[len] == '\0'.
+ * Release with kw_sb_release(); take the string out with kw_sb_detach().
+ */
+#ifndef KW_BASE_BUF_H
+#define KW_BASE_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kw_buf {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+} kw_buf;
+
+static inline kw_buf kw_buf_view(const void *p, size_t len)
+{
+	return (kw_buf){ .p = (const uint8_t *)p, .len = len, .off = 0 };
+}
+static inline size_t kw_buf_left(const kw_buf *b) { return b->len - b->off; }
+static inline const uint8_t *kw_buf_cur(const kw_buf *b) { return b->p + b->off; }
+static inline bool kw_buf_eq(const kw_buf *b, const char *s);
+
+/* Next line (without '\n' or trailing '\r'); false at end of input. Lines longer than
+ * max are returned truncated with *truncated set (the rest of the line is skipped). */
+bool kw_buf_line(kw_buf *b, kw_buf *line, size_t max, bool *truncated);
+
+/* SSH wire types (RFC 4251): uint32 big-endian; string = uint32 length + bytes. */
+int kw_buf_get_u8(kw_buf *b, uint8_t *v);
+int kw_buf_get_u32(kw_buf *b, uint32_t *v);
+int kw_buf_get_string(kw_buf *b, kw_buf *out);
+int kw_buf_get_bytes(kw_buf *b, size_t n, kw_buf *out);
+int kw_buf_skip(kw_buf *b, size_t n);
+
+/* Split: next field up to (not including) sep; consumes the separator. Returns false when
+ * the buffer is exhausted (an empty trailing field after a final separator is returned). */
+bool kw_buf_field(kw_buf *b, uint8_t sep, kw_buf *field);
+/* Skip/strip ASCII blanks (space, tab). */
+void kw_buf_skip_blanks(kw_buf *b);
+kw_buf kw_buf_trim(kw_buf v);
+/* Next whitespace-separated token. */
+bool kw_buf_token(kw_buf *b, kw_buf *tok);
+/* Does the remaining view contain a NUL byte? */
+bool kw_buf_has_nul(const kw_buf *b);
+bool kw_buf_starts_with(const kw_buf *b, const char *prefix);
+
+static inline bool kw_buf_eq(const kw_buf *b, const char *s)
+{
+	size_t n = 0;
+	while (s[n]) n++;
+	if (kw_buf_left(b) != n) return false;
+	for (size_t i = 0; i < n; i++)
+		if (b->p[b->off + i] != (uint8_t)s[i]) return false;
+	return true;
+}
+
+/* Parse an unsigned decimal (no sign, no spaces) in [0, max]. */
+int kw_buf_to_u64(const kw_buf *b, uint64_t max, uint64_t *out);
+
+/* ---- string builder ---- */
+
+#define KW_SB_MAX ((size_t)64 << 20)
+
+typedef struct kw_sb {
+	char *s;
+	size_t len;
+	size_t cap;
+	bool overflow; /* a put was refused because KW_SB_MAX was reached */
+} kw_sb;
+
+void kw_sb_init(kw_sb *sb);
+void kw_sb_release(kw_sb *sb);        /* free; sb is re-initialised empty */
+void kw_sb_clear(kw_sb *sb);          /* length 0, keep memory */
+char *kw_sb_detach(kw_sb *sb);        /* caller owns the result; sb is empty again */
+int kw_sb_putc(kw_sb *sb, char c);
+int kw_sb_put(kw_sb *sb, const void *p, size_t n);
+int kw_sb_puts(kw_sb *sb, const char *s);
+int kw_sb_printf(kw_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Copy a view out as a new NUL-terminated string (caller frees). NULL on ENOMEM. */
+char *kw_buf_strdup(const kw_buf *v);
+
+#endif

@@ -1,0 +1,28 @@
+/* err.c — names for keyward's error codes. */
+#include "base/err.h"
+
+#include <string.h>
+
+static const char *const kw_err_names[] = {
+	[KW_E_PARSE - KW_E_BASE] = "malformed input",
+	[KW_E_TOOBIG - KW_E_BASE] = "input too large",
+	[KW_E_NOTREG - KW_E_BASE] = "not a regular file",
+	[KW_E_ESCAPE - KW_E_BASE] = "path leads outside the target root",
+	[KW_E_LOOP - KW_E_BASE] = "too many levels of symbolic links",
+	[KW_E_ARCHIVE - KW_E_BASE] = "archive truncated or corrupt",
+	[KW_E_UNSUPPORTED - KW_E_BASE] = "unsupported format",
+	[KW_E_USAGE - KW_E_BASE] = "usage error",
+	[KW_E_CRYPTO - KW_E_BASE] = "cryptographic library error",
+	[KW_E_NOTKEPT - KW_E_BASE] = "content not retained from the archive",
+};
+
+const char *kw_strerror(int err)
+{
+	if (err > KW_E_BASE && err < KW_E_LAST) {
+		const char *s = kw_err_names[err - KW_E_BASE];
+		return s ? s : "unknown error";
+	}
+	if (err < 0 && err > -4096)
+		return strerror(-err);
+	return "unknown error";
+}

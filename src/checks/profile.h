@@ -1,0 +1,94 @@
+/* profile.h — audit policy: which checks run, at what severity, with which thresholds;
+ * and waivers (accepted findings with a reason and an expiry date).
+ *
+ * Profile file format (sshd_config-like: one directive per line, '#' comments,
+ * keywords case-insensitive, documented in docs/profiles.md):
+ *
+ *   profile  baseline                       # name
+ *   description  Preset-credential hygiene for images
+ *   include  other.profile                  # relative to this file; depth <= 8
+ *   disable  accounts.non-system-account    # do not run / report this check
+ *   enable   accounts.non-system-account
+ *   severity secrets.history  high          # override the default severity
+ *   set uid-min 1000                        # settings (see kw_profile fields)
+ *
+ * Waiver file format (one waiver per line):
+ *
+ *   ID  [TARGET-GLOB]  expires=YYYY-MM-DD  reason=free text to end of line
+ *
+ * A waiver matches a finding when the id is equal and the glob (fnmatch, default "*")
+ * matches finding->target. An expired waiver does not waive; it is reported back so the
+ * user sees it lapsed. --waive ID[:GLOB] on the command line is a waiver with no expiry
+ * and reason "command line".
+ *
+ * Ownership: kw_profile_* and kw_waivers_* release what they load.
+ */
+#ifndef KW_CHECKS_PROFILE_H
+#define KW_CHECKS_PROFILE_H
+
+#include "base/diag.h"
+#include "checks/finding.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct kw_profile_override {
+	char *id;
+	bool disabled;
+	bool has_severity;
+	kw_severity severity;
+} kw_profile_override;
+
+typedef struct kw_profile {
+	char *name;
+	char *description;
+	kw_profile_override *ov;
+	size_t n_ov;
+	/* settings ("set NAME VALUE"); 0 means "take it from the image's login.defs / default" */
+	uint32_t uid_min;         /* set uid-min */
+	uint32_t uid_max;         /* set uid-max */
+	uint64_t max_file_size;   /* set max-file-size (bytes; suffixes K M G) default 16M */
+	uint64_t deep_max_size;   /* set deep-max-size: files larger are not sniffed; default 64M */
+	bool report_locked_hash;  /* set report-locked-hash yes|no: "!<hash>" is a low finding */
+} kw_profile;
+
+/* Parse profile text (name is used for messages and includes are resolved relative to
+ * dir; dir NULL forbids include). Overrides of later lines win. 0, or KW_E_USAGE with
+ * diagnostics in d. */
+int kw_profile_parse(kw_profile *p, const char *name, const char *dir,
+		     const char *text, size_t len, kw_diags *d);
+/* Load a named built-in profile ("baseline") or a file path. */
+int kw_profile_load(kw_profile *p, const char *name_or_path, kw_diags *d);
+void kw_profile_init(kw_profile *p);   /* empty profile with defaults */
+void kw_profile_release(kw_profile *p);
+
+/* Is the check enabled, and at what severity? (def: the table's default) */
+bool kw_profile_enabled(const kw_profile *p, const kw_check_def *c);
+kw_severity kw_profile_severity(const kw_profile *p, const kw_check_def *c);
+
+/* Names of the built-in profiles, NULL-terminated. */
+extern const char *const kw_builtin_profiles[];
+
+typedef struct kw_waiver {
+	char *id;
+	char *glob;       /* "*" if none */
+	char *reason;
+	char *expires;    /* "YYYY-MM-DD" or NULL (never) */
+	char *source;     /* "file:line" or "command line" */
+	bool used;        /* matched at least one finding */
+	bool expired;     /* expires < today */
+} kw_waiver;
+
+typedef struct kw_waivers {
+	kw_waiver *v;
+	size_t n, cap;
+} kw_waivers;
+
+int kw_waivers_parse(kw_waivers *w, const char *file, const char *text, size_t len, kw_diags *d);
+/* "ID" or "ID:GLOB" from --waive. */
+int kw_waivers_add_arg(kw_waivers *w, const char *arg);
+/* Mark findings waived. today is "YYYY-MM-DD" (the caller passes the date, so tests can). */
+void kw_waivers_apply(kw_waivers *w, kw_findings *fs, const char *today);
+void kw_waivers_release(kw_waivers *w);
+
+#endif

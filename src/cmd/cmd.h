@@ -1,0 +1,8 @@
+/* cmd.h — the subcommands. Each parses its options, calls the library and renders; only
+ * this layer prints to the user or decides the exit code. */
+#ifndef KW_CMD_CMD_H
+#define KW_CMD_CMD_H
+
+int cmd_audit(int argc, char **argv);
+
+#endif
