@@ -1,9 +1,380 @@
-/* audit.c — placeholder while the collector lands (replaced in the same session). */
+/* audit.c — `keyward audit`: open the target, collect facts, run the checks, apply
+ * waivers, render, and decide the exit code. The only place in the audit that talks to
+ * the user. */
 #include "cmd/cmd.h"
+#include "cmd/progress.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/escape.h"
+#include "checks/checks.h"
+#include "collect/facts.h"
+#include "report/report.h"
+#include "target/target.h"
+#include "kw_config.h"
+
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char audit_help[] =
+"usage: keyward audit [--root DIR | --image FILE.tar[.gz|.xz|.zst] | --image -] [OPTIONS]\n"
+"\n"
+"Find preset logon credentials and secrets: usable or empty passwords, extra UID 0\n"
+"accounts, authorized SSH keys, histories, private keys, cloud and tool credentials,\n"
+"SSH host keys, machine-id, cloud-init passwords and instance state, passwordless sudo.\n"
+"\n"
+"What to audit (default: this host, /):\n"
+"  --root DIR            an image root mounted or unpacked in a folder; every path is\n"
+"                        resolved inside DIR (symlinks never lead out of it)\n"
+"  --image FILE          an image tarball (docker export, virt-tar-out, Packer output),\n"
+"                        read once as a stream, never unpacked; '-' reads stdin\n"
+"  --as-image            judge / as an image about to be captured (e.g. the last step\n"
+"                        of a Packer build): host keys and machine-id become findings\n"
+"                        instead of advice\n"
+"  --deep                also walk every file for private keys and credentials by name\n"
+"                        and content (skips /proc, /sys, /dev, pseudo file systems)\n"
+"\n"
+"Policy:\n"
+"  --profile NAME|FILE   baseline (default) or paranoid, or a profile file (see\n"
+"                        docs/profiles.md)\n"
+"  --waive ID[:GLOB]     accept findings of check ID (for targets matching GLOB)\n"
+"  --waivers FILE        waiver file: ID [GLOB] expires=YYYY-MM-DD reason=TEXT\n"
+"  --fail-on SEVERITY    exit 1 if a finding at or above SEVERITY remains\n"
+"                        (info, low, medium, high, critical; default high)\n"
+"\n"
+"Output:\n"
+"  --format text|json    default text (JSON schema: docs/report-schema.md)\n"
+"  --output FILE         write the report to FILE (atomically) instead of stdout\n"
+"  --list-checks         list every check: id, severity, title, references\n"
+"  --no-color            no colours even on a terminal (NO_COLOR is honoured too)\n"
+"  -q, --quiet           no progress display\n"
+"  -v, --verbose         show each finding's rationale and references\n"
+"  -h, --help            this help\n"
+"\n"
+"Exit status: 0 no finding at or above --fail-on; 1 there is one; 2 usage or input\n"
+"error; 3 some checks could not run (the errors section says which and why).\n"
+"\n"
+"Examples:\n"
+"  keyward audit\n"
+"  keyward audit --root /mnt/image --format json --output report.json --fail-on high\n"
+"  virt-tar-out -a disk.qcow2 / - | keyward audit --image -\n"
+"  keyward audit --image rootfs.tar.zst --deep --waive keys.authorized-keys:/home/ci/*\n";
+
+enum {
+	OPT_ROOT = 256, OPT_IMAGE, OPT_DEEP, OPT_PROFILE, OPT_WAIVE, OPT_WAIVERS, OPT_FAIL_ON,
+	OPT_FORMAT, OPT_OUTPUT, OPT_LIST, OPT_NO_COLOR, OPT_AS_IMAGE, OPT_TODAY,
+};
+
+static const struct option audit_options[] = {
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "as-image", no_argument, NULL, OPT_AS_IMAGE },
+	{ "deep", no_argument, NULL, OPT_DEEP },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "waive", required_argument, NULL, OPT_WAIVE },
+	{ "waivers", required_argument, NULL, OPT_WAIVERS },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "list-checks", no_argument, NULL, OPT_LIST },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "today", required_argument, NULL, OPT_TODAY }, /* for tests: the date waivers expire against */
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+typedef struct audit_args {
+	const char *root, *image, *profile, *waivers_file, *output, *today;
+	bool deep, list, no_color, quiet, as_image;
+	int verbose;
+	kw_format format;
+	kw_severity fail_on;
+	kw_waivers waivers;
+} audit_args;
+
+/* Print a message about user input, escaping what came from outside. */
+static void err_escaped(const char *what, const char *text)
+{
+	_cleanup_free_ char *e = kw_escape_str(text);
+	fprintf(stderr, "keyward audit: %s%s\n", what, e ? e : "");
+}
+
+static void print_diags(const kw_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		_cleanup_free_ char *f = d->v[i].file ? kw_escape_str(d->v[i].file) : NULL;
+		_cleanup_free_ char *m = kw_escape_str(d->v[i].msg);
+		if (d->v[i].line)
+			fprintf(stderr, "keyward audit: %s:%u: %s\n", f ? f : "", d->v[i].line, m ? m : "");
+		else
+			fprintf(stderr, "keyward audit: %s%s%s\n", f ? f : "", f ? ": " : "", m ? m : "");
+	}
+}
+
+static int parse_args(int argc, char **argv, audit_args *a)
+{
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qvh", audit_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT: a->root = optarg; break;
+		case OPT_IMAGE: a->image = optarg; break;
+		case OPT_AS_IMAGE: a->as_image = true; break;
+		case OPT_DEEP: a->deep = true; break;
+		case OPT_PROFILE: a->profile = optarg; break;
+		case OPT_WAIVERS: a->waivers_file = optarg; break;
+		case OPT_OUTPUT: a->output = optarg; break;
+		case OPT_LIST: a->list = true; break;
+		case OPT_NO_COLOR: a->no_color = true; break;
+		case OPT_TODAY: a->today = optarg; break;
+		case 'q': a->quiet = true; break;
+		case 'v': a->verbose++; break;
+		case 'h': fputs(audit_help, stdout); return 1;
+		case OPT_WAIVE:
+			if (kw_waivers_add_arg(&a->waivers, optarg) < 0) {
+				err_escaped("bad --waive (want ID or ID:GLOB): ", optarg);
+				return -1;
+			}
+			break;
+		case OPT_FAIL_ON:
+			if (kw_severity_parse(optarg, &a->fail_on) < 0) {
+				err_escaped("bad --fail-on (info, low, medium, high, critical): ", optarg);
+				return -1;
+			}
+			break;
+		case OPT_FORMAT:
+			if (kw_format_parse(optarg, &a->format) < 0) {
+				err_escaped("bad --format (text, json): ", optarg);
+				return -1;
+			}
+			break;
+		default:
+			fputs("Try 'keyward audit --help'.\n", stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		err_escaped("unexpected argument: ", argv[optind]);
+		fputs("Try 'keyward audit --help'.\n", stderr);
+		return -1;
+	}
+	if (a->root && a->image) {
+		fputs("keyward audit: --root and --image cannot be used together\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reject waivers and profile lines that name checks keyward does not have. */
+static int validate_ids(const kw_profile *p, const kw_waivers *w)
+{
+	int bad = 0;
+	for (size_t i = 0; i < p->n_ov; i++)
+		if (!kw_check_find(p->ov[i].id)) {
+			err_escaped("profile names an unknown check: ", p->ov[i].id);
+			bad = -1;
+		}
+	for (size_t i = 0; i < w->n; i++)
+		if (!kw_check_find(w->v[i].id)) {
+			err_escaped("waiver names an unknown check: ", w->v[i].id);
+			bad = -1;
+		}
+	return bad;
+}
+
+static int load_waivers(const char *file, kw_waivers *w)
+{
+	FILE *f = fopen(file, "re");
+	if (!f) {
+		err_escaped("cannot open waiver file: ", file);
+		return -1;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	char chunk[8192];
+	size_t n;
+	while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0 && len < (1u << 20))
+		fwrite(chunk, 1, n, m);
+	fclose(f);
+	if (!m)
+		return -1;
+	fclose(m);
+	kw_diags d = { 0 };
+	int r = kw_waivers_parse(w, file, text, len, &d);
+	print_diags(&d);
+	kw_diags_release(&d);
+	free(text);
+	return r < 0 ? -1 : 0;
+}
+
+static int open_target(const audit_args *a, kw_progress *prog, kw_target **ret)
+{
+	int r;
+	if (a->image) {
+		kw_tar_opts o = {
+			.want = kw_collect_want,
+			.sniff = a->deep ? kw_sniff : NULL,
+			.progress = kw_progress_archive,
+			.progress_ctx = prog,
+		};
+		r = kw_target_open_tar(a->image, &o, ret);
+		kw_progress_done(prog);
+	} else {
+		r = kw_target_open_dir(a->root ? a->root : "/", ret);
+	}
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(a->image ? a->image : a->root ? a->root : "/");
+		fprintf(stderr, "keyward audit: cannot open %s: %s\n", e ? e : "", kw_strerror(r));
+	}
+	return r;
+}
+
+/* Write to FILE atomically: FILE.tmp.PID, then rename. */
+static FILE *open_output(const char *path, char **ret_tmp)
+{
+	if (!path) {
+		*ret_tmp = NULL;
+		return stdout;
+	}
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return NULL;
+	FILE *f = fopen(tmp, "wxe");
+	if (!f) {
+		free(tmp);
+		return NULL;
+	}
+	*ret_tmp = tmp;
+	return f;
+}
+
+static int close_output(FILE *f, const char *path, char *tmp)
+{
+	if (f == stdout)
+		return 0;
+	int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
+	bad |= fclose(f) != 0;
+	if (!bad && rename(tmp, path) != 0)
+		bad = 1;
+	if (bad)
+		unlink(tmp);
+	free(tmp);
+	return bad ? -1 : 0;
+}
+
 int cmd_audit(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	fprintf(stderr, "keyward audit: being built\n");
-	return 2;
+	audit_args a = { .format = KW_FMT_TEXT, .fail_on = KW_SEV_HIGH, .profile = "baseline" };
+	int pr = parse_args(argc, argv, &a);
+	if (pr != 0) {
+		kw_waivers_release(&a.waivers);
+		return pr > 0 ? 0 : 2;
+	}
+	if (a.list) {
+		size_t n;
+		const kw_check_def *const *all = kw_checks_all(&n);
+		kw_waivers_release(&a.waivers);
+		return kw_report_check_list(stdout, a.format, all, n) < 0 ? 2 : 0;
+	}
+
+	int exit_code = 2;
+	kw_profile prof;
+	kw_profile_init(&prof);
+	kw_target *t = NULL;
+	kw_facts facts = { 0 };
+	kw_findings fs = { 0 };
+	kw_diags pd = { 0 };
+
+	if (kw_profile_load(&prof, a.profile, &pd) < 0) {
+		print_diags(&pd);
+		err_escaped("cannot load profile: ", a.profile);
+		goto out;
+	}
+	if (a.waivers_file && load_waivers(a.waivers_file, &a.waivers) < 0)
+		goto out;
+	if (validate_ids(&prof, &a.waivers) < 0)
+		goto out;
+
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char started[32], today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+
+	kw_progress prog;
+	kw_progress_init(&prog, a.image ? "reading archive" : "walking", a.quiet);
+	if (open_target(&a, &prog, &t) < 0)
+		goto out;
+
+	bool live = !a.root && !a.image && !a.as_image;
+	kw_collect_opts co = {
+		.deep = a.deep,
+		.live_host = live,
+		.max_file_size = prof.max_file_size,
+		.deep_max_size = prof.deep_max_size,
+		.progress = kw_progress_files,
+		.progress_ctx = &prog,
+	};
+	prog.label = "deep scan";
+	int r = kw_collect(t, &co, &facts);
+	kw_progress_done(&prog);
+	size_t checks_run = 0;
+	if (r == 0)
+		r = kw_checks_run(&facts, &prof, &fs, &checks_run);
+	if (r < 0) {
+		fprintf(stderr, "keyward audit: %s\n", kw_strerror(r));
+		goto out;
+	}
+	kw_waivers_apply(&a.waivers, &fs, a.today ? a.today : today);
+	kw_findings_sort(&fs);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	exit_code = kw_diags_any_fatal(&facts.diags) ? 3
+		    : kw_findings_count_at_least(&fs, a.fail_on) ? 1 : 0;
+	kw_report rep = {
+		.command = "audit",
+		.target = facts.target,
+		.profile = prof.name ? prof.name : a.profile,
+		.version = KW_VERSION,
+		.started = started,
+		.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		.findings = &fs,
+		.diags = &facts.diags,
+		.waivers = &a.waivers,
+		.checks_run = checks_run,
+		.fail_on = a.fail_on,
+		.exit_code = exit_code,
+	};
+	char *tmp = NULL;
+	FILE *out = open_output(a.output, &tmp);
+	if (!out) {
+		err_escaped("cannot write ", a.output);
+		exit_code = 2;
+		goto out;
+	}
+	bool color = out == stdout && !a.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
+	if (kw_report_render(out, a.format, &rep, color, a.verbose) < 0 ||
+	    close_output(out, a.output, tmp) < 0) {
+		fputs("keyward audit: error writing the report\n", stderr);
+		exit_code = 2;
+	}
+out:
+	kw_findings_release(&fs);
+	kw_facts_release(&facts);
+	if (t)
+		kw_target_free(t);
+	kw_profile_release(&prof);
+	kw_diags_release(&pd);
+	kw_waivers_release(&a.waivers);
+	return exit_code;
 }

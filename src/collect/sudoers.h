@@ -30,6 +30,7 @@ typedef struct kw_sudo_rule {
 	bool nopasswd;    /* some command of the rule runs without a password */
 	bool all_commands;/* "ALL" appears as a command */
 	bool noauth_default; /* from a Defaults !authenticate line (users = its binding or ALL) */
+	bool nopasswd_all;   /* (addition) "ALL" itself is allowed while NOPASSWD is in effect */
 } kw_sudo_rule;
 
 typedef struct kw_sudo_alias {

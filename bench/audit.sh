@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# bench/audit.sh — how fast `keyward audit` is, against the tools a user would otherwise
+# run on the same input, in one run, as ratios (the machine is shared and noisy: only
+# ratios measured side by side mean anything).
+#
+#   1. an image tree of ~200,000 files (BENCH_FILES) with a few secrets in it:
+#        keyward audit --root T          the default, targeted audit (target: well < 1 s)
+#        keyward audit --root T --deep   vs  find T -xdev -type f | wc -l   (target <= 1.5x)
+#                                        vs  grep -rlI -- '-----BEGIN' T    (target <= 1x)
+#   2. the same tree plus ~1 GB of incompressible data as a .tar.gz (BENCH_TAR_MB):
+#        keyward audit --image T.tar.gz  vs  tar -tzf T.tar.gz  (throughput target >= 0.8x)
+#
+# Usage: bench/audit.sh [WORKDIR]   (default /tmp/keyward-bench; reused if present)
+# Needs: a built build-release/keyward (scripts/audit-this-host builds it), hyperfine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap bench
+[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false >/dev/null
+ninja -C build-release >/dev/null
+KW=$PWD/build-release/keyward
+W=${1:-/tmp/keyward-bench}
+FILES=${BENCH_FILES:-200000}
+TAR_MB=${BENCH_TAR_MB:-1000}
+export KEYWARD_NO_PROGRESS=1
+
+if [ ! -f "$W/tree.done" ]; then
+	echo "building a $FILES-file image tree in $W/tree ..."
+	rm -rf "$W"
+	mkdir -p "$W"
+	bash tests/integration/mkimage.sh dirty "$W/tree" "$PWD"
+	python3 - "$W/tree" "$FILES" <<'PY'
+import os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+random.seed(42)
+words = b"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor\n"
+made = 0
+for top in ("usr/share/doc", "usr/lib/python3", "var/lib/app", "opt/vendor", "srv/www"):
+    for d in range(n // 5 // 100):
+        p = os.path.join(root, top, "d%04d" % d)
+        os.makedirs(p, exist_ok=True)
+        for f in range(100):
+            with open(os.path.join(p, "f%03d.txt" % f), "wb") as fh:
+                fh.write(words * random.randint(1, 40))
+            made += 1
+print("made", made, "files")
+PY
+	cp tests/data/keys/deploy_pem "$W/tree/srv/www/d0007/leaked.key"
+	touch "$W/tree.done"
+fi
+if [ ! -f "$W/tar.done" ]; then
+	echo "building a ~${TAR_MB} MB tar.gz ..."
+	mkdir -p "$W/tree/var/lib/blobs"
+	for i in $(seq 1 $((TAR_MB / 100))); do
+		head -c 100M /dev/urandom > "$W/tree/var/lib/blobs/blob$i.bin"
+	done
+	tar -C "$W/tree" -czf "$W/image.tar.gz" .
+	rm -rf "$W/tree/var/lib/blobs"
+	touch "$W/tar.done"
+fi
+
+nfiles=$(find "$W/tree" -xdev -type f | wc -l)
+size=$(du -m "$W/image.tar.gz" | cut -f1)
+echo "tree: $nfiles files; tarball: ${size} MB"
+
+run() { # name json-out commands...
+	local out=$1
+	shift
+	hyperfine -N --warmup 1 --runs "${BENCH_RUNS:-5}" --ignore-failure --export-json "$out" "$@" >/dev/null
+}
+mean() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.4f" % r[int(sys.argv[2])]["mean"])' "$1" "$2"; }
+
+run "$W/walk.json" \
+	"$KW audit --root $W/tree --format json --output /dev/null" \
+	"$KW audit --root $W/tree --deep --format json --output /dev/null" \
+	"bash -c 'find $W/tree -xdev -type f | wc -l'" \
+	"grep -rlI -- -----BEGIN $W/tree"
+t_audit=$(mean "$W/walk.json" 0)
+t_deep=$(mean "$W/walk.json" 1)
+t_find=$(mean "$W/walk.json" 2)
+t_grep=$(mean "$W/walk.json" 3)
+
+run "$W/tar.json" \
+	"$KW audit --image $W/image.tar.gz --format json --output /dev/null" \
+	"tar -tzf $W/image.tar.gz"
+t_tar_kw=$(mean "$W/tar.json" 0)
+t_tar=$(mean "$W/tar.json" 1)
+
+python3 - "$t_audit" "$t_deep" "$t_find" "$t_grep" "$t_tar_kw" "$t_tar" "$nfiles" "$size" <<'PY'
+import sys
+a, d, f, g, tk, t = map(float, sys.argv[1:7])
+n, mb = int(sys.argv[7]), int(sys.argv[8])
+print()
+print("keyward audit (targeted)      %8.3f s   target: well under 1 s" % a)
+print("keyward audit --deep          %8.3f s   %d files" % (d, n))
+print("find -xdev -type f | wc -l    %8.3f s   deep/find = %.2fx (target <= 1.5x)" % (f, d / f))
+print("grep -rlI -- -----BEGIN       %8.3f s   deep/grep = %.2fx (target <= 1x)" % (g, d / g))
+print("keyward audit --image tar.gz  %8.3f s   %.0f MB/s" % (tk, mb / tk))
+print("tar -tzf                      %8.3f s   %.0f MB/s; throughput keyward/tar = %.2fx (target >= 0.8x)" % (t, mb / t, t / tk))
+PY

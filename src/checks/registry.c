@@ -1,0 +1,102 @@
+/* registry.c — the list of check areas, kw_emit, and the run loop. */
+#include "checks/checks.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const kw_check_area *const areas[] = {
+	&kw_area_accounts, &kw_area_keys, &kw_area_secrets, &kw_area_image, &kw_area_sudo,
+};
+
+#define KW_MAX_CHECKS 128
+static const kw_check_def *all_defs[KW_MAX_CHECKS];
+static size_t n_all_defs;
+
+const kw_check_def *const *kw_checks_all(size_t *ret_n)
+{
+	if (!n_all_defs) {
+		for (size_t a = 0; a < KW_ARRAY_LEN(areas); a++)
+			for (size_t i = 0; i < areas[a]->n_defs && n_all_defs < KW_MAX_CHECKS; i++)
+				all_defs[n_all_defs++] = &areas[a]->defs[i];
+	}
+	*ret_n = n_all_defs;
+	return all_defs;
+}
+
+const kw_check_def *kw_check_find(const char *id)
+{
+	size_t n;
+	const kw_check_def *const *all = kw_checks_all(&n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(all[i]->id, id))
+			return all[i];
+	return NULL;
+}
+
+static void emitv(kw_check_ctx *x, const kw_check_def *c, kw_severity cap, const char *target,
+		  const char *path, unsigned line, const char *account, const char *fmt, va_list ap)
+{
+	if (x->err || !kw_profile_enabled(x->p, c))
+		return;
+	_cleanup_free_ char *ev = NULL;
+	if (vasprintf(&ev, fmt, ap) < 0) {
+		x->err = -ENOMEM;
+		return;
+	}
+	int r = kw_findings_add(x->out, c, target ? target : "", path, line, account, "%s", ev);
+	if (r < 0) {
+		x->err = r;
+		return;
+	}
+	kw_severity s = kw_profile_severity(x->p, c);
+	x->out->v[x->out->n - 1].severity = s < cap ? s : cap;
+}
+
+void kw_emit(kw_check_ctx *x, const kw_check_def *c, const char *target, const char *path,
+	     unsigned line, const char *account, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emitv(x, c, KW_SEV_CRITICAL, target, path, line, account, fmt, ap);
+	va_end(ap);
+}
+
+void kw_emit_capped(kw_check_ctx *x, const kw_check_def *c, kw_severity cap, const char *target,
+		    const char *path, unsigned line, const char *account, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emitv(x, c, cap, target, path, line, account, fmt, ap);
+	va_end(ap);
+}
+
+uint32_t kw_checks_uid_min(const kw_check_ctx *x)
+{
+	return x->p->uid_min ? x->p->uid_min : x->f->logindefs.uid_min;
+}
+
+uint32_t kw_checks_uid_max(const kw_check_ctx *x)
+{
+	return x->p->uid_max ? x->p->uid_max : x->f->logindefs.uid_max;
+}
+
+int kw_checks_run(const kw_facts *f, const kw_profile *p, kw_findings *out, size_t *ret_run)
+{
+	kw_check_ctx x = { .f = f, .p = p, .out = out };
+	size_t run = 0;
+	for (size_t a = 0; a < KW_ARRAY_LEN(areas); a++) {
+		for (size_t i = 0; i < areas[a]->n_defs; i++)
+			run += kw_profile_enabled(p, &areas[a]->defs[i]);
+		areas[a]->run(&x);
+		if (x.err)
+			return x.err;
+	}
+	if (ret_run)
+		*ret_run = run;
+	return 0;
+}

@@ -1,0 +1,134 @@
+/* facts.h — what the collector learned about a target: plain data, no decisions.
+ *
+ * The collector (collect.c) fills a kw_facts through src/target only; checks read it and
+ * never do I/O. Everything is owned by the kw_facts and freed by kw_facts_release().
+ * Strings come from the target (user names, paths): escape them to print.
+ *
+ *   target --collect--> kw_facts --checks--> kw_findings --report--> text / JSON
+ *
+ * Accounts are the join of passwd and shadow. Homes are the home field of every passwd
+ * entry plus /root and every directory under /home (orphaned homes), each visited once.
+ * Files found in homes are "artifacts": one list, each with a kind, so the checks are a
+ * table from kind to finding.
+ */
+#ifndef KW_COLLECT_FACTS_H
+#define KW_COLLECT_FACTS_H
+
+#include "base/diag.h"
+#include "collect/accounts.h"
+#include "collect/secrets.h"
+#include "collect/sshkey.h"
+#include "collect/sudoers.h"
+#include "target/target.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct kw_account {
+	char *name;
+	uint32_t uid, gid;
+	char *home, *shell;
+	unsigned passwd_line;
+	kw_pw_info passwd_pw;   /* field 2 of passwd */
+	bool has_shadow;
+	unsigned shadow_line;
+	kw_pw_info shadow_pw;   /* field 2 of shadow, if has_shadow */
+	int64_t lastchg, expire;
+	bool login_shell;       /* shell is not nologin/false/sync/halt/shutdown/empty-nologin */
+	bool expired;           /* shadow expire field set and in the past (days since epoch) */
+	unsigned n_keys;        /* keys in this account's authorized_keys files */
+} kw_account;
+
+typedef enum kw_artifact_kind {
+	KW_ART_HISTORY = 0,        /* non-empty shell / REPL / database history */
+	KW_ART_PRIVATE_KEY,        /* private key file (privkey info filled) */
+	KW_ART_CREDENTIAL,         /* cloud / tool credential file (cred_kind filled) */
+	KW_ART_HOST_KEY,           /* /etc/ssh/ssh_host_*_key (pub info if readable) */
+	KW_ART_MACHINE_ID,         /* /etc/machine-id not empty and not "uninitialized" */
+	KW_ART_DBUS_MACHINE_ID,    /* /var/lib/dbus/machine-id regular file, not empty */
+	KW_ART_CREDENTIAL_SECRET,  /* /var/lib/systemd/credential.secret */
+	KW_ART_RANDOM_SEED,        /* /var/lib/systemd/random-seed */
+	KW_ART_CLOUD_INSTANCE,     /* /var/lib/cloud/instances/<id> (per-instance state) */
+	KW_ART_CLOUD_PASSWORD,     /* cloud-init data that sets passwords / enables password SSH */
+	KW_ART_DHCP_LEASE,         /* DHCP client lease files */
+	KW_ART_DEEP_SECRET,        /* --deep: a file found by content signature */
+	KW_ART__COUNT
+} kw_artifact_kind;
+
+typedef struct kw_artifact {
+	kw_artifact_kind kind;
+	char *path;                /* inside the target */
+	char *account;             /* owner account by home, may be NULL */
+	uint64_t size;
+	kw_stat st;
+	/* kind-specific */
+	kw_privkey_info privkey;   /* PRIVATE_KEY; HOST_KEY (format, encrypted) */
+	kw_cred_kind cred_kind;    /* CREDENTIAL */
+	char *detail;              /* CREDENTIAL: description; others: free text or NULL */
+	unsigned ci_flags;         /* CLOUD_PASSWORD: KW_CI_* bits */
+	int sniff_kind;            /* DEEP_SECRET: kw_sniff_kind */
+	bool symlink;              /* the path itself is a symlink (evidence) */
+} kw_artifact;
+
+typedef struct kw_keyfile {
+	char *path;
+	char *account;             /* whose access it grants */
+	kw_authkeys keys;
+	unsigned bad_lines;
+	kw_stat st;
+} kw_keyfile;
+
+typedef struct kw_sudo_grant {
+	char *file;
+	unsigned line;
+	char *who;                 /* the user or %group the rule names (alias expanded) */
+	bool nopasswd;
+	bool noauth_default;
+	bool all_commands;
+} kw_sudo_grant;
+
+typedef struct kw_facts {
+	char *target;              /* kw_target_describe */
+	bool tar;
+	bool deep;
+	bool live_host;             /* the running host, not an image: image.* checks are advice */
+	kw_logindefs logindefs;
+	bool have_passwd, have_shadow, have_group;
+	kw_account *accounts;
+	size_t n_accounts, cap_accounts;
+	struct kw_orphan { char *name; unsigned line; } *orphan_shadow; /* in shadow, not passwd */
+	size_t n_orphan_shadow, cap_orphan_shadow;
+	unsigned nis_lines;
+	kw_group_db groups;
+	kw_keyfile *keyfiles;
+	size_t n_keyfiles, cap_keyfiles;
+	kw_artifact *artifacts;
+	size_t n_artifacts, cap_artifacts;
+	kw_sudo_grant *sudo;
+	size_t n_sudo, cap_sudo;
+	uint64_t deep_files;       /* --deep: files walked */
+	kw_diags diags;            /* problems; fatal ones: a check could not run */
+} kw_facts;
+
+typedef struct kw_collect_opts {
+	bool deep;
+	bool live_host;
+	uint64_t max_file_size;    /* targeted reads (0: 16 MiB) */
+	uint64_t deep_max_size;    /* deep sniffing (0: 64 MiB) */
+	void (*progress)(void *ctx, uint64_t files);
+	void *progress_ctx;
+} kw_collect_opts;
+
+/* Collect everything the checks of this issue need. Problems go to f->diags; returns 0
+ * unless memory ran out. */
+int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f);
+void kw_facts_release(kw_facts *f);
+
+/* The tar backend's keep predicate: which archive paths the collector will read
+ * (kw_want_fn-compatible). Pure: path names only. */
+bool kw_collect_want(const char *path, const kw_stat *st);
+
+/* Is this login shell one that lets a person log in? (not nologin, false, sync, ...) */
+bool kw_shell_is_login(const char *shell);
+
+#endif

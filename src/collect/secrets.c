@@ -1,0 +1,1602 @@
+/* secrets.c — recognise credentials by content, and describe them without the secret.
+ *
+ * Owner: the secrets module (this file, tests/unit/test_secrets.c, tests/fuzz/fuzz_secrets.c).
+ * Everything here is a pure function over bytes that come from an image: no I/O, no
+ * allocation in kw_sniff(), bounded loops everywhere, recursion only over parsed JSON and
+ * then with a depth cap.
+ *
+ * Three parts:
+ *
+ *  1. kw_sniff(): one look at the first KW_SNIFF_HEAD bytes of every file of a tree
+ *     (`audit --deep`). It runs a handful of memchr/memmem passes over at most 4 KiB:
+ *         NUL byte?           -> binary: only the text before it is searched for a key
+ *         "#cloud-config"     -> kw_cloudinit_scan() on the head
+ *         "PRIVATE KEY"       -> is it on a "-----BEGIN <LABEL>PRIVATE KEY-----" line
+ *                                or "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----"?
+ *         "PuTTY-User-Key-File-" at a line start
+ *         "service_account"   -> "type": "service_account" and a non-empty "private_key"
+ *         "AKIA" / "ASIA"     -> an access key id (16 [A-Z2-7], word bounded, not the
+ *                                documented example) next to a secret-looking key
+ *
+ *  2. kw_cred_analyze(): a known credential file (table kw_cred_files[]) and its content.
+ *     INI files (AWS, Alibaba, ossutil, .boto, .my.cnf) go through one small INI reader;
+ *     JSON files (Docker, Azure, gcloud, aliyun, AWS caches) through jansson, with a size
+ *     cap and a textual fallback for what jansson refuses; kube config is YAML and is read
+ *     line by line (users: items, their name and secret keys); .netrc by tokens; .pgpass,
+ *     .git-credentials by their one-line formats.
+ *     The description names what was found: key names, profile/section names, registry
+ *     hosts, machine names, user names from kube config. It never contains a value of a
+ *     secret key, a base64 auth string or the user part of a URL (that is often a token).
+ *
+ *  3. kw_cloudinit_scan(): cloud-init user data and cloud.cfg.d files, line by line, with
+ *     just enough YAML awareness (indentation, "- " items, block scalars) to know whether
+ *     a key has a value.
+ */
+#include "collect/secrets.h"
+#include "base/buf.h"
+#include "base/cleanup.h"
+#include "base/err.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SNIFF_MAX 4096                  /* == KW_SNIFF_HEAD (target.h) */
+#define LINE_CAP 4096                   /* lines are cut here; keys are at the start */
+#define JSON_CAP ((size_t)2 << 20)      /* larger JSON: textual scan only */
+#define CRED_CAP ((size_t)256 << 20)    /* larger input: KW_E_TOOBIG */
+#define JSON_DEPTH 32                   /* our own walk over a parsed document */
+#define JSON_BUDGET 1000000             /* nodes visited by one walk */
+#define SHOW_NAME_MAX 64                /* a name from the file is cut here in descriptions */
+#define NAMES_SHOWN 5                   /* names listed before ", ..." */
+
+/* AWS documentation examples; access key ids ending in "EXAMPLE" are all treated alike. */
+static const char aws_example_secret[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/* ---------------------------------------------------------------------------------- */
+/* small helpers over views (all views here have off == 0)                             */
+
+static inline bool c_blank(uint8_t c) { return c == ' ' || c == '\t'; }
+static inline bool c_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static inline bool c_upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
+static inline bool c_lowerc(uint8_t c) { return c >= 'a' && c <= 'z'; }
+static inline bool c_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static inline bool c_alnum(uint8_t c) { return c_upper(c) || c_lowerc(c) || c_digit(c); }
+static inline uint8_t c_fold(uint8_t c) { return c_upper(c) ? (uint8_t)(c + 32) : c; }
+/* characters of an AWS secret access key (base64 without padding) */
+static inline bool c_b64(uint8_t c) { return c_alnum(c) || c == '/' || c == '+'; }
+
+static kw_buf v_sub(kw_buf v, size_t from, size_t n)
+{
+	if (from > v.len)
+		from = v.len;
+	if (n > v.len - from)
+		n = v.len - from;
+	return kw_buf_view(v.p + from, n);
+}
+
+static bool v_starts(kw_buf v, const char *s)
+{
+	size_t n = strlen(s);
+	return v.len >= n && memcmp(v.p, s, n) == 0;
+}
+
+/* Case-insensitive equality, '-' and '_' equal (INI keys: "password" vs "pass-word" no,
+ * but my.cnf treats "ssl-key" and "ssl_key" alike). */
+static bool key_eq(kw_buf v, const char *s)
+{
+	size_t n = strlen(s);
+	if (v.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t a = c_fold(v.p[i]), b = c_fold((uint8_t)s[i]);
+		if (a == '-')
+			a = '_';
+		if (b == '-')
+			b = '_';
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+static bool v_ieq(kw_buf v, const char *s)
+{
+	size_t n = strlen(s);
+	if (v.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (c_fold(v.p[i]) != c_fold((uint8_t)s[i]))
+			return false;
+	return true;
+}
+
+/* Trim blanks and strip one pair of matching quotes. */
+static kw_buf v_unquote(kw_buf v)
+{
+	v = kw_buf_trim(v);
+	if (v.len >= 2 && (v.p[0] == '"' || v.p[0] == '\'') && v.p[v.len - 1] == v.p[0])
+		v = kw_buf_trim(kw_buf_view(v.p + 1, v.len - 2));
+	return v;
+}
+
+static const uint8_t *mem_find(const uint8_t *h, size_t hl, const char *needle)
+{
+	return memmem(h, hl, needle, strlen(needle));
+}
+
+/* Case-insensitive search; only used on small inputs after a cheap pre-filter. */
+static const uint8_t *mem_ifind(const uint8_t *h, size_t hl, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0 || hl < n)
+		return NULL;
+	for (size_t i = 0; i + n <= hl; i++) {
+		size_t j = 0;
+		while (j < n && c_fold(h[i + j]) == c_fold((uint8_t)needle[j]))
+			j++;
+		if (j == n)
+			return h + i;
+	}
+	return NULL;
+}
+
+static kw_buf basename_of(const char *relpath)
+{
+	if (!relpath)
+		return kw_buf_view("", 0);
+	const char *s = strrchr(relpath, '/');
+	s = s ? s + 1 : relpath;
+	return kw_buf_view(s, strlen(s));
+}
+
+/* Does the content start (after BOM and white space) with '{' or '['? */
+static bool looks_json(const uint8_t *d, size_t len)
+{
+	size_t i = 0;
+	if (len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF)
+		i = 3;
+	while (i < len && c_space(d[i]))
+		i++;
+	return i < len && (d[i] == '{' || d[i] == '[');
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* description building                                                                 */
+
+static int put_name(kw_sb *sb, const void *p, size_t n)
+{
+	if (n == 0)
+		return kw_sb_puts(sb, "(unnamed)");
+	if (n <= SHOW_NAME_MAX)
+		return kw_sb_put(sb, p, n);
+	int r = kw_sb_put(sb, p, SHOW_NAME_MAX);
+	return r < 0 ? r : kw_sb_puts(sb, "...");
+}
+
+/* A list of up to NAMES_SHOWN names, then ", ...". n counts all added. */
+typedef struct namelist {
+	kw_sb sb;
+	size_t n;
+	const char *sep;
+} namelist;
+
+static void names_init(namelist *l, const char *sep)
+{
+	kw_sb_init(&l->sb);
+	l->n = 0;
+	l->sep = sep;
+}
+
+/* Start a new item: returns true if it is to be written (the first NAMES_SHOWN). */
+static int names_next(namelist *l, bool *show)
+{
+	l->n++;
+	*show = l->n <= NAMES_SHOWN;
+	if (*show && l->n > 1)
+		return kw_sb_puts(&l->sb, l->sep);
+	return 0;
+}
+
+static int names_add(namelist *l, const void *p, size_t n)
+{
+	bool show;
+	int r = names_next(l, &show);
+	if (r < 0 || !show)
+		return r;
+	return put_name(&l->sb, p, n);
+}
+
+static int names_finish(namelist *l)
+{
+	if (l->n > NAMES_SHOWN) {
+		int r = kw_sb_puts(&l->sb, l->sep);
+		return r < 0 ? r : kw_sb_puts(&l->sb, "...");
+	}
+	return 0;
+}
+
+/* Hand out a description: 1 with *ret_desc set, or -ENOMEM. */
+static int desc_out(kw_sb *sb, char **ret_desc)
+{
+	if (sb->overflow) {
+		kw_sb_release(sb);
+		return KW_E_TOOBIG;
+	}
+	if (!ret_desc) {
+		kw_sb_release(sb);
+		return 1;
+	}
+	char *s = kw_sb_detach(sb);
+	if (!s)
+		return -ENOMEM;
+	*ret_desc = s;
+	return 1;
+}
+
+static int desc_str(const char *s, char **ret_desc)
+{
+	if (!ret_desc)
+		return 1;
+	char *d = strdup(s);
+	if (!d)
+		return -ENOMEM;
+	*ret_desc = d;
+	return 1;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* kw_sniff                                                                             */
+
+static size_t line_start(const uint8_t *h, size_t pos)
+{
+	const uint8_t *s = pos ? memrchr(h, '\n', pos) : NULL;
+	return s ? (size_t)(s - h) + 1 : 0;
+}
+
+/* Is there a private key header line in h[0..len)? */
+static bool sniff_private_key(const uint8_t *h, size_t len)
+{
+	static const char pk[] = "PRIVATE KEY";
+	static const char ssh2[] = "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----";
+	static const char putty[] = "PuTTY-User-Key-File-";
+	const uint8_t *p = h, *end = h + len;
+
+	while ((p = memmem(p, (size_t)(end - p), pk, sizeof pk - 1))) {
+		size_t pos = (size_t)(p - h);
+		size_t ls = line_start(h, pos);
+		while (ls < pos && c_blank(h[ls]))
+			ls++;
+		kw_buf line = kw_buf_view(h + ls, len - ls);
+		if (v_starts(line, "-----BEGIN ")) {
+			/* the label: "-----BEGIN " [A-Z0-9 ]* "PRIVATE KEY-----" */
+			size_t i = ls + 11;
+			while (i < pos && (c_upper(h[i]) || c_digit(h[i]) || h[i] == ' '))
+				i++;
+			if (pos >= ls + 11 && i == pos && pos - ls - 11 <= 64 && len - pos >= 16 &&
+			    memcmp(h + pos + 11, "-----", 5) == 0)
+				return true;
+		} else if (v_starts(line, ssh2)) {
+			return true;
+		}
+		p += sizeof pk - 1;
+	}
+	p = h;
+	while ((p = memmem(p, (size_t)(end - p), putty, sizeof putty - 1))) {
+		size_t pos = (size_t)(p - h), ls = line_start(h, pos);
+		while (ls < pos && c_blank(h[ls]))
+			ls++;
+		if (ls == pos)
+			return true;
+		p += sizeof putty - 1;
+	}
+	return false;
+}
+
+/* "type" : "service_account" and "private_key" : "<something>" */
+static bool sniff_gcp_sa(const uint8_t *h, size_t len)
+{
+	static const char sa[] = "\"service_account\"";
+	static const char ty[] = "\"type\"";
+	static const char pk[] = "\"private_key\"";
+	const uint8_t *end = h + len, *p = h;
+	bool type_ok = false;
+
+	while (!type_ok && (p = memmem(p, (size_t)(end - p), sa, sizeof sa - 1))) {
+		size_t i = (size_t)(p - h);
+		while (i > 0 && c_space(h[i - 1]))
+			i--;
+		if (i > 0 && h[i - 1] == ':') {
+			i--;
+			while (i > 0 && c_space(h[i - 1]))
+				i--;
+			if (i >= sizeof ty - 1 && memcmp(h + i - (sizeof ty - 1), ty, sizeof ty - 1) == 0)
+				type_ok = true;
+		}
+		p += sizeof sa - 1;
+	}
+	if (!type_ok)
+		return false;
+	p = h;
+	while ((p = memmem(p, (size_t)(end - p), pk, sizeof pk - 1))) {
+		size_t i = (size_t)(p - h) + sizeof pk - 1;
+		while (i < len && c_space(h[i]))
+			i++;
+		if (i < len && h[i] == ':') {
+			i++;
+			while (i < len && c_space(h[i]))
+				i++;
+			if (i + 1 < len && h[i] == '"' && h[i + 1] != '"')
+				return true;
+		}
+		p += sizeof pk - 1;
+	}
+	return false;
+}
+
+/* An access key id at h[i]: "AKIA"/"ASIA" + 16 [A-Z2-7], word bounded, not an example. */
+static bool aws_id_at(const uint8_t *h, size_t len, size_t i)
+{
+	if (i > 0 && c_alnum(h[i - 1]))
+		return false;
+	if (len - i < 20)
+		return false;
+	for (size_t j = 4; j < 20; j++) {
+		uint8_t c = h[i + j];
+		if (!c_upper(c) && !(c >= '2' && c <= '7'))
+			return false;
+	}
+	if (len - i > 20 && c_alnum(h[i + 20]))
+		return false;
+	/* AWS documentation examples: AKIAIOSFODNN7EXAMPLE, ASIAIOSFODNN7EXAMPLE, ... */
+	if (memcmp(h + i + 13, "EXAMPLE", 7) == 0)
+		return false;
+	return true;
+}
+
+static bool sniff_aws_id(const uint8_t *h, size_t len)
+{
+	static const char *const pfx[] = { "AKIA", "ASIA" };
+	for (size_t k = 0; k < KW_ARRAY_LEN(pfx); k++) {
+		const uint8_t *p = h, *end = h + len;
+		while ((p = memmem(p, (size_t)(end - p), pfx[k], 4))) {
+			if (aws_id_at(h, len, (size_t)(p - h)))
+				return true;
+			p += 4;
+		}
+	}
+	return false;
+}
+
+static bool is_example_secret(const uint8_t *p, size_t n)
+{
+	return n == sizeof aws_example_secret - 1 && memcmp(p, aws_example_secret, n) == 0;
+}
+
+/* A secret-looking token: exactly 40 chars of [A-Za-z0-9/+] plus optional '=' padding,
+ * bounded by other characters, with both cases present (not hex, not a word). */
+static bool sniff_aws_token(const uint8_t *h, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (!c_b64(h[i])) {
+			i++;
+			continue;
+		}
+		size_t s = i;
+		bool lo = false, up = false;
+		while (i < len && c_b64(h[i])) {
+			lo |= c_lowerc(h[i]);
+			up |= c_upper(h[i]);
+			i++;
+		}
+		size_t n = i - s;
+		while (i < len && h[i] == '=' && i - s < 44)
+			i++;
+		if ((n == 40 || i - s == 40) && lo && up && !is_example_secret(h + s, n) &&
+		    (s == 0 || (h[s - 1] != '_' && h[s - 1] != '-')) &&
+		    (i == len || (h[i] != '_' && h[i] != '-')))
+			return true;
+	}
+	return false;
+}
+
+/* "aws_secret_access_key" / "AWS_SECRET_ACCESS_KEY" / "SecretAccessKey" with a value. */
+static bool sniff_aws_keyword(const uint8_t *h, size_t len)
+{
+	static const char *const kws[] = { "secret_access_key", "secretaccesskey" };
+	for (size_t k = 0; k < KW_ARRAY_LEN(kws); k++) {
+		const uint8_t *p = h;
+		size_t left = len;
+		const uint8_t *q;
+		while ((q = mem_ifind(p, left, kws[k]))) {
+			size_t i = (size_t)(q - h) + strlen(kws[k]);
+			size_t lim = i + 8;
+			while (i < len && i < lim && (c_blank(h[i]) || h[i] == '"' || h[i] == '\'' ||
+						      h[i] == ':' || h[i] == '='))
+				i++;
+			size_t s = i;
+			while (i < len && c_b64(h[i]))
+				i++;
+			if (i - s >= 16 && i - s <= 128 && !is_example_secret(h + s, i - s))
+				return true;
+			left = len - (size_t)(q - h) - 1;
+			p = q + 1;
+		}
+	}
+	return false;
+}
+
+int kw_sniff(const char *path, const uint8_t *head, size_t len)
+{
+	(void)path;
+	if (!head || len == 0)
+		return KW_SNIFF_NONE;
+	if (len > SNIFF_MAX)
+		len = SNIFF_MAX;
+	const uint8_t *nul = memchr(head, 0, len);
+	size_t text = nul ? (size_t)(nul - head) : len;
+
+	if (!nul) {
+		size_t o = (len >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF) ? 3 : 0;
+		if (v_starts(kw_buf_view(head + o, len - o), "#cloud-config") &&
+		    (kw_cloudinit_scan(head, len) & (KW_CI_CHPASSWD | KW_CI_PASSWORD | KW_CI_SSH_KEYS)))
+			return KW_SNIFF_CLOUD_CONFIG;
+	}
+	/* Key checks look at the text before the first NUL: a PEM file padded with zeros
+	 * still counts, a binary whose header has NULs does not. */
+	if (sniff_private_key(head, text))
+		return KW_SNIFF_PRIVATE_KEY;
+	if (nul)
+		return KW_SNIFF_NONE;
+	if (memmem(head, len, "service_account", 15) && sniff_gcp_sa(head, len))
+		return KW_SNIFF_GCP_SA;
+	if (sniff_aws_id(head, len) && (sniff_aws_keyword(head, len) || sniff_aws_token(head, len)))
+		return KW_SNIFF_AWS_KEY;
+	return KW_SNIFF_NONE;
+}
+
+const char *kw_sniff_kind_name(int kind)
+{
+	switch (kind) {
+	case KW_SNIFF_NONE: return "nothing";
+	case KW_SNIFF_PRIVATE_KEY: return "private key";
+	case KW_SNIFF_AWS_KEY: return "AWS access key";
+	case KW_SNIFF_GCP_SA: return "GCP service account key";
+	case KW_SNIFF_CLOUD_CONFIG: return "cloud-init config with passwords";
+	default: return "unknown";
+	}
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* credential file table                                                                */
+
+const kw_cred_file kw_cred_files[] = {
+	{ ".aws/credentials", KW_CRED_AWS, false },
+	{ ".aws/config", KW_CRED_AWS, false },
+	{ ".aws/sso/cache", KW_CRED_AWS, true },
+	{ ".aws/cli/cache", KW_CRED_AWS, true },
+	{ ".aliyun/config.json", KW_CRED_ALIYUN, false },
+	{ ".alibabacloud/credentials", KW_CRED_ALIYUN, false },
+	{ ".alibabacloud/credentials.ini", KW_CRED_ALIYUN, false },
+	{ ".ossutilconfig", KW_CRED_ALIYUN, false },
+	{ ".config/gcloud", KW_CRED_GCLOUD, true },
+	{ ".boto", KW_CRED_GCLOUD, false },
+	{ ".azure/msal_token_cache.json", KW_CRED_AZURE, false },
+	{ ".azure/accessTokens.json", KW_CRED_AZURE, false },
+	{ ".azure/service_principal_entries.json", KW_CRED_AZURE, false },
+	{ ".docker/config.json", KW_CRED_DOCKER, false },
+	{ ".config/containers/auth.json", KW_CRED_DOCKER, false },
+	{ ".kube/config", KW_CRED_KUBE, false },
+	{ ".netrc", KW_CRED_NETRC, false },
+	{ ".pgpass", KW_CRED_PGPASS, false },
+	{ ".git-credentials", KW_CRED_GIT, false },
+	{ ".config/git/credentials", KW_CRED_GIT, false },
+	{ ".my.cnf", KW_CRED_MYCNF, false },
+};
+const size_t kw_cred_files_n = KW_ARRAY_LEN(kw_cred_files);
+
+const char *kw_cred_kind_name(kw_cred_kind k)
+{
+	switch (k) {
+	case KW_CRED_AWS: return "AWS CLI";
+	case KW_CRED_ALIYUN: return "Alibaba Cloud CLI";
+	case KW_CRED_GCLOUD: return "Google Cloud SDK";
+	case KW_CRED_AZURE: return "Azure CLI";
+	case KW_CRED_DOCKER: return "Docker registry";
+	case KW_CRED_KUBE: return "Kubernetes";
+	case KW_CRED_NETRC: return "netrc";
+	case KW_CRED_PGPASS: return "PostgreSQL password file";
+	case KW_CRED_GIT: return "git credential store";
+	case KW_CRED_MYCNF: return "MySQL client";
+	case KW_CRED__COUNT: break;
+	}
+	return "unknown";
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* INI files                                                                            */
+
+typedef struct ini_iter {
+	kw_buf b;
+	kw_buf section;
+} ini_iter;
+
+static void ini_init(ini_iter *it, const uint8_t *d, size_t len)
+{
+	it->b = kw_buf_view(d, len);
+	it->section = kw_buf_view("", 0);
+}
+
+/* Next "key = value" (or "key: value", or a bare "key"); it->section is its section. */
+static bool ini_next(ini_iter *it, kw_buf *key, kw_buf *value, bool *has_value)
+{
+	kw_buf line;
+	while (kw_buf_line(&it->b, &line, LINE_CAP, NULL)) {
+		kw_buf t = kw_buf_trim(line);
+		if (t.len == 0 || t.p[0] == '#' || t.p[0] == ';' || t.p[0] == '!')
+			continue;
+		if (t.p[0] == '[') {
+			const uint8_t *e = memchr(t.p, ']', t.len);
+			size_t n = e ? (size_t)(e - t.p) - 1 : t.len - 1;
+			it->section = kw_buf_trim(kw_buf_view(t.p + 1, n));
+			continue;
+		}
+		size_t i = 0;
+		while (i < t.len && t.p[i] != '=' && t.p[i] != ':')
+			i++;
+		*key = kw_buf_trim(kw_buf_view(t.p, i));
+		*has_value = i < t.len;
+		*value = *has_value ? v_unquote(kw_buf_view(t.p + i + 1, t.len - i - 1))
+				    : kw_buf_view(t.p + t.len, 0);
+		return true;
+	}
+	return false;
+}
+
+typedef struct ini_spec {
+	const char *const *keys;   /* secret keys (case-insensitive, '-' == '_') */
+	size_t nkeys;
+	const char *label;         /* "profile " or "" before "[section]" */
+	bool aws_profiles;         /* "[profile x]" -> "x" */
+} ini_spec;
+
+static kw_buf ini_show_section(const ini_spec *s, kw_buf sec)
+{
+	if (s->aws_profiles && v_starts(sec, "profile ") && sec.len > 8)
+		return kw_buf_trim(kw_buf_view(sec.p + 8, sec.len - 8));
+	return sec;
+}
+
+static int ini_flush(const ini_spec *s, namelist *out, kw_buf sec, unsigned mask)
+{
+	if (!mask)
+		return 0;
+	bool show;
+	int r = names_next(out, &show);
+	if (r < 0 || !show)
+		return r;
+	bool first = true;
+	for (size_t k = 0; k < s->nkeys && r == 0; k++) {
+		if (!(mask & (1u << k)))
+			continue;
+		r = kw_sb_printf(&out->sb, "%s%s", first ? "" : ", ", s->keys[k]);
+		first = false;
+	}
+	if (r < 0)
+		return r;
+	if (sec.len == 0)
+		return kw_sb_puts(&out->sb, " outside any section");
+	r = kw_sb_printf(&out->sb, " in %s[", s->label);
+	if (r == 0)
+		r = put_name(&out->sb, sec.p, sec.len);
+	if (r == 0)
+		r = kw_sb_putc(&out->sb, ']');
+	return r;
+}
+
+static bool key_matches(kw_buf key, const char *want)
+{
+	if (key_eq(key, want))
+		return true;
+	/* my.cnf: "loose-password" is "password" that older clients may ignore */
+	if (key.len > 6 && v_ieq(kw_buf_view(key.p, 5), "loose") &&
+	    (key.p[5] == '-' || key.p[5] == '_'))
+		return key_eq(kw_buf_view(key.p + 6, key.len - 6), want);
+	return false;
+}
+
+static int ini_analyze(const ini_spec *s, const uint8_t *d, size_t len, char **ret_desc)
+{
+	ini_iter it;
+	kw_buf key, value, cur = kw_buf_view("", 0);
+	bool has_value;
+	unsigned mask = 0;
+	namelist out;
+	int r = 0;
+
+	names_init(&out, "; ");
+	ini_init(&it, d, len);
+	while (r == 0 && ini_next(&it, &key, &value, &has_value)) {
+		if (it.section.p != cur.p || it.section.len != cur.len) {
+			r = ini_flush(s, &out, ini_show_section(s, cur), mask);
+			mask = 0;
+			cur = it.section;
+		}
+		if (!has_value || value.len == 0 || is_example_secret(value.p, value.len))
+			continue;
+		for (size_t k = 0; k < s->nkeys; k++)
+			if (key_matches(key, s->keys[k]))
+				mask |= 1u << k;
+	}
+	if (r == 0)
+		r = ini_flush(s, &out, ini_show_section(s, cur), mask);
+	if (r == 0)
+		r = names_finish(&out);
+	if (r < 0 || out.n == 0) {
+		kw_sb_release(&out.sb);
+		return r;
+	}
+	return desc_out(&out.sb, ret_desc);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* JSON files                                                                           */
+
+static json_t *json_parse(const uint8_t *d, size_t len)
+{
+	if (len == 0 || len > JSON_CAP)
+		return NULL;
+	json_error_t e;
+	return json_loadb((const char *)d, len, 0, &e);
+}
+
+static bool json_nonempty_str(const json_t *v)
+{
+	return json_is_string(v) && json_string_length(v) > 0;
+}
+
+#define JKEYS_MAX 8
+
+typedef struct jscan {
+	const char *const *keys;
+	size_t nkeys;
+	unsigned counts[JKEYS_MAX];
+	size_t budget;
+} jscan;
+
+static void jscan_init(jscan *s, const char *const *keys, size_t nkeys)
+{
+	memset(s, 0, sizeof *s);
+	s->keys = keys;
+	s->nkeys = nkeys < JKEYS_MAX ? nkeys : JKEYS_MAX;
+	s->budget = JSON_BUDGET;
+}
+
+/* Count members named keys[i] with a non-empty string value, anywhere below j. */
+static void jscan_walk(jscan *s, json_t *j, unsigned depth)
+{
+	if (!j || depth > JSON_DEPTH || s->budget == 0)
+		return;
+	s->budget--;
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v) {
+			for (size_t i = 0; i < s->nkeys; i++)
+				if (strcmp(k, s->keys[i]) == 0 && json_nonempty_str(v) && s->counts[i] < UINT32_MAX)
+					s->counts[i]++;
+			jscan_walk(s, v, depth + 1);
+		}
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v) jscan_walk(s, v, depth + 1);
+	}
+}
+
+static unsigned jscan_total(const jscan *s)
+{
+	unsigned t = 0;
+	for (size_t i = 0; i < s->nkeys; i++)
+		t += s->counts[i] > 0;
+	return t;
+}
+
+/* "2 refresh_token, 1 private_key" + suffix */
+static int jscan_describe(const jscan *s, const char *prefix, const char *suffix, char **ret_desc)
+{
+	kw_sb sb;
+	int r = 0;
+	bool first = true;
+	kw_sb_init(&sb);
+	if (prefix)
+		r = kw_sb_puts(&sb, prefix);
+	for (size_t i = 0; i < s->nkeys && r == 0; i++) {
+		if (!s->counts[i])
+			continue;
+		r = kw_sb_printf(&sb, "%s%u %s", first ? "" : ", ", s->counts[i], s->keys[i]);
+		first = false;
+	}
+	if (r == 0 && suffix)
+		r = kw_sb_puts(&sb, suffix);
+	if (r < 0) {
+		kw_sb_release(&sb);
+		return r;
+	}
+	return desc_out(&sb, ret_desc);
+}
+
+/* For content jansson refused (or too large): count `"key" : "x...` textually. */
+static void text_scan(jscan *s, const uint8_t *d, size_t len)
+{
+	for (size_t k = 0; k < s->nkeys; k++) {
+		char pat[64];
+		int pn = snprintf(pat, sizeof pat, "\"%s\"", s->keys[k]);
+		if (pn <= 0 || (size_t)pn >= sizeof pat)
+			continue;
+		const uint8_t *p = d, *end = d + len;
+		while ((p = memmem(p, (size_t)(end - p), pat, (size_t)pn))) {
+			size_t i = (size_t)(p - d) + (size_t)pn;
+			while (i < len && c_space(d[i]))
+				i++;
+			if (i < len && d[i] == ':') {
+				i++;
+				while (i < len && c_space(d[i]))
+					i++;
+				if (i + 1 < len && d[i] == '"' && d[i + 1] != '"' && s->counts[k] < UINT32_MAX)
+					s->counts[k]++;
+			}
+			p += pn;
+		}
+	}
+}
+
+static int text_fallback(const char *const *keys, size_t nkeys, const uint8_t *d, size_t len,
+			 char **ret_desc)
+{
+	jscan s;
+	jscan_init(&s, keys, nkeys);
+	text_scan(&s, d, len);
+	if (!jscan_total(&s))
+		return 0;
+	return jscan_describe(&s, NULL, len > JSON_CAP ? " (file too large to parse)" :
+				     " (file is not valid JSON)", ret_desc);
+}
+
+/* A generic JSON credential file: parse, count secret keys anywhere. */
+static int json_generic(const char *const *keys, size_t nkeys, const uint8_t *d, size_t len,
+			const char *prefix, char **ret_desc)
+{
+	json_auto_t *root = json_parse(d, len);
+	if (!root)
+		return text_fallback(keys, nkeys, d, len, ret_desc);
+	jscan s;
+	jscan_init(&s, keys, nkeys);
+	jscan_walk(&s, root, 0);
+	if (!jscan_total(&s))
+		return 0;
+	return jscan_describe(&s, prefix, NULL, ret_desc);
+}
+
+/* ---- AWS ---- */
+
+static const char *const aws_ini_keys[] = { "aws_secret_access_key", "aws_session_token",
+					    "aws_security_token" };
+static const char *const aws_json_keys[] = { "accessToken", "refreshToken", "clientSecret",
+					     "SecretAccessKey", "SessionToken" };
+
+static int analyze_aws(const uint8_t *d, size_t len, char **ret_desc)
+{
+	if (looks_json(d, len))
+		return json_generic(aws_json_keys, KW_ARRAY_LEN(aws_json_keys), d, len, "cached credentials: ", ret_desc);
+	static const ini_spec spec = { aws_ini_keys, KW_ARRAY_LEN(aws_ini_keys), "profile ", true };
+	return ini_analyze(&spec, d, len, ret_desc);
+}
+
+/* ---- Alibaba Cloud ---- */
+
+static const char *const aliyun_ini_keys[] = { "access_key_secret", "accessKeySecret",
+					       "security_token", "sts_token", "stsToken",
+					       "bearer_token" };
+static const char *const aliyun_json_keys[] = { "access_key_secret", "sts_token", "private_key",
+						"access_token", "oauth_access_token",
+						"oauth_refresh_token", "refresh_token" };
+
+static int analyze_aliyun(const uint8_t *d, size_t len, char **ret_desc)
+{
+	if (!looks_json(d, len)) {
+		static const ini_spec spec = { aliyun_ini_keys, KW_ARRAY_LEN(aliyun_ini_keys),
+					       "", false };
+		return ini_analyze(&spec, d, len, ret_desc);
+	}
+	json_auto_t *root = json_parse(d, len);
+	if (!root)
+		return text_fallback(aliyun_json_keys, KW_ARRAY_LEN(aliyun_json_keys), d, len, ret_desc);
+	json_t *profiles = json_object_get(root, "profiles");
+	if (!json_is_array(profiles))
+		return json_generic(aliyun_json_keys, KW_ARRAY_LEN(aliyun_json_keys), d, len, NULL, ret_desc);
+
+	namelist out;
+	size_t i;
+	json_t *p;
+	int r = 0;
+	names_init(&out, "; ");
+	json_array_foreach(profiles, i, p) {
+		if (!json_is_object(p) || r < 0)
+			continue;
+		bool first = true, show = false;
+		for (size_t k = 0; k < KW_ARRAY_LEN(aliyun_json_keys) && r == 0; k++) {
+			if (!json_nonempty_str(json_object_get(p, aliyun_json_keys[k])))
+				continue;
+			if (first)
+				r = names_next(&out, &show);
+			if (r == 0 && show)
+				r = kw_sb_printf(&out.sb, "%s%s", first ? "" : ", ", aliyun_json_keys[k]);
+			first = false;
+		}
+		if (r == 0 && !first && show) {
+			json_t *name = json_object_get(p, "name");
+			r = kw_sb_puts(&out.sb, " in profile ");
+			if (r == 0)
+				r = json_is_string(name) ? put_name(&out.sb, json_string_value(name),
+								    json_string_length(name))
+							 : put_name(&out.sb, "", 0);
+		}
+	}
+	if (r == 0)
+		r = names_finish(&out);
+	if (r < 0 || out.n == 0) {
+		kw_sb_release(&out.sb);
+		return r;
+	}
+	return desc_out(&out.sb, ret_desc);
+}
+
+/* ---- Google Cloud SDK ---- */
+
+static const char *const boto_keys[] = { "gs_oauth2_refresh_token", "gs_secret_access_key",
+					 "aws_secret_access_key" };
+static const char *const gcloud_json_keys[] = { "refresh_token", "private_key" };
+
+static int analyze_gcloud(const char *relpath, const uint8_t *d, size_t len, char **ret_desc)
+{
+	kw_buf base = basename_of(relpath);
+	if (kw_buf_eq(&base, "credentials.db"))
+		return len ? desc_str("credentials database (OAuth refresh tokens, service account keys)",
+				      ret_desc) : 0;
+	if (kw_buf_eq(&base, "access_tokens.db"))
+		return len ? desc_str("access token cache", ret_desc) : 0;
+	if (base.len >= 5 && memcmp(base.p + base.len - 5, ".boto", 5) == 0) {
+		static const ini_spec spec = { boto_keys, KW_ARRAY_LEN(boto_keys), "", false };
+		return ini_analyze(&spec, d, len, ret_desc);
+	}
+	if (!looks_json(d, len))
+		return 0; /* configurations/config_*, active_config, logs: no secrets */
+
+	json_auto_t *root = json_parse(d, len);
+	if (!root)
+		return text_fallback(gcloud_json_keys, KW_ARRAY_LEN(gcloud_json_keys), d, len, ret_desc);
+	jscan s;
+	jscan_init(&s, gcloud_json_keys, KW_ARRAY_LEN(gcloud_json_keys));
+	jscan_walk(&s, root, 0);
+	if (!jscan_total(&s))
+		return 0;
+
+	kw_sb sb;
+	int r = 0;
+	kw_sb_init(&sb);
+	const char *type = json_string_value(json_object_get(root, "type"));
+	if (s.counts[1]) {
+		r = kw_sb_puts(&sb, "service account private key");
+		json_t *email = json_object_get(root, "client_email");
+		if (r == 0 && json_nonempty_str(email)) {
+			r = kw_sb_puts(&sb, " for ");
+			if (r == 0)
+				r = put_name(&sb, json_string_value(email), json_string_length(email));
+		}
+	}
+	if (r == 0 && s.counts[0]) {
+		r = kw_sb_printf(&sb, "%sOAuth refresh token", s.counts[1] ? ", " : "");
+		if (r == 0 && type && strcmp(type, "service_account") != 0) {
+			r = kw_sb_puts(&sb, " (");
+			if (r == 0)
+				r = put_name(&sb, type, strlen(type));
+			if (r == 0)
+				r = kw_sb_putc(&sb, ')');
+		}
+	}
+	if (r < 0) {
+		kw_sb_release(&sb);
+		return r;
+	}
+	return desc_out(&sb, ret_desc);
+}
+
+/* ---- Azure CLI ---- */
+
+static const char *const azure_keys[] = { "refreshToken", "accessToken", "client_secret",
+					  "refresh_token", "access_token", "secret" };
+
+static unsigned msal_count(json_t *section)
+{
+	unsigned n = 0;
+	const char *k;
+	json_t *v;
+	if (!json_is_object(section))
+		return 0;
+	json_object_foreach(section, k, v) {
+		(void)k;
+		if (json_is_object(v) && json_nonempty_str(json_object_get(v, "secret")))
+			n++;
+	}
+	return n;
+}
+
+static int analyze_azure(const uint8_t *d, size_t len, char **ret_desc)
+{
+	json_auto_t *root = json_parse(d, len);
+	if (!root)
+		return text_fallback(azure_keys, KW_ARRAY_LEN(azure_keys), d, len, ret_desc);
+	if (json_is_object(root) &&
+	    (json_object_get(root, "RefreshToken") || json_object_get(root, "AccessToken"))) {
+		/* MSAL token cache: {"AccessToken": {id: {"secret": ...}}, "RefreshToken": ...} */
+		unsigned rt = msal_count(json_object_get(root, "RefreshToken"));
+		unsigned at = msal_count(json_object_get(root, "AccessToken"));
+		if (!rt && !at)
+			return 0;
+		kw_sb sb;
+		kw_sb_init(&sb);
+		int r = kw_sb_puts(&sb, "token cache with ");
+		if (r == 0 && rt)
+			r = kw_sb_printf(&sb, "%u refresh token%s", rt, rt == 1 ? "" : "s");
+		if (r == 0 && at)
+			r = kw_sb_printf(&sb, "%s%u access token%s", rt ? ", " : "", at, at == 1 ? "" : "s");
+		if (r < 0) {
+			kw_sb_release(&sb);
+			return r;
+		}
+		return desc_out(&sb, ret_desc);
+	}
+	jscan s;
+	jscan_init(&s, azure_keys, KW_ARRAY_LEN(azure_keys));
+	jscan_walk(&s, root, 0);
+	if (!jscan_total(&s))
+		return 0;
+	return jscan_describe(&s, NULL, NULL, ret_desc);
+}
+
+/* ---- Docker / podman ---- */
+
+static const char *const docker_keys[] = { "auth", "identitytoken", "registrytoken", "password" };
+
+static int analyze_docker(const uint8_t *d, size_t len, char **ret_desc)
+{
+	json_auto_t *root = json_parse(d, len);
+	if (!root)
+		return text_fallback(docker_keys, KW_ARRAY_LEN(docker_keys), d, len, ret_desc);
+	json_t *auths = json_object_get(root, "auths");
+	if (!json_is_object(auths))
+		return 0; /* credsStore / credHelpers only: the secrets live elsewhere */
+
+	namelist hosts;
+	const char *host;
+	json_t *v;
+	int r = 0;
+	names_init(&hosts, ", ");
+	json_object_foreach(auths, host, v) {
+		if (r < 0 || !json_is_object(v))
+			continue;
+		bool any = false;
+		for (size_t k = 0; k < KW_ARRAY_LEN(docker_keys); k++)
+			any |= json_nonempty_str(json_object_get(v, docker_keys[k]));
+		if (!any)
+			continue;
+		/* "https://index.docker.io/v1/" -> "index.docker.io" */
+		kw_buf h = kw_buf_view(host, strlen(host));
+		if (v_starts(h, "https://"))
+			h = v_sub(h, 8, SIZE_MAX);
+		else if (v_starts(h, "http://"))
+			h = v_sub(h, 7, SIZE_MAX);
+		const uint8_t *slash = h.len ? memchr(h.p, '/', h.len) : NULL;
+		if (slash && slash != h.p)
+			h.len = (size_t)(slash - h.p);
+		r = names_add(&hosts, h.p, h.len);
+	}
+	if (r == 0)
+		r = names_finish(&hosts);
+	if (r < 0 || hosts.n == 0) {
+		kw_sb_release(&hosts.sb);
+		return r;
+	}
+	kw_sb sb;
+	kw_sb_init(&sb);
+	r = kw_sb_printf(&sb, "%zu registry login%s (auths) for %s", hosts.n, hosts.n == 1 ? "" : "s",
+			 hosts.sb.s);
+	kw_sb_release(&hosts.sb);
+	if (r < 0) {
+		kw_sb_release(&sb);
+		return r;
+	}
+	return desc_out(&sb, ret_desc);
+}
+
+/* ---- line-oriented YAML helpers (kube config, cloud-init) ---- */
+
+typedef enum yval {
+	YV_EMPTY,   /* nothing after the colon (a nested block may follow) */
+	YV_BLOCK,   /* "|" or ">" block scalar: the value is on the following lines */
+	YV_NULL,    /* null, ~, "", '', [], {} */
+	YV_VALUE,   /* something */
+} yval;
+
+typedef struct yline {
+	size_t indent;   /* column of the first non-blank character */
+	bool item;       /* the line starts with "- " (a sequence item) */
+	size_t key_col;  /* column of the key (after "- " markers) */
+	kw_buf key;      /* unquoted key, or len 0 if the line is no "key:" */
+	kw_buf value;    /* trimmed value, comment removed if it is all comment */
+	yval vt;
+} yline;
+
+static yval classify_value(kw_buf v)
+{
+	if (v.len == 0 || v.p[0] == '#')
+		return YV_EMPTY;
+	if (v.p[0] == '|' || v.p[0] == '>') {
+		size_t i = 1;
+		while (i < v.len && (c_digit(v.p[i]) || v.p[i] == '+' || v.p[i] == '-'))
+			i++;
+		while (i < v.len && c_blank(v.p[i]))
+			i++;
+		if (i == v.len || v.p[i] == '#')
+			return YV_BLOCK;
+	}
+	/* strip a trailing " # comment" for the null test only */
+	size_t n = v.len;
+	for (size_t i = 1; i < v.len; i++)
+		if (v.p[i] == '#' && c_blank(v.p[i - 1])) {
+			n = i;
+			break;
+		}
+	kw_buf t = kw_buf_trim(kw_buf_view(v.p, n));
+	if (t.len == 0 || kw_buf_eq(&t, "~") || v_ieq(t, "null") || kw_buf_eq(&t, "\"\"") ||
+	    kw_buf_eq(&t, "''") || kw_buf_eq(&t, "[]") || kw_buf_eq(&t, "{}"))
+		return YV_NULL;
+	return YV_VALUE;
+}
+
+/* Parse one line; false for blank and comment-only lines. */
+static bool yaml_line(kw_buf line, yline *y)
+{
+	size_t i = 0;
+	while (i < line.len && c_blank(line.p[i]))
+		i++;
+	if (i == line.len || line.p[i] == '#' || line.p[i] == '\r')
+		return false;
+	memset(y, 0, sizeof *y);
+	y->indent = i;
+	while (i < line.len && line.p[i] == '-' && (i + 1 == line.len || c_blank(line.p[i + 1]))) {
+		y->item = true;
+		i++;
+		while (i < line.len && c_blank(line.p[i]))
+			i++;
+	}
+	y->key_col = i;
+	/* key: up to ':' followed by a blank or end of line; quoted keys allowed */
+	size_t ks = i, ke;
+	if (i < line.len && (line.p[i] == '"' || line.p[i] == '\'')) {
+		uint8_t q = line.p[i];
+		const uint8_t *e = memchr(line.p + i + 1, q, line.len - i - 1);
+		if (!e)
+			return true;
+		ks = i + 1;
+		ke = (size_t)(e - line.p);
+		i = ke + 1;
+		while (i < line.len && c_blank(line.p[i]))
+			i++;
+		if (i >= line.len || line.p[i] != ':')
+			return true;
+	} else {
+		while (i < line.len && !(line.p[i] == ':' && (i + 1 == line.len || c_blank(line.p[i + 1]) ||
+								 line.p[i + 1] == '\r')))
+			i++;
+		if (i >= line.len)
+			return true;
+		ke = i;
+	}
+	y->key = kw_buf_trim(kw_buf_view(line.p + ks, ke - ks));
+	y->value = kw_buf_trim(kw_buf_view(line.p + i + 1, line.len - i - 1));
+	y->vt = classify_value(y->value);
+	return true;
+}
+
+/* Is line y inside the block opened by a key at column col? */
+static bool yaml_child(const yline *y, size_t col)
+{
+	return y->indent > col || (y->indent == col && y->item);
+}
+
+/* ---- kube config ---- */
+
+enum {
+	KU_TOKEN = 1 << 0,
+	KU_CLIENT_KEY = 1 << 1,
+	KU_CLIENT_KEY_FILE = 1 << 2,
+	KU_PASSWORD = 1 << 3,
+	KU_PROVIDER_TOKEN = 1 << 4,
+	KU_PROVIDER_SECRET = 1 << 5,
+};
+static const struct {
+	const char *key;
+	unsigned bit;
+} kube_keys[] = {
+	{ "token", KU_TOKEN },
+	{ "client-key-data", KU_CLIENT_KEY },
+	{ "client-key", KU_CLIENT_KEY_FILE },
+	{ "password", KU_PASSWORD },
+	{ "id-token", KU_PROVIDER_TOKEN },
+	{ "refresh-token", KU_PROVIDER_TOKEN },
+	{ "access-token", KU_PROVIDER_TOKEN },
+	{ "client-secret", KU_PROVIDER_SECRET },
+};
+static const char *const kube_bit_names[] = { "token", "client key", "client key file",
+					      "password", "auth-provider token",
+					      "auth-provider client secret" };
+
+static unsigned kube_key_bit(const char *k, size_t n)
+{
+	for (size_t i = 0; i < KW_ARRAY_LEN(kube_keys); i++)
+		if (strlen(kube_keys[i].key) == n && memcmp(kube_keys[i].key, k, n) == 0)
+			return kube_keys[i].bit;
+	return 0;
+}
+
+static int kube_emit(namelist *out, unsigned bits, const void *name, size_t name_len)
+{
+	if (!bits)
+		return 0;
+	bool show, first = true;
+	int r = names_next(out, &show);
+	if (r < 0 || !show)
+		return r;
+	for (size_t b = 0; b < KW_ARRAY_LEN(kube_bit_names) && r == 0; b++) {
+		if (!(bits & (1u << b)))
+			continue;
+		r = kw_sb_printf(&out->sb, "%s%s", first ? "" : ", ", kube_bit_names[b]);
+		first = false;
+	}
+	if (r == 0)
+		r = kw_sb_puts(&out->sb, " for user ");
+	if (r == 0)
+		r = put_name(&out->sb, name, name_len);
+	return r;
+}
+
+/* kubeconfig as JSON (kubectl accepts it): users[].name, users[].user{...} */
+static int kube_json(json_t *root, namelist *out)
+{
+	json_t *users = json_object_get(root, "users");
+	size_t i;
+	json_t *u;
+	int r = 0;
+	if (!json_is_array(users))
+		return 0;
+	json_array_foreach(users, i, u) {
+		if (r < 0)
+			break;
+		static const char *const keys[] = { "token", "client-key-data", "client-key",
+						    "password", "id-token", "refresh-token",
+						    "access-token", "client-secret" };
+		jscan s;
+		jscan_init(&s, keys, KW_ARRAY_LEN(keys));
+		jscan_walk(&s, json_object_get(u, "user"), 0);
+		unsigned bits = 0;
+		for (size_t k = 0; k < s.nkeys; k++)
+			if (s.counts[k])
+				bits |= kube_key_bit(keys[k], strlen(keys[k]));
+		json_t *name = json_object_get(u, "name");
+		r = json_is_string(name) ? kube_emit(out, bits, json_string_value(name), json_string_length(name))
+					 : kube_emit(out, bits, "", 0);
+	}
+	return r;
+}
+
+static int analyze_kube(const uint8_t *d, size_t len, char **ret_desc)
+{
+	namelist out;
+	int r = 0;
+	names_init(&out, "; ");
+
+	if (looks_json(d, len)) {
+		json_auto_t *root = json_parse(d, len);
+		if (root)
+			r = kube_json(root, &out);
+	} else {
+		kw_buf b = kw_buf_view(d, len), line;
+		bool in_users = false, have_item_col = false;
+		size_t item_col = 0, item_key_col = 0;
+		unsigned bits = 0;
+		kw_buf name = kw_buf_view("", 0);
+
+		while (r == 0 && kw_buf_line(&b, &line, LINE_CAP, NULL)) {
+			yline y;
+			if (!yaml_line(line, &y))
+				continue;
+			if (y.indent == 0 && !y.item) {
+				/* a top-level key ends the users: list */
+				r = kube_emit(&out, bits, name.p, name.len);
+				bits = 0;
+				name = kw_buf_view("", 0);
+				have_item_col = false;
+				in_users = kw_buf_eq(&y.key, "users") && y.vt == YV_EMPTY;
+				continue;
+			}
+			if (!in_users)
+				continue;
+			if (y.item && (!have_item_col || y.indent == item_col)) {
+				r = kube_emit(&out, bits, name.p, name.len);
+				bits = 0;
+				name = kw_buf_view("", 0);
+				have_item_col = true;
+				item_col = y.indent;
+				item_key_col = y.key_col;
+			}
+			if (!have_item_col || y.key.len == 0)
+				continue;
+			if (y.key_col == item_key_col && kw_buf_eq(&y.key, "name")) {
+				name = v_unquote(y.value);
+				continue;
+			}
+			unsigned bit = kube_key_bit((const char *)y.key.p, y.key.len);
+			if (bit && (y.vt == YV_VALUE || y.vt == YV_BLOCK))
+				bits |= bit;
+		}
+		if (r == 0)
+			r = kube_emit(&out, bits, name.p, name.len);
+	}
+	if (r == 0)
+		r = names_finish(&out);
+	if (r < 0 || out.n == 0) {
+		kw_sb_release(&out.sb);
+		return r;
+	}
+	return desc_out(&out.sb, ret_desc);
+}
+
+/* ---- .netrc ---- */
+
+static bool netrc_token(kw_buf *b, kw_buf *tok)
+{
+	while (b->off < b->len && c_space(b->p[b->off]))
+		b->off++;
+	if (b->off >= b->len)
+		return false;
+	size_t s = b->off;
+	while (b->off < b->len && !c_space(b->p[b->off]))
+		b->off++;
+	*tok = kw_buf_view(b->p + s, b->off - s);
+	return true;
+}
+
+static int analyze_netrc(const uint8_t *d, size_t len, char **ret_desc)
+{
+	kw_buf b = kw_buf_view(d, len), tok;
+	kw_buf machine = kw_buf_view("", 0);
+	bool in_entry = false, has_pw = false;
+	namelist out;
+	int r = 0;
+	names_init(&out, ", ");
+
+	while (r == 0 && netrc_token(&b, &tok)) {
+		if (kw_buf_eq(&tok, "machine") || kw_buf_eq(&tok, "default")) {
+			if (in_entry && has_pw)
+				r = names_add(&out, machine.p, machine.len);
+			in_entry = true;
+			has_pw = false;
+			if (kw_buf_eq(&tok, "default"))
+				machine = kw_buf_view("default", 7);
+			else if (!netrc_token(&b, &machine))
+				machine = kw_buf_view("", 0);
+		} else if (kw_buf_eq(&tok, "password") || kw_buf_eq(&tok, "passwd")) {
+			kw_buf pw;
+			if (netrc_token(&b, &pw) && pw.len > 0) {
+				has_pw = true;
+				in_entry = true;
+			}
+		} else if (kw_buf_eq(&tok, "login") || kw_buf_eq(&tok, "account") ||
+			   kw_buf_eq(&tok, "port")) {
+			kw_buf skip;
+			(void)netrc_token(&b, &skip);
+		} else if (kw_buf_eq(&tok, "macdef")) {
+			/* a macro runs to the next empty line */
+			const uint8_t *e = memmem(b.p + b.off, b.len - b.off, "\n\n", 2);
+			b.off = e ? (size_t)(e - b.p) + 2 : b.len;
+		} else if (tok.p[0] == '#') {
+			const uint8_t *e = memchr(b.p + b.off, '\n', b.len - b.off);
+			b.off = e ? (size_t)(e - b.p) + 1 : b.len;
+		}
+	}
+	if (r == 0 && in_entry && has_pw)
+		r = names_add(&out, machine.p, machine.len);
+	if (r == 0)
+		r = names_finish(&out);
+	if (r < 0 || out.n == 0) {
+		kw_sb_release(&out.sb);
+		return r;
+	}
+	kw_sb sb;
+	kw_sb_init(&sb);
+	if (out.n == 1)
+		r = kw_sb_printf(&sb, "password for machine %s", out.sb.s);
+	else
+		r = kw_sb_printf(&sb, "passwords for %zu machines: %s", out.n, out.sb.s);
+	kw_sb_release(&out.sb);
+	if (r < 0) {
+		kw_sb_release(&sb);
+		return r;
+	}
+	return desc_out(&sb, ret_desc);
+}
+
+/* ---- .pgpass: hostname:port:database:username:password, '\' escapes ':' and '\' ---- */
+
+static int analyze_pgpass(const uint8_t *d, size_t len, char **ret_desc)
+{
+	kw_buf b = kw_buf_view(d, len), line;
+	namelist hosts;
+	int r = 0;
+	names_init(&hosts, ", ");
+	while (r == 0 && kw_buf_line(&b, &line, LINE_CAP, NULL)) {
+		if (line.len == 0 || line.p[0] == '#')
+			continue;
+		size_t fields = 0, host_end = 0, i = 0;
+		for (; i < line.len && fields < 4; i++) {
+			if (line.p[i] == '\\') {
+				i++;
+				continue;
+			}
+			if (line.p[i] == ':') {
+				if (fields == 0)
+					host_end = i;
+				fields++;
+			}
+		}
+		/* the rest of the line is the password */
+		if (fields == 4 && i < line.len)
+			r = names_add(&hosts, line.p, host_end);
+	}
+	if (r == 0)
+		r = names_finish(&hosts);
+	if (r < 0 || hosts.n == 0) {
+		kw_sb_release(&hosts.sb);
+		return r;
+	}
+	kw_sb sb;
+	kw_sb_init(&sb);
+	r = kw_sb_printf(&sb, "%zu entr%s for host%s %s", hosts.n, hosts.n == 1 ? "y" : "ies",
+			 hosts.n == 1 ? "" : "s", hosts.sb.s);
+	kw_sb_release(&hosts.sb);
+	if (r < 0) {
+		kw_sb_release(&sb);
+		return r;
+	}
+	return desc_out(&sb, ret_desc);
+}
+
+/* ---- git credential store: scheme://user:secret@host[/path] per line ----
+ * Only the host is shown: the user part is often the token itself. */
+
+static int analyze_git(const uint8_t *d, size_t len, char **ret_desc)
+{
+	kw_buf b = kw_buf_view(d, len), line;
+	namelist hosts;
+	int r = 0;
+	names_init(&hosts, ", ");
+	while (r == 0 && kw_buf_line(&b, &line, LINE_CAP, NULL)) {
+		kw_buf t = kw_buf_trim(line);
+		const uint8_t *sep = t.len ? memmem(t.p, t.len, "://", 3) : NULL;
+		if (!sep || sep == t.p)
+			continue;
+		bool scheme_ok = true;
+		for (const uint8_t *q = t.p; q < sep; q++)
+			scheme_ok &= c_alnum(*q) || *q == '+' || *q == '.' || *q == '-';
+		if (!scheme_ok)
+			continue;
+		kw_buf auth = v_sub(t, (size_t)(sep - t.p) + 3, SIZE_MAX);
+		size_t an = 0;
+		while (an < auth.len && auth.p[an] != '/' && auth.p[an] != '?' && auth.p[an] != '#')
+			an++;
+		const uint8_t *at = an ? memrchr(auth.p, '@', an) : NULL;
+		if (!at)
+			continue;
+		size_t ui = (size_t)(at - auth.p);
+		const uint8_t *colon = ui ? memchr(auth.p, ':', ui) : NULL;
+		if (!colon || (size_t)(colon - auth.p) + 1 >= ui)
+			continue; /* no password, or an empty one */
+		r = names_add(&hosts, at + 1, an - ui - 1);
+	}
+	if (r == 0)
+		r = names_finish(&hosts);
+	if (r < 0 || hosts.n == 0) {
+		kw_sb_release(&hosts.sb);
+		return r;
+	}
+	kw_sb sb;
+	kw_sb_init(&sb);
+	r = kw_sb_printf(&sb, "%zu stored login%s for %s", hosts.n, hosts.n == 1 ? "" : "s", hosts.sb.s);
+	kw_sb_release(&hosts.sb);
+	if (r < 0) {
+		kw_sb_release(&sb);
+		return r;
+	}
+	return desc_out(&sb, ret_desc);
+}
+
+/* ---- .my.cnf ---- */
+
+static const char *const mycnf_keys[] = { "password", "password1", "password2", "password3" };
+
+static int analyze_mycnf(const uint8_t *d, size_t len, char **ret_desc)
+{
+	static const ini_spec spec = { mycnf_keys, KW_ARRAY_LEN(mycnf_keys), "", false };
+	return ini_analyze(&spec, d, len, ret_desc);
+}
+
+int kw_cred_analyze(kw_cred_kind kind, const char *relpath, const uint8_t *data, size_t len,
+		    char **ret_desc)
+{
+	char *desc = NULL;
+	int r;
+	if (!data && len)
+		return -EINVAL;
+	if (len > CRED_CAP)
+		return KW_E_TOOBIG;
+	if (!data)
+		data = (const uint8_t *)"";
+
+	switch (kind) {
+	case KW_CRED_AWS: r = analyze_aws(data, len, &desc); break;
+	case KW_CRED_ALIYUN: r = analyze_aliyun(data, len, &desc); break;
+	case KW_CRED_GCLOUD: r = analyze_gcloud(relpath, data, len, &desc); break;
+	case KW_CRED_AZURE: r = analyze_azure(data, len, &desc); break;
+	case KW_CRED_DOCKER: r = analyze_docker(data, len, &desc); break;
+	case KW_CRED_KUBE: r = analyze_kube(data, len, &desc); break;
+	case KW_CRED_NETRC: r = analyze_netrc(data, len, &desc); break;
+	case KW_CRED_PGPASS: r = analyze_pgpass(data, len, &desc); break;
+	case KW_CRED_GIT: r = analyze_git(data, len, &desc); break;
+	case KW_CRED_MYCNF: r = analyze_mycnf(data, len, &desc); break;
+	default: return -EINVAL;
+	}
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		free(desc);
+		if (ret_desc)
+			*ret_desc = NULL;
+		return 0;
+	}
+	if (ret_desc)
+		*ret_desc = desc;
+	else
+		free(desc);
+	return 1;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* cloud-init                                                                           */
+
+static bool ci_truthy(kw_buf v)
+{
+	v = v_unquote(v);
+	return v_ieq(v, "true") || v_ieq(v, "yes") || v_ieq(v, "on") || kw_buf_eq(&v, "1");
+}
+
+/* Inline flow map "chpasswd: { list: [...], expire: false }": entries present? */
+static bool ci_flow_entries(kw_buf v, const char *key)
+{
+	const uint8_t *p = mem_find(v.p, v.len, key);
+	if (!p)
+		return false;
+	size_t i = (size_t)(p - v.p) + strlen(key);
+	while (i < v.len && c_blank(v.p[i]))
+		i++;
+	if (i >= v.len || v.p[i] != ':')
+		return false;
+	i++;
+	while (i < v.len && (c_blank(v.p[i]) || v.p[i] == '['))
+		i++;
+	return i < v.len && v.p[i] != ']' && v.p[i] != '}' && v.p[i] != ',';
+}
+
+static bool ci_shell_sets_password(const uint8_t *d, size_t len)
+{
+	return mem_find(d, len, "chpasswd") || mem_find(d, len, "passwd --stdin") ||
+	       mem_find(d, len, "usermod -p") || mem_find(d, len, "usermod --password");
+}
+
+unsigned kw_cloudinit_scan(const uint8_t *data, size_t len)
+{
+	unsigned flags = 0;
+	if (!data || len == 0)
+		return 0;
+	if (len >= 2 && data[0] == '#' && data[1] == '!')
+		return ci_shell_sets_password(data, len) ? KW_CI_CHPASSWD : 0;
+	/* MIME multi-part user data may carry shell parts */
+	if (mem_find(data, len, "text/x-shellscript") && ci_shell_sets_password(data, len))
+		flags |= KW_CI_CHPASSWD;
+
+	enum { BLK_NONE, BLK_CHPASSWD, BLK_SSH_KEYS };
+	int blk = BLK_NONE;
+	size_t blk_col = 0;
+	unsigned pending = 0;  /* flag set if the next content line is a child of pend_col */
+	size_t pend_col = 0;
+
+	kw_buf b = kw_buf_view(data, len), line;
+	while (kw_buf_line(&b, &line, LINE_CAP, NULL)) {
+		yline y;
+		if (!yaml_line(line, &y))
+			continue;
+		if (pending) {
+			if (yaml_child(&y, pend_col))
+				flags |= pending;
+			pending = 0;
+		}
+		if (blk != BLK_NONE && !yaml_child(&y, blk_col))
+			blk = BLK_NONE;
+		if (y.key.len == 0)
+			continue;
+
+		kw_buf k = y.key;
+		if (kw_buf_eq(&k, "chpasswd")) {
+			if (y.vt == YV_VALUE && (ci_flow_entries(y.value, "list") ||
+						 ci_flow_entries(y.value, "users")))
+				flags |= KW_CI_CHPASSWD;
+			else if (y.vt == YV_EMPTY) {
+				blk = BLK_CHPASSWD;
+				blk_col = y.key_col;
+			}
+		} else if (blk == BLK_CHPASSWD && (kw_buf_eq(&k, "list") || kw_buf_eq(&k, "users"))) {
+			if (y.vt == YV_VALUE)
+				flags |= KW_CI_CHPASSWD;
+			else if (y.vt == YV_EMPTY || y.vt == YV_BLOCK) {
+				pending = KW_CI_CHPASSWD;
+				pend_col = y.key_col;
+			}
+		} else if (kw_buf_eq(&k, "password") || kw_buf_eq(&k, "passwd") ||
+			   kw_buf_eq(&k, "plain_text_passwd") || kw_buf_eq(&k, "hashed_passwd")) {
+			if (y.vt == YV_VALUE)
+				flags |= KW_CI_PASSWORD;
+			else if (y.vt == YV_EMPTY || y.vt == YV_BLOCK) {
+				pending = KW_CI_PASSWORD;
+				pend_col = y.key_col;
+			}
+		} else if (kw_buf_eq(&k, "ssh_pwauth")) {
+			if (y.vt == YV_VALUE && ci_truthy(y.value))
+				flags |= KW_CI_SSH_PWAUTH;
+		} else if (kw_buf_eq(&k, "ssh_keys")) {
+			if (y.vt == YV_VALUE && mem_find(y.value.p, y.value.len, "_private"))
+				flags |= KW_CI_SSH_KEYS;
+			else if (y.vt == YV_EMPTY) {
+				blk = BLK_SSH_KEYS;
+				blk_col = y.key_col;
+			}
+		} else if (blk == BLK_SSH_KEYS && k.len > 8 &&
+			   memcmp(k.p + k.len - 8, "_private", 8) == 0) {
+			if (y.vt == YV_VALUE)
+				flags |= KW_CI_SSH_KEYS;
+			else if (y.vt == YV_EMPTY || y.vt == YV_BLOCK) {
+				pending = KW_CI_SSH_KEYS;
+				pend_col = y.key_col;
+			}
+		} else if (kw_buf_eq(&k, "ssh_authorized_keys")) {
+			if (y.vt == YV_VALUE)
+				flags |= KW_CI_AUTHORIZED_KEYS;
+			else if (y.vt == YV_EMPTY) {
+				pending = KW_CI_AUTHORIZED_KEYS;
+				pend_col = y.key_col;
+			}
+		}
+	}
+	return flags;
+}

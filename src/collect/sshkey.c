@@ -1,0 +1,1011 @@
+/* sshkey.c — SSH public key blobs, authorized_keys files and private key recognition
+ * (see sshkey.h for the interface).
+ *
+ * Owned by the "parsers" module (collect/accounts, sshkey, sudoers). Pure functions over
+ * bytes from a target; libcrypto does SHA-256, base64 and bignum sizes.
+ *
+ * Public key blobs (RFC 4253 6.6, PROTOCOL.certkeys, PROTOCOL.u2f) are read through
+ * kw_buf, which checks every length before reading. A blob must be consumed exactly, as
+ * OpenSSH requires. Fingerprints match `ssh-keygen -l`: SHA-256 over the blob of the
+ * *plain* key — for a certificate that is the plain key type name followed by the key
+ * fields inside the certificate, not the whole certificate.
+ *
+ * authorized_keys lines are read the way sshd does (auth2-pubkeyfile.c and
+ * sshkey_read()): first try "type base64 comment" at the start of the line; when that
+ * fails, the first field is the options field (commas and blanks inside double quotes,
+ * \" escapes a quote), and the key follows it.
+ *
+ * Private keys: we look at the armour and at most the public header. For the OpenSSH
+ * format we base64-decode only as many bytes as it takes to reach the end of the first
+ * public key, never the private section; for encrypted PKCS#8 only the algorithm
+ * identifier. Decoded bytes are wiped before they are freed.
+ */
+#include "collect/sshkey.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define KW_B64_MAX ((size_t)64 << 20)      /* kw_base64_decode input cap */
+#define KW_AK_MAX_LINE 16384               /* authorized_keys line cap */
+#define KW_AK_MAX_KEYS 100000
+#define KW_AK_MAX_LINES 1000000u
+#define KW_MPINT_MAX (16384 / 8 + 1)       /* OpenSSH's SSHBUF_MAX_BIGNUM + sign byte */
+#define KW_PK_SCAN 8192                    /* private key armour must start in here */
+#define KW_PK_PUB_MAX ((size_t)64 << 10)   /* OpenSSH: largest public key we decode */
+
+/* ---- key types ---- */
+
+typedef enum kt_base { KT_RSA = 1, KT_DSA, KT_ECDSA, KT_ED25519, KT_ECDSA_SK, KT_ED25519_SK } kt_base;
+
+typedef struct keytype {
+	const char *name;  /* wire name */
+	const char *label; /* ssh-keygen's short name */
+	kt_base base;
+	bool cert;
+	const char *curve; /* ECDSA: the curve name inside the blob */
+	unsigned bits;     /* fixed size, or 0: from the key */
+	const char *plain; /* certificates: the plain key's wire name */
+} keytype;
+
+static const keytype keytypes[] = {
+	{ "ssh-rsa", "RSA", KT_RSA, false, NULL, 0, NULL },
+	{ "ssh-dss", "DSA", KT_DSA, false, NULL, 0, NULL },
+	{ "ecdsa-sha2-nistp256", "ECDSA", KT_ECDSA, false, "nistp256", 256, NULL },
+	{ "ecdsa-sha2-nistp384", "ECDSA", KT_ECDSA, false, "nistp384", 384, NULL },
+	{ "ecdsa-sha2-nistp521", "ECDSA", KT_ECDSA, false, "nistp521", 521, NULL },
+	{ "ssh-ed25519", "ED25519", KT_ED25519, false, NULL, 256, NULL },
+	{ "sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK", KT_ECDSA_SK, false, "nistp256", 256, NULL },
+	{ "sk-ssh-ed25519@openssh.com", "ED25519-SK", KT_ED25519_SK, false, NULL, 256, NULL },
+	{ "ssh-rsa-cert-v01@openssh.com", "RSA-CERT", KT_RSA, true, NULL, 0, "ssh-rsa" },
+	{ "ssh-dss-cert-v01@openssh.com", "DSA-CERT", KT_DSA, true, NULL, 0, "ssh-dss" },
+	{ "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ECDSA-CERT", KT_ECDSA, true, "nistp256", 256,
+	  "ecdsa-sha2-nistp256" },
+	{ "ecdsa-sha2-nistp384-cert-v01@openssh.com", "ECDSA-CERT", KT_ECDSA, true, "nistp384", 384,
+	  "ecdsa-sha2-nistp384" },
+	{ "ecdsa-sha2-nistp521-cert-v01@openssh.com", "ECDSA-CERT", KT_ECDSA, true, "nistp521", 521,
+	  "ecdsa-sha2-nistp521" },
+	{ "ssh-ed25519-cert-v01@openssh.com", "ED25519-CERT", KT_ED25519, true, NULL, 256, "ssh-ed25519" },
+	{ "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", "ECDSA-SK-CERT", KT_ECDSA_SK, true, "nistp256",
+	  256, "sk-ecdsa-sha2-nistp256@openssh.com" },
+	{ "sk-ssh-ed25519-cert-v01@openssh.com", "ED25519-SK-CERT", KT_ED25519_SK, true, NULL, 256,
+	  "sk-ssh-ed25519@openssh.com" },
+};
+
+static int keytype_by_wire(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < KW_ARRAY_LEN(keytypes); i++)
+		if (strlen(keytypes[i].name) == n && memcmp(keytypes[i].name, p, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The key type a text token names, as sshkey_type_from_name() and sshkey_read() accept
+ * it: a wire name, an RSA signature algorithm name, or (plain keys only) ssh-keygen's
+ * short name in any case — except "ECDSA", which names no curve. */
+static int keytype_by_text(const uint8_t *p, size_t n)
+{
+	int i = keytype_by_wire(p, n);
+	if (i >= 0)
+		return i;
+	static const struct { const char *alias, *name; } aliases[] = {
+		{ "rsa-sha2-256", "ssh-rsa" },
+		{ "rsa-sha2-512", "ssh-rsa" },
+		{ "rsa-sha2-256-cert-v01@openssh.com", "ssh-rsa-cert-v01@openssh.com" },
+		{ "rsa-sha2-512-cert-v01@openssh.com", "ssh-rsa-cert-v01@openssh.com" },
+	};
+	for (size_t k = 0; k < KW_ARRAY_LEN(aliases); k++)
+		if (strlen(aliases[k].alias) == n && memcmp(aliases[k].alias, p, n) == 0)
+			return keytype_by_wire((const uint8_t *)aliases[k].name, strlen(aliases[k].name));
+	for (size_t k = 0; k < KW_ARRAY_LEN(keytypes); k++) {
+		const keytype *t = &keytypes[k];
+		if (t->cert || t->base == KT_ECDSA)
+			continue;
+		if (strlen(t->label) == n && strncasecmp(t->label, (const char *)p, n) == 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* ---- base64 ---- */
+
+static bool is_b64(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+static unsigned b64_val(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (unsigned)(c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (unsigned)(c - 'a') + 26;
+	if (c >= '0' && c <= '9')
+		return (unsigned)(c - '0') + 52;
+	return c == '+' ? 62 : 63;
+}
+
+int kw_base64_decode(const char *text, size_t len, uint8_t **ret, size_t *ret_len)
+{
+	const uint8_t *t = (const uint8_t *)text;
+	if (!text || len == 0 || len % 4 != 0)
+		return KW_E_PARSE;
+	if (len > KW_B64_MAX)
+		return KW_E_TOOBIG;
+	size_t pad = 0;
+	while (pad < 2 && t[len - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < len - pad; i++)
+		if (!is_b64(t[i]))
+			return KW_E_PARSE;
+	/* the bits a padded group leaves over must be zero (OpenSSH's b64_pton checks) */
+	if (pad == 1 && (b64_val(t[len - 2]) & 0x3) != 0)
+		return KW_E_PARSE;
+	if (pad == 2 && (b64_val(t[len - 3]) & 0xf) != 0)
+		return KW_E_PARSE;
+	uint8_t *out = malloc(len / 4 * 3 + 1);
+	if (!out)
+		return -ENOMEM;
+	int n = EVP_DecodeBlock(out, t, (int)len);
+	if (n < 0 || (size_t)n < pad) {
+		free(out);
+		return KW_E_PARSE;
+	}
+	*ret = out;
+	*ret_len = (size_t)n - pad;
+	return 0;
+}
+
+/* Decode, then wipe and free: for bytes from private key files. */
+static void free_wiped(uint8_t *p, size_t n)
+{
+	if (p) {
+		OPENSSL_cleanse(p, n);
+		free(p);
+	}
+}
+
+/* ---- blobs ---- */
+
+/* "SHA256:" + unpadded base64 of SHA-256 over (optional string prefix) + bytes. */
+static int fingerprint(const char *prefix, const uint8_t *p, size_t n, char out[KW_FP_LEN])
+{
+	uint8_t md[32];
+	unsigned mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
+	int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	if (ok && prefix) {
+		size_t pl = strlen(prefix);
+		uint8_t len4[4] = { (uint8_t)(pl >> 24), (uint8_t)(pl >> 16), (uint8_t)(pl >> 8),
+				    (uint8_t)pl };
+		ok = EVP_DigestUpdate(ctx, len4, 4) && EVP_DigestUpdate(ctx, prefix, pl);
+	}
+	ok = ok && EVP_DigestUpdate(ctx, p, n) && EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	if (!ok || mdlen != sizeof md)
+		return KW_E_CRYPTO;
+	uint8_t b64[48];
+	int bl = EVP_EncodeBlock(b64, md, (int)sizeof md);
+	if (bl != 44)
+		return KW_E_CRYPTO;
+	while (bl > 0 && b64[bl - 1] == '=')
+		bl--;
+	memcpy(out, "SHA256:", 7);
+	memcpy(out + 7, b64, (size_t)bl);
+	out[7 + bl] = '\0';
+	return 0;
+}
+
+/* An mpint (RFC 4251): non-negative, at most 16384 bits; its size in bits. */
+static int get_mpint_bits(kw_buf *b, unsigned *bits)
+{
+	kw_buf v;
+	if (kw_buf_get_string(b, &v) < 0)
+		return KW_E_PARSE;
+	size_t n = kw_buf_left(&v);
+	const uint8_t *p = kw_buf_cur(&v);
+	if (n > KW_MPINT_MAX || (n > 0 && (p[0] & 0x80)) || (n == KW_MPINT_MAX && p[0] != 0))
+		return KW_E_PARSE;
+	if (n == 0) {
+		*bits = 0;
+		return 0;
+	}
+	BIGNUM *bn = BN_bin2bn(p, (int)n, NULL);
+	if (!bn)
+		return KW_E_CRYPTO;
+	*bits = (unsigned)BN_num_bits(bn);
+	BN_free(bn);
+	return 0;
+}
+
+/* The key fields of a type (after the type name, and after the nonce of a cert). */
+static int get_key_fields(kw_buf *b, const keytype *t, unsigned *bits)
+{
+	kw_buf v;
+	unsigned e_bits = 0;
+	switch (t->base) {
+	case KT_RSA:
+		/* e, n */
+		if (get_mpint_bits(b, &e_bits) < 0 || get_mpint_bits(b, bits) < 0)
+			return KW_E_PARSE;
+		if (e_bits == 0 || *bits == 0)
+			return KW_E_PARSE;
+		return 0;
+	case KT_DSA: {
+		/* p, q, g, y */
+		unsigned q, g, y;
+		if (get_mpint_bits(b, bits) < 0 || get_mpint_bits(b, &q) < 0 ||
+		    get_mpint_bits(b, &g) < 0 || get_mpint_bits(b, &y) < 0)
+			return KW_E_PARSE;
+		if (*bits == 0 || q == 0 || g == 0 || y == 0)
+			return KW_E_PARSE;
+		return 0;
+	}
+	case KT_ECDSA:
+	case KT_ECDSA_SK: {
+		if (kw_buf_get_string(b, &v) < 0 || !kw_buf_eq(&v, t->curve))
+			return KW_E_PARSE;
+		/* uncompressed point: 0x04 || X || Y */
+		size_t coord = (t->bits + 7) / 8;
+		if (kw_buf_get_string(b, &v) < 0 || kw_buf_left(&v) != 1 + 2 * coord ||
+		    kw_buf_cur(&v)[0] != 0x04)
+			return KW_E_PARSE;
+		if (t->base == KT_ECDSA_SK && kw_buf_get_string(b, &v) < 0) /* application */
+			return KW_E_PARSE;
+		*bits = t->bits;
+		return 0;
+	}
+	case KT_ED25519:
+	case KT_ED25519_SK:
+		if (kw_buf_get_string(b, &v) < 0 || kw_buf_left(&v) != 32)
+			return KW_E_PARSE;
+		if (t->base == KT_ED25519_SK && kw_buf_get_string(b, &v) < 0)
+			return KW_E_PARSE;
+		*bits = t->bits;
+		return 0;
+	}
+	return KW_E_PARSE;
+}
+
+/* The certificate body after the key fields (PROTOCOL.certkeys). */
+static int skip_cert_tail(kw_buf *b)
+{
+	kw_buf v;
+	uint32_t u;
+	/* serial (uint64), type */
+	if (kw_buf_skip(b, 8) < 0 || kw_buf_get_u32(b, &u) < 0)
+		return KW_E_PARSE;
+	if (u != 1 && u != 2) /* SSH2_CERT_TYPE_USER / _HOST */
+		return KW_E_PARSE;
+	/* key id, principals */
+	if (kw_buf_get_string(b, &v) < 0 || kw_buf_get_string(b, &v) < 0)
+		return KW_E_PARSE;
+	/* valid after, valid before */
+	if (kw_buf_skip(b, 16) < 0)
+		return KW_E_PARSE;
+	/* critical options, extensions, reserved, signature key, signature */
+	for (int i = 0; i < 5; i++)
+		if (kw_buf_get_string(b, &v) < 0)
+			return KW_E_PARSE;
+	return 0;
+}
+
+static bool printable_name(const kw_buf *v, size_t max)
+{
+	size_t n = kw_buf_left(v);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = kw_buf_cur(v)[i];
+		if (c <= 0x20 || c >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Decode a blob; *ret_index is the keytypes[] row or -1 (unknown type). */
+static int pubkey_from_blob(const uint8_t *blob, size_t len, kw_pubkey *ret, int *ret_index)
+{
+	kw_buf b = kw_buf_view(blob, len);
+	kw_buf tname;
+	kw_pubkey k = { 0 };
+	int r;
+
+	if (!blob || kw_buf_get_string(&b, &tname) < 0 || !printable_name(&tname, sizeof k.type - 1))
+		return KW_E_PARSE;
+	memcpy(k.type, kw_buf_cur(&tname), kw_buf_left(&tname));
+	int idx = keytype_by_wire(kw_buf_cur(&tname), kw_buf_left(&tname));
+	if (idx < 0) {
+		if ((r = fingerprint(NULL, blob, len, k.fp)) < 0)
+			return r;
+		strcpy(k.label, "UNKNOWN");
+		*ret = k;
+		*ret_index = -1;
+		return KW_E_UNSUPPORTED;
+	}
+	const keytype *t = &keytypes[idx];
+	kw_buf v;
+	if (t->cert && kw_buf_get_string(&b, &v) < 0) /* nonce */
+		return KW_E_PARSE;
+	size_t fields_start = b.off;
+	if ((r = get_key_fields(&b, t, &k.bits)) < 0)
+		return r;
+	size_t fields_end = b.off;
+	if (t->cert && skip_cert_tail(&b) < 0)
+		return KW_E_PARSE;
+	if (kw_buf_left(&b) != 0)
+		return KW_E_PARSE; /* trailing data */
+	if (t->cert)
+		r = fingerprint(t->plain, blob + fields_start, fields_end - fields_start, k.fp);
+	else
+		r = fingerprint(NULL, blob, len, k.fp);
+	if (r < 0)
+		return r;
+	strcpy(k.label, t->label);
+	*ret = k;
+	*ret_index = idx;
+	return 0;
+}
+
+int kw_pubkey_from_blob(const uint8_t *blob, size_t len, kw_pubkey *ret)
+{
+	int idx;
+	return pubkey_from_blob(blob, len, ret, &idx);
+}
+
+/* ---- "type base64 comment" ---- */
+
+static bool is_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static size_t token_len(const kw_buf *b)
+{
+	size_t i = 0, n = kw_buf_left(b);
+	while (i < n && !is_blank(kw_buf_cur(b)[i]))
+		i++;
+	return i;
+}
+
+/* sshkey_read(): on success *s is left at the comment (blanks skipped) and *why is
+ * NULL. On failure *why says why, in words that quote nothing from the input, and
+ * *type_known tells whether the first token named a key type. */
+static int read_key(kw_buf *s, kw_pubkey *ret, const char **why, bool *type_known)
+{
+	kw_buf c = *s;
+	*type_known = false;
+	size_t tl = token_len(&c);
+	if (tl == kw_buf_left(&c)) {
+		*why = "no key type and key";
+		return KW_E_PARSE;
+	}
+	int want = keytype_by_text(kw_buf_cur(&c), tl);
+	if (want < 0) {
+		*why = "unknown key type";
+		return KW_E_UNSUPPORTED;
+	}
+	*type_known = true;
+	c.off += tl;
+	kw_buf_skip_blanks(&c);
+	size_t bl = token_len(&c);
+	if (bl == 0) {
+		*why = "no key after the key type";
+		return KW_E_PARSE;
+	}
+	uint8_t *blob = NULL;
+	size_t blen = 0;
+	int r = kw_base64_decode((const char *)kw_buf_cur(&c), bl, &blob, &blen);
+	if (r < 0) {
+		*why = r == -ENOMEM ? "out of memory" : "bad base64 in the key";
+		return r;
+	}
+	int got = -1;
+	kw_pubkey k;
+	r = pubkey_from_blob(blob, blen, &k, &got);
+	free(blob);
+	if (r == -ENOMEM || r == KW_E_CRYPTO) {
+		*why = "out of memory";
+		return r;
+	}
+	if (r < 0 && r != KW_E_UNSUPPORTED) {
+		*why = "malformed key blob";
+		return r;
+	}
+	if (got != want) {
+		*why = "the key type in the text does not match the key";
+		return KW_E_PARSE;
+	}
+	c.off += bl;
+	kw_buf_skip_blanks(&c);
+	*s = c;
+	*ret = k;
+	*why = NULL;
+	return 0;
+}
+
+/* The rest of the line with trailing blanks removed; NULL if empty. */
+static int take_comment(const kw_buf *s, char **ret)
+{
+	kw_buf c = kw_buf_trim(*s);
+	if (kw_buf_left(&c) == 0) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!(*ret = kw_buf_strdup(&c)))
+		return -ENOMEM;
+	return 0;
+}
+
+int kw_pubkey_parse_line(kw_buf line, kw_pubkey *ret, char **ret_comment)
+{
+	const char *why;
+	bool known;
+	kw_pubkey k;
+	kw_buf_skip_blanks(&line);
+	int r = read_key(&line, &k, &why, &known);
+	if (r < 0)
+		return r;
+	if (ret_comment && (r = take_comment(&line, ret_comment)) < 0)
+		return r;
+	*ret = k;
+	return 0;
+}
+
+/* ---- authorized_keys ---- */
+
+/* sshkey_advance_past_options(): the end of the options field, honouring quotes. */
+static int advance_past_options(kw_buf *s)
+{
+	bool quoted = false;
+	size_t i = s->off;
+	for (; i < s->len && (quoted || !is_blank(s->p[i])); i++) {
+		if (s->p[i] == '\\' && i + 1 < s->len && s->p[i + 1] == '"')
+			i++;
+		else if (s->p[i] == '"')
+			quoted = !quoted;
+	}
+	if (quoted)
+		return KW_E_PARSE;
+	s->off = i;
+	return 0;
+}
+
+typedef struct ak_opt {
+	const char *name;
+	bool value; /* name="value" */
+} ak_opt;
+
+static const ak_opt ak_opts[] = {
+	{ "agent-forwarding", false }, { "cert-authority", false }, { "command", true },
+	{ "environment", true },       { "expiry-time", true },     { "from", true },
+	{ "no-agent-forwarding", false }, { "no-port-forwarding", false }, { "no-pty", false },
+	{ "no-user-rc", false },       { "no-x11-forwarding", false }, { "no-touch-required", false },
+	{ "permitlisten", true },      { "permitopen", true },      { "port-forwarding", false },
+	{ "principals", true },        { "pty", false },            { "restrict", false },
+	{ "tunnel", true },            { "user-rc", false },        { "verify-required", false },
+	{ "x11-forwarding", false },
+};
+
+/* Read the flags we record from an options field; false if some option is not one sshd
+ * knows (sshd would then ignore the whole line). */
+static bool parse_options(const uint8_t *p, size_t n, kw_authkey *k)
+{
+	bool all_known = true;
+	size_t i = 0;
+	while (i <= n) {
+		/* one option: up to a comma outside quotes */
+		size_t start = i;
+		bool quoted = false;
+		for (; i < n && (quoted || p[i] != ','); i++) {
+			if (p[i] == '\\' && i + 1 < n && p[i + 1] == '"')
+				i++;
+			else if (p[i] == '"')
+				quoted = !quoted;
+		}
+		size_t end = i, nl = 0;
+		while (start + nl < end && p[start + nl] != '=')
+			nl++;
+		bool has_value = start + nl < end;
+		const ak_opt *o = NULL;
+		for (size_t j = 0; j < KW_ARRAY_LEN(ak_opts); j++)
+			if (strlen(ak_opts[j].name) == nl &&
+			    strncasecmp(ak_opts[j].name, (const char *)p + start, nl) == 0)
+				o = &ak_opts[j];
+		if (!o || o->value != has_value ||
+		    (has_value && (end - start < nl + 3 || p[start + nl + 1] != '"' || p[end - 1] != '"'))) {
+			all_known = false;
+		} else if (strcmp(o->name, "command") == 0) {
+			k->opt_command = true;
+		} else if (strcmp(o->name, "from") == 0) {
+			k->opt_from = true;
+		} else if (strcmp(o->name, "cert-authority") == 0) {
+			k->opt_cert_authority = true;
+		} else if (strcmp(o->name, "restrict") == 0) {
+			k->opt_restrict = true;
+		}
+		i = end + 1; /* past the comma (or past the end) */
+	}
+	return all_known;
+}
+
+static void authkey_free(kw_authkey *k)
+{
+	free(k->comment);
+	free(k->options);
+}
+
+void kw_authkeys_release(kw_authkeys *ak)
+{
+	if (!ak)
+		return;
+	for (size_t i = 0; i < ak->n; i++)
+		authkey_free(&ak->v[i]);
+	free(ak->v);
+	*ak = (kw_authkeys){ 0 };
+}
+
+static int ak_diag(kw_diags *d, const char *file, unsigned line, int err, const char *why)
+{
+	if (!d)
+		return 0;
+	return kw_diags_add(d, file, line, err, "%s; sshd ignores this line", why);
+}
+
+int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_authkeys *ret,
+		      kw_diags *d)
+{
+	kw_authkeys ak = { 0 };
+	size_t cap = 0;
+	kw_buf in = kw_buf_view(data, data ? len : 0);
+	kw_buf line;
+	unsigned lineno = 0;
+	bool trunc;
+	int r = 0;
+
+	while (kw_buf_line(&in, &line, KW_AK_MAX_LINE, &trunc)) {
+		if (lineno >= KW_AK_MAX_LINES || ak.n >= KW_AK_MAX_KEYS) {
+			if (d && (r = kw_diags_add_fatal(d, file, lineno, KW_E_TOOBIG,
+							 "too many lines or keys; the rest is ignored")) < 0)
+				goto fail;
+			break;
+		}
+		lineno++;
+		if (trunc) {
+			if ((r = ak_diag(d, file, lineno, KW_E_TOOBIG, "line longer than 16384 bytes")) < 0)
+				goto fail;
+			continue;
+		}
+		kw_buf_skip_blanks(&line);
+		if (kw_buf_left(&line) == 0 || kw_buf_cur(&line)[0] == '#')
+			continue;
+		if (kw_buf_has_nul(&line)) {
+			if ((r = ak_diag(d, file, lineno, KW_E_PARSE, "NUL byte in line")) < 0)
+				goto fail;
+			continue;
+		}
+
+		kw_authkey k = { .line = lineno };
+		kw_buf s = line;
+		const char *why = NULL, *why2 = NULL;
+		bool known = false, known2 = false;
+		int kr = read_key(&s, &k.key, &why, &known);
+		kw_buf opts = kw_buf_view(NULL, 0);
+		bool have_opts = false;
+		if (kr == -ENOMEM) {
+			r = kr;
+			goto fail;
+		}
+		if (kr < 0) {
+			/* not a key at the start: the first field is the options */
+			s = line;
+			if (advance_past_options(&s) < 0) {
+				if ((r = ak_diag(d, file, lineno, KW_E_PARSE,
+						 known ? why : "unterminated quote in the options")) < 0)
+					goto fail;
+				continue;
+			}
+			opts = kw_buf_view(line.p + line.off, s.off - line.off);
+			have_opts = true;
+			kw_buf_skip_blanks(&s);
+			kr = read_key(&s, &k.key, &why2, &known2);
+			if (kr == -ENOMEM) {
+				r = kr;
+				goto fail;
+			}
+			if (kr < 0) {
+				/* report the first failure when the line started with a key type */
+				if ((r = ak_diag(d, file, lineno, KW_E_PARSE, known ? why : why2)) < 0)
+					goto fail;
+				continue;
+			}
+		}
+		if (have_opts) {
+			if (!parse_options(kw_buf_cur(&opts), kw_buf_left(&opts), &k) &&
+			    (r = ak_diag(d, file, lineno, KW_E_PARSE,
+					 "unknown or malformed key option (key recorded anyway)")) < 0)
+				goto fail;
+			if (!(k.options = kw_buf_strdup(&opts))) {
+				r = -ENOMEM;
+				goto fail;
+			}
+		}
+		if ((r = take_comment(&s, &k.comment)) < 0) {
+			authkey_free(&k);
+			goto fail;
+		}
+		if (ak.n == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			kw_authkey *nv = realloc(ak.v, nc * sizeof *nv);
+			if (!nv) {
+				authkey_free(&k);
+				r = -ENOMEM;
+				goto fail;
+			}
+			ak.v = nv;
+			cap = nc;
+		}
+		ak.v[ak.n++] = k;
+	}
+	*ret = ak;
+	return 0;
+fail:
+	kw_authkeys_release(&ak);
+	return r;
+}
+
+/* ---- private keys ---- */
+
+const char *kw_privkey_format_name(kw_privkey_format f)
+{
+	static const char *const names[] = {
+		[KW_PK_NONE] = "none",
+		[KW_PK_OPENSSH] = "OpenSSH",
+		[KW_PK_PEM_RSA] = "PEM RSA",
+		[KW_PK_PEM_DSA] = "PEM DSA",
+		[KW_PK_PEM_EC] = "PEM EC",
+		[KW_PK_PKCS8] = "PKCS#8",
+		[KW_PK_PKCS8_ENCRYPTED] = "PKCS#8 encrypted",
+		[KW_PK_PUTTY] = "PuTTY",
+		[KW_PK_SSH2] = "SSH2",
+	};
+	if ((unsigned)f >= KW_ARRAY_LEN(names) || !names[f])
+		return "unknown";
+	return names[f];
+}
+
+/* Copy a cipher name from the target: printable ASCII only, truncated to fit. */
+static void set_cipher(kw_privkey_info *info, const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+	while (k < n && k < sizeof info->cipher - 1 && p[k] > 0x20 && p[k] < 0x7f) {
+		info->cipher[k] = (char)p[k];
+		k++;
+	}
+	info->cipher[k] = '\0';
+}
+
+/* Collect the first `want` base64 characters of an armoured body (whitespace skipped,
+ * stopping at a '-' that starts the END line or at the end of the data). */
+static size_t collect_b64(const uint8_t *p, size_t n, char *out, size_t want)
+{
+	size_t got = 0;
+	for (size_t i = 0; i < n && got < want; i++) {
+		uint8_t c = p[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '-')
+			break;
+		out[got++] = (char)c;
+	}
+	return got;
+}
+
+/* Decode the first `need` bytes (rounded up to whole base64 groups) of an armoured
+ * body. *ret_len may be less than need when the body is shorter. Caller frees the
+ * result with free_wiped(). */
+static int decode_prefix(const uint8_t *body, size_t n, size_t need, uint8_t **ret, size_t *ret_len)
+{
+	size_t want = (need + 2) / 3 * 4;
+	char *txt = malloc(want + 1);
+	if (!txt)
+		return -ENOMEM;
+	size_t got = collect_b64(body, n, txt, want);
+	got -= got % 4;
+	int r = got ? kw_base64_decode(txt, got, ret, ret_len) : KW_E_PARSE;
+	OPENSSL_cleanse(txt, want);
+	free(txt);
+	return r;
+}
+
+/* A string of the openssh-key-v1 header: 0 and *out set, 1 with *need set when the
+ * decoded prefix is too short, or KW_E_PARSE. */
+static int need_string(kw_buf *b, size_t max, kw_buf *out, size_t *need)
+{
+	if (kw_buf_left(b) < 4) {
+		*need = b->off + 4;
+		return 1;
+	}
+	const uint8_t *q = kw_buf_cur(b);
+	size_t n = (size_t)q[0] << 24 | (size_t)q[1] << 16 | (size_t)q[2] << 8 | q[3];
+	if (n > max)
+		return KW_E_PARSE;
+	if (kw_buf_left(b) < 4 + n) {
+		*need = b->off + 4 + n;
+		return 1;
+	}
+	return kw_buf_get_string(b, out);
+}
+
+/* PROTOCOL.key: "openssh-key-v1\0" cipher kdfname kdfoptions nkeys pubkey1 ... */
+static int openssh_header(const uint8_t *p, size_t n, kw_privkey_info *info, size_t *need)
+{
+	static const char magic[] = "openssh-key-v1"; /* with its NUL: 15 bytes */
+	kw_buf b = kw_buf_view(p, n), v;
+	int r;
+	if (n < sizeof magic) {
+		*need = sizeof magic;
+		return 1;
+	}
+	if (memcmp(p, magic, sizeof magic) != 0)
+		return KW_E_PARSE;
+	b.off = sizeof magic;
+	if ((r = need_string(&b, 256, &v, need)) != 0) /* ciphername */
+		return r;
+	set_cipher(info, kw_buf_cur(&v), kw_buf_left(&v));
+	info->encrypted = kw_buf_eq(&v, "none") ? 0 : 1;
+	if ((r = need_string(&b, 256, &v, need)) != 0) /* kdfname */
+		return r;
+	if ((r = need_string(&b, 4096, &v, need)) != 0) /* kdfoptions */
+		return r;
+	uint32_t nkeys;
+	if (kw_buf_left(&b) < 4) {
+		*need = b.off + 4;
+		return 1;
+	}
+	kw_buf_get_u32(&b, &nkeys);
+	if (nkeys == 0)
+		return KW_E_PARSE;
+	if ((r = need_string(&b, KW_PK_PUB_MAX, &v, need)) != 0) /* first public key */
+		return r;
+	kw_pubkey k;
+	if (kw_pubkey_from_blob(kw_buf_cur(&v), kw_buf_left(&v), &k) == 0) {
+		info->pub = k;
+		info->has_pub = true;
+	}
+	return 0;
+}
+
+static int classify_openssh(const uint8_t *body, size_t n, kw_privkey_info *info)
+{
+	size_t need = 64;
+	for (int round = 0; round < 8; round++) {
+		uint8_t *dec = NULL;
+		size_t dn = 0;
+		int r = decode_prefix(body, n, need, &dec, &dn);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			return 0; /* not base64: an OpenSSH key we cannot read; encrypted unknown */
+		size_t more = 0;
+		r = openssh_header(dec, dn, info, &more);
+		free_wiped(dec, dn);
+		if (r != 1 || dn < need || more <= dn || more > KW_PK_PUB_MAX + 4096)
+			return 0;
+		need = more;
+	}
+	return 0;
+}
+
+/* DER length of an ASN.1 header at p[0..n): 0 and the header size and content length, 1
+ * if more bytes are needed, or KW_E_PARSE. */
+static int der_header(const uint8_t *p, size_t n, uint8_t tag, size_t *hdr, size_t *clen)
+{
+	if (n < 2)
+		return 1;
+	if (p[0] != tag)
+		return KW_E_PARSE;
+	if (p[1] < 0x80) {
+		*hdr = 2;
+		*clen = p[1];
+		return 0;
+	}
+	size_t nb = p[1] & 0x7f;
+	if (nb == 0 || nb > 3)
+		return KW_E_PARSE;
+	if (n < 2 + nb)
+		return 1;
+	size_t l = 0;
+	for (size_t i = 0; i < nb; i++)
+		l = l << 8 | p[2 + i];
+	*hdr = 2 + nb;
+	*clen = l;
+	return 0;
+}
+
+/* EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm AlgorithmIdentifier,
+ * encryptedData OCTET STRING }. Decode only up to the end of the AlgorithmIdentifier and
+ * name its cipher (PBES2's encryption scheme, or the PKCS#12 PBE). */
+static int pkcs8_cipher(const uint8_t *body, size_t n, kw_privkey_info *info)
+{
+	uint8_t *dec = NULL;
+	size_t dn = 0, h1, l1, h2, l2;
+	int r = decode_prefix(body, n, 16, &dec, &dn);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	if (der_header(dec, dn, 0x30, &h1, &l1) != 0 || h1 >= dn ||
+	    der_header(dec + h1, dn - h1, 0x30, &h2, &l2) != 0 || l2 > 4096) {
+		free_wiped(dec, dn);
+		return 0;
+	}
+	size_t need = h1 + h2 + l2;
+	free_wiped(dec, dn);
+	if ((r = decode_prefix(body, n, need, &dec, &dn)) < 0)
+		return r == -ENOMEM ? r : 0;
+	if (dn < need) {
+		free_wiped(dec, dn);
+		return 0;
+	}
+	const unsigned char *q = dec + h1;
+	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &q, (long)(h2 + l2));
+	if (alg) {
+		const ASN1_OBJECT *obj = NULL;
+		int ptype = 0;
+		const void *pval = NULL;
+		X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+		int nid = OBJ_obj2nid(obj);
+		const char *sn = NULL;
+		if (nid == NID_pbes2 && ptype == V_ASN1_SEQUENCE && pval) {
+			const ASN1_STRING *seq = pval;
+			const unsigned char *sp = ASN1_STRING_get0_data(seq);
+			PBE2PARAM *pbe2 = d2i_PBE2PARAM(NULL, &sp, ASN1_STRING_length(seq));
+			if (pbe2 && pbe2->encryption) {
+				int enid = OBJ_obj2nid(pbe2->encryption->algorithm);
+				if (enid != NID_undef)
+					sn = OBJ_nid2sn(enid);
+			}
+			PBE2PARAM_free(pbe2);
+		} else if (nid != NID_undef) {
+			sn = OBJ_nid2sn(nid);
+		}
+		if (sn)
+			set_cipher(info, (const uint8_t *)sn, strlen(sn));
+		X509_ALGOR_free(alg);
+	}
+	free_wiped(dec, dn);
+	return 0;
+}
+
+/* Traditional PEM headers after the BEGIN line: Proc-Type and DEK-Info. */
+static void pem_headers(kw_buf in, kw_privkey_info *info)
+{
+	kw_buf line;
+	info->encrypted = 0;
+	set_cipher(info, (const uint8_t *)"none", 4);
+	for (int i = 0; i < 16 && kw_buf_line(&in, &line, 1024, NULL); i++) {
+		kw_buf t = kw_buf_trim(line);
+		if (kw_buf_left(&t) == 0 || !memchr(kw_buf_cur(&t), ':', kw_buf_left(&t)))
+			break;
+		if (kw_buf_starts_with(&t, "Proc-Type:")) {
+			t.off += 10;
+			kw_buf v = kw_buf_trim(t);
+			if (kw_buf_eq(&v, "4,ENCRYPTED")) {
+				info->encrypted = 1;
+				info->cipher[0] = '\0';
+			}
+		} else if (kw_buf_starts_with(&t, "DEK-Info:")) {
+			t.off += 9;
+			kw_buf v = kw_buf_trim(t);
+			const uint8_t *c = memchr(kw_buf_cur(&v), ',', kw_buf_left(&v));
+			size_t cl = c ? (size_t)(c - kw_buf_cur(&v)) : kw_buf_left(&v);
+			if (info->encrypted == 1)
+				set_cipher(info, kw_buf_cur(&v), cl);
+		}
+	}
+}
+
+/* PuTTY-User-Key-File-2/3: "Key: value" lines. Reads Encryption and the public blob
+ * (Public-Lines); stops before Private-Lines. */
+static int classify_putty(kw_buf in, kw_privkey_info *info)
+{
+	kw_buf line;
+	for (int i = 0; i < 32 && kw_buf_line(&in, &line, 4096, NULL); i++) {
+		kw_buf t = kw_buf_trim(line);
+		if (kw_buf_starts_with(&t, "Private-Lines:"))
+			break;
+		if (kw_buf_starts_with(&t, "Encryption:")) {
+			t.off += 11;
+			kw_buf v = kw_buf_trim(t);
+			set_cipher(info, kw_buf_cur(&v), kw_buf_left(&v));
+			info->encrypted = kw_buf_eq(&v, "none") ? 0 : 1;
+		} else if (kw_buf_starts_with(&t, "Public-Lines:")) {
+			t.off += 13;
+			kw_buf v = kw_buf_trim(t);
+			uint64_t nl;
+			if (kw_buf_to_u64(&v, 64, &nl) < 0 || nl == 0)
+				continue;
+			size_t start = in.off;
+			for (uint64_t j = 0; j < nl && kw_buf_line(&in, &line, 4096, NULL); j++)
+				;
+			size_t cap = in.off - start;
+			_cleanup_free_ char *txt = malloc(cap + 1);
+			if (!txt)
+				return -ENOMEM;
+			size_t got = collect_b64(in.p + start, cap, txt, cap);
+			uint8_t *blob = NULL;
+			size_t blen = 0;
+			int r = kw_base64_decode(txt, got, &blob, &blen);
+			if (r == -ENOMEM)
+				return r;
+			if (r == 0) {
+				kw_pubkey k;
+				if (kw_pubkey_from_blob(blob, blen, &k) == 0) {
+					info->pub = k;
+					info->has_pub = true;
+				}
+				free(blob);
+			}
+		}
+	}
+	return 0;
+}
+
+int kw_privkey_classify(const uint8_t *data, size_t len, kw_privkey_info *ret)
+{
+	kw_privkey_info info = { .format = KW_PK_NONE, .encrypted = -1 };
+	kw_buf in = kw_buf_view(data, data ? len : 0), line;
+	int r = 0;
+
+	while (in.off < KW_PK_SCAN && kw_buf_line(&in, &line, 256, NULL)) {
+		kw_buf t = kw_buf_trim(line);
+		/* the body starts after this line */
+		kw_buf body = kw_buf_view(in.p + in.off, in.len - in.off);
+		if (kw_buf_eq(&t, "-----BEGIN OPENSSH PRIVATE KEY-----")) {
+			info.format = KW_PK_OPENSSH;
+			r = classify_openssh(kw_buf_cur(&body), kw_buf_left(&body), &info);
+		} else if (kw_buf_eq(&t, "-----BEGIN RSA PRIVATE KEY-----")) {
+			info.format = KW_PK_PEM_RSA;
+			pem_headers(body, &info);
+		} else if (kw_buf_eq(&t, "-----BEGIN DSA PRIVATE KEY-----")) {
+			info.format = KW_PK_PEM_DSA;
+			pem_headers(body, &info);
+		} else if (kw_buf_eq(&t, "-----BEGIN EC PRIVATE KEY-----")) {
+			info.format = KW_PK_PEM_EC;
+			pem_headers(body, &info);
+		} else if (kw_buf_eq(&t, "-----BEGIN PRIVATE KEY-----")) {
+			info.format = KW_PK_PKCS8;
+			info.encrypted = 0;
+			set_cipher(&info, (const uint8_t *)"none", 4);
+		} else if (kw_buf_eq(&t, "-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+			info.format = KW_PK_PKCS8_ENCRYPTED;
+			info.encrypted = 1;
+			r = pkcs8_cipher(kw_buf_cur(&body), kw_buf_left(&body), &info);
+		} else if (kw_buf_starts_with(&t, "PuTTY-User-Key-File-2:") ||
+			   kw_buf_starts_with(&t, "PuTTY-User-Key-File-3:")) {
+			info.format = KW_PK_PUTTY;
+			r = classify_putty(body, &info);
+		} else if (kw_buf_eq(&t, "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----")) {
+			info.format = KW_PK_SSH2;
+		} else {
+			continue;
+		}
+		break;
+	}
+	if (r < 0)
+		return r;
+	if (info.format == KW_PK_NONE)
+		return KW_E_UNSUPPORTED;
+	*ret = info;
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* report.c — the renderer entry points (format names, dispatch) and the helpers the text
+ * and JSON renderers share: tallies, escaping into a string builder, stream errors.
+ *
+ * Owner: report/finding-model engineer. Renderers print what they are given: the exit
+ * code, fail-on level and check count come from the caller; the only arithmetic here is
+ * counting what is in the lists.
+ */
+#include "report/report.h"
+#include "report/render.h"
+#include "base/err.h"
+#include "base/escape.h"
+
+#include <string.h>
+#include <strings.h>
+
+int kw_format_parse(const char *s, kw_format *ret)
+{
+	if (!s)
+		return KW_E_USAGE;
+	if (!strcasecmp(s, "text")) {
+		*ret = KW_FMT_TEXT;
+		return 0;
+	}
+	if (!strcasecmp(s, "json")) {
+		*ret = KW_FMT_JSON;
+		return 0;
+	}
+	return KW_E_USAGE;
+}
+
+void kw_report_tally(const kw_report *r, kw_tally *t)
+{
+	*t = (kw_tally){ 0 };
+	if (r->findings)
+		for (size_t i = 0; i < r->findings->n; i++) {
+			const kw_finding *f = &r->findings->v[i];
+			if (f->waived) {
+				t->waived++;
+				continue;
+			}
+			t->total++;
+			if ((unsigned)f->severity < KW_SEV__COUNT)
+				t->by_sev[f->severity]++;
+		}
+	if (r->diags) {
+		t->errors = r->diags->n;
+		for (size_t i = 0; i < r->diags->n; i++)
+			if (r->diags->v[i].fatal)
+				t->fatal++;
+	}
+	if (r->waivers)
+		for (size_t i = 0; i < r->waivers->n; i++) {
+			if (r->waivers->v[i].expired)
+				t->waivers_expired++;
+			else if (!r->waivers->v[i].used)
+				t->waivers_unused++;
+		}
+}
+
+int kw_report_esc(kw_sb *sb, const char *s)
+{
+	if (!s)
+		return 0;
+	return kw_escape_append(sb, s, strlen(s));
+}
+
+size_t kw_report_first_sentence(const char *s)
+{
+	if (!s)
+		return 0;
+	const char *p = strstr(s, ". ");
+	return p ? (size_t)(p - s) + 1 : strlen(s);
+}
+
+int kw_report_flush_sb(FILE *out, kw_sb *sb)
+{
+	if (sb->overflow)
+		return KW_E_TOOBIG;
+	if (sb->len && fwrite(sb->s, 1, sb->len, out) != sb->len)
+		return -EIO;
+	kw_sb_clear(sb);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* The stream may buffer: a failed write shows only at flush. */
+static int finish(FILE *out, int r)
+{
+	if (fflush(out) != 0 || ferror(out))
+		return r < 0 && r != -EIO ? r : -EIO;
+	return r;
+}
+
+int kw_report_render(FILE *out, kw_format fmt, const kw_report *r, bool color, int verbosity)
+{
+	if (!out || !r)
+		return -EINVAL;
+	switch (fmt) {
+	case KW_FMT_TEXT:
+		return finish(out, kw_report_render_text(out, r, color, verbosity));
+	case KW_FMT_JSON:
+		return finish(out, kw_report_render_json(out, r));
+	}
+	return KW_E_USAGE;
+}
+
+int kw_report_check_list(FILE *out, kw_format fmt, const kw_check_def *const *checks, size_t n)
+{
+	if (!out || (!checks && n))
+		return -EINVAL;
+	switch (fmt) {
+	case KW_FMT_TEXT:
+		return finish(out, kw_report_check_list_text(out, checks, n));
+	case KW_FMT_JSON:
+		return finish(out, kw_report_check_list_json(out, checks, n));
+	}
+	return KW_E_USAGE;
+}

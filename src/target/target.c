@@ -1,0 +1,203 @@
+/* target.c — the kw_target object: argument checks, dispatch to the backend's vtable,
+ * the warnings list, and the release functions for kw_file and kw_dirent arrays.
+ * Owned by the target module. Backends: dir.c (folder, host "/"), tar.c (archives).
+ */
+#include "target/internal.h"
+#include "target/resolve.h"
+#include "base/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int kw_target_new(const kw_target_ops *ops, void *impl, char *desc, bool is_tar,
+		  kw_target **ret)
+{
+	kw_target *t = calloc(1, sizeof *t);
+	if (!t || !desc) {
+		free(t);
+		free(desc);
+		if (impl)
+			ops->free(impl);
+		return -ENOMEM;
+	}
+	t->ops = ops;
+	t->impl = impl;
+	t->desc = desc;
+	t->is_tar = is_tar;
+	*ret = t;
+	return 0;
+}
+
+void kw_target_free(kw_target *t)
+{
+	if (!t)
+		return;
+	if (t->impl)
+		t->ops->free(t->impl);
+	for (size_t i = 0; i < t->n_warnings; i++) {
+		free(t->warnings[i].path);
+		free(t->warnings[i].detail);
+	}
+	free(t->warnings);
+	free(t->desc);
+	free(t);
+}
+
+int kw_target_add_warning(kw_target *t, const char *path, int err, const char *detail)
+{
+	if (t->n_warnings >= KW_WARNINGS_MAX) {
+		t->dropped_warnings++;
+		return 0;
+	}
+	if (t->n_warnings == t->cap_warnings) {
+		size_t cap = t->cap_warnings ? t->cap_warnings * 2 : 8;
+		kw_target_warning *v = realloc(t->warnings, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		t->warnings = v;
+		t->cap_warnings = cap;
+	}
+	kw_target_warning w = { .err = err };
+	if (path && !(w.path = strdup(path)))
+		return -ENOMEM;
+	if (detail && !(w.detail = strdup(detail))) {
+		free(w.path);
+		return -ENOMEM;
+	}
+	t->warnings[t->n_warnings++] = w;
+	return 0;
+}
+
+const char *kw_target_describe(const kw_target *t)
+{
+	return t ? t->desc : "";
+}
+
+bool kw_target_is_tar(const kw_target *t)
+{
+	return t && t->is_tar;
+}
+
+const kw_target_warning *kw_target_warnings(const kw_target *t, size_t *n)
+{
+	if (!t) {
+		if (n)
+			*n = 0;
+		return NULL;
+	}
+	if (n)
+		*n = t->n_warnings;
+	return t->warnings;
+}
+
+kw_ftype kw_ftype_from_mode(mode_t m)
+{
+	if (S_ISREG(m))
+		return KW_FT_REG;
+	if (S_ISDIR(m))
+		return KW_FT_DIR;
+	if (S_ISLNK(m))
+		return KW_FT_LNK;
+	return KW_FT_OTHER;
+}
+
+void kw_stat_from_sys(const struct stat *st, kw_stat *ret)
+{
+	*ret = (kw_stat){
+		.type = kw_ftype_from_mode(st->st_mode),
+		.mode = (uint32_t)(st->st_mode & 07777),
+		.uid = st->st_uid,
+		.gid = st->st_gid,
+		.size = st->st_size > 0 ? (uint64_t)st->st_size : 0,
+		.nlink = st->st_nlink > UINT32_MAX ? UINT32_MAX : (uint32_t)st->st_nlink,
+		.mtime = (int64_t)st->st_mtim.tv_sec,
+	};
+}
+
+/* Every public path: non-empty, shorter than KW_PATH_MAX. */
+static int check_path(const char *path)
+{
+	if (!path)
+		return -EINVAL;
+	size_t n = strnlen(path, KW_PATH_MAX);
+	if (n == 0)
+		return -ENOENT;
+	if (n >= KW_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int kw_target_stat(kw_target *t, const char *path, kw_stat *ret)
+{
+	if (!t || !ret)
+		return -EINVAL;
+	int r = check_path(path);
+	if (r < 0)
+		return r;
+	return t->ops->stat(t, path, ret);
+}
+
+int kw_target_lstat(kw_target *t, const char *path, kw_stat *ret)
+{
+	if (!t || !ret)
+		return -EINVAL;
+	int r = check_path(path);
+	if (r < 0)
+		return r;
+	return t->ops->lstat(t, path, ret);
+}
+
+int kw_target_read(kw_target *t, const char *path, size_t max, kw_file *ret)
+{
+	if (!t || !ret)
+		return -EINVAL;
+	int r = check_path(path);
+	if (r < 0)
+		return r;
+	if (max == 0)
+		max = KW_READ_DEFAULT;
+	if (max > KW_READ_HARD_MAX)
+		max = KW_READ_HARD_MAX;
+	return t->ops->read(t, path, max, ret);
+}
+
+void kw_file_release(kw_file *f)
+{
+	if (!f)
+		return;
+	free(f->data);
+	*f = (kw_file){ 0 };
+}
+
+int kw_target_list(kw_target *t, const char *dir, kw_dirent **ret, size_t *ret_n)
+{
+	if (!t || !ret || !ret_n)
+		return -EINVAL;
+	int r = check_path(dir);
+	if (r < 0)
+		return r;
+	return t->ops->list(t, dir, ret, ret_n);
+}
+
+void kw_dirents_free(kw_dirent *d, size_t n)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(d[i].name);
+	free(d);
+}
+
+int kw_target_walk(kw_target *t, const char *start, const kw_walk_opts *o,
+		   kw_walk_fn fn, void *ctx, uint64_t *ret_errors)
+{
+	static const kw_walk_opts none = { 0 };
+	if (!t || !fn)
+		return -EINVAL;
+	int r = check_path(start);
+	if (r < 0)
+		return r;
+	if (ret_errors)
+		*ret_errors = 0;
+	return t->ops->walk(t, start, o ? o : &none, fn, ctx, ret_errors);
+}

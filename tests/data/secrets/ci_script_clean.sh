@@ -1,0 +1,3 @@
+#!/bin/sh
+apt-get -y install nginx
+systemctl enable nginx

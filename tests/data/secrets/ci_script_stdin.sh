@@ -1,0 +1,2 @@
+#!/bin/sh
+echo KwFakeScriptPw7 | passwd --stdin centos

@@ -1,0 +1,4 @@
+# deploy environment
+export AWS_DEFAULT_REGION=eu-west-1
+export AWS_ACCESS_KEY_ID=AKIAKWTEST2FAKE7KEYS
+export AWS_SECRET_ACCESS_KEY=kwFakeSecretKey/ForTests+0123456789abcde
