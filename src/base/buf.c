@@ -108,8 +108,8 @@ void kw_buf_skip_blanks(kw_buf *b)
 
 kw_buf kw_buf_trim(kw_buf v)
 {
-	const uint8_t *p = v.p + v.off;
-	size_t n = v.len - v.off;
+	size_t n = kw_buf_left(&v);
+	const uint8_t *p = n ? v.p + v.off : v.p;
 	while (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n')) { p++; n--; }
 	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n')) n--;
 	return kw_buf_view(p, n);
@@ -129,7 +129,7 @@ bool kw_buf_token(kw_buf *b, kw_buf *tok)
 
 bool kw_buf_has_nul(const kw_buf *b)
 {
-	return b->off < b->len && memchr(b->p + b->off, 0, b->len - b->off) != NULL;
+	return kw_buf_left(b) && memchr(b->p + b->off, 0, b->len - b->off) != NULL;
 }
 
 bool kw_buf_starts_with(const kw_buf *b, const char *prefix)

@@ -26,7 +26,7 @@ static inline kw_buf kw_buf_view(const void *p, size_t len)
 {
 	return (kw_buf){ .p = (const uint8_t *)p, .len = len, .off = 0 };
 }
-static inline size_t kw_buf_left(const kw_buf *b) { return b->len - b->off; }
+static inline size_t kw_buf_left(const kw_buf *b) { return b->off < b->len ? b->len - b->off : 0; }
 static inline const uint8_t *kw_buf_cur(const kw_buf *b) { return b->p + b->off; }
 static inline bool kw_buf_eq(const kw_buf *b, const char *s);
 

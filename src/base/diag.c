@@ -9,6 +9,7 @@
 
 #define KW_DIAGS_MAX 10000
 
+__attribute__((format(printf, 6, 0)))
 static int diags_vadd(kw_diags *d, bool fatal, const char *file, unsigned line, int err,
 		      const char *fmt, va_list ap)
 {

@@ -23,8 +23,8 @@ typedef struct kw_diags {
 	size_t n, cap;
 } kw_diags;
 
-/* Append a diagnostic (non-fatal). Returns 0 or -ENOMEM. At most 10,000 are kept;
- * later ones are counted in `dropped` of the last entry's message only. */
+/* Append a diagnostic (non-fatal). Returns 0 or -ENOMEM. At most 10,000 are kept; later
+ * ones are dropped (a fatal one still marks the last kept entry fatal). */
 int kw_diags_add(kw_diags *d, const char *file, unsigned line, int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* The same, but marks it fatal: a check could not run. */

@@ -200,12 +200,21 @@ static int load_waivers(const char *file, kw_waivers *w)
 	FILE *m = open_memstream(&text, &len);
 	char chunk[8192];
 	size_t n;
-	while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0 && len < (1u << 20))
+	while (m && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		fwrite(chunk, 1, n, m);
+		fflush(m);
+		if (len > (1u << 20))
+			break;
+	}
 	fclose(f);
 	if (!m)
 		return -1;
 	fclose(m);
+	if (len > (1u << 20)) {
+		err_escaped("waiver file larger than 1 MiB: ", file);
+		free(text);
+		return -1;
+	}
 	kw_diags d = { 0 };
 	int r = kw_waivers_parse(w, file, text, len, &d);
 	print_diags(&d);
