@@ -25,9 +25,10 @@ enum {
 
 static const kw_check_def defs[] = {
 	[C_ROOT_PASSWORD] = { "accounts.root-password", KW_SEV_CRITICAL,
-		"root has a usable password",
-		"A password hash for root in an image is a preset credential: every instance "
-		"launched from it shares the root password, and whoever built the image knows it.",
+		"root (a UID 0 account) has a usable password",
+		"A password hash for root, or for any other UID 0 account, in an image is a preset "
+		"credential: every instance launched from it shares the root password, and whoever "
+		"built the image knows it.",
 		"Lock root's password before capture: `passwd -l root` (or set the shadow field "
 		"to '*'), and log in with keys injected at launch.",
 		{ REF_AWS_SHARED, REF_AWS_MKT, REF_ALI_IMG } },
@@ -138,9 +139,9 @@ static void run(kw_check_ctx *x)
 		const char *file;
 		unsigned line;
 		effective_pw(a, &pw, &file, &line);
-		bool root = !strcmp(a->name, "root");
+		bool root = a->uid == 0;
 
-		if (a->uid == 0 && !root)
+		if (a->uid == 0 && strcmp(a->name, "root"))
 			kw_emit(x, &defs[C_EXTRA_UID0], a->name, "/etc/passwd", a->passwd_line, a->name,
 				"account %s has UID 0 (/etc/passwd:%u), shell %s", a->name,
 				a->passwd_line, a->shell[0] ? a->shell : "(default)");
@@ -187,7 +188,8 @@ static void run(kw_check_ctx *x)
 			kw_emit(x, &defs[C_LOGIN_ACCOUNT], a->name, "/etc/passwd", a->passwd_line, a->name,
 				"account %s: uid %u, shell %s, home %s; password: %s; authorized keys: %u",
 				a->name, a->uid, a->shell[0] ? a->shell : "(default)", a->home,
-				pw.state == KW_PW_HASH ? kw_hash_scheme_name(pw.scheme) : kw_pw_state_name(pw.state),
+				pw.state == KW_PW_HASH ? kw_hash_scheme_name(pw.scheme)
+				: pw.state == KW_PW_SHADOWED ? "none (no shadow line)" : kw_pw_state_name(pw.state),
 				a->n_keys);
 	}
 

@@ -22,7 +22,7 @@ static const kw_check_def defs[] = {
 		"NOPASSWD turns any foothold in that account (a leaked key, a web shell) into root "
 		"with no further secret. Provisioning drop-ins such as cloud-init's "
 		"90-cloud-init-users are easily captured into images by mistake.",
-		"Remove the rule or the drop-in (e.g. /etc/sudoers.d/90-cloud-init-users) before "
+		"Remove the rule or its drop-in, such as /etc/sudoers.d/90-cloud-init-users, before "
 		"capture; if the cloud user needs it, let cloud-init write it at launch.",
 		{ "AWS EC2 Image Builder: security best practices (remove 90-cloud-init-users)",
 		  "CIS Debian Linux 12: Ensure re-authentication for privilege escalation is not disabled globally" } },
