@@ -13,9 +13,12 @@
  * and is checked again with fstat (S_ISREG, same st_dev/st_ino) before any byte is read.
  *
  * The walk is iterative (a stack of at most KW_WALK_MAX_DEPTH+1 directory fds), opens
- * children with openat(O_NOFOLLOW) on the parent's fd, reads each directory fully and
- * sorts it (so walks are deterministic and match the tar backend's order), uses d_type to
- * avoid stats of non-files, and skips pseudo file systems by fstatfs.
+ * children with openat(O_NOFOLLOW) on the parent's fd, reads each directory fully with
+ * getdents64 and sorts it (so walks are deterministic and match the tar backend's order),
+ * uses d_type to avoid stats of non-files, and skips pseudo file systems by fstatfs.
+ * Only names the directory lists as regular files are opened (to sniff), with
+ * O_NOFOLLOW|O_NONBLOCK, and the fd is checked with fstat before a byte is read; that
+ * fstat is also the file's stat, so a sniffed file costs open+fstat+read+close.
  */
 #include "target/internal.h"
 #include "target/resolve.h"
@@ -23,6 +26,7 @@
 #include "base/err.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -45,6 +49,7 @@
 
 #define DIR_EAGAIN_RETRIES 16
 #define WALK_MAX_DIR_ENTRIES 10000000u
+#define GETDENTS_BUF (64 * 1024)
 
 struct dir_impl {
 	int rootfd;
@@ -438,33 +443,48 @@ static kw_ftype dtype_to_ftype(unsigned char t)
 	}
 }
 
-/* Read all names of the directory behind dir (without "." and ".."), sorted. Types come
- * from d_type; KW_FT_NONE where the file system did not say. */
-static int read_names(DIR *dir, size_t max, struct nlist *ret)
+/* Read all names of directory fd (without "." and ".."), sorted. Types come from d_type;
+ * KW_FT_NONE where the file system did not say. getdents64 directly: no DIR stream, no
+ * dup, large batches. */
+static int read_names(int fd, size_t max, struct nlist *ret)
 {
 	struct nlist l = { 0 };
+	_cleanup_free_ char *buf = malloc(GETDENTS_BUF);
+	if (!buf)
+		return -ENOMEM;
 	for (;;) {
-		errno = 0;
-		struct dirent *e = readdir(dir);
-		if (!e) {
-			if (errno) {
-				int r = -errno;
+		ssize_t n = getdents64(fd, buf, GETDENTS_BUF);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int r = -errno;
+			nlist_release(&l);
+			return r;
+		}
+		if (n == 0)
+			break;
+		for (size_t off = 0; off < (size_t)n;) {
+			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+			size_t min = offsetof(struct dirent64, d_name) + 1;
+			if ((size_t)n - off < min || e->d_reclen < min || e->d_reclen > (size_t)n - off)
+				break; /* never trust a length blindly, even the kernel's */
+			off += e->d_reclen;
+			const char *name = e->d_name;
+			size_t maxlen = e->d_reclen - offsetof(struct dirent64, d_name);
+			if (strnlen(name, maxlen) == maxlen)
+				continue; /* not NUL-terminated inside its record */
+			if (name[0] == '.' &&
+			    (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+				continue;
+			if (l.n >= max) {
+				nlist_release(&l);
+				return KW_E_TOOBIG;
+			}
+			int r = nlist_add(&l, name, dtype_to_ftype(e->d_type));
+			if (r < 0) {
 				nlist_release(&l);
 				return r;
 			}
-			break;
-		}
-		if (e->d_name[0] == '.' &&
-		    (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0')))
-			continue;
-		if (l.n >= max) {
-			nlist_release(&l);
-			return KW_E_TOOBIG;
-		}
-		int r = nlist_add(&l, e->d_name, dtype_to_ftype(e->d_type));
-		if (r < 0) {
-			nlist_release(&l);
-			return r;
 		}
 	}
 	if (l.n > 1)
@@ -476,25 +496,16 @@ static int read_names(DIR *dir, size_t max, struct nlist *ret)
 static int dir_list(kw_target *t, const char *path, kw_dirent **ret, size_t *ret_n)
 {
 	struct dir_impl *d = t->impl;
-	int fd = -1;
+	_cleanup_close_ int fd = -1;
 	int r = dir_open(d, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_NOCTTY, true, &fd);
 	if (r < 0)
 		return r;
-	DIR *dir = fdopendir(fd);
-	if (!dir) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
 	struct nlist l;
-	r = read_names(dir, KW_LIST_MAX, &l);
-	if (r < 0) {
-		closedir(dir);
+	r = read_names(fd, KW_LIST_MAX, &l);
+	if (r < 0)
 		return r;
-	}
 	kw_dirent *v = calloc(l.n ? l.n : 1, sizeof *v);
 	if (!v) {
-		closedir(dir);
 		nlist_release(&l);
 		return -ENOMEM;
 	}
@@ -503,20 +514,18 @@ static int dir_list(kw_target *t, const char *path, kw_dirent **ret, size_t *ret
 		kw_ftype type = l.v[i].type;
 		if (type == KW_FT_NONE) {
 			struct stat st;
-			type = fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0
+			type = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0
 				       ? kw_ftype_from_mode(st.st_mode)
 				       : KW_FT_OTHER;
 		}
 		v[i].type = type;
 		if (!(v[i].name = strdup(name))) {
 			kw_dirents_free(v, i);
-			closedir(dir);
 			nlist_release(&l);
 			return -ENOMEM;
 		}
 	}
 	size_t n = l.n;
-	closedir(dir);
 	nlist_release(&l);
 	*ret = v;
 	*ret_n = n;
@@ -554,25 +563,27 @@ static bool host_skip(const char *path)
 }
 
 struct wframe {
-	DIR *dir;
+	int fd;
 	struct nlist names;
 	size_t i;
 	size_t pathlen;
 };
 
-/* Sniff the head of regular file `name` in dirfd (checked to be the inode in *st). */
-static int sniff_file(int dfd, const char *name, const struct stat *st, const char *path,
-		      kw_sniff_fn sniff)
+/* Open a regular file of the walk for sniffing: never follows a link, never blocks, and
+ * leaves atime alone where allowed. */
+static int open_for_sniff(int dfd, const char *name)
+{
+	static const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	int fd = openat(dfd, name, flags | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dfd, name, flags);
+	return fd;
+}
+
+/* Sniff the head of an open regular file. */
+static int sniff_fd(int fd, const char *path, kw_sniff_fn sniff)
 {
 	uint8_t head[KW_SNIFF_HEAD];
-	_cleanup_close_ int fd = openat(dfd, name,
-					O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	struct stat fst;
-	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_dev != st->st_dev ||
-	    fst.st_ino != st->st_ino)
-		return 0;
 	size_t len = 0;
 	while (len < sizeof head) {
 		ssize_t n = read(fd, head + len, sizeof head - len);
@@ -586,6 +597,34 @@ static int sniff_file(int dfd, const char *name, const struct stat *st, const ch
 		return 0;
 	int kind = sniff(path, head, len);
 	return kind > 0 ? kind : 0;
+}
+
+/* Stat (and sniff) one entry that d_type or fstatat says is a regular file. Returns 1 if
+ * it is still a regular file (st, kind set), 0 to skip it. Only a name the directory
+ * listed as a regular file is ever opened; the open fd is checked again with fstat. */
+static int walk_file(int dfd, const char *name, const char *path, const kw_walk_opts *o,
+		     struct stat *st, bool have_st, int *kind)
+{
+	*kind = 0;
+	if (o->sniff) {
+		_cleanup_close_ int fd = open_for_sniff(dfd, name);
+		if (fd >= 0) {
+			struct stat fst;
+			if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode))
+				return 0;
+			if (have_st && (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino))
+				return 0;
+			*st = fst;
+			if (st->st_size > 0 &&
+			    (o->max_size == 0 || (uint64_t)st->st_size <= o->max_size))
+				*kind = sniff_fd(fd, path, o->sniff);
+			return 1;
+		}
+		/* unreadable: still reported, with kind 0 */
+	}
+	if (!have_st && fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return S_ISREG(st->st_mode) ? 1 : 0;
 }
 
 static int dir_walk(kw_target *t, const char *start, const kw_walk_opts *o, kw_walk_fn fn,
@@ -614,16 +653,10 @@ static int dir_walk(kw_target *t, const char *start, const kw_walk_opts *o, kw_w
 		close(fd);
 		return 0;
 	}
-	DIR *dir = fdopendir(fd);
-	if (!dir) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	stack[0] = (struct wframe){ .dir = dir, .pathlen = plen };
-	r = read_names(dir, WALK_MAX_DIR_ENTRIES, &stack[0].names);
+	stack[0] = (struct wframe){ .fd = fd, .pathlen = plen };
+	r = read_names(fd, WALK_MAX_DIR_ENTRIES, &stack[0].names);
 	if (r < 0) {
-		closedir(dir);
+		close(fd);
 		return r;
 	}
 	depth = 1;
@@ -632,14 +665,14 @@ static int dir_walk(kw_target *t, const char *start, const kw_walk_opts *o, kw_w
 	while (depth > 0) {
 		struct wframe *f = &stack[depth - 1];
 		if (f->i >= f->names.n) {
-			closedir(f->dir);
+			close(f->fd);
 			nlist_release(&f->names);
 			depth--;
 			continue;
 		}
 		struct nrow *row = &f->names.v[f->i++];
 		const char *name = f->names.arena + row->off;
-		int dfd = dirfd(f->dir);
+		int dfd = f->fd;
 		size_t nlen = strlen(name);
 		if (f->pathlen + 1 + nlen >= sizeof path) {
 			errors++;
@@ -674,16 +707,10 @@ static int dir_walk(kw_target *t, const char *start, const kw_walk_opts *o, kw_w
 				close(cfd);
 				continue;
 			}
-			DIR *cdir = fdopendir(cfd);
-			if (!cdir) {
-				close(cfd);
-				errors++;
-				continue;
-			}
 			struct wframe *c = &stack[depth];
-			*c = (struct wframe){ .dir = cdir, .pathlen = f->pathlen + 1 + nlen };
-			if (read_names(cdir, WALK_MAX_DIR_ENTRIES, &c->names) < 0) {
-				closedir(cdir);
+			*c = (struct wframe){ .fd = cfd, .pathlen = f->pathlen + 1 + nlen };
+			if (read_names(cfd, WALK_MAX_DIR_ENTRIES, &c->names) < 0) {
+				close(cfd);
 				errors++;
 				continue;
 			}
@@ -692,14 +719,9 @@ static int dir_walk(kw_target *t, const char *start, const kw_walk_opts *o, kw_w
 		}
 		if (type != KW_FT_REG)
 			continue;
-		if (!have_st && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		int kind;
+		if (!walk_file(dfd, name, path, o, &st, have_st, &kind))
 			continue;
-		if (!S_ISREG(st.st_mode))
-			continue;
-		int kind = 0;
-		if (o->sniff && st.st_size > 0 &&
-		    (o->max_size == 0 || (uint64_t)st.st_size <= o->max_size))
-			kind = sniff_file(dfd, name, &st, path, o->sniff);
 		kw_stat kst;
 		kw_stat_from_sys(&st, &kst);
 		r = fn(ctx, path, &kst, kind);
@@ -711,7 +733,7 @@ static int dir_walk(kw_target *t, const char *start, const kw_walk_opts *o, kw_w
 			o->progress(o->progress_ctx, files);
 	}
 	while (depth > 0) {
-		closedir(stack[depth - 1].dir);
+		close(stack[depth - 1].fd);
 		nlist_release(&stack[depth - 1].names);
 		depth--;
 	}

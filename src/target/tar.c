@@ -24,8 +24,10 @@
  *
  * Paths are resolved with resolve.c over this index. Nothing but the archive itself is
  * ever read: entry names like "../../x" or absolute link targets only name other entries.
- * Only tar and cpio formats are enabled: libarchive's mtree reader would open the files
- * an mtree text names on the local file system.
+ * Only the tar formats (v7, ustar, pax, GNU) are enabled, behind any compression filter
+ * libarchive has built in. Not format_all: libarchive's mtree reader opens the files an
+ * mtree text names on the local file system, and its cpio reader allocates whatever a
+ * hostile header's name length asks for (found by fuzzing: 2 GiB from a 1 KiB input).
  */
 #include "target/internal.h"
 #include "target/resolve.h"
@@ -46,6 +48,7 @@
 #define TAR_MAX_TOTAL_DEFAULT ((size_t)256 << 20)
 #define TAR_MAX_ENTRIES_DEFAULT 5000000u
 #define TAR_MAX_ENTRIES_HARD 50000000u
+#define TAR_MAX_INDEX_BYTES ((size_t)1 << 30) /* names and metadata kept for all entries */
 #define TAR_PROGRESS_EVERY 1024
 #define TAR_HARDLINK_HOPS 16
 #define TAR_RETRIES 16
@@ -158,6 +161,8 @@ struct pass {
 	size_t total;         /* content bytes kept so far */
 	bool total_full;      /* max_total reached: keep no more */
 	bool broken;          /* a fatal archive error ended the pass */
+	bool index_full;      /* TAR_MAX_INDEX_BYTES reached: the pass stops */
+	size_t index_bytes;   /* memory the index holds, content excluded */
 	uint64_t seq;
 };
 
@@ -187,8 +192,9 @@ static uint32_t clamp_u32(la_int64_t v)
 }
 
 /* Read up to n bytes of the current entry's data into buf. Returns bytes read, or a
- * negative libarchive status (the archive is broken). */
-static ssize_t read_data(struct archive *a, uint8_t *buf, size_t n)
+ * negative libarchive status (the archive is broken). libarchive does not report a
+ * sparse file's final hole: those bytes are zeros (`sparse`). */
+static ssize_t read_data(struct archive *a, uint8_t *buf, size_t n, bool sparse)
 {
 	size_t got = 0;
 	int retries = 0;
@@ -201,6 +207,10 @@ static ssize_t read_data(struct archive *a, uint8_t *buf, size_t n)
 		if (r < 0)
 			return r;
 		got += (size_t)r;
+	}
+	if (sparse && got < n) {
+		memset(buf + got, 0, n - got);
+		got = n;
 	}
 	return (ssize_t)got;
 }
@@ -270,6 +280,7 @@ static int pass_entry(struct pass *p, struct archive_entry *ae)
 		}
 		e.st.size = ll;
 	} else if (e.st.type == KW_FT_REG && e.st.size > 0) {
+		bool sparse = archive_entry_sparse_count(ae) > 0;
 		bool want = p->o.want && p->o.want(e.path, &e.st);
 		size_t keep = 0;
 		if (want && !p->total_full) {
@@ -287,7 +298,7 @@ static int pass_entry(struct pass *p, struct archive_entry *ae)
 				tar_ent_release(&e);
 				return -ENOMEM;
 			}
-			ssize_t got = read_data(p->a, e.data, keep);
+			ssize_t got = read_data(p->a, e.data, keep, sparse);
 			if (got < 0) {
 				pass_warn(p, KW_E_ARCHIVE, "%s", archive_msg(p->a));
 				p->broken = true;
@@ -306,7 +317,7 @@ static int pass_entry(struct pass *p, struct archive_entry *ae)
 		} else if (p->o.sniff) {
 			uint8_t head[KW_SNIFF_HEAD];
 			size_t want_n = e.st.size < sizeof head ? (size_t)e.st.size : sizeof head;
-			ssize_t got = read_data(p->a, head, want_n);
+			ssize_t got = read_data(p->a, head, want_n, sparse);
 			if (got < 0) {
 				pass_warn(p, KW_E_ARCHIVE, "%s", archive_msg(p->a));
 				p->broken = true;
@@ -316,6 +327,10 @@ static int pass_entry(struct pass *p, struct archive_entry *ae)
 			}
 		}
 	}
+	p->index_bytes += sizeof e + strlen(e.path) + 1 + (e.link ? strlen(e.link) + 1 : 0) +
+			  (e.hardlink ? strlen(e.hardlink) + 1 : 0);
+	if (p->index_bytes > TAR_MAX_INDEX_BYTES)
+		p->index_full = true; /* this entry is kept; the pass stops after it */
 	return push_ent(p->ti, &e);
 }
 
@@ -455,19 +470,30 @@ static int finish_index(struct pass *p)
 	return 0;
 }
 
+/* Decompression filters, enabled only where libarchive has them built in: where it does
+ * not, it would run an external program (lz4 -d, ...) over the hostile bytes instead. */
+static void support_filters(struct archive *a)
+{
+	static int (*const filters[])(struct archive *) = {
+		archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+		archive_read_support_filter_xz,   archive_read_support_filter_lzma,
+		archive_read_support_filter_lzip, archive_read_support_filter_zstd,
+		archive_read_support_filter_lz4,  archive_read_support_filter_compress,
+	};
+	for (size_t i = 0; i < KW_ARRAY_LEN(filters); i++) {
+		struct archive *probe = archive_read_new();
+		bool native = probe && filters[i](probe) == ARCHIVE_OK;
+		archive_read_free(probe);
+		if (native)
+			filters[i](a);
+	}
+}
+
 static int open_archive(struct archive *a, const char *file)
 {
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_lzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
-	archive_read_support_filter_compress(a);
+	support_filters(a);
 	archive_read_support_format_tar(a);   /* ustar, pax, gnutar, v7 */
 	archive_read_support_format_gnutar(a);
-	archive_read_support_format_cpio(a);
 	if (strcmp(file, "-") == 0)
 		return archive_read_open_fd(a, 0, 1 << 17);
 	return archive_read_open_filename(a, file, 1 << 17);
@@ -514,6 +540,11 @@ static int run_pass(struct pass *p, const char *file)
 			return e;
 		if (p->broken)
 			break;
+		if (p->index_full) {
+			pass_warn(p, KW_E_TOOBIG, "entry names over %zu bytes; the rest is ignored",
+				  TAR_MAX_INDEX_BYTES);
+			break;
+		}
 		if (p->o.progress && entries % TAR_PROGRESS_EVERY == 0)
 			p->o.progress(p->o.progress_ctx, entries,
 				      (uint64_t)archive_filter_bytes(p->a, -1));
