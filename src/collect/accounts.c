@@ -331,6 +331,13 @@ static int next_line(line_iter *it, kw_buf *out)
 	}
 }
 
+/* An empty view over real memory (NULL + 0 is undefined behaviour in C). */
+static kw_buf empty_view(void)
+{
+	static const uint8_t nothing[1];
+	return kw_buf_view(nothing, 0);
+}
+
 /* Split a line into at most KW_ACC_MAX_FIELDS ':'-fields; returns the real field count
  * (which may exceed the number stored). */
 static size_t split_fields(kw_buf line, kw_buf *f)
@@ -349,8 +356,21 @@ static size_t split_fields(kw_buf line, kw_buf *f)
 	return count;
 }
 
+/* Skip what strtoul() skips before the digits: white space and a '+'. */
+static kw_buf strtoul_prefix(kw_buf v)
+{
+	while (kw_buf_left(&v) && (kw_buf_cur(&v)[0] == ' ' || kw_buf_cur(&v)[0] == '\t'))
+		v.off++;
+	if (kw_buf_left(&v) && kw_buf_cur(&v)[0] == '+')
+		v.off++;
+	return v;
+}
+
+/* A uid/gid as glibc's files parser reads it (strtoul: leading blanks and '+' allowed),
+ * in 0..4294967294. */
 static int parse_id(kw_buf v, uint32_t *out)
 {
+	v = strtoul_prefix(v);
 	uint64_t x;
 	int r = kw_buf_to_u64(&v, 4294967294u, &x);
 	if (r < 0)
@@ -360,12 +380,22 @@ static int parse_id(kw_buf v, uint32_t *out)
 }
 
 /* "expected N fields, found M" (says nothing about the content). */
-static int bad_count(const line_iter *it, unsigned want, size_t got)
+static int bad_count(const line_iter *it, unsigned want, size_t got, bool kept)
 {
 	if (!it->d)
 		return 0;
 	return kw_diags_add(it->d, it->file, it->lineno, KW_E_PARSE,
-			    "expected %u ':'-separated fields, found %zu; line skipped", want, got);
+			    "expected %u ':'-separated fields, found %zu; %s", want, got,
+			    kept ? "the C library still reads this entry, so it is recorded"
+				 : "line skipped");
+}
+
+/* The rest of the line from the start of field f. */
+static kw_buf rest_of(kw_buf line, kw_buf f)
+{
+	const uint8_t *end = kw_buf_cur(&line) + kw_buf_left(&line);
+	const uint8_t *start = kw_buf_cur(&f);
+	return kw_buf_view(start, (size_t)(end - start));
 }
 
 static bool is_nis(kw_buf line)
@@ -412,20 +442,28 @@ int kw_passwd_parse(const char *file, const uint8_t *data, size_t len, kw_passwd
 		size_t nf = split_fields(line, f);
 		const char *bad = NULL;
 		uint32_t uid = 0, gid = 0;
-		if (nf != 7)
-			r = bad_count(&it, 7, nf);
+		if (nf < 4)
+			r = bad_count(&it, 7, nf, false);
 		else if (kw_buf_left(&f[0]) == 0)
 			bad = "empty user name";
 		else if (parse_id(f[2], &uid) < 0)
 			bad = "bad uid (not a decimal number in 0..4294967294)";
 		else if (parse_id(f[3], &gid) < 0)
 			bad = "bad gid (not a decimal number in 0..4294967294)";
+		else if (nf != 7)
+			r = bad_count(&it, 7, nf, true);
 		if (bad)
 			r = diag(d, file, it.lineno, KW_E_PARSE, bad);
 		if (r < 0)
 			goto fail;
-		if (bad || nf != 7)
+		if (bad || nf < 4)
 			continue;
+		/* as glibc reads it: missing trailing fields are empty, and the shell is the
+		 * rest of the line, colons included */
+		for (size_t i = nf; i < 7; i++)
+			f[i] = empty_view();
+		if (nf > 7)
+			f[6] = rest_of(line, f[6]);
 		if ((r = grow((void **)&db.v, &cap, db.n, sizeof *db.v)) < 0)
 			goto fail;
 		kw_passwd_ent *e = &db.v[db.n];
@@ -472,7 +510,8 @@ static int parse_days(kw_buf v, int64_t *out)
 		return 0;
 	}
 	bool neg = false;
-	if (kw_buf_cur(&v)[0] == '-') {
+	v = strtoul_prefix(v);
+	if (kw_buf_left(&v) && kw_buf_cur(&v)[0] == '-') {
 		neg = true;
 		v.off++;
 	}
@@ -511,11 +550,11 @@ int kw_shadow_parse(const char *file, const uint8_t *data, size_t len, kw_shadow
 		/* shadow(5): 9 fields; like glibc we accept the trailing ones missing (they
 		 * are then empty), down to the old "name:password" form. */
 		for (size_t i = nf; i < KW_ACC_MAX_FIELDS; i++)
-			f[i] = kw_buf_view(NULL, 0);
+			f[i] = empty_view();
 		const char *bad = NULL;
 		int64_t days[6];
 		if (nf < 2 || nf > 9)
-			r = bad_count(&it, 9, nf);
+			r = bad_count(&it, 9, nf, false);
 		else if (kw_buf_left(&f[0]) == 0)
 			bad = "empty user name";
 		else
@@ -623,18 +662,26 @@ int kw_group_parse(const char *file, const uint8_t *data, size_t len, kw_group_d
 		size_t nf = split_fields(line, f);
 		const char *bad = NULL;
 		uint32_t gid = 0;
-		if (nf != 4)
-			r = bad_count(&it, 4, nf);
+		if (nf < 3)
+			r = bad_count(&it, 4, nf, false);
 		else if (kw_buf_left(&f[0]) == 0)
 			bad = "empty group name";
 		else if (parse_id(f[2], &gid) < 0)
 			bad = "bad gid (not a decimal number in 0..4294967294)";
+		else if (nf != 4)
+			r = bad_count(&it, 4, nf, true);
 		if (bad)
 			r = diag(d, file, it.lineno, KW_E_PARSE, bad);
 		if (r < 0)
 			goto fail;
-		if (bad || nf != 4)
+		if (bad || nf < 3)
 			continue;
+		/* as glibc reads it: no member field means no members; with more fields the
+		 * member list is the rest of the line */
+		if (nf == 3)
+			f[3] = empty_view();
+		else if (nf > 4)
+			f[3] = rest_of(line, f[3]);
 		if ((r = grow((void **)&db.v, &cap, db.n, sizeof *db.v)) < 0)
 			goto fail;
 		kw_group_ent *e = &db.v[db.n];
@@ -715,33 +762,43 @@ static int parse_defs_number(kw_buf v, uint32_t *out)
 	return 0;
 }
 
+/* As shadow-utils' getdef.c reads it: "NAME value"; the value starts after blanks and
+ * double quotes and ends at the next quote or the end of the (right-trimmed) line. The
+ * last line for a name wins, even when its value is not a number, which then means the
+ * default (getdef_ulong's fallback). A line with a name only is ignored. */
 void kw_logindefs_parse(const uint8_t *data, size_t len, kw_logindefs *ret)
 {
-	kw_logindefs defs = { .uid_min = 1000, .uid_max = 60000, .sys_uid_min = 101,
-			      .sys_uid_max = 999 };
+	static const char *const keys[4] = { "UID_MIN", "UID_MAX", "SYS_UID_MIN", "SYS_UID_MAX" };
+	static const uint32_t defaults[4] = { 1000, 60000, 101, 999 };
+	kw_buf last[4];
+	bool seen[4] = { false, false, false, false };
 	kw_buf in = kw_buf_view(data, data ? len : 0);
 	kw_buf line;
 	unsigned lines = 0;
 	while (lines++ < KW_ACC_MAX_LINES && kw_buf_line(&in, &line, KW_ACC_MAX_LINE, NULL)) {
-		kw_buf key, val;
-		if (kw_buf_has_nul(&line) || !kw_buf_token(&line, &key) || kw_buf_cur(&key)[0] == '#')
+		kw_buf key;
+		if (kw_buf_has_nul(&line))
 			continue;
-		val = kw_buf_trim(line);
-		size_t vn = kw_buf_left(&val);
-		if (vn >= 2 && kw_buf_cur(&val)[0] == '"' && kw_buf_cur(&val)[vn - 1] == '"')
-			val = kw_buf_view(kw_buf_cur(&val) + 1, vn - 2);
-		uint32_t *slot = NULL;
-		if (kw_buf_eq(&key, "UID_MIN"))
-			slot = &defs.uid_min;
-		else if (kw_buf_eq(&key, "UID_MAX"))
-			slot = &defs.uid_max;
-		else if (kw_buf_eq(&key, "SYS_UID_MIN"))
-			slot = &defs.sys_uid_min;
-		else if (kw_buf_eq(&key, "SYS_UID_MAX"))
-			slot = &defs.sys_uid_max;
-		uint32_t v;
-		if (slot && parse_defs_number(val, &v) == 0)
-			*slot = v; /* the last setting wins, as in shadow-utils' getdef */
+		line = kw_buf_trim(line);
+		if (!kw_buf_token(&line, &key) || kw_buf_cur(&key)[0] == '#' || kw_buf_left(&line) == 0)
+			continue;
+		const uint8_t *v = kw_buf_cur(&line);
+		size_t vn = kw_buf_left(&line), i = 0;
+		while (i < vn && (v[i] == ' ' || v[i] == '\t' || v[i] == '"'))
+			i++;
+		const uint8_t *q = memchr(v + i, '"', vn - i);
+		kw_buf val = kw_buf_view(v + i, q ? (size_t)(q - (v + i)) : vn - i);
+		for (size_t k = 0; k < 4; k++) {
+			if (kw_buf_eq(&key, keys[k])) {
+				last[k] = val;
+				seen[k] = true;
+			}
+		}
 	}
-	*ret = defs;
+	uint32_t out[4];
+	for (size_t k = 0; k < 4; k++)
+		if (!seen[k] || parse_defs_number(last[k], &out[k]) < 0)
+			out[k] = defaults[k];
+	*ret = (kw_logindefs){ .uid_min = out[0], .uid_max = out[1], .sys_uid_min = out[2],
+			       .sys_uid_max = out[3] };
 }

@@ -5,6 +5,12 @@
  * kw_diags (file name as given, 1-based line); the rest of the file is still parsed.
  * A line with a NUL byte, or longer than 64 KiB, is malformed. At most 1,000,000 lines.
  * Strings in the entries are owned by the db and released with its _release function.
+ *
+ * (Addition) "Skipped" follows what glibc's files backend would read, so the audit never
+ * misses an account the system sees: a passwd line with 4-6 fields (the rest empty) or
+ * more than 7 (the shell takes the rest of the line), or a group line with 3 or more
+ * fields, is reported AND recorded that way. uid/gid/day numbers may have leading
+ * blanks or '+' (strtoul). Comment lines ('#') and blank lines are ignored, as glibc does.
  */
 #ifndef KW_COLLECT_ACCOUNTS_H
 #define KW_COLLECT_ACCOUNTS_H

@@ -1,6 +1,7 @@
 /* secrets.c — recognise credentials by content, and describe them without the secret.
  *
- * Owner: the secrets module (this file, tests/unit/test_secrets.c, tests/fuzz/fuzz_secrets.c).
+ * Owner: the secrets module (this file, tests/unit/test_secrets.c, tests/data/secrets/,
+ * tests/fuzz/fuzz_secrets.c and its corpus).
  * Everything here is a pure function over bytes that come from an image: no I/O, no
  * allocation in kw_sniff(), bounded loops everywhere, recursion only over parsed JSON and
  * then with a depth cap.
@@ -8,14 +9,17 @@
  * Three parts:
  *
  *  1. kw_sniff(): one look at the first KW_SNIFF_HEAD bytes of every file of a tree
- *     (`audit --deep`). It runs a handful of memchr/memmem passes over at most 4 KiB:
+ *     (`audit --deep`), so it must cost well under a microsecond on an ordinary file.
+ *     It runs a few memchr passes over at most 4 KiB, each anchored on a byte that is
+ *     rare in text, and checks the marker around each hit:
  *         NUL byte?           -> binary: only the text before it is searched for a key
  *         "#cloud-config"     -> kw_cloudinit_scan() on the head
- *         "PRIVATE KEY"       -> is it on a "-----BEGIN <LABEL>PRIVATE KEY-----" line
+ *         'V' of "PRIVATE KEY" -> on a "-----BEGIN <LABEL>PRIVATE KEY-----" line
  *                                or "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----"?
- *         "PuTTY-User-Key-File-" at a line start
- *         "service_account"   -> "type": "service_account" and a non-empty "private_key"
- *         "AKIA" / "ASIA"     -> an access key id (16 [A-Z2-7], word bounded, not the
+ *         'Y' of "PuTTY-User-Key-File-" at a line start
+ *         '{' first           -> memmem "service_account": "type": "service_account"
+ *                                and a non-empty "private_key"
+ *         'I' of "AKIA"/"ASIA" -> an access key id (16 [A-Z2-7], word bounded, not the
  *                                documented example) next to a secret-looking key
  *
  *  2. kw_cred_analyze(): a known credential file (table kw_cred_files[]) and its content.
@@ -24,6 +28,9 @@
  *     cap and a textual fallback for what jansson refuses; kube config is YAML and is read
  *     line by line (users: items, their name and secret keys); .netrc by tokens; .pgpass,
  *     .git-credentials by their one-line formats.
+ *     relpath is a hint only: for a directory row (.config/gcloud, .aws/sso/cache) the
+ *     caller may pass the directory itself, so file kinds are also told apart by content
+ *     (SQLite schema, JSON vs INI). On 0 *ret_desc is set to NULL; on error untouched.
  *     The description names what was found: key names, profile/section names, registry
  *     hosts, machine names, user names from kube config. It never contains a value of a
  *     secret key, a base64 auth string or the user part of a URL (that is often a token).
@@ -150,7 +157,7 @@ static kw_buf basename_of(const char *relpath)
 	return kw_buf_view(s, strlen(s));
 }
 
-/* Does the content start (after BOM and white space) with '{' or '['? */
+/* Does the content start (after BOM and white space) with '{'? (Not '[': INI files do.) */
 static bool looks_json(const uint8_t *d, size_t len)
 {
 	size_t i = 0;
@@ -158,7 +165,7 @@ static bool looks_json(const uint8_t *d, size_t len)
 		i = 3;
 	while (i < len && c_space(d[i]))
 		i++;
-	return i < len && (d[i] == '{' || d[i] == '[');
+	return i < len && d[i] == '{';
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -254,41 +261,52 @@ static size_t line_start(const uint8_t *h, size_t pos)
 	return s ? (size_t)(s - h) + 1 : 0;
 }
 
-/* Is there a private key header line in h[0..len)? */
+/* Blank-only text between the start of pos's line and pos? Returns that line start. */
+static bool at_line_start(const uint8_t *h, size_t pos, size_t *ret_ls)
+{
+	size_t ls = line_start(h, pos), i = ls;
+	while (i < pos && c_blank(h[i]))
+		i++;
+	*ret_ls = ls;
+	return i == pos;
+}
+
+/* Is there a private key header line in h[0..len)?
+ * Speed: glibc's memmem costs about a microsecond per 4 KiB call, so each marker is found
+ * through a rare anchor byte with memchr: the 'V' of "PRIVATE KEY" (PEM labels and the
+ * SSH2 line) and the second 'Y' of "PuTTY-User-Key-File-". */
 static bool sniff_private_key(const uint8_t *h, size_t len)
 {
-	static const char pk[] = "PRIVATE KEY";
+	static const char pk[] = "PRIVATE KEY";          /* 'V' at index 3 */
 	static const char ssh2[] = "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----";
-	static const char putty[] = "PuTTY-User-Key-File-";
-	const uint8_t *p = h, *end = h + len;
+	static const char putty[] = "PuTTY-User-Key-File-"; /* 'Y' at index 4 */
+	const uint8_t *p, *end = h + len;
 
-	while ((p = memmem(p, (size_t)(end - p), pk, sizeof pk - 1))) {
-		size_t pos = (size_t)(p - h);
-		size_t ls = line_start(h, pos);
+	for (p = h; p < end && (p = memchr(p, 'V', (size_t)(end - p))); p++) {
+		size_t v = (size_t)(p - h);
+		if (v < 3 || len - (v - 3) < sizeof pk - 1 || memcmp(p - 3, pk, sizeof pk - 1) != 0)
+			continue;
+		size_t pos = v - 3, ls = line_start(h, pos);
 		while (ls < pos && c_blank(h[ls]))
 			ls++;
 		kw_buf line = kw_buf_view(h + ls, len - ls);
-		if (v_starts(line, "-----BEGIN ")) {
+		if (v_starts(line, "-----BEGIN ") && pos >= ls + 11) {
 			/* the label: "-----BEGIN " [A-Z0-9 ]* "PRIVATE KEY-----" */
 			size_t i = ls + 11;
 			while (i < pos && (c_upper(h[i]) || c_digit(h[i]) || h[i] == ' '))
 				i++;
-			if (pos >= ls + 11 && i == pos && pos - ls - 11 <= 64 && len - pos >= 16 &&
+			if (i == pos && pos - ls - 11 <= 64 && len - pos >= 16 &&
 			    memcmp(h + pos + 11, "-----", 5) == 0)
 				return true;
 		} else if (v_starts(line, ssh2)) {
 			return true;
 		}
-		p += sizeof pk - 1;
 	}
-	p = h;
-	while ((p = memmem(p, (size_t)(end - p), putty, sizeof putty - 1))) {
-		size_t pos = (size_t)(p - h), ls = line_start(h, pos);
-		while (ls < pos && c_blank(h[ls]))
-			ls++;
-		if (ls == pos)
+	for (p = h; p < end && (p = memchr(p, 'Y', (size_t)(end - p))); p++) {
+		size_t y = (size_t)(p - h), ls;
+		if (y >= 4 && len - (y - 4) >= sizeof putty - 1 &&
+		    memcmp(p - 4, putty, sizeof putty - 1) == 0 && at_line_start(h, y - 4, &ls))
 			return true;
-		p += sizeof putty - 1;
 	}
 	return false;
 }
@@ -354,16 +372,17 @@ static bool aws_id_at(const uint8_t *h, size_t len, size_t i)
 	return true;
 }
 
+/* Anchored on the 'I' both prefixes share: "AKIA", "ASIA". */
 static bool sniff_aws_id(const uint8_t *h, size_t len)
 {
-	static const char *const pfx[] = { "AKIA", "ASIA" };
-	for (size_t k = 0; k < KW_ARRAY_LEN(pfx); k++) {
-		const uint8_t *p = h, *end = h + len;
-		while ((p = memmem(p, (size_t)(end - p), pfx[k], 4))) {
-			if (aws_id_at(h, len, (size_t)(p - h)))
-				return true;
-			p += 4;
-		}
+	const uint8_t *p, *end = h + len;
+	for (p = h; p < end && (p = memchr(p, 'I', (size_t)(end - p))); p++) {
+		size_t i = (size_t)(p - h);
+		if (i < 2 || i + 1 >= len || h[i - 2] != 'A' || (h[i - 1] != 'K' && h[i - 1] != 'S') ||
+		    h[i + 1] != 'A')
+			continue;
+		if (aws_id_at(h, len, i - 2))
+			return true;
 	}
 	return false;
 }
@@ -449,7 +468,8 @@ int kw_sniff(const char *path, const uint8_t *head, size_t len)
 		return KW_SNIFF_PRIVATE_KEY;
 	if (nul)
 		return KW_SNIFF_NONE;
-	if (memmem(head, len, "service_account", 15) && sniff_gcp_sa(head, len))
+	/* a service account key file is a JSON object: look only in those */
+	if (looks_json(head, len) && memmem(head, len, "service_account", 15) && sniff_gcp_sa(head, len))
 		return KW_SNIFF_GCP_SA;
 	if (sniff_aws_id(head, len) && (sniff_aws_keyword(head, len) || sniff_aws_token(head, len)))
 		return KW_SNIFF_AWS_KEY;
@@ -798,7 +818,7 @@ static int analyze_aws(const uint8_t *d, size_t len, char **ret_desc)
 
 static const char *const aliyun_ini_keys[] = { "access_key_secret", "accessKeySecret",
 					       "security_token", "sts_token", "stsToken",
-					       "bearer_token" };
+					       "bearer_token", "private_key" };
 static const char *const aliyun_json_keys[] = { "access_key_secret", "sts_token", "private_key",
 						"access_token", "oauth_access_token",
 						"oauth_refresh_token", "refresh_token" };
@@ -861,18 +881,27 @@ static const char *const gcloud_json_keys[] = { "refresh_token", "private_key" }
 
 static int analyze_gcloud(const char *relpath, const uint8_t *d, size_t len, char **ret_desc)
 {
+	/* The collector may pass the directory's relpath (".config/gcloud") for every file
+	 * in it, so the file name is only a hint: SQLite files are told apart by the table
+	 * their schema creates (SQLite stores "CREATE TABLE <name> (" normalised, page 1). */
 	kw_buf base = basename_of(relpath);
-	if (kw_buf_eq(&base, "credentials.db"))
+	bool sqlite = len >= 16 && memcmp(d, "SQLite format 3", 16) == 0;
+	size_t schema = len < 65536 ? len : 65536;
+	if (kw_buf_eq(&base, "credentials.db") ||
+	    (sqlite && mem_find(d, schema, "CREATE TABLE credentials")))
 		return len ? desc_str("credentials database (OAuth refresh tokens, service account keys)",
 				      ret_desc) : 0;
-	if (kw_buf_eq(&base, "access_tokens.db"))
+	if (kw_buf_eq(&base, "access_tokens.db") ||
+	    (sqlite && mem_find(d, schema, "CREATE TABLE access_tokens")))
 		return len ? desc_str("access token cache", ret_desc) : 0;
-	if (base.len >= 5 && memcmp(base.p + base.len - 5, ".boto", 5) == 0) {
+	if (sqlite || (base.len >= 3 && memcmp(base.p + base.len - 3, ".db", 3) == 0))
+		return 0; /* default_configs.db and the like */
+	if (!looks_json(d, len)) {
+		/* legacy_credentials/<account>/.boto, ~/.boto; configurations/config_*,
+		 * active_config hold no such keys */
 		static const ini_spec spec = { boto_keys, KW_ARRAY_LEN(boto_keys), "", false };
 		return ini_analyze(&spec, d, len, ret_desc);
 	}
-	if (!looks_json(d, len))
-		return 0; /* configurations/config_*, active_config, logs: no secrets */
 
 	json_auto_t *root = json_parse(d, len);
 	if (!root)
@@ -1066,6 +1095,22 @@ static yval classify_value(kw_buf v)
 	return YV_VALUE;
 }
 
+/* A plain or quoted scalar without its trailing comment: "'yes'  # c" -> "yes". */
+static kw_buf yaml_scalar(kw_buf v)
+{
+	v = kw_buf_trim(v);
+	if (v.len >= 2 && (v.p[0] == '"' || v.p[0] == '\'')) {
+		const uint8_t *e = memchr(v.p + 1, v.p[0], v.len - 1);
+		if (e)
+			return kw_buf_view(v.p + 1, (size_t)(e - v.p) - 1);
+		return v;
+	}
+	for (size_t i = 1; i < v.len; i++)
+		if (v.p[i] == '#' && c_blank(v.p[i - 1]))
+			return kw_buf_trim(kw_buf_view(v.p, i));
+	return v;
+}
+
 /* Parse one line; false for blank and comment-only lines. */
 static bool yaml_line(kw_buf line, yline *y)
 {
@@ -1245,7 +1290,7 @@ static int analyze_kube(const uint8_t *d, size_t len, char **ret_desc)
 			if (!have_item_col || y.key.len == 0)
 				continue;
 			if (y.key_col == item_key_col && kw_buf_eq(&y.key, "name")) {
-				name = v_unquote(y.value);
+				name = yaml_scalar(y.value);
 				continue;
 			}
 			unsigned bit = kube_key_bit((const char *)y.key.p, y.key.len);
@@ -1488,7 +1533,7 @@ int kw_cred_analyze(kw_cred_kind kind, const char *relpath, const uint8_t *data,
 
 static bool ci_truthy(kw_buf v)
 {
-	v = v_unquote(v);
+	v = yaml_scalar(v);
 	return v_ieq(v, "true") || v_ieq(v, "yes") || v_ieq(v, "on") || kw_buf_eq(&v, "1");
 }
 

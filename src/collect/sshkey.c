@@ -88,9 +88,9 @@ static int keytype_by_wire(const uint8_t *p, size_t n)
 	return -1;
 }
 
-/* The key type a text token names, as sshkey_type_from_name() and sshkey_read() accept
- * it: a wire name, an RSA signature algorithm name, or (plain keys only) ssh-keygen's
- * short name in any case — except "ECDSA", which names no curve. */
+/* The key type a text token names, as sshkey_read() accepts it: a wire name, or an RSA
+ * signature algorithm name (which OpenSSH maps to the RSA key type). ssh-keygen's short
+ * names ("ED25519") are not accepted by sshkey_read() in OpenSSH 9.2 or later. */
 static int keytype_by_text(const uint8_t *p, size_t n)
 {
 	int i = keytype_by_wire(p, n);
@@ -105,13 +105,6 @@ static int keytype_by_text(const uint8_t *p, size_t n)
 	for (size_t k = 0; k < KW_ARRAY_LEN(aliases); k++)
 		if (strlen(aliases[k].alias) == n && memcmp(aliases[k].alias, p, n) == 0)
 			return keytype_by_wire((const uint8_t *)aliases[k].name, strlen(aliases[k].name));
-	for (size_t k = 0; k < KW_ARRAY_LEN(keytypes); k++) {
-		const keytype *t = &keytypes[k];
-		if (t->cert || t->base == KT_ECDSA)
-			continue;
-		if (strlen(t->label) == n && strncasecmp(t->label, (const char *)p, n) == 0)
-			return (int)k;
-	}
 	return -1;
 }
 
@@ -601,7 +594,7 @@ int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_auth
 		const char *why = NULL, *why2 = NULL;
 		bool known = false, known2 = false;
 		int kr = read_key(&s, &k.key, &why, &known);
-		kw_buf opts = kw_buf_view(NULL, 0);
+		kw_buf opts = kw_buf_view(line.p, 0);
 		bool have_opts = false;
 		if (kr == -ENOMEM) {
 			r = kr;

@@ -81,7 +81,10 @@ typedef struct kw_privkey_info {
 } kw_privkey_info;
 
 /* Recognise a private key file by content (the first bytes suffice for everything but the
- * OpenSSH public part). 0 and ret filled, or KW_E_UNSUPPORTED if not a private key. */
+ * OpenSSH public part). 0 and ret filled, or KW_E_UNSUPPORTED if not a private key.
+ * (Addition) has_pub is also set for PuTTY files (their Public-Lines); the armour may
+ * start anywhere in the first 8 KiB; cipher for encrypted PKCS#8 is the PBES2 cipher
+ * ("AES-256-CBC") or the PKCS#12 PBE name ("PBE-SHA1-3DES"). */
 int kw_privkey_classify(const uint8_t *data, size_t len, kw_privkey_info *ret);
 const char *kw_privkey_format_name(kw_privkey_format f); /* "OpenSSH", "PEM RSA", "PKCS#8", ... */
 

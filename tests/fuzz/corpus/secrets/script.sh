@@ -1,0 +1,4 @@
+#!/bin/bash
+set -e
+apt-get update
+echo 'root:KwFakeScriptPw6' | chpasswd
