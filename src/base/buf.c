@@ -16,13 +16,13 @@ bool kw_buf_line(kw_buf *b, kw_buf *line, size_t max, bool *truncated)
 	const uint8_t *nl = memchr(start, '\n', left);
 	size_t n = nl ? (size_t)(nl - start) : left;
 	b->off += nl ? n + 1 : n;
+	if (n > 0 && start[n - 1] == '\r')
+		n--;
 	bool trunc = false;
 	if (n > max) {
 		n = max;
 		trunc = true;
 	}
-	if (n > 0 && start[n - 1] == '\r' && !trunc)
-		n--;
 	*line = kw_buf_view(start, n);
 	if (truncated)
 		*truncated = trunc;

@@ -38,6 +38,7 @@ const kw_check_def *kw_check_find(const char *id)
 	return NULL;
 }
 
+__attribute__((format(printf, 8, 0)))
 static void emitv(kw_check_ctx *x, const kw_check_def *c, kw_severity cap, const char *target,
 		  const char *path, unsigned line, const char *account, const char *fmt, va_list ap)
 {

@@ -63,7 +63,7 @@ static void run(kw_check_ctx *x)
 		}
 		if (k->bad_lines)
 			kw_emit(x, &defs[C_BAD_LINES], k->path, k->path, 0, k->account,
-				"%u line%s of %s could not be parsed (see errors)", k->bad_lines,
+				"%u line%s of %s that sshd rejects or ignores (see errors)", k->bad_lines,
 				k->bad_lines == 1 ? "" : "s", k->path);
 	}
 }

@@ -69,7 +69,9 @@ static void probe_list(kw_target *t, const char *dir, int depth)
 		if (i > 0 && strcmp(d[i - 1].name, d[i].name) >= 0)
 			abort();
 		char p[4200];
-		snprintf(p, sizeof p, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, d[i].name);
+		int pn = snprintf(p, sizeof p, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, d[i].name);
+		if (pn < 0 || (size_t)pn >= sizeof p)
+			continue;
 		probe(t, p);
 		if (depth < 2 && d[i].type == KW_FT_DIR)
 			probe_list(t, p, depth + 1);
