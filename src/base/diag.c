@@ -1,4 +1,5 @@
 /* diag.c — see diag.h. */
+#include "base/vec.h"
 #include "base/diag.h"
 #include "base/err.h"
 
@@ -18,14 +19,8 @@ static int diags_vadd(kw_diags *d, bool fatal, const char *file, unsigned line, 
 			d->v[d->n - 1].fatal = true;
 		return 0;
 	}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		kw_diag *v = realloc(d->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		d->v = v;
-		d->cap = cap;
-	}
+	if (KW_VEC_RESERVE(d->v, d->n, d->cap) < 0)
+		return -ENOMEM;
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return -ENOMEM;

@@ -5,6 +5,7 @@
  * fields). The check definition it points to lives in a static table elsewhere and is
  * never freed here. Nothing in this file prints or does I/O.
  */
+#include "base/vec.h"
 #include "checks/finding.h"
 #include "base/err.h"
 
@@ -78,14 +79,8 @@ int kw_findings_add(kw_findings *fs, const kw_check_def *c, const char *target,
 		return -EINVAL;
 	if (fs->n >= KW_FINDINGS_MAX)
 		return KW_E_TOOBIG;
-	if (fs->n == fs->cap) {
-		size_t cap = fs->cap ? fs->cap * 2 : 16;
-		kw_finding *v = realloc(fs->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		fs->v = v;
-		fs->cap = cap;
-	}
+	if (KW_VEC_RESERVE(fs->v, fs->n, fs->cap) < 0)
+		return -ENOMEM;
 
 	kw_finding f = { .check = c, .severity = c->severity, .line = line };
 	va_list ap;

@@ -17,6 +17,7 @@
  * today) whose id is equal and whose glob matches. Every waiver that matches a finding
  * gets used = true, expired or not, so the report can say "expired, and still matches".
  */
+#include "base/vec.h"
 #include "checks/profile.h"
 #include "base/buf.h"
 #include "base/cleanup.h"
@@ -60,14 +61,8 @@ static int waivers_push(kw_waivers *w, kw_waiver *nw)
 {
 	if (w->n >= WAIVER_MAX)
 		return KW_E_TOOBIG;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 8;
-		kw_waiver *v = realloc(w->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		w->v = v;
-		w->cap = cap;
-	}
+	if (KW_VEC_RESERVE(w->v, w->n, w->cap) < 0)
+		return -ENOMEM;
 	w->v[w->n++] = *nw;
 	*nw = (kw_waiver){ 0 };
 	return 0;

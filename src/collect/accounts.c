@@ -13,6 +13,7 @@
  * Diagnostics never quote a line of shadow (or passwd, which may hold a legacy hash):
  * they say which line and what is wrong with it, nothing more.
  */
+#include "base/vec.h"
 #include "collect/accounts.h"
 
 #include "base/cleanup.h"
@@ -263,21 +264,6 @@ static int diag(kw_diags *d, const char *file, unsigned line, int err, const cha
 }
 
 /* Grow an array so it has room for one more element. */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	if (nc > SIZE_MAX / elem)
-		return -ENOMEM;
-	void *nv = realloc(*v, nc * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = nc;
-	return 0;
-}
-
 /* The iteration state shared by the three file parsers. */
 typedef struct line_iter {
 	kw_buf in;
@@ -464,7 +450,7 @@ int kw_passwd_parse(const char *file, const uint8_t *data, size_t len, kw_passwd
 			f[i] = empty_view();
 		if (nf > 7)
 			f[6] = rest_of(line, f[6]);
-		if ((r = grow((void **)&db.v, &cap, db.n, sizeof *db.v)) < 0)
+		if ((r = KW_VEC_RESERVE(db.v, db.n, cap)) < 0)
 			goto fail;
 		kw_passwd_ent *e = &db.v[db.n];
 		*e = (kw_passwd_ent){ .uid = uid, .gid = gid, .line = it.lineno };
@@ -567,7 +553,7 @@ int kw_shadow_parse(const char *file, const uint8_t *data, size_t len, kw_shadow
 			goto fail;
 		if (bad || nf < 2 || nf > 9)
 			continue;
-		if ((r = grow((void **)&db.v, &cap, db.n, sizeof *db.v)) < 0)
+		if ((r = KW_VEC_RESERVE(db.v, db.n, cap)) < 0)
 			goto fail;
 		kw_shadow_ent *e = &db.v[db.n];
 		*e = (kw_shadow_ent){ .lastchg = days[0], .expire = days[5], .line = it.lineno };
@@ -682,7 +668,7 @@ int kw_group_parse(const char *file, const uint8_t *data, size_t len, kw_group_d
 			f[3] = empty_view();
 		else if (nf > 4)
 			f[3] = rest_of(line, f[3]);
-		if ((r = grow((void **)&db.v, &cap, db.n, sizeof *db.v)) < 0)
+		if ((r = KW_VEC_RESERVE(db.v, db.n, cap)) < 0)
 			goto fail;
 		kw_group_ent *e = &db.v[db.n];
 		*e = (kw_group_ent){ .gid = gid, .line = it.lineno };

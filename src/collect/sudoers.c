@@ -19,6 +19,7 @@
  * Lines we cannot read are reported (file, line) and skipped; sudo itself would refuse
  * the file or skip the line.
  */
+#include "base/vec.h"
 #include "collect/sudoers.h"
 
 #include "base/buf.h"
@@ -118,19 +119,6 @@ static int strv_finish(strv *l)
 	return l->v ? 0 : -ENOMEM;
 }
 
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 8;
-	void *nv = realloc(*v, nc * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = nc;
-	return 0;
-}
-
 /* ---- the result under construction ---- */
 
 typedef struct parser {
@@ -152,7 +140,7 @@ static int add_rule(parser *ps, strv *users, const kw_sudo_rule *proto)
 {
 	if (ps->out.n_rules >= SUDO_MAX_ENTRIES)
 		return perr(ps, "too many rules");
-	int r = grow((void **)&ps->out.rules, &ps->cap_rules, ps->out.n_rules, sizeof *ps->out.rules);
+	int r = KW_VEC_RESERVE(ps->out.rules, ps->out.n_rules, ps->cap_rules);
 	if (r < 0 || (r = strv_finish(users)) < 0)
 		return r;
 	kw_sudo_rule *ru = &ps->out.rules[ps->out.n_rules++];
@@ -266,8 +254,7 @@ static int parse_include(parser *ps, kw_buf *s, bool is_dir)
 		return perr(ps, is_dir ? "includedir without a directory" : "include without a file");
 	if (ps->out.n_includes >= SUDO_MAX_ENTRIES)
 		return perr(ps, "too many include directives");
-	if ((r = grow((void **)&ps->out.includes, &ps->cap_includes, ps->out.n_includes,
-		      sizeof *ps->out.includes)) < 0)
+	if ((r = KW_VEC_RESERVE(ps->out.includes, ps->out.n_includes, ps->cap_includes)) < 0)
 		return r;
 	kw_sudo_include *inc = &ps->out.includes[ps->out.n_includes];
 	*inc = (kw_sudo_include){ .is_dir = is_dir, .line = ps->line };
@@ -379,8 +366,7 @@ static int parse_alias(parser *ps, kw_buf *s, bool is_user, kw_sb *tmp)
 			return perr(ps, "bad alias member list");
 		if (ps->out.n_aliases >= SUDO_MAX_ENTRIES)
 			return perr(ps, "too many aliases");
-		if ((r = grow((void **)&ps->out.aliases, &ps->cap_aliases, ps->out.n_aliases,
-			      sizeof *ps->out.aliases)) < 0)
+		if ((r = KW_VEC_RESERVE(ps->out.aliases, ps->out.n_aliases, ps->cap_aliases)) < 0)
 			return r;
 		kw_sudo_alias *a = &ps->out.aliases[ps->out.n_aliases];
 		*a = (kw_sudo_alias){ .line = ps->line };

@@ -2,6 +2,7 @@
  * the warnings list, and the release functions for kw_file and kw_dirent arrays.
  * Owned by the target module. Backends: dir.c (folder, host "/"), tar.c (archives).
  */
+#include "base/vec.h"
 #include "target/internal.h"
 #include "target/resolve.h"
 #include "base/err.h"
@@ -49,14 +50,8 @@ int kw_target_add_warning(kw_target *t, const char *path, int err, const char *d
 		t->dropped_warnings++;
 		return 0;
 	}
-	if (t->n_warnings == t->cap_warnings) {
-		size_t cap = t->cap_warnings ? t->cap_warnings * 2 : 8;
-		kw_target_warning *v = realloc(t->warnings, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		t->warnings = v;
-		t->cap_warnings = cap;
-	}
+	if (KW_VEC_RESERVE(t->warnings, t->n_warnings, t->cap_warnings) < 0)
+		return -ENOMEM;
 	kw_target_warning w = { .err = err };
 	if (path && !(w.path = strdup(path)))
 		return -ENOMEM;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "base/err.h"
 #include "collect/accounts.h"
 
@@ -19,29 +20,6 @@
 #include <string.h>
 
 #define DATA KW_TEST_DATA "/accounts/"
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 static kw_pw_info classify(const char *s)
 {
@@ -52,21 +30,13 @@ static kw_pw_info classify(const char *s)
 }
 
 /* The diagnostic for a line, or NULL. */
-static const kw_diag *diag_at(const kw_diags *d, unsigned line)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].line == line)
-			return &d->v[i];
-	return NULL;
-}
-
 /* ---- classification ---- */
 
 static void test_real_hashes(void **state)
 {
 	(void)state;
 	size_t len;
-	char *text = (char *)read_file(DATA "hashes.txt", &len);
+	char *text = (char *)kwt_read_file(DATA "hashes.txt", &len);
 	unsigned count = 0;
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -277,27 +247,27 @@ static void check_passwd_fixture(const kw_passwd_db *db, const kw_diags *d, cons
 	static const unsigned bad[] = { 18, 19, 20, 21, 22, 24, 25 };
 	assert_int_equal(d->n, sizeof bad / sizeof bad[0]);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		const kw_diag *g = diag_at(d, bad[i]);
+		const kw_diag *g = kwt_diag_at(d, bad[i]);
 		if (!g)
 			fail_msg("no diagnostic for line %u", bad[i]);
 		assert_string_equal(g->file, file);
 		assert_int_equal(g->err, KW_E_PARSE);
 		assert_false(g->fatal);
 	}
-	assert_non_null(strstr(diag_at(d, 18)->msg, "expected 7"));
-	assert_non_null(strstr(diag_at(d, 18)->msg, "found 6"));
-	assert_non_null(strstr(diag_at(d, 18)->msg, "recorded"));
-	assert_non_null(strstr(diag_at(d, 19)->msg, "found 8"));
-	assert_non_null(strstr(diag_at(d, 20)->msg, "uid"));
-	assert_non_null(strstr(diag_at(d, 22)->msg, "uid"));
-	assert_non_null(strstr(diag_at(d, 24)->msg, "empty user name"));
+	assert_non_null(strstr(kwt_diag_at(d, 18)->msg, "expected 7"));
+	assert_non_null(strstr(kwt_diag_at(d, 18)->msg, "found 6"));
+	assert_non_null(strstr(kwt_diag_at(d, 18)->msg, "recorded"));
+	assert_non_null(strstr(kwt_diag_at(d, 19)->msg, "found 8"));
+	assert_non_null(strstr(kwt_diag_at(d, 20)->msg, "uid"));
+	assert_non_null(strstr(kwt_diag_at(d, 22)->msg, "uid"));
+	assert_non_null(strstr(kwt_diag_at(d, 24)->msg, "empty user name"));
 }
 
 static void test_passwd_fixture(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *data = read_file(DATA "passwd", &len);
+	uint8_t *data = kwt_read_file(DATA "passwd", &len);
 	assert_int_not_equal(data[len - 1], '\n');
 	kw_passwd_db db;
 	kw_diags d = { 0 };
@@ -313,7 +283,7 @@ static void test_passwd_crlf(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *data = read_file(DATA "passwd", &len);
+	uint8_t *data = kwt_read_file(DATA "passwd", &len);
 	uint8_t *crlf = malloc(len * 2 + 2);
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -433,7 +403,7 @@ static void test_shadow_fixture(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *data = read_file(DATA "shadow", &len);
+	uint8_t *data = kwt_read_file(DATA "shadow", &len);
 	kw_shadow_db db;
 	kw_diags d = { 0 };
 	assert_int_equal(kw_shadow_parse("/etc/shadow", data, len, &db, &d), 0);
@@ -480,14 +450,14 @@ static void test_shadow_fixture(void **state)
 	static const unsigned bad[] = { 21, 22, 23, 24 };
 	assert_int_equal(d.n, 4);
 	for (size_t i = 0; i < 4; i++) {
-		const kw_diag *g = diag_at(&d, bad[i]);
+		const kw_diag *g = kwt_diag_at(&d, bad[i]);
 		if (!g)
 			fail_msg("no diagnostic for line %u", bad[i]);
 		assert_string_equal(g->file, "/etc/shadow");
 	}
-	assert_non_null(strstr(diag_at(&d, 21)->msg, "number"));
-	assert_non_null(strstr(diag_at(&d, 22)->msg, "found 10"));
-	assert_non_null(strstr(diag_at(&d, 24)->msg, "found 1"));
+	assert_non_null(strstr(kwt_diag_at(&d, 21)->msg, "number"));
+	assert_non_null(strstr(kwt_diag_at(&d, 22)->msg, "found 10"));
+	assert_non_null(strstr(kwt_diag_at(&d, 24)->msg, "found 1"));
 	kw_shadow_db_release(&db);
 	kw_diags_release(&d);
 	free(data);
@@ -528,7 +498,7 @@ static void test_group_fixture(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *data = read_file(DATA "group", &len);
+	uint8_t *data = kwt_read_file(DATA "group", &len);
 	kw_group_db db;
 	kw_diags d = { 0 };
 	assert_int_equal(kw_group_parse("/etc/group", data, len, &db, &d), 0);
@@ -565,10 +535,10 @@ static void test_group_fixture(void **state)
 	assert_null(g->members[0]);
 
 	assert_int_equal(d.n, 3);
-	assert_non_null(diag_at(&d, 9));
-	assert_non_null(diag_at(&d, 10));
-	assert_non_null(diag_at(&d, 11));
-	assert_non_null(strstr(diag_at(&d, 10)->msg, "expected 4"));
+	assert_non_null(kwt_diag_at(&d, 9));
+	assert_non_null(kwt_diag_at(&d, 10));
+	assert_non_null(kwt_diag_at(&d, 11));
+	assert_non_null(strstr(kwt_diag_at(&d, 10)->msg, "expected 4"));
 	kw_group_db_release(&db);
 	kw_diags_release(&d);
 	free(data);
@@ -596,7 +566,7 @@ static void test_logindefs(void **state)
 	assert_int_equal(ld.sys_uid_max, 999);
 
 	size_t len;
-	uint8_t *data = read_file(DATA "login.defs", &len);
+	uint8_t *data = kwt_read_file(DATA "login.defs", &len);
 	kw_logindefs_parse(data, len, &ld);
 	assert_int_equal(ld.uid_min, 2000);     /* decimal */
 	assert_int_equal(ld.uid_max, 70000);    /* quoted */
@@ -604,7 +574,7 @@ static void test_logindefs(void **state)
 	assert_int_equal(ld.sys_uid_max, 999);  /* 01747 octal */
 	free(data);
 
-	data = read_file(DATA "login.defs.crlf", &len);
+	data = kwt_read_file(DATA "login.defs.crlf", &len);
 	kw_logindefs_parse(data, len, &ld);
 	assert_int_equal(ld.uid_min, 500);      /* CRLF */
 	assert_int_equal(ld.uid_max, 60000);    /* junk: default */

@@ -18,46 +18,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "base/err.h"
 #include "collect/secrets.h"
 
 #define DATA KW_TEST_DATA "/secrets/"
 
-static uint8_t *read_path(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*ret_len = len;
-	return buf;
-}
-
 static uint8_t *read_fixture(const char *name, size_t *ret_len)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s%s", DATA, name);
-	return read_path(path, ret_len);
+	return kwt_read_file(path, ret_len);
 }
 
 static int sniff_file(const char *path)
 {
 	size_t len;
-	uint8_t *d = read_path(path, &len);
+	uint8_t *d = kwt_read_file(path, &len);
 	int k = kw_sniff(path, d, len < 4096 ? len : 4096);
 	free(d);
 	return k;
@@ -333,7 +310,7 @@ static uint8_t *make_db(const char *dir, const char *name, const char *sql, size
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(cmd, sizeof cmd, "sqlite3 %s \"%s\"", path, sql);
 	run(cmd);
-	uint8_t *d = read_path(path, len);
+	uint8_t *d = kwt_read_file(path, len);
 	assert_true(*len > 0);
 	/* a SQLite file is binary: the sniffer skips it even though a token is inside */
 	assert_int_equal(kw_sniff(path, d, *len < 4096 ? *len : 4096), KW_SNIFF_NONE);
@@ -628,7 +605,7 @@ static void test_sniff_generated_keys(void **state)
 		run(cmd);
 		snprintf(path, sizeof path, "%s/%s", dir, keys[i].name);
 		size_t len;
-		uint8_t *d = read_path(path, &len);
+		uint8_t *d = kwt_read_file(path, &len);
 		if (!strstr((char *)d, keys[i].header))
 			fail_msg("%s: the tool wrote no \"%s\"", keys[i].name, keys[i].header);
 		int k = kw_sniff(path, d, len < 4096 ? len : 4096);
@@ -656,7 +633,7 @@ static void test_sniff_generated_keys(void **state)
 	/* the key is indented (a YAML/config embedding) and followed by NUL padding */
 	snprintf(path, sizeof path, "%s/ed25519", dir);
 	size_t len;
-	uint8_t *d = read_path(path, &len);
+	uint8_t *d = kwt_read_file(path, &len);
 	uint8_t buf[4096];
 	memset(buf, 0, sizeof buf);
 	memcpy(buf, "key: |\n  ", 9);

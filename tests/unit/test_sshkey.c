@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "base/err.h"
 #include "collect/sshkey.h"
 
@@ -28,30 +29,6 @@
 static char tmpdir[64];
 
 /* ---- helpers ---- */
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 static void write_file(const char *path, const void *p, size_t n)
 {
@@ -115,7 +92,7 @@ static size_t keygen_l(const char *path, kg_line *out, size_t max)
 static void check_pub_file(const char *path, const char *want_label)
 {
 	size_t len;
-	uint8_t *data = read_file(path, &len);
+	uint8_t *data = kwt_read_file(path, &len);
 	kw_pubkey k;
 	char *comment = NULL;
 	int r = kw_pubkey_parse_line(kw_buf_view(data, len), &k, &comment);
@@ -140,7 +117,7 @@ static void check_pub_file(const char *path, const char *want_label)
 static void classify_file(const char *path, kw_privkey_info *pi)
 {
 	size_t len;
-	uint8_t *data = read_file(path, &len);
+	uint8_t *data = kwt_read_file(path, &len);
 	memset(pi, 0x5a, sizeof *pi);
 	int r = kw_privkey_classify(data, len, pi);
 	if (r != 0)
@@ -275,7 +252,7 @@ static void test_security_keys(void **state)
 		size_t len;
 		char src[256];
 		snprintf(src, sizeof src, DATA "%s.pub", files[i]);
-		uint8_t *data = read_file(src, &len);
+		uint8_t *data = kwt_read_file(src, &len);
 		snprintf(pub, sizeof pub, "%s/%s.pub", tmpdir, files[i]);
 		write_file(pub, data, len);
 		free(data);
@@ -469,7 +446,7 @@ static void test_broken_openssh(void **state)
 	snprintf(path, sizeof path, "%s/trunc", tmpdir);
 	run("ssh-keygen -q -t ed25519 -N 'correct horse' -f '%s'", path);
 	size_t len;
-	uint8_t *data = read_file(path, &len);
+	uint8_t *data = kwt_read_file(path, &len);
 	/* the armour line and its newline (36) + 48 base64 chars = 36 bytes: the magic and
 	 * the cipher name, not the KDF */
 	uint8_t *cut = malloc(36 + 48);
@@ -490,19 +467,11 @@ static void test_broken_openssh(void **state)
 
 /* ---- authorized_keys ---- */
 
-static const kw_diag *diag_at(const kw_diags *d, unsigned line)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].line == line)
-			return &d->v[i];
-	return NULL;
-}
-
 static void test_authkeys_fixture(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *data = read_file(DATA "authorized_keys", &len);
+	uint8_t *data = kwt_read_file(DATA "authorized_keys", &len);
 	kw_authkeys ak;
 	kw_diags d = { 0 };
 	assert_int_equal(kw_authkeys_parse("/root/.ssh/authorized_keys", data, len, &ak, &d), 0);
@@ -564,18 +533,18 @@ static void test_authkeys_fixture(void **state)
 	static const unsigned bad[] = { 6, 7, 9, 12, 14, 19, 20, 21, 22 };
 	assert_int_equal(d.n, sizeof bad / sizeof bad[0]);
 	for (size_t i = 0; i < d.n; i++) {
-		const kw_diag *g = diag_at(&d, bad[i]);
+		const kw_diag *g = kwt_diag_at(&d, bad[i]);
 		if (!g)
 			fail_msg("no diagnostic for line %u", bad[i]);
 		assert_string_equal(g->file, "/root/.ssh/authorized_keys");
 		assert_null(strstr(g->msg, "AAAA"));
 	}
-	assert_non_null(strstr(diag_at(&d, 6)->msg, "base64"));
-	assert_non_null(strstr(diag_at(&d, 7)->msg, "does not match"));
-	assert_non_null(strstr(diag_at(&d, 9)->msg, "option"));
-	assert_non_null(strstr(diag_at(&d, 12)->msg, "quote"));
-	assert_non_null(strstr(diag_at(&d, 20)->msg, "does not match"));
-	assert_non_null(strstr(diag_at(&d, 21)->msg, "malformed"));
+	assert_non_null(strstr(kwt_diag_at(&d, 6)->msg, "base64"));
+	assert_non_null(strstr(kwt_diag_at(&d, 7)->msg, "does not match"));
+	assert_non_null(strstr(kwt_diag_at(&d, 9)->msg, "option"));
+	assert_non_null(strstr(kwt_diag_at(&d, 12)->msg, "quote"));
+	assert_non_null(strstr(kwt_diag_at(&d, 20)->msg, "does not match"));
+	assert_non_null(strstr(kwt_diag_at(&d, 21)->msg, "malformed"));
 
 	kw_authkeys_release(&ak);
 	assert_null(ak.v);
@@ -587,7 +556,7 @@ static void test_authkeys_edges(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *pub = read_file(DATA "fixture-ed25519.pub", &len);
+	uint8_t *pub = kwt_read_file(DATA "fixture-ed25519.pub", &len);
 	pub[strcspn((char *)pub, "\n")] = '\0';
 	len = strlen((char *)pub);
 
@@ -676,7 +645,7 @@ static void test_base64(void **state)
 static uint8_t *pub_blob(const char *path, size_t *blen)
 {
 	size_t len;
-	char *text = (char *)read_file(path, &len);
+	char *text = (char *)kwt_read_file(path, &len);
 	char *b64 = strchr(text, ' ') + 1;
 	size_t bl = strcspn(b64, " \n");
 	uint8_t *blob = NULL;
@@ -760,7 +729,7 @@ static void test_parse_line(void **state)
 {
 	(void)state;
 	size_t len;
-	uint8_t *data = read_file(DATA "fixture-ed25519.pub", &len);
+	uint8_t *data = kwt_read_file(DATA "fixture-ed25519.pub", &len);
 	kw_pubkey k;
 	/* comment not wanted */
 	assert_int_equal(kw_pubkey_parse_line(kw_buf_view(data, len), &k, NULL), 0);

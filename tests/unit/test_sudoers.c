@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "base/err.h"
 #include "collect/sudoers.h"
 
@@ -23,36 +24,12 @@
 
 #define DATA KW_TEST_DATA "/sudoers/"
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static void parse_file(const char *name, kw_sudoers *s, kw_diags *d)
 {
 	char path[512];
 	snprintf(path, sizeof path, DATA "%s", name);
 	size_t len;
-	uint8_t *data = read_file(path, &len);
+	uint8_t *data = kwt_read_file(path, &len);
 	assert_int_equal(kw_sudoers_parse(name, data, len, s, d), 0);
 	free(data);
 }

@@ -1,0 +1,16 @@
+/* testutil.h — helpers shared by the cmocka unit tests (compiled into each of them).
+ * They fail the running test (cmocka fail_msg) instead of returning errors. */
+#ifndef KW_TESTUTIL_H
+#define KW_TESTUTIL_H
+
+#include "base/diag.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Whole file, NUL-terminated (not counted in *len); the caller frees it. */
+uint8_t *kwt_read_file(const char *path, size_t *len);
+/* The first diagnostic at `line`, or NULL. */
+const kw_diag *kwt_diag_at(const kw_diags *d, unsigned line);
+
+#endif
