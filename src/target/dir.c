@@ -580,13 +580,15 @@ static int open_for_sniff(int dfd, const char *name)
 	return fd;
 }
 
-/* Sniff the head of an open regular file. */
-static int sniff_fd(int fd, const char *path, kw_sniff_fn sniff)
+/* Sniff the head of an open regular file of `size` bytes (from fstat): one read for the
+ * common small file, no second read just to see EOF. */
+static int sniff_fd(int fd, const char *path, kw_sniff_fn sniff, uint64_t size)
 {
 	uint8_t head[KW_SNIFF_HEAD];
+	size_t want = size < sizeof head ? (size_t)size : sizeof head;
 	size_t len = 0;
-	while (len < sizeof head) {
-		ssize_t n = read(fd, head + len, sizeof head - len);
+	while (len < want) {
+		ssize_t n = read(fd, head + len, want - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -617,7 +619,7 @@ static int walk_file(int dfd, const char *name, const char *path, const kw_walk_
 			*st = fst;
 			if (st->st_size > 0 &&
 			    (o->max_size == 0 || (uint64_t)st->st_size <= o->max_size))
-				*kind = sniff_fd(fd, path, o->sniff);
+				*kind = sniff_fd(fd, path, o->sniff, (uint64_t)st->st_size);
 			return 1;
 		}
 		/* unreadable: still reported, with kind 0 */
