@@ -40,6 +40,10 @@ static const struct {
 	/* C1 controls (CSI is U+009B), bidi and invisible direction marks */
 	{ "\xc2\x9b" "31m", 0, "\\u{009b}31m" },
 	{ "\xc2\x85", 0, "\\u{0085}" },
+	{ "\xc0\xaf", 0, "\\xc0\\xaf" },                 /* overlong '/', two bytes */
+	{ "\xf5\x80\x80\x80", 0, "\\xf5\\x80\\x80\\x80" }, /* F5: never a lead byte */
+	{ "\xf4\x8f\xbf\xbf", 0, "\xf4\x8f\xbf\xbf" },    /* U+10FFFF is valid */
+	{ "a\xe2\x80\xa8" "b\xe2\x80\xa9", 0, "a\\u{2028}b\\u{2029}" }, /* line/paragraph separators */
 	{ "\xe2\x80\xae" "exe.txt", 0, "\\u{202e}exe.txt" },
 	{ "\xe2\x81\xa6x\xe2\x81\xa9", 0, "\\u{2066}x\\u{2069}" },
 	{ "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c\xef\xbb\xbf", 0, "\\u{200e}\\u{200f}\\u{061c}\\u{feff}" },
