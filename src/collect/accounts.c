@@ -263,7 +263,6 @@ static int diag(kw_diags *d, const char *file, unsigned line, int err, const cha
 	return kw_diags_add(d, file, line, err, "%s; line skipped", msg);
 }
 
-/* Grow an array so it has room for one more element. */
 /* The iteration state shared by the three file parsers. */
 typedef struct line_iter {
 	kw_buf in;
