@@ -325,6 +325,28 @@ static int pass_entry(struct pass *p, struct archive_entry *ae)
 				int k = p->o.sniff(e.path, head, (size_t)got);
 				e.kind = k > 0 ? k : 0;
 			}
+			/* a sniff hit is kept like a wanted file, so the collector can classify
+			 * it from its content on this backend too (same caps) */
+			size_t keep_n = e.st.size < p->o.max_file ? (size_t)e.st.size : p->o.max_file;
+			if (e.kind > 0 && got > 0 && !p->total_full && keep_n <= p->o.max_total - p->total) {
+				if (!(e.data = malloc(keep_n + 1))) {
+					tar_ent_release(&e);
+					return -ENOMEM;
+				}
+				memcpy(e.data, head, (size_t)got);
+				ssize_t more = (size_t)got < keep_n
+					? read_data(p->a, e.data + got, keep_n - (size_t)got, sparse) : 0;
+				if (more < 0) {
+					pass_warn(p, KW_E_ARCHIVE, "%s", archive_msg(p->a));
+					p->broken = true;
+					more = 0;
+				}
+				e.len = (size_t)got + (size_t)more;
+				e.data[e.len] = '\0';
+				e.kept = true;
+				e.truncated = e.len < e.st.size;
+				p->total += keep_n;
+			}
 		}
 	}
 	p->index_bytes += sizeof e + strlen(e.path) + 1 + (e.link ? strlen(e.link) + 1 : 0) +

@@ -64,6 +64,8 @@ expect "--deep does not report twice what the targeted checks found" \
 	bash -c "! grep -qP '^deep\.[a-z-]+\t/home/alice/' <(cat '$TMP/deep.json' | python3 -c 'import json,sys; [print(f[\"id\"]+chr(9)+f[\"target\"]) for f in json.load(sys.stdin)[\"findings\"]]')"
 expect "--deep gives the same findings on the tar backend" \
 	diff -u <(findings "$TMP/deep.json") <(findings "$TMP/deep-tar.json")
+expect "--deep gives the same evidence on the tar backend (sniffed files are classified)" \
+	diff -u <(normalise "$TMP/deep.json") <(normalise "$TMP/deep-tar.json")
 
 # ---- waivers ----
 "$KW" audit --root "$TMP/dirty" --format json --waive accounts.root-password \
