@@ -23,17 +23,24 @@
  *                                documented example) next to a secret-looking key
  *
  *  2. kw_cred_analyze(): a known credential file (table kw_cred_files[]) and its content.
- *     INI files (AWS, Alibaba, ossutil, .boto, .my.cnf) go through one small INI reader;
- *     JSON files (Docker, Azure, gcloud, aliyun, AWS caches) through jansson, with a size
- *     cap and a textual fallback for what jansson refuses; kube config is YAML and is read
- *     line by line (users: items, their name and secret keys); .netrc by tokens; .pgpass,
- *     .git-credentials by their one-line formats.
+ *     INI files (AWS, Alibaba, ossutil, .boto, .my.cnf, .pypirc, .s3cfg, rclone.conf, and
+ *     .npmrc with its "//registry/:key" scopes) go through one small INI reader and one
+ *     analyser, ini_analyze(), driven by a table of secret key names per kind;
+ *     JSON files (Docker, Azure, gcloud, aliyun, AWS caches, Terraform) through jansson,
+ *     with a size cap and a textual fallback for what jansson refuses; Docker's "auths" and
+ *     Terraform's "credentials" share one host-map reader (json_host_logins());
+ *     YAML files are read line by line: kube config (users: items, their name and secret
+ *     keys), gh hosts.yml and .gem/credentials (top-level keys and the secret keys below
+ *     them, ytop_next()); .netrc by tokens; .pgpass, .git-credentials by their one-line
+ *     formats; .vault-token is the token alone.
  *     relpath is a hint only: for a directory row (.config/gcloud, .aws/sso/cache) the
  *     caller may pass the directory itself, so file kinds are also told apart by content
  *     (SQLite schema, JSON vs INI). On 0 *ret_desc is set to NULL; on error untouched.
  *     The description names what was found: key names, profile/section names, registry
  *     hosts, machine names, user names from kube config. It never contains a value of a
  *     secret key, a base64 auth string or the user part of a URL (that is often a token).
+ *     The few things that are not credentials though a secret key is set are skipped: the
+ *     AWS documentation's example secret, npm's "${ENV_VAR}" references.
  *
  *  3. kw_cloudinit_scan(): cloud-init user data and cloud.cfg.d files, line by line, with
  *     just enough YAML awareness (indentation, "- " items, block scalars) to know whether
@@ -56,6 +63,7 @@
 #define JSON_BUDGET 1000000             /* nodes visited by one walk */
 #define SHOW_NAME_MAX 64                /* a name from the file is cut here in descriptions */
 #define NAMES_SHOWN 5                   /* names listed before ", ..." */
+#define VAULT_TOKEN_MAX 4096            /* a longer "token" is some other file */
 
 /* AWS documentation examples; access key ids ending in "EXAMPLE" are all treated alike. */
 static const char aws_example_secret[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -513,6 +521,14 @@ const kw_cred_file kw_cred_files[] = {
 	{ ".git-credentials", KW_CRED_GIT, false },
 	{ ".config/git/credentials", KW_CRED_GIT, false },
 	{ ".my.cnf", KW_CRED_MYCNF, false },
+	{ ".npmrc", KW_CRED_NPM, false },
+	{ ".pypirc", KW_CRED_PYPI, false },
+	{ ".gem/credentials", KW_CRED_GEM, false },
+	{ ".config/gh/hosts.yml", KW_CRED_GH, false },
+	{ ".vault-token", KW_CRED_VAULT, false },
+	{ ".terraform.d/credentials.tfrc.json", KW_CRED_TERRAFORM, false },
+	{ ".s3cfg", KW_CRED_S3CFG, false },
+	{ ".config/rclone/rclone.conf", KW_CRED_RCLONE, false },
 };
 const size_t kw_cred_files_n = KW_ARRAY_LEN(kw_cred_files);
 
@@ -529,6 +545,14 @@ const char *kw_cred_kind_name(kw_cred_kind k)
 	case KW_CRED_PGPASS: return "PostgreSQL password file";
 	case KW_CRED_GIT: return "git credential store";
 	case KW_CRED_MYCNF: return "MySQL client";
+	case KW_CRED_NPM: return "npm";
+	case KW_CRED_PYPI: return "PyPI upload";
+	case KW_CRED_GEM: return "RubyGems";
+	case KW_CRED_GH: return "GitHub CLI";
+	case KW_CRED_VAULT: return "HashiCorp Vault";
+	case KW_CRED_TERRAFORM: return "Terraform CLI";
+	case KW_CRED_S3CFG: return "s3cmd";
+	case KW_CRED_RCLONE: return "rclone";
 	case KW_CRED__COUNT: break;
 	}
 	return "unknown";
@@ -540,12 +564,14 @@ const char *kw_cred_kind_name(kw_cred_kind k)
 typedef struct ini_iter {
 	kw_buf b;
 	kw_buf section;
+	bool eq_only;   /* "key = value" only: ':' belongs to the key (.npmrc "//host:8080/:_auth") */
 } ini_iter;
 
-static void ini_init(ini_iter *it, const uint8_t *d, size_t len)
+static void ini_init(ini_iter *it, const uint8_t *d, size_t len, bool eq_only)
 {
 	it->b = kw_buf_view(d, len);
 	it->section = kw_buf_view("", 0);
+	it->eq_only = eq_only;
 }
 
 /* Next "key = value" (or "key: value", or a bare "key"); it->section is its section. */
@@ -563,7 +589,7 @@ static bool ini_next(ini_iter *it, kw_buf *key, kw_buf *value, bool *has_value)
 			continue;
 		}
 		size_t i = 0;
-		while (i < t.len && t.p[i] != '=' && t.p[i] != ':')
+		while (i < t.len && t.p[i] != '=' && (it->eq_only || t.p[i] != ':'))
 			i++;
 		*key = kw_buf_trim(kw_buf_view(t.p, i));
 		*has_value = i < t.len;
@@ -574,11 +600,53 @@ static bool ini_next(ini_iter *it, kw_buf *key, kw_buf *value, bool *has_value)
 	return false;
 }
 
+/* How the group of a set of keys (INI section, npm registry, YAML top-level key) is named
+ * in a description: "<keys><open><name><close>", or "<keys><none>" for the empty name. */
+typedef struct grp_style {
+	const char *open, *close, *none;
+} grp_style;
+
+static const grp_style style_section = { " in [", "]", " outside any section" };
+static const grp_style style_profile = { " in profile [", "]", " outside any section" };
+static const grp_style style_registry = { " for ", "", " for the default registry" };
+static const grp_style style_for = { " for ", "", " for (unnamed)" };
+
+/* One item "key1, key2 in [name]" for the keys[] bits set in mask. */
+static int grp_flush(namelist *out, const char *const *keys, size_t nkeys, unsigned mask,
+		     const grp_style *st, kw_buf name)
+{
+	if (!mask)
+		return 0;
+	bool show;
+	int r = names_next(out, &show);
+	if (r < 0 || !show)
+		return r;
+	bool first = true;
+	for (size_t k = 0; k < nkeys && k < 32 && r == 0; k++) {
+		if (!(mask & (1u << k)))
+			continue;
+		r = kw_sb_printf(&out->sb, "%s%s", first ? "" : ", ", keys[k]);
+		first = false;
+	}
+	if (r < 0)
+		return r;
+	if (name.len == 0)
+		return kw_sb_puts(&out->sb, st->none);
+	r = kw_sb_puts(&out->sb, st->open);
+	if (r == 0)
+		r = put_name(&out->sb, name.p, name.len);
+	if (r == 0)
+		r = kw_sb_puts(&out->sb, st->close);
+	return r;
+}
+
 typedef struct ini_spec {
-	const char *const *keys;   /* secret keys (case-insensitive, '-' == '_') */
+	const char *const *keys;   /* secret keys (case-insensitive, '-' == '_'), at most 32 */
 	size_t nkeys;
-	const char *label;         /* "profile " or "" before "[section]" */
+	const grp_style *style;
 	bool aws_profiles;         /* "[profile x]" -> "x" */
+	bool npm;                  /* .npmrc: '=' only, "//registry/path/:key" scopes (the
+				      group, instead of the section), "${VAR}" values skipped */
 } ini_spec;
 
 static kw_buf ini_show_section(const ini_spec *s, kw_buf sec)
@@ -588,31 +656,37 @@ static kw_buf ini_show_section(const ini_spec *s, kw_buf sec)
 	return sec;
 }
 
-static int ini_flush(const ini_spec *s, namelist *out, kw_buf sec, unsigned mask)
+/* .npmrc "//registry.example.com/npm/:_authToken" -> registry "registry.example.com/npm",
+ * key "_authToken"; an unscoped key belongs to the default registry (""). */
+static kw_buf npm_scope(kw_buf *key)
 {
-	if (!mask)
-		return 0;
-	bool show;
-	int r = names_next(out, &show);
-	if (r < 0 || !show)
-		return r;
-	bool first = true;
-	for (size_t k = 0; k < s->nkeys && r == 0; k++) {
-		if (!(mask & (1u << k)))
-			continue;
-		r = kw_sb_printf(&out->sb, "%s%s", first ? "" : ", ", s->keys[k]);
-		first = false;
+	if (!v_starts(*key, "//"))
+		return kw_buf_view("", 0);
+	const uint8_t *c = memrchr(key->p, ':', key->len);
+	if (!c)
+		return kw_buf_view("", 0);
+	size_t ci = (size_t)(c - key->p);
+	kw_buf scope = kw_buf_view(key->p + 2, ci > 2 ? ci - 2 : 0);
+	*key = kw_buf_view(c + 1, key->len - ci - 1);
+	while (scope.len && scope.p[scope.len - 1] == '/')
+		scope.len--;
+	return scope;
+}
+
+/* npm replaces "${NAME}" in .npmrc values by the environment's: a value made only of such
+ * references holds no secret. */
+static bool npm_env_ref(kw_buf v)
+{
+	size_t i = 0;
+	while (i < v.len) {
+		if (v.len - i < 3 || v.p[i] != '$' || v.p[i + 1] != '{')
+			return false;
+		const uint8_t *e = memchr(v.p + i + 2, '}', v.len - i - 2);
+		if (!e)
+			return false;
+		i = (size_t)(e - v.p) + 1;
 	}
-	if (r < 0)
-		return r;
-	if (sec.len == 0)
-		return kw_sb_puts(&out->sb, " outside any section");
-	r = kw_sb_printf(&out->sb, " in %s[", s->label);
-	if (r == 0)
-		r = put_name(&out->sb, sec.p, sec.len);
-	if (r == 0)
-		r = kw_sb_putc(&out->sb, ']');
-	return r;
+	return v.len > 0;
 }
 
 static bool key_matches(kw_buf key, const char *want)
@@ -626,6 +700,13 @@ static bool key_matches(kw_buf key, const char *want)
 	return false;
 }
 
+static bool v_same(kw_buf a, kw_buf b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* Secret keys with a value, grouped by section (npm: by registry): consecutive hits in
+ * one group make one item, "aws_secret_access_key, aws_session_token in profile [ci]". */
 static int ini_analyze(const ini_spec *s, const uint8_t *d, size_t len, char **ret_desc)
 {
 	ini_iter it;
@@ -636,21 +717,27 @@ static int ini_analyze(const ini_spec *s, const uint8_t *d, size_t len, char **r
 	int r = 0;
 
 	names_init(&out, "; ");
-	ini_init(&it, d, len);
+	ini_init(&it, d, len, s->npm);
 	while (r == 0 && ini_next(&it, &key, &value, &has_value)) {
-		if (it.section.p != cur.p || it.section.len != cur.len) {
-			r = ini_flush(s, &out, ini_show_section(s, cur), mask);
-			mask = 0;
-			cur = it.section;
-		}
-		if (!has_value || value.len == 0 || is_example_secret(value.p, value.len))
+		kw_buf grp = s->npm ? npm_scope(&key) : ini_show_section(s, it.section);
+		if (!has_value || value.len == 0 || is_example_secret(value.p, value.len) ||
+		    (s->npm && npm_env_ref(value)))
 			continue;
-		for (size_t k = 0; k < s->nkeys; k++)
+		unsigned bits = 0;
+		for (size_t k = 0; k < s->nkeys && k < 32; k++)
 			if (key_matches(key, s->keys[k]))
-				mask |= 1u << k;
+				bits |= 1u << k;
+		if (!bits)
+			continue;
+		if (mask && !v_same(grp, cur)) {
+			r = grp_flush(&out, s->keys, s->nkeys, mask, s->style, cur);
+			mask = 0;
+		}
+		cur = grp;
+		mask |= bits;
 	}
 	if (r == 0)
-		r = ini_flush(s, &out, ini_show_section(s, cur), mask);
+		r = grp_flush(&out, s->keys, s->nkeys, mask, s->style, cur);
 	if (r == 0)
 		r = names_finish(&out);
 	if (r < 0 || out.n == 0) {
@@ -810,7 +897,7 @@ static int analyze_aws(const uint8_t *d, size_t len, char **ret_desc)
 {
 	if (looks_json(d, len))
 		return json_generic(aws_json_keys, KW_ARRAY_LEN(aws_json_keys), d, len, "cached credentials: ", ret_desc);
-	static const ini_spec spec = { aws_ini_keys, KW_ARRAY_LEN(aws_ini_keys), "profile ", true };
+	static const ini_spec spec = { aws_ini_keys, KW_ARRAY_LEN(aws_ini_keys), &style_profile, true, false };
 	return ini_analyze(&spec, d, len, ret_desc);
 }
 
@@ -827,7 +914,7 @@ static int analyze_aliyun(const uint8_t *d, size_t len, char **ret_desc)
 {
 	if (!looks_json(d, len)) {
 		static const ini_spec spec = { aliyun_ini_keys, KW_ARRAY_LEN(aliyun_ini_keys),
-					       "", false };
+					       &style_section, false, false };
 		return ini_analyze(&spec, d, len, ret_desc);
 	}
 	json_auto_t *root = json_parse(d, len);
@@ -899,7 +986,7 @@ static int analyze_gcloud(const char *relpath, const uint8_t *d, size_t len, cha
 	if (!looks_json(d, len)) {
 		/* legacy_credentials/<account>/.boto, ~/.boto; configurations/config_*,
 		 * active_config hold no such keys */
-		static const ini_spec spec = { boto_keys, KW_ARRAY_LEN(boto_keys), "", false };
+		static const ini_spec spec = { boto_keys, KW_ARRAY_LEN(boto_keys), &style_section, false, false };
 		return ini_analyze(&spec, d, len, ret_desc);
 	}
 
@@ -995,33 +1082,29 @@ static int analyze_azure(const uint8_t *d, size_t len, char **ret_desc)
 	return jscan_describe(&s, NULL, NULL, ret_desc);
 }
 
-/* ---- Docker / podman ---- */
+/* ---- host maps: Docker / podman "auths", Terraform "credentials" ---- */
 
-static const char *const docker_keys[] = { "auth", "identitytoken", "registrytoken", "password" };
-
-static int analyze_docker(const uint8_t *d, size_t len, char **ret_desc)
+/* root[member] is {"<host>": {<key>: "<secret>", ...}, ...}: add to hosts every host with a
+ * non-empty string for one of keys[] ("https://index.docker.io/v1/" -> "index.docker.io").
+ * 0 when root[member] is no object (Docker's credsStore / credHelpers only: the secrets
+ * live elsewhere). */
+static int json_host_logins(json_t *root, const char *member, const char *const *keys, size_t nkeys,
+			    namelist *hosts)
 {
-	json_auto_t *root = json_parse(d, len);
-	if (!root)
-		return text_fallback(docker_keys, KW_ARRAY_LEN(docker_keys), d, len, ret_desc);
-	json_t *auths = json_object_get(root, "auths");
-	if (!json_is_object(auths))
-		return 0; /* credsStore / credHelpers only: the secrets live elsewhere */
-
-	namelist hosts;
+	json_t *map = json_object_get(root, member);
 	const char *host;
 	json_t *v;
 	int r = 0;
-	names_init(&hosts, ", ");
-	json_object_foreach(auths, host, v) {
+	if (!json_is_object(map))
+		return 0;
+	json_object_foreach(map, host, v) {
 		if (r < 0 || !json_is_object(v))
 			continue;
 		bool any = false;
-		for (size_t k = 0; k < KW_ARRAY_LEN(docker_keys); k++)
-			any |= json_nonempty_str(json_object_get(v, docker_keys[k]));
+		for (size_t k = 0; k < nkeys; k++)
+			any |= json_nonempty_str(json_object_get(v, keys[k]));
 		if (!any)
 			continue;
-		/* "https://index.docker.io/v1/" -> "index.docker.io" */
 		kw_buf h = kw_buf_view(host, strlen(host));
 		if (v_starts(h, "https://"))
 			h = v_sub(h, 8, SIZE_MAX);
@@ -1030,8 +1113,23 @@ static int analyze_docker(const uint8_t *d, size_t len, char **ret_desc)
 		const uint8_t *slash = h.len ? memchr(h.p, '/', h.len) : NULL;
 		if (slash && slash != h.p)
 			h.len = (size_t)(slash - h.p);
-		r = names_add(&hosts, h.p, h.len);
+		r = names_add(hosts, h.p, h.len);
 	}
+	return r;
+}
+
+/* Parse, collect hosts, and describe them: "<n> <noun1|nounn> for <hosts>". Invalid JSON:
+ * a textual count of keys[]. */
+static int json_host_analyze(const char *member, const char *const *keys, size_t nkeys,
+			     const char *noun1, const char *nounn, const uint8_t *d, size_t len,
+			     char **ret_desc)
+{
+	json_auto_t *root = json_parse(d, len);
+	if (!root)
+		return text_fallback(keys, nkeys, d, len, ret_desc);
+	namelist hosts;
+	names_init(&hosts, ", ");
+	int r = json_host_logins(root, member, keys, nkeys, &hosts);
 	if (r == 0)
 		r = names_finish(&hosts);
 	if (r < 0 || hosts.n == 0) {
@@ -1040,14 +1138,30 @@ static int analyze_docker(const uint8_t *d, size_t len, char **ret_desc)
 	}
 	kw_sb sb;
 	kw_sb_init(&sb);
-	r = kw_sb_printf(&sb, "%zu registry login%s (auths) for %s", hosts.n, hosts.n == 1 ? "" : "s",
-			 hosts.sb.s);
+	r = kw_sb_printf(&sb, "%zu %s for %s", hosts.n, hosts.n == 1 ? noun1 : nounn, hosts.sb.s);
 	kw_sb_release(&hosts.sb);
 	if (r < 0) {
 		kw_sb_release(&sb);
 		return r;
 	}
 	return desc_out(&sb, ret_desc);
+}
+
+static const char *const docker_keys[] = { "auth", "identitytoken", "registrytoken", "password" };
+
+static int analyze_docker(const uint8_t *d, size_t len, char **ret_desc)
+{
+	return json_host_analyze("auths", docker_keys, KW_ARRAY_LEN(docker_keys),
+				 "registry login (auths)", "registry logins (auths)", d, len, ret_desc);
+}
+
+/* credentials.tfrc.json: {"credentials": {"app.terraform.io": {"token": "..."}}} */
+static const char *const terraform_keys[] = { "token" };
+
+static int analyze_terraform(const uint8_t *d, size_t len, char **ret_desc)
+{
+	return json_host_analyze("credentials", terraform_keys, KW_ARRAY_LEN(terraform_keys),
+				 "token", "tokens", d, len, ret_desc);
 }
 
 /* ---- line-oriented YAML helpers (kube config, cloud-init) ---- */
@@ -1160,6 +1274,70 @@ static bool yaml_line(kw_buf line, yline *y)
 static bool yaml_child(const yline *y, size_t col)
 {
 	return y->indent > col || (y->indent == col && y->item);
+}
+
+/* Top-level keys of a YAML file and, for each, which of keys[] (exact names, at most 32)
+ * have a value anywhere in its block: gh hosts.yml ("github.com:" -> "oauth_token:"),
+ * .gem/credentials (":rubygems_api_key: <key>", the top-level value itself). */
+typedef struct ytop_iter {
+	kw_buf b;
+	const char *const *keys;
+	size_t nkeys;
+	bool have;       /* next: a top-level line read ahead */
+	yline next;
+} ytop_iter;
+
+static void ytop_init(ytop_iter *it, const uint8_t *d, size_t len, const char *const *keys, size_t nkeys)
+{
+	memset(it, 0, sizeof *it);
+	it->b = kw_buf_view(d, len);
+	it->keys = keys;
+	it->nkeys = nkeys < 32 ? nkeys : 32;
+}
+
+static bool yaml_has_value(const yline *y)
+{
+	return y->vt == YV_VALUE || y->vt == YV_BLOCK;
+}
+
+/* The next top-level "key:" line: its key and line (for the value), and the mask of keys[]
+ * set below it, up to the next top-level line. */
+static bool ytop_next(ytop_iter *it, yline *ret_top, unsigned *ret_mask)
+{
+	kw_buf line;
+	yline y;
+	bool in = false;
+	unsigned mask = 0;
+	for (;;) {
+		if (it->have) {
+			y = it->next;
+			it->have = false;
+		} else if (!kw_buf_line(&it->b, &line, LINE_CAP, NULL)) {
+			break;
+		} else if (!yaml_line(line, &y)) {
+			continue;
+		}
+		if (y.indent == 0 && !y.item) {
+			if (in) {
+				it->next = y;
+				it->have = true;
+				break;
+			}
+			if (y.key.len) {
+				in = true;
+				*ret_top = y;
+			}
+			continue;
+		}
+		if (!in || !y.key.len || !yaml_has_value(&y))
+			continue;
+		for (size_t k = 0; k < it->nkeys; k++)
+			if (kw_buf_eq(&y.key, it->keys[k]))
+				mask |= 1u << k;
+	}
+	if (in)
+		*ret_mask = mask;
+	return in;
 }
 
 /* ---- kube config ---- */
@@ -1484,8 +1662,106 @@ static const char *const mycnf_keys[] = { "password", "password1", "password2", 
 
 static int analyze_mycnf(const uint8_t *d, size_t len, char **ret_desc)
 {
-	static const ini_spec spec = { mycnf_keys, KW_ARRAY_LEN(mycnf_keys), "", false };
+	static const ini_spec spec = { mycnf_keys, KW_ARRAY_LEN(mycnf_keys), &style_section, false, false };
 	return ini_analyze(&spec, d, len, ret_desc);
+}
+
+/* ---- INI-shaped tool files: .npmrc, .pypirc, .s3cfg, rclone.conf ---- */
+
+static const char *const npm_keys[] = { "_authToken", "_auth", "_password" };
+static const char *const pypi_keys[] = { "password" };
+static const char *const s3cfg_keys[] = { "secret_key", "access_token", "gpg_passphrase" };
+/* rclone remotes: sftp/ftp/webdav/mega "pass", crypt "password"/"password2", S3
+ * "secret_access_key", OAuth "token"/"client_secret", azureblob/b2 "key", sftp "key_pem"
+ * and "key_file_pass" */
+static const char *const rclone_keys[] = { "pass", "password", "password2", "secret_access_key",
+					   "token", "client_secret", "key", "key_pem",
+					   "key_file_pass" };
+
+static const ini_spec npm_spec = { npm_keys, KW_ARRAY_LEN(npm_keys), &style_registry, false, true };
+static const ini_spec pypi_spec = { pypi_keys, KW_ARRAY_LEN(pypi_keys), &style_section, false, false };
+static const ini_spec s3cfg_spec = { s3cfg_keys, KW_ARRAY_LEN(s3cfg_keys), &style_section, false, false };
+static const ini_spec rclone_spec = { rclone_keys, KW_ARRAY_LEN(rclone_keys), &style_section, false, false };
+
+/* ---- gh hosts.yml: "<host>:" then "oauth_token: <token>" (also under users: <name>:) ---- */
+
+static const char *const gh_keys[] = { "oauth_token" };
+
+static int analyze_gh(const uint8_t *d, size_t len, char **ret_desc)
+{
+	ytop_iter it;
+	yline top;
+	unsigned mask;
+	namelist out;
+	int r = 0;
+	names_init(&out, "; ");
+	ytop_init(&it, d, len, gh_keys, KW_ARRAY_LEN(gh_keys));
+	while (r == 0 && ytop_next(&it, &top, &mask))
+		r = grp_flush(&out, gh_keys, KW_ARRAY_LEN(gh_keys), mask, &style_for, top.key);
+	if (r == 0)
+		r = names_finish(&out);
+	if (r < 0 || out.n == 0) {
+		kw_sb_release(&out.sb);
+		return r;
+	}
+	return desc_out(&out.sb, ret_desc);
+}
+
+/* ---- .gem/credentials: every top-level key is an API key name (":rubygems_api_key" for
+ * rubygems.org, a host URL or a "gem push -k" name for others) ---- */
+
+static int analyze_gem(const uint8_t *d, size_t len, char **ret_desc)
+{
+	ytop_iter it;
+	yline top;
+	unsigned mask;
+	namelist out;
+	int r = 0;
+	names_init(&out, ", ");
+	ytop_init(&it, d, len, NULL, 0);
+	while (r == 0 && ytop_next(&it, &top, &mask)) {
+		if (top.vt != YV_VALUE)
+			continue;
+		kw_buf k = top.key;
+		if (k.len > 1 && k.p[0] == ':')
+			k = v_sub(k, 1, SIZE_MAX);
+		r = names_add(&out, k.p, k.len);
+	}
+	if (r == 0)
+		r = names_finish(&out);
+	if (r < 0 || out.n == 0) {
+		kw_sb_release(&out.sb);
+		return r;
+	}
+	kw_sb sb;
+	kw_sb_init(&sb);
+	r = kw_sb_printf(&sb, "%zu API key%s: %s", out.n, out.n == 1 ? "" : "s", out.sb.s);
+	kw_sb_release(&out.sb);
+	if (r < 0) {
+		kw_sb_release(&sb);
+		return r;
+	}
+	return desc_out(&sb, ret_desc);
+}
+
+/* ---- .vault-token: the token alone (vault trims white space around it) ---- */
+
+static int analyze_vault(const uint8_t *d, size_t len, char **ret_desc)
+{
+	kw_buf t = kw_buf_trim(kw_buf_view(d, len));
+	if (t.len == 0 || t.len > VAULT_TOKEN_MAX)
+		return 0;
+	for (size_t i = 0; i < t.len; i++)
+		if (t.p[i] <= ' ' || t.p[i] >= 0x7f)
+			return 0; /* not one printable word: not a token */
+	/* the type prefix (Vault >= 1.10 "hvs.", older "s.") names the kind of token */
+	if (v_starts(t, "hvs.") || v_starts(t, "s."))
+		return desc_str("service token", ret_desc);
+	if (v_starts(t, "hvb.") || v_starts(t, "b."))
+		return desc_str("batch token", ret_desc);
+	if (v_starts(t, "hvr.") || v_starts(t, "r."))
+		return desc_str("recovery token", ret_desc);
+	return desc_str("token", ret_desc);
 }
 
 int kw_cred_analyze(kw_cred_kind kind, const char *relpath, const uint8_t *data, size_t len,
@@ -1511,6 +1787,14 @@ int kw_cred_analyze(kw_cred_kind kind, const char *relpath, const uint8_t *data,
 	case KW_CRED_PGPASS: r = analyze_pgpass(data, len, &desc); break;
 	case KW_CRED_GIT: r = analyze_git(data, len, &desc); break;
 	case KW_CRED_MYCNF: r = analyze_mycnf(data, len, &desc); break;
+	case KW_CRED_NPM: r = ini_analyze(&npm_spec, data, len, &desc); break;
+	case KW_CRED_PYPI: r = ini_analyze(&pypi_spec, data, len, &desc); break;
+	case KW_CRED_GEM: r = analyze_gem(data, len, &desc); break;
+	case KW_CRED_GH: r = analyze_gh(data, len, &desc); break;
+	case KW_CRED_VAULT: r = analyze_vault(data, len, &desc); break;
+	case KW_CRED_TERRAFORM: r = analyze_terraform(data, len, &desc); break;
+	case KW_CRED_S3CFG: r = ini_analyze(&s3cfg_spec, data, len, &desc); break;
+	case KW_CRED_RCLONE: r = ini_analyze(&rclone_spec, data, len, &desc); break;
 	default: return -EINVAL;
 	}
 	if (r < 0)

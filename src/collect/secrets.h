@@ -4,9 +4,10 @@
  *  1. kw_sniff(): look at the first bytes of any file (for `audit --deep`) and name what
  *     it holds: a private key header, an AWS access key id, a cloud credential file shape.
  *  2. kw_cred_analyze(): given a known credential file kind (.aws/credentials,
- *     .docker/config.json, .kube/config, .netrc, ...) and its content, say whether it
- *     really holds a credential, and describe it without the secret: "aws_secret_access_key
- *     in profile [default]", "2 registry auths", "token for user admin".
+ *     .docker/config.json, .kube/config, .netrc, .npmrc, .pypirc, gh hosts.yml, ...) and
+ *     its content, say whether it really holds a credential, and describe it without the
+ *     secret: "aws_secret_access_key in profile [default]", "2 registry auths", "token for
+ *     user admin", "_authToken for registry.npmjs.org", "oauth_token for github.com".
  * Descriptions may carry names from the file (profile, host, user): escape to print;
  * never a secret value.
  */
@@ -41,6 +42,14 @@ typedef enum kw_cred_kind {
 	KW_CRED_PGPASS,         /* ~/.pgpass (any entry) */
 	KW_CRED_GIT,            /* ~/.git-credentials, ~/.config/git/credentials (user:pass@) */
 	KW_CRED_MYCNF,          /* ~/.my.cnf (password=) */
+	KW_CRED_NPM,            /* ~/.npmrc (_authToken, _auth, _password, also //registry/:_authToken) */
+	KW_CRED_PYPI,           /* ~/.pypirc (password in any section) */
+	KW_CRED_GEM,            /* ~/.gem/credentials (:rubygems_api_key: and per-host API keys) */
+	KW_CRED_GH,             /* ~/.config/gh/hosts.yml (oauth_token) */
+	KW_CRED_VAULT,          /* ~/.vault-token (the token itself) */
+	KW_CRED_TERRAFORM,      /* ~/.terraform.d/credentials.tfrc.json (credentials.<host>.token) */
+	KW_CRED_S3CFG,          /* ~/.s3cfg (secret_key, access_token, gpg_passphrase) */
+	KW_CRED_RCLONE,         /* ~/.config/rclone/rclone.conf (pass, secret_access_key, token, client_secret, ...) */
 	KW_CRED__COUNT
 } kw_cred_kind;
 

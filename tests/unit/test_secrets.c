@@ -175,6 +175,50 @@ static const cred_case cred_cases[] = {
 
 	{ "my.cnf", KW_CRED_MYCNF, ".my.cnf", 1, { "password in [client]" }, { "myKwFakeSqlPw!", "root" } },
 	{ "my.cnf_prompt", KW_CRED_MYCNF, ".my.cnf", 0, { 0 }, { 0 } },
+
+	{ "npmrc", KW_CRED_NPM, ".npmrc", 1,
+	  { "_authToken for registry.npmjs.org; _authToken for npm.pkg.github.com; "
+	    "_password for registry.example.com:8443/npm" },
+	  { "npm_KwFakeNpmAutomationToken0123456789", "ghp_KwFakeGithubPackagesToken0123456789",
+	    "a3dGYWtlTnBtUGFzc3dvcmQ=", "deploy", "ci.example.org", "NPM_TOKEN" } },
+	{ "npmrc_settings", KW_CRED_NPM, ".npmrc", 0, { 0 }, { 0 } },
+
+	{ "pypirc", KW_CRED_PYPI, ".pypirc", 1, { "password in [pypi]; password in [testpypi]" },
+	  { "pypi-AgEIcHlwaS5vcmcCJKwFakePyPIUploadToken0123456789abcdef", "kwFakeTestPyPIpass",
+	    "__token__", "kwtester" } },
+	{ "pypirc_nopw", KW_CRED_PYPI, ".pypirc", 0, { 0 }, { 0 } },
+
+	{ "gem_credentials", KW_CRED_GEM, ".gem/credentials", 1,
+	  { "2 API keys: rubygems_api_key, https://rubygems.pkg.github.com/kwtest" },
+	  { "rubygems_0123456789abcdefkwfake0123456789abcdef01234567",
+	    "ghp_KwFakeGemGithubToken0123456789ab", "Bearer" } },
+	{ "gem_credentials_empty", KW_CRED_GEM, ".gem/credentials", 0, { 0 }, { 0 } },
+
+	{ "gh_hosts.yml", KW_CRED_GH, ".config/gh/hosts.yml", 1,
+	  { "oauth_token for github.com; oauth_token for ghe.example.com" },
+	  { "gho_KwFakeGhCliOAuthToken0123456789abc", "ghp_KwFakeGheToken0123456789abcdefABCD" } },
+	{ "gh_hosts_keyring.yml", KW_CRED_GH, ".config/gh/hosts.yml", 0, { 0 }, { 0 } },
+
+	{ "vault_token", KW_CRED_VAULT, ".vault-token", 1, { "service token" },
+	  { "hvs.CAESIKwFakeVaultServiceTokenForKeywardTests0123456789GiEKHGh2cy5GYWtl", "CAESIK" } },
+	{ "vault_token_empty", KW_CRED_VAULT, ".vault-token", 0, { 0 }, { 0 } },
+
+	{ "terraform_credentials.tfrc.json", KW_CRED_TERRAFORM, ".terraform.d/credentials.tfrc.json", 1,
+	  { "2 tokens for app.terraform.io, tfe.example.com" },
+	  { "KwFakeTfcToken01.atlasv1.0123456789abcdefKwFakeTerraformCloudToken0123456789",
+	    "KwFakeTfeToken02", "atlasv1" } },
+	{ "terraform_credentials_empty.tfrc.json", KW_CRED_TERRAFORM, ".terraform.d/credentials.tfrc.json", 0,
+	  { 0 }, { 0 } },
+
+	{ "s3cfg", KW_CRED_S3CFG, ".s3cfg", 1, { "secret_key in [default]" }, { SK1, AK1 } },
+	{ "s3cfg_empty", KW_CRED_S3CFG, ".s3cfg", 0, { 0 }, { 0 } },
+
+	{ "rclone.conf", KW_CRED_RCLONE, ".config/rclone/rclone.conf", 1,
+	  { "secret_access_key in [s3remote]; token in [gdrive]; pass in [backup-sftp]" },
+	  { SK2, AK1, "ya29.KwFakeRcloneAccessToken", "1//0gKwFakeRcloneRefreshToken",
+	    "KwFakeObscuredRclonePassw0rd", "kwbackup" } },
+	{ "rclone_envauth.conf", KW_CRED_RCLONE, ".config/rclone/rclone.conf", 0, { 0 }, { 0 } },
+	{ "rclone_encrypted.conf", KW_CRED_RCLONE, ".config/rclone/rclone.conf", 0, { 0 }, { 0 } },
 };
 
 static void test_cred_fixtures(void **state)
@@ -258,6 +302,14 @@ static void test_cred_table(void **state)
 		{ ".git-credentials", KW_CRED_GIT, false },
 		{ ".config/git/credentials", KW_CRED_GIT, false },
 		{ ".my.cnf", KW_CRED_MYCNF, false },
+		{ ".npmrc", KW_CRED_NPM, false },
+		{ ".pypirc", KW_CRED_PYPI, false },
+		{ ".gem/credentials", KW_CRED_GEM, false },
+		{ ".config/gh/hosts.yml", KW_CRED_GH, false },
+		{ ".vault-token", KW_CRED_VAULT, false },
+		{ ".terraform.d/credentials.tfrc.json", KW_CRED_TERRAFORM, false },
+		{ ".s3cfg", KW_CRED_S3CFG, false },
+		{ ".config/rclone/rclone.conf", KW_CRED_RCLONE, false },
 	};
 	assert_true(kw_cred_files_n >= sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -285,6 +337,23 @@ static void test_cred_table(void **state)
 		assert_string_not_equal(kw_cred_kind_name((kw_cred_kind)k), "unknown");
 	assert_string_equal(kw_cred_kind_name(KW_CRED__COUNT), "unknown");
 	assert_string_equal(kw_cred_kind_name(KW_CRED_DOCKER), "Docker registry");
+	assert_string_equal(kw_cred_kind_name(KW_CRED_NPM), "npm");
+	assert_string_equal(kw_cred_kind_name(KW_CRED_GH), "GitHub CLI");
+	/* every kind has a file to look for, and the kind names are distinct */
+	for (int k = 0; k < KW_CRED__COUNT; k++) {
+		bool row = false;
+		for (size_t j = 0; j < kw_cred_files_n; j++)
+			row |= kw_cred_files[j].kind == (kw_cred_kind)k;
+		if (!row)
+			fail_msg("kind %d (%s) has no row in kw_cred_files", k, kw_cred_kind_name((kw_cred_kind)k));
+		for (int l = k + 1; l < KW_CRED__COUNT; l++)
+			assert_string_not_equal(kw_cred_kind_name((kw_cred_kind)k), kw_cred_kind_name((kw_cred_kind)l));
+	}
+	/* the values the earlier kinds had stay (they are stored in reports and waivers) */
+	assert_int_equal(KW_CRED_AWS, 0);
+	assert_int_equal(KW_CRED_MYCNF, 9);
+	assert_int_equal(KW_CRED_NPM, 10);
+	assert_int_equal(KW_CRED_RCLONE, 17);
 }
 
 static void test_cred_errors_and_empty(void **state)
@@ -462,6 +531,60 @@ static void test_cred_small_cases(void **state)
 		  "{\"type\": \"impersonated_service_account\", \"source_credentials\": {\"type\": \"authorized_user\", \"refresh_token\": \"r\"}}",
 		  1, "OAuth refresh token (impersonated_service_account)" },
 		{ KW_CRED_GCLOUD, ".config/gcloud/active_config", "default\n", 0, NULL },
+		/* INI grouping: hits in one section merge even with other sections between */
+		{ KW_CRED_AWS, ".aws/credentials",
+		  "[a]\naws_secret_access_key = x\n[b]\nregion = r\n[a]\naws_session_token = y\n", 1,
+		  "aws_secret_access_key, aws_session_token in profile [a]" },
+		/* npm: unscoped keys, env references, ports, quotes, interleaved registries */
+		{ KW_CRED_NPM, ".npmrc", "_auth=a3c6cA==\nemail=x@example.com\n", 1, "_auth for the default registry" },
+		{ KW_CRED_NPM, ".npmrc", "_authToken = \"t\"\n", 1, "_authToken for the default registry" },
+		{ KW_CRED_NPM, ".npmrc", "//r.example.com/:_authToken=${TOKEN}\n", 0, NULL },
+		{ KW_CRED_NPM, ".npmrc", "//r.example.com/:_authToken=${A}${B}\n", 0, NULL },
+		{ KW_CRED_NPM, ".npmrc", "//r.example.com/:_authToken=${TOKEN\n", 1, "_authToken for r.example.com" },
+		{ KW_CRED_NPM, ".npmrc", "//r.example.com/:_authToken=pre${TOKEN}\n", 1, "_authToken for r.example.com" },
+		{ KW_CRED_NPM, ".npmrc", "//r.example.com/:_authToken=$ab}\n", 1, "_authToken for r.example.com" },
+		{ KW_CRED_NPM, ".npmrc", "//r.example.com/:_authToken=\n//r.example.com/:_authToken=''\n", 0, NULL },
+		{ KW_CRED_NPM, ".npmrc", "//h:8080/:_authToken=x\n//h:8080/:_password=y\n", 1, "_authToken, _password for h:8080" },
+		{ KW_CRED_NPM, ".npmrc", "//a/:_authToken=x\n//b/:_authToken=y\n//a/:_password=z\n", 1,
+		  "_authToken for a; _authToken for b; _password for a" },
+		{ KW_CRED_NPM, ".npmrc", "//a/:certfile=/c.pem\n//a/:keyfile=/k.pem\n//a/:_authTokenX=1\n", 0, NULL },
+		{ KW_CRED_NPM, ".npmrc", "@scope:_authToken=x\n", 0, NULL },
+		/* pypirc: "key: value", the old server-login section */
+		{ KW_CRED_PYPI, ".pypirc", "[server-login]\nusername: u\npassword: p\n", 1, "password in [server-login]" },
+		{ KW_CRED_PYPI, ".pypirc", "[pypi]\npassword:\n", 0, NULL },
+		/* gem: empty and null values, comments, the document start */
+		{ KW_CRED_GEM, ".gem/credentials", ":rubygems_api_key:\n", 0, NULL },
+		{ KW_CRED_GEM, ".gem/credentials", "--- \n# c\n:rubygems_api_key: ~\n", 0, NULL },
+		{ KW_CRED_GEM, ".gem/credentials", "---\n:rubygems_api_key: k\n", 1, "1 API key: rubygems_api_key" },
+		/* gh: the token must be below a host, and have a value */
+		{ KW_CRED_GH, ".config/gh/hosts.yml", "github.com:\n  oauth_token: \"\"\n", 0, NULL },
+		{ KW_CRED_GH, ".config/gh/hosts.yml", "github.com:\n\toauth_token: t # c\r\n", 1, "oauth_token for github.com" },
+		{ KW_CRED_GH, ".config/gh/hosts.yml", "oauth_token: t\n", 0, NULL },
+		{ KW_CRED_GH, ".config/gh/hosts.yml", "a.example:\n  user: u\nb.example:\n  oauth_token: t\n", 1,
+		  "oauth_token for b.example" },
+		/* vault: the token type from its prefix; not one word: not a token */
+		{ KW_CRED_VAULT, ".vault-token", "s.KwFakeLegacy\r\n", 1, "service token" },
+		{ KW_CRED_VAULT, ".vault-token", "hvb.AAAAAQKwFake", 1, "batch token" },
+		{ KW_CRED_VAULT, ".vault-token", "kwFakeOpaqueToken", 1, "token" },
+		{ KW_CRED_VAULT, ".vault-token", "two words\n", 0, NULL },
+		{ KW_CRED_VAULT, ".vault-token", " \t\r\n", 0, NULL },
+		/* terraform: empty tokens, a wrong shape, invalid JSON */
+		{ KW_CRED_TERRAFORM, ".terraform.d/credentials.tfrc.json",
+		  "{\"credentials\": {\"h\": {\"token\": \"\"}, \"i\": 3}}", 0, NULL },
+		{ KW_CRED_TERRAFORM, ".terraform.d/credentials.tfrc.json", "{\"credentials\": [\"t\"]}", 0, NULL },
+		{ KW_CRED_TERRAFORM, ".terraform.d/credentials.tfrc.json",
+		  "{\"credentials\": {\"app.terraform.io\": {\"token\": \"x", 1, "1 token (file is not valid JSON)" },
+		{ KW_CRED_TERRAFORM, ".terraform.d/credentials.tfrc.json",
+		  "{\"credentials\": {\"app.terraform.io\": {\"token\": \"x\"}}}", 1, "1 token for app.terraform.io" },
+		/* s3cfg: an access key id alone is no secret */
+		{ KW_CRED_S3CFG, ".s3cfg", "[default]\naccess_key = AKIAKWTEST2FAKE7KEYS\n", 0, NULL },
+		{ KW_CRED_S3CFG, ".s3cfg", "[default]\ngpg_passphrase = x\naccess_token = y\n", 1,
+		  "access_token, gpg_passphrase in [default]" },
+		/* rclone: crypt passwords, inline key, key file path only */
+		{ KW_CRED_RCLONE, ".config/rclone/rclone.conf", "[c]\ntype = crypt\npassword = x\npassword2 = y\n", 1,
+		  "password, password2 in [c]" },
+		{ KW_CRED_RCLONE, ".config/rclone/rclone.conf", "[s]\ntype = sftp\nkey_pem = -----BEGIN\n", 1, "key_pem in [s]" },
+		{ KW_CRED_RCLONE, ".config/rclone/rclone.conf", "[s]\ntype = sftp\nkey_file = /k\nkey_use_agent = true\n", 0, NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *desc = NULL;
