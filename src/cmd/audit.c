@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -245,12 +246,21 @@ static int open_target(const audit_args *a, kw_progress *prog, kw_target **ret)
 	return r;
 }
 
-/* Write to FILE atomically: FILE.tmp.PID, then rename. */
+/* Write to FILE atomically: FILE.tmp.PID, then rename — for a new or regular file only.
+ * Anything else that exists (/dev/null, /dev/stdout, a FIFO) is written in place: a rename
+ * would replace the device node with a regular file. */
 static FILE *open_output(const char *path, char **ret_tmp)
 {
-	if (!path) {
-		*ret_tmp = NULL;
+	*ret_tmp = NULL;
+	if (!path)
 		return stdout;
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return NULL;
+		}
+		return fopen(path, "we");
 	}
 	char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
@@ -268,6 +278,8 @@ static int close_output(FILE *f, const char *path, char *tmp)
 {
 	if (f == stdout)
 		return 0;
+	if (!tmp) /* written in place (a device or FIFO) */
+		return (ferror(f) | (fclose(f) != 0)) ? -1 : 0;
 	int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
 	bad |= fclose(f) != 0;
 	if (!bad && rename(tmp, path) != 0)

@@ -60,4 +60,11 @@ for f in r["findings"]:
     if f["id"] == "image.ssh-host-keys":
         assert f["severity"] == "high", f
 PY
+# --output onto a device writes through it; it must never replace the device node
+mknod "$TMP/null" c 1 3
+"$KW" audit --root "$SRC/tests/data" --output "$TMP/null" >/dev/null 2>&1
+expect "--output to a character device keeps the device node" test -c "$TMP/null"
+"$KW" audit --root "$SRC/tests/data" --output "$TMP/report.txt" >/dev/null 2>&1
+expect "--output to a new file writes the report there" grep -q 'keyward' "$TMP/report.txt"
+expect "--output leaves no temporary file behind" bash -c "! ls '$TMP' | grep -q 'report.txt.tmp'"
 finish
