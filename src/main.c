@@ -12,6 +12,7 @@ static const struct kw_command {
 	const char *summary;
 } commands[] = {
 	{ "audit", cmd_audit, "audit a host, an image folder or an image tarball for preset credentials" },
+	{ "sshd", cmd_sshd, "print the effective sshd configuration like sshd -T, or check it like sshd -t" },
 };
 
 static void usage(FILE *out)

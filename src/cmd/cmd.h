@@ -4,5 +4,6 @@
 #define KW_CMD_CMD_H
 
 int cmd_audit(int argc, char **argv);
+int cmd_sshd(int argc, char **argv);
 
 #endif
