@@ -20,3 +20,6 @@ set deep-max-size 64M
 
 # "!<hash>" (a locked password that `usermod -U` revives) is reported as low.
 set report-locked-hash yes
+
+# Which column of data/algorithms.ratings grades sshd's algorithms: baseline or strict.
+set sshd-algorithms baseline

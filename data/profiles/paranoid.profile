@@ -19,3 +19,7 @@ severity image.random-seed medium
 severity secrets.history high
 severity secrets.private-key-encrypted high
 severity sudo.nopasswd critical
+
+# sshd algorithms graded with the strict column of data/algorithms.ratings
+# (ssh-audit's hardened policies: NIST curves and 2048-bit groups fail too)
+set sshd-algorithms strict

@@ -47,6 +47,6 @@ uint32_t kw_checks_uid_min(const kw_check_ctx *x);
 uint32_t kw_checks_uid_max(const kw_check_ctx *x);
 
 extern const kw_check_area kw_area_accounts, kw_area_keys, kw_area_secrets, kw_area_image,
-	kw_area_sudo;
+	kw_area_sudo, kw_area_sshd;
 
 #endif

@@ -55,7 +55,7 @@ const char *const kw_builtin_profiles[] = { "baseline", "paranoid", NULL };
 #define DEFAULT_MAX_FILE_SIZE ((uint64_t)16 << 20)
 #define DEFAULT_DEEP_MAX_SIZE ((uint64_t)64 << 20)
 
-enum setting_kind { SET_U32, SET_SIZE, SET_BOOL };
+enum setting_kind { SET_U32, SET_SIZE, SET_BOOL, SET_POLICY };
 
 static const struct setting {
 	const char *name;
@@ -68,6 +68,7 @@ static const struct setting {
 	{ "max-file-size", SET_SIZE, offsetof(kw_profile, max_file_size), DEFAULT_MAX_FILE_SIZE },
 	{ "deep-max-size", SET_SIZE, offsetof(kw_profile, deep_max_size), DEFAULT_DEEP_MAX_SIZE },
 	{ "report-locked-hash", SET_BOOL, offsetof(kw_profile, report_locked_hash), 0 },
+	{ "sshd-algorithms", SET_POLICY, offsetof(kw_profile, sshd_policy), 0 },
 };
 
 /* One load: the profile being filled, where messages go, and the include stack. */
@@ -98,6 +99,7 @@ void kw_profile_init(kw_profile *p)
 		.max_file_size = DEFAULT_MAX_FILE_SIZE,
 		.deep_max_size = DEFAULT_DEEP_MAX_SIZE,
 		.report_locked_hash = true,
+		.sshd_policy = "baseline",
 	};
 }
 
@@ -483,6 +485,17 @@ static int do_set(struct pctx *c, const struct psrc *src, unsigned line, kw_buf 
 			return 0;
 		}
 		memcpy(field, &b, sizeof b);
+		break;
+	case SET_POLICY:
+		/* a column of data/algorithms.ratings */
+		if (kw_buf_eq(&val, "baseline") || kw_buf_eq(&val, "strict")) {
+			char *dst = field;
+			memset(dst, 0, sizeof ((kw_profile *)0)->sshd_policy);
+			memcpy(dst, kw_buf_cur(&val), kw_buf_left(&val));
+		} else {
+			perr(c, src->name, line, "set %s: %s is not baseline or strict", s->name, SHOW(sv));
+			return 0;
+		}
 		break;
 	}
 	return 0;

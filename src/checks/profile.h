@@ -50,6 +50,7 @@ typedef struct kw_profile {
 	uint64_t max_file_size;   /* set max-file-size (bytes; suffixes K M G) default 16M */
 	uint64_t deep_max_size;   /* set deep-max-size: files larger are not sniffed; default 64M */
 	bool report_locked_hash;  /* set report-locked-hash yes|no: "!<hash>" is a low finding */
+	char sshd_policy[16];     /* set sshd-algorithms baseline|strict: the ratings column */
 } kw_profile;
 
 /* Parse profile text (name is used for messages and includes are resolved relative to

@@ -11,6 +11,7 @@
 
 static const kw_check_area *const areas[] = {
 	&kw_area_accounts, &kw_area_keys, &kw_area_secrets, &kw_area_image, &kw_area_sudo,
+	&kw_area_sshd,
 };
 
 #define KW_MAX_CHECKS 128

@@ -36,6 +36,8 @@ static const char audit_help[] =
 "  --as-image            judge / as an image about to be captured (e.g. the last step\n"
 "                        of a Packer build): host keys and machine-id become findings\n"
 "                        instead of advice\n"
+"  --match-users all     evaluate sshd's Match blocks for every account of the target,\n"
+"                        not only for the global section and one witness per block\n"
 "  --deep                also walk every file for private keys and credentials by name\n"
 "                        and content (skips /proc, /sys, /dev, pseudo file systems)\n"
 "\n"
@@ -67,7 +69,7 @@ static const char audit_help[] =
 
 enum {
 	OPT_ROOT = 256, OPT_IMAGE, OPT_DEEP, OPT_PROFILE, OPT_WAIVE, OPT_WAIVERS, OPT_FAIL_ON,
-	OPT_FORMAT, OPT_OUTPUT, OPT_LIST, OPT_NO_COLOR, OPT_AS_IMAGE, OPT_TODAY,
+	OPT_FORMAT, OPT_OUTPUT, OPT_LIST, OPT_NO_COLOR, OPT_AS_IMAGE, OPT_TODAY, OPT_MATCH_USERS,
 };
 
 static const struct option audit_options[] = {
@@ -75,6 +77,7 @@ static const struct option audit_options[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "as-image", no_argument, NULL, OPT_AS_IMAGE },
 	{ "deep", no_argument, NULL, OPT_DEEP },
+	{ "match-users", required_argument, NULL, OPT_MATCH_USERS },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "waive", required_argument, NULL, OPT_WAIVE },
 	{ "waivers", required_argument, NULL, OPT_WAIVERS },
@@ -92,7 +95,7 @@ static const struct option audit_options[] = {
 
 typedef struct audit_args {
 	const char *root, *image, *profile, *waivers_file, *output, *today;
-	bool deep, list, no_color, quiet, as_image;
+	bool deep, list, no_color, quiet, as_image, match_users;
 	int verbose;
 	kw_format format;
 	kw_severity fail_on;
@@ -128,6 +131,13 @@ static int parse_args(int argc, char **argv, audit_args *a)
 		case OPT_IMAGE: a->image = optarg; break;
 		case OPT_AS_IMAGE: a->as_image = true; break;
 		case OPT_DEEP: a->deep = true; break;
+		case OPT_MATCH_USERS:
+			if (strcmp(optarg, "all")) {
+				err_escaped("--match-users takes 'all': ", optarg);
+				return -1;
+			}
+			a->match_users = true;
+			break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_WAIVERS: a->waivers_file = optarg; break;
 		case OPT_OUTPUT: a->output = optarg; break;
@@ -341,6 +351,7 @@ int cmd_audit(int argc, char **argv)
 	kw_collect_opts co = {
 		.deep = a.deep,
 		.live_host = live,
+		.match_users = a.match_users,
 		.max_file_size = prof.max_file_size,
 		.deep_max_size = prof.deep_max_size,
 		.progress = kw_progress_files,

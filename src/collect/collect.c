@@ -685,6 +685,7 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 	if (!c.oom) collect_cloud(&c);
 	if (!c.oom) collect_dhcp(&c);
 	if (!c.oom) kw_collect_sudoers(&c);
+	if (!c.oom) kw_collect_sshd(&c);
 	if (!c.oom && f->deep) kw_collect_deep(&c);
 	return c.oom ? -ENOMEM : 0;
 }
@@ -718,6 +719,7 @@ void kw_facts_release(kw_facts *f)
 		free(f->sudo[i].who);
 	}
 	free(f->sudo);
+	kw_sshd_facts_release(&f->sshd);
 	kw_diags_release(&f->diags);
 	free(f->target);
 	*f = (kw_facts){ 0 };

@@ -27,6 +27,7 @@ bool kw_collect_keyname(const char *name);
 char *kw_path_join(const char *dir, const char *rel);
 
 void kw_collect_sudoers(kw_collector *c);
+void kw_collect_sshd(kw_collector *c);
 void kw_collect_deep(kw_collector *c);
 
 #endif

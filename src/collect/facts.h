@@ -19,6 +19,7 @@
 #include "collect/secrets.h"
 #include "collect/sshkey.h"
 #include "collect/sudoers.h"
+#include "sshd/config.h"
 #include "target/target.h"
 
 #include <stdbool.h>
@@ -87,6 +88,34 @@ typedef struct kw_sudo_grant {
 	bool all_commands;
 } kw_sudo_grant;
 
+/* sshd as it will run: the effective configuration (global, per Match block, per user). */
+typedef struct kw_sshd_view {
+	char *label;               /* "global", "Match User root (sshd_config:120)", "user alice" */
+	char *conn;                /* the -C spec it was evaluated for, or NULL (global) */
+	const char *block_file;    /* Match block views: where the block starts */
+	unsigned block_line;
+	char *user;                /* user views: the account */
+	kw_sshd_result *r;         /* owned (NULL for the global view: it is the config's) */
+	const kw_sshd_result *res; /* what checks read: r, or the config's global result */
+} kw_sshd_view;
+
+typedef struct kw_sshd_file {
+	char *path;
+	kw_stat st;
+} kw_sshd_file;
+
+typedef struct kw_sshd_facts {
+	bool present;              /* the main config file exists */
+	bool refused;              /* sshd would refuse to start with it */
+	char *refusal;             /* "file:line: message" of the first fatal error */
+	kw_sshd_config *cfg;       /* NULL when absent or refused */
+	kw_sshd_view *views;       /* [0] global, then Match witnesses, then users */
+	size_t n_views, cap_views;
+	kw_sshd_file *files;       /* every config file read, with its metadata */
+	size_t n_files, cap_files;
+	kw_diags diags;            /* the engine's errors and warnings, file:line */
+} kw_sshd_facts;
+
 typedef struct kw_facts {
 	char *target;              /* kw_target_describe */
 	bool tar;
@@ -107,12 +136,14 @@ typedef struct kw_facts {
 	kw_sudo_grant *sudo;
 	size_t n_sudo, cap_sudo;
 	uint64_t deep_files;       /* --deep: files walked */
+	kw_sshd_facts sshd;
 	kw_diags diags;            /* problems; fatal ones: a check could not run */
 } kw_facts;
 
 typedef struct kw_collect_opts {
 	bool deep;
 	bool live_host;
+	bool match_users;          /* evaluate sshd's Match blocks for every account */
 	uint64_t max_file_size;    /* targeted reads (0: 16 MiB) */
 	uint64_t deep_max_size;    /* deep sniffing (0: 64 MiB) */
 	void (*progress)(void *ctx, uint64_t files);
@@ -123,6 +154,7 @@ typedef struct kw_collect_opts {
  * unless memory ran out. */
 int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f);
 void kw_facts_release(kw_facts *f);
+void kw_sshd_facts_release(kw_sshd_facts *s);
 
 /* The tar backend's keep predicate: which archive paths the collector will read
  * (kw_want_fn-compatible). Pure: path names only. */

@@ -137,6 +137,28 @@ expect "an escape sequence in a user name never reaches the output raw" \
 	bash -c "! grep -q $'\033' '$TMP/bad.txt'"
 expect "the escape sequence is shown escaped" grep -qF 'evil\x1b[31mred' "$TMP/bad.txt"
 
+# ---- sshd as sshd reads it: drop-ins, first value wins, Match blocks, per-user ----
+expect "a cloud-init drop-in that beats the main file is reported with its file:line" \
+	grep -q 'passwordauthentication yes (/etc/ssh/sshd_config.d/50-cloud-init.conf:1)' "$TMP/dirty.json"
+expect "the main file's line that lost is reported as shadowed" \
+	grep -qP '^sshd.shadowed-directive\t/etc/ssh/sshd_config:4\t' "$TMP/dirty.ids"
+expect "a Match block that re-enables root logins is reported with its condition" \
+	grep -qP '^sshd.permit-root-login\tMatch Address 10.20.0.0/16 ' "$TMP/dirty.ids"
+"$KW" audit --root "$TMP/dirty" --match-users all --format json > "$TMP/mu.json"
+expect "--match-users all evaluates every account (bob may forward TCP)" \
+	grep -qP '^sshd.tcp-forwarding\tuser bob\t' <(findings "$TMP/mu.json")
+expect "without --match-users the per-user view is not reported" \
+	bash -c "! grep -qP '^sshd.tcp-forwarding\tuser bob' '$TMP/dirty.ids'"
+"$KW" audit --root "$TMP/dirty" --match-users some >/dev/null 2>&1
+expect "--match-users takes only 'all' (exit 2 otherwise)" test $? -eq 2
+cp -a "$TMP/clean" "$TMP/refused"
+echo 'PermitRootLogin maybe' >> "$TMP/refused/etc/ssh/sshd_config.d/10-bad.conf"
+"$KW" audit --root "$TMP/refused" --format json > "$TMP/refused.json"
+expect "a config sshd would refuse is a critical finding naming file and line" \
+	grep -q '10-bad.conf:1' "$TMP/refused.json"
+expect "... with the id sshd.config-refused" \
+	grep -qP '^sshd.config-refused\t' <(findings "$TMP/refused.json")
+
 # ---- the running-host mode caps image state at info ----
 "$KW" audit --root "$TMP/dirty" --format json > "$TMP/img.json"
 expect "as an image, SSH host keys are high" \

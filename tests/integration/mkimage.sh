@@ -72,14 +72,32 @@ EOF
 EOF
 	: > "$dir/etc/machine-id"
 	mk etc/ssh/sshd_config <<'EOF'
+# Debian's layout, hardened: keys only, no forwarding, strong algorithms only
 Include /etc/ssh/sshd_config.d/*.conf
+PermitRootLogin prohibit-password
+PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM yes
-X11Forwarding yes
+X11Forwarding no
+AllowTcpForwarding no
+AllowAgentForwarding no
+AllowGroups ssh-users
+MaxAuthTries 4
+LoginGraceTime 60
+ClientAliveInterval 300
+Compression no
+LogLevel VERBOSE
+KexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512
+Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr
+MACs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,umac-128-etm@openssh.com
+HostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-256
+PubkeyAcceptedAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256
+CASignatureAlgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,rsa-sha2-512,rsa-sha2-256
 PrintMotd no
 AcceptEnv LANG LC_*
 Subsystem	sftp	/usr/lib/openssh/sftp-server
 EOF
+	echo 'ssh-users:x:998:' >> "$dir/etc/group"
 	mk etc/cloud/cloud.cfg <<'EOF'
 # excerpt of Debian's cloud.cfg: nothing secret
 users:
@@ -243,6 +261,13 @@ EOF
 	mk etc/sudoers.d/old.bak <<'EOF'
 ALL ALL=(ALL) NOPASSWD: ALL
 EOF
+
+	# sshd: cloud-init's drop-in turns passwords back on ahead of the main file, and a
+	# Match block lets root in with a password from one network
+	mk etc/ssh/sshd_config.d/50-cloud-init.conf <<'EOF'
+PasswordAuthentication yes
+EOF
+	printf 'Match Address 10.20.0.0/16\n\tPermitRootLogin yes\nMatch User bob\n\tAllowTcpForwarding yes\n' >> "$dir/etc/ssh/sshd_config"
 
 	# secrets only --deep finds
 	mkdir -p "$dir/opt/app/conf" "$dir/srv/backup"

@@ -1,0 +1,273 @@
+/* sshd.c — collect how sshd will really run: the image's sshd_config read by the engine
+ * (src/sshd, through the target so drop-ins come from the image), the global values, one
+ * "witness" evaluation per Match block, and (with --match-users) one per account.
+ *
+ * A witness is a connection built to satisfy a Match block's criteria: the first pattern
+ * of each criterion that is not negated, wildcards filled in (User adm* -> "admx",
+ * Address 10.0.0.0/8 -> 10.0.0.0), Group -> an account of the image in that group. The
+ * other fields get documentation values (192.0.2.0/24, host keyward-witness.invalid, port
+ * 22). The checks compare each witness with the global values, so a block that turns
+ * password logins back on for some addresses is seen. A block whose criteria cannot be
+ * satisfied this way (only negations, a group without members) gets no witness.
+ */
+#include "collect/collect_internal.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/vec.h"
+#include "sshd/config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SSHD_MAIN "/etc/ssh/sshd_config"
+#define WITNESS_MAX 256
+
+/* The first pattern of a comma list that is not negated, wildcards filled with `fill`. */
+static char *first_positive(const char *list, char fill)
+{
+	const char *p = list;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n && p[0] != '!') {
+			char *s = strndup(p, n);
+			if (!s)
+				return NULL;
+			for (char *q = s; *q; q++)
+				if (*q == '*' || *q == '?')
+					*q = fill;
+			return s;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return NULL;
+}
+
+/* An account of the image in the group (primary or listed member). */
+static const char *witness_group_member(const kw_facts *f, const char *group)
+{
+	const kw_group_ent *g = f->have_group ? kw_group_find(&f->groups, group) : NULL;
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < f->n_accounts; i++)
+		if (f->accounts[i].gid == g->gid)
+			return f->accounts[i].name;
+	return g->n_members ? g->members[0] : NULL;
+}
+
+typedef struct witness {
+	char *user, *host, *addr, *laddr, *rdomain;
+	int lport;
+	kw_sb spec;
+} witness;
+
+static void witness_release(witness *w)
+{
+	free(w->user);
+	free(w->host);
+	free(w->addr);
+	free(w->laddr);
+	free(w->rdomain);
+	kw_sb_release(&w->spec);
+}
+
+/* Fill a witness from "Criterion list [Criterion list]..." ("Criterion=list" too).
+ * 0 if every criterion could be satisfied, -1 if not, -ENOMEM. */
+static int witness_build(const kw_facts *f, const char *criteria, witness *w)
+{
+	_cleanup_free_ char *text = strdup(criteria);
+	if (!text)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *tok = strtok_r(text, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (tok[0] == '#')
+			break;
+		char *val = strchr(tok, '=');
+		if (val)
+			*val++ = '\0';
+		else
+			val = strtok_r(NULL, " \t", &save);
+		if (!strcasecmp(tok, "all"))
+			continue;
+		if (!val)
+			return -1;
+		char *v;
+		if (!strcasecmp(tok, "user")) {
+			if (!(v = first_positive(val, 'x'))) return -1;
+			free(w->user); w->user = v;
+		} else if (!strcasecmp(tok, "group")) {
+			_cleanup_free_ char *g = first_positive(val, 'x');
+			const char *m = g ? witness_group_member(f, g) : NULL;
+			if (!m) return -1;
+			free(w->user);
+			if (!(w->user = strdup(m))) return -ENOMEM;
+		} else if (!strcasecmp(tok, "host")) {
+			if (!(v = first_positive(val, 'x'))) return -1;
+			free(w->host); w->host = v;
+		} else if (!strcasecmp(tok, "address") || !strcasecmp(tok, "localaddress")) {
+			if (!(v = first_positive(val, '1'))) return -1;
+			char *slash = strchr(v, '/');
+			if (slash) *slash = '\0';
+			char **dst = tolower((unsigned char)tok[0]) == 'a' ? &w->addr : &w->laddr;
+			free(*dst); *dst = v;
+		} else if (!strcasecmp(tok, "localport")) {
+			_cleanup_free_ char *p = first_positive(val, '1');
+			if (!p) return -1;
+			w->lport = atoi(p);
+		} else if (!strcasecmp(tok, "rdomain")) {
+			if (!(v = first_positive(val, 'x'))) return -1;
+			free(w->rdomain); w->rdomain = v;
+		} else {
+			return -1; /* an attribute this version does not know: the engine said so */
+		}
+	}
+	return 0;
+}
+
+static kw_sshd_view *add_view(kw_collector *c, const char *label)
+{
+	kw_sshd_facts *s = &c->f->sshd;
+	kw_sshd_view *v = KW_VEC_PUSH(s->views, s->n_views, s->cap_views);
+	if (!v || !(v->label = strdup(label))) {
+		c->oom = true;
+		return NULL;
+	}
+	return v;
+}
+
+/* Evaluate one connection; on success append a view. */
+static void eval_view(kw_collector *c, witness *w, const char *label, const char *user,
+		      const char *block_file, unsigned block_line)
+{
+	kw_sshd_facts *s = &c->f->sshd;
+	kw_sshd_conn conn = {
+		.user = w->user ? w->user : "keyward-witness",
+		.host = w->host ? w->host : "keyward-witness.invalid",
+		.addr = w->addr ? w->addr : "192.0.2.1",
+		.laddr = w->laddr ? w->laddr : "192.0.2.2",
+		.rdomain = w->rdomain,
+		.lport = w->lport > 0 ? w->lport : 22,
+	};
+	kw_sb_clear(&w->spec);
+	kw_sb_printf(&w->spec, "user=%s,host=%s,addr=%s,laddr=%s,lport=%d%s%s", conn.user,
+		     conn.host, conn.addr, conn.laddr, conn.lport, conn.rdomain ? ",rdomain=" : "",
+		     conn.rdomain ? conn.rdomain : "");
+	kw_sshd_result *r = NULL;
+	kw_diags d = { 0 };
+	int e = kw_sshd_config_eval(s->cfg, &conn, &r, &d);
+	kw_diags_release(&d);
+	if (e < 0)
+		return; /* sshd would drop such a connection; nothing to judge */
+	kw_sshd_view *v = add_view(c, label);
+	if (!v || !(v->conn = strdup(w->spec.s)) || (user && !(v->user = strdup(user)))) {
+		kw_sshd_result_free(r);
+		c->oom = true;
+		return;
+	}
+	v->r = r;
+	v->res = r;
+	v->block_file = block_file;
+	v->block_line = block_line;
+}
+
+void kw_collect_sshd(kw_collector *c)
+{
+	kw_sshd_facts *s = &c->f->sshd;
+	kw_stat st;
+	if (kw_target_stat(c->t, SSHD_MAIN, &st) < 0)
+		return; /* no OpenSSH server configuration: nothing to check */
+	s->present = true;
+	kw_sshd_load_opts o = { .config_path = NULL };
+	int r = kw_sshd_config_load(c->t, &o, &s->cfg, &s->diags);
+	if (r == KW_E_PARSE) {
+		s->refused = true;
+		for (size_t i = 0; i < s->diags.n; i++) {
+			if (!s->diags.v[i].fatal)
+				continue;
+			if (asprintf(&s->refusal, "%s:%u: %s", s->diags.v[i].file ? s->diags.v[i].file : SSHD_MAIN,
+				     s->diags.v[i].line, s->diags.v[i].msg) < 0)
+				c->oom = true;
+			break;
+		}
+		return;
+	}
+	if (r < 0) {
+		kw_diags_add_fatal(&c->f->diags, SSHD_MAIN, 0, r,
+				   "sshd configuration could not be read: %s", kw_strerror(r));
+		return;
+	}
+
+	kw_sshd_view *g = add_view(c, "global");
+	if (!g)
+		return;
+	g->res = kw_sshd_config_global(s->cfg);
+
+	const kw_sshd_matchblock *mb;
+	size_t nmb = kw_sshd_match_blocks(s->cfg, &mb);
+	for (size_t i = 0; i < nmb && i < WITNESS_MAX && !c->oom; i++) {
+		witness w = { 0 };
+		kw_sb_init(&w.spec);
+		int wr = witness_build(c->f, mb[i].criteria, &w);
+		if (wr == -ENOMEM)
+			c->oom = true;
+		if (wr == 0) {
+			_cleanup_free_ char *label = NULL;
+			if (asprintf(&label, "Match %s (%s:%u)", mb[i].criteria, mb[i].file, mb[i].line) < 0)
+				c->oom = true;
+			else
+				eval_view(c, &w, label, NULL, mb[i].file, mb[i].line);
+		}
+		witness_release(&w);
+	}
+
+	if (c->o && c->o->match_users) {
+		for (size_t i = 0; i < c->f->n_accounts && !c->oom; i++) {
+			const kw_account *a = &c->f->accounts[i];
+			witness w = { .user = strdup(a->name) };
+			kw_sb_init(&w.spec);
+			_cleanup_free_ char *label = NULL;
+			if (!w.user || asprintf(&label, "user %s", a->name) < 0)
+				c->oom = true;
+			else
+				eval_view(c, &w, label, a->name, NULL, 0);
+			witness_release(&w);
+		}
+	}
+
+	const char *const *files;
+	size_t nf = kw_sshd_files(s->cfg, &files);
+	for (size_t i = 0; i < nf && !c->oom; i++) {
+		kw_stat fst;
+		if (kw_target_lstat(c->t, files[i], &fst) < 0)
+			continue;
+		kw_sshd_file *sf = KW_VEC_PUSH(s->files, s->n_files, s->cap_files);
+		if (!sf || !(sf->path = strdup(files[i]))) {
+			c->oom = true;
+			break;
+		}
+		sf->st = fst;
+	}
+}
+
+void kw_sshd_facts_release(kw_sshd_facts *s)
+{
+	for (size_t i = 0; i < s->n_views; i++) {
+		free(s->views[i].label);
+		free(s->views[i].conn);
+		free(s->views[i].user);
+		kw_sshd_result_free(s->views[i].r);
+	}
+	free(s->views);
+	for (size_t i = 0; i < s->n_files; i++)
+		free(s->files[i].path);
+	free(s->files);
+	kw_sshd_config_free(s->cfg);
+	free(s->refusal);
+	kw_diags_release(&s->diags);
+	*s = (kw_sshd_facts){ 0 };
+}
