@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "sshd/algos.h"
+#include "sshd/moduli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ enum {
 	C_GATEWAY, C_TUNNEL, C_AUTHTRIES, C_GRACE, C_GRACE_ZERO, C_SESSIONS, C_ALIVE, C_LOGLEVEL,
 	C_COMPRESSION,
 	C_ALGO_FAIL, C_ALGO_WARN, C_TERRAPIN, C_SHADOWED, C_ALLOWUSERS, C_PERMS, C_WARNING,
+	C_MODULI_SMALL, C_MODULI_NONE,
 	C__COUNT
 };
 
@@ -46,8 +48,7 @@ static const kw_check_def defs[] = {
 	[C_PASSWORD] = { "sshd.password-authentication", KW_SEV_HIGH, "password logins are enabled",
 		"Passwords can be guessed and reused; keys cannot. Cloud images are expected to admit "
 		"keys only.",
-		"Set `PasswordAuthentication no` after confirming a key login works (`keyward harden` "
-		"refuses to do it otherwise).",
+		"Set `PasswordAuthentication no` after confirming that a key login works.",
 		{ REF_AWS, "AWS Marketplace AMI policy: key pair access only", REF_DEVSEC("sshd-27") } },
 	[C_KBDINT] = { "sshd.kbd-interactive", KW_SEV_HIGH, "keyboard-interactive logins are enabled",
 		"With UsePAM yes, keyboard-interactive is a second way to log in with a password.",
@@ -167,6 +168,18 @@ static const kw_check_def defs[] = {
 		"Whoever can write sshd_config or a drop-in can grant themselves root logins.",
 		"`chown root:root FILE; chmod 600 FILE` (CIS asks for 0600; 0644 is Debian's default).",
 		{ REF_CIS("Ensure permissions on /etc/ssh/sshd_config are configured") } },
+	[C_MODULI_SMALL] = { "sshd.moduli-small", KW_SEV_LOW, "small Diffie-Hellman groups in /etc/ssh/moduli",
+		"Group exchange may pick a group below the profile's minimum (baseline: the seed's "
+		"`awk '$5 > 2000'`, i.e. 2048-bit; strict: 3072-bit, as ssh-audit and Mozilla ask).",
+		"Filter the file: `awk '$5 >= 3071' /etc/ssh/moduli > moduli.tmp && mv moduli.tmp "
+		"/etc/ssh/moduli`.",
+		{ "Mozilla OpenSSH guidelines (moduli >= 3071)", REF_DEVSEC("sshd-48"), "moduli(5)" } },
+	[C_MODULI_NONE] = { "sshd.moduli-none-left", KW_SEV_MEDIUM, "no usable group left in /etc/ssh/moduli",
+		"With no group sshd can offer, every group exchange falls back to one fixed RFC 3526 "
+		"group: usually an over-zealous filter emptied the file.",
+		"Restore Debian's /etc/ssh/moduli and filter it with a threshold that keeps groups, "
+		"or generate new ones with `ssh-keygen -M generate` and `-M screen`.",
+		{ "OpenSSH dh.c (dh_new_group_fallback)", "moduli(5)" } },
 	[C_WARNING] = { "sshd.config-warning", KW_SEV_INFO, "sshd warns about a line",
 		"Deprecated and unsupported keywords are ignored: they do not do what they say.",
 		"Remove or replace the line.",
@@ -342,9 +355,41 @@ static bool rule_option(kw_sshd_opt o)
 	return false;
 }
 
+static void run_moduli(kw_check_ctx *x, const kw_sshd_facts *s)
+{
+	if (!s->have_moduli)
+		return;
+	bool strict = !strcmp(x->p->sshd_policy, "strict");
+	uint32_t min = strict ? KW_MODULI_MIN_STRICT : KW_MODULI_MIN_BASELINE;
+	kw_moduli_filter f;
+	kw_moduli_filter_check(&s->moduli, min, &f);
+	if (f.removed) {
+		kw_moduli_summary sum;
+		kw_sb sizes;
+		kw_sb_init(&sizes);
+		if (kw_moduli_summarize(&s->moduli, &sum) == 0) {
+			for (size_t i = 0; i < sum.n; i++)
+				if (sum.v[i].size < min)
+					kw_sb_printf(&sizes, "%s%zu of size %u", sizes.len ? ", " : "",
+						     sum.v[i].count, sum.v[i].size);
+			kw_moduli_summary_release(&sum);
+		}
+		kw_emit(x, &defs[C_MODULI_SMALL], "/etc/ssh/moduli", "/etc/ssh/moduli", 0, NULL,
+			"%zu of %zu groups have SIZE below %u (%s policy): %s", f.removed,
+			s->moduli.n, min, strict ? "strict" : "baseline", sizes.s);
+		kw_sb_release(&sizes);
+	}
+	kw_moduli_filter_check(&s->moduli, 0, &f);
+	if (f.falls_back)
+		kw_emit(x, &defs[C_MODULI_NONE], "/etc/ssh/moduli", "/etc/ssh/moduli", 0, NULL,
+			"%zu groups, none that sshd can offer (2048-8192 bits): clients get %s",
+			s->moduli.n, kw_dh_fixed_name(f.fallback));
+}
+
 static void run(kw_check_ctx *x)
 {
 	const kw_sshd_facts *s = &x->f->sshd;
+	run_moduli(x, s);
 	if (!s->present)
 		return;
 	if (s->refused) {

@@ -20,6 +20,7 @@
 #include "collect/sshkey.h"
 #include "collect/sudoers.h"
 #include "sshd/config.h"
+#include "sshd/moduli.h"
 #include "target/target.h"
 
 #include <stdbool.h>
@@ -114,6 +115,8 @@ typedef struct kw_sshd_facts {
 	kw_sshd_file *files;       /* every config file read, with its metadata */
 	size_t n_files, cap_files;
 	kw_diags diags;            /* the engine's errors and warnings, file:line */
+	bool have_moduli;          /* /etc/ssh/moduli exists and was parsed */
+	kw_moduli moduli;          /* the groups sshd would accept from it */
 } kw_sshd_facts;
 
 typedef struct kw_facts {

@@ -175,10 +175,28 @@ static void eval_view(kw_collector *c, witness *w, const char *label, const char
 	v->block_line = block_line;
 }
 
+/* /etc/ssh/moduli: the DH groups sshd offers for group exchange. */
+static void collect_moduli(kw_collector *c)
+{
+	kw_sshd_facts *s = &c->f->sshd;
+	kw_file file = { 0 };
+	if (kw_collect_read(c, "/etc/ssh/moduli", &file, false) < 0)
+		return;
+	int r = kw_moduli_parse("/etc/ssh/moduli", file.data, file.len, &s->moduli, &s->diags);
+	if (r == -ENOMEM)
+		c->oom = true;
+	else if (r < 0)
+		kw_diags_add(&c->f->diags, "/etc/ssh/moduli", 0, r, "cannot parse: %s", kw_strerror(r));
+	else
+		s->have_moduli = true;
+	kw_file_release(&file);
+}
+
 void kw_collect_sshd(kw_collector *c)
 {
 	kw_sshd_facts *s = &c->f->sshd;
 	kw_stat st;
+	collect_moduli(c);
 	if (kw_target_stat(c->t, SSHD_MAIN, &st) < 0)
 		return; /* no OpenSSH server configuration: nothing to check */
 	s->present = true;
@@ -267,6 +285,8 @@ void kw_sshd_facts_release(kw_sshd_facts *s)
 		free(s->files[i].path);
 	free(s->files);
 	kw_sshd_config_free(s->cfg);
+	if (s->have_moduli)
+		kw_moduli_release(&s->moduli);
 	free(s->refusal);
 	kw_diags_release(&s->diags);
 	*s = (kw_sshd_facts){ 0 };

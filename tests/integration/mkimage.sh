@@ -269,6 +269,9 @@ PasswordAuthentication yes
 EOF
 	printf 'Match Address 10.20.0.0/16\n\tPermitRootLogin yes\nMatch User bob\n\tAllowTcpForwarding yes\n' >> "$dir/etc/ssh/sshd_config"
 
+	# DH groups of 1024 bits (made by ssh-keygen -M generate/screen for the moduli tests)
+	cp "$src/tests/data/moduli/keygen1024.moduli" "$dir/etc/ssh/moduli"
+
 	# secrets only --deep finds
 	mkdir -p "$dir/opt/app/conf" "$dir/srv/backup"
 	cp "$keys/deploy_pem" "$dir/opt/app/conf/signing.txt"
