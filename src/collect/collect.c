@@ -288,24 +288,35 @@ static int add_home(home **v, size_t *n, size_t *cap, const char *path, const ch
 	return 0;
 }
 
-static void collect_authkeys(kw_collector *c, const home *h)
+/* Read and parse one authorized_keys file granting access to `account`; once per path. */
+void kw_collect_keyfile(kw_collector *c, const char *path, const char *account)
 {
 	kw_facts *f = c->f;
-	for (size_t i = 0; i < KW_ARRAY_LEN(authkeys_files); i++) {
+	for (size_t i = 0; i < f->n_keyfiles; i++)
+		if (!strcmp(f->keyfiles[i].path, path))
+			return;
+	kw_file file = { 0 };
+	if (kw_collect_read(c, path, &file, true) < 0)
+		return;
+	kw_keyfile *k = KW_VEC_PUSH(f->keyfiles, f->n_keyfiles, f->cap_keyfiles);
+	if (!k || !(k->path = strdup(path)) || (account && !(k->account = strdup(account)))) {
+		kw_file_release(&file);
+		c->oom = true;
+		return;
+	}
+	k->st = file.st;
+	size_t before = f->diags.n;
+	kw_authkeys_parse(k->path, file.data, file.len, &k->keys, &f->diags);
+	k->bad_lines = (unsigned)(f->diags.n - before);
+	kw_file_release(&file);
+}
+
+static void collect_authkeys(kw_collector *c, const home *h)
+{
+	for (size_t i = 0; i < KW_ARRAY_LEN(authkeys_files) && !c->oom; i++) {
 		_cleanup_free_ char *path = kw_path_join(h->path, authkeys_files[i]);
 		if (!path) { c->oom = true; return; }
-		kw_file file = { 0 };
-		if (kw_collect_read(c, path, &file, true) < 0)
-			continue;
-		kw_keyfile *k = KW_VEC_PUSH(f->keyfiles, f->n_keyfiles, f->cap_keyfiles);
-		if (!k) { kw_file_release(&file); c->oom = true; return; }
-		k->path = TAKE_PTR(path);
-		k->account = h->account ? strdup(h->account) : NULL;
-		k->st = file.st;
-		size_t before = f->diags.n;
-		kw_authkeys_parse(k->path, file.data, file.len, &k->keys, &f->diags);
-		k->bad_lines = (unsigned)(f->diags.n - before);
-		kw_file_release(&file);
+		kw_collect_keyfile(c, path, h->account);
 	}
 }
 
@@ -468,13 +479,6 @@ static void collect_homes(kw_collector *c)
 	}
 	free(v);
 
-	/* keys per account, for the login-account review */
-	for (size_t i = 0; i < f->n_keyfiles; i++) {
-		const kw_keyfile *k = &f->keyfiles[i];
-		for (size_t j = 0; k->account && j < f->n_accounts; j++)
-			if (!strcmp(f->accounts[j].name, k->account))
-				f->accounts[j].n_keys += (unsigned)k->keys.n;
-	}
 }
 
 /* ---- system-wide image state ------------------------------------------------------- */
@@ -686,6 +690,14 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 	if (!c.oom) collect_dhcp(&c);
 	if (!c.oom) kw_collect_sudoers(&c);
 	if (!c.oom) kw_collect_sshd(&c);
+	if (!c.oom) kw_collect_sshd_keyfiles(&c);
+	/* keys per account, for the login-account review */
+	for (size_t i = 0; i < f->n_keyfiles; i++) {
+		const kw_keyfile *k = &f->keyfiles[i];
+		for (size_t j = 0; k->account && j < f->n_accounts; j++)
+			if (!strcmp(f->accounts[j].name, k->account))
+				f->accounts[j].n_keys += (unsigned)k->keys.n;
+	}
 	if (!c.oom && f->deep) kw_collect_deep(&c);
 	return c.oom ? -ENOMEM : 0;
 }

@@ -28,6 +28,9 @@ char *kw_path_join(const char *dir, const char *rel);
 
 void kw_collect_sudoers(kw_collector *c);
 void kw_collect_sshd(kw_collector *c);
+/* authorized_keys files that sshd's AuthorizedKeysFile names for each account */
+void kw_collect_sshd_keyfiles(kw_collector *c);
+void kw_collect_keyfile(kw_collector *c, const char *path, const char *account);
 void kw_collect_deep(kw_collector *c);
 
 #endif

@@ -272,6 +272,69 @@ void kw_collect_sshd(kw_collector *c)
 	}
 }
 
+/* Expand AuthorizedKeysFile tokens as sshd does (%% %h %u %U); relative paths are taken
+ * from the home directory. NULL on ENOMEM or an unknown token (sshd refuses those). */
+static char *expand_keyfile(const char *pat, const kw_account *a)
+{
+	kw_sb sb;
+	kw_sb_init(&sb);
+	for (const char *p = pat; *p; p++) {
+		if (*p != '%') {
+			kw_sb_putc(&sb, *p);
+			continue;
+		}
+		switch (*++p) {
+		case '%': kw_sb_putc(&sb, '%'); break;
+		case 'h': kw_sb_puts(&sb, a->home); break;
+		case 'u': kw_sb_puts(&sb, a->name); break;
+		case 'U': kw_sb_printf(&sb, "%u", a->uid); break;
+		default: kw_sb_release(&sb); return NULL;
+		}
+	}
+	if (sb.overflow) {
+		kw_sb_release(&sb);
+		return NULL;
+	}
+	char *s = kw_sb_detach(&sb);
+	if (s && s[0] != '/') {
+		char *j = kw_path_join(a->home, s);
+		free(s);
+		s = j;
+	}
+	return s;
+}
+
+#define KEYFILE_ACCOUNTS_MAX 5000
+
+void kw_collect_sshd_keyfiles(kw_collector *c)
+{
+	kw_sshd_facts *s = &c->f->sshd;
+	if (!s->cfg)
+		return;
+	for (size_t i = 0; i < c->f->n_accounts && i < KEYFILE_ACCOUNTS_MAX && !c->oom; i++) {
+		const kw_account *a = &c->f->accounts[i];
+		kw_sshd_conn conn = {
+			.user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
+			.laddr = "192.0.2.2", .lport = 22,
+		};
+		kw_sshd_result *r = NULL;
+		kw_diags d = { 0 };
+		int e = kw_sshd_config_eval(s->cfg, &conn, &r, &d);
+		kw_diags_release(&d);
+		const kw_sshd_result *res = e == 0 ? r : kw_sshd_config_global(s->cfg);
+		const char *const *v;
+		size_t n = kw_sshd_values(res, KW_SO_AUTHORIZEDKEYSFILE, &v);
+		for (size_t k = 0; k < n && !c->oom; k++) {
+			if (!strcmp(v[k], "none"))
+				continue;
+			_cleanup_free_ char *path = expand_keyfile(v[k], a);
+			if (path)
+				kw_collect_keyfile(c, path, a->name);
+		}
+		kw_sshd_result_free(r);
+	}
+}
+
 void kw_sshd_facts_release(kw_sshd_facts *s)
 {
 	for (size_t i = 0; i < s->n_views; i++) {

@@ -144,6 +144,8 @@ expect "the main file's line that lost is reported as shadowed" \
 	grep -qP '^sshd.shadowed-directive\t/etc/ssh/sshd_config:4\t' "$TMP/dirty.ids"
 expect "a Match block that re-enables root logins is reported with its condition" \
 	grep -qP '^sshd.permit-root-login\tMatch Address 10.20.0.0/16 ' "$TMP/dirty.ids"
+expect "keys in a custom AuthorizedKeysFile (/etc/ssh/keys/%u) are found" \
+	grep -qP '^keys.authorized-keys\t/etc/ssh/keys/carol\t' "$TMP/dirty.ids"
 "$KW" audit --root "$TMP/dirty" --match-users all --format json > "$TMP/mu.json"
 expect "--match-users all evaluates every account (bob may forward TCP)" \
 	grep -qP '^sshd.tcp-forwarding\tuser bob\t' <(findings "$TMP/mu.json")

@@ -269,6 +269,12 @@ PasswordAuthentication yes
 EOF
 	printf 'Match Address 10.20.0.0/16\n\tPermitRootLogin yes\nMatch User bob\n\tAllowTcpForwarding yes\n' >> "$dir/etc/ssh/sshd_config"
 
+	# keys outside the homes, named by AuthorizedKeysFile (virt-sysprep misses these)
+	mkdir -p "$dir/etc/ssh/keys"
+	cp "$keys/alice_enc.pub" "$dir/etc/ssh/keys/carol"
+	printf 'AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2 /etc/ssh/keys/%%u\n' \
+		> "$dir/etc/ssh/sshd_config.d/20-keys.conf"
+
 	# DH groups of 1024 bits (made by ssh-keygen -M generate/screen for the moduli tests)
 	cp "$src/tests/data/moduli/keygen1024.moduli" "$dir/etc/ssh/moduli"
 
