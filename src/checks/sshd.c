@@ -6,7 +6,8 @@
  * value is not, so a `Match Address` block that turns passwords back on is reported with
  * its condition, once. Algorithm lists are graded with the ratings table (data/), and
  * lines that lose to an earlier line (first value wins) are reported as shadowed when they
- * concern a rule's option.
+ * concern a rule's option. R_SET rules report options that are set at all (key sources
+ * outside authorized_keys files), as information.
  */
 #include "checks/checks.h"
 
@@ -26,7 +27,7 @@ enum {
 	C_GATEWAY, C_TUNNEL, C_AUTHTRIES, C_GRACE, C_GRACE_ZERO, C_SESSIONS, C_ALIVE, C_LOGLEVEL,
 	C_COMPRESSION,
 	C_ALGO_FAIL, C_ALGO_WARN, C_TERRAPIN, C_SHADOWED, C_ALLOWUSERS, C_PERMS, C_WARNING,
-	C_MODULI_SMALL, C_MODULI_NONE,
+	C_MODULI_SMALL, C_MODULI_NONE, C_KEYS_COMMAND, C_USER_CA,
 	C__COUNT
 };
 
@@ -180,13 +181,23 @@ static const kw_check_def defs[] = {
 		"Restore Debian's /etc/ssh/moduli and filter it with a threshold that keeps groups, "
 		"or generate new ones with `ssh-keygen -M generate` and `-M screen`.",
 		{ "OpenSSH dh.c (dh_new_group_fallback)", "moduli(5)" } },
+	[C_KEYS_COMMAND] = { "sshd.authorized-keys-command", KW_SEV_INFO, "keys come from AuthorizedKeysCommand",
+		"sshd asks a program for each user's keys: who can log in is decided outside the image's "
+		"files, and an offline audit cannot list those keys.",
+		"Make sure the command and the service behind it are meant to ship with the image.",
+		{ "sshd_config(5): AuthorizedKeysCommand" } },
+	[C_USER_CA] = { "sshd.trusted-user-ca-keys", KW_SEV_INFO, "a user CA is trusted for logins",
+		"Any certificate signed by a TrustedUserCAKeys key logs in (limited by principals): the "
+		"CA's private key is a login credential for every instance of the image.",
+		"Keep the CA offline, use AuthorizedPrincipalsFile, and make sure the CA is meant to ship.",
+		{ "sshd_config(5): TrustedUserCAKeys" } },
 	[C_WARNING] = { "sshd.config-warning", KW_SEV_INFO, "sshd warns about a line",
 		"Deprecated and unsupported keywords are ignored: they do not do what they say.",
 		"Remove or replace the line.",
 		{ "sshd_config(5)" } },
 };
 
-typedef enum { R_EQ, R_INT_GT } rule_kind;
+typedef enum { R_EQ, R_INT_GT, R_SET } rule_kind;
 
 typedef struct rule {
 	int check;            /* index into defs */
@@ -222,6 +233,8 @@ static const rule rules[] = {
 	{ C_ALIVE, KW_SO_CLIENTALIVEINTERVAL, R_EQ, { "0" }, 0, NULL },
 	{ C_LOGLEVEL, KW_SO_LOGLEVEL, R_EQ, { "QUIET", "FATAL", "ERROR" }, 0, NULL },
 	{ C_COMPRESSION, KW_SO_COMPRESSION, R_EQ, { "yes" }, 0, NULL },
+	{ C_KEYS_COMMAND, KW_SO_AUTHORIZEDKEYSCOMMAND, R_SET, { NULL }, 0, NULL },
+	{ C_USER_CA, KW_SO_TRUSTEDUSERCAKEYS, R_SET, { NULL }, 0, NULL },
 };
 
 static const char *val(const kw_sshd_result *r, kw_sshd_opt o)
@@ -247,6 +260,8 @@ static bool weak(const rule *ru, const kw_sshd_result *r)
 	}
 	if (ru->kind == R_INT_GT)
 		return *v && strtol(v, NULL, 10) > ru->limit;
+	if (ru->kind == R_SET)
+		return *v && strcasecmp(v, "none") != 0;
 	for (size_t i = 0; i < 4 && ru->bad[i]; i++)
 		if (!strcasecmp(v, ru->bad[i]))
 			return true;

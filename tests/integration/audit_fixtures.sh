@@ -161,6 +161,13 @@ expect "a config sshd would refuse is a critical finding naming file and line" \
 expect "... with the id sshd.config-refused" \
 	grep -qP '^sshd.config-refused\t' <(findings "$TMP/refused.json")
 
+cp -a "$TMP/clean" "$TMP/ca"
+printf 'TrustedUserCAKeys /etc/ssh/user_ca.pub\nAuthorizedKeysCommand /usr/bin/sss_ssh_authorizedkeys\nAuthorizedKeysCommandUser nobody\n' \
+	> "$TMP/ca/etc/ssh/sshd_config.d/30-ca.conf"
+"$KW" audit --root "$TMP/ca" --format json > "$TMP/ca.json"
+expect "key sources outside files (AuthorizedKeysCommand, TrustedUserCAKeys) are shown" \
+	bash -c "grep -q 'sshd.authorized-keys-command' '$TMP/ca.json' && grep -q '30-ca.conf:1' '$TMP/ca.json'"
+
 # ---- the running-host mode caps image state at info ----
 "$KW" audit --root "$TMP/dirty" --format json > "$TMP/img.json"
 expect "as an image, SSH host keys are high" \
