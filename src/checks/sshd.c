@@ -28,6 +28,7 @@ enum {
 	C_COMPRESSION,
 	C_ALGO_FAIL, C_ALGO_WARN, C_TERRAPIN, C_SHADOWED, C_ALLOWUSERS, C_PERMS, C_WARNING,
 	C_MODULI_SMALL, C_MODULI_NONE, C_KEYS_COMMAND, C_USER_CA,
+	C_HK_DSA, C_HK_RSA_SMALL, C_HK_PERMS, C_HK_MISMATCH, C_CHROOT_PERMS, C_CHROOT_RECIPE,
 	C__COUNT
 };
 
@@ -191,6 +192,39 @@ static const kw_check_def defs[] = {
 		"CA's private key is a login credential for every instance of the image.",
 		"Keep the CA offline, use AuthorizedPrincipalsFile, and make sure the CA is meant to ship.",
 		{ "sshd_config(5): TrustedUserCAKeys" } },
+	[C_HK_DSA] = { "sshd.host-key-dsa", KW_SEV_MEDIUM, "DSA host key",
+		"DSA (ssh-dss) is limited to 1024 bits and SHA-1; OpenSSH disabled it by default in 7.0 "
+		"and removed it in 10.0.",
+		"Delete the DSA host key and its HostKey line; keep Ed25519 and RSA >= 3072.",
+		{ "ssh-audit: ssh-dss FAIL", REF_DEVSEC("sshd-14") } },
+	[C_HK_RSA_SMALL] = { "sshd.host-key-rsa-small", KW_SEV_MEDIUM, "RSA host key below 3072 bits",
+		"RSA keys under 3072 bits fall short of current guidance (NIST SP 800-57: 128-bit "
+		"security); ssh-audit's hardened policy asks for 4096.",
+		"Make a new one: `ssh-keygen -t rsa -b 4096 -f /etc/ssh/ssh_host_rsa_key -N ''`.",
+		{ "ssh-audit hardened policy (RSA 4096)", REF_DEVSEC("sshd-50") } },
+	[C_HK_PERMS] = { "sshd.host-key-permissions", KW_SEV_HIGH, "host private key readable by others or not owned by root",
+		"Anyone who can read a host key can impersonate the server; sshd also refuses keys "
+		"that are group- or world-readable.",
+		"`chown root:root KEY; chmod 600 KEY`.",
+		{ REF_CIS("Ensure permissions on SSH private host key files are configured") } },
+	[C_HK_MISMATCH] = { "sshd.host-key-mismatch", KW_SEV_MEDIUM, "host key .pub does not match the private key",
+		"Tools that read the .pub (ssh-keyscan alternatives, cloud consoles, known_hosts "
+		"provisioning) publish a fingerprint the server never presents.",
+		"Regenerate the .pub: `ssh-keygen -y -f KEY > KEY.pub`.",
+		{ "ssh-keygen(1) -y" } },
+	[C_CHROOT_PERMS] = { "sshd.chroot-permissions", KW_SEV_MEDIUM, "ChrootDirectory not root-owned or writable by others",
+		"sshd requires every component of the chroot path to be owned by root and not writable "
+		"by group or others; otherwise it refuses the login, and a writable chroot lets the "
+		"user plant files sshd and the sftp server trust.",
+		"`chown root:root DIR && chmod 755 DIR` for every component; give users a writable "
+		"subdirectory inside the chroot.",
+		{ "sshd_config(5): ChrootDirectory", "Debian/Ubuntu chroot SFTP guides" } },
+	[C_CHROOT_RECIPE] = { "sshd.chroot-sftp-recipe", KW_SEV_MEDIUM, "chrooted accounts can do more than SFTP",
+		"A chroot SFTP block should also force internal-sftp and turn forwarding off; "
+		"otherwise the accounts get a shell (if the chroot has one) or tunnels out of it.",
+		"In the Match block: `ForceCommand internal-sftp`, `DisableForwarding yes` (or "
+		"AllowTcpForwarding no, X11Forwarding no, AllowAgentForwarding no).",
+		{ "sshd_config(5): ChrootDirectory, ForceCommand", "the SFTP-only recipe of the seed guides" } },
 	[C_WARNING] = { "sshd.config-warning", KW_SEV_INFO, "sshd warns about a line",
 		"Deprecated and unsupported keywords are ignored: they do not do what they say.",
 		"Remove or replace the line.",
@@ -401,10 +435,61 @@ static void run_moduli(kw_check_ctx *x, const kw_sshd_facts *s)
 			s->moduli.n, kw_dh_fixed_name(f.fallback));
 }
 
+static void run_hostkeys(kw_check_ctx *x, const kw_sshd_facts *s)
+{
+	bool strict = !strcmp(x->p->sshd_policy, "strict");
+	unsigned rsa_min = strict ? 4096 : 3072;
+	for (size_t i = 0; i < s->n_hostkeys; i++) {
+		const kw_sshd_hostkey *hk = &s->hostkeys[i];
+		const kw_pubkey *pk = hk->priv.has_pub ? &hk->priv.pub : hk->has_pub ? &hk->pub : NULL;
+		bool dsa = hk->priv.format == KW_PK_PEM_DSA || (pk && !strcmp(pk->label, "DSA"));
+		if (dsa)
+			kw_emit(x, &defs[C_HK_DSA], hk->path, hk->path, 0, NULL, "%s is a DSA key%s%s",
+				hk->path, pk ? " " : "", pk ? pk->fp : "");
+		if (pk && !strcmp(pk->label, "RSA") && pk->bits < rsa_min)
+			kw_emit(x, &defs[C_HK_RSA_SMALL], hk->path, hk->path, 0, NULL,
+				"%s: RSA %u bits (%s policy asks for %u) %s", hk->path, pk->bits,
+				strict ? "strict" : "baseline", rsa_min, pk->fp);
+		if (hk->st.uid != 0 || (hk->st.mode & 077))
+			kw_emit(x, &defs[C_HK_PERMS], hk->path, hk->path, 0, NULL,
+				"%s: owner uid %u, mode %04o", hk->path, hk->st.uid, hk->st.mode & 07777);
+		if (hk->mismatch)
+			kw_emit(x, &defs[C_HK_MISMATCH], hk->path, hk->path, 0, NULL,
+				"%s.pub is %s, the private key's public half is %s", hk->path, hk->pub.fp,
+				hk->priv.pub.fp);
+	}
+}
+
+static void run_chroot(kw_check_ctx *x, const kw_sshd_facts *s)
+{
+	for (size_t i = 0; i < s->n_views; i++) {
+		const kw_sshd_view *v = &s->views[i];
+		if (!v->chroot)
+			continue;
+		if (v->chroot_bad && !v->chroot_missing)
+			kw_emit(x, &defs[C_CHROOT_PERMS], v->label, v->block_file, v->block_line, v->user,
+				"ChrootDirectory %s: component %s has owner uid %u, mode %04o%s",
+				v->chroot, v->chroot_bad, v->chroot_bad_st.uid,
+				v->chroot_bad_st.mode & 07777,
+				v->chroot_bad_st.type != KW_FT_DIR ? " and is not a directory" : "");
+		const char *fc = val(v->res, KW_SO_FORCECOMMAND);
+		bool forced = !strcmp(fc, "internal-sftp") || !strncmp(fc, "internal-sftp ", 14);
+		bool fwd_off = !strcasecmp(val(v->res, KW_SO_DISABLEFORWARDING), "yes") ||
+			       (!strcasecmp(val(v->res, KW_SO_ALLOWTCPFORWARDING), "no") &&
+				!strcasecmp(val(v->res, KW_SO_X11FORWARDING), "no"));
+		if (!forced || !fwd_off)
+			kw_emit(x, &defs[C_CHROOT_RECIPE], v->label, v->block_file, v->block_line, v->user,
+				"ChrootDirectory %s with ForceCommand %s and %s", v->chroot, fc,
+				fwd_off ? "forwarding off" : "forwarding allowed");
+	}
+}
+
 static void run(kw_check_ctx *x)
 {
 	const kw_sshd_facts *s = &x->f->sshd;
 	run_moduli(x, s);
+	run_hostkeys(x, s);
+	run_chroot(x, s);
 	if (!s->present)
 		return;
 	if (s->refused) {

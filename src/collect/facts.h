@@ -98,7 +98,24 @@ typedef struct kw_sshd_view {
 	char *user;                /* user views: the account */
 	kw_sshd_result *r;         /* owned (NULL for the global view: it is the config's) */
 	const kw_sshd_result *res; /* what checks read: r, or the config's global result */
+	/* ChrootDirectory of this view, expanded for its user, and the first component (from
+	 * "/" down) that is missing, not owned by root, or group/world-writable */
+	char *chroot;
+	char *chroot_bad;          /* NULL: every component is fine */
+	bool chroot_missing;
+	kw_stat chroot_bad_st;
 } kw_sshd_view;
+
+/* A HostKey the effective configuration names. */
+typedef struct kw_sshd_hostkey {
+	char *path;
+	kw_stat st;                /* of the private key file */
+	bool readable;             /* read and recognised as a private key */
+	kw_privkey_info priv;      /* format; public part for OpenSSH keys */
+	bool has_pub;              /* PATH.pub read and parsed */
+	kw_pubkey pub;
+	bool mismatch;             /* PATH.pub is not the public half of PATH */
+} kw_sshd_hostkey;
 
 typedef struct kw_sshd_file {
 	char *path;
@@ -115,6 +132,8 @@ typedef struct kw_sshd_facts {
 	kw_sshd_file *files;       /* every config file read, with its metadata */
 	size_t n_files, cap_files;
 	kw_diags diags;            /* the engine's errors and warnings, file:line */
+	kw_sshd_hostkey *hostkeys; /* HostKey files that exist */
+	size_t n_hostkeys, cap_hostkeys;
 	bool have_moduli;          /* /etc/ssh/moduli exists and was parsed */
 	kw_moduli moduli;          /* the groups sshd would accept from it */
 } kw_sshd_facts;

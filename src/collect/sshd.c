@@ -23,6 +23,9 @@
 #include <string.h>
 
 #define SSHD_MAIN "/etc/ssh/sshd_config"
+
+static void collect_hostkeys(kw_collector *c);
+static void collect_chroot(kw_collector *c, kw_sshd_view *v);
 #define WITNESS_MAX 256
 
 /* The first pattern of a comma list that is not negated, wildcards filled with `fill`. */
@@ -127,6 +130,21 @@ static int witness_build(const kw_facts *f, const char *criteria, witness *w)
 		}
 	}
 	return 0;
+}
+
+/* The user a view was evaluated for ("user=NAME,..." in its -C spec), or NULL. */
+static const char *witness_user(const kw_sshd_view *v)
+{
+	static char name[256];
+	if (!v->conn || strncmp(v->conn, "user=", 5))
+		return NULL;
+	const char *e = strchr(v->conn + 5, ',');
+	size_t n = e ? (size_t)(e - v->conn - 5) : strlen(v->conn + 5);
+	if (n >= sizeof name)
+		return NULL;
+	memcpy(name, v->conn + 5, n);
+	name[n] = '\0';
+	return name;
 }
 
 static kw_sshd_view *add_view(kw_collector *c, const char *label)
@@ -257,6 +275,10 @@ void kw_collect_sshd(kw_collector *c)
 		}
 	}
 
+	collect_hostkeys(c);
+	for (size_t i = 0; i < s->n_views && !c->oom; i++)
+		collect_chroot(c, &s->views[i]);
+
 	const char *const *files;
 	size_t nf = kw_sshd_files(s->cfg, &files);
 	for (size_t i = 0; i < nf && !c->oom; i++) {
@@ -335,9 +357,115 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 	}
 }
 
+/* HostKey files: metadata, format, and whether PATH.pub belongs to PATH. Missing host
+ * keys are normal in an image (they are made at first boot) and are skipped. */
+static void collect_hostkeys(kw_collector *c)
+{
+	kw_sshd_facts *s = &c->f->sshd;
+	const char *const *v;
+	size_t n = kw_sshd_values(s->views[0].res, KW_SO_HOSTKEY, &v);
+	for (size_t i = 0; i < n && !c->oom; i++) {
+		kw_stat st;
+		if (kw_target_stat(c->t, v[i], &st) < 0 || st.type != KW_FT_REG)
+			continue;
+		kw_sshd_hostkey *hk = KW_VEC_PUSH(s->hostkeys, s->n_hostkeys, s->cap_hostkeys);
+		if (!hk || !(hk->path = strdup(v[i]))) {
+			c->oom = true;
+			return;
+		}
+		hk->st = st;
+		kw_file f = { 0 };
+		if (kw_collect_read(c, v[i], &f, false) == 0) {
+			hk->readable = kw_privkey_classify(f.data, f.len, &hk->priv) == 0;
+			kw_file_release(&f);
+		}
+		_cleanup_free_ char *pub = NULL;
+		if (asprintf(&pub, "%s.pub", v[i]) < 0) {
+			c->oom = true;
+			return;
+		}
+		if (kw_target_read(c->t, pub, 64 * 1024, &f) == 0) {
+			kw_buf line, b = kw_buf_view(f.data, f.len);
+			if (kw_buf_line(&b, &line, 16 * 1024, NULL) &&
+			    kw_pubkey_parse_line(line, &hk->pub, NULL) == 0)
+				hk->has_pub = true;
+			kw_file_release(&f);
+		}
+		hk->mismatch = hk->has_pub && hk->readable && hk->priv.has_pub &&
+			       strcmp(hk->pub.fp, hk->priv.pub.fp) != 0;
+	}
+}
+
+/* Expand ChrootDirectory tokens (%% %h %u) for a view's user. */
+static char *expand_chroot(const kw_facts *f, const char *pat, const char *user)
+{
+	const kw_account *a = NULL;
+	for (size_t i = 0; user && i < f->n_accounts; i++)
+		if (!strcmp(f->accounts[i].name, user))
+			a = &f->accounts[i];
+	kw_sb sb;
+	kw_sb_init(&sb);
+	for (const char *p = pat; *p; p++) {
+		if (*p != '%') {
+			kw_sb_putc(&sb, *p);
+			continue;
+		}
+		p++;
+		if (*p == '%') kw_sb_putc(&sb, '%');
+		else if (*p == 'u' && user) kw_sb_puts(&sb, user);
+		else if (*p == 'h' && a) kw_sb_puts(&sb, a->home);
+		else { kw_sb_release(&sb); return NULL; }
+		if (!*p)
+			break;
+	}
+	return kw_sb_detach(&sb);
+}
+
+/* Every component of a view's ChrootDirectory must be owned by root and not writable by
+ * group or others (sshd refuses the login otherwise: session.c safely_chroot). */
+static void collect_chroot(kw_collector *c, kw_sshd_view *v)
+{
+	const char *pat = kw_sshd_value(v->res, KW_SO_CHROOTDIRECTORY);
+	if (!pat || !strcmp(pat, "none"))
+		return;
+	char *dir = expand_chroot(c->f, pat, v->user ? v->user : witness_user(v));
+	if (!dir)
+		return;
+	v->chroot = dir;
+	char *walk = strdup(dir);
+	if (!walk) {
+		c->oom = true;
+		return;
+	}
+	for (char *p = walk;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char save = *p;
+		*p = '\0';
+		const char *component = walk[0] ? walk : "/";
+		kw_stat st;
+		if (kw_target_stat(c->t, component, &st) < 0) {
+			v->chroot_missing = true;
+			v->chroot_bad = strdup(component);
+		} else if (st.uid != 0 || (st.mode & 022) || st.type != KW_FT_DIR) {
+			v->chroot_bad = strdup(component);
+			v->chroot_bad_st = st;
+		}
+		*p = save;
+		if (v->chroot_bad || !save)
+			break;
+	}
+	free(walk);
+}
+
 void kw_sshd_facts_release(kw_sshd_facts *s)
 {
+	for (size_t i = 0; i < s->n_hostkeys; i++)
+		free(s->hostkeys[i].path);
+	free(s->hostkeys);
 	for (size_t i = 0; i < s->n_views; i++) {
+		free(s->views[i].chroot);
+		free(s->views[i].chroot_bad);
 		free(s->views[i].label);
 		free(s->views[i].conn);
 		free(s->views[i].user);

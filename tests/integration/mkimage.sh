@@ -222,6 +222,20 @@ EOF
 	# per-instance identity and provisioning state
 	cp "$keys/host_ed25519" "$dir/etc/ssh/ssh_host_ed25519_key"
 	cp "$keys/host_ed25519.pub" "$dir/etc/ssh/ssh_host_ed25519_key.pub"
+	# a 2048-bit RSA host key left readable, and an "ecdsa" key whose .pub is another key
+	cp "$keys/host_rsa2048" "$dir/etc/ssh/ssh_host_rsa_key"
+	cp "$keys/host_rsa2048.pub" "$dir/etc/ssh/ssh_host_rsa_key.pub"
+	cp "$keys/root_ed25519" "$dir/etc/ssh/ssh_host_ecdsa_key"
+	cp "$keys/alice_enc.pub" "$dir/etc/ssh/ssh_host_ecdsa_key.pub"
+	# git keeps no 0600: set every mode the findings depend on
+	chmod 600 "$dir/etc/ssh/ssh_host_ed25519_key" "$dir/etc/ssh/ssh_host_ecdsa_key"
+	chmod 644 "$dir/etc/ssh/ssh_host_rsa_key" "$dir"/etc/ssh/*.pub
+	# an SFTP-only group chrooted into a directory its users' group may write, no forwarding rules
+	echo 'sftponly:x:997:carol' >> "$dir/etc/group"
+	mkdir -p "$dir/srv/sftp/carol"
+	chmod 775 "$dir/srv/sftp"
+	printf 'Match Group sftponly\n\tChrootDirectory /srv/sftp/%%u\n\tForceCommand internal-sftp\n' \
+		>> "$dir/etc/ssh/sshd_config"
 	echo 0123456789abcdef0123456789abcdef > "$dir/etc/machine-id"
 	echo 0123456789abcdef0123456789abcdef > "$dir/var/lib/dbus/machine-id"
 	head -c 32 /dev/zero > "$dir/var/lib/systemd/credential.secret"
