@@ -21,8 +21,8 @@
 #include "sshd/lexer.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -303,49 +303,64 @@ static int a2port(const char *s)
 }
 
 /* ~ and ~user, from the target's passwd (sshd uses the host's; same file for "/") */
+/* misc.c tilde_expand() with the target's passwd: "~", "~/" and "~user" give the home
+ * directory with a trailing '/'; slashes after the user part are squeezed; a result of
+ * PATH_MAX (4096) bytes or more is an error. Every error is fatal (cleanup_exit(255)). */
 static char *tilde_expand(kw_sshd_config *c, const char *f, pstate *ps, const char *file, unsigned line)
 {
 	if (f[0] != '~')
 		return strdup(f);
-	const char *rest = strchr(f, '/');
-	size_t ulen = rest ? (size_t)(rest - f - 1) : strlen(f + 1);
+	const char *p = f + 1, *path = NULL;
 	const char *home = NULL;
-	if (ulen == 0) {
+	if (*p == '\0' || *p == '/') {
+		p += strspn(p, "/");
+		path = *p ? p : NULL;
 		uid_t uid = getuid();
 		for (size_t i = 0; c->have_pw && i < c->pw.n; i++)
 			if (c->pw.v[i].uid == uid) {
 				home = c->pw.v[i].home;
 				break;
 			}
+		if (!home) {
+			pfatal(ps, file, line, "tilde_expand: No such uid %ld", (long)uid);
+			return NULL;
+		}
 	} else {
-		char u[256];
-		if (ulen >= sizeof u) {
-			pfatal(ps, file, line, "tilde_expand_filename: No such user");
+		const char *slash = strchr(p, '/');
+		size_t ulen = slash ? (size_t)(slash - p) : strlen(p);
+		char *u = strndup(p, ulen);
+		if (!u) {
+			oom(ps);
 			return NULL;
 		}
-		memcpy(u, f + 1, ulen);
-		u[ulen] = '\0';
+		if (slash) {
+			path = slash + 1 + strspn(slash + 1, "/");
+			if (!*path)
+				path = NULL;
+		}
 		const kw_passwd_ent *pe = c->have_pw ? kw_passwd_find(&c->pw, u) : NULL;
-		if (pe)
-			home = pe->home;
-		else {
-			pfatal(ps, file, line, "tilde_expand_filename: No such user %s", u);
+		if (!pe) {
+			pfatal(ps, file, line, "tilde_expand: No such user %s", u);
+			free(u);
 			return NULL;
 		}
+		free(u);
+		home = pe->home ? pe->home : "";
 	}
-	if (!home) {
-		pfatal(ps, file, line, "tilde_expand_filename: No such uid %u", (unsigned)getuid());
+	size_t hl = strlen(home);
+	bool add_slash = hl == 0 || home[hl - 1] != '/';
+	size_t total = hl + (add_slash ? 1 : 0) + (path ? strlen(path) : 0);
+	if (total >= 4096) {
+		pfatal(ps, file, line, "tilde_expand: Path too long");
 		return NULL;
 	}
-	if (!rest)
-		return strdup(home);
 	kw_sb sb;
 	kw_sb_init(&sb);
-	size_t hl = strlen(home);
 	kw_sb_puts(&sb, home);
-	if (hl == 0 || home[hl - 1] != '/')
+	if (add_slash)
 		kw_sb_putc(&sb, '/');
-	kw_sb_puts(&sb, rest + 1);
+	if (path)
+		kw_sb_puts(&sb, path);
 	return kw_sb_detach(&sb);
 }
 
@@ -437,11 +452,6 @@ static cfile *load_file(kw_sshd_config *c, const char *path)
 	return f;
 }
 
-static bool has_magic(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
-}
-
 typedef struct strv {
 	char **v;
 	size_t n, cap;
@@ -473,90 +483,337 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* glob(3) over the target: '/'-separated components, magic ones matched with fnmatch
- * (FNM_PERIOD: a leading dot needs an explicit dot); results sorted. Bounded. */
+/* glob(3) as sshd 9.2 runs it for Include: OpenSSH's own openbsd-compat glob (glibc's
+ * glob_t lacks gl_matchc, so portable OpenSSH never uses it), flags 0, over the target.
+ *  - "\x" quotes x (a lone trailing '\' is itself); quoted characters are never magic;
+ *  - "*", "?", "[set]" with ranges, "[!set]" (only '!' negates; '^' is an ordinary
+ *    member), "[:class:]"; an unknown class matches nothing; a '[' without a later ']'
+ *    is an ordinary character;
+ *  - a name starting with '.' needs a pattern segment starting with '.';
+ *  - segments without magic are taken as written (repeated '/' kept) and only the whole
+ *    path is checked at the end (lstat); a trailing '/' matches directories only;
+ *  - results sorted with strcmp; no match is no error. Patterns of PATH_MAX (4096) bytes
+ *    or more match nothing.
+ * Iterative (one work list per segment), bounded by the result cap. */
+typedef uint16_t gchar;
+#define G_META 0x8000u
+#define G_ALL ((gchar)(G_META | '*'))
+#define G_ONE ((gchar)(G_META | '?'))
+#define G_SET ((gchar)(G_META | '['))
+#define G_NOT ((gchar)(G_META | '!'))
+#define G_RNG ((gchar)(G_META | '-'))
+#define G_END ((gchar)(G_META | ']'))
+#define G_CLASS ((gchar)(G_META | ':'))
+#define G_PROTECT 0x4000u
+#define GLOB_PATH_MAX 4096
+#define GLOB_MAX_RESULTS 100000
+
+static const struct { const char *name; int (*fn)(int); } gclasses[] = {
+	{ "alnum", isalnum }, { "alpha", isalpha }, { "blank", isblank }, { "cntrl", iscntrl },
+	{ "digit", isdigit }, { "graph", isgraph }, { "lower", islower }, { "print", isprint },
+	{ "punct", ispunct }, { "space", isspace }, { "upper", isupper }, { "xdigit", isxdigit },
+};
+
+static const gchar *gstrchr(const gchar *s, gchar c)
+{
+	for (; *s; s++)
+		if (*s == c)
+			return s;
+	return NULL;
+}
+
+/* glob0(): quoted input (q, 0-terminated) -> compiled pattern. false: matches nothing. */
+static bool glob_compile(const gchar *q, gchar *out)
+{
+	gchar *o = out;
+	gchar c;
+	while ((c = *q++) != 0) {
+		if (c == '[') {
+			c = *q;
+			if (c == '!')
+				q++;
+			if (*q == 0 || !gstrchr(q + 1, ']')) {
+				*o++ = '[';
+				if (c == '!')
+					q--;
+				continue;
+			}
+			*o++ = G_SET;
+			if (c == '!')
+				*o++ = G_NOT;
+			c = *q++;
+			do {
+				if (c == '[' && *q == ':') {
+					int err;
+					do {
+						/* "[:name:]" */
+						const gchar *name = q + 1, *colon = gstrchr(name, ':');
+						err = 1;
+						if (colon && colon[1] == ']') {
+							size_t len = (size_t)(colon - name);
+							err = -1;
+							for (size_t k = 0; k < KW_ARRAY_LEN(gclasses); k++) {
+								const char *cn = gclasses[k].name;
+								size_t j = 0;
+								while (j < len && cn[j] && name[j] == (gchar)(unsigned char)cn[j])
+									j++;
+								if (j == len && cn[len] == '\0') {
+									*o++ = G_CLASS;
+									*o++ = (gchar)k;
+									q += len + 3;
+									err = 0;
+									break;
+								}
+							}
+						}
+						if (err)
+							break;
+						c = *q++;
+					} while (c == '[' && *q == ':');
+					if (err == -1)
+						return false;
+					if (c == ']' || c == 0)
+						break;
+				}
+				*o++ = (gchar)(c & 0xff);
+				if (*q == '-' && (c = q[1]) != ']' && c != 0) {
+					*o++ = G_RNG;
+					*o++ = (gchar)(c & 0xff);
+					q += 2;
+				}
+			} while ((c = *q++) != ']' && c != 0);
+			/* (a class may have eaten the ']' that made this a set: stop at the end) */
+			if (c == 0)
+				q--;
+			*o++ = G_END;
+		} else if (c == '?') {
+			*o++ = G_ONE;
+		} else if (c == '*') {
+			if (o == out || o[-1] != G_ALL)
+				*o++ = G_ALL;
+		} else {
+			*o++ = (gchar)(c & 0xff);
+		}
+	}
+	*o = 0;
+	return true;
+}
+
+/* match(): name against pat[0..pe); one backtrack point per '*' (no recursion). */
+static bool glob_match(const char *name, const gchar *pat, const gchar *pe)
+{
+	const unsigned char *n = (const unsigned char *)name, *nextn = NULL;
+	const gchar *nextp = NULL;
+	for (;;) {
+		bool fail = false;
+		while (pat < pe && !fail) {
+			gchar c = *pat++;
+			if (c == G_ALL) {
+				while (pat < pe && *pat == G_ALL)
+					pat++;
+				if (pat == pe)
+					return true;
+				if (*n == 0)
+					return false;
+				nextn = n + 1;
+				nextp = pat - 1;
+			} else if (c == G_ONE) {
+				if (*n++ == 0)
+					fail = true;
+			} else if (c == G_SET) {
+				bool ok = false;
+				gchar k = *n++;
+				if (k == 0) {
+					fail = true;
+					break;
+				}
+				bool neg = *pat == G_NOT;
+				if (neg)
+					pat++;
+				while (pat < pe && (c = *pat++) != G_END) {
+					if (c == G_CLASS) {
+						gchar idx = *pat;
+						if (idx < KW_ARRAY_LEN(gclasses) && gclasses[idx].fn(k))
+							ok = true;
+						pat++;
+					}
+					if (pat < pe && *pat == G_RNG) {
+						if (c <= k && pat + 1 < pe && k <= pat[1])
+							ok = true;
+						pat += 2;
+					} else if (c == k)
+						ok = true;
+				}
+				if (ok == neg)
+					fail = true;
+			} else if (*n++ != c) {
+				fail = true;
+			}
+		}
+		if (!fail && *n == 0)
+			return true;
+		if (!nextn)
+			return false;
+		pat = nextp;
+		n = nextn;
+		nextn = NULL;
+	}
+}
+
+typedef struct gstate {
+	char *path;   /* built so far */
+	size_t pi;    /* position in the compiled pattern */
+} gstate;
+
 static int target_glob(kw_target *t, const char *pattern, strv *out)
 {
-	strv cur = { 0 }, next = { 0 };
-	int r = strv_push_take(&cur, strdup(""));
-	if (r < 0)
-		return r;
-	_cleanup_free_ char *pat = strdup(pattern);
-	if (!pat) {
-		strv_release(&cur);
+	size_t plen = strlen(pattern);
+	if (plen >= GLOB_PATH_MAX) {
+		memset(out, 0, sizeof *out);
+		return 0;
+	}
+	gchar quoted[GLOB_PATH_MAX + 1], pat[3 * GLOB_PATH_MAX + 4];
+	size_t qn = 0;
+	for (size_t i = 0; i < plen; i++) {
+		unsigned char c = (unsigned char)pattern[i];
+		if (c == '\\') {
+			if (i + 1 < plen)
+				c = (unsigned char)pattern[++i];
+			quoted[qn++] = (gchar)(c | G_PROTECT);
+		} else
+			quoted[qn++] = c;
+	}
+	quoted[qn] = 0;
+	strv res = { 0 };
+	if (!glob_compile(quoted, pat)) {
+		*out = res;
+		return 0;
+	}
+	gstate *work = NULL, *next = NULL;
+	size_t nw = 0, cw = 0, nn = 0, cn = 0;
+	int r = 0;
+	gstate *st0 = KW_VEC_PUSH(work, nw, cw);
+	if (!st0 || !(st0->path = strdup(""))) {
+		free(work);
 		return -ENOMEM;
 	}
-	char *save = NULL;
-	char *comp = strtok_r(pat, "/", &save);
-	while (comp) {
-		char *nextcomp = strtok_r(NULL, "/", &save);
-		bool last = nextcomp == NULL;
-		for (size_t i = 0; i < cur.n; i++) {
-			if (!has_magic(comp)) {
-				kw_sb sb;
-				kw_sb_init(&sb);
-				kw_sb_printf(&sb, "%s/%s", cur.v[i], comp);
-				char *p = kw_sb_detach(&sb);
-				if (!p) {
-					r = -ENOMEM;
-					goto out;
+	st0->pi = 0;
+	while (nw > 0 && r == 0) {
+		for (size_t w = 0; w < nw && r == 0; w++) {
+			gstate *g = &work[w];
+			kw_sb sb;
+			kw_sb_init(&sb);
+			kw_sb_puts(&sb, g->path);
+			size_t pi = g->pi;
+			for (;;) {
+				if (pat[pi] == 0) {
+					/* end of pattern: the path must exist (lstat) */
+					char *path = kw_sb_detach(&sb);
+					if (!path) {
+						r = -ENOMEM;
+						break;
+					}
+					size_t l = strlen(path);
+					kw_stat kst;
+					bool ok;
+					if (l > 0 && path[l - 1] == '/') {
+						char *trim = strndup(path, l);
+						size_t tl = l;
+						while (trim && tl > 1 && trim[tl - 1] == '/')
+							trim[--tl] = '\0';
+						ok = trim && kw_target_stat(t, trim, &kst) == 0 && kst.type == KW_FT_DIR;
+						free(trim);
+					} else
+						ok = l > 0 && kw_target_lstat(t, path, &kst) == 0;
+					if (!ok) {
+						free(path);
+						break;
+					}
+					if (res.n >= GLOB_MAX_RESULTS) {
+						free(path);
+						r = KW_E_TOOBIG;
+						break;
+					}
+					r = strv_push_take(&res, path);
+					break;
 				}
-				kw_stat st;
-				if (kw_target_stat(t, p, &st) == 0 && (last || st.type == KW_FT_DIR)) {
-					if ((r = strv_push_take(&next, p)) < 0)
-						goto out;
-				} else
-					free(p);
-				continue;
-			}
-			kw_dirent *ents = NULL;
-			size_t ne = 0;
-			if (kw_target_list(t, cur.v[i][0] ? cur.v[i] : "/", &ents, &ne) < 0)
-				continue;
-			for (size_t k = 0; k < ne; k++) {
-				if (fnmatch(comp, ents[k].name, FNM_PERIOD) != 0)
+				size_t se = pi;
+				bool meta = false;
+				while (pat[se] != 0 && pat[se] != '/') {
+					if (pat[se] & G_META)
+						meta = true;
+					se++;
+				}
+				if (!meta) {
+					for (size_t k = pi; k < se; k++)
+						kw_sb_putc(&sb, (char)pat[k]);
+					for (; pat[se] == '/'; se++)
+						kw_sb_putc(&sb, '/');
+					pi = se;
 					continue;
-				kw_sb sb;
-				kw_sb_init(&sb);
-				kw_sb_printf(&sb, "%s/%s", cur.v[i], ents[k].name);
-				char *p = kw_sb_detach(&sb);
-				if (!p) {
-					kw_dirents_free(ents, ne);
-					r = -ENOMEM;
-					goto out;
 				}
-				kw_stat st;
-				if (!last && (kw_target_stat(t, p, &st) < 0 || st.type != KW_FT_DIR)) {
-					free(p);
-					continue;
+				/* glob3(): list the directory built so far, match names */
+				const char *dir = sb.len ? sb.s : ".";
+				kw_dirent *ents = NULL;
+				size_t ne = 0;
+				if (sb.s[0] != '/' || kw_target_list(t, dir, &ents, &ne) < 0) {
+					kw_sb_release(&sb);
+					break;
 				}
-				if (next.n >= 100000) {
-					free(p);
-					kw_dirents_free(ents, ne);
-					r = KW_E_TOOBIG;
-					goto out;
+				bool dots = pat[pi] == '.';
+				for (size_t k = 0; k < ne + (dots ? 2 : 0) && r == 0; k++) {
+					const char *name = k < ne ? ents[k].name : (k == ne ? "." : "..");
+					if (name[0] == '.' && !dots)
+						continue;
+					if (!glob_match(name, pat + pi, pat + se))
+						continue;
+					if (nn >= GLOB_MAX_RESULTS) {
+						r = KW_E_TOOBIG;
+						break;
+					}
+					gstate *ng = KW_VEC_PUSH(next, nn, cn);
+					kw_sb nsb;
+					kw_sb_init(&nsb);
+					kw_sb_puts(&nsb, sb.s);
+					kw_sb_puts(&nsb, name);
+					if (!ng || !(ng->path = kw_sb_detach(&nsb))) {
+						if (ng)
+							nn--;
+						kw_sb_release(&nsb);
+						r = -ENOMEM;
+						break;
+					}
+					ng->pi = se;
 				}
-				if ((r = strv_push_take(&next, p)) < 0) {
-					kw_dirents_free(ents, ne);
-					goto out;
-				}
+				kw_dirents_free(ents, ne);
+				kw_sb_release(&sb);
+				break;
 			}
-			kw_dirents_free(ents, ne);
+			kw_sb_release(&sb);
 		}
-		strv_release(&cur);
-		cur = next;
-		memset(&next, 0, sizeof next);
-		comp = nextcomp;
+		for (size_t w = 0; w < nw; w++)
+			free(work[w].path);
+		free(work);
+		work = next;
+		nw = nn;
+		cw = cn;
+		next = NULL;
+		nn = cn = 0;
 	}
-	if (cur.n)
-		qsort(cur.v, cur.n, sizeof *cur.v, cmp_str);
-	*out = cur;
-	memset(&cur, 0, sizeof cur);
-	r = 0;
-out:
-	strv_release(&cur);
-	strv_release(&next);
-	return r;
+	for (size_t w = 0; w < nw; w++)
+		free(work[w].path);
+	free(work);
+	for (size_t w = 0; w < nn; w++)
+		free(next[w].path);
+	free(next);
+	if (r < 0) {
+		strv_release(&res);
+		return r;
+	}
+	if (res.n)
+		qsort(res.v, res.n, sizeof *res.v, cmp_str);
+	*out = res;
+	return 0;
 }
 
 /* ---------------- one line ---------------- */
@@ -639,7 +896,7 @@ static const mstate ms_compression[] = { { "yes", "yes" }, { "delayed", "yes" },
 static const mstate ms_gateway[] = { { "clientspecified", "clientspecified" }, { "yes", "yes" }, { "no", "no" }, { NULL, NULL } };
 static const mstate ms_tcpfwd[] = { { "yes", "yes" }, { "all", "yes" }, { "no", "no" }, { "remote", "remote" }, { "local", "local" }, { NULL, NULL } };
 static const mstate ms_loglevel[] = {
-	{ "QUIET", "QUIET" }, { "FATAL", "FATAL" }, { "ERROR", "ERROR" }, { "INFO", "INFO" },
+	{ "QUIET", "SILENT" }, { "FATAL", "FATAL" }, { "ERROR", "ERROR" }, { "INFO", "INFO" },
 	{ "VERBOSE", "VERBOSE" }, { "DEBUG", "DEBUG" }, { "DEBUG1", "DEBUG" }, { "DEBUG2", "DEBUG2" },
 	{ "DEBUG3", "DEBUG3" }, { NULL, NULL } };
 static const mstate ms_facility[] = {
@@ -694,60 +951,82 @@ static void iptos2str(int v, char *buf, size_t n)
 	snprintf(buf, n, "0x%02x", (unsigned)v);
 }
 
-/* scan_scaled: "<num>[.<frac>][BKMGTPE]" (case-insensitive units) */
+/* scan_scaled() as OpenSSH's openbsd-compat has it (glibc has none): optional sign, at
+ * most 20 integer digits (leading zeros count), extra fraction digits ignored, no digits
+ * at all is 0, one unit of "BKMGTPE" (either case) that may be followed by anything but
+ * an alphanumeric; without a unit the fraction is dropped. */
+#define SCALED_MAX_DIGITS 21u
 static int scan_scaled(const char *s, long long *ret)
 {
+	static const char units[] = "BKMGTPE";
 	const char *p = s;
-	while (isspace((unsigned char)*p))
+	int sign = 0;
+	unsigned ndigits = 0, fdigits = 0;
+	long long whole = 0, fpart = 0;
+	while (isascii((unsigned char)*p) && isspace((unsigned char)*p))
 		p++;
-	bool neg = false;
-	if (*p == '-' || *p == '+') {
-		neg = *p == '-';
-		p++;
-	}
-	long long whole = 0, frac = 0, fracdiv = 1;
-	int digits = 0;
-	while (isdigit((unsigned char)*p)) {
-		if (whole > (LLONG_MAX - 9) / 10) {
-			errno = ERANGE;
-			return -1;
-		}
-		whole = whole * 10 + (*p - '0');
-		p++;
-		digits++;
-	}
-	if (*p == '.') {
-		p++;
-		while (isdigit((unsigned char)*p)) {
-			if (fracdiv < 1000000000000LL) {
-				frac = frac * 10 + (*p - '0');
-				fracdiv *= 10;
-			}
-			p++;
-			digits++;
-		}
-	}
-	if (digits == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	int shift = 0;
-	if (*p) {
-		const char *units = "BKMGTPE";
-		const char *u = strchr(units, toupper((unsigned char)*p));
-		if (!u || p[1] != '\0') {
+	while (*p == '-' || *p == '+') {
+		if (sign) {
 			errno = EINVAL;
 			return -1;
 		}
-		shift = (int)(u - units) * 10;
+		sign = *p == '-' ? -1 : 1;
+		p++;
 	}
-	long long scale = 1LL << shift;
-	if (shift && whole > LLONG_MAX / scale) {
+	for (; isdigit((unsigned char)*p) || *p == '.'; p++) {
+		if (*p == '.') {
+			if (fdigits > 0) {
+				errno = EINVAL;
+				return -1;
+			}
+			fdigits = 1;
+			continue;
+		}
+		int d = *p - '0';
+		if (fdigits > 0) {
+			if (fdigits >= SCALED_MAX_DIGITS - 1)
+				continue;
+			fdigits++;
+			if (fpart > LLONG_MAX / 10 || d > LLONG_MAX - fpart * 10) {
+				errno = ERANGE;
+				return -1;
+			}
+			fpart = fpart * 10 + d;
+		} else {
+			if (++ndigits >= SCALED_MAX_DIGITS || whole > LLONG_MAX / 10 ||
+			    d > LLONG_MAX - whole * 10) {
+				errno = ERANGE;
+				return -1;
+			}
+			whole = whole * 10 + d;
+		}
+	}
+	if (sign)
+		whole *= sign;
+	if (!*p) {
+		*ret = whole;
+		return 0;
+	}
+	const char *u = *p ? strchr(units, toupper((unsigned char)*p)) : NULL;
+	if (!u || isalnum((unsigned char)p[1])) {
+		errno = EINVAL;
+		return -1;
+	}
+	long long scale = 1LL << ((u - units) * 10);
+	if (whole > LLONG_MAX / scale || whole < LLONG_MIN / scale) {
 		errno = ERANGE;
 		return -1;
 	}
-	long long v = whole * scale + (shift ? (frac * scale) / fracdiv : 0);
-	*ret = neg ? -v : v;
+	whole *= scale;
+	while (fpart >= LLONG_MAX / scale) {
+		fpart /= 10;
+		fdigits--;
+	}
+	fpart *= scale;
+	for (unsigned i = 0; fdigits > 0 && i + 1 < fdigits; i++)
+		fpart /= 10;
+	whole = sign == -1 ? whole - fpart : whole + fpart;
+	*ret = whole;
 	return 0;
 }
 
@@ -837,7 +1116,9 @@ static bool gss_kex_valid(const char *list, char **bad)
 	if (!dup)
 		return false;
 	bool ok = true;
-	while ((name = strsep(&m, ",")) != NULL) {
+	/* kex_gss_names_valid(): the walk stops at the first empty element, so anything
+	 * after ",," (or after a leading ",") is not checked; stored as written */
+	while ((name = strsep(&m, ",")) != NULL && *name != '\0') {
 		bool found = false;
 		for (size_t i = 0; gss_kex[i]; i++)
 			if (!strcmp(name, gss_kex[i]))
@@ -1020,14 +1301,13 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_VT_ALGO: {
+		/* parse time: validate every line (also inactive and shadowed ones) and keep
+		 * the first active value as written; it is assembled (kex_assemble_names) when
+		 * the pass is finished: twice for the global value (fill_default_server_options,
+		 * then copy_set_server_options), once for a value from a matching Match block */
 		arg = NEXT();
-		if (!arg || !*arg) {
-			if (id == KW_SO_CIPHERS || id == KW_SO_MACS || id == KW_SO_KEXALGORITHMS)
-				FATAL("%s missing argument.", kw);
-			FATAL("Missing argument.");
-		}
-		char *list = NULL, *emsg = NULL;
-		r = kw_algos_resolve(algo_kind(id), arg, &list, &emsg);
+		char *emsg = NULL;
+		r = kw_algos_validate(algo_kind(id), kw, arg ? arg : "", &emsg);
 		if (r == KW_E_PARSE) {
 			pfatal(ps, file, line, "%s", emsg ? emsg : "bad algorithm list");
 			free(emsg);
@@ -1035,15 +1315,13 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		}
 		free(emsg);
 		if (r < 0) {
-			free(list);
 			if (r == -ENOMEM)
 				oom(ps);
 			else
 				pfatal(ps, file, line, "%s", kw_strerror(r));
 			goto out;
 		}
-		set_first(ps, id, active, list, file, line);
-		free(list);
+		set_first(ps, id, active, arg, file, line);
 		break;
 	}
 	case KW_VT_LOGLEVEL: {
@@ -1244,19 +1522,20 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 					FATAL("invalid channel timeout %s", arg);
 			}
 			i++;
+			/* AuthorizedKeysFile expands "~" on every argument of every line, applied
+			 * or not (an unknown ~user is fatal even in a Match block that does not
+			 * match) */
+			char *p = NULL;
+			if (id == KW_SO_AUTHORIZEDKEYSFILE && !(p = tilde_expand(ps->c, arg, ps, file, line)))
+				goto out;
 			if (!found || !active) {
 				if (active && i == 1)
 					note_shadow(ps, id, file, line);
+				free(p);
 				continue;
 			}
-			if (id == KW_SO_AUTHORIZEDKEYSFILE) {
-				char *p = tilde_expand(ps->c, arg, ps, file, line);
-				if (!p)
-					goto out;
-				append(ps, id, p, file, line);
-				free(p);
-			} else
-				append(ps, id, arg, file, line);
+			append(ps, id, p ? p : arg, file, line);
+			free(p);
 		}
 		break;
 	}
@@ -1734,6 +2013,40 @@ static int parse_text(pstate *ps, const char *fname, const char *text, unsigned 
 
 /* ---------------- finishing pass 1 ---------------- */
 
+/* kex_assemble_names() over an algorithm value, `times` times (sshd assembles the global
+ * value in fill_default_server_options and again in copy_set_server_options: a global
+ * "-list" that removes everything is "" after the first and the default after the
+ * second; a value from a matching Match block is assembled once and may stay ""). */
+static int assemble_algo(pstate *ps, kw_sshd_opt id, val *x, int times)
+{
+	if (!x->set || x->n != 1)
+		return 0;
+	for (int i = 0; i < times; i++) {
+		char *list = NULL, *emsg = NULL;
+		int r = kw_algos_assemble(algo_kind(id), x->v[0], &list, &emsg);
+		if (r == KW_E_PARSE) {
+			pfatal(ps, x->file, x->line, "%s", emsg ? emsg : "bad algorithm list");
+			free(emsg);
+			return r;
+		}
+		free(emsg);
+		if (r < 0) {
+			if (r == -ENOMEM)
+				oom(ps);
+			else
+				pfatal(ps, x->file, x->line, "%s", kw_strerror(r));
+			return r;
+		}
+		free(x->v[0]);
+		x->v[0] = list;
+	}
+	return 0;
+}
+
+static const kw_sshd_opt algo_opts[] = { KW_SO_CIPHERS, KW_SO_MACS, KW_SO_KEXALGORITHMS,
+	KW_SO_HOSTKEYALGORITHMS, KW_SO_HOSTBASEDACCEPTEDALGORITHMS, KW_SO_PUBKEYACCEPTEDALGORITHMS,
+	KW_SO_CASIGNATUREALGORITHMS };
+
 static int add_listen(kw_sshd_result *o, const char *addr, int port, int family)
 {
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
@@ -1771,6 +2084,18 @@ static int finish_global(pstate *ps)
 {
 	kw_sshd_config *c = ps->c;
 	kw_sshd_result *o = &c->global;
+	for (size_t i = 0; i < KW_ARRAY_LEN(algo_opts); i++)
+		if (assemble_algo(ps, algo_opts[i], &o->o[algo_opts[i]], 2) < 0)
+			return -1;
+	/* CLEAR_ON_NONE_ARRAY: a lone global "ChannelTimeout none" is no list at all (a
+	 * Match block's "none" is copied as written and printed) */
+	val *ct = &o->o[KW_SO_CHANNELTIMEOUT];
+	if (ct->n == 1 && strcasecmp(ct->v[0], "none") == 0) {
+		free(ct->v[0]);
+		free(ct->v);
+		ct->v = NULL;
+		ct->n = ct->cap = 0;
+	}
 	if (o->o[KW_SO_HOSTKEY].n == 0) {
 		static const char *const defs[] = { "/etc/ssh/ssh_host_rsa_key",
 			"/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key" };
@@ -2063,7 +2388,17 @@ int kw_sshd_config_eval(kw_sshd_config *c, const kw_sshd_conn *conn, kw_sshd_res
 	for (size_t i = 0; i < KW_SO__COUNT && r == 0; i++) {
 		const kw_sshd_optdef *od = kw_sshd_optdef_get((kw_sshd_opt)i);
 		val *m = &mo.o[i];
-		if (!(od->flags & KW_KF_MATCH) || !m->set)
+		if (!m->set)
+			continue;
+		/* PermitUserEnvironment is global-only, yet a "Match all" block is active in
+		 * pass 2 too and copy_set_server_options copies its pattern list
+		 * (permit_user_env_allowlist), not a plain yes/no */
+		if (i == KW_SO_PERMITUSERENVIRONMENT && m->n == 1 && strcmp(m->v[0], "yes") != 0 &&
+		    strcmp(m->v[0], "no") != 0) {
+			r = val_copy(&res->o[i], m);
+			continue;
+		}
+		if (!(od->flags & KW_KF_MATCH))
 			continue;
 		if (i == KW_SO_REKEYLIMIT) {
 			val *g = &res->o[i];
@@ -2090,6 +2425,8 @@ int kw_sshd_config_eval(kw_sshd_config *c, const kw_sshd_conn *conn, kw_sshd_res
 			continue;
 		}
 		r = val_copy(&res->o[i], m);
+		if (r == 0 && od->type == KW_VT_ALGO && assemble_algo(&ps, (kw_sshd_opt)i, &res->o[i], 1) < 0)
+			r = ps.err ? ps.err : KW_E_PARSE;
 	}
 	result_release(&mo);
 	if (r < 0) {

@@ -10,8 +10,9 @@
  *
  * Files come only through src/target (kw_target_read / kw_target_list), so a folder or
  * tarball image resolves /etc/ssh/... inside itself. Users and groups for Match Group come
- * from the target's /etc/passwd and /etc/group. Caps: 16 MiB per file, 64 KiB per line,
- * Include depth 16 (sshd's), 4096 included files and 4,000,000 lines per pass.
+ * from the target's /etc/passwd and /etc/group. Caps: 16 MiB per file (a line may be as
+ * long: sshd has no line limit), 65536 arguments per line, Include depth 16 (sshd's),
+ * 4096 included files and 4,000,000 lines per pass.
  *
  * Errors: a config sshd would refuse gives KW_E_PARSE and kw_diags entries "file, line,
  * message" in sshd's words (the last one fatal). Warnings (deprecated keywords) are

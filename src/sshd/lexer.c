@@ -104,7 +104,8 @@ int kw_sshd_lex_args(const char *s, kw_sshd_args *ret)
 			a.v = nv;
 			cap = nc;
 		}
-		char *arg = calloc(1, slen - i + 1);
+		/* room for the rest of the line, shrunk to fit once the token is copied */
+		char *arg = malloc(slen - i + 1);
 		if (!arg) {
 			r = -ENOMEM;
 			goto fail;
@@ -132,6 +133,10 @@ int kw_sshd_lex_args(const char *s, kw_sshd_args *ret)
 				arg[j++] = s[i];
 			}
 		}
+		arg[j] = '\0';
+		char *fit = realloc(arg, j + 1);
+		if (fit)
+			a.v[a.n - 1] = arg = fit;
 		if (s[i] == '\0') {
 			if (quote != 0) {
 				r = KW_E_PARSE;

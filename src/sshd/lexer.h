@@ -19,8 +19,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define KW_SSHD_LINE_MAX ((size_t)64 << 10)
-#define KW_SSHD_ARGS_MAX 4096
+/* sshd itself has no line or argument limit (it reads the whole file); a long comment
+ * or value line must not be refused, so a line may be as long as a file may be (16 MiB,
+ * config.h). Arguments are capped like accumulated values. */
+#define KW_SSHD_LINE_MAX ((size_t)16 << 20)
+#define KW_SSHD_ARGS_MAX 65536
 
 typedef enum kw_sshd_lex_status {
 	KW_SSHD_LEX_BLANK = 0, /* nothing on the line (or a comment) */

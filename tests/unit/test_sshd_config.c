@@ -11,8 +11,12 @@
 #include "sshd/config.h"
 #include "sshd/lexer.h"
 #include "sshd/match.h"
+#include "target/target.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 static void test_lexer(void **state)
@@ -190,6 +194,254 @@ static void test_match_e8(void **state)
 	kw_sshd_result_free(r);
 }
 
+/* Rules the differential test (tests/integration/sshd_oracle.sh) found; every expected
+ * line was printed by the real `sshd -T` 9.2p1 for the same config and user. A line
+ * starting with '!' must NOT appear (a prefix, "!channeltimeout " = no such line); "#refused"
+ * means sshd refuses the config (exit 255). */
+static const struct oracle_case {
+	const char *cfg, *user, *expect;
+} oracle_cases[] = {
+	/* CLEAR_ON_NONE_ARRAY: a lone global "ChannelTimeout none" is no list at all */
+	{ "ChannelTimeout none\n", NULL, "!channeltimeout " },
+	{ "ChannelTimeout NONE\n", "root", "!channeltimeout " },
+	/* ... but a matching block's "none" is copied as written */
+	{ "Match all\n ChannelTimeout None\n", "root", "channeltimeout None" },
+	{ "ChannelTimeout session=5m\n", NULL, "channeltimeout session=5m" },
+	/* algorithm lists: the global value is assembled twice ("-*" -> "" -> default) */
+	{ "HostbasedAcceptedAlgorithms -*\n", "root",
+	  "hostbasedacceptedalgorithms ssh-ed25519-cert-v01@openssh.com," },
+	{ "Ciphers -*\n", NULL, "ciphers chacha20-poly1305@openssh.com,aes128-ctr," },
+	/* ... a matching block's value once, against the default: may print empty */
+	{ "Match User root\n PubkeyAcceptedAlgorithms -*\n", "root", "pubkeyacceptedalgorithms " },
+	{ "Match User root\n CASignatureAlgorithms -ssh-dss,*\n", "root", "casignaturealgorithms " },
+	{ "Match User root\n CASignatureAlgorithms -ssh-dss,*\n", "nobody",
+	  "casignaturealgorithms ssh-ed25519,ecdsa-sha2-nistp256," },
+	{ "PubkeyAcceptedAlgorithms ssh-ed25519\nMatch User root\n PubkeyAcceptedAlgorithms +ssh-rsa\n",
+	  "root", "pubkeyacceptedalgorithms ssh-ed25519-cert-v01@openssh.com," },
+	/* LogLevel QUIET prints as SILENT (log_level_name) */
+	{ "LogLevel quiet\n", NULL, "loglevel SILENT" },
+	{ "Match all\n LogLevel QUIET\n", "root", "loglevel SILENT" },
+	/* PermitUserEnvironment: global-only, but a "Match all" block is active in pass 2 and
+	 * its pattern list (not a plain yes/no) is copied over the global value */
+	{ "PermitUserEnvironment no\nMatch all\n PermitUserEnvironment LANG\n", "root",
+	  "permituserenvironment LANG" },
+	{ "PermitUserEnvironment no\nMatch all\n PermitUserEnvironment LANG\n", NULL,
+	  "permituserenvironment LANG" },
+	{ "PermitUserEnvironment TZ\nMatch all\n PermitUserEnvironment no\n", "root",
+	  "permituserenvironment TZ" },
+	{ "PermitUserEnvironment YES\n", NULL, "permituserenvironment YES" },
+	/* kex_gss_names_valid() stops at the first empty element; the value is kept as is */
+	{ "GSSAPIKexAlgorithms gss-group14-sha256-,,bogus\n", NULL,
+	  "gssapikexalgorithms gss-group14-sha256-,,bogus" },
+	{ "GSSAPIKexAlgorithms ,bogus\n", NULL, "gssapikexalgorithms ,bogus" },
+	{ "GSSAPIKexAlgorithms bogus,,\n", NULL, "#refused" },
+	/* RekeyLimit: openbsd-compat scan_scaled() */
+	{ "RekeyLimit 9223372036854775807\n", NULL, "rekeylimit 9223372036854775807 0" },
+	{ "RekeyLimit 9223372036854775808\n", NULL, "#refused" },
+	{ "RekeyLimit 000000000000000000001\n", NULL, "#refused" }, /* 21 digits */
+	{ "RekeyLimit K\n", NULL, "rekeylimit 0 0" },
+	{ "RekeyLimit 1.5K 1h\n", NULL, "rekeylimit 1536 3600" },
+	{ "RekeyLimit 1K-\n", NULL, "rekeylimit 1024 0" },
+	{ "RekeyLimit 1Kb\n", NULL, "#refused" },
+	{ "RekeyLimit 7.99E\n", NULL, "rekeylimit 8070450532247928832 0" },
+	{ "RekeyLimit 3.14159265358979323846264338P\n", NULL, "rekeylimit 3537014557346103 0" },
+	{ "RekeyLimit 8E\n", NULL, "#refused" },
+	{ "RekeyLimit 1.2.3\n", NULL, "#refused" },
+	/* an algorithm list that assembles to nothing is fatal only where it is applied */
+	{ "Match User nobody\n CASignatureAlgorithms ssh-ed25519-cert-v01@openssh.com\n", "root",
+	  "casignaturealgorithms ssh-ed25519,ecdsa-sha2-nistp256," },
+	{ "Match User nobody\n CASignatureAlgorithms ssh-ed25519-cert-v01@openssh.com\n", "nobody",
+	  "#refused" },
+	{ "CASignatureAlgorithms ssh-ed25519-cert-v01@openssh.com\n", NULL, "#refused" },
+	/* AuthorizedKeysFile expands "~" on every argument of every line, applied or not */
+	{ "AuthorizedKeysFile .ssh/k\nAuthorizedKeysFile ~nosuchuser/x\n", NULL, "#refused" },
+	{ "Match User nobody\n AuthorizedKeysFile ~nosuchuser/y\n", "root", "#refused" },
+	/* ... AuthorizedPrincipalsFile only where applied */
+	{ "Match User nobody\n AuthorizedPrincipalsFile ~nosuchuser/y\n", "root",
+	  "authorizedprincipalsfile none" },
+};
+
+static char *tprint(const char *cfg, const char *user, int *rc)
+{
+	kw_sshd_result *r = eval(cfg, user, rc);
+	if (!r)
+		return NULL;
+	kw_sb sb;
+	kw_sb_init(&sb);
+	int pr = kw_sshd_print(r, &sb);
+	kw_sshd_result_free(r);
+	if (pr < 0) {
+		kw_sb_release(&sb);
+		*rc = pr;
+		return NULL;
+	}
+	/* a leading newline so every line can be searched as "\n<line>" */
+	size_t n = strlen(sb.s);
+	char *out = malloc(n + 2);
+	assert_non_null(out);
+	out[0] = '\n';
+	memcpy(out + 1, sb.s, n + 1);
+	kw_sb_release(&sb);
+	return out;
+}
+
+/* misc.c tilde_expand() over the target's passwd (tests/data/sshd/tilde): the home gets a
+ * trailing '/', slashes after "~user" are squeezed (real sshd: "~root//x///y" ->
+ * "/root/x///y", "~root" -> "/root/"), 4096 bytes or more is "Path too long" */
+static void test_tilde(void **state)
+{
+	(void)state;
+	kw_target *t = NULL;
+	assert_int_equal(kw_target_open_dir(KW_TEST_DATA "/sshd/tilde", &t), 0);
+	static const struct { const char *cfg; int rc; const char *akf, *apf; } cases[] = {
+		{ "AuthorizedKeysFile ~root ~root//x///y ~alice ~alice/k ~bob//z\n"
+		  "AuthorizedPrincipalsFile ~root\n", 0,
+		  "/root/ /root/x///y /home/alice/ /home/alice/k /z", "/root/" },
+		{ "AuthorizedKeysFile .ssh/k\nMatch User nobody\n AuthorizedKeysFile ~carol\n",
+		  KW_E_PARSE, NULL, NULL },
+		{ "AuthorizedPrincipalsFile ~alice//p\n", 0, NULL, "/home/alice/p" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		kw_diags d = { 0 };
+		kw_sshd_config *c = NULL;
+		kw_sshd_load_opts o = { .text = (const uint8_t *)cases[i].cfg,
+					.text_len = strlen(cases[i].cfg) };
+		int rc = kw_sshd_config_load(t, &o, &c, &d);
+		kw_diags_release(&d);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc != 0)
+			continue;
+		char buf[512];
+		const kw_sshd_result *g = kw_sshd_config_global(c);
+		if (cases[i].akf) {
+			joined(g, KW_SO_AUTHORIZEDKEYSFILE, buf, sizeof buf);
+			assert_string_equal(buf, cases[i].akf);
+		}
+		assert_string_equal(kw_sshd_value(g, KW_SO_AUTHORIZEDPRINCIPALSFILE), cases[i].apf);
+		kw_sshd_config_free(c);
+	}
+	/* PATH_MAX: "/root/" + 4089 bytes fits (4095), + 4090 does not */
+	for (size_t n = 4089; n <= 4090; n++) {
+		kw_sb sb;
+		kw_sb_init(&sb);
+		kw_sb_puts(&sb, "AuthorizedKeysFile ~/");
+		for (size_t k = 0; k < n; k++)
+			kw_sb_putc(&sb, 'a');
+		kw_sb_putc(&sb, '\n');
+		kw_diags d = { 0 };
+		kw_sshd_config *c = NULL;
+		kw_sshd_load_opts o = { .text = (const uint8_t *)sb.s, .text_len = sb.len };
+		int rc = kw_sshd_config_load(t, &o, &c, &d);
+		if (getuid() == 0)
+			assert_int_equal(rc, n == 4089 ? 0 : KW_E_PARSE);
+		else
+			assert_int_equal(rc, KW_E_PARSE); /* "~" is this uid, not in the fixture */
+		kw_sshd_config_free(c);
+		kw_diags_release(&d);
+		kw_sb_release(&sb);
+	}
+	kw_target_free(t);
+}
+
+/* Include globs are OpenSSH's openbsd-compat glob(3), not glibc's. Each row was run with
+ * real sshd 9.2 over the same tree (tests/data/sshd/glob: inc/a.conf Port 2201, b.conf
+ * 2202, .h.conf 2203, sub/c.conf 2205; a directory reads as an empty file). */
+static void test_include_glob(void **state)
+{
+	(void)state;
+	kw_target *t = NULL;
+	assert_int_equal(kw_target_open_dir(KW_TEST_DATA "/sshd/glob", &t), 0);
+	static const struct { const char *pat, *ports; } cases[] = {
+		{ "\\a.conf", "2201" },            /* "\a" quotes: a */
+		{ "[^s]*", "22" },                 /* '^' is a member, not negation: "sub" (a dir) */
+		{ "[!s]*", "2201 2202" },          /* '!' negates; hidden names need a '.' */
+		{ "*/", "22" },                    /* trailing '/': directories only */
+		{ ".*", "2203" },                  /* ".", ".." (dirs) and .h.conf */
+		{ "[[:alpha:]].conf", "2201 2202" },
+		{ "[[:bogus:]].conf", "22" },      /* unknown class: no match at all */
+		{ "*/*.conf", "2205" },
+		{ "/sub///c.conf", "2205" },
+		{ "[a-a]*", "2201" },
+		{ "[b", "22" },                    /* no ']': an ordinary '[' */
+		{ "a.conf/", "22" },
+		{ "\\*", "22" },                   /* a quoted '*' is no wildcard */
+		{ "[]a]*", "2201" },               /* ']' first in a set is a member */
+		{ "[!]a]*", "2202" },
+		{ "?.conf", "2201 2202" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char cfg[256];
+		snprintf(cfg, sizeof cfg, "Include /inc/%s\n", cases[i].pat);
+		kw_diags d = { 0 };
+		kw_sshd_config *c = NULL;
+		kw_sshd_load_opts o = { .text = (const uint8_t *)cfg, .text_len = strlen(cfg) };
+		assert_int_equal(kw_sshd_config_load(t, &o, &c, &d), 0);
+		kw_diags_release(&d);
+		char buf[256];
+		joined(kw_sshd_config_global(c), KW_SO_PORT, buf, sizeof buf);
+		if (strcmp(buf, cases[i].ports) != 0)
+			fail_msg("Include /inc/%s: ports \"%s\", want \"%s\"", cases[i].pat, buf,
+				 cases[i].ports);
+		kw_sshd_config_free(c);
+	}
+	kw_target_free(t);
+}
+
+/* sshd has no line limit: a 200 KB comment and 5000 arguments on one line are fine */
+static void test_long_lines(void **state)
+{
+	(void)state;
+	kw_sb sb;
+	kw_sb_init(&sb);
+	kw_sb_puts(&sb, "X11Forwarding yes  # ");
+	for (int i = 0; i < 200000; i++)
+		kw_sb_putc(&sb, 'c');
+	kw_sb_puts(&sb, "\nAcceptEnv");
+	for (int i = 0; i < 5000; i++)
+		kw_sb_printf(&sb, " V%d", i);
+	kw_sb_putc(&sb, '\n');
+	assert_false(sb.overflow);
+	int rc;
+	kw_sshd_result *r = eval(sb.s, NULL, &rc);
+	kw_sb_release(&sb);
+	assert_int_equal(rc, 0);
+	assert_string_equal(kw_sshd_value(r, KW_SO_X11FORWARDING), "yes");
+	const char *const *v;
+	assert_int_equal(kw_sshd_values(r, KW_SO_ACCEPTENV, &v), 5000);
+	assert_string_equal(v[4999], "V4999");
+	kw_sshd_result_free(r);
+}
+
+static void test_oracle_rules(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof oracle_cases / sizeof oracle_cases[0]; i++) {
+		const struct oracle_case *oc = &oracle_cases[i];
+		int rc;
+		char *out = tprint(oc->cfg, oc->user, &rc);
+		if (oc->expect[0] == '#') {
+			if (rc != KW_E_PARSE)
+				fail_msg("case %zu (%s): rc %d, expected a refusal", i, oc->cfg, rc);
+			free(out);
+			continue;
+		}
+		if (rc != 0 || !out)
+			fail_msg("case %zu: rc %d", i, rc);
+		char want[512];
+		bool neg = oc->expect[0] == '!';
+		snprintf(want, sizeof want, "\n%s", oc->expect + neg);
+		bool found = strstr(out, want) != NULL;
+		/* a positive expectation without a trailing ',' is a whole line */
+		if (!neg && found && oc->expect[strlen(oc->expect) - 1] != ',') {
+			const char *at = strstr(out, want);
+			found = at[strlen(want)] == '\n';
+		}
+		if (found == neg)
+			fail_msg("case %zu (%s): expected %s\n%s", i, oc->cfg, oc->expect, out);
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +450,10 @@ int main(void)
 		cmocka_unit_test(test_first_wins_and_normalise),
 		cmocka_unit_test(test_match_e4),
 		cmocka_unit_test(test_match_e8),
+		cmocka_unit_test(test_oracle_rules),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_tilde),
+		cmocka_unit_test(test_include_glob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
