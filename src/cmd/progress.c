@@ -37,7 +37,8 @@ void kw_progress_files(void *ctx, uint64_t files)
 {
 	kw_progress *p = ctx;
 	if (due(p))
-		fprintf(stderr, "\r\033[K%s: %llu files", p->label, (unsigned long long)files);
+		fprintf(stderr, "\r\033[K%s: %llu %s", p->label, (unsigned long long)files,
+			p->unit ? p->unit : "files");
 }
 
 void kw_progress_archive(void *ctx, uint64_t entries, uint64_t bytes)

@@ -9,6 +9,7 @@
 typedef struct kw_progress {
 	bool enabled;
 	const char *label;
+	const char *unit;      /* what kw_progress_files counts: "files" unless set */
 	uint64_t last_ns;
 	bool shown;
 } kw_progress;

@@ -1,12 +1,16 @@
 /* sshd.c — `keyward sshd -T | -t`: the effective sshd configuration of a host or an image,
- * printed like OpenSSH 9.2's `sshd -T`, or a syntax check like `sshd -t`. Owner: helper
- * "engine". Only this file prints; the engine is src/sshd/config.c. */
+ * printed like OpenSSH 9.2's `sshd -T`, or a syntax check like `sshd -t`; and
+ * `keyward sshd --moduli`: the DH groups of /etc/ssh/moduli, counted, filtered and
+ * (--verify) checked as safe primes. Only this file prints; the engines are
+ * src/sshd/config.c and src/sshd/moduli.c. */
 #include "cmd/cmd.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "cmd/progress.h"
 #include "sshd/config.h"
+#include "sshd/moduli.h"
 #include "target/target.h"
 
 #include <getopt.h>
@@ -18,6 +22,7 @@ static const char sshd_help[] =
 "usage: keyward sshd -T [--root DIR | --image FILE] [-f FILE] [-h HOSTKEY]... [-o KEY=VALUE]...\n"
 "                       [-C user=U,host=H,addr=A,laddr=L,lport=P,rdomain=R]\n"
 "       keyward sshd -t [same options]\n"
+"       keyward sshd --moduli[=FILE] [--root DIR | --image FILE] [--min-bits N] [--verify]\n"
 "\n"
 "Read sshd_config exactly as OpenSSH 9.2 (Debian 12) reads it - Include globs, Match\n"
 "blocks in two passes, first-value-wins, accumulating keywords, defaults - and print the\n"
@@ -36,26 +41,42 @@ static const char sshd_help[] =
 "  -o KEY=VALUE          a config line applied before the file (it wins), like sshd -o\n"
 "  -C SPEC               the connection to evaluate Match blocks for: user=, host=,\n"
 "                        addr=, laddr=, lport=, rdomain= (comma-separated)\n"
+"  --moduli[=FILE]       list the Diffie-Hellman groups of /etc/ssh/moduli (or FILE,\n"
+"                        inside the target) per size, the groups below --min-bits, and\n"
+"                        whether any group sshd can offer is left after such a filter\n"
+"  --min-bits N          the smallest group to keep (default 2002: the usual filter\n"
+"                        awk '$5 > 2000'; 3072 for ssh-audit's and Mozilla's advice)\n"
+"  --verify              also check every group: a safe prime of the stated size with a\n"
+"                        generator that generates the whole group (slow: progress shown)\n"
+"  --rounds N            Miller-Rabin rounds for --verify (default 16; 0: libcrypto's\n"
+"                        full count, about 2 hours for Debian's file)\n"
 "  --help                this help\n"
 "\n"
 "Users and groups for 'Match Group' come from the target's /etc/passwd and /etc/group.\n"
 "Like sshd 9.2, a 'Match LocalPort' anywhere is fatal unless -C gives lport=.\n"
 "\n"
 "Exit status: 0 success; 1 sshd would refuse this configuration (errors on stderr as\n"
-"FILE:LINE: message); 2 usage error or unreadable input.\n"
+"FILE:LINE: message), or with --moduli: groups below --min-bits, none left, or a group\n"
+"that failed --verify; 2 usage error or unreadable input.\n"
 "\n"
 "Examples:\n"
 "  keyward sshd -T\n"
 "  keyward sshd -T --root /mnt/image -C user=alice,host=h.example,addr=203.0.113.5\n"
 "  keyward sshd -t --image rootfs.tar.zst\n"
-"  keyward sshd -T -f /etc/ssh/sshd_config -o PasswordAuthentication=no | grep password\n";
+"  keyward sshd -T -f /etc/ssh/sshd_config -o PasswordAuthentication=no | grep password\n"
+"  keyward sshd --moduli --min-bits 3072\n"
+"  keyward sshd --moduli=/tmp/moduli.new --verify\n";
 
-enum { OPT_ROOT = 256, OPT_IMAGE, OPT_HELP };
+enum { OPT_ROOT = 256, OPT_IMAGE, OPT_HELP, OPT_MODULI, OPT_MIN_BITS, OPT_VERIFY, OPT_ROUNDS };
 
 static const struct option sshd_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "moduli", optional_argument, NULL, OPT_MODULI },
+	{ "min-bits", required_argument, NULL, OPT_MIN_BITS },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -84,11 +105,88 @@ static bool want_sshd_file(const char *path, const kw_stat *st)
 	       !strcmp(path, "/etc/group");
 }
 
+/* --moduli: counts per size, the filter, and optionally verification. */
+static int run_moduli(kw_target *t, const char *path, uint32_t min_bits, bool verify,
+		      unsigned rounds)
+{
+	kw_file f = { 0 };
+	int r = kw_target_read(t, path, KW_MODULI_MAX_INPUT, &f);
+	if (r < 0) {
+		say("cannot read the moduli file: ", kw_strerror(r));
+		return 2;
+	}
+	kw_moduli m;
+	kw_diags d = { 0 };
+	r = kw_moduli_parse(path, f.data, f.len, &m, &d);
+	kw_file_release(&f);
+	print_diags(&d);
+	kw_diags_release(&d);
+	if (r < 0) {
+		say("cannot parse the moduli file: ", kw_strerror(r));
+		return 2;
+	}
+	int rc = 0;
+	uint32_t min_size = min_bits > 0 ? min_bits - 1 : 0;
+	kw_moduli_summary sum;
+	if (kw_moduli_summarize(&m, &sum) == 0) {
+		printf("%-8s %-6s %7s  %s\n", "size", "bits", "groups", "kept");
+		for (size_t i = 0; i < sum.n; i++)
+			printf("%-8u %-6u %7zu  %s\n", sum.v[i].size, sum.v[i].size + 1, sum.v[i].count,
+			       sum.v[i].size >= min_size ? "yes" : "no (below --min-bits)");
+		kw_moduli_summary_release(&sum);
+	}
+	kw_moduli_filter flt;
+	kw_moduli_filter_check(&m, min_size, &flt);
+	printf("%zu groups (%u lines, %u rejected as sshd would); %zu kept with at least %u bits, "
+	       "%zu below\n", m.n, m.lines, m.rejected, flt.remain, min_bits, flt.removed);
+	if (flt.falls_back)
+		printf("after this filter no group sshd can offer (2048-8192 bits) is left: every "
+		       "client gets %s\n", kw_dh_fixed_name(flt.fallback));
+	if (flt.removed || flt.falls_back)
+		rc = 1;
+	if (verify) {
+		kw_progress prog;
+		kw_progress_init(&prog, "verifying", false);
+		prog.unit = "groups";
+		kw_verify_opts o = { .rounds = rounds };
+		size_t bad = 0;
+		for (size_t i = 0; i < m.n; i++) {
+			kw_progress_files(&prog, i);
+			kw_verify_result vr;
+			int e = kw_moduli_verify_ex(&m.v[i], &o, &vr);
+			if (e < 0) {
+				kw_progress_done(&prog);
+				printf("line %u: cannot verify: %s\n", m.v[i].line, kw_strerror(e));
+				bad++;
+				continue;
+			}
+			if (!vr.ok) {
+				kw_progress_done(&prog);
+				printf("line %u: size %u: %s%s%s%s\n", m.v[i].line, m.v[i].size,
+				       vr.size_ok ? "" : "wrong bit size; ", vr.prime ? "" : "not prime; ",
+				       vr.prime && !vr.safe ? "not a safe prime; " : "",
+				       vr.generator_ok ? "" : "generator does not generate the group");
+				bad++;
+			}
+		}
+		kw_progress_done(&prog);
+		printf("verified %zu groups with %u Miller-Rabin rounds each: %zu bad\n", m.n,
+		       rounds, bad);
+		if (bad)
+			rc = 1;
+	}
+	kw_moduli_release(&m);
+	return rc;
+}
+
 int cmd_sshd(int argc, char **argv)
 {
 	const char *root = NULL, *image = NULL, *file = NULL;
 	char *conn_spec = NULL;
-	bool test_T = false, test_t = false;
+	bool test_T = false, test_t = false, moduli = false, verify = false;
+	const char *moduli_path = "/etc/ssh/moduli";
+	uint32_t min_bits = KW_MODULI_MIN_BASELINE + 1;
+	unsigned rounds = 16;
 	const char **hostkeys = NULL, **overrides = NULL;
 	size_t n_hk = 0, n_ov = 0;
 	int rc = 2;
@@ -121,6 +219,26 @@ int cmd_sshd(int argc, char **argv)
 		case OPT_ROOT: root = optarg; break;
 		case OPT_IMAGE: image = optarg; break;
 		case OPT_HELP: fputs(sshd_help, stdout); rc = 0; goto done;
+		case OPT_MODULI:
+			moduli = true;
+			if (optarg)
+				moduli_path = optarg;
+			break;
+		case OPT_VERIFY: verify = true; break;
+		case OPT_MIN_BITS:
+		case OPT_ROUNDS: {
+			char *end = NULL;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v > 65537) {
+				say("not a number from 0 to 65537: ", optarg);
+				goto usage;
+			}
+			if (c == OPT_MIN_BITS)
+				min_bits = (uint32_t)v;
+			else
+				rounds = (unsigned)v;
+			break;
+		}
 		case ':': say("option needs an argument: ", argv[optind - 1]); goto usage;
 		default: say("unknown option: ", argv[optind - 1]); goto usage;
 		}
@@ -129,8 +247,12 @@ int cmd_sshd(int argc, char **argv)
 		say("extra argument: ", argv[optind]);
 		goto usage;
 	}
-	if (!test_T && !test_t) {
-		say("", "say -T (print the effective configuration) or -t (syntax check)");
+	if ((verify || min_bits != KW_MODULI_MIN_BASELINE + 1 || rounds != 16) && !moduli) {
+		say("", "--verify, --min-bits and --rounds go with --moduli");
+		goto usage;
+	}
+	if (!test_T && !test_t && !moduli) {
+		say("", "say -T (print the effective configuration), -t (syntax check) or --moduli");
 		goto usage;
 	}
 	if (root && image) {
@@ -157,6 +279,10 @@ int cmd_sshd(int argc, char **argv)
 		r = kw_target_open_dir(root ? root : "/", &t);
 	if (r < 0) {
 		say("cannot open the target: ", kw_strerror(r));
+		goto done;
+	}
+	if (moduli) {
+		rc = run_moduli(t, moduli_path, min_bits, verify, rounds);
 		goto done;
 	}
 	/* a relative -f on the host is relative to the current directory, like sshd's */
@@ -219,6 +345,7 @@ int cmd_sshd(int argc, char **argv)
 	goto done;
 usage:
 	fputs("usage: keyward sshd -T|-t [--root DIR | --image FILE] [-f FILE] [-h KEY] [-o K=V] [-C SPEC]\n"
+	      "       keyward sshd --moduli[=FILE] [--root DIR | --image FILE] [--min-bits N] [--verify]\n"
 	      "Run 'keyward sshd --help' for more.\n", stderr);
 	rc = 2;
 done:
