@@ -51,4 +51,29 @@ printf 'Match LocalPort 22\n X11Forwarding yes\n' > "$IMG/etc/ssh/sshd_config.d/
 "$KW" sshd -T --root "$IMG" > /dev/null 2>&1; rc=$?
 expect "9.2: Match LocalPort without lport= is fatal (exit 1)" [ "$rc" -eq 1 ]
 expect "Match LocalPort with lport=22 applies" \
+	bash -c '"$0" sshd -T --root "$1" -C lport=22 | grep -qx "x11forwarding yes"' "$KW" "$IMG"
+rm "$IMG/etc/ssh/sshd_config.d/70-lport.conf"
 
+# --moduli: Debian's real file, a filter, 1024-bit groups made by ssh-keygen, --verify
+cp "$SRC/tests/data/moduli/debian12.moduli" "$IMG/etc/ssh/moduli"
+"$KW" sshd --moduli --root "$IMG" > "$TMP/mod.txt"; rc=$?
+expect "--moduli on Debian's file keeps every group with the default filter (exit 0)" [ "$rc" -eq 0 ]
+expect "--moduli counts groups per size like awk does (60 of size 2047)" \
+	grep -qE '^2047 +2048 +60  yes$' "$TMP/mod.txt"
+"$KW" sshd --moduli --root "$IMG" --min-bits 3072 > "$TMP/mod3072.txt"; rc=$?
+expect "--moduli --min-bits 3072 reports the 60 smaller groups (exit 1)" \
+	bash -c '[ "$0" -eq 1 ] && grep -q "363 kept with at least 3072 bits, 60 below" "$1"' "$rc" "$TMP/mod3072.txt"
+cp "$SRC/tests/data/moduli/keygen1024.moduli" "$IMG/etc/ssh/moduli"
+"$KW" sshd --moduli --root "$IMG" --verify --rounds 8 > "$TMP/mod1024.txt" 2>&1; rc=$?
+expect "1024-bit groups: none left after the filter, sshd falls back to group18" \
+	grep -q 'every client gets group18' "$TMP/mod1024.txt"
+expect "--verify passes ssh-keygen's own safe primes" grep -q 'verified 35 groups .*: 0 bad' "$TMP/mod1024.txt"
+awk 'NR == 5 { $7 = substr($7, 1, length($7) - 1) (substr($7, length($7)) == "3" ? "5" : "3") } { print }' \
+	"$SRC/tests/data/moduli/keygen1024.moduli" > "$IMG/etc/ssh/moduli"
+"$KW" sshd --moduli --root "$IMG" --min-bits 1024 --verify --rounds 8 > "$TMP/modbad.txt" 2>&1; rc=$?
+expect "--verify catches a modulus with a changed last digit (exit 1)" \
+	bash -c '[ "$0" -eq 1 ] && grep -qE "^line [0-9]+: size 1023: .*not prime" "$1"' "$rc" "$TMP/modbad.txt"
+"$KW" sshd --verify > /dev/null 2>&1; rc=$?
+expect "--verify without --moduli is a usage error (2)" [ "$rc" -eq 2 ]
+
+finish
