@@ -29,6 +29,7 @@ enum {
 	C_ALGO_FAIL, C_ALGO_WARN, C_TERRAPIN, C_SHADOWED, C_ALLOWUSERS, C_PERMS, C_WARNING,
 	C_MODULI_SMALL, C_MODULI_NONE, C_KEYS_COMMAND, C_USER_CA,
 	C_HK_DSA, C_HK_RSA_SMALL, C_HK_PERMS, C_HK_MISMATCH, C_CHROOT_PERMS, C_CHROOT_RECIPE,
+	C_AUTHMETHODS, C_MAXSTARTUPS, C_SYSLOG, C_PUBKEY,
 	C__COUNT
 };
 
@@ -225,13 +226,41 @@ static const kw_check_def defs[] = {
 		"In the Match block: `ForceCommand internal-sftp`, `DisableForwarding yes` (or "
 		"AllowTcpForwarding no, X11Forwarding no, AllowAgentForwarding no).",
 		{ "sshd_config(5): ChrootDirectory, ForceCommand", "the SFTP-only recipe of the seed guides" } },
+	[C_AUTHMETHODS] = { "sshd.authentication-methods", KW_SEV_MEDIUM, "a password alone completes authentication",
+		"AuthenticationMethods lists a chain made only of password or keyboard-interactive: "
+		"whatever the other settings intend, that chain lets a password in without a key.",
+		"Require a key in every chain: `AuthenticationMethods publickey` (or "
+		"`publickey,keyboard-interactive` for multi-factor logins).",
+		{ "Mozilla OpenSSH guidelines (AuthenticationMethods publickey)", "sshd_config(5)" } },
+	[C_MAXSTARTUPS] = { "sshd.max-startups", KW_SEV_LOW, "MaxStartups allows many unauthenticated connections",
+		"Beyond 10:30:60, floods of unauthenticated connections keep more slots busy before "
+		"sshd starts dropping them.",
+		"Set `MaxStartups 10:30:60` (or stricter).",
+		{ REF_CIS("Ensure sshd MaxStartups is configured (10:30:60)"), REF_DEVSEC("sshd-21") } },
+	[C_SYSLOG] = { "sshd.syslog-facility", KW_SEV_INFO, "sshd logs to an unusual syslog facility",
+		"Log collection and intrusion detection (and keyward guard) look for sshd in the auth "
+		"facility.",
+		"Set `SyslogFacility AUTH` (or AUTHPRIV).",
+		{ REF_DEVSEC("sshd-12") } },
+	[C_PUBKEY] = { "sshd.pubkey-authentication", KW_SEV_INFO, "public key logins are disabled",
+		"Without public keys, logins need passwords or another method; cloud images are "
+		"expected to admit keys.",
+		"Set `PubkeyAuthentication yes`.",
+		{ REF_DEVSEC("sshd-22"), REF_AWS } },
 	[C_WARNING] = { "sshd.config-warning", KW_SEV_INFO, "sshd warns about a line",
 		"Deprecated and unsupported keywords are ignored: they do not do what they say.",
 		"Remove or replace the line.",
 		{ "sshd_config(5)" } },
 };
 
-typedef enum { R_EQ, R_INT_GT, R_SET } rule_kind;
+typedef enum {
+	R_EQ,             /* weak if the value is one of bad[] */
+	R_NOT_IN,         /* weak if the value is none of bad[] */
+	R_INT_GT,         /* weak if the number is above limit */
+	R_SET,            /* weak (notable) if set at all (not "none") */
+	R_PASSWORD_CHAIN, /* AuthenticationMethods: a chain of password-type methods only */
+	R_MAXSTARTUPS,    /* start:rate:full looser than 10:30:limit */
+} rule_kind;
 
 typedef struct rule {
 	int check;            /* index into defs */
@@ -269,12 +298,43 @@ static const rule rules[] = {
 	{ C_COMPRESSION, KW_SO_COMPRESSION, R_EQ, { "yes" }, 0, NULL },
 	{ C_KEYS_COMMAND, KW_SO_AUTHORIZEDKEYSCOMMAND, R_SET, { NULL }, 0, NULL },
 	{ C_USER_CA, KW_SO_TRUSTEDUSERCAKEYS, R_SET, { NULL }, 0, NULL },
+	{ C_PUBKEY, KW_SO_PUBKEYAUTHENTICATION, R_EQ, { "no" }, 0, NULL },
+	{ C_AUTHMETHODS, KW_SO_AUTHENTICATIONMETHODS, R_PASSWORD_CHAIN, { NULL }, 0, NULL },
+	{ C_MAXSTARTUPS, KW_SO_MAXSTARTUPS, R_MAXSTARTUPS, { NULL }, 60, NULL },
+	{ C_SYSLOG, KW_SO_SYSLOGFACILITY, R_NOT_IN, { "AUTH", "AUTHPRIV" }, 0, NULL },
 };
 
 static const char *val(const kw_sshd_result *r, kw_sshd_opt o)
 {
 	const char *v = kw_sshd_value(r, o);
 	return v ? v : "";
+}
+
+/* Does some AuthenticationMethods chain consist of password-type methods only (password,
+ * keyboard-interactive[:...])? "any" is judged by the PasswordAuthentication rules. */
+static bool password_chain(const kw_sshd_result *r)
+{
+	const char *const *v;
+	size_t n = kw_sshd_values(r, KW_SO_AUTHENTICATIONMETHODS, &v);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i], "any"))
+			continue;
+		bool only_pw = true;
+		const char *p = v[i];
+		while (*p && only_pw) {
+			const char *e = strchr(p, ',');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			/* the method name, without a ":submethod" suffix */
+			const char *colon = memchr(p, ':', len);
+			size_t mlen = colon ? (size_t)(colon - p) : len;
+			only_pw = (mlen == 8 && !strncmp(p, "password", 8)) ||
+				  (mlen == 20 && !strncmp(p, "keyboard-interactive", 20));
+			p = e ? e + 1 : p + len;
+		}
+		if (only_pw)
+			return true;
+	}
+	return false;
 }
 
 /* Is the rule's value weak in this view? Conditions that make an option moot: forwarding
@@ -296,6 +356,20 @@ static bool weak(const rule *ru, const kw_sshd_result *r)
 		return *v && strtol(v, NULL, 10) > ru->limit;
 	if (ru->kind == R_SET)
 		return *v && strcasecmp(v, "none") != 0;
+	if (ru->kind == R_PASSWORD_CHAIN)
+		return password_chain(r);
+	if (ru->kind == R_MAXSTARTUPS) {
+		unsigned long st = 0, rate = 0, full = 0;
+		if (sscanf(v, "%lu:%lu:%lu", &st, &rate, &full) != 3)
+			return false;
+		return st > 10 || rate < 30 || full > (unsigned long)ru->limit;
+	}
+	if (ru->kind == R_NOT_IN) {
+		for (size_t i = 0; i < 4 && ru->bad[i]; i++)
+			if (!strcasecmp(v, ru->bad[i]))
+				return false;
+		return *v != '\0';
+	}
 	for (size_t i = 0; i < 4 && ru->bad[i]; i++)
 		if (!strcasecmp(v, ru->bad[i]))
 			return true;

@@ -12,6 +12,7 @@
  * so in the code below; everything else keeps its first value.
  */
 #include "sshd/config.h"
+#include "sshd/print.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -55,6 +56,8 @@ struct kw_sshd_result {
 	val o[KW_SO__COUNT];
 	int ms_begin, ms_rate, ms_max; /* MaxStartups, -1 unset */
 	const char **print_cache;      /* defaults handed out by kw_sshd_values */
+	char ms_text[40];              /* MaxStartups as -T prints it, for kw_sshd_values */
+	const char *ms_ptr[1];
 };
 
 typedef struct cfile {
@@ -2467,6 +2470,14 @@ size_t kw_sshd_values(const kw_sshd_result *r, kw_sshd_opt id, const char *const
 	if ((unsigned)id >= KW_SO__COUNT)
 		return 0;
 	static const char *defs[KW_SO__COUNT][2];
+	if (id == KW_SO_MAXSTARTUPS) {
+		/* kept as three integers: hand out the text -T prints (a cache in the result) */
+		kw_sshd_result *w = (kw_sshd_result *)r;
+		kw_sshd__maxstartups(r, w->ms_text, sizeof w->ms_text);
+		w->ms_ptr[0] = w->ms_text;
+		*ret_v = w->ms_ptr;
+		return 1;
+	}
 	const val *x = &r->o[id];
 	if (x->n > 0) {
 		*ret_v = (const char *const *)x->v;

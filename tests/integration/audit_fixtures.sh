@@ -161,6 +161,11 @@ expect "a config sshd would refuse is a critical finding naming file and line" \
 expect "... with the id sshd.config-refused" \
 	grep -qP '^sshd.config-refused\t' <(findings "$TMP/refused.json")
 
+cp -a "$TMP/dirty" "$TMP/am"
+echo 'AuthenticationMethods publickey,password password' > "$TMP/am/etc/ssh/sshd_config.d/40-am.conf"
+"$KW" audit --root "$TMP/am" --format json > "$TMP/am.json"
+expect "an AuthenticationMethods chain of a password alone is reported" \
+	grep -qP '^sshd.authentication-methods\tsshd\t' <(findings "$TMP/am.json")
 cp -a "$TMP/clean" "$TMP/ca"
 printf 'TrustedUserCAKeys /etc/ssh/user_ca.pub\nAuthorizedKeysCommand /usr/bin/sss_ssh_authorizedkeys\nAuthorizedKeysCommandUser nobody\n' \
 	> "$TMP/ca/etc/ssh/sshd_config.d/30-ca.conf"
