@@ -23,3 +23,12 @@ set report-locked-hash yes
 
 # Which column of data/algorithms.ratings grades sshd's algorithms: baseline or strict.
 set sshd-algorithms baseline
+
+# sshd thresholds: a finding when the effective value is above (below, for key and group
+# sizes) the number. Each cites where it comes from; change them with `threshold`.
+threshold sshd.max-auth-tries 4          # CIS Debian 12 5.1.16: MaxAuthTries 4 or less
+threshold sshd.login-grace-time 60       # CIS Debian 12 5.1.13: LoginGraceTime 60 or less
+threshold sshd.max-sessions 10           # CIS Debian 12 5.1.17: MaxSessions 10 or less
+threshold sshd.max-startups 60           # CIS Debian 12 5.1.18: MaxStartups 10:30:60
+threshold sshd.host-key-rsa-small 3072   # NIST SP 800-57: 3072-bit RSA for 128-bit security
+threshold sshd.moduli-small 2002         # the seed guides' filter: awk '$5 > 2000' (bits)

@@ -23,3 +23,5 @@ severity sudo.nopasswd critical
 # sshd algorithms graded with the strict column of data/algorithms.ratings
 # (ssh-audit's hardened policies: NIST curves and 2048-bit groups fail too)
 set sshd-algorithms strict
+threshold sshd.host-key-rsa-small 4096   # ssh-audit hardened policy: RSA 4096
+threshold sshd.moduli-small 3072         # ssh-audit / Mozilla: DH groups of 3072 bits or more

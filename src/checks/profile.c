@@ -41,7 +41,9 @@ struct kw_builtin_data {
 };
 extern const struct kw_builtin_data kw_builtin_data[];
 
-const char *const kw_builtin_profiles[] = { "baseline", "paranoid", NULL };
+const char *const kw_builtin_profiles[] = {
+	"baseline", "paranoid", "strict", "mozilla-modern", "cis-debian12", NULL,
+};
 
 #define PROFILE_MAX_BYTES ((size_t)1 << 20)
 #define PROFILE_MAX_LINE 4096
@@ -123,6 +125,15 @@ static const kw_profile_override *find_ov(const kw_profile *p, const char *id)
 		if (!strcmp(p->ov[i].id, id))
 			return &p->ov[i];
 	return NULL;
+}
+
+int64_t kw_profile_threshold(const kw_profile *p, const kw_check_def *c, int64_t def)
+{
+	int64_t v = def;
+	for (size_t i = 0; p && c && i < p->n_ov; i++)
+		if (p->ov[i].has_threshold && !strcmp(p->ov[i].id, c->id))
+			v = p->ov[i].threshold; /* later lines win, as for severity */
+	return v;
 }
 
 bool kw_profile_enabled(const kw_profile *p, const kw_check_def *c)
@@ -512,10 +523,10 @@ static int replace_str(char **dst, kw_buf v)
 }
 
 static const char *const directives[] = {
-	"profile", "description", "include", "disable", "enable", "severity", "set",
+	"profile", "description", "include", "disable", "enable", "severity", "set", "threshold",
 };
-enum { D_PROFILE, D_DESCRIPTION, D_INCLUDE, D_DISABLE, D_ENABLE, D_SEVERITY, D_SET };
-static const unsigned directive_args[] = { 1, 0, 1, 1, 1, 2, 2 };
+enum { D_PROFILE, D_DESCRIPTION, D_INCLUDE, D_DISABLE, D_ENABLE, D_SEVERITY, D_SET, D_THRESHOLD };
+static const unsigned directive_args[] = { 1, 0, 1, 1, 1, 2, 2, 2 };
 
 static int parse_line(struct pctx *c, const struct psrc *src, unsigned line, kw_buf l)
 {
@@ -549,7 +560,8 @@ static int parse_line(struct pctx *c, const struct psrc *src, unsigned line, kw_
 		return 0;
 	}
 	_cleanup_free_ char *s0 = show(a[0]);
-	if ((d == D_DISABLE || d == D_ENABLE || d == D_SEVERITY) && !valid_id(a[0])) {
+	if ((d == D_DISABLE || d == D_ENABLE || d == D_SEVERITY || d == D_THRESHOLD) &&
+	    !valid_id(a[0])) {
 		perr(c, src->name, line, "%s: %s is not a check id (lower-case letters, digits, '.', '-')",
 		     directives[d], SHOW(s0));
 		return 0;
@@ -590,6 +602,20 @@ static int parse_line(struct pctx *c, const struct psrc *src, unsigned line, kw_
 	}
 	case D_SET:
 		return do_set(c, src, line, a[0], a[1]);
+	case D_THRESHOLD: {
+		uint64_t v;
+		_cleanup_free_ char *s1 = show(a[1]);
+		if (kw_buf_to_u64(&a[1], 1u << 30, &v) < 0) {
+			perr(c, src->name, line, "threshold: %s is not a number from 0 to %u",
+			     SHOW(s1), 1u << 30);
+			return 0;
+		}
+		if (!(o = get_ov(c, src->name, line, a[0])))
+			return c->err == -ENOMEM ? -ENOMEM : 0;
+		o->has_threshold = true;
+		o->threshold = (int64_t)v;
+		return 0;
+	}
 	default:
 		return 0;
 	}

@@ -10,6 +10,7 @@
  *   disable  accounts.non-system-account    # do not run / report this check
  *   enable   accounts.non-system-account
  *   severity secrets.history  high          # override the default severity
+ *   threshold sshd.max-auth-tries 3         # a check's numeric limit
  *   set uid-min 1000                        # settings (see kw_profile fields)
  *
  * Waiver file format (one waiver per line):
@@ -37,6 +38,8 @@ typedef struct kw_profile_override {
 	bool disabled;
 	bool has_severity;
 	kw_severity severity;
+	bool has_threshold;       /* threshold ID NUMBER: the check's limit (see --list-checks) */
+	int64_t threshold;
 } kw_profile_override;
 
 typedef struct kw_profile {
@@ -66,6 +69,9 @@ void kw_profile_release(kw_profile *p);
 /* Is the check enabled, and at what severity? (def: the table's default) */
 bool kw_profile_enabled(const kw_profile *p, const kw_check_def *c);
 kw_severity kw_profile_severity(const kw_profile *p, const kw_check_def *c);
+
+/* The profile's threshold for a check (threshold ID NUMBER), or def. */
+int64_t kw_profile_threshold(const kw_profile *p, const kw_check_def *c, int64_t def);
 
 /* Names of the built-in profiles, NULL-terminated. */
 extern const char *const kw_builtin_profiles[];

@@ -341,7 +341,7 @@ static bool password_chain(const kw_sshd_result *r)
  * options under DisableForwarding yes; keyboard-interactive without PAM (no password
  * path); user known_hosts only matter with host-based logins; PermitUserEnvironment
  * given as a pattern list ("LANG,LC_*") is weak only when it is "yes". */
-static bool weak(const rule *ru, const kw_sshd_result *r)
+static bool weak(const rule *ru, const kw_sshd_result *r, long limit)
 {
 	const char *v = val(r, ru->opt);
 	if (ru->also) {
@@ -353,7 +353,7 @@ static bool weak(const rule *ru, const kw_sshd_result *r)
 			return false;
 	}
 	if (ru->kind == R_INT_GT)
-		return *v && strtol(v, NULL, 10) > ru->limit;
+		return *v && strtol(v, NULL, 10) > limit;
 	if (ru->kind == R_SET)
 		return *v && strcasecmp(v, "none") != 0;
 	if (ru->kind == R_PASSWORD_CHAIN)
@@ -362,7 +362,7 @@ static bool weak(const rule *ru, const kw_sshd_result *r)
 		unsigned long st = 0, rate = 0, full = 0;
 		if (sscanf(v, "%lu:%lu:%lu", &st, &rate, &full) != 3)
 			return false;
-		return st > 10 || rate < 30 || full > (unsigned long)ru->limit;
+		return st > 10 || rate < 30 || full > (unsigned long)limit;
 	}
 	if (ru->kind == R_NOT_IN) {
 		for (size_t i = 0; i < 4 && ru->bad[i]; i++)
@@ -395,7 +395,8 @@ static void run_rules(kw_check_ctx *x, const kw_sshd_view *g, const kw_sshd_view
 {
 	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
 		const rule *ru = &rules[i];
-		if (!weak(ru, v->res))
+		long limit = (long)kw_profile_threshold(x->p, &defs[ru->check], ru->limit);
+		if (!weak(ru, v->res, limit))
 			continue;
 		char src[512];
 		source_text(v->res, ru->opt, src, sizeof src);
@@ -405,7 +406,7 @@ static void run_rules(kw_check_ctx *x, const kw_sshd_view *g, const kw_sshd_view
 				keyword_name(ru->opt), value, src);
 			continue;
 		}
-		if (weak(ru, g->res))
+		if (weak(ru, g->res, limit))
 			continue; /* already reported for everyone */
 		kw_emit(x, &defs[ru->check], v->label, v->block_file, v->block_line, v->user,
 			"%s %s for connections matching %s (set at %s), while the global value is %s; tested as -C %s",
@@ -483,7 +484,10 @@ static void run_moduli(kw_check_ctx *x, const kw_sshd_facts *s)
 	if (!s->have_moduli)
 		return;
 	bool strict = !strcmp(x->p->sshd_policy, "strict");
-	uint32_t min = strict ? KW_MODULI_MIN_STRICT : KW_MODULI_MIN_BASELINE;
+	/* the threshold is in bits (3072); the file's SIZE field is bits - 1 */
+	int64_t bits = kw_profile_threshold(x->p, &defs[C_MODULI_SMALL],
+		(strict ? KW_MODULI_MIN_STRICT : KW_MODULI_MIN_BASELINE) + 1);
+	uint32_t min = bits > 1 ? (uint32_t)(bits - 1) : 0;
 	kw_moduli_filter f;
 	kw_moduli_filter_check(&s->moduli, min, &f);
 	if (f.removed) {
@@ -512,7 +516,7 @@ static void run_moduli(kw_check_ctx *x, const kw_sshd_facts *s)
 static void run_hostkeys(kw_check_ctx *x, const kw_sshd_facts *s)
 {
 	bool strict = !strcmp(x->p->sshd_policy, "strict");
-	unsigned rsa_min = strict ? 4096 : 3072;
+	unsigned rsa_min = (unsigned)kw_profile_threshold(x->p, &defs[C_HK_RSA_SMALL], strict ? 4096 : 3072);
 	for (size_t i = 0; i < s->n_hostkeys; i++) {
 		const kw_sshd_hostkey *hk = &s->hostkeys[i];
 		const kw_pubkey *pk = hk->priv.has_pub ? &hk->priv.pub : hk->has_pub ? &hk->pub : NULL;

@@ -97,7 +97,45 @@ static void test_builtin_list_matches_embedded(void **state)
 	for (const struct kw_builtin_data *e = kw_builtin_data; e->name; e++)
 		m++;
 	assert_int_equal(n, m);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 5);
+}
+
+/* The sshd profiles: thresholds and policy come through (later lines win over baseline's). */
+static void test_builtin_thresholds(void **state)
+{
+	(void)state;
+	static const kw_check_def rsa = { .id = "sshd.host-key-rsa-small" };
+	static const kw_check_def tries = { .id = "sshd.max-auth-tries" };
+	static const kw_check_def unset = { .id = "sshd.no-such-threshold" };
+	static const struct { const char *name; const char *policy; int64_t rsa, tries; } want[] = {
+		{ "baseline", "baseline", 3072, 4 },
+		{ "paranoid", "strict", 4096, 4 },
+		{ "strict", "strict", 4096, 3 },
+		{ "mozilla-modern", "baseline", 3072, 4 },
+		{ "cis-debian12", "baseline", 3072, 4 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		kw_profile p;
+		kw_diags d = { 0 };
+		kw_profile_init(&p);
+		assert_int_equal(kw_profile_load(&p, want[i].name, &d), 0);
+		assert_string_equal(p.sshd_policy, want[i].policy);
+		assert_int_equal(kw_profile_threshold(&p, &rsa, 1), want[i].rsa);
+		assert_int_equal(kw_profile_threshold(&p, &tries, 1), want[i].tries);
+		assert_int_equal(kw_profile_threshold(&p, &unset, 77), 77);
+		kw_profile_release(&p);
+		kw_diags_release(&d);
+	}
+	/* a bad threshold is an error naming the line */
+	kw_profile p;
+	kw_diags d = { 0 };
+	kw_profile_init(&p);
+	static const char bad[] = "profile t\nthreshold sshd.max-auth-tries many\n";
+	assert_int_equal(kw_profile_parse(&p, "t", NULL, bad, sizeof bad - 1, &d), KW_E_USAGE);
+	assert_true(d.n >= 1);
+	assert_int_equal(d.v[0].line, 2);
+	kw_profile_release(&p);
+	kw_diags_release(&d);
 }
 
 static void test_builtin_baseline(void **state)
@@ -488,6 +526,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_list_matches_embedded),
+		cmocka_unit_test(test_builtin_thresholds),
 		cmocka_unit_test(test_builtin_baseline),
 		cmocka_unit_test(test_builtin_paranoid_includes_baseline),
 		cmocka_unit_test(test_builtin_case_and_unknown),
