@@ -29,7 +29,7 @@ enum {
 	C_ALGO_FAIL, C_ALGO_WARN, C_TERRAPIN, C_SHADOWED, C_ALLOWUSERS, C_PERMS, C_WARNING,
 	C_MODULI_SMALL, C_MODULI_NONE, C_KEYS_COMMAND, C_USER_CA,
 	C_HK_DSA, C_HK_RSA_SMALL, C_HK_PERMS, C_HK_MISMATCH, C_CHROOT_PERMS, C_CHROOT_RECIPE,
-	C_AUTHMETHODS, C_MAXSTARTUPS, C_SYSLOG, C_PUBKEY,
+	C_AUTHMETHODS, C_MAXSTARTUPS, C_SYSLOG, C_PUBKEY, C_DEBIANBANNER,
 	C__COUNT
 };
 
@@ -247,6 +247,11 @@ static const kw_check_def defs[] = {
 		"expected to admit keys.",
 		"Set `PubkeyAuthentication yes`.",
 		{ REF_DEVSEC("sshd-22"), REF_AWS } },
+	[C_DEBIANBANNER] = { "sshd.debian-banner", KW_SEV_INFO, "the SSH version string names the Debian release",
+		"Debian's sshd appends its package version to the protocol banner (DebianBanner yes "
+		"is the default), telling every scanner the exact patch level.",
+		"Set `DebianBanner no`.",
+		{ REF_DEVSEC("sshd-47") } },
 	[C_WARNING] = { "sshd.config-warning", KW_SEV_INFO, "sshd warns about a line",
 		"Deprecated and unsupported keywords are ignored: they do not do what they say.",
 		"Remove or replace the line.",
@@ -302,6 +307,8 @@ static const rule rules[] = {
 	{ C_AUTHMETHODS, KW_SO_AUTHENTICATIONMETHODS, R_PASSWORD_CHAIN, { NULL }, 0, NULL },
 	{ C_MAXSTARTUPS, KW_SO_MAXSTARTUPS, R_MAXSTARTUPS, { NULL }, 60, NULL },
 	{ C_SYSLOG, KW_SO_SYSLOGFACILITY, R_NOT_IN, { "AUTH", "AUTHPRIV" }, 0, NULL },
+	/* never printed by -T; unset means Debian's default, yes */
+	{ C_DEBIANBANNER, KW_SO_DEBIANBANNER, R_EQ, { "yes", "" }, 0, NULL },
 };
 
 static const char *val(const kw_sshd_result *r, kw_sshd_opt o)
@@ -401,6 +408,8 @@ static void run_rules(kw_check_ctx *x, const kw_sshd_view *g, const kw_sshd_view
 		char src[512];
 		source_text(v->res, ru->opt, src, sizeof src);
 		const char *value = val(v->res, ru->opt);
+		if (!*value)
+			value = "(not set: the compiled-in default)";
 		if (v == g) {
 			kw_emit(x, &defs[ru->check], "sshd", NULL, 0, NULL, "%s %s (%s)",
 				keyword_name(ru->opt), value, src);

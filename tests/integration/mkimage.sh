@@ -86,6 +86,7 @@ MaxAuthTries 4
 LoginGraceTime 60
 ClientAliveInterval 300
 MaxStartups 10:30:60
+DebianBanner no
 Compression no
 LogLevel VERBOSE
 KexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512
