@@ -29,7 +29,7 @@ enum {
 	C_ALGO_FAIL, C_ALGO_WARN, C_TERRAPIN, C_SHADOWED, C_ALLOWUSERS, C_PERMS, C_WARNING,
 	C_MODULI_SMALL, C_MODULI_NONE, C_KEYS_COMMAND, C_USER_CA,
 	C_HK_DSA, C_HK_RSA_SMALL, C_HK_PERMS, C_HK_MISMATCH, C_CHROOT_PERMS, C_CHROOT_RECIPE,
-	C_AUTHMETHODS, C_MAXSTARTUPS, C_SYSLOG, C_PUBKEY, C_DEBIANBANNER,
+	C_AUTHMETHODS, C_MAXSTARTUPS, C_SYSLOG, C_PUBKEY, C_DEBIANBANNER, C_HK_UNREADABLE,
 	C__COUNT
 };
 
@@ -252,6 +252,12 @@ static const kw_check_def defs[] = {
 		"is the default), telling every scanner the exact patch level.",
 		"Set `DebianBanner no`.",
 		{ REF_DEVSEC("sshd-47") } },
+	[C_HK_UNREADABLE] = { "sshd.host-key-unreadable", KW_SEV_MEDIUM, "a HostKey file is not a private key sshd can load",
+		"sshd skips host keys it cannot load (\"Unable to load host key\"); if none is left it "
+		"does not start at all.",
+		"Regenerate it (`ssh-keygen -A`, or delete it in an image so first boot makes a new one) "
+		"or remove the HostKey line.",
+		{ "sshd(8): HostKey", "ssh-keygen(1) -A" } },
 	[C_WARNING] = { "sshd.config-warning", KW_SEV_INFO, "sshd warns about a line",
 		"Deprecated and unsupported keywords are ignored: they do not do what they say.",
 		"Remove or replace the line.",
@@ -540,6 +546,10 @@ static void run_hostkeys(kw_check_ctx *x, const kw_sshd_facts *s)
 		if (hk->st.uid != 0 || (hk->st.mode & 077))
 			kw_emit(x, &defs[C_HK_PERMS], hk->path, hk->path, 0, NULL,
 				"%s: owner uid %u, mode %04o", hk->path, hk->st.uid, hk->st.mode & 07777);
+		if (!hk->readable)
+			kw_emit(x, &defs[C_HK_UNREADABLE], hk->path, hk->path, 0, NULL,
+				"%s (%llu bytes) is not a private key keyward or sshd can read", hk->path,
+				(unsigned long long)hk->st.size);
 		if (hk->mismatch)
 			kw_emit(x, &defs[C_HK_MISMATCH], hk->path, hk->path, 0, NULL,
 				"%s.pub is %s, the private key's public half is %s", hk->path, hk->pub.fp,

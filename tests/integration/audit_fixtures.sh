@@ -166,6 +166,12 @@ echo 'AuthenticationMethods publickey,password password' > "$TMP/am/etc/ssh/sshd
 "$KW" audit --root "$TMP/am" --format json > "$TMP/am.json"
 expect "an AuthenticationMethods chain of a password alone is reported" \
 	grep -qP '^sshd.authentication-methods\tsshd\t' <(findings "$TMP/am.json")
+cp -a "$TMP/clean" "$TMP/hk"
+head -c 300 /dev/urandom > "$TMP/hk/etc/ssh/ssh_host_ed25519_key"
+chmod 600 "$TMP/hk/etc/ssh/ssh_host_ed25519_key"
+"$KW" audit --root "$TMP/hk" --format json > "$TMP/hk.json"
+expect "a HostKey file that is not a private key is reported" \
+	grep -qP '^sshd.host-key-unreadable\t/etc/ssh/ssh_host_ed25519_key\t' <(findings "$TMP/hk.json")
 cp -a "$TMP/clean" "$TMP/ca"
 printf 'TrustedUserCAKeys /etc/ssh/user_ca.pub\nAuthorizedKeysCommand /usr/bin/sss_ssh_authorizedkeys\nAuthorizedKeysCommandUser nobody\n' \
 	> "$TMP/ca/etc/ssh/sshd_config.d/30-ca.conf"
