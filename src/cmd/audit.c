@@ -42,7 +42,8 @@ static const char audit_help[] =
 "                        and content (skips /proc, /sys, /dev, pseudo file systems)\n"
 "\n"
 "Policy:\n"
-"  --profile NAME|FILE   baseline (default) or paranoid, or a profile file (see\n"
+"  --profile NAME|FILE   a built-in profile: baseline (default), paranoid, strict,\n"
+"                        mozilla-modern, cis-debian12; or a profile file (see\n"
 "                        docs/profiles.md)\n"
 "  --waive ID[:GLOB]     accept findings of check ID (for targets matching GLOB)\n"
 "  --waivers FILE        waiver file: ID [GLOB] expires=YYYY-MM-DD reason=TEXT\n"
@@ -65,7 +66,8 @@ static const char audit_help[] =
 "  keyward audit\n"
 "  keyward audit --root /mnt/image --format json --output report.json --fail-on high\n"
 "  virt-tar-out -a disk.qcow2 / - | keyward audit --image -\n"
-"  keyward audit --image rootfs.tar.zst --deep --waive keys.authorized-keys:/home/ci/*\n";
+"  keyward audit --image rootfs.tar.zst --deep --waive keys.authorized-keys:/home/ci/*\n"
+"  keyward audit --root /mnt/image --profile cis-debian12 --match-users all\n";
 
 enum {
 	OPT_ROOT = 256, OPT_IMAGE, OPT_DEEP, OPT_PROFILE, OPT_WAIVE, OPT_WAIVERS, OPT_FAIL_ON,
