@@ -884,6 +884,30 @@ static int append(pstate *ps, kw_sshd_opt id, const char *v, const char *file, u
 	return 0;
 }
 
+enum { EXP_DERELATIVISE, EXP_TILDE, EXP_LITERAL };
+
+/* set_first for a path value: expanded (derelativise() or tilde_expand()) only when it
+ * will be stored, as sshd does; an expansion error (already reported) gives -1 */
+static int set_first_path(pstate *ps, kw_sshd_opt id, bool active, const char *arg, int how,
+			  const char *file, unsigned line)
+{
+	if (!active)
+		return 0;
+	if (ps->o->o[id].set) {
+		note_shadow(ps, id, file, line);
+		return 0;
+	}
+	if (how == EXP_LITERAL)
+		return set_first(ps, id, active, arg, file, line);
+	char *p = how == EXP_TILDE ? tilde_expand(ps->c, arg, ps, file, line)
+				   : derelativise(ps->c, arg, ps, file, line);
+	if (!p)
+		return -1;
+	set_first(ps, id, active, p, file, line);
+	free(p);
+	return 0;
+}
+
 typedef struct mstate {
 	const char *key;
 	const char *print;
@@ -1037,23 +1061,38 @@ static const char *const authmethods[] = {
 	"none", "publickey", "gssapi-with-mic", "password", "keyboard-interactive", "hostbased",
 	"gssapi-keyex", NULL };
 
-static bool auth_methods_valid(const char *list)
+static bool in_table(const char *s, const char *const *tab)
+{
+	for (size_t i = 0; tab[i]; i++)
+		if (!strcmp(s, tab[i]))
+			return true;
+	return false;
+}
+
+enum { LIST_CUT_COLON = 0x1, LIST_STOP_EMPTY = 0x2 };
+
+/* a comma list whose every element is in `tab`. LIST_CUT_COLON: an element is checked
+ * up to its first ':' (auth methods "keyboard-interactive:pam"). LIST_STOP_EMPTY: the
+ * walk stops at the first empty element, so anything after ",," (or after a leading ",")
+ * is not checked (kex_gss_names_valid()); without it an empty element is invalid.
+ * On failure *bad (if not NULL) gets a copy of the offending element. */
+static bool list_in_table(const char *list, const char *const *tab, unsigned flags, char **bad)
 {
 	if (!*list)
 		return false;
-	char *dup = strdup(list), *m = dup, *meth;
+	char *dup = strdup(list), *m = dup, *name;
 	if (!dup)
 		return false;
 	bool ok = true;
-	while ((meth = strsep(&m, ",")) != NULL) {
-		char *colon = strchr(meth, ':');
+	while ((name = strsep(&m, ",")) != NULL) {
+		if ((flags & LIST_STOP_EMPTY) && *name == '\0')
+			break;
+		char *colon = (flags & LIST_CUT_COLON) ? strchr(name, ':') : NULL;
 		if (colon)
 			*colon = '\0';
-		bool found = false;
-		for (size_t i = 0; authmethods[i]; i++)
-			if (!strcmp(meth, authmethods[i]))
-				found = true;
-		if (!found) {
+		if (!in_table(name, tab)) {
+			if (bad)
+				*bad = strdup(name);
 			ok = false;
 			break;
 		}
@@ -1111,29 +1150,16 @@ static const char *const gss_kex[] = {
 	"gss-gex-sha1-", "gss-group1-sha1-", "gss-group14-sha1-", "gss-group14-sha256-",
 	"gss-group16-sha512-", "gss-nistp256-sha256-", "gss-curve25519-sha256-", NULL };
 
-static bool gss_kex_valid(const char *list, char **bad)
+/* report a failed kw_algos_validate()/kw_algos_assemble() (r < 0); frees emsg */
+static void algo_fail(pstate *ps, const char *file, unsigned line, int r, char *emsg)
 {
-	if (!*list)
-		return false;
-	char *dup = strdup(list), *m = dup, *name;
-	if (!dup)
-		return false;
-	bool ok = true;
-	/* kex_gss_names_valid(): the walk stops at the first empty element, so anything
-	 * after ",," (or after a leading ",") is not checked; stored as written */
-	while ((name = strsep(&m, ",")) != NULL && *name != '\0') {
-		bool found = false;
-		for (size_t i = 0; gss_kex[i]; i++)
-			if (!strcmp(name, gss_kex[i]))
-				found = true;
-		if (!found) {
-			*bad = strdup(name);
-			ok = false;
-			break;
-		}
-	}
-	free(dup);
-	return ok;
+	if (r == KW_E_PARSE)
+		pfatal(ps, file, line, "%s", emsg ? emsg : "bad algorithm list");
+	else if (r == -ENOMEM)
+		oom(ps);
+	else
+		pfatal(ps, file, line, "%s", kw_strerror(r));
+	free(emsg);
 }
 
 static kw_alg_kind algo_kind(kw_sshd_opt id)
@@ -1151,6 +1177,11 @@ static kw_alg_kind algo_kind(kw_sshd_opt id)
 
 #define NEXT() (ai < args.n ? args.v[ai++] : NULL)
 #define FATAL(...) do { pfatal(ps, file, line, __VA_ARGS__); goto out; } while (0)
+/* the next argument, which must be present and not empty */
+#define NEED_ARG(...) do { arg = NEXT(); if (!arg || !*arg) FATAL(__VA_ARGS__); } while (0)
+/* the next argument as a convtime() number of seconds */
+#define NEED_TIME(v) do { NEED_ARG("missing time value."); if (((v) = convtime(arg)) == -1) \
+		FATAL("invalid time value."); } while (0)
 #define ERR(...) do { perr(ps, file, line, __VA_ARGS__); ret = -1; goto out; } while (0)
 
 static int process_line(pstate *ps, char *linebuf, const char *file, unsigned line,
@@ -1220,9 +1251,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 			: od->type == KW_VT_IGNORERHOSTS ? ms_ignorerhosts
 			: od->type == KW_VT_COMPRESSION ? ms_compression
 			: od->type == KW_VT_GATEWAYPORTS ? ms_gateway : ms_tcpfwd;
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("missing argument.");
+		NEED_ARG("missing argument.");
 		const char *v = ms_lookup(m, arg);
 		if (!v)
 			FATAL("unsupported option \"%s\".", arg);
@@ -1240,44 +1269,22 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_VT_TIME: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("missing time value.");
-		int v = convtime(arg);
-		if (v == -1)
-			FATAL("invalid time value.");
+		int v;
+		NEED_TIME(v);
 		snprintf(buf, sizeof buf, "%d", v);
 		set_first(ps, id, active, buf, file, line);
 		break;
 	}
-	case KW_VT_PATH: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("missing file name.");
-		if (active && !cur->set) {
-			char *p = derelativise(ps->c, arg, ps, file, line);
-			if (!p)
-				goto out;
-			set_first(ps, id, active, p, file, line);
-			free(p);
-		} else if (active)
-			note_shadow(ps, id, file, line);
+	case KW_VT_PATH:
+		NEED_ARG("missing file name.");
+		if (set_first_path(ps, id, active, arg, EXP_DERELATIVISE, file, line) < 0)
+			goto out;
 		break;
-	}
-	case KW_VT_TILDE: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
-		if (active && !cur->set) {
-			char *p = tilde_expand(ps->c, arg, ps, file, line);
-			if (!p)
-				goto out;
-			set_first(ps, id, active, p, file, line);
-			free(p);
-		} else if (active)
-			note_shadow(ps, id, file, line);
+	case KW_VT_TILDE:
+		NEED_ARG("%s missing argument.", kw);
+		if (set_first_path(ps, id, active, arg, EXP_TILDE, file, line) < 0)
+			goto out;
 		break;
-	}
 	case KW_VT_STRING:
 		arg = NEXT();
 		if (!arg || !*arg) {
@@ -1311,19 +1318,11 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		arg = NEXT();
 		char *emsg = NULL;
 		r = kw_algos_validate(algo_kind(id), kw, arg ? arg : "", &emsg);
-		if (r == KW_E_PARSE) {
-			pfatal(ps, file, line, "%s", emsg ? emsg : "bad algorithm list");
-			free(emsg);
+		if (r < 0) {
+			algo_fail(ps, file, line, r, emsg);
 			goto out;
 		}
 		free(emsg);
-		if (r < 0) {
-			if (r == -ENOMEM)
-				oom(ps);
-			else
-				pfatal(ps, file, line, "%s", kw_strerror(r));
-			goto out;
-		}
 		set_first(ps, id, active, arg, file, line);
 		break;
 	}
@@ -1345,9 +1344,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 	case KW_SO_PORT: {
 		if (cur->n >= 256)
 			FATAL("too many ports.");
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("missing port number.");
+		NEED_ARG("missing port number.");
 		int p = a2port(arg);
 		if (p <= 0)
 			FATAL("Badly formatted port number.");
@@ -1356,9 +1353,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_LISTENADDRESS: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("missing address");
+		NEED_ARG("missing address");
 		char *p, *a = arg;
 		int port = 0;
 		if (!strchr(a, '[') && (p = strchr(a, ':')) != NULL && strchr(p + 1, ':') != NULL) {
@@ -1392,9 +1387,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 	}
 	case KW_SO_HOSTKEY:
 	case KW_SO_HOSTCERTIFICATE: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("missing file name.");
+		NEED_ARG("missing file name.");
 		if (active) {
 			char *p = derelativise(ps->c, arg, ps, file, line);
 			if (!p)
@@ -1412,16 +1405,11 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 				FATAL("missing socket name.");
 			FATAL("%s missing argument.", kw);
 		}
-		if (active && !cur->set) {
-			bool literal = id == KW_SO_HOSTKEYAGENT ? !strcmp(arg, "SSH_AUTH_SOCK")
-								: !strcasecmp(arg, "internal");
-			char *p = literal ? strdup(arg) : derelativise(ps->c, arg, ps, file, line);
-			if (!p)
-				goto out;
-			set_first(ps, id, active, p, file, line);
-			free(p);
-		} else if (active)
-			note_shadow(ps, id, file, line);
+		bool literal = id == KW_SO_HOSTKEYAGENT ? !strcmp(arg, "SSH_AUTH_SOCK")
+							: !strcasecmp(arg, "internal");
+		if (set_first_path(ps, id, active, arg, literal ? EXP_LITERAL : EXP_DERELATIVISE,
+				   file, line) < 0)
+			goto out;
 		break;
 	}
 	case KW_SO_PUBKEYAUTHOPTIONS: {
@@ -1442,15 +1430,11 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_PERMITUSERENVIRONMENT:
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		set_first(ps, id, active, arg, file, line); /* yes, no, or a pattern list */
 		break;
 	case KW_SO_REKEYLIMIT: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		long long v64 = 0;
 		if (strcmp(arg, "default") != 0) {
 			errno = 0;
@@ -1482,12 +1466,8 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 				ai++;
 				break;
 			}
-			arg = NEXT();
-			if (!arg || !*arg)
-				FATAL("missing time value.");
-			int t = convtime(arg);
-			if (t == -1)
-				FATAL("invalid time value.");
+			int t;
+			NEED_TIME(t);
 			if (active && !(cur->parts & 2)) {
 				snprintf(buf, sizeof buf, "%d", t);
 				free(cur->v[1]);
@@ -1601,7 +1581,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 				any = true;
 			} else if (any) {
 				FATAL("\"any\" must appear alone in %s", kw);
-			} else if (!auth_methods_valid(arg)) {
+			} else if (!list_in_table(arg, authmethods, LIST_CUT_COLON, NULL)) {
 				FATAL("invalid %s method list.", kw);
 			}
 			parsed = true;
@@ -1618,9 +1598,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 	case KW_SO_SUBSYSTEM: {
 		if (cur->n >= 256)
 			FATAL("too many subsystems defined.");
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		if (!active) {
 			(void)NEXT();
 			break;
@@ -1630,9 +1608,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 			if (!strncmp(cur->v[k], arg, nl) && cur->v[k][nl] == ' ')
 				FATAL("Subsystem '%s' already defined.", arg);
 		const char *name = arg;
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("Missing subsystem command.");
+		NEED_ARG("Missing subsystem command.");
 		kw_sb sb;
 		kw_sb_init(&sb);
 		kw_sb_printf(&sb, "%s %s", name, arg);
@@ -1648,9 +1624,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_MAXSTARTUPS: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		kw_sshd_result *o = ps->o;
 		int n = sscanf(arg, "%d:%d:%d", &o->ms_begin, &o->ms_rate, &o->ms_max);
 		if (n == 3) {
@@ -1670,9 +1644,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_PERSOURCENETBLOCKSIZE: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		int v1 = 0, v2 = 0;
 		int n = sscanf(arg, "%d:%d", &v1, &v2);
 		if (n == 2 && (v2 < 0 || v2 > 128))
@@ -1686,9 +1658,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_PERSOURCEMAXSTARTUPS: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		int v = INT_MAX;
 		if (strcmp(arg, "none") != 0) {
 			const char *e = atoi_err(arg, &v);
@@ -1703,19 +1673,15 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_PERMITTUNNEL: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
-		if (strcmp(arg, "no") && strcmp(arg, "point-to-point") && strcmp(arg, "ethernet") &&
-		    strcmp(arg, "yes"))
+		NEED_ARG("%s missing argument.", kw);
+		static const char *const tunnel[] = { "no", "point-to-point", "ethernet", "yes", NULL };
+		if (!in_table(arg, tunnel))
 			FATAL("bad %s argument %s", kw, arg);
 		set_first(ps, id, active, arg, file, line);
 		break;
 	}
 	case KW_SO_IPQOS: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		int v1 = parse_ipqos(arg), v2;
 		if (v1 == -1)
 			FATAL("Bad %s value: %s", kw, arg);
@@ -1732,9 +1698,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_STREAMLOCALBINDMASK: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		char *p;
 		long v = strtol(arg, &p, 8);
 		if (arg == p || v < 0 || v > 0777)
@@ -1744,9 +1708,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_FINGERPRINTHASH: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		const char *v = ms_lookup(ms_fphash, arg);
 		if (!v)
 			FATAL("Invalid %s algorithm \"%s\".", kw, arg);
@@ -1759,12 +1721,8 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 			set_last(ps, id, active, "none", file, line);
 			break;
 		}
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("missing time value.");
-		int v = convtime(arg);
-		if (v == -1)
-			FATAL("invalid time value.");
+		int v;
+		NEED_TIME(v);
 		if (v == 0)
 			snprintf(buf, sizeof buf, "none");
 		else
@@ -1781,11 +1739,9 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 		break;
 	}
 	case KW_SO_GSSAPIKEXALGORITHMS: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		char *bad = NULL;
-		if (!gss_kex_valid(arg, &bad)) {
+		if (!list_in_table(arg, gss_kex, LIST_STOP_EMPTY, &bad)) {
 			perr(ps, file, line, "Unsupported KEX algorithm \"%s\"", bad ? bad : arg);
 			free(bad);
 			FATAL("Bad GSSAPI KexAlgorithms '%s'.", arg);
@@ -1795,9 +1751,7 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 	}
 	case KW_SO_PERMITOPEN:
 	case KW_SO_PERMITLISTEN: {
-		arg = NEXT();
-		if (!arg || !*arg)
-			FATAL("%s missing argument.", kw);
+		NEED_ARG("%s missing argument.", kw);
 		size_t before = cur->n;
 		if (!strcmp(arg, "any") || !strcmp(arg, "none")) {
 			if (active && before == 0)
@@ -2027,19 +1981,11 @@ static int assemble_algo(pstate *ps, kw_sshd_opt id, val *x, int times)
 	for (int i = 0; i < times; i++) {
 		char *list = NULL, *emsg = NULL;
 		int r = kw_algos_assemble(algo_kind(id), x->v[0], &list, &emsg);
-		if (r == KW_E_PARSE) {
-			pfatal(ps, x->file, x->line, "%s", emsg ? emsg : "bad algorithm list");
-			free(emsg);
+		if (r < 0) {
+			algo_fail(ps, x->file, x->line, r, emsg);
 			return r;
 		}
 		free(emsg);
-		if (r < 0) {
-			if (r == -ENOMEM)
-				oom(ps);
-			else
-				pfatal(ps, x->file, x->line, "%s", kw_strerror(r));
-			return r;
-		}
 		free(x->v[0]);
 		x->v[0] = list;
 	}
@@ -2158,17 +2104,18 @@ static int finish_global(pstate *ps)
 		}
 	}
 	/* sanity checks sshd makes after filling defaults */
-	const char *akc = kw_sshd_value(o, KW_SO_AUTHORIZEDKEYSCOMMAND);
-	if (!o->o[KW_SO_AUTHORIZEDKEYSCOMMANDUSER].set && o->o[KW_SO_AUTHORIZEDKEYSCOMMAND].set &&
-	    strcasecmp(akc, "none") != 0)
-		return pfatal(ps, o->o[KW_SO_AUTHORIZEDKEYSCOMMAND].file, o->o[KW_SO_AUTHORIZEDKEYSCOMMAND].line,
-			      "AuthorizedKeysCommand set without AuthorizedKeysCommandUser");
-	const char *apc = kw_sshd_value(o, KW_SO_AUTHORIZEDPRINCIPALSCOMMAND);
-	if (!o->o[KW_SO_AUTHORIZEDPRINCIPALSCOMMANDUSER].set && o->o[KW_SO_AUTHORIZEDPRINCIPALSCOMMAND].set &&
-	    strcasecmp(apc, "none") != 0)
-		return pfatal(ps, o->o[KW_SO_AUTHORIZEDPRINCIPALSCOMMAND].file,
-			      o->o[KW_SO_AUTHORIZEDPRINCIPALSCOMMAND].line,
-			      "AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser");
+	static const struct { kw_sshd_opt cmd, user; const char *msg; } cmd_user[] = {
+		{ KW_SO_AUTHORIZEDKEYSCOMMAND, KW_SO_AUTHORIZEDKEYSCOMMANDUSER,
+		  "AuthorizedKeysCommand set without AuthorizedKeysCommandUser" },
+		{ KW_SO_AUTHORIZEDPRINCIPALSCOMMAND, KW_SO_AUTHORIZEDPRINCIPALSCOMMANDUSER,
+		  "AuthorizedPrincipalsCommand set without AuthorizedPrincipalsCommandUser" },
+	};
+	for (size_t i = 0; i < sizeof cmd_user / sizeof cmd_user[0]; i++) {
+		const val *cmd = &o->o[cmd_user[i].cmd];
+		if (!o->o[cmd_user[i].user].set && cmd->set &&
+		    strcasecmp(kw_sshd_value(o, cmd_user[i].cmd), "none") != 0)
+			return pfatal(ps, cmd->file, cmd->line, "%s", cmd_user[i].msg);
+	}
 	val *am = &o->o[KW_SO_AUTHENTICATIONMETHODS];
 	if (am->n == 1 && !strcmp(am->v[0], "any")) {
 		/* CLEAR_ON_NONE_ARRAY: "any" is the default */
