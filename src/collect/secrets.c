@@ -176,6 +176,19 @@ static bool looks_json(const uint8_t *d, size_t len)
 	return i < len && d[i] == '{';
 }
 
+/* Textual JSON: after a key that ends before d[i], `: "x` (a non-empty string value)? */
+static bool json_text_value(const uint8_t *d, size_t len, size_t i)
+{
+	while (i < len && c_space(d[i]))
+		i++;
+	if (i >= len || d[i] != ':')
+		return false;
+	i++;
+	while (i < len && c_space(d[i]))
+		i++;
+	return i + 1 < len && d[i] == '"' && d[i + 1] != '"';
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* description building                                                                 */
 
@@ -231,9 +244,14 @@ static int names_finish(namelist *l)
 	return 0;
 }
 
-/* Hand out a description: 1 with *ret_desc set, or -ENOMEM. */
-static int desc_out(kw_sb *sb, char **ret_desc)
+/* Hand out a description: 1 with *ret_desc set, or -ENOMEM. r < 0 is an error met while
+ * writing sb: sb is released and r returned. */
+static int desc_out(kw_sb *sb, int r, char **ret_desc)
 {
+	if (r < 0) {
+		kw_sb_release(sb);
+		return r;
+	}
 	if (sb->overflow) {
 		kw_sb_release(sb);
 		return KW_E_TOOBIG;
@@ -258,6 +276,26 @@ static int desc_str(const char *s, char **ret_desc)
 		return -ENOMEM;
 	*ret_desc = d;
 	return 1;
+}
+
+/* End a list that r (0 or an error) was writing: 1 when it holds names, else r (<= 0)
+ * with the list released. */
+static int names_done(namelist *l, int r)
+{
+	if (r == 0)
+		r = names_finish(l);
+	if (r < 0 || l->n == 0) {
+		kw_sb_release(&l->sb);
+		return r;
+	}
+	return 1;
+}
+
+/* The list itself is the description. */
+static int names_desc(namelist *l, int r, char **ret_desc)
+{
+	r = names_done(l, r);
+	return r <= 0 ? r : desc_out(&l->sb, 0, ret_desc);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -345,16 +383,8 @@ static bool sniff_gcp_sa(const uint8_t *h, size_t len)
 		return false;
 	p = h;
 	while ((p = memmem(p, (size_t)(end - p), pk, sizeof pk - 1))) {
-		size_t i = (size_t)(p - h) + sizeof pk - 1;
-		while (i < len && c_space(h[i]))
-			i++;
-		if (i < len && h[i] == ':') {
-			i++;
-			while (i < len && c_space(h[i]))
-				i++;
-			if (i + 1 < len && h[i] == '"' && h[i + 1] != '"')
-				return true;
-		}
+		if (json_text_value(h, len, (size_t)(p - h) + sizeof pk - 1))
+			return true;
 		p += sizeof pk - 1;
 	}
 	return false;
@@ -600,8 +630,9 @@ static bool ini_next(ini_iter *it, kw_buf *key, kw_buf *value, bool *has_value)
 	return false;
 }
 
-/* How the group of a set of keys (INI section, npm registry, YAML top-level key) is named
- * in a description: "<keys><open><name><close>", or "<keys><none>" for the empty name. */
+/* How the group of a set of keys (INI section, npm registry, YAML top-level key, Alibaba
+ * JSON profile, kube user) is named in a description: "<keys><open><name><close>", or
+ * "<keys><none>" for the empty name. */
 typedef struct grp_style {
 	const char *open, *close, *none;
 } grp_style;
@@ -610,6 +641,8 @@ static const grp_style style_section = { " in [", "]", " outside any section" };
 static const grp_style style_profile = { " in profile [", "]", " outside any section" };
 static const grp_style style_registry = { " for ", "", " for the default registry" };
 static const grp_style style_for = { " for ", "", " for (unnamed)" };
+static const grp_style style_json_profile = { " in profile ", "", " in profile (unnamed)" };
+static const grp_style style_user = { " for user ", "", " for user (unnamed)" };
 
 /* One item "key1, key2 in [name]" for the keys[] bits set in mask. */
 static int grp_flush(namelist *out, const char *const *keys, size_t nkeys, unsigned mask,
@@ -738,13 +771,7 @@ static int ini_analyze(const ini_spec *s, const uint8_t *d, size_t len, char **r
 	}
 	if (r == 0)
 		r = grp_flush(&out, s->keys, s->nkeys, mask, s->style, cur);
-	if (r == 0)
-		r = names_finish(&out);
-	if (r < 0 || out.n == 0) {
-		kw_sb_release(&out.sb);
-		return r;
-	}
-	return desc_out(&out.sb, ret_desc);
+	return names_desc(&out, r, ret_desc);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -810,6 +837,14 @@ static unsigned jscan_total(const jscan *s)
 	return t;
 }
 
+/* Walk all of j for keys[]: how many of them were found. */
+static unsigned jscan_count(jscan *s, const char *const *keys, size_t nkeys, json_t *j)
+{
+	jscan_init(s, keys, nkeys);
+	jscan_walk(s, j, 0);
+	return jscan_total(s);
+}
+
 /* "2 refresh_token, 1 private_key" + suffix */
 static int jscan_describe(const jscan *s, const char *prefix, const char *suffix, char **ret_desc)
 {
@@ -827,11 +862,7 @@ static int jscan_describe(const jscan *s, const char *prefix, const char *suffix
 	}
 	if (r == 0 && suffix)
 		r = kw_sb_puts(&sb, suffix);
-	if (r < 0) {
-		kw_sb_release(&sb);
-		return r;
-	}
-	return desc_out(&sb, ret_desc);
+	return desc_out(&sb, r, ret_desc);
 }
 
 /* For content jansson refused (or too large): count `"key" : "x...` textually. */
@@ -844,16 +875,8 @@ static void text_scan(jscan *s, const uint8_t *d, size_t len)
 			continue;
 		const uint8_t *p = d, *end = d + len;
 		while ((p = memmem(p, (size_t)(end - p), pat, (size_t)pn))) {
-			size_t i = (size_t)(p - d) + (size_t)pn;
-			while (i < len && c_space(d[i]))
-				i++;
-			if (i < len && d[i] == ':') {
-				i++;
-				while (i < len && c_space(d[i]))
-					i++;
-				if (i + 1 < len && d[i] == '"' && d[i + 1] != '"' && s->counts[k] < UINT32_MAX)
-					s->counts[k]++;
-			}
+			if (json_text_value(d, len, (size_t)(p - d) + (size_t)pn) && s->counts[k] < UINT32_MAX)
+				s->counts[k]++;
 			p += pn;
 		}
 	}
@@ -879,9 +902,7 @@ static int json_generic(const char *const *keys, size_t nkeys, const uint8_t *d,
 	if (!root)
 		return text_fallback(keys, nkeys, d, len, ret_desc);
 	jscan s;
-	jscan_init(&s, keys, nkeys);
-	jscan_walk(&s, root, 0);
-	if (!jscan_total(&s))
+	if (!jscan_count(&s, keys, nkeys, root))
 		return 0;
 	return jscan_describe(&s, prefix, NULL, ret_desc);
 }
@@ -932,32 +953,17 @@ static int analyze_aliyun(const uint8_t *d, size_t len, char **ret_desc)
 	json_array_foreach(profiles, i, p) {
 		if (!json_is_object(p) || r < 0)
 			continue;
-		bool first = true, show = false;
-		for (size_t k = 0; k < KW_ARRAY_LEN(aliyun_json_keys) && r == 0; k++) {
-			if (!json_nonempty_str(json_object_get(p, aliyun_json_keys[k])))
-				continue;
-			if (first)
-				r = names_next(&out, &show);
-			if (r == 0 && show)
-				r = kw_sb_printf(&out.sb, "%s%s", first ? "" : ", ", aliyun_json_keys[k]);
-			first = false;
-		}
-		if (r == 0 && !first && show) {
-			json_t *name = json_object_get(p, "name");
-			r = kw_sb_puts(&out.sb, " in profile ");
-			if (r == 0)
-				r = json_is_string(name) ? put_name(&out.sb, json_string_value(name),
-								    json_string_length(name))
-							 : put_name(&out.sb, "", 0);
-		}
+		unsigned mask = 0;
+		for (size_t k = 0; k < KW_ARRAY_LEN(aliyun_json_keys); k++)
+			if (json_nonempty_str(json_object_get(p, aliyun_json_keys[k])))
+				mask |= 1u << k;
+		json_t *name = json_object_get(p, "name");
+		kw_buf shown = json_is_string(name) ? kw_buf_view(json_string_value(name), json_string_length(name))
+						    : kw_buf_view("", 0);
+		r = grp_flush(&out, aliyun_json_keys, KW_ARRAY_LEN(aliyun_json_keys), mask,
+			      &style_json_profile, shown);
 	}
-	if (r == 0)
-		r = names_finish(&out);
-	if (r < 0 || out.n == 0) {
-		kw_sb_release(&out.sb);
-		return r;
-	}
-	return desc_out(&out.sb, ret_desc);
+	return names_desc(&out, r, ret_desc);
 }
 
 /* ---- Google Cloud SDK ---- */
@@ -994,9 +1000,7 @@ static int analyze_gcloud(const char *relpath, const uint8_t *d, size_t len, cha
 	if (!root)
 		return text_fallback(gcloud_json_keys, KW_ARRAY_LEN(gcloud_json_keys), d, len, ret_desc);
 	jscan s;
-	jscan_init(&s, gcloud_json_keys, KW_ARRAY_LEN(gcloud_json_keys));
-	jscan_walk(&s, root, 0);
-	if (!jscan_total(&s))
+	if (!jscan_count(&s, gcloud_json_keys, KW_ARRAY_LEN(gcloud_json_keys), root))
 		return 0;
 
 	kw_sb sb;
@@ -1022,11 +1026,7 @@ static int analyze_gcloud(const char *relpath, const uint8_t *d, size_t len, cha
 				r = kw_sb_putc(&sb, ')');
 		}
 	}
-	if (r < 0) {
-		kw_sb_release(&sb);
-		return r;
-	}
-	return desc_out(&sb, ret_desc);
+	return desc_out(&sb, r, ret_desc);
 }
 
 /* ---- Azure CLI ---- */
@@ -1068,16 +1068,10 @@ static int analyze_azure(const uint8_t *d, size_t len, char **ret_desc)
 			r = kw_sb_printf(&sb, "%u refresh token%s", rt, rt == 1 ? "" : "s");
 		if (r == 0 && at)
 			r = kw_sb_printf(&sb, "%s%u access token%s", rt ? ", " : "", at, at == 1 ? "" : "s");
-		if (r < 0) {
-			kw_sb_release(&sb);
-			return r;
-		}
-		return desc_out(&sb, ret_desc);
+		return desc_out(&sb, r, ret_desc);
 	}
 	jscan s;
-	jscan_init(&s, azure_keys, KW_ARRAY_LEN(azure_keys));
-	jscan_walk(&s, root, 0);
-	if (!jscan_total(&s))
+	if (!jscan_count(&s, azure_keys, KW_ARRAY_LEN(azure_keys), root))
 		return 0;
 	return jscan_describe(&s, NULL, NULL, ret_desc);
 }
@@ -1130,21 +1124,13 @@ static int json_host_analyze(const char *member, const char *const *keys, size_t
 	namelist hosts;
 	names_init(&hosts, ", ");
 	int r = json_host_logins(root, member, keys, nkeys, &hosts);
-	if (r == 0)
-		r = names_finish(&hosts);
-	if (r < 0 || hosts.n == 0) {
-		kw_sb_release(&hosts.sb);
+	if ((r = names_done(&hosts, r)) <= 0)
 		return r;
-	}
 	kw_sb sb;
 	kw_sb_init(&sb);
 	r = kw_sb_printf(&sb, "%zu %s for %s", hosts.n, hosts.n == 1 ? noun1 : nounn, hosts.sb.s);
 	kw_sb_release(&hosts.sb);
-	if (r < 0) {
-		kw_sb_release(&sb);
-		return r;
-	}
-	return desc_out(&sb, ret_desc);
+	return desc_out(&sb, r, ret_desc);
 }
 
 static const char *const docker_keys[] = { "auth", "identitytoken", "registrytoken", "password" };
@@ -1375,25 +1361,11 @@ static unsigned kube_key_bit(const char *k, size_t n)
 	return 0;
 }
 
+/* "token, client key for user <name>" */
 static int kube_emit(namelist *out, unsigned bits, const void *name, size_t name_len)
 {
-	if (!bits)
-		return 0;
-	bool show, first = true;
-	int r = names_next(out, &show);
-	if (r < 0 || !show)
-		return r;
-	for (size_t b = 0; b < KW_ARRAY_LEN(kube_bit_names) && r == 0; b++) {
-		if (!(bits & (1u << b)))
-			continue;
-		r = kw_sb_printf(&out->sb, "%s%s", first ? "" : ", ", kube_bit_names[b]);
-		first = false;
-	}
-	if (r == 0)
-		r = kw_sb_puts(&out->sb, " for user ");
-	if (r == 0)
-		r = put_name(&out->sb, name, name_len);
-	return r;
+	return grp_flush(out, kube_bit_names, KW_ARRAY_LEN(kube_bit_names), bits, &style_user,
+			 kw_buf_view(name, name_len));
 }
 
 /* kubeconfig as JSON (kubectl accepts it): users[].name, users[].user{...} */
@@ -1478,13 +1450,7 @@ static int analyze_kube(const uint8_t *d, size_t len, char **ret_desc)
 		if (r == 0)
 			r = kube_emit(&out, bits, name.p, name.len);
 	}
-	if (r == 0)
-		r = names_finish(&out);
-	if (r < 0 || out.n == 0) {
-		kw_sb_release(&out.sb);
-		return r;
-	}
-	return desc_out(&out.sb, ret_desc);
+	return names_desc(&out, r, ret_desc);
 }
 
 /* ---- .netrc ---- */
@@ -1542,12 +1508,8 @@ static int analyze_netrc(const uint8_t *d, size_t len, char **ret_desc)
 	}
 	if (r == 0 && in_entry && has_pw)
 		r = names_add(&out, machine.p, machine.len);
-	if (r == 0)
-		r = names_finish(&out);
-	if (r < 0 || out.n == 0) {
-		kw_sb_release(&out.sb);
+	if ((r = names_done(&out, r)) <= 0)
 		return r;
-	}
 	kw_sb sb;
 	kw_sb_init(&sb);
 	if (out.n == 1)
@@ -1555,11 +1517,7 @@ static int analyze_netrc(const uint8_t *d, size_t len, char **ret_desc)
 	else
 		r = kw_sb_printf(&sb, "passwords for %zu machines: %s", out.n, out.sb.s);
 	kw_sb_release(&out.sb);
-	if (r < 0) {
-		kw_sb_release(&sb);
-		return r;
-	}
-	return desc_out(&sb, ret_desc);
+	return desc_out(&sb, r, ret_desc);
 }
 
 /* ---- .pgpass: hostname:port:database:username:password, '\' escapes ':' and '\' ---- */
@@ -1589,22 +1547,14 @@ static int analyze_pgpass(const uint8_t *d, size_t len, char **ret_desc)
 		if (fields == 4 && i < line.len)
 			r = names_add(&hosts, line.p, host_end);
 	}
-	if (r == 0)
-		r = names_finish(&hosts);
-	if (r < 0 || hosts.n == 0) {
-		kw_sb_release(&hosts.sb);
+	if ((r = names_done(&hosts, r)) <= 0)
 		return r;
-	}
 	kw_sb sb;
 	kw_sb_init(&sb);
 	r = kw_sb_printf(&sb, "%zu entr%s for host%s %s", hosts.n, hosts.n == 1 ? "y" : "ies",
 			 hosts.n == 1 ? "" : "s", hosts.sb.s);
 	kw_sb_release(&hosts.sb);
-	if (r < 0) {
-		kw_sb_release(&sb);
-		return r;
-	}
-	return desc_out(&sb, ret_desc);
+	return desc_out(&sb, r, ret_desc);
 }
 
 /* ---- git credential store: scheme://user:secret@host[/path] per line ----
@@ -1639,21 +1589,13 @@ static int analyze_git(const uint8_t *d, size_t len, char **ret_desc)
 			continue; /* no password, or an empty one */
 		r = names_add(&hosts, at + 1, an - ui - 1);
 	}
-	if (r == 0)
-		r = names_finish(&hosts);
-	if (r < 0 || hosts.n == 0) {
-		kw_sb_release(&hosts.sb);
+	if ((r = names_done(&hosts, r)) <= 0)
 		return r;
-	}
 	kw_sb sb;
 	kw_sb_init(&sb);
 	r = kw_sb_printf(&sb, "%zu stored login%s for %s", hosts.n, hosts.n == 1 ? "" : "s", hosts.sb.s);
 	kw_sb_release(&hosts.sb);
-	if (r < 0) {
-		kw_sb_release(&sb);
-		return r;
-	}
-	return desc_out(&sb, ret_desc);
+	return desc_out(&sb, r, ret_desc);
 }
 
 /* ---- .my.cnf ---- */
@@ -1698,13 +1640,7 @@ static int analyze_gh(const uint8_t *d, size_t len, char **ret_desc)
 	ytop_init(&it, d, len, gh_keys, KW_ARRAY_LEN(gh_keys));
 	while (r == 0 && ytop_next(&it, &top, &mask))
 		r = grp_flush(&out, gh_keys, KW_ARRAY_LEN(gh_keys), mask, &style_for, top.key);
-	if (r == 0)
-		r = names_finish(&out);
-	if (r < 0 || out.n == 0) {
-		kw_sb_release(&out.sb);
-		return r;
-	}
-	return desc_out(&out.sb, ret_desc);
+	return names_desc(&out, r, ret_desc);
 }
 
 /* ---- .gem/credentials: every top-level key is an API key name (":rubygems_api_key" for
@@ -1727,21 +1663,13 @@ static int analyze_gem(const uint8_t *d, size_t len, char **ret_desc)
 			k = v_sub(k, 1, SIZE_MAX);
 		r = names_add(&out, k.p, k.len);
 	}
-	if (r == 0)
-		r = names_finish(&out);
-	if (r < 0 || out.n == 0) {
-		kw_sb_release(&out.sb);
+	if ((r = names_done(&out, r)) <= 0)
 		return r;
-	}
 	kw_sb sb;
 	kw_sb_init(&sb);
 	r = kw_sb_printf(&sb, "%zu API key%s: %s", out.n, out.n == 1 ? "" : "s", out.sb.s);
 	kw_sb_release(&out.sb);
-	if (r < 0) {
-		kw_sb_release(&sb);
-		return r;
-	}
-	return desc_out(&sb, ret_desc);
+	return desc_out(&sb, r, ret_desc);
 }
 
 /* ---- .vault-token: the token alone (vault trims white space around it) ---- */
@@ -1844,6 +1772,19 @@ static bool ci_shell_sets_password(const uint8_t *d, size_t len)
 	       mem_find(d, len, "usermod -p") || mem_find(d, len, "usermod --password");
 }
 
+/* A key whose value sets flag: a value sets it now; an empty one or a block scalar makes
+ * it pending on the next content line being a child of the key. */
+static void ci_value_or_block(const yline *y, unsigned flag, unsigned *flags, unsigned *pending,
+			      size_t *pend_col)
+{
+	if (y->vt == YV_VALUE) {
+		*flags |= flag;
+	} else if (y->vt == YV_EMPTY || y->vt == YV_BLOCK) {
+		*pending = flag;
+		*pend_col = y->key_col;
+	}
+}
+
 unsigned kw_cloudinit_scan(const uint8_t *data, size_t len)
 {
 	unsigned flags = 0;
@@ -1886,20 +1827,10 @@ unsigned kw_cloudinit_scan(const uint8_t *data, size_t len)
 				blk_col = y.key_col;
 			}
 		} else if (blk == BLK_CHPASSWD && (kw_buf_eq(&k, "list") || kw_buf_eq(&k, "users"))) {
-			if (y.vt == YV_VALUE)
-				flags |= KW_CI_CHPASSWD;
-			else if (y.vt == YV_EMPTY || y.vt == YV_BLOCK) {
-				pending = KW_CI_CHPASSWD;
-				pend_col = y.key_col;
-			}
+			ci_value_or_block(&y, KW_CI_CHPASSWD, &flags, &pending, &pend_col);
 		} else if (kw_buf_eq(&k, "password") || kw_buf_eq(&k, "passwd") ||
 			   kw_buf_eq(&k, "plain_text_passwd") || kw_buf_eq(&k, "hashed_passwd")) {
-			if (y.vt == YV_VALUE)
-				flags |= KW_CI_PASSWORD;
-			else if (y.vt == YV_EMPTY || y.vt == YV_BLOCK) {
-				pending = KW_CI_PASSWORD;
-				pend_col = y.key_col;
-			}
+			ci_value_or_block(&y, KW_CI_PASSWORD, &flags, &pending, &pend_col);
 		} else if (kw_buf_eq(&k, "ssh_pwauth")) {
 			if (y.vt == YV_VALUE && ci_truthy(y.value))
 				flags |= KW_CI_SSH_PWAUTH;
@@ -1912,12 +1843,7 @@ unsigned kw_cloudinit_scan(const uint8_t *data, size_t len)
 			}
 		} else if (blk == BLK_SSH_KEYS && k.len > 8 &&
 			   memcmp(k.p + k.len - 8, "_private", 8) == 0) {
-			if (y.vt == YV_VALUE)
-				flags |= KW_CI_SSH_KEYS;
-			else if (y.vt == YV_EMPTY || y.vt == YV_BLOCK) {
-				pending = KW_CI_SSH_KEYS;
-				pend_col = y.key_col;
-			}
+			ci_value_or_block(&y, KW_CI_SSH_KEYS, &flags, &pending, &pend_col);
 		} else if (kw_buf_eq(&k, "ssh_authorized_keys")) {
 			if (y.vt == YV_VALUE)
 				flags |= KW_CI_AUTHORIZED_KEYS;

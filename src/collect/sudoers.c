@@ -57,6 +57,18 @@ static void skip_blanks(kw_buf *s)
 		s->off++;
 }
 
+/* Skip leading '!'s (blanks allowed after each): how many there were. */
+static unsigned skip_negations(kw_buf *s)
+{
+	unsigned neg = 0;
+	while (peek(s) == '!') {
+		neg++;
+		s->off++;
+		skip_blanks(s);
+	}
+	return neg;
+}
+
 static bool is_upper_word(uint8_t c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -290,12 +302,7 @@ static int parse_defaults(parser *ps, kw_buf *s, kw_sb *tmp)
 	unsigned n_params = 0;
 	while (!at_end(s)) {
 		/* [!...]name [(=|+=|-=) value] */
-		unsigned neg = 0;
-		while (peek(s) == '!') {
-			neg++;
-			s->off++;
-			skip_blanks(s);
-		}
+		unsigned neg = skip_negations(s);
 		size_t start = s->off;
 		while (!at_end(s) && is_word(peek(s)))
 			s->off++;
@@ -487,12 +494,7 @@ static int cmnd_spec_list(kw_buf *s, kw_sudo_rule *rule)
 		if (cmnd_prefix(s, &nopasswd))
 			return 2;
 		skip_blanks(s);
-		unsigned neg = 0;
-		while (peek(s) == '!') {
-			neg++;
-			s->off++;
-			skip_blanks(s);
-		}
+		unsigned neg = skip_negations(s);
 		/* the command: up to an unescaped ',' or ':' */
 		size_t start = s->off;
 		while (!at_end(s)) {
