@@ -483,6 +483,23 @@ static void collect_homes(kw_collector *c)
 
 /* ---- system-wide image state ------------------------------------------------------- */
 
+bool kw_collect_pubfile(kw_collector *c, const char *keypath, kw_pubkey *ret)
+{
+	_cleanup_free_ char *pub = NULL;
+	if (asprintf(&pub, "%s.pub", keypath) < 0) {
+		c->oom = true;
+		return false;
+	}
+	kw_file pf = { 0 };
+	if (kw_target_read(c->t, pub, 64 * 1024, &pf) < 0)
+		return false;
+	kw_buf line, b = kw_buf_view(pf.data, pf.len);
+	bool ok = kw_buf_line(&b, &line, 16 * 1024, NULL) &&
+		  kw_pubkey_parse_line(line, ret, NULL) == 0;
+	kw_file_release(&pf);
+	return ok;
+}
+
 static void collect_host_keys(kw_collector *c)
 {
 	kw_dirent *d;
@@ -504,16 +521,7 @@ static void collect_host_keys(kw_collector *c)
 		if (!a)
 			break;
 		/* the fingerprint comes from the .pub next to it, when there is one */
-		_cleanup_free_ char *pub = NULL;
-		if (asprintf(&pub, "%s.pub", path) < 0) { c->oom = true; break; }
-		kw_file pf = { 0 };
-		if (kw_target_read(c->t, pub, 64 * 1024, &pf) == 0) {
-			kw_buf line, b = kw_buf_view(pf.data, pf.len);
-			if (kw_buf_line(&b, &line, 16 * 1024, NULL) &&
-			    kw_pubkey_parse_line(line, &a->privkey.pub, NULL) == 0)
-				a->privkey.has_pub = true;
-			kw_file_release(&pf);
-		}
+		a->privkey.has_pub = kw_collect_pubfile(c, path, &a->privkey.pub);
 	}
 	kw_dirents_free(d, n);
 }

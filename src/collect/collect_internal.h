@@ -22,6 +22,8 @@ kw_artifact *kw_collect_artifact(kw_collector *c, kw_artifact_kind kind, const c
 /* Record path as a private key artifact of the given kind if its content is one. */
 void kw_collect_privkey(kw_collector *c, const char *path, const char *account,
 			kw_artifact_kind kind);
+/* The public key in KEYPATH.pub (first line), if there is one: true and *ret filled. */
+bool kw_collect_pubfile(kw_collector *c, const char *keypath, kw_pubkey *ret);
 /* id_*, identity, *.pem, *.key, *.ppk */
 bool kw_collect_keyname(const char *name);
 char *kw_path_join(const char *dir, const char *rel);

@@ -96,6 +96,7 @@ typedef struct kw_sshd_view {
 	const char *block_file;    /* Match block views: where the block starts */
 	unsigned block_line;
 	char *user;                /* user views: the account */
+	char *conn_user;           /* the user of conn (witness or account); NULL: global view */
 	kw_sshd_result *r;         /* owned (NULL for the global view: it is the config's) */
 	const kw_sshd_result *res; /* what checks read: r, or the config's global result */
 	/* ChrootDirectory of this view, expanded for its user, and the first component (from

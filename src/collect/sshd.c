@@ -132,21 +132,6 @@ static int witness_build(const kw_facts *f, const char *criteria, witness *w)
 	return 0;
 }
 
-/* The user a view was evaluated for ("user=NAME,..." in its -C spec), or NULL. */
-static const char *witness_user(const kw_sshd_view *v)
-{
-	static char name[256];
-	if (!v->conn || strncmp(v->conn, "user=", 5))
-		return NULL;
-	const char *e = strchr(v->conn + 5, ',');
-	size_t n = e ? (size_t)(e - v->conn - 5) : strlen(v->conn + 5);
-	if (n >= sizeof name)
-		return NULL;
-	memcpy(name, v->conn + 5, n);
-	name[n] = '\0';
-	return name;
-}
-
 static kw_sshd_view *add_view(kw_collector *c, const char *label)
 {
 	kw_sshd_facts *s = &c->f->sshd;
@@ -182,7 +167,8 @@ static void eval_view(kw_collector *c, witness *w, const char *label, const char
 	if (e < 0)
 		return; /* sshd would drop such a connection; nothing to judge */
 	kw_sshd_view *v = add_view(c, label);
-	if (!v || !(v->conn = strdup(w->spec.s)) || (user && !(v->user = strdup(user)))) {
+	if (!v || !(v->conn = strdup(w->spec.s)) || !(v->conn_user = strdup(conn.user)) ||
+	    (user && !(v->user = strdup(user)))) {
 		kw_sshd_result_free(r);
 		c->oom = true;
 		return;
@@ -294,9 +280,10 @@ void kw_collect_sshd(kw_collector *c)
 	}
 }
 
-/* Expand AuthorizedKeysFile tokens as sshd does (%% %h %u %U); relative paths are taken
- * from the home directory. NULL on ENOMEM or an unknown token (sshd refuses those). */
-static char *expand_keyfile(const char *pat, const kw_account *a)
+/* Expand the path tokens sshd allows in AuthorizedKeysFile and ChrootDirectory (%% %h %u
+ * %U) for user (whose account a may be NULL: then %h and %U cannot be expanded). NULL on
+ * ENOMEM or a token that cannot be expanded (sshd refuses unknown ones). */
+static char *expand_tokens(const char *pat, const char *user, const kw_account *a)
 {
 	kw_sb sb;
 	kw_sb_init(&sb);
@@ -305,25 +292,35 @@ static char *expand_keyfile(const char *pat, const kw_account *a)
 			kw_sb_putc(&sb, *p);
 			continue;
 		}
-		switch (*++p) {
-		case '%': kw_sb_putc(&sb, '%'); break;
-		case 'h': kw_sb_puts(&sb, a->home); break;
-		case 'u': kw_sb_puts(&sb, a->name); break;
-		case 'U': kw_sb_printf(&sb, "%u", a->uid); break;
-		default: kw_sb_release(&sb); return NULL;
-		}
+		p++;
+		if (*p == '%') kw_sb_putc(&sb, '%');
+		else if (*p == 'u' && user) kw_sb_puts(&sb, user);
+		else if (*p == 'h' && a) kw_sb_puts(&sb, a->home);
+		else if (*p == 'U' && a) kw_sb_printf(&sb, "%u", a->uid);
+		else { kw_sb_release(&sb); return NULL; }
 	}
 	if (sb.overflow) {
 		kw_sb_release(&sb);
 		return NULL;
 	}
-	char *s = kw_sb_detach(&sb);
-	if (s && s[0] != '/') {
-		char *j = kw_path_join(a->home, s);
-		free(s);
-		s = j;
-	}
-	return s;
+	return kw_sb_detach(&sb);
+}
+
+static const kw_account *find_account(const kw_facts *f, const char *name)
+{
+	for (size_t i = 0; name && i < f->n_accounts; i++)
+		if (!strcmp(f->accounts[i].name, name))
+			return &f->accounts[i];
+	return NULL;
+}
+
+/* The view --match-users made for an account, if any. */
+static const kw_sshd_view *user_view(const kw_sshd_facts *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_views; i++)
+		if (s->views[i].user && !strcmp(s->views[i].user, name))
+			return &s->views[i];
+	return NULL;
 }
 
 #define KEYFILE_ACCOUNTS_MAX 5000
@@ -335,23 +332,36 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 		return;
 	for (size_t i = 0; i < c->f->n_accounts && i < KEYFILE_ACCOUNTS_MAX && !c->oom; i++) {
 		const kw_account *a = &c->f->accounts[i];
-		kw_sshd_conn conn = {
-			.user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
-			.laddr = "192.0.2.2", .lport = 22,
-		};
 		kw_sshd_result *r = NULL;
-		kw_diags d = { 0 };
-		int e = kw_sshd_config_eval(s->cfg, &conn, &r, &d);
-		kw_diags_release(&d);
-		const kw_sshd_result *res = e == 0 ? r : kw_sshd_config_global(s->cfg);
+		const kw_sshd_view *uv = user_view(s, a->name);
+		const kw_sshd_result *res = uv ? uv->res : NULL;
+		if (!res) { /* not evaluated by --match-users: do it now */
+			kw_sshd_conn conn = {
+				.user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
+				.laddr = "192.0.2.2", .lport = 22,
+			};
+			kw_diags d = { 0 };
+			int e = kw_sshd_config_eval(s->cfg, &conn, &r, &d);
+			kw_diags_release(&d);
+			res = e == 0 ? r : kw_sshd_config_global(s->cfg);
+		}
 		const char *const *v;
 		size_t n = kw_sshd_values(res, KW_SO_AUTHORIZEDKEYSFILE, &v);
 		for (size_t k = 0; k < n && !c->oom; k++) {
 			if (!strcmp(v[k], "none"))
 				continue;
-			_cleanup_free_ char *path = expand_keyfile(v[k], a);
-			if (path)
-				kw_collect_keyfile(c, path, a->name);
+			_cleanup_free_ char *path = expand_tokens(v[k], a->name, a);
+			if (!path)
+				continue;
+			if (path[0] != '/') { /* relative names are taken from the home */
+				char *j = kw_path_join(a->home, path);
+				free(path);
+				if (!(path = j)) {
+					c->oom = true;
+					break;
+				}
+			}
+			kw_collect_keyfile(c, path, a->name);
 		}
 		kw_sshd_result_free(r);
 	}
@@ -379,46 +389,10 @@ static void collect_hostkeys(kw_collector *c)
 			hk->readable = kw_privkey_classify(f.data, f.len, &hk->priv) == 0;
 			kw_file_release(&f);
 		}
-		_cleanup_free_ char *pub = NULL;
-		if (asprintf(&pub, "%s.pub", v[i]) < 0) {
-			c->oom = true;
-			return;
-		}
-		if (kw_target_read(c->t, pub, 64 * 1024, &f) == 0) {
-			kw_buf line, b = kw_buf_view(f.data, f.len);
-			if (kw_buf_line(&b, &line, 16 * 1024, NULL) &&
-			    kw_pubkey_parse_line(line, &hk->pub, NULL) == 0)
-				hk->has_pub = true;
-			kw_file_release(&f);
-		}
+		hk->has_pub = kw_collect_pubfile(c, v[i], &hk->pub);
 		hk->mismatch = hk->has_pub && hk->readable && hk->priv.has_pub &&
 			       strcmp(hk->pub.fp, hk->priv.pub.fp) != 0;
 	}
-}
-
-/* Expand ChrootDirectory tokens (%% %h %u) for a view's user. */
-static char *expand_chroot(const kw_facts *f, const char *pat, const char *user)
-{
-	const kw_account *a = NULL;
-	for (size_t i = 0; user && i < f->n_accounts; i++)
-		if (!strcmp(f->accounts[i].name, user))
-			a = &f->accounts[i];
-	kw_sb sb;
-	kw_sb_init(&sb);
-	for (const char *p = pat; *p; p++) {
-		if (*p != '%') {
-			kw_sb_putc(&sb, *p);
-			continue;
-		}
-		p++;
-		if (*p == '%') kw_sb_putc(&sb, '%');
-		else if (*p == 'u' && user) kw_sb_puts(&sb, user);
-		else if (*p == 'h' && a) kw_sb_puts(&sb, a->home);
-		else { kw_sb_release(&sb); return NULL; }
-		if (!*p)
-			break;
-	}
-	return kw_sb_detach(&sb);
 }
 
 /* Every component of a view's ChrootDirectory must be owned by root and not writable by
@@ -428,7 +402,7 @@ static void collect_chroot(kw_collector *c, kw_sshd_view *v)
 	const char *pat = kw_sshd_value(v->res, KW_SO_CHROOTDIRECTORY);
 	if (!pat || !strcmp(pat, "none"))
 		return;
-	char *dir = expand_chroot(c->f, pat, v->user ? v->user : witness_user(v));
+	char *dir = expand_tokens(pat, v->conn_user, find_account(c->f, v->conn_user));
 	if (!dir)
 		return;
 	v->chroot = dir;
@@ -469,6 +443,7 @@ void kw_sshd_facts_release(kw_sshd_facts *s)
 		free(s->views[i].label);
 		free(s->views[i].conn);
 		free(s->views[i].user);
+		free(s->views[i].conn_user);
 		kw_sshd_result_free(s->views[i].r);
 	}
 	free(s->views);
