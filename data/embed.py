@@ -3,8 +3,8 @@
 
 Usage: embed.py OUT SYMBOL FILE...   (SYMBOL: the array's name, e.g. kw_builtin_data)
 The name is the file's base name without its last extension ("baseline", "9.2"). Used for
-built-in profiles and sshd data so the binary works uninstalled; the files in data/ stay
-the editable source.
+built-in profiles, sshd data and harden sets so the binary works uninstalled; the files in
+data/ stay the editable source.
 """
 import os
 import sys

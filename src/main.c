@@ -13,6 +13,9 @@ static const struct kw_command {
 } commands[] = {
 	{ "audit", cmd_audit, "audit a host, an image folder or an image tarball for preset credentials" },
 	{ "sshd", cmd_sshd, "print the effective sshd configuration like sshd -T, or check it like sshd -t" },
+	{ "sanitize", cmd_sanitize, "remove preset credentials from an image root (dry run unless --apply)" },
+	{ "harden", cmd_harden, "harden sshd: drop-in, moduli filter, sshd -t, lock-out guard (dry run unless --apply)" },
+	{ "undo", cmd_undo, "put back what sanitize or harden --apply changed, byte for byte" },
 };
 
 static void usage(FILE *out)

@@ -14,6 +14,9 @@ static const char *const kw_err_names[] = {
 	[KW_E_USAGE - KW_E_BASE] = "usage error",
 	[KW_E_CRYPTO - KW_E_BASE] = "cryptographic library error",
 	[KW_E_NOTKEPT - KW_E_BASE] = "content not retained from the archive",
+	[KW_E_CHANGED - KW_E_BASE] = "the file changed since the plan was made",
+	[KW_E_INROOT - KW_E_BASE] = "the journal would be inside the image root",
+	[KW_E_REFUSED - KW_E_BASE] = "refused by a safety check",
 };
 
 const char *kw_strerror(int err)

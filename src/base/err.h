@@ -22,6 +22,9 @@ enum {
 	KW_E_USAGE,      /* bad command-line or profile syntax */
 	KW_E_CRYPTO,     /* libcrypto failed */
 	KW_E_NOTKEPT,    /* the tar backend did not retain this file's content */
+	KW_E_CHANGED,    /* the file changed since the plan was made */
+	KW_E_INROOT,     /* a journal or backup would land inside the image root */
+	KW_E_REFUSED,    /* a safety rule refused the change (lock-out guard, sshd -t) */
 	KW_E_LAST
 };
 

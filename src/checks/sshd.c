@@ -171,13 +171,13 @@ static const kw_check_def defs[] = {
 		"Whoever can write sshd_config or a drop-in can grant themselves root logins.",
 		"`chown root:root FILE; chmod 600 FILE` (CIS asks for 0600; 0644 is Debian's default).",
 		{ REF_CIS("Ensure permissions on /etc/ssh/sshd_config are configured") } },
-	[C_MODULI_SMALL] = { "sshd.moduli-small", KW_SEV_LOW, "small Diffie-Hellman groups in /etc/ssh/moduli",
+	[C_MODULI_SMALL] = { "sshd.moduli-small", KW_SEV_LOW, "small Diffie-Hellman groups in the moduli file",
 		"Group exchange may pick a group below the profile's minimum (baseline: the seed's "
 		"`awk '$5 > 2000'`, i.e. 2048-bit; strict: 3072-bit, as ssh-audit and Mozilla ask).",
 		"Filter the file: `awk '$5 >= 3071' /etc/ssh/moduli > moduli.tmp && mv moduli.tmp "
 		"/etc/ssh/moduli`.",
 		{ "Mozilla OpenSSH guidelines (moduli >= 3071)", REF_DEVSEC("sshd-48"), "moduli(5)" } },
-	[C_MODULI_NONE] = { "sshd.moduli-none-left", KW_SEV_MEDIUM, "no usable group left in /etc/ssh/moduli",
+	[C_MODULI_NONE] = { "sshd.moduli-none-left", KW_SEV_MEDIUM, "no usable group left in the moduli file",
 		"With no group sshd can offer, every group exchange falls back to one fixed RFC 3526 "
 		"group: usually an over-zealous filter emptied the file.",
 		"Restore Debian's /etc/ssh/moduli and filter it with a threshold that keeps groups, "
@@ -498,6 +498,7 @@ static void run_moduli(kw_check_ctx *x, const kw_sshd_facts *s)
 {
 	if (!s->have_moduli)
 		return;
+	const char *mf = s->moduli_file ? s->moduli_file : "/etc/ssh/moduli";
 	bool strict = !strcmp(x->p->sshd_policy, "strict");
 	/* the threshold is in bits (3072); the file's SIZE field is bits - 1 */
 	int64_t bits = kw_profile_threshold(x->p, &defs[C_MODULI_SMALL],
@@ -516,14 +517,14 @@ static void run_moduli(kw_check_ctx *x, const kw_sshd_facts *s)
 						     sum.v[i].count, sum.v[i].size);
 			kw_moduli_summary_release(&sum);
 		}
-		kw_emit(x, &defs[C_MODULI_SMALL], "/etc/ssh/moduli", "/etc/ssh/moduli", 0, NULL,
+		kw_emit(x, &defs[C_MODULI_SMALL], mf, mf, 0, NULL,
 			"%zu of %zu groups have SIZE below %u (%s policy): %s", f.removed,
 			s->moduli.n, min, strict ? "strict" : "baseline", sizes.s);
 		kw_sb_release(&sizes);
 	}
 	kw_moduli_filter_check(&s->moduli, 0, &f);
 	if (f.falls_back)
-		kw_emit(x, &defs[C_MODULI_NONE], "/etc/ssh/moduli", "/etc/ssh/moduli", 0, NULL,
+		kw_emit(x, &defs[C_MODULI_NONE], mf, mf, 0, NULL,
 			"%zu groups, none that sshd can offer (2048-8192 bits): clients get %s",
 			s->moduli.n, kw_dh_fixed_name(f.fallback));
 }

@@ -5,5 +5,8 @@
 
 int cmd_audit(int argc, char **argv);
 int cmd_sshd(int argc, char **argv);
+int cmd_sanitize(int argc, char **argv);
+int cmd_harden(int argc, char **argv);
+int cmd_undo(int argc, char **argv);
 
 #endif

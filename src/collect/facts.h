@@ -135,7 +135,8 @@ typedef struct kw_sshd_facts {
 	kw_diags diags;            /* the engine's errors and warnings, file:line */
 	kw_sshd_hostkey *hostkeys; /* HostKey files that exist */
 	size_t n_hostkeys, cap_hostkeys;
-	bool have_moduli;          /* /etc/ssh/moduli exists and was parsed */
+	char *moduli_file;         /* the file sshd reads (ModuliFile; default /etc/ssh/moduli) */
+	bool have_moduli;          /* it exists and was parsed */
 	kw_moduli moduli;          /* the groups sshd would accept from it */
 } kw_sshd_facts;
 
@@ -182,6 +183,12 @@ void kw_sshd_facts_release(kw_sshd_facts *s);
 /* The tar backend's keep predicate: which archive paths the collector will read
  * (kw_want_fn-compatible). Pure: path names only. */
 bool kw_collect_want(const char *path, const kw_stat *st);
+
+/* Expand the path tokens sshd allows in AuthorizedKeysFile and ChrootDirectory (%% %h %u
+ * %U) for user (whose account a may be NULL: then %h and %U cannot be expanded). A new
+ * string (caller frees); NULL on ENOMEM or a token that cannot be expanded (sshd refuses
+ * unknown ones). A relative result is relative to the home: the caller joins it. */
+char *kw_sshd_expand_tokens(const char *pat, const char *user, const kw_account *a);
 
 /* Is this login shell one that lets a person log in? (not nologin, false, sync, ...) */
 bool kw_shell_is_login(const char *shell);

@@ -179,28 +179,46 @@ static void eval_view(kw_collector *c, witness *w, const char *label, const char
 	v->block_line = block_line;
 }
 
-/* /etc/ssh/moduli: the DH groups sshd offers for group exchange. */
+/* The moduli file sshd reads (ModuliFile, default /etc/ssh/moduli): the DH groups it
+ * offers for group exchange. Read after the configuration, whose ModuliFile names it. */
 static void collect_moduli(kw_collector *c)
 {
 	kw_sshd_facts *s = &c->f->sshd;
-	kw_file file = { 0 };
-	if (kw_collect_read(c, "/etc/ssh/moduli", &file, false) < 0)
+	const char *path = s->cfg ? kw_sshd_value(kw_sshd_config_global(s->cfg), KW_SO_MODULIFILE)
+				  : NULL;
+	if (!path || path[0] != '/')
+		path = "/etc/ssh/moduli";
+	s->moduli_file = strdup(path);
+	if (!s->moduli_file) {
+		c->oom = true;
 		return;
-	int r = kw_moduli_parse("/etc/ssh/moduli", file.data, file.len, &s->moduli, &s->diags);
+	}
+	kw_file file = { 0 };
+	if (kw_collect_read(c, path, &file, false) < 0)
+		return;
+	int r = kw_moduli_parse(path, file.data, file.len, &s->moduli, &s->diags);
 	if (r == -ENOMEM)
 		c->oom = true;
 	else if (r < 0)
-		kw_diags_add(&c->f->diags, "/etc/ssh/moduli", 0, r, "cannot parse: %s", kw_strerror(r));
+		kw_diags_add(&c->f->diags, path, 0, r, "cannot parse: %s", kw_strerror(r));
 	else
 		s->have_moduli = true;
 	kw_file_release(&file);
 }
 
+static void collect_config(kw_collector *c);
+
 void kw_collect_sshd(kw_collector *c)
+{
+	collect_config(c);
+	if (!c->oom)
+		collect_moduli(c);
+}
+
+static void collect_config(kw_collector *c)
 {
 	kw_sshd_facts *s = &c->f->sshd;
 	kw_stat st;
-	collect_moduli(c);
 	if (kw_target_stat(c->t, SSHD_MAIN, &st) < 0)
 		return; /* no OpenSSH server configuration: nothing to check */
 	s->present = true;
@@ -280,10 +298,7 @@ void kw_collect_sshd(kw_collector *c)
 	}
 }
 
-/* Expand the path tokens sshd allows in AuthorizedKeysFile and ChrootDirectory (%% %h %u
- * %U) for user (whose account a may be NULL: then %h and %U cannot be expanded). NULL on
- * ENOMEM or a token that cannot be expanded (sshd refuses unknown ones). */
-static char *expand_tokens(const char *pat, const char *user, const kw_account *a)
+char *kw_sshd_expand_tokens(const char *pat, const char *user, const kw_account *a)
 {
 	kw_sb sb;
 	kw_sb_init(&sb);
@@ -350,7 +365,7 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 		for (size_t k = 0; k < n && !c->oom; k++) {
 			if (!strcmp(v[k], "none"))
 				continue;
-			_cleanup_free_ char *path = expand_tokens(v[k], a->name, a);
+			_cleanup_free_ char *path = kw_sshd_expand_tokens(v[k], a->name, a);
 			if (!path)
 				continue;
 			if (path[0] != '/') { /* relative names are taken from the home */
@@ -402,7 +417,7 @@ static void collect_chroot(kw_collector *c, kw_sshd_view *v)
 	const char *pat = kw_sshd_value(v->res, KW_SO_CHROOTDIRECTORY);
 	if (!pat || !strcmp(pat, "none"))
 		return;
-	char *dir = expand_tokens(pat, v->conn_user, find_account(c->f, v->conn_user));
+	char *dir = kw_sshd_expand_tokens(pat, v->conn_user, find_account(c->f, v->conn_user));
 	if (!dir)
 		return;
 	v->chroot = dir;
@@ -453,6 +468,7 @@ void kw_sshd_facts_release(kw_sshd_facts *s)
 	kw_sshd_config_free(s->cfg);
 	if (s->have_moduli)
 		kw_moduli_release(&s->moduli);
+	free(s->moduli_file);
 	free(s->refusal);
 	kw_diags_release(&s->diags);
 	*s = (kw_sshd_facts){ 0 };

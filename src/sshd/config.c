@@ -1184,6 +1184,18 @@ static kw_alg_kind algo_kind(kw_sshd_opt id)
 		FATAL("invalid time value."); } while (0)
 #define ERR(...) do { perr(ps, file, line, __VA_ARGS__); ret = -1; goto out; } while (0)
 
+/* A keyword token as it may be echoed in a message: keywords are letters and digits; any
+ * other token is not shown, since the line may come from a file that is no sshd_config
+ * at all (`Include /etc/shadow` would otherwise print a password hash). */
+static const char *shown_keyword(const char *kw)
+{
+	size_t n = 0;
+	for (const char *p = kw; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return "(a token that is not a keyword; not shown)";
+	return n <= 40 ? kw : "(a token that is not a keyword; not shown)";
+}
+
 static int process_line(pstate *ps, char *linebuf, const char *file, unsigned line,
 			int *activep, unsigned *inc_flags, int depth)
 {
@@ -1192,10 +1204,10 @@ static int process_line(pstate *ps, char *linebuf, const char *file, unsigned li
 	if (st == KW_SSHD_LEX_BLANK)
 		return 0;
 	if (st == KW_SSHD_LEX_NOARG)
-		return perr(ps, file, line, "no argument after keyword \"%s\"", kw);
+		return perr(ps, file, line, "no argument after keyword \"%s\"", shown_keyword(kw));
 	const kw_sshd_kwdef *kd = kw_sshd_keyword_find(kw);
 	if (!kd)
-		perr(ps, file, line, "Bad configuration option: %s", kw);
+		perr(ps, file, line, "Bad configuration option: %s", shown_keyword(kw));
 	unsigned kflags = kd ? kd->flags : 0;
 	kw_sshd_args args = { 0 };
 	int r = kw_sshd_lex_args(str, &args);

@@ -2,14 +2,15 @@
  * change journaled first (journal.h) so `kw_journal_undo` can restore it byte for byte.
  * Owned by the target module.
  *
- * Paths are absolute inside the root ("/etc/shadow") and may not contain "." or ".."
- * components. The parent folder is resolved with openat2(RESOLVE_IN_ROOT |
- * RESOLVE_NO_MAGICLINKS) (symlinks followed as the image would, never out of the root;
- * where openat2 is missing, a component walk with O_NOFOLLOW that refuses every symlink).
- * The last component is handled with *at() calls on the parent fd and refused when it is
- * a symlink (-ELOOP), a regular file with more than one link (-EMLINK), or a directory,
- * device, FIFO or socket (KW_E_NOTREG). A refused call changes nothing and writes no
- * journal entry.
+ * Paths are absolute inside the root ("/etc/shadow") and canonical: no empty ("//"),
+ * "." or ".." components, no trailing slash (-EINVAL). The parent folder is resolved
+ * with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) (symlinks followed as the image
+ * would, never out of the root; where openat2 is missing, a component walk with
+ * O_NOFOLLOW that refuses every symlink). The last component is handled with *at() calls
+ * on the parent fd. Replace and unlink refuse it when it is a symlink (-ELOOP), a regular
+ * file with more than one link (-EMLINK), or a directory, device, FIFO or socket
+ * (KW_E_NOTREG); remove and remove_tree take any type (below). A refused call changes
+ * nothing and writes no journal entry.
  *
  * Ownership: kw_writer_open gives a writer freed by kw_writer_free (which also closes its
  * journal). kw_xattrs are released with kw_xattrs_release.
@@ -17,6 +18,7 @@
 #ifndef KW_TARGET_WRITE_H
 #define KW_TARGET_WRITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -24,8 +26,13 @@
 typedef struct kw_writer kw_writer;
 
 /* Open `root` (a folder; made absolute with realpath) for writing, journaling into
- * `journal_dir` (created 0700 if missing; an existing journal of the same root is
- * appended to, one of another root is refused with KW_E_USAGE). */
+ * `journal_dir` (created 0700 if missing, with missing parents; an existing journal of
+ * the same root is appended to, one of another root is refused with KW_E_USAGE). A
+ * journal inside the root is refused with KW_E_INROOT unless root is "/" (the live
+ * host): it would hold the removed secrets inside the image. Real paths are compared
+ * (for a journal folder not made yet: its nearest existing ancestor's, and the missing
+ * components may not be "." or "..": -EINVAL); kw_writer_journal_dir gives that real
+ * path. */
 int kw_writer_open(const char *root, const char *journal_dir, kw_writer **ret);
 void kw_writer_free(kw_writer *w);
 
@@ -37,6 +44,36 @@ int kw_writer_replace(kw_writer *w, const char *path, const uint8_t *data, size_
 
 /* Remove the regular file at `path` (journaled fully first). -ENOENT if absent. */
 int kw_writer_unlink(kw_writer *w, const char *path);
+
+/* Like kw_writer_replace, but only if the file is still what the caller saw: when
+ * expect_exists, its bytes must equal expect[0..expect_len); otherwise it must be absent.
+ * Else KW_E_CHANGED and nothing is written or journaled. */
+int kw_writer_replace_expect(kw_writer *w, const char *path, const uint8_t *data, size_t len,
+			     int new_mode, const uint8_t *expect, size_t expect_len,
+			     bool expect_exists);
+
+/* Remove the entry `path` names, whatever it is: a regular file with one link, a symlink
+ * (the link itself, never its target), an empty folder, a FIFO, socket or device node.
+ * Journaled first (type, owner, mode, mtime, the parent folder's mtime; bytes of a
+ * regular file, target of a symlink, rdev of a device; xattrs of files and folders) so
+ * undo recreates it. Only regular files and folders are ever opened (a FIFO open blocks,
+ * a device open acts on the host's device); symlinks, FIFOs, sockets and devices keep no
+ * xattrs: reading them would need a path-based l*xattr call, which is not safe in a
+ * hostile tree. A regular file with more than one link: -EMLINK; a folder that is not
+ * empty: -ENOTEMPTY; a mount point: -EXDEV. -ENOENT if absent. */
+int kw_writer_remove(kw_writer *w, const char *path);
+
+/* Remove the folder `path` and everything below it (keep_top: empty it, keep the folder
+ * itself), deepest entries first, each journaled as by kw_writer_remove. An iterative
+ * walk by fd that never follows a symlink. The whole tree is checked before anything is
+ * removed: a mount point at or below `path` (another st_dev, or a bind mount: another
+ * statx mount id) is refused with -EXDEV, a regular file with more than one link with
+ * -EMLINK, folders nested more than 64 deep with KW_E_LOOP, a path over KW_PATH_MAX with
+ * -ENAMETOOLONG, more entries than the journal has room for with KW_E_TOOBIG. After
+ * that it stops at the first error: what was removed before it is journaled and
+ * undoable. *ret_n (may be NULL): entries removed. `path` itself may be a symlink only
+ * when !keep_top (the link is removed; else -ELOOP); any other non-folder: -ENOTDIR. */
+int kw_writer_remove_tree(kw_writer *w, const char *path, bool keep_top, uint64_t *ret_n);
 
 /* Path of the journal folder (owned by the writer). */
 const char *kw_writer_journal_dir(const kw_writer *w);
@@ -79,5 +116,14 @@ int kw_write_atomic(int dfd, const char *name, const uint8_t *data, size_t len,
 /* Test hook: the next n calls to kw_write_atomic fail (-EIO) after the temp file is
  * written and before the rename. */
 void kw_write_fail_next(unsigned n);
+
+/* Crash-test hook: when the environment variable KEYWARD_TEST_KILL_AT=N is set, the Nth
+ * durable step of the process (a journal .data synced, a journal entry complete, a temp
+ * file synced, a rename, an unlink or rmdir, a folder fsync, counted from 1) is followed
+ * by raise(SIGKILL). Called by the writer and the journal at each such step.
+ * KEYWARD_TEST_STEPS=FILE rewrites FILE with the step count after each step (so after a
+ * full run it holds the total a harness iterates over). The environment is read once,
+ * at the first step; the count is per process (fork+exec a fresh one per crash run). */
+void kw_write_step(void);
 
 #endif

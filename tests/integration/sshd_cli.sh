@@ -76,4 +76,15 @@ expect "--verify catches a modulus with a changed last digit (exit 1)" \
 "$KW" sshd --verify > /dev/null 2>&1; rc=$?
 expect "--verify without --moduli is a usage error (2)" [ "$rc" -eq 2 ]
 
+# a config that Includes a secret file: its lines are bad keywords, never echoed
+SEC=$TMP/secret-root
+mkdir -p "$SEC/etc/ssh"
+printf 'root:$6$saltsalt$SECRETHASHVALUE:19700:0:99999:7:::\nalice:\n' > "$SEC/etc/shadow"
+printf 'Include /etc/shadow\n' > "$SEC/etc/ssh/sshd_config"
+"$KW" sshd -t --root "$SEC" > "$TMP/sec.out" 2>&1; rc=$?
+expect "a config including /etc/shadow is refused" [ "$rc" -ne 0 ]
+expect "... naming the file and line" grep -q "/etc/shadow:1" "$TMP/sec.out"
+expect "... without echoing the hash" bash -c "! grep -q 'SECRETHASH' '$TMP/sec.out'"
+expect "... or the token with no argument" bash -c "! grep -q 'alice:' '$TMP/sec.out'"
+
 finish

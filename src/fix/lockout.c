@@ -1,0 +1,542 @@
+/* lockout.c — the lock-out guard: does some account keep a key login under the new sshd
+ * configuration? See lockout.h for the rules; each one mirrors a check sshd makes before
+ * it accepts a public key (auth.c allowed_user, auth2-pubkey.c, auth2-pubkeyfile.c,
+ * misc.c safe_path), evaluated offline through the target.
+ */
+#include "fix/lockout.h"
+
+#include "base/buf.h"
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/vec.h"
+#include "collect/sshkey.h"
+#include "sshd/algos.h"
+#include "sshd/match.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define GUARD_ACCOUNTS_MAX 5000
+#define KEYFILE_MAX ((size_t)16 << 20)
+
+void kw_lockout_report_release(kw_lockout_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].account);
+		free(r->v[i].why);
+	}
+	free(r->v);
+	free(r->turns_off);
+	*r = (kw_lockout_report){ 0 };
+}
+
+/* ---------------------------------------------------------- what turns off -- */
+
+static const char *gv(const kw_sshd_result *r, kw_sshd_opt o)
+{
+	const char *v = kw_sshd_value(r, o);
+	return v ? v : "";
+}
+
+/* yes > prohibit-password (-T: without-password) > forced-commands-only > no */
+static int root_rank(const char *v)
+{
+	if (!strcasecmp(v, "yes"))
+		return 3;
+	if (!strcasecmp(v, "without-password") || !strcasecmp(v, "prohibit-password"))
+		return 2;
+	if (!strcasecmp(v, "forced-commands-only"))
+		return 1;
+	return 0;
+}
+
+/* All values of an option joined by spaces (as -T prints a one-line list). */
+static char *joined(const kw_sshd_result *r, kw_sshd_opt o)
+{
+	const char *const *v;
+	size_t n = kw_sshd_values(r, o, &v);
+	kw_sb sb;
+	kw_sb_init(&sb);
+	for (size_t i = 0; i < n; i++)
+		kw_sb_printf(&sb, "%s%s", i ? " " : "", v[i]);
+	return sb.overflow ? (kw_sb_release(&sb), NULL) : kw_sb_detach(&sb);
+}
+
+/* Does some name of the old list disappear from the new one? */
+static bool list_shrinks(const char *oldl, const char *newl)
+{
+	_cleanup_free_ char *copy = strdup(oldl);
+	if (!copy)
+		return true;
+	char *save = NULL;
+	for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save))
+		if (!kw_algos_list_has(newl, n))
+			return true;
+	return false;
+}
+
+static int describe_turn_off(const kw_sshd_result *o, const kw_sshd_result *n, kw_sb *sb)
+{
+	static const kw_sshd_opt flags_off[] = { KW_SO_PASSWORDAUTHENTICATION,
+		KW_SO_KBDINTERACTIVEAUTHENTICATION, KW_SO_PUBKEYAUTHENTICATION };
+	for (size_t i = 0; i < KW_ARRAY_LEN(flags_off); i++)
+		if (!strcasecmp(gv(o, flags_off[i]), "yes") && strcasecmp(gv(n, flags_off[i]), "yes") != 0)
+			kw_sb_printf(sb, "%s%s yes -> %s", sb->len ? ", " : "",
+				     kw_sshd_optdef_get(flags_off[i])->tname, gv(n, flags_off[i]));
+	if (root_rank(gv(n, KW_SO_PERMITROOTLOGIN)) < root_rank(gv(o, KW_SO_PERMITROOTLOGIN)))
+		kw_sb_printf(sb, "%spermitrootlogin %s -> %s", sb->len ? ", " : "",
+			     gv(o, KW_SO_PERMITROOTLOGIN), gv(n, KW_SO_PERMITROOTLOGIN));
+	if (!strcasecmp(gv(o, KW_SO_STRICTMODES), "no") && !strcasecmp(gv(n, KW_SO_STRICTMODES), "yes"))
+		kw_sb_printf(sb, "%sstrictmodes no -> yes", sb->len ? ", " : "");
+	if (strtol(gv(n, KW_SO_REQUIREDRSASIZE), NULL, 10) > strtol(gv(o, KW_SO_REQUIREDRSASIZE), NULL, 10))
+		kw_sb_printf(sb, "%srequiredrsasize %s -> %s", sb->len ? ", " : "",
+			     gv(o, KW_SO_REQUIREDRSASIZE), gv(n, KW_SO_REQUIREDRSASIZE));
+	if (list_shrinks(gv(o, KW_SO_PUBKEYACCEPTEDALGORITHMS), gv(n, KW_SO_PUBKEYACCEPTEDALGORITHMS)))
+		kw_sb_printf(sb, "%sfewer pubkeyacceptedalgorithms", sb->len ? ", " : "");
+	static const kw_sshd_opt changed[] = { KW_SO_AUTHENTICATIONMETHODS, KW_SO_AUTHORIZEDKEYSFILE,
+		KW_SO_AUTHORIZEDKEYSCOMMAND };
+	for (size_t i = 0; i < KW_ARRAY_LEN(changed); i++) {
+		_cleanup_free_ char *a = joined(o, changed[i]), *b = joined(n, changed[i]);
+		if (!a || !b)
+			return -ENOMEM;
+		if (strcmp(a, b) != 0)
+			kw_sb_printf(sb, "%s%s %s -> %s", sb->len ? ", " : "",
+				     kw_sshd_optdef_get(changed[i])->tname, a, b);
+	}
+	return sb->overflow ? -ENOMEM : 0;
+}
+
+/* ---------------------------------------------------------- one account -- */
+
+typedef struct guard {
+	kw_target *t;
+	const kw_facts *f;
+	kw_sshd_config *newc;
+	bool shadow_read;
+	kw_file shadow;
+} guard;
+
+/* sshd's locked-account test (UsePAM no): the password field starts with "!". Reads the
+ * root's shadow (never printed). */
+static bool shadow_locked(guard *g, const char *user)
+{
+	if (!g->shadow_read) {
+		g->shadow_read = true;
+		if (kw_target_read(g->t, "/etc/shadow", 64u << 20, &g->shadow) < 0)
+			g->shadow = (kw_file){ 0 };
+	}
+	if (!g->shadow.data)
+		return false;
+	kw_buf in = kw_buf_view(g->shadow.data, g->shadow.len), line;
+	bool trunc;
+	size_t ul = strlen(user);
+	while (kw_buf_line(&in, &line, 1u << 16, &trunc)) {
+		const char *l = (const char *)kw_buf_cur(&line);
+		size_t n = kw_buf_left(&line);
+		if (n > ul + 1 && !memcmp(l, user, ul) && l[ul] == ':')
+			return l[ul + 1] == '!';
+	}
+	return false;
+}
+
+/* sshd's match_user without knowing the client: 0 no, 1 yes, 2 yes for clients that match
+ * the USER@HOST pattern's host part only. */
+static int user_pattern(const char *user, const char *pat)
+{
+	const char *at = strchr(pat, '@');
+	if (!at)
+		return kw_sshd_match_pattern(user, pat);
+	_cleanup_free_ char *u = strndup(pat, (size_t)(at - pat));
+	return u && kw_sshd_match_pattern(user, u) ? 2 : 0;
+}
+
+/* Does one of the account's groups (primary, then every group listing it) match one of
+ * the patterns (sshd's ga_match: plain match_pattern, no negation)? *ret_group: which. */
+static bool group_hit(const kw_facts *f, const kw_account *a, const char *const *pats, size_t np,
+		      const char **ret_group)
+{
+	for (size_t i = 0; f->have_group && i < f->groups.n; i++) {
+		const kw_group_ent *g = &f->groups.v[i];
+		bool member = g->gid == a->gid;
+		for (size_t m = 0; !member && m < g->n_members; m++)
+			member = !strcmp(g->members[m], a->name);
+		if (!member)
+			continue;
+		for (size_t p = 0; p < np; p++)
+			if (kw_sshd_match_pattern(g->name, pats[p])) {
+				*ret_group = g->name;
+				return true;
+			}
+	}
+	return false;
+}
+
+/* Allow/Deny lists. false (with the reason) when sshd's allowed_user says no; cond gets
+ * "only from HOST" restrictions of USER@HOST patterns. */
+static bool lists_allow(const kw_facts *f, const kw_account *a, const kw_sshd_result *r,
+			kw_sb *why, kw_sb *cond)
+{
+	const char *const *v;
+	size_t n = kw_sshd_values(r, KW_SO_DENYUSERS, &v);
+	for (size_t i = 0; i < n; i++) {
+		int m = user_pattern(a->name, v[i]);
+		if (m == 1) {
+			kw_sb_printf(why, "%sdenied by DenyUsers %s", why->len ? "; " : "", v[i]);
+			return false;
+		}
+		if (m == 2)
+			kw_sb_printf(cond, "%snot from %s (DenyUsers)", cond->len ? ", " : "", strchr(v[i], '@') + 1);
+	}
+	n = kw_sshd_values(r, KW_SO_ALLOWUSERS, &v);
+	if (n) {
+		const char *host_only = NULL;
+		bool ok = false;
+		for (size_t i = 0; i < n && !ok; i++) {
+			int m = user_pattern(a->name, v[i]);
+			ok = m == 1;
+			if (m == 2 && !host_only)
+				host_only = v[i];
+		}
+		if (!ok && !host_only) {
+			kw_sb_printf(why, "%snot in AllowUsers (", why->len ? "; " : "");
+			for (size_t i = 0; i < n; i++)
+				kw_sb_printf(why, "%s%s", i ? " " : "", v[i]);
+			kw_sb_puts(why, ")");
+			return false;
+		}
+		if (!ok)
+			kw_sb_printf(cond, "%sonly from %s (AllowUsers %s)", cond->len ? ", " : "",
+				     strchr(host_only, '@') + 1, host_only);
+	}
+	const char *grp = NULL;
+	n = kw_sshd_values(r, KW_SO_DENYGROUPS, &v);
+	if (n && group_hit(f, a, v, n, &grp)) {
+		kw_sb_printf(why, "%sgroup %s is in DenyGroups", why->len ? "; " : "", grp);
+		return false;
+	}
+	n = kw_sshd_values(r, KW_SO_ALLOWGROUPS, &v);
+	if (n && !group_hit(f, a, v, n, &grp)) {
+		kw_sb_printf(why, "%sno group of it is in AllowGroups (", why->len ? "; " : "");
+		for (size_t i = 0; i < n; i++)
+			kw_sb_printf(why, "%s%s", i ? " " : "", v[i]);
+		kw_sb_puts(why, ")");
+		return false;
+	}
+	return true;
+}
+
+/* AuthenticationMethods "any", or a chain of publickey steps only. */
+static bool key_chain(const kw_sshd_result *r)
+{
+	const char *const *v;
+	size_t n = kw_sshd_values(r, KW_SO_AUTHENTICATIONMETHODS, &v);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i], "any"))
+			return true;
+		bool only = true;
+		for (const char *p = v[i]; *p && only;) {
+			size_t len = strcspn(p, ",");
+			only = len == 9 && !strncmp(p, "publickey", 9);
+			p += len + (p[len] == ',');
+		}
+		if (only)
+			return true;
+	}
+	return false;
+}
+
+/* AuthorizedKeysFile as sshd expands it (auth.c expand_authorized_keys: percent_expand
+ * with %h %u %U and %%), then a relative result is taken from the home. NULL for a token
+ * sshd does not know, or ENOMEM. (collect/sshd.c expands the same tokens for the audit.) */
+static char *authkeys_path(const char *pat, const kw_account *a)
+{
+	char *p = kw_sshd_expand_tokens(pat, a->name, a);
+	if (!p || p[0] == '/')
+		return p;
+	char *abs = NULL;
+	if (asprintf(&abs, "%s/%s", a->home, p) < 0)
+		abs = NULL;
+	free(p);
+	return abs;
+}
+
+/* sshd's safe_path on the path as written: the file, then each folder up to the home
+ * (inclusive) or up to /, owned by root or the account, not group/world-writable. */
+static bool modes_ok(kw_target *t, const char *file, const kw_account *a, kw_sb *why)
+{
+	_cleanup_free_ char *p = strdup(file);
+	_cleanup_free_ char *home = strdup(a->home);
+	if (!p || !home)
+		return false;
+	for (size_t hl = strlen(home); hl > 1 && home[hl - 1] == '/';)
+		home[--hl] = '\0';
+	bool is_file = true;
+	for (;;) {
+		kw_stat st;
+		const char *what = is_file ? "file" : "folder";
+		if (kw_target_stat(t, p[0] ? p : "/", &st) < 0) {
+			kw_sb_printf(why, "%sStrictModes: %s %s cannot be read", why->len ? "; " : "", what, p);
+			return false;
+		}
+		if ((st.uid != 0 && st.uid != a->uid) || (st.mode & 022)) {
+			kw_sb_printf(why, "%sStrictModes refuses %s: %s %s has owner uid %u, mode %04o",
+				     why->len ? "; " : "", file, what, p[0] ? p : "/", st.uid, st.mode & 07777);
+			return false;
+		}
+		if (!is_file && (!strcmp(p[0] ? p : "/", home) || !p[0]))
+			return true;
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			return true;
+		*slash = '\0';
+		is_file = false;
+	}
+}
+
+/* Why sshd would not use a key line, as an index into key_faults; -1: usable. */
+static const char *const key_faults[] = { "malformed", "a key type sshd does not know",
+	"a cert-authority line", "restricted to a forced command",
+	"its algorithm is not in PubkeyAcceptedAlgorithms", "an RSA key below RequiredRSASize" };
+enum { KF_MALFORMED, KF_UNKNOWN, KF_CA, KF_FORCED, KF_ALGORITHM, KF_RSA_SIZE, KF__COUNT };
+
+static int key_unusable(const kw_authkey *k, const kw_diags *d, const kw_sshd_result *r)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].line == k->line)
+			return KF_MALFORMED; /* e.g. an option sshd does not accept */
+	if (!strcmp(k->key.label, "UNKNOWN"))
+		return KF_UNKNOWN;
+	if (k->opt_cert_authority)
+		return KF_CA;
+	if (k->opt_command)
+		return KF_FORCED;
+	const char *algs = gv(r, KW_SO_PUBKEYACCEPTEDALGORITHMS);
+	bool rsa = !strcmp(k->key.type, "ssh-rsa");
+	bool ok = kw_algos_list_has(algs, k->key.type) ||
+		  (rsa && (kw_algos_list_has(algs, "rsa-sha2-512") || kw_algos_list_has(algs, "rsa-sha2-256")));
+	if (!ok)
+		return KF_ALGORITHM;
+	if (rsa && k->key.bits < (unsigned)strtoul(gv(r, KW_SO_REQUIREDRSASIZE), NULL, 10))
+		return KF_RSA_SIZE;
+	return -1;
+}
+
+/* Look at one key file. 1: a usable key whose file StrictModes accepts (ok text set),
+ * 0: none (reasons appended), negative: ENOMEM. */
+static int check_keyfile(guard *g, const kw_account *a, const kw_sshd_result *r,
+			 const char *path, kw_sb *why, kw_sb *ok, bool *seen)
+{
+	kw_stat st;
+	if (kw_target_stat(g->t, path, &st) < 0)
+		return 0;
+	*seen = true;
+	if (st.type != KW_FT_REG) {
+		kw_sb_printf(why, "%s%s is not a regular file", why->len ? "; " : "", path);
+		return 0;
+	}
+	kw_file file = { 0 };
+	if (kw_target_read(g->t, path, KEYFILE_MAX, &file) < 0) {
+		kw_sb_printf(why, "%s%s cannot be read", why->len ? "; " : "", path);
+		return 0;
+	}
+	kw_authkeys ak = { 0 };
+	kw_diags d = { 0 };
+	int pr = kw_authkeys_parse(path, file.data, file.len, &ak, &d);
+	kw_file_release(&file);
+	if (pr == -ENOMEM) {
+		kw_diags_release(&d);
+		return -ENOMEM;
+	}
+	const kw_authkey *good = NULL;
+	size_t bad[KF__COUNT] = { 0 };
+	for (size_t i = 0; i < ak.n && !good; i++) {
+		int no = key_unusable(&ak.v[i], &d, r);
+		if (no < 0)
+			good = &ak.v[i];
+		else
+			bad[no]++;
+	}
+	/* lines the parser rejected outright are malformed keys too */
+	for (size_t i = 0; i < d.n; i++) {
+		bool counted = false;
+		for (size_t k = 0; k < ak.n && !counted; k++)
+			counted = ak.v[k].line == d.v[i].line;
+		if (!counted)
+			bad[KF_MALFORMED]++;
+	}
+	int res = 0;
+	if (!good) {
+		kw_sb_printf(why, "%s%s: no usable key", why->len ? "; " : "", path);
+		const char *sep = " (";
+		for (size_t k = 0; k < KF__COUNT; k++)
+			if (bad[k]) {
+				kw_sb_printf(why, "%s%zu %s", sep, bad[k], key_faults[k]);
+				sep = ", ";
+			}
+		if (!strcmp(sep, ", "))
+			kw_sb_puts(why, ")");
+	} else if (strcasecmp(gv(r, KW_SO_STRICTMODES), "yes") != 0 || modes_ok(g->t, path, a, why)) {
+		kw_sb_printf(ok, "%s key %s in %s%s", good->key.label, good->key.fp, path,
+			     good->opt_from ? " (from= limits the client addresses)" : "");
+		res = 1;
+	}
+	kw_authkeys_release(&ak);
+	kw_diags_release(&d);
+	return res;
+}
+
+/* Evaluate one account; fill c. */
+static int check_account(guard *g, const kw_account *a, kw_lockout_candidate *c, bool *listed)
+{
+	kw_sb why, ok, cond;
+	kw_sb_init(&why);
+	kw_sb_init(&ok);
+	kw_sb_init(&cond);
+	kw_sshd_conn conn = { .user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
+			      .laddr = "192.0.2.2", .lport = 22 };
+	kw_sshd_result *r = NULL;
+	kw_diags d = { 0 };
+	int e = kw_sshd_config_eval(g->newc, &conn, &r, &d);
+	kw_diags_release(&d);
+	int res = 0;
+	bool any_keyfile = false;
+	if (e == -ENOMEM) {
+		res = -ENOMEM;
+		goto out;
+	}
+	if (e < 0) {
+		kw_sb_puts(&why, "sshd stops on its Match blocks for this user");
+		goto out;
+	}
+	const char *shell = a->shell && a->shell[0] ? a->shell : "/bin/sh";
+	const char *chroot = gv(r, KW_SO_CHROOTDIRECTORY);
+	kw_stat sst;
+	if (!a->login_shell)
+		kw_sb_printf(&why, "shell %s is not a login shell", shell);
+	else if (strcmp(chroot, "none") != 0)
+		kw_sb_printf(&why, "ChrootDirectory %s confines its sessions", chroot);
+	else if (kw_target_stat(g->t, shell, &sst) < 0 || sst.type != KW_FT_REG || !(sst.mode & 0111))
+		kw_sb_printf(&why, "shell %s is missing or not executable (sshd refuses the login)", shell);
+	if (a->expired)
+		kw_sb_printf(&why, "%saccount expired", why.len ? "; " : "");
+	if (strcasecmp(gv(r, KW_SO_USEPAM), "yes") != 0 && shadow_locked(g, a->name))
+		kw_sb_printf(&why, "%spassword field locked (!) and UsePAM no: sshd refuses locked accounts",
+			     why.len ? "; " : "");
+	lists_allow(g->f, a, r, &why, &cond);
+	if (strcasecmp(gv(r, KW_SO_PUBKEYAUTHENTICATION), "yes") != 0)
+		kw_sb_printf(&why, "%sPubkeyAuthentication no", why.len ? "; " : "");
+	if (a->uid == 0 && root_rank(gv(r, KW_SO_PERMITROOTLOGIN)) < 2)
+		kw_sb_printf(&why, "%sPermitRootLogin %s", why.len ? "; " : "", gv(r, KW_SO_PERMITROOTLOGIN));
+	if (!key_chain(r)) {
+		_cleanup_free_ char *am = joined(r, KW_SO_AUTHENTICATIONMETHODS);
+		kw_sb_printf(&why, "%sAuthenticationMethods %s needs more than a key", why.len ? "; " : "",
+			     am ? am : "?");
+	}
+	if (strcmp(gv(r, KW_SO_FORCECOMMAND), "none") != 0)
+		kw_sb_printf(&why, "%sForceCommand %s runs instead of a shell", why.len ? "; " : "",
+			     gv(r, KW_SO_FORCECOMMAND));
+
+	const char *const *files;
+	size_t nf = kw_sshd_values(r, KW_SO_AUTHORIZEDKEYSFILE, &files);
+	int found = 0;
+	kw_sb keywhy;
+	kw_sb_init(&keywhy);
+	for (size_t i = 0; i < nf && found == 0; i++) {
+		/* the compiled-in default is one value with two names */
+		_cleanup_free_ char *names = strdup(files[i]);
+		char *save = NULL;
+		for (char *n = names ? strtok_r(names, " \t", &save) : NULL; n && found == 0;
+		     n = strtok_r(NULL, " \t", &save)) {
+			if (!strcasecmp(n, "none"))
+				continue;
+			_cleanup_free_ char *path = authkeys_path(n, a);
+			if (path)
+				found = check_keyfile(g, a, r, path, &keywhy, &ok, &any_keyfile);
+		}
+	}
+	if (found < 0) {
+		kw_sb_release(&keywhy);
+		res = found;
+		goto out;
+	}
+	if (!found) {
+		if (keywhy.len)
+			kw_sb_printf(&why, "%s%s", why.len ? "; " : "", keywhy.s);
+		else
+			kw_sb_printf(&why, "%sno authorized_keys file", why.len ? "; " : "");
+		if (strcmp(gv(r, KW_SO_AUTHORIZEDKEYSCOMMAND), "none") != 0)
+			kw_sb_printf(&why, " (keys from AuthorizedKeysCommand cannot be checked offline)");
+	}
+	kw_sb_release(&keywhy);
+out:
+	*listed = a->login_shell || any_keyfile || a->uid == 0;
+	if (res == 0 && *listed) {
+		c->counts = !why.len && ok.len;
+		if (c->counts && cond.len)
+			kw_sb_printf(&ok, " (%s)", cond.s);
+		c->why = kw_sb_detach(c->counts ? &ok : &why);
+		c->account = strdup(a->name);
+		if (!c->why || !c->account || why.overflow || ok.overflow)
+			res = -ENOMEM;
+	}
+	kw_sb_release(&why);
+	kw_sb_release(&ok);
+	kw_sb_release(&cond);
+	kw_sshd_result_free(r);
+	return res;
+}
+
+int kw_lockout_check(kw_target *t, const kw_facts *f, kw_sshd_config *oldc,
+		     kw_sshd_config *newc, kw_lockout_report *ret)
+{
+	kw_lockout_report rep = { 0 };
+	kw_sb off;
+	kw_sb_init(&off);
+	int r = describe_turn_off(kw_sshd_config_global(oldc), kw_sshd_config_global(newc), &off);
+	if (r < 0) {
+		kw_sb_release(&off);
+		return r;
+	}
+	if (!off.len) {
+		kw_sb_release(&off);
+		*ret = rep;
+		return 0;
+	}
+	rep.needed = true;
+	rep.turns_off = kw_sb_detach(&off);
+	if (!rep.turns_off)
+		return -ENOMEM;
+	guard g = { .t = t, .f = f, .newc = newc };
+	for (size_t i = 0; i < f->n_accounts && i < GUARD_ACCOUNTS_MAX && r == 0; i++) {
+		kw_lockout_candidate c = { 0 };
+		bool listed = false;
+		r = check_account(&g, &f->accounts[i], &c, &listed);
+		if (r < 0 || !listed) {
+			free(c.account);
+			free(c.why);
+			if (!listed)
+				rep.skipped++;
+			continue;
+		}
+		kw_lockout_candidate *slot = KW_VEC_PUSH(rep.v, rep.n, rep.cap);
+		if (!slot) {
+			free(c.account);
+			free(c.why);
+			r = -ENOMEM;
+			break;
+		}
+		*slot = c;
+		rep.pass |= c.counts;
+	}
+	kw_file_release(&g.shadow);
+	if (r < 0) {
+		kw_lockout_report_release(&rep);
+		return r;
+	}
+	*ret = rep;
+	return 0;
+}
