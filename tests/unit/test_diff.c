@@ -104,7 +104,7 @@ static uint8_t *run(const char *cmd, size_t *len, int *status)
 static uint8_t *gnu_diff(unsigned context, size_t *len)
 {
 	char cmd[256];
-	snprintf(cmd, sizeof cmd, "diff -a -U%u --label A --label B %s/a %s/b", context, tmpdir, tmpdir);
+	snprintf(cmd, sizeof cmd, "LC_ALL=C diff -a -U%u --label A --label B %s/a %s/b", context, tmpdir, tmpdir);
 	int st;
 	uint8_t *o = run(cmd, len, &st);
 	if (st != 0 && st != 1)
@@ -562,7 +562,7 @@ static void test_random_against_gnu(void **state)
 		if (ok && out.len) {
 			write_file("p", out.s, out.len);
 			char cmd[512];
-			snprintf(cmd, sizeof cmd, "patch -F0 -o %s/out %s/a %s/p 2>&1", tmpdir, tmpdir, tmpdir);
+			snprintf(cmd, sizeof cmd, "LC_ALL=C patch -F0 -o %s/out %s/a %s/p 2>&1", tmpdir, tmpdir, tmpdir);
 			size_t plen;
 			int st;
 			uint8_t *pl = run(cmd, &plen, &st);
