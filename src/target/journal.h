@@ -94,17 +94,6 @@ int kw_journal_undo(const char *dir, unsigned *ret_restored);
 /* The root the journal in `dir` is about (from its newest entry). -ENOENT: empty. */
 int kw_journal_root(const char *dir, char **ret_root);
 
-/* ---- implemented in write.c, shared with the journal ---- */
-
-/* kw_write_atomic with the temp name `tmp` (one component) instead of a random one:
- * -EEXIST, before anything is written, when that name is taken. Every regular-file entry
- * journals the temp name its change and its undo use, so undo removes what a killed
- * writer or a killed undo left under it. */
-int kw_write_atomic_named(int dfd, const char *name, const char *tmp, const uint8_t *data,
-			  size_t len, uid_t uid, gid_t gid, mode_t mode, const kw_xattrs *x,
-			  const struct timespec *mtime);
-/* A fresh random temp name for name, ".NAME.kw.<16 hex>", absent from dfd. */
-int kw_write_tmp_name(int dfd, const char *name, char tmp[256]);
 
 /* ---- one entry's .meta, parsed and validated (pure: no I/O) ---- */
 

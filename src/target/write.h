@@ -113,6 +113,16 @@ int kw_write_atomic(int dfd, const char *name, const uint8_t *data, size_t len,
 		    uid_t uid, gid_t gid, mode_t mode, const kw_xattrs *x,
 		    const struct timespec *mtime);
 
+/* kw_write_atomic with the temp name `tmp` (one component) instead of a random one:
+ * -EEXIST, before anything is written, when that name is taken. Every regular-file entry
+ * journals the temp name its change and its undo use, so undo removes what a killed
+ * writer or a killed undo left under it. */
+int kw_write_atomic_named(int dfd, const char *name, const char *tmp, const uint8_t *data,
+			  size_t len, uid_t uid, gid_t gid, mode_t mode, const kw_xattrs *x,
+			  const struct timespec *mtime);
+/* A fresh random temp name for name, ".NAME.kw.<16 hex>", absent from dfd. */
+int kw_write_tmp_name(int dfd, const char *name, char tmp[256]);
+
 /* Test hook: the next n calls to kw_write_atomic fail (-EIO) after the temp file is
  * written and before the rename. */
 void kw_write_fail_next(unsigned n);
