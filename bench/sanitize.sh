@@ -94,7 +94,8 @@ if command -v virt-sysprep >/dev/null && command -v virt-make-fs >/dev/null; the
 	rm -f "$W/disk.img"
 	printf '/dev/sda / ext4 defaults 0 1\n' > "$W/tree/etc/fstab"
 	mkdir -p "$W/tree/bin"
-	virt-make-fs --format=raw --type=ext4 --size=+256M "$W/tree" "$W/disk.img"
+	# ext4 makes one inode per 16 KiB: size the (sparse) disk for the file count
+	virt-make-fs --format=raw --type=ext4 --size=+$((nfiles * 18 / 1000))M "$W/tree" "$W/disk.img"
 	cp "$W/disk.img" "$W/disk.orig"
 	export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 	hyperfine --runs 1 --export-json "$W/sysprep.json" \

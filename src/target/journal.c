@@ -703,6 +703,17 @@ unsigned kw_journal_room(const kw_journal *j)
 	return KW_JOURNAL_MAX_ENTRIES - j->next + 1;
 }
 
+typedef struct copy_ctx { int out; uint64_t size; } copy_ctx;
+
+static int copy_chunk(void *vctx, const uint8_t *p, size_t n, uint64_t off)
+{
+	copy_ctx *c = vctx;
+	if (off + n > KW_JOURNAL_MAX_DATA)
+		return KW_E_TOOBIG;
+	c->size = off + n;
+	return write_all(c->out, p, n);
+}
+
 /* Copy the original bytes into NNNNNN.data; fsync. Returns the size copied. */
 static int copy_data(int jdfd, const char *name, int fd, uint64_t *ret_size)
 {
@@ -710,27 +721,13 @@ static int copy_data(int jdfd, const char *name, int fd, uint64_t *ret_size)
 					 O_CLOEXEC, 0600);
 	if (out < 0)
 		return -errno;
-	uint8_t buf[65536];
-	uint64_t off = 0;
-	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof buf, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		off += (uint64_t)n;
-		if (off > KW_JOURNAL_MAX_DATA)
-			return KW_E_TOOBIG;
-		int r = write_all(out, buf, (size_t)n);
-		if (r < 0)
-			return r;
-	}
+	copy_ctx c = { out, 0 };
+	int r = kw_fd_chunks(fd, copy_chunk, &c);
+	if (r < 0)
+		return r;
 	if (fsync(out) < 0)
 		return -errno;
-	*ret_size = off;
+	*ret_size = c.size;
 	return 0;
 }
 

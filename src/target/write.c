@@ -420,8 +420,8 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Are the bytes of fd exactly expect[0..len)? 1 yes, 0 no, <0 error. */
-static int same_bytes(int fd, const uint8_t *expect, size_t len)
+int kw_fd_chunks(int fd, int (*fn)(void *ctx, const uint8_t *p, size_t n, uint64_t off),
+		 void *ctx)
 {
 	uint8_t buf[65536];
 	uint64_t off = 0;
@@ -433,11 +433,33 @@ static int same_bytes(int fd, const uint8_t *expect, size_t len)
 			return -errno;
 		}
 		if (n == 0)
-			return off == len;
-		if (off + (uint64_t)n > len || memcmp(buf, expect + off, (size_t)n) != 0)
 			return 0;
+		int r = fn(ctx, buf, (size_t)n, off);
+		if (r != 0)
+			return r;
 		off += (uint64_t)n;
 	}
+}
+
+typedef struct expect_ctx { const uint8_t *p; size_t len; uint64_t seen; } expect_ctx;
+
+static int expect_chunk(void *vctx, const uint8_t *p, size_t n, uint64_t off)
+{
+	expect_ctx *e = vctx;
+	if (off + n > e->len || memcmp(p, e->p + off, n) != 0)
+		return 1; /* differs: stop */
+	e->seen = off + n;
+	return 0;
+}
+
+/* Are the bytes of fd exactly expect[0..len)? 1 yes, 0 no, <0 error. */
+static int same_bytes(int fd, const uint8_t *expect, size_t len)
+{
+	expect_ctx e = { expect, len, 0 };
+	int r = kw_fd_chunks(fd, expect_chunk, &e);
+	if (r < 0)
+		return r;
+	return r == 0 && e.seen == len;
 }
 
 /* ---- atomic replace ---- */

@@ -123,6 +123,11 @@ int kw_write_atomic_named(int dfd, const char *name, const char *tmp, const uint
 /* A fresh random temp name for name, ".NAME.kw.<16 hex>", absent from dfd. */
 int kw_write_tmp_name(int dfd, const char *name, char tmp[256]);
 
+/* Read fd from offset 0 to its end in chunks, calling fn for each (p, n, offset); fn
+ * returns 0 to go on, anything else to stop (returned as is). -errno on a read error. */
+int kw_fd_chunks(int fd, int (*fn)(void *ctx, const uint8_t *p, size_t n, uint64_t off),
+		 void *ctx);
+
 /* Test hook: the next n calls to kw_write_atomic fail (-EIO) after the temp file is
  * written and before the rename. */
 void kw_write_fail_next(unsigned n);
