@@ -100,7 +100,7 @@ if command -v virt-sysprep >/dev/null && command -v virt-make-fs >/dev/null; the
 	export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 	hyperfine --runs 1 --export-json "$W/sysprep.json" \
 		--prepare "cp $W/disk.orig $W/disk.img" \
-		"virt-sysprep -a $W/disk.img --format raw -q" >/dev/null
+		"virt-sysprep --format raw -a $W/disk.img -q" >/dev/null
 	vs=$(mean "$W/sysprep.json" 0)
 	printf '  virt-sysprep -a (defaults) %8.3f s  -> keyward apply is %.1fx faster\n' "$vs" \
 		"$(python3 -c "print($vs / $apply)")"
