@@ -30,6 +30,7 @@ enum {
 	C_MODULI_SMALL, C_MODULI_NONE, C_KEYS_COMMAND, C_USER_CA,
 	C_HK_DSA, C_HK_RSA_SMALL, C_HK_PERMS, C_HK_MISMATCH, C_CHROOT_PERMS, C_CHROOT_RECIPE,
 	C_AUTHMETHODS, C_MAXSTARTUPS, C_SYSLOG, C_PUBKEY, C_DEBIANBANNER, C_HK_UNREADABLE,
+	C_SHADOWED_HARDEN,
 	C__COUNT
 };
 
@@ -163,6 +164,13 @@ static const kw_check_def defs[] = {
 		"near the top of sshd_config, silently beats the main file's settings.",
 		"Remove the line that is in force, or change it; `keyward sshd -T` shows the result.",
 		{ "sshd_config(5): first obtained value is used", "cloud-init ssh_util.py (50-cloud-init.conf)" } },
+	[C_SHADOWED_HARDEN] = { "sshd.overridden-by-harden", KW_SEV_INFO, "a line is overridden by keyward harden's settings",
+		"keyward harden writes its settings where sshd reads them first, so a later line that "
+		"sets the same keyword keeps its text but has no effect. That is intended; the line "
+		"only misleads whoever reads it.",
+		"Delete or align the overridden line so the file reads as sshd behaves; `keyward sshd "
+		"-T` shows what is in force.",
+		{ "sshd_config(5): first obtained value is used", "docs/harden.md" } },
 	[C_ALLOWUSERS] = { "sshd.allow-users", KW_SEV_LOW, "no AllowUsers or AllowGroups",
 		"Any account with a key or password can log in; a list limits it to the intended users.",
 		"Set `AllowGroups` (or AllowUsers) to the groups that should log in over SSH.",
@@ -618,7 +626,12 @@ static void run(kw_check_ctx *x)
 			continue;
 		char target[600];
 		snprintf(target, sizeof target, "%s:%u", sh[i].file, sh[i].line);
-		kw_emit(x, &defs[C_SHADOWED], target, sh[i].file, sh[i].line, NULL,
+		/* the winner is keyward harden's drop-in: overridden on purpose */
+		const char *wf = sh[i].win_file ? sh[i].win_file : "";
+		const char *wb = strrchr(wf, '/');
+		bool by_harden = strstr(wb ? wb + 1 : wf, "keyward-harden") != NULL;
+		kw_emit(x, &defs[by_harden ? C_SHADOWED_HARDEN : C_SHADOWED], target, sh[i].file,
+			sh[i].line, NULL,
 			"%s at %s:%u has no effect: %s:%u set it first (in force: %s)",
 			keyword_name(sh[i].opt), sh[i].file, sh[i].line, sh[i].win_file, sh[i].win_line,
 			val(g->res, sh[i].opt));

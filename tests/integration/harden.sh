@@ -82,6 +82,13 @@ expect "dry run leaves no staging folder behind" bash -c '! ls -d /tmp/keyward-s
 "$KW" harden --root "$IMG" --apply --journal "$TMP/j1" > "$TMP/apply.out" 2>&1; rc=$?
 expect "--apply exits 0" [ "$rc" -eq 0 ]
 expect "--apply writes the drop-in" [ -f "$IMG/etc/ssh/sshd_config.d/00-keyward-harden.conf" ]
+"$KW" audit --root "$IMG" --format json --output "$TMP/audit-after.json" > /dev/null 2>&1
+expect "after harden, the audit reports the overridden cloud-init line as intended (info)" \
+	[ "$(jget "$TMP/audit-after.json" "sum(1 for f in r['findings'] if f['id']=='sshd.overridden-by-harden' and f['target'].endswith('50-cloud-init.conf:1') and f['severity']=='info')")" = 1 ]
+expect "... and no longer as a medium shadowed directive" \
+	[ "$(jget "$TMP/audit-after.json" "sum(1 for f in r['findings'] if f['id']=='sshd.shadowed-directive' and f['target'].endswith('50-cloud-init.conf:1'))")" = 0 ]
+expect "... nor password authentication" \
+	[ "$(jget "$TMP/audit-after.json" "sum(1 for f in r['findings'] if f['id']=='sshd.password-authentication')")" = 0 ]
 kept=$(grep -vc '^#' "$IMG/etc/ssh/moduli.keyward")
 want=$(awk '$1 !~ /^#/ && $5 >= 3071' "$IMG/etc/ssh/moduli" | wc -l)
 expect "--apply writes moduli.keyward with the $want groups of 3072 bits and more (awk's count)" \
