@@ -807,7 +807,11 @@ static int dir_is_empty(int fd)
 
 /* Remove `name` in dfd (`path` inside the root, for the journal): any type, or only a
  * regular file when reg_only. Checked, journaled, removed, folder synced. */
-static int remove_at(kw_writer *w, int dfd, const char *name, const char *path, bool reg_only)
+/* Remove name in dfd, journaled first. sync_dir: fsync the folder after the unlink (a
+ * tree removal leaves it to one syncfs at its end: an unlink lost to a power cut only
+ * means the entry's change never happened, which undo already handles). */
+static int remove_at(kw_writer *w, int dfd, const char *name, const char *path, bool reg_only,
+		     bool sync_dir)
 {
 	struct stat st, pst;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -864,6 +868,8 @@ static int remove_at(kw_writer *w, int dfd, const char *name, const char *path, 
 	if (unlinkat(dfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
 		return -errno;
 	kw_write_step(); /* removed */
+	if (!sync_dir)
+		return 0;
 	if (fsync(dfd) < 0)
 		return -errno;
 	kw_write_step(); /* folder synced */
@@ -879,7 +885,7 @@ int kw_writer_unlink(kw_writer *w, const char *path)
 	int r = kw_write_open_parent(w->rootfd, path, &dfd, &name);
 	if (r < 0)
 		return r;
-	return remove_at(w, dfd, name, path, true);
+	return remove_at(w, dfd, name, path, true, true);
 }
 
 int kw_writer_remove(kw_writer *w, const char *path)
@@ -891,7 +897,7 @@ int kw_writer_remove(kw_writer *w, const char *path)
 	int r = kw_write_open_parent(w->rootfd, path, &dfd, &name);
 	if (r < 0)
 		return r;
-	return remove_at(w, dfd, name, path, false);
+	return remove_at(w, dfd, name, path, false, true);
 }
 
 /* ---- trees ---- */
@@ -1043,7 +1049,7 @@ static int tree_remove(kw_writer *w, tree_walk *t, int topfd, uint64_t *ret_n)
 					r = tw_enter(t, e->d_name, &st, plen);
 				continue;
 			}
-			r = remove_at(w, dirfd(fr->d), e->d_name, t->path, false);
+			r = remove_at(w, dirfd(fr->d), e->d_name, t->path, false, false);
 			if (r == 0) {
 				(*ret_n)++;
 				fr->again = true;
@@ -1063,7 +1069,7 @@ static int tree_remove(kw_writer *w, tree_walk *t, int topfd, uint64_t *ret_n)
 			break; /* the top: the caller decides */
 		tree_frame *up = &t->f[t->sp - 1];
 		t->path[mylen] = 0;
-		r = remove_at(w, dirfd(up->d), t->path + up->plen + 1, t->path, false);
+		r = remove_at(w, dirfd(up->d), t->path + up->plen + 1, t->path, false, false);
 		if (r == 0) {
 			(*ret_n)++;
 			up->again = true;
@@ -1091,7 +1097,7 @@ int kw_writer_remove_tree(kw_writer *w, const char *path, bool keep_top, uint64_
 	if (S_ISLNK(st.st_mode)) {
 		if (keep_top)
 			return -ELOOP;
-		r = remove_at(w, pdfd, name, path, false);
+		r = remove_at(w, pdfd, name, path, false, true);
 		if (r == 0 && ret_n)
 			*ret_n = 1;
 		return r;
@@ -1121,8 +1127,17 @@ int kw_writer_remove_tree(kw_writer *w, const char *path, bool keep_top, uint64_
 	if (n + !keep_top > kw_journal_room(w->journal))
 		return KW_E_TOOBIG;
 	r = tree_remove(w, t, topfd, &done);
+	/* the folders below were not synced one unlink at a time: once, here */
+	if (done > 0) {
+		if (syncfs(topfd) < 0) {
+			if (r == 0)
+				r = -errno;
+		} else {
+			kw_write_step(); /* folders synced */
+		}
+	}
 	if (r == 0 && !keep_top) {
-		r = remove_at(w, pdfd, name, path, false);
+		r = remove_at(w, pdfd, name, path, false, true);
 		done += r == 0;
 	}
 	if (ret_n)

@@ -1201,8 +1201,8 @@ static void test_crash_steps(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	unsigned long total = read_steps(steps);
-	/* per entry at least: entry complete, removed, folder synced */
-	assert_true(total >= 3 * (SSH_ENTRIES + 3));
+	/* per entry at least: entry complete, removed (a tree's folders are synced once) */
+	assert_true(total >= 2 * (SSH_ENTRIES + 3));
 	print_message("crash test: killing the run after each of its %lu steps\n", total);
 	assert_string_equal(slurp(R(f, "/etc/shadow")), "root:!:1::::::\n");
 	assert_absent(R(f, "/home/u/.ssh"));
