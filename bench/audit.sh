@@ -14,36 +14,18 @@
 # Needs: a built build-release/keyward (scripts/audit-this-host builds it), hyperfine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap bench
-[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false >/dev/null
-ninja -C build-release >/dev/null
-KW=$PWD/build-release/keyward
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup
 W=${1:-/tmp/keyward-bench}
 FILES=${BENCH_FILES:-200000}
 TAR_MB=${BENCH_TAR_MB:-1000}
-export KEYWARD_NO_PROGRESS=1
 
 if [ ! -f "$W/tree.done" ]; then
 	echo "building a $FILES-file image tree in $W/tree ..."
 	rm -rf "$W"
 	mkdir -p "$W"
-	bash tests/integration/mkimage.sh dirty "$W/tree" "$PWD"
-	python3 - "$W/tree" "$FILES" <<'PY'
-import os, random, sys
-root, n = sys.argv[1], int(sys.argv[2])
-random.seed(42)
-words = b"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor\n"
-made = 0
-for top in ("usr/share/doc", "usr/lib/python3", "var/lib/app", "opt/vendor", "srv/www"):
-    for d in range(n // 5 // 100):
-        p = os.path.join(root, top, "d%04d" % d)
-        os.makedirs(p, exist_ok=True)
-        for f in range(100):
-            with open(os.path.join(p, "f%03d.txt" % f), "wb") as fh:
-                fh.write(words * random.randint(1, 40))
-            made += 1
-print("made", made, "files")
-PY
+	bench_tree "$W/tree" "$FILES"
 	cp tests/data/keys/deploy_pem "$W/tree/srv/www/d0007/leaked.key"
 	touch "$W/tree.done"
 fi
@@ -73,23 +55,22 @@ run() { # name json-out commands...
 	shift
 	hyperfine -N --warmup 1 --runs "${BENCH_RUNS:-5}" --ignore-failure --export-json "$out" "$@" >/dev/null
 }
-mean() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.4f" % r[int(sys.argv[2])]["mean"])' "$1" "$2"; }
 
 run "$W/walk.json" \
 	"$KW audit --root $W/tree --format json --output /dev/null" \
 	"$KW audit --root $W/tree --deep --format json --output /dev/null" \
 	"bash -c 'find $W/tree -xdev -type f | wc -l'" \
 	"grep -rlI -- -----BEGIN $W/tree"
-t_audit=$(mean "$W/walk.json" 0)
-t_deep=$(mean "$W/walk.json" 1)
-t_find=$(mean "$W/walk.json" 2)
-t_grep=$(mean "$W/walk.json" 3)
+t_audit=$(bench_mean "$W/walk.json" 0)
+t_deep=$(bench_mean "$W/walk.json" 1)
+t_find=$(bench_mean "$W/walk.json" 2)
+t_grep=$(bench_mean "$W/walk.json" 3)
 
 run "$W/tar.json" \
 	"$KW audit --image $W/image.tar.gz --format json --output /dev/null" \
 	"tar -tzf $W/image.tar.gz"
-t_tar_kw=$(mean "$W/tar.json" 0)
-t_tar=$(mean "$W/tar.json" 1)
+t_tar_kw=$(bench_mean "$W/tar.json" 0)
+t_tar=$(bench_mean "$W/tar.json" 1)
 
 python3 - "$t_audit" "$t_deep" "$t_find" "$t_grep" "$t_tar_kw" "$t_tar" "$nfiles" "$size" <<'PY'
 import sys

@@ -9,10 +9,9 @@
 # Usage: bench/sshd.sh [WORKDIR]   (default /tmp/keyward-bench-sshd)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap bench
-[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false >/dev/null
-ninja -C build-release >/dev/null
-KW=$PWD/build-release/keyward
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup
 W=${1:-/tmp/keyward-bench-sshd}
 mkdir -p "$W/conf.d" /run/sshd
 [ -f "$W/hk" ] || ssh-keygen -q -t ed25519 -N '' -f "$W/hk"

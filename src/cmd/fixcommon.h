@@ -33,8 +33,8 @@ typedef struct kw_fix_opts {
  * journal path used (caller frees), NULL on a dry run. */
 int kw_fix_run(const kw_fix_opts *o, kw_plan *p, char **ret_journal);
 
-/* The default journal folder for a new run of cmd: KW_JOURNAL_BASE/YYYYMMDDTHHMMSSZ-cmd-XXXX
- * (caller frees). */
+/* The default journal folder for a new run of cmd: KW_JOURNAL_BASE/<UTC time>-<cmd>-<4 hex
+ * digits>, e.g. .../2026-11-21T101500Z-sanitize-3f2a (caller frees). */
 char *kw_fix_default_journal(const char *cmd);
 
 /* Write msg + the escaped string + "\n" to stderr, prefixed "keyward CMD: ". */

@@ -133,16 +133,25 @@ static bool valid_fp(const char *s)
 }
 
 typedef struct audit_run {
+	kw_target *t;      /* kept open: the plan reads through it too */
 	kw_facts facts;
 	kw_findings fs;
 	bool ok;
 } audit_run;
 
+static void audit_run_release(audit_run *ar)
+{
+	kw_findings_release(&ar->fs);
+	kw_facts_release(&ar->facts);
+	if (ar->t)
+		kw_target_free(ar->t);
+	*ar = (audit_run){ 0 };
+}
+
 static int collect_and_check(const char *root, const kw_profile *prof, bool checks,
 			     audit_run *ar, bool quiet)
 {
-	kw_target *t = NULL;
-	int r = kw_target_open_dir(root, &t);
+	int r = kw_target_open_dir(root, &ar->t);
 	if (r < 0)
 		return r;
 	kw_progress prog;
@@ -153,12 +162,11 @@ static int collect_and_check(const char *root, const kw_profile *prof, bool chec
 		.progress = kw_progress_files,
 		.progress_ctx = &prog,
 	};
-	r = kw_collect(t, &co, &ar->facts);
+	r = kw_collect(ar->t, &co, &ar->facts);
 	kw_progress_done(&prog);
 	size_t run = 0;
 	if (r == 0 && checks)
 		r = kw_checks_run(&ar->facts, prof, &ar->fs, &run);
-	kw_target_free(t);
 	ar->ok = r == 0;
 	return r;
 }
@@ -316,12 +324,7 @@ int cmd_sanitize(int argc, char **argv)
 		.remove_users = rmusers,
 		.n_remove_users = n_rm,
 	};
-	kw_target *t = NULL;
-	r = kw_target_open_dir(real, &t);
-	if (r == 0)
-		r = kw_sanitize_plan(t, &before.facts, &so, &plan, &d);
-	if (t)
-		kw_target_free(t);
+	r = kw_sanitize_plan(before.t, &before.facts, &so, &plan, &d);
 	for (size_t i = 0; i < d.n; i++) {
 		char *m = kw_escape_str(d.v[i].msg);
 		fprintf(stderr, "keyward sanitize: %s\n", m ? m : "?");
@@ -358,10 +361,8 @@ int cmd_sanitize(int argc, char **argv)
 done:
 	kw_plan_release(&plan);
 	kw_diags_release(&d);
-	kw_findings_release(&before.fs);
-	kw_facts_release(&before.facts);
-	kw_findings_release(&after.fs);
-	kw_facts_release(&after.facts);
+	audit_run_release(&before);
+	audit_run_release(&after);
 	kw_profile_release(&prof);
 	kw_diags_release(&pd);
 out:

@@ -281,24 +281,21 @@ static const char *const af_paths[AF__COUNT] = {
 	"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/subuid", "/etc/subgid",
 };
 
-static int af_apply(acct_file *a, int op, line_fn fn, void *vctx, const char *why)
+/* Make out (an edit of a->cur) the file's current content, noting op and why. Nothing
+ * happens when out equals the current content. out is released. */
+static int af_commit(acct_file *a, int op, kw_sb *out, const char *why)
 {
-	if (!a->exists)
-		return 0;
-	kw_sb out;
-	kw_sb_init(&out);
-	int r = edit_lines(a->cur, a->cur_len, fn, vctx, &out);
-	if (r < 0) {
-		kw_sb_release(&out);
-		return r;
+	if (out->overflow) {
+		kw_sb_release(out);
+		return -ENOMEM;
 	}
-	if (out.len == a->cur_len && memcmp(out.s ? out.s : "", a->cur, out.len) == 0) {
-		kw_sb_release(&out);
+	if (out->len == a->cur_len && memcmp(out->s ? out->s : "", a->cur, out->len) == 0) {
+		kw_sb_release(out);
 		return 0;
 	}
 	free(a->cur);
-	a->cur_len = out.len;
-	a->cur = (uint8_t *)kw_sb_detach(&out);
+	a->cur_len = out->len;
+	a->cur = (uint8_t *)kw_sb_detach(out);
 	if (!a->cur)
 		return -ENOMEM;
 	const char *name = kw_sanitize_ops[op].name;
@@ -310,6 +307,21 @@ static int af_apply(acct_file *a, int op, line_fn fn, void *vctx, const char *wh
 		kw_sb_puts(&a->why, "; ");
 	kw_sb_puts(&a->why, why);
 	return a->why.overflow ? -ENOMEM : 0;
+}
+
+/* Edit the file line by line with fn and commit the result. */
+static int af_apply(acct_file *a, int op, line_fn fn, void *vctx, const char *why)
+{
+	if (!a->exists)
+		return 0;
+	kw_sb out;
+	kw_sb_init(&out);
+	int r = edit_lines(a->cur, a->cur_len, fn, vctx, &out);
+	if (r < 0) {
+		kw_sb_release(&out);
+		return r;
+	}
+	return af_commit(a, op, &out, why);
 }
 
 /* passwords: which names changed, for the plan line */
@@ -371,24 +383,19 @@ static int op_passwords(ctx *c, acct_file *af)
 		pw_ctx x = { .c = c, .repl = c->o->password_lock ? "!" : "*", .k = t[i].k,
 			     .passwd = t[i].passwd, .gshadow = t[i].gshadow };
 		kw_sb_init(&x.names);
-		kw_sb tmp;
-		kw_sb_init(&tmp);
-		int r = 0;
-		/* dry pass to count names, then the real one inside af_apply */
-		if (af[t[i].af].exists)
-			r = edit_lines(af[t[i].af].cur, af[t[i].af].cur_len, pw_line, &x, &tmp);
-		kw_sb_release(&tmp);
+		acct_file *a = &af[t[i].af];
+		kw_sb out;
+		kw_sb_init(&out);
+		int r = a->exists ? edit_lines(a->cur, a->cur_len, pw_line, &x, &out) : 0;
 		if (r == 0 && x.n) {
 			char why[512];
 			snprintf(why, sizeof why, "%s %u %s%s (%.*s%s)",
 				 t[i].gshadow || t[i].passwd ? "clear" : c->o->password_lock ? "lock" : "remove",
 				 x.n, t[i].what, x.n == 1 ? "" : "s", (int)x.names.len,
 				 x.names.s ? x.names.s : "", x.n > 5 ? ", ..." : "");
-			pw_ctx y = x;
-			kw_sb_init(&y.names);
-			r = af_apply(&af[t[i].af], OP_PASSWORDS, pw_line, &y, why);
-			kw_sb_release(&y.names);
+			r = af_commit(a, OP_PASSWORDS, &out, why);
 		}
+		kw_sb_release(&out);
 		kw_sb_release(&x.names);
 		if (r < 0)
 			return r;

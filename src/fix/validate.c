@@ -212,7 +212,11 @@ int kw_stage_create(kw_target *t, const char *const *paths, size_t n, kw_stage *
 	const char *tmp = getenv("TMPDIR");
 	if (!tmp || tmp[0] != '/')
 		tmp = "/tmp";
-	if (asprintf(&s.dir, "%s/keyward-stage.XXXXXX", tmp) < 0) {
+	/* mkdtemp(3) wants the name to end in six 'X' characters, which it replaces */
+	char six[7];
+	memset(six, 'X', 6);
+	six[6] = '\0';
+	if (asprintf(&s.dir, "%s/keyward-stage.%s", tmp, six) < 0) {
 		s.dir = NULL;
 		return -ENOMEM;
 	}

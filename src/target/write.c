@@ -342,38 +342,38 @@ int kw_write_check_name(int dfd, const char *name, struct stat *st)
 	return 0;
 }
 
-/* Open the checked original and make sure the fd is what was checked. */
-static int open_checked(int dfd, const char *name, const struct stat *st, int *ret_fd)
+/* Open name in dfd without following it and make sure the fd is the entry lstat saw (st):
+ * same device, inode and type; a regular file must still have one link. Folders are
+ * opened O_DIRECTORY, regular files O_NONBLOCK|O_NOCTTY (never anything else). */
+static int open_same(int dfd, const char *name, const struct stat *st, int *ret_fd)
 {
-	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-					O_NOCTTY | O_CLOEXEC);
+	bool dir = S_ISDIR(st->st_mode);
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+					(dir ? O_DIRECTORY : O_NOCTTY));
 	if (fd < 0)
 		return -errno;
 	struct stat fst;
 	if (fstat(fd, &fst) < 0)
 		return -errno;
-	if (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino || !S_ISREG(fst.st_mode))
+	if (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino ||
+	    (fst.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
 		return -EAGAIN;
-	if (fst.st_nlink > 1)
+	if (!dir && fst.st_nlink > 1)
 		return -EMLINK;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
-/* Open the folder `name` in dfd (never following) and check it is the one lstat saw. */
+/* The original regular file (st from lstat, already checked regular). */
+static int open_checked(int dfd, const char *name, const struct stat *st, int *ret_fd)
+{
+	return S_ISREG(st->st_mode) ? open_same(dfd, name, st, ret_fd) : KW_E_NOTREG;
+}
+
+/* The folder `name` (st from lstat). */
 static int open_dir_checked(int dfd, const char *name, const struct stat *st, int *ret_fd)
 {
-	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat fst;
-	if (fstat(fd, &fst) < 0)
-		return -errno;
-	if (fst.st_dev != st->st_dev || fst.st_ino != st->st_ino)
-		return -EAGAIN;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return S_ISDIR(st->st_mode) ? open_same(dfd, name, st, ret_fd) : -ENOTDIR;
 }
 
 /* Is name in dfd (lstat st) a mount point, or on another mount than the folder whose
@@ -876,7 +876,7 @@ static int remove_at(kw_writer *w, int dfd, const char *name, const char *path, 
 	return 0;
 }
 
-int kw_writer_unlink(kw_writer *w, const char *path)
+static int remove_path(kw_writer *w, const char *path, bool reg_only)
 {
 	if (!w)
 		return -EINVAL;
@@ -885,20 +885,11 @@ int kw_writer_unlink(kw_writer *w, const char *path)
 	int r = kw_write_open_parent(w->rootfd, path, &dfd, &name);
 	if (r < 0)
 		return r;
-	return remove_at(w, dfd, name, path, true, true);
+	return remove_at(w, dfd, name, path, reg_only, true);
 }
 
-int kw_writer_remove(kw_writer *w, const char *path)
-{
-	if (!w)
-		return -EINVAL;
-	_cleanup_close_ int dfd = -1;
-	const char *name;
-	int r = kw_write_open_parent(w->rootfd, path, &dfd, &name);
-	if (r < 0)
-		return r;
-	return remove_at(w, dfd, name, path, false, true);
-}
+int kw_writer_unlink(kw_writer *w, const char *path) { return remove_path(w, path, true); }
+int kw_writer_remove(kw_writer *w, const char *path) { return remove_path(w, path, false); }
 
 /* ---- trees ---- */
 

@@ -376,8 +376,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_authorized_keys_file_tokens, setup, teardown),
 	};
 	if (geteuid() != 0) {
-		printf("test_lockout: needs root (chown of fixture files); skipped\n");
-		return 77;
+		printf("test_lockout: needs root (chown of fixture files)\n");
+		return 1;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
