@@ -1,0 +1,192 @@
+/* addr.c — see addr.h. */
+#include "guard/addr.h"
+
+#include "base/err.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+static int parse_v4(const char *p, size_t n, uint8_t out[4])
+{
+	size_t i = 0;
+	for (int part = 0; part < 4; part++) {
+		if (part) {
+			if (i >= n || p[i] != '.')
+				return KW_E_PARSE;
+			i++;
+		}
+		unsigned v = 0, digits = 0;
+		while (i < n && p[i] >= '0' && p[i] <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(p[i] - '0');
+			i++;
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return KW_E_PARSE;
+		out[part] = (uint8_t)v;
+	}
+	return i == n ? 0 : KW_E_PARSE;
+}
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+int kw_addr_parse(const char *p, size_t n, kw_addr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (n == 0 || n > 64)
+		return KW_E_PARSE;
+	if (memchr(p, ':', n) == NULL) {
+		if (parse_v4(p, n, out->b) < 0)
+			return KW_E_PARSE;
+		out->fam = 4;
+		return 0;
+	}
+	char tmp[65];
+	const char *zone = memchr(p, '%', n);
+	if (zone)
+		n = (size_t)(zone - p);
+	if (n == 0)
+		return KW_E_PARSE;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	uint8_t b[16];
+	if (inet_pton(AF_INET6, tmp, b) != 1)
+		return KW_E_PARSE;
+	if (!memcmp(b, v4mapped, 12)) {
+		out->fam = 4;
+		memcpy(out->b, b + 12, 4);
+		return 0;
+	}
+	out->fam = 6;
+	memcpy(out->b, b, 16);
+	return 0;
+}
+
+size_t kw_addr_format(const kw_addr *a, char *out, size_t cap)
+{
+	if (cap == 0)
+		return 0;
+	out[0] = '\0';
+	if (a->fam == 4) {
+		int r = snprintf(out, cap, "%u.%u.%u.%u", a->b[0], a->b[1], a->b[2], a->b[3]);
+		return r < 0 ? 0 : strlen(out);
+	}
+	if (a->fam == 6 && cap >= KW_ADDR_STRLEN) {
+		if (!inet_ntop(AF_INET6, a->b, out, (socklen_t)cap))
+			out[0] = '\0';
+		return strlen(out);
+	}
+	return 0;
+}
+
+bool kw_addr_eq(const kw_addr *x, const kw_addr *y)
+{
+	return x->fam == y->fam && !memcmp(x->b, y->b, x->fam == 4 ? 4 : 16);
+}
+
+uint64_t kw_addr_hash(const kw_addr *a)
+{
+	/* FNV-1a over family and the significant bytes, then a final mix */
+	uint64_t h = 1469598103934665603ULL ^ a->fam;
+	size_t n = a->fam == 4 ? 4 : 16;
+	for (size_t i = 0; i < n; i++) {
+		h ^= a->b[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+bool kw_addr_is_loopback(const kw_addr *a)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+	if (a->fam == 4)
+		return a->b[0] == 127;
+	return a->fam == 6 && !memcmp(a->b, lo6, 16);
+}
+
+static unsigned max_bits(const kw_addr *a) { return a->fam == 4 ? 32u : 128u; }
+
+static void clear_host_bits(kw_addr *a, unsigned bits)
+{
+	unsigned total = max_bits(a) / 8;
+	for (unsigned i = 0; i < total; i++) {
+		unsigned lo = i * 8;
+		if (bits >= lo + 8)
+			continue;
+		if (bits <= lo)
+			a->b[i] = 0;
+		else
+			a->b[i] &= (uint8_t)(0xff << (8 - (bits - lo)));
+	}
+}
+
+kw_cidr kw_cidr_of(const kw_addr *a, unsigned bits)
+{
+	kw_cidr c = { .a = *a };
+	if (bits > max_bits(a))
+		bits = max_bits(a);
+	c.bits = (uint8_t)bits;
+	clear_host_bits(&c.a, bits);
+	return c;
+}
+
+kw_cidr kw_cidr_host(const kw_addr *a) { return kw_cidr_of(a, max_bits(a)); }
+
+bool kw_cidr_is_host(const kw_cidr *c) { return c->bits == max_bits(&c->a); }
+
+int kw_cidr_parse(const char *p, size_t n, kw_cidr *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *slash = memchr(p, '/', n);
+	size_t alen = slash ? (size_t)(slash - p) : n;
+	kw_addr a;
+	if (kw_addr_parse(p, alen, &a) < 0)
+		return KW_E_PARSE;
+	unsigned bits = max_bits(&a);
+	if (slash) {
+		const char *q = slash + 1;
+		size_t qn = n - alen - 1;
+		if (qn == 0 || qn > 3)
+			return KW_E_PARSE;
+		unsigned v = 0;
+		for (size_t i = 0; i < qn; i++) {
+			if (q[i] < '0' || q[i] > '9')
+				return KW_E_PARSE;
+			v = v * 10 + (unsigned)(q[i] - '0');
+		}
+		/* a mapped ::ffff:a.b.c.d/n counts its prefix in IPv6 bits */
+		bool mapped = a.fam == 4 && memchr(p, ':', alen);
+		if (mapped) {
+			if (v < 96 || v > 128)
+				return KW_E_PARSE;
+			v -= 96;
+		}
+		if (v > bits)
+			return KW_E_PARSE;
+		bits = v;
+	}
+	*out = kw_cidr_of(&a, bits);
+	return 0;
+}
+
+size_t kw_cidr_format(const kw_cidr *c, char *out, size_t cap)
+{
+	size_t n = kw_addr_format(&c->a, out, cap);
+	if (kw_cidr_is_host(c) || n == 0)
+		return n;
+	int r = snprintf(out + n, cap - n, "/%u", c->bits);
+	return r < 0 || (size_t)r >= cap - n ? n : n + (size_t)r;
+}
+
+bool kw_cidr_contains(const kw_cidr *c, const kw_addr *a)
+{
+	if (c->a.fam != a->fam)
+		return false;
+	kw_addr m = *a;
+	clear_host_bits(&m, c->bits);
+	return kw_addr_eq(&m, &c->a);
+}

@@ -1,0 +1,56 @@
+/* state.h — the guard's durable state in SQLite (WAL): bans, ban history, read positions.
+ *
+ * A ban is committed here before the firewall is told, so a crash between the two loses
+ * nothing: on start the guard re-applies every live ban from this table (actions are
+ * idempotent). Tables (schema version in PRAGMA user_version, migrations in state.c):
+ *   bans(prefix TEXT PRIMARY KEY, family, bits, start, expires, offense, rule, reason, origin)
+ *        live bans; expires 0 = permanent
+ *   history(id, prefix, start, expires, offense, rule, reason, lifted, lifted_why)
+ *        every ban ever made, for escalation (offense counts) and `guard list --all`
+ *   positions(source TEXT PRIMARY KEY, cursor TEXT, updated)
+ *        file: "inode:size-at-read:offset:hash-of-first-line"; journal: the journal cursor
+ * Times are Unix seconds. Writes use one transaction each, synchronous=FULL for bans.
+ */
+#ifndef KW_GUARD_STATE_H
+#define KW_GUARD_STATE_H
+
+#include "guard/addr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kw_gstate kw_gstate;
+
+typedef struct kw_gban {
+	kw_cidr prefix;
+	int64_t start;
+	int64_t expires;     /* 0 = never */
+	uint32_t offense;    /* 1 for a first ban, 2 for the next within the escalation window, ... */
+	char rule[64];       /* the trigger that fired, e.g. "10/1h"; or "manual", "subnet" */
+	char reason[128];    /* short, escaped text: "12 failures, last failed-password for root" */
+	char origin[64];     /* host name that decided the ban (for fleet sharing later) */
+} kw_gban;
+
+/* Open or create (mode 0600, parent folder created 0700). Applies migrations. */
+int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen);
+void kw_gstate_close(kw_gstate *s);
+
+/* Record a ban (insert or extend a live one, and append to history). */
+int kw_gstate_ban(kw_gstate *s, const kw_gban *b);
+/* Lift a live ban; 1 if there was one, 0 if not. why: "manual", "expired". */
+int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char *why);
+/* Live bans at now (expired ones are not returned); caller frees *out. */
+int kw_gstate_live(kw_gstate *s, int64_t now, kw_gban **out, size_t *n);
+/* Remove bans whose time is up; returns them (caller frees) so the action can drop them. */
+int kw_gstate_expire(kw_gstate *s, int64_t now, kw_gban **out, size_t *n);
+/* How many bans of this prefix started at or after since (for escalation). */
+int kw_gstate_offenses(kw_gstate *s, const kw_cidr *prefix, int64_t since, uint32_t *count);
+/* All history rows, newest first, at most limit (0 = all); caller frees. */
+int kw_gstate_history(kw_gstate *s, size_t limit, kw_gban **out, size_t *n);
+
+/* Read positions. get: 1 found (cursor copied, NUL-terminated), 0 none. */
+int kw_gstate_pos_get(kw_gstate *s, const char *source, char *cursor, size_t cap);
+int kw_gstate_pos_set(kw_gstate *s, const char *source, const char *cursor, int64_t now);
+
+#endif
