@@ -8,5 +8,6 @@ int cmd_sshd(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
 int cmd_harden(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
+int cmd_guard(int argc, char **argv);
 
 #endif

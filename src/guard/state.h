@@ -5,7 +5,7 @@
  * idempotent). Tables (schema version in PRAGMA user_version, migrations in state.c):
  *   bans(prefix TEXT PRIMARY KEY, family, bits, start, expires, offense, rule, reason, origin)
  *        live bans; expires 0 = permanent
- *   history(id, prefix, start, expires, offense, rule, reason, lifted, lifted_why)
+ *   history(id, prefix, start, expires, offense, rule, reason, origin, lifted, lifted_why)
  *        every ban ever made, for escalation (offense counts) and `guard list --all`
  *   positions(source TEXT PRIMARY KEY, cursor TEXT, updated)
  *        file: "inode:size-at-read:offset:hash-of-first-line"; journal: the journal cursor

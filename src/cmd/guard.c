@@ -1,0 +1,873 @@
+/* guard.c — `keyward guard`: parse sshd logs, replay them against pam_abl-style rules, or
+ * follow a log / the journal and ban in nftables (ipset, hosts.deny, a command); manage
+ * the bans kept in the state database.
+ *
+ * Flow when following: restore live bans from the database into the firewall; read from
+ * the stored cursor; each event -> engine -> decision -> database (committed) -> action;
+ * expire due bans every second; store the cursor at least once a second.
+ */
+#include "cmd/cmd.h"
+
+#include "base/buf.h"
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/escape.h"
+#include "guard/action.h"
+#include "guard/config.h"
+#include "guard/engine.h"
+#include "guard/line.h"
+#include "guard/replay.h"
+#include "guard/source.h"
+#include "guard/state.h"
+#include "report/guard.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GUARD_CONF_DEFAULT "/etc/keyward/guard.conf"
+
+static const char guard_help[] =
+"usage: keyward guard parse FILE...\n"
+"       keyward guard --replay FILE... [--rules R] [--format text|json|html] [options]\n"
+"       keyward guard --follow FILE | --journal [--action KIND] [--db FILE] [options]\n"
+"       keyward guard status | list [--all] | ban ADDR[/BITS] | unban ADDR[/BITS]  [--db FILE]\n"
+"\n"
+"Read sshd's log, count failed logins per source with pam_abl rules, and ban the sources\n"
+"that cross them. Addresses are taken only from where sshd writes them, so a user name\n"
+"like 'x from 203.0.113.7 port 22' never gets 203.0.113.7 banned; from the journal only\n"
+"records that journald says came from sshd (uid 0, process sshd/sshd-session/sshd-auth)\n"
+"count, so `logger -t sshd` cannot frame anyone.\n"
+"\n"
+"modes:\n"
+"  parse FILE...          one JSON object per recognised sshd event (- = stdin)\n"
+"  --replay FILE...       what would have been banned, top sources, user names, timeline\n"
+"  --follow FILE          follow a log across rotations and ban (runs until SIGTERM)\n"
+"  --journal              follow the systemd journal (sd-journal) and ban\n"
+"  status                 live bans and read positions in the database\n"
+"  list [--all]           live bans (--all: every ban ever made)\n"
+"  ban ADDR[/BITS]        ban by hand (--time DURATION, default bantime)\n"
+"  unban ADDR[/BITS]      lift a ban from the database and the firewall\n"
+"\n"
+"options:\n"
+"  --config FILE          settings (default " GUARD_CONF_DEFAULT " if it exists); see docs/guard.md\n"
+"  --rules R              host rule, pam_abl syntax (default '*:10/1h,30/1d': ten failures\n"
+"                         in an hour or thirty in a day)\n"
+"  --user-rules R         user rule: once a user name is blocked, every source failing\n"
+"                         against it is banned (off by default)\n"
+"  --mode M               aggressive (default: pre-auth probes count) or normal\n"
+"  --bantime D            first ban length (default 1h; repeat offenders get longer bans)\n"
+"  --ignore CIDR          never ban this (repeatable); the host's own addresses, loopback and\n"
+"                         the client of $SSH_CONNECTION are ignored unless --no-ignore-self\n"
+"  --no-ignore-self\n"
+"  --action KIND          nft (default), ipset, hosts-deny, command, none\n"
+"  --nft-table NAME       nftables table (default keyward, family inet)\n"
+"  --hosts-deny FILE      hosts.deny path for --action hosts-deny\n"
+"  --db FILE              state database (default /var/lib/keyward/guard.db)\n"
+"  --journal-dir DIR      read journal files from DIR instead of the system journal\n"
+"  --from-start           ignore the stored read position and start at the beginning\n"
+"  --once                 with --follow/--journal: process what is there now, then exit\n"
+"  --format F             text (default), json or html (replay, list)\n"
+"  --output FILE          write the report there instead of stdout\n"
+"  --top N                sources and users listed in a replay report (default 20; 0 = all)\n"
+"  --time D               ban length for `guard ban` (0 = permanent)\n"
+"  -h, --help             this help\n"
+"\n"
+"Durations take a unit: 90s, 10m, 1h, 1d, 1w.\n"
+"Exit status: 0 ok; 1 a replay found sources to ban; 2 usage or input error.\n"
+"\n"
+"Examples:\n"
+"  keyward guard parse /var/log/auth.log | head\n"
+"  keyward guard --replay /var/log/auth.log* --format html --output attacks.html\n"
+"  keyward guard --journal --action nft               # what keyward-guard.service runs\n"
+"  keyward guard unban 198.51.100.7\n";
+
+enum {
+	OPT_REPLAY = 256, OPT_FOLLOW, OPT_JOURNAL, OPT_JOURNAL_DIR, OPT_CONFIG, OPT_RULES,
+	OPT_USER_RULES, OPT_MODE, OPT_BANTIME, OPT_IGNORE, OPT_NO_IGNORE_SELF, OPT_ACTION,
+	OPT_NFT_TABLE, OPT_HOSTS_DENY, OPT_DB, OPT_FROM_START, OPT_ONCE, OPT_FORMAT, OPT_OUTPUT,
+	OPT_TOP, OPT_TIME, OPT_ALL,
+};
+
+typedef struct gopts {
+	const char *sub;           /* parse, status, list, ban, unban, or NULL */
+	bool replay, follow, journal, from_start, once, all;
+	const char *follow_path, *journal_dir, *config, *format, *output, *time;
+	size_t top;
+	char **args;
+	size_t nargs;
+	/* overrides, applied to the config in order */
+	const char *okey[64];
+	const char *oval[64];
+	size_t nover;
+} gopts;
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+
+static int usage_err(const char *msg, const char *what)
+{
+	fprintf(stderr, "keyward guard: %s%s (see --help)\n", msg, what ? what : "");
+	return 2;
+}
+
+static int add_override(gopts *o, const char *key, const char *val)
+{
+	if (o->nover >= KW_ARRAY_LEN(o->okey))
+		return usage_err("too many options", NULL);
+	o->okey[o->nover] = key;
+	o->oval[o->nover] = val;
+	o->nover++;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, gopts *o)
+{
+	static const struct option options[] = {
+		{ "replay", no_argument, NULL, OPT_REPLAY },
+		{ "follow", required_argument, NULL, OPT_FOLLOW },
+		{ "journal", no_argument, NULL, OPT_JOURNAL },
+		{ "journal-dir", required_argument, NULL, OPT_JOURNAL_DIR },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "user-rules", required_argument, NULL, OPT_USER_RULES },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "bantime", required_argument, NULL, OPT_BANTIME },
+		{ "ignore", required_argument, NULL, OPT_IGNORE },
+		{ "no-ignore-self", no_argument, NULL, OPT_NO_IGNORE_SELF },
+		{ "action", required_argument, NULL, OPT_ACTION },
+		{ "nft-table", required_argument, NULL, OPT_NFT_TABLE },
+		{ "hosts-deny", required_argument, NULL, OPT_HOSTS_DENY },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "from-start", no_argument, NULL, OPT_FROM_START },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "time", required_argument, NULL, OPT_TIME },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	memset(o, 0, sizeof *o);
+	o->top = 20;
+	o->format = "text";
+	optind = 1;
+	opterr = 0;
+	int c, r;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h': fputs(guard_help, stdout); return 1;
+		case OPT_REPLAY: o->replay = true; break;
+		case OPT_FOLLOW: o->follow = true; o->follow_path = optarg; break;
+		case OPT_JOURNAL: o->journal = true; break;
+		case OPT_JOURNAL_DIR: o->journal_dir = optarg; break;
+		case OPT_CONFIG: o->config = optarg; break;
+		case OPT_RULES: if ((r = add_override(o, "host_rule", optarg))) return r; break;
+		case OPT_USER_RULES: if ((r = add_override(o, "user_rule", optarg))) return r; break;
+		case OPT_MODE: if ((r = add_override(o, "mode", optarg))) return r; break;
+		case OPT_BANTIME: if ((r = add_override(o, "bantime", optarg))) return r; break;
+		case OPT_IGNORE: if ((r = add_override(o, "ignore", optarg))) return r; break;
+		case OPT_NO_IGNORE_SELF: if ((r = add_override(o, "ignore_self", "no"))) return r; break;
+		case OPT_ACTION: if ((r = add_override(o, "action", optarg))) return r; break;
+		case OPT_NFT_TABLE: if ((r = add_override(o, "nft_table", optarg))) return r; break;
+		case OPT_HOSTS_DENY: if ((r = add_override(o, "hosts_deny", optarg))) return r; break;
+		case OPT_DB: if ((r = add_override(o, "db", optarg))) return r; break;
+		case OPT_FROM_START: o->from_start = true; break;
+		case OPT_ONCE: o->once = true; break;
+		case OPT_FORMAT: o->format = optarg; break;
+		case OPT_OUTPUT: o->output = optarg; break;
+		case OPT_TIME: o->time = optarg; break;
+		case OPT_ALL: o->all = true; break;
+		case OPT_TOP: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || v > 1000000)
+				return usage_err("--top takes a number: ", optarg);
+			o->top = v;
+			break;
+		}
+		default:
+			return usage_err("unknown option ", argv[optind - 1]);
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = (size_t)(argc - optind);
+	static const char *subs[] = { "parse", "status", "list", "ban", "unban" };
+	if (o->nargs) {
+		for (size_t i = 0; i < KW_ARRAY_LEN(subs); i++) {
+			if (!strcmp(o->args[0], subs[i])) {
+				o->sub = subs[i];
+				o->args++;
+				o->nargs--;
+				break;
+			}
+		}
+	}
+	int modes = (o->sub != NULL) + o->replay + o->follow + o->journal;
+	if (modes == 0)
+		return usage_err("say what to do: parse, --replay, --follow, --journal, status, list, ban or unban", NULL);
+	if (modes > 1)
+		return usage_err("choose one of parse, --replay, --follow, --journal, status, list, ban, unban", NULL);
+	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "html"))
+		return usage_err("--format must be text, json or html, not ", o->format);
+	return 0;
+}
+
+/* Defaults, then the config file, then the command line. */
+static int load_conf(const gopts *o, kw_gconf *conf, kw_iplist *ignore)
+{
+	char err[512] = "";
+	if (kw_gconf_init(conf) < 0)
+		return usage_err("out of memory", NULL);
+	const char *path = o->config;
+	struct stat st;
+	if (!path && stat(GUARD_CONF_DEFAULT, &st) == 0)
+		path = GUARD_CONF_DEFAULT;
+	if (path) {
+		int r = kw_gconf_load(conf, path, err, sizeof err);
+		if (r < 0) {
+			_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
+			_cleanup_free_ char *p = kw_escape_str(path);
+			fprintf(stderr, "keyward guard: %s: %s\n", p ? p : "?", e ? e : "?");
+			return 2;
+		}
+	}
+	for (size_t i = 0; i < o->nover; i++) {
+		if (kw_gconf_set(conf, o->okey[i], o->oval[i], err, sizeof err) < 0) {
+			_cleanup_free_ char *e = kw_escape_str(err);
+			fprintf(stderr, "keyward guard: %s\n", e ? e : "bad option value");
+			return 2;
+		}
+	}
+	memset(ignore, 0, sizeof *ignore);
+	for (size_t i = 0; i < conf->ignore.n; i++)
+		if (kw_iplist_add(ignore, &conf->ignore.v[i]) < 0)
+			return usage_err("out of memory", NULL);
+	if (conf->ignore_self && kw_iplist_add_self(ignore) < 0)
+		fprintf(stderr, "keyward guard: warning: could not list this host's addresses\n");
+	return 0;
+}
+
+static FILE *open_output(const char *path)
+{
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	FILE *f = fopen(path, "we");
+	if (!f) {
+		_cleanup_free_ char *p = kw_escape_str(path);
+		fprintf(stderr, "keyward guard: cannot write %s: %s\n", p ? p : "?", strerror(errno));
+	}
+	return f;
+}
+
+static int close_output(FILE *f)
+{
+	if (f == stdout)
+		return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+	int bad = ferror(f);
+	return fclose(f) == 0 && !bad ? 0 : -EIO;
+}
+
+/* ---- parse ---- */
+
+/* JSON string body: kw_escape (no control bytes, valid UTF-8), then JSON's own escapes. */
+static int json_str(kw_sb *sb, const uint8_t *p, size_t n)
+{
+	kw_sb_putc(sb, '"');
+	bool plain = kw_escape_is_clean(p, n);
+	for (size_t i = 0; plain && i < n; i++)
+		if (p[i] == '"' || p[i] == '\\')
+			plain = false;
+	if (plain) {
+		kw_sb_put(sb, p, n);
+	} else {
+		_cleanup_free_ char *e = kw_escape_dup(p, n);
+		if (!e)
+			return -ENOMEM;
+		for (const char *q = e; *q; q++) {
+			if (*q == '"' || *q == '\\')
+				kw_sb_putc(sb, '\\');
+			kw_sb_putc(sb, *q);
+		}
+	}
+	return kw_sb_putc(sb, '"');
+}
+
+typedef struct time_cache {
+	int64_t sec;
+	char text[32];
+} time_cache;
+
+static void put_time(kw_sb *sb, time_cache *tc, int64_t us)
+{
+	int64_t s = us / 1000000, frac = us % 1000000;
+	if (frac < 0) {
+		frac += 1000000;
+		s--;
+	}
+	if (s != tc->sec || !tc->text[0]) {
+		struct tm tm;
+		time_t t = (time_t)s;
+		if (!gmtime_r(&t, &tm) || strftime(tc->text, sizeof tc->text, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			snprintf(tc->text, sizeof tc->text, "1970-01-01T00:00:00");
+		tc->sec = s;
+	}
+	kw_sb_printf(sb, "\"%s.%06lldZ\"", tc->text, (long long)frac);
+}
+
+static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent *ev, const char *file)
+{
+	kw_sb_printf(sb, "{\"line\":%llu,\"time\":", (unsigned long long)line);
+	if (ev->time_us == KW_GTIME_UNKNOWN)
+		kw_sb_puts(sb, "null");
+	else
+		put_time(sb, tc, ev->time_us);
+	kw_sb_printf(sb, ",\"kind\":\"%s\",\"addr\":", kw_gkind_name(ev->kind));
+	if (ev->addr.fam) {
+		char a[KW_ADDR_STRLEN];
+		kw_addr_format(&ev->addr, a, sizeof a);
+		kw_sb_printf(sb, "\"%s\"", a);
+	} else {
+		kw_sb_puts(sb, "null");
+	}
+	if (ev->port)
+		kw_sb_printf(sb, ",\"port\":%u", ev->port);
+	else
+		kw_sb_puts(sb, ",\"port\":null");
+	kw_sb_puts(sb, ",\"user\":");
+	if (ev->has_user)
+		json_str(sb, ev->user.p + ev->user.off, kw_buf_left(&ev->user));
+	else
+		kw_sb_puts(sb, "null");
+	if (ev->pid)
+		kw_sb_printf(sb, ",\"pid\":%u", ev->pid);
+	else
+		kw_sb_puts(sb, ",\"pid\":null");
+	kw_sb_printf(sb, ",\"proc\":\"%s\"", kw_gproc_name(ev->proc));
+	if (ev->invalid_user)
+		kw_sb_puts(sb, ",\"invalid_user\":true");
+	if (ev->preauth)
+		kw_sb_puts(sb, ",\"preauth\":true");
+	if (kw_buf_left(&ev->host)) {
+		kw_sb_puts(sb, ",\"host\":");
+		json_str(sb, ev->host.p + ev->host.off, kw_buf_left(&ev->host));
+	}
+	if (file) {
+		kw_sb_puts(sb, ",\"file\":");
+		json_str(sb, (const uint8_t *)file, strlen(file));
+	}
+	kw_sb_puts(sb, "}\n");
+}
+
+static int run_parse(const gopts *o)
+{
+	if (o->nargs == 0)
+		return usage_err("parse needs at least one FILE (- for stdin)", NULL);
+	FILE *out = open_output(o->output);
+	if (!out)
+		return 2;
+	kw_sb sb;
+	kw_sb_init(&sb);
+	int status = 0;
+	time_cache tc = { .sec = 0 };
+	for (size_t i = 0; i < o->nargs && status == 0; i++) {
+		char err[512] = "";
+		kw_gsource *src = NULL;
+		int r = kw_gsource_open_file(o->args[i], false, false, NULL, &src, err, sizeof err);
+		if (r < 0) {
+			_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
+			fprintf(stderr, "keyward guard: %s\n", e ? e : "?");
+			status = 2;
+			break;
+		}
+		kw_gparser p;
+		kw_gparser_init(&p, kw_gsource_ref_time_us(src));
+		kw_grecord rec;
+		kw_gevent ev;
+		const char *fname = o->nargs > 1 ? o->args[i] : NULL;
+		while ((r = kw_gsource_next(src, &rec, 0)) == 1) {
+			if (kw_grecord_event(&p, &rec, &ev) != 1)
+				continue;
+			put_event(&sb, &tc, rec.lineno, &ev, fname);
+			if (sb.len >= (1u << 20)) {
+				if (fwrite(sb.s, 1, sb.len, out) != sb.len) {
+					status = 2;
+					break;
+				}
+				kw_sb_clear(&sb);
+			}
+		}
+		if (r < 0 && r != KW_GSOURCE_END) {
+			_cleanup_free_ char *e = kw_escape_str(o->args[i]);
+			fprintf(stderr, "keyward guard: %s: %s\n", e ? e : "?", kw_strerror(r));
+			status = 2;
+		}
+		kw_gsource_close(src);
+	}
+	if (sb.len && fwrite(sb.s, 1, sb.len, out) != sb.len)
+		status = 2;
+	kw_sb_release(&sb);
+	if (close_output(out) < 0) {
+		fprintf(stderr, "keyward guard: error writing output: %s\n", strerror(errno));
+		status = 2;
+	}
+	return status;
+}
+
+/* ---- replay ---- */
+
+static int run_replay(const gopts *o, const kw_gconf *conf, const kw_iplist *ignore)
+{
+	if (o->nargs == 0)
+		return usage_err("--replay needs at least one FILE (- for stdin)", NULL);
+	kw_greport rep;
+	char err[512] = "";
+	int r = kw_greplay(conf, ignore, o->args, o->nargs, &rep, err, sizeof err);
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
+		fprintf(stderr, "keyward guard: %s\n", e ? e : "?");
+		kw_greport_release(&rep);
+		return 2;
+	}
+	FILE *out = open_output(o->output);
+	if (!out) {
+		kw_greport_release(&rep);
+		return 2;
+	}
+	if (!strcmp(o->format, "json"))
+		r = kw_greport_render_json(out, &rep, o->top);
+	else if (!strcmp(o->format, "html"))
+		r = kw_greport_render_html(out, &rep, o->top);
+	else
+		r = kw_greport_render_text(out, &rep, o->top);
+	int status = rep.nbans ? 1 : 0;
+	kw_greport_release(&rep);
+	if (r < 0 || close_output(out) < 0) {
+		fprintf(stderr, "keyward guard: error writing the report: %s\n", strerror(errno));
+		return 2;
+	}
+	return status;
+}
+
+/* ---- state and actions ---- */
+
+static int open_state(const kw_gconf *conf, kw_gstate **st)
+{
+	char err[512] = "";
+	int r = kw_gstate_open(conf->db, st, err, sizeof err);
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
+		_cleanup_free_ char *p = kw_escape_str(conf->db);
+		fprintf(stderr, "keyward guard: state database %s: %s\n", p ? p : "?", e ? e : "?");
+		return 2;
+	}
+	return 0;
+}
+
+static int open_action(const kw_gconf *conf, kw_gaction **act)
+{
+	char err[512] = "";
+	int r = kw_gaction_open(conf, act, err, sizeof err);
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
+		fprintf(stderr, "keyward guard: action %s: %s\n", kw_gaction_kind_name(conf->action), e ? e : "?");
+		return 2;
+	}
+	return 0;
+}
+
+static void say_action_error(const char *what, const kw_cidr *p, const char *err, int r)
+{
+	char a[KW_CIDR_STRLEN];
+	kw_cidr_format(p, a, sizeof a);
+	_cleanup_free_ char *e = kw_escape_str(err && err[0] ? err : kw_strerror(r));
+	fprintf(stderr, "keyward guard: could not %s %s in the firewall: %s\n", what, a, e ? e : "?");
+}
+
+static uint64_t remaining(int64_t expires, int64_t now)
+{
+	if (expires == 0)
+		return 0;
+	return expires > now ? (uint64_t)(expires - now) : 1;
+}
+
+static int offense_hook(void *ctx, const kw_cidr *prefix, int64_t since, uint32_t *count)
+{
+	return kw_gstate_offenses(ctx, prefix, since, count);
+}
+
+static void origin_name(char *out, size_t cap)
+{
+	if (gethostname(out, cap) != 0)
+		snprintf(out, cap, "localhost");
+	out[cap - 1] = '\0';
+}
+
+/* Commit the ban, then tell the firewall. */
+static int apply_ban(kw_gstate *st, kw_gaction *act, const kw_gdecision *d, enum kw_gkind kind)
+{
+	kw_gban b = { .prefix = d->prefix, .start = d->start, .offense = d->offense };
+	b.expires = d->duration_s ? d->start + (int64_t)d->duration_s : 0;
+	size_t rl = strnlen(d->rule, sizeof b.rule - 1);
+	memcpy(b.rule, d->rule, rl);
+	b.rule[rl] = '\0';
+	snprintf(b.reason, sizeof b.reason, "%u attempts, last %s", d->failures, kw_gkind_name(kind));
+	origin_name(b.origin, sizeof b.origin);
+	int r = kw_gstate_ban(st, &b);
+	char a[KW_CIDR_STRLEN];
+	kw_cidr_format(&d->prefix, a, sizeof a);
+	if (r < 0) {
+		fprintf(stderr, "keyward guard: could not record the ban of %s: %s\n", a, kw_strerror(r));
+		return r;
+	}
+	char err[512] = "";
+	r = kw_gaction_ban(act, &d->prefix, d->duration_s, d->rule, err, sizeof err);
+	if (r < 0)
+		say_action_error("ban", &d->prefix, err, r);
+	char dur[32];
+	if (d->duration_s)
+		snprintf(dur, sizeof dur, "%llus", (unsigned long long)d->duration_s);
+	else
+		snprintf(dur, sizeof dur, "ever");
+	fprintf(stderr, "keyward guard: banned %s for %s (%s, offense %u, %s)\n", a, dur, d->rule,
+		d->offense, b.reason);
+	return 0;
+}
+
+static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now);
+
+/* nftables cannot hold a host and a prefix containing it at once: the action folds the
+ * host into the prefix. When a prefix is lifted, put back the live bans inside it. */
+static void reapply_inside(kw_gstate *st, kw_gaction *act, const kw_cidr *lifted, int64_t now)
+{
+	if (kw_cidr_is_host(lifted))
+		return;
+	restore_bans(st, act, NULL, now);
+}
+
+static void expire_due(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now)
+{
+	_cleanup_free_ kw_gban *due = NULL;
+	size_t n = 0;
+	if (kw_gstate_expire(st, now, &due, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char err[512] = "", a[KW_CIDR_STRLEN];
+		int r = kw_gaction_unban(act, &due[i].prefix, err, sizeof err);
+		if (r < 0)
+			say_action_error("unban", &due[i].prefix, err, r);
+		if (g)
+			kw_gengine_note_unban(g, &due[i].prefix);
+		kw_cidr_format(&due[i].prefix, a, sizeof a);
+		fprintf(stderr, "keyward guard: ban of %s expired\n", a);
+		reapply_inside(st, act, &due[i].prefix, now);
+	}
+}
+
+/* Re-apply every live ban: a crash between database and firewall loses nothing. */
+static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now)
+{
+	_cleanup_free_ kw_gban *live = NULL;
+	size_t n = 0;
+	if (kw_gstate_live(st, now, &live, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char err[512] = "";
+		int r = kw_gaction_ban(act, &live[i].prefix, remaining(live[i].expires, now), live[i].rule,
+				       err, sizeof err);
+		if (r < 0)
+			say_action_error("restore", &live[i].prefix, err, r);
+		if (g)
+			kw_gengine_note_ban(g, &live[i].prefix, live[i].start, live[i].expires, live[i].offense);
+	}
+	return n;
+}
+
+static void source_key(const gopts *o, char *out, size_t cap)
+{
+	if (o->journal && o->journal_dir)
+		snprintf(out, cap, "journal:%s", o->journal_dir);
+	else if (o->journal)
+		snprintf(out, cap, "journal");
+	else
+		snprintf(out, cap, "file:%s", o->follow_path);
+}
+
+/* ---- follow ---- */
+
+static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ignore)
+{
+	int status = 0;
+	kw_gstate *st = NULL;
+	kw_gaction *act = NULL;
+	kw_gengine *g = NULL;
+	kw_gsource *src = NULL;
+	if ((status = open_state(conf, &st)))
+		return status;
+	if ((status = open_action(conf, &act)))
+		goto out;
+	if (kw_gengine_new(conf, ignore, &g) < 0) {
+		status = usage_err("out of memory", NULL);
+		goto out;
+	}
+	kw_gengine_set_offense_hook(g, offense_hook, st);
+	int64_t now = (int64_t)time(NULL);
+	expire_due(st, act, g, now);
+	size_t restored = restore_bans(st, act, g, now);
+
+	char key[4200], cursor[4096] = "", err[512] = "";
+	source_key(o, key, sizeof key);
+	bool have_cursor = !o->from_start && kw_gstate_pos_get(st, key, cursor, sizeof cursor) == 1;
+	bool follow = !o->once;
+	int r = o->journal
+		? kw_gsource_open_journal(o->journal_dir, follow, false, have_cursor ? cursor : NULL, &src, err, sizeof err)
+		: kw_gsource_open_file(o->follow_path, follow, false, have_cursor ? cursor : NULL, &src, err, sizeof err);
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
+		fprintf(stderr, "keyward guard: %s\n", e ? e : "?");
+		status = 2;
+		goto out;
+	}
+	{
+		_cleanup_free_ char *ek = kw_escape_str(key);
+		fprintf(stderr, "keyward guard: following %s%s; %zu live bans restored; action %s\n",
+			ek ? ek : "?", have_cursor ? " from the stored position" : "", restored,
+			kw_gaction_kind_name(conf->action));
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	stop_flag = 0;
+
+	kw_gparser p;
+	kw_gparser_init(&p, o->journal ? now * 1000000 : kw_gsource_ref_time_us(src));
+	kw_grecord rec;
+	kw_gevent ev;
+	kw_gdecision d[2];
+	int64_t last_save = now, last_expire = now;
+	unsigned dirty = 0;
+	const int64_t window = (int64_t)conf->host_rule.max_period_s;
+	while (!stop_flag) {
+		r = kw_gsource_next(src, &rec, 1000);
+		now = (int64_t)time(NULL);
+		if (r == 1) {
+			dirty++;
+			if (!o->journal)
+				p.ref_us = now * 1000000; /* new lines are from now, whatever the file's age */
+			if (kw_grecord_event(&p, &rec, &ev) == 1) {
+				int64_t t = ev.time_us == KW_GTIME_UNKNOWN ? now : ev.time_us / 1000000;
+				/* too old to count in any window ending now */
+				if (t >= now - window) {
+					int nd = kw_gengine_feed(g, &ev, now, d);
+					for (int i = 0; i < nd; i++)
+						apply_ban(st, act, &d[i], ev.kind);
+				}
+			}
+		} else if (r == KW_GSOURCE_END) {
+			break;
+		} else if (r < 0 && r != -EINTR) {
+			fprintf(stderr, "keyward guard: reading %s: %s\n", key, kw_strerror(r));
+			status = 2;
+			break;
+		}
+		if (dirty && (r == 0 || dirty >= 10000 || now - last_save >= 1)) {
+			if (kw_gsource_cursor(src, cursor, sizeof cursor) >= 0)
+				kw_gstate_pos_set(st, key, cursor, now);
+			dirty = 0;
+			last_save = now;
+		}
+		if (now - last_expire >= 1) {
+			expire_due(st, act, g, now);
+			last_expire = now;
+		}
+	}
+	if (dirty && kw_gsource_cursor(src, cursor, sizeof cursor) >= 0)
+		kw_gstate_pos_set(st, key, cursor, (int64_t)time(NULL));
+	{
+		kw_gsource_stats ss;
+		kw_gsource_get_stats(src, &ss);
+		kw_gengine_stats es;
+		kw_gengine_get_stats(g, &es);
+		fprintf(stderr, "keyward guard: stopped: %llu records, %llu events, %llu attempts counted, %llu untrusted journal records skipped\n",
+			(unsigned long long)ss.records, (unsigned long long)es.events,
+			(unsigned long long)es.counted, (unsigned long long)ss.untrusted);
+	}
+out:
+	kw_gsource_close(src);
+	kw_gengine_free(g);
+	kw_gaction_close(act);
+	kw_gstate_close(st);
+	return status;
+}
+
+/* ---- status, list, ban, unban ---- */
+
+static int parse_prefix(const char *text, kw_cidr *p)
+{
+	if (kw_cidr_parse(text, strlen(text), p) < 0) {
+		_cleanup_free_ char *e = kw_escape_str(text);
+		fprintf(stderr, "keyward guard: not an address or prefix: %s\n", e ? e : "?");
+		return 2;
+	}
+	return 0;
+}
+
+static int run_ban(const gopts *o, const kw_gconf *conf, bool ban)
+{
+	if (o->nargs != 1)
+		return usage_err(ban ? "ban takes one ADDR[/BITS]" : "unban takes one ADDR[/BITS]", NULL);
+	kw_cidr p;
+	if (parse_prefix(o->args[0], &p))
+		return 2;
+	uint64_t dur = conf->bantime_s;
+	if (o->time && kw_duration_parse(o->time, strlen(o->time), UINT32_MAX, &dur) < 0) {
+		if (strcmp(o->time, "0"))
+			return usage_err("--time takes a duration such as 1h, or 0 for permanent: ", o->time);
+		dur = 0;
+	}
+	kw_gstate *st = NULL;
+	kw_gaction *act = NULL;
+	int status = open_state(conf, &st);
+	if (status)
+		return status;
+	if ((status = open_action(conf, &act))) {
+		kw_gstate_close(st);
+		return status;
+	}
+	int64_t now = (int64_t)time(NULL);
+	char a[KW_CIDR_STRLEN];
+	kw_cidr_format(&p, a, sizeof a);
+	if (ban) {
+		uint32_t earlier = 0;
+		kw_gstate_offenses(st, &p, now - (int64_t)conf->escalation_window_s, &earlier);
+		kw_gdecision d = { .prefix = p, .start = now, .duration_s = dur, .offense = earlier + 1 };
+		snprintf(d.rule, sizeof d.rule, "manual");
+		status = apply_ban(st, act, &d, KW_GK_NONE) < 0 ? 2 : 0;
+	} else {
+		int r = kw_gstate_unban(st, &p, now, "manual");
+		char err[512] = "";
+		int ra = kw_gaction_unban(act, &p, err, sizeof err);
+		if (ra < 0)
+			say_action_error("unban", &p, err, ra);
+		else
+			reapply_inside(st, act, &p, now);
+		if (r < 0) {
+			fprintf(stderr, "keyward guard: could not update the database: %s\n", kw_strerror(r));
+			status = 2;
+		} else {
+			printf("%s %s\n", r == 1 ? "unbanned" : "was not banned (firewall entry removed if any):", a);
+			status = ra < 0 ? 2 : 0;
+		}
+	}
+	kw_gaction_close(act);
+	kw_gstate_close(st);
+	return status;
+}
+
+static int run_list(const gopts *o, const kw_gconf *conf, bool status_only)
+{
+	kw_gstate *st = NULL;
+	int status = open_state(conf, &st);
+	if (status)
+		return status;
+	int64_t now = (int64_t)time(NULL);
+	_cleanup_free_ kw_gban *v = NULL;
+	size_t n = 0;
+	int r = o->all ? kw_gstate_history(st, 0, &v, &n) : kw_gstate_live(st, now, &v, &n);
+	if (r < 0) {
+		fprintf(stderr, "keyward guard: reading the database: %s\n", kw_strerror(r));
+		kw_gstate_close(st);
+		return 2;
+	}
+	bool json = !strcmp(o->format, "json");
+	char a[KW_CIDR_STRLEN], t1[32], t2[32];
+	if (status_only) {
+		char cur[4096];
+		printf("database: %s\nlive bans: %zu\n", conf->db, n);
+		const char *keys[] = { conf->source ? conf->source : "", "journal" };
+		for (size_t i = 0; i < KW_ARRAY_LEN(keys); i++) {
+			char key[4200];
+			if (!strcmp(keys[i], "journal") || !keys[i][0])
+				snprintf(key, sizeof key, "%s", keys[i][0] ? keys[i] : "journal");
+			else
+				snprintf(key, sizeof key, "file:%s", keys[i]);
+			if (kw_gstate_pos_get(st, key, cur, sizeof cur) == 1) {
+				_cleanup_free_ char *ek = kw_escape_str(key);
+				_cleanup_free_ char *ec = kw_escape_str(cur);
+				printf("position %s: %s\n", ek ? ek : "?", ec ? ec : "?");
+			}
+		}
+	} else if (json) {
+		printf("{\"bans\":[");
+		for (size_t i = 0; i < n; i++) {
+			kw_addr_format(&v[i].prefix.a, a, sizeof a);
+			kw_gtime_iso(v[i].start, t1, sizeof t1);
+			kw_gtime_iso(v[i].expires, t2, sizeof t2);
+			kw_sb sb;
+			kw_sb_init(&sb);
+			json_str(&sb, (const uint8_t *)v[i].rule, strnlen(v[i].rule, sizeof v[i].rule));
+			kw_sb_puts(&sb, ",\"reason\":");
+			json_str(&sb, (const uint8_t *)v[i].reason, strnlen(v[i].reason, sizeof v[i].reason));
+			printf("%s\n {\"addr\":\"%s\",\"bits\":%u,\"start\":\"%s\",\"expires\":%s%s%s,\"offense\":%u,\"rule\":%s}",
+			       i ? "," : "", a, v[i].prefix.bits, t1, v[i].expires ? "\"" : "",
+			       v[i].expires ? t2 : "null", v[i].expires ? "\"" : "", v[i].offense, sb.s);
+			kw_sb_release(&sb);
+		}
+		printf("\n]}\n");
+	} else {
+		printf("%-43s %-20s %-20s %7s  %s\n", "prefix", "since", "until", "offense", "rule");
+		for (size_t i = 0; i < n; i++) {
+			kw_cidr_format(&v[i].prefix, a, sizeof a);
+			kw_gtime_iso(v[i].start, t1, sizeof t1);
+			if (v[i].expires)
+				kw_gtime_iso(v[i].expires, t2, sizeof t2);
+			else
+				snprintf(t2, sizeof t2, "permanent");
+			_cleanup_free_ char *er = kw_escape_dup(v[i].rule, strnlen(v[i].rule, sizeof v[i].rule));
+			printf("%-43s %-20s %-20s %7u  %s\n", a, t1, t2, v[i].offense, er ? er : "?");
+		}
+		if (n == 0)
+			printf("(no %s)\n", o->all ? "bans recorded" : "live bans");
+	}
+	kw_gstate_close(st);
+	return 0;
+}
+
+int cmd_guard(int argc, char **argv)
+{
+	gopts o;
+	int r = parse_opts(argc, argv, &o);
+	if (r)
+		return r == 1 ? 0 : r;
+	if (o.sub && !strcmp(o.sub, "parse"))
+		return run_parse(&o);
+	kw_gconf conf;
+	kw_iplist ignore;
+	if ((r = load_conf(&o, &conf, &ignore))) {
+		kw_gconf_release(&conf);
+		return r;
+	}
+	if (o.follow && o.follow_path && !strcmp(o.follow_path, "-"))
+		r = usage_err("--follow needs a file, not stdin: use --replay - for a pipe", NULL);
+	else if (o.replay)
+		r = run_replay(&o, &conf, &ignore);
+	else if (o.follow || o.journal)
+		r = o.nargs ? usage_err("unexpected argument ", o.args[0]) : run_follow(&o, &conf, &ignore);
+	else if (!strcmp(o.sub, "status"))
+		r = run_list(&o, &conf, true);
+	else if (!strcmp(o.sub, "list"))
+		r = run_list(&o, &conf, false);
+	else
+		r = run_ban(&o, &conf, !strcmp(o.sub, "ban"));
+	kw_iplist_release(&ignore);
+	kw_gconf_release(&conf);
+	return r;
+}

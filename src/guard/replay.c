@@ -1,0 +1,203 @@
+/* replay.c — see replay.h. */
+#include "guard/replay.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/vec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HOURS (24u * 400u)
+
+int kw_grecord_event(kw_gparser *p, const kw_grecord *rec, kw_gevent *ev)
+{
+	if (!rec->from_journal)
+		return kw_gparse_line(p, rec->text, rec->len, ev);
+	memset(ev, 0, sizeof *ev);
+	if (kw_gparse_message(rec->text, rec->len, ev) != 1)
+		return 0;
+	ev->time_us = rec->time_us;
+	ev->pid = rec->pid;
+	ev->proc = rec->proc;
+	return 1;
+}
+
+static int add_hour(kw_greport *r, int64_t t, bool counted)
+{
+	int64_t h = t - ((t % 3600) + 3600) % 3600;
+	size_t lo = 0, hi = r->nhours;
+	if (r->nhours && r->hours[r->nhours - 1].hour <= h) {
+		lo = r->nhours - 1;
+		if (r->hours[lo].hour < h)
+			lo = r->nhours;
+	} else {
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (r->hours[mid].hour < h)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	if (lo == r->nhours || r->hours[lo].hour != h) {
+		if (r->nhours >= MAX_HOURS) {
+			r->hours_dropped++;
+			return 0;
+		}
+		if (KW_VEC_RESERVE(r->hours, r->nhours, r->caphours) < 0)
+			return -ENOMEM;
+		memmove(r->hours + lo + 1, r->hours + lo, (r->nhours - lo) * sizeof *r->hours);
+		r->hours[lo] = (kw_greport_hour){ .hour = h };
+		r->nhours++;
+	}
+	r->hours[lo].events++;
+	if (counted)
+		r->hours[lo].failures++;
+	return 0;
+}
+
+static int cmp_sources(const void *a, const void *b)
+{
+	const kw_gsource_info *x = a, *y = b;
+	if (x->attempts != y->attempts)
+		return x->attempts < y->attempts ? 1 : -1;
+	if (x->events != y->events)
+		return x->events < y->events ? 1 : -1;
+	return memcmp(x->addr.b, y->addr.b, sizeof x->addr.b);
+}
+
+static int cmp_users(const void *a, const void *b)
+{
+	const kw_greport_user *x = a, *y = b;
+	if (x->tries != y->tries)
+		return x->tries < y->tries ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int collect_tables(kw_gengine *g, kw_greport *r)
+{
+	int rc = kw_gengine_sources(g, &r->sources, &r->nsources);
+	if (rc < 0)
+		return rc;
+	qsort(r->sources, r->nsources, sizeof *r->sources, cmp_sources);
+	_cleanup_free_ kw_guser_info *u = NULL;
+	size_t nu = 0;
+	rc = kw_gengine_users(g, &u, &nu);
+	if (rc < 0)
+		return rc;
+	r->users = calloc(nu ? nu : 1, sizeof *r->users);
+	if (!r->users)
+		return -ENOMEM;
+	for (size_t i = 0; i < nu; i++) {
+		char *s = malloc(u[i].name_len + 1);
+		if (!s)
+			return -ENOMEM;
+		memcpy(s, u[i].name, u[i].name_len);
+		s[u[i].name_len] = '\0';
+		/* a NUL inside a logged name would cut it short: keep the bytes after it visible */
+		for (size_t k = 0; k < u[i].name_len; k++)
+			if (s[k] == '\0')
+				s[k] = '?';
+		r->users[r->nusers++] = (kw_greport_user){ .name = s, .name_len = u[i].name_len,
+			.tries = u[i].tries, .invalid = u[i].invalid };
+	}
+	qsort(r->users, r->nusers, sizeof *r->users, cmp_users);
+	return 0;
+}
+
+static int replay_one(kw_gengine *g, kw_greport *r, const char *file, char *err, size_t errlen)
+{
+	kw_gsource *src = NULL;
+	int rc = kw_gsource_open_file(file, false, false, NULL, &src, err, errlen);
+	if (rc < 0)
+		return rc;
+	kw_gparser p;
+	kw_gparser_init(&p, kw_gsource_ref_time_us(src));
+	kw_grecord rec;
+	kw_gevent ev;
+	kw_gdecision d[2];
+	while ((rc = kw_gsource_next(src, &rec, 0)) == 1) {
+		r->lines++;
+		if (rec.truncated)
+			r->truncated++;
+		if (kw_grecord_event(&p, &rec, &ev) != 1)
+			continue;
+		r->sshd_events++;
+		if (ev.time_us == KW_GTIME_UNKNOWN)
+			continue; /* a replay has no clock but the log's */
+		int64_t t = ev.time_us / 1000000;
+		if (!r->first || t < r->first) r->first = t;
+		if (t > r->last) r->last = t;
+		uint64_t before = kw_gengine_counted(g);
+		int nd = kw_gengine_feed(g, &ev, t, d);
+		if (nd < 0) {
+			rc = nd;
+			break;
+		}
+		if ((rc = add_hour(r, t, kw_gengine_counted(g) > before)) < 0)
+			break;
+		for (int i = 0; i < nd; i++) {
+			kw_greport_ban *b = KW_VEC_PUSH(r->bans, r->nbans, r->capbans);
+			if (!b) {
+				rc = -ENOMEM;
+				break;
+			}
+			b->d = d[i];
+			b->last_kind = ev.kind;
+		}
+		rc = 0;
+	}
+	if (rc == KW_GSOURCE_END)
+		rc = 0;
+	if (rc < 0 && err[0] == '\0')
+		snprintf(err, errlen, "%s: %s", file, kw_strerror(rc));
+	kw_gsource_close(src);
+	return rc;
+}
+
+int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size_t nfiles,
+	       kw_greport *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	err[0] = '\0';
+	r->mode = conf->mode;
+	r->rules = strdup(conf->host_rule.text ? conf->host_rule.text : "");
+	r->user_rules = conf->has_user_rule && conf->user_rule.text ? strdup(conf->user_rule.text) : NULL;
+	r->files = calloc(nfiles ? nfiles : 1, sizeof *r->files);
+	if (!r->rules || !r->files)
+		return -ENOMEM;
+	for (size_t i = 0; i < nfiles; i++) {
+		if (!(r->files[i] = strdup(files[i])))
+			return -ENOMEM;
+		r->nfiles++;
+	}
+	kw_gengine *g = NULL;
+	int rc = kw_gengine_new(conf, ignore, &g);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < nfiles && rc >= 0; i++)
+		rc = replay_one(g, r, files[i], err, errlen);
+	if (rc >= 0)
+		rc = collect_tables(g, r);
+	kw_gengine_get_stats(g, &r->engine);
+	kw_gengine_free(g);
+	return rc;
+}
+
+void kw_greport_release(kw_greport *r)
+{
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i]);
+	free(r->files);
+	free(r->rules);
+	free(r->user_rules);
+	free(r->bans);
+	free(r->sources);
+	for (size_t i = 0; i < r->nusers; i++)
+		free(r->users[i].name);
+	free(r->users);
+	free(r->hours);
+	memset(r, 0, sizeof *r);
+}

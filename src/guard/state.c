@@ -1,0 +1,868 @@
+/* state.c — the guard's durable state (state.h) in one SQLite file.
+ *
+ * The file is opened in WAL mode with synchronous=FULL, so a ban whose kw_gstate_ban
+ * returned is on disk even if the process dies the next instant; busy_timeout lets the
+ * daemon and a `keyward guard ban` from the command line share it. Every write is one
+ * transaction (BEGIN IMMEDIATE: the write lock is taken up front, so two writers never
+ * dead-lock on a lock upgrade). Statements are prepared once, when the handle is opened
+ * (which also proves the schema is the one this code expects), and reset after each use.
+ *
+ * Schema versions live in PRAGMA user_version; `migrations[]` holds the SQL that brings
+ * version N to N+1, applied in one transaction that re-reads the version under the write
+ * lock (two processes creating the same file at once apply it once). A file with a newer
+ * version than this code knows, or one that already holds other tables and is not marked
+ * with our application_id, is refused rather than changed.
+ *
+ * The file is input like any other: another program (or an attacker with write access)
+ * may have put anything in it. SQLite runs in defensive mode with untrusted schema, and
+ * every row read back is validated: the prefix must be keyward's own canonical text of a
+ * prefix whose family and length match the row, times must be non-negative integers, text
+ * must fit its kw_gban field and be clean. A row that
+ * fails is skipped, never half-used. "Clean" is what kw_escape can produce: valid UTF-8
+ * without control, bidi or other unsafe code points (backslashes allowed). Text that goes
+ * in is made clean first (escaped unless it already is, then cut on a UTF-8 boundary),
+ * so everything keyward writes passes those checks.
+ *
+ * Extending: a ban of a prefix that is live at the new ban's start keeps the earlier
+ * start, the later expiry (0 = never wins), the larger offense, and the rule, reason and
+ * origin of whichever ban lasts longer. Each kw_gstate_ban appends one history row; a
+ * lift (unban or expiry) stamps every open history row of that prefix.
+ */
+#include "guard/state.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/escape.h"
+#include "base/vec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define APP_ID 0x6b774744          /* "kwGD": marks a keyward guard database */
+#define BUSY_MS 5000
+#define POS_MAX 4096               /* longest source name or cursor stored */
+#define WHY_MAX 64
+
+/* ---- schema ---- */
+
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE bans("
+	" prefix TEXT PRIMARY KEY NOT NULL,"
+	" family INTEGER NOT NULL,"
+	" bits INTEGER NOT NULL,"
+	" start INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" offense INTEGER NOT NULL,"
+	" rule TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" origin TEXT NOT NULL);"
+	"CREATE INDEX bans_expires ON bans(expires);"
+	"CREATE TABLE history("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" prefix TEXT NOT NULL,"
+	" start INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" offense INTEGER NOT NULL,"
+	" rule TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" origin TEXT NOT NULL,"
+	" lifted INTEGER,"
+	" lifted_why TEXT);"
+	"CREATE INDEX history_prefix ON history(prefix, start);"
+	"CREATE TABLE positions("
+	" source TEXT PRIMARY KEY NOT NULL,"
+	" cursor TEXT NOT NULL,"
+	" updated INTEGER NOT NULL);",
+};
+#define SCHEMA_VERSION ((int)KW_ARRAY_LEN(migrations))
+
+/* The columns every ban-shaped SELECT returns, in decode_row's order. */
+#define BAN_COLS "prefix, start, expires, offense, rule, reason, origin"
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_BAN_GET,
+	ST_BAN_PUT,
+	ST_HIST_ADD,
+	ST_UNBAN,
+	ST_HIST_LIFT,
+	ST_LIVE,
+	ST_EXPIRED,
+	ST_EXPIRE_LIFT,
+	ST_EXPIRE_DEL,
+	ST_OFFENSES,
+	ST_HISTORY,
+	ST_POS_GET,
+	ST_POS_SET,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_BAN_GET] = "SELECT " BAN_COLS ", family, bits FROM bans WHERE prefix = ?1",
+	[ST_BAN_PUT] = "INSERT INTO bans(prefix, family, bits, start, expires, offense, rule,"
+		       " reason, origin) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		       " ON CONFLICT(prefix) DO UPDATE SET family = excluded.family,"
+		       " bits = excluded.bits, start = excluded.start,"
+		       " expires = excluded.expires, offense = excluded.offense,"
+		       " rule = excluded.rule, reason = excluded.reason,"
+		       " origin = excluded.origin",
+	[ST_HIST_ADD] = "INSERT INTO history(prefix, start, expires, offense, rule, reason,"
+			" origin) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_UNBAN] = "DELETE FROM bans WHERE prefix = ?1 RETURNING expires",
+	[ST_HIST_LIFT] = "UPDATE history SET lifted = ?2, lifted_why = ?3"
+			 " WHERE prefix = ?1 AND lifted IS NULL",
+	[ST_LIVE] = "SELECT " BAN_COLS ", family, bits FROM bans"
+		    " WHERE expires = 0 OR expires > ?1 ORDER BY start, prefix",
+	[ST_EXPIRED] = "SELECT " BAN_COLS ", family, bits FROM bans"
+		       " WHERE expires != 0 AND expires <= ?1 ORDER BY expires, prefix",
+	[ST_EXPIRE_LIFT] = "UPDATE history SET lifted_why = 'expired', lifted ="
+			   " (SELECT b.expires FROM bans b WHERE b.prefix = history.prefix)"
+			   " WHERE lifted IS NULL AND prefix IN"
+			   " (SELECT prefix FROM bans WHERE expires != 0 AND expires <= ?1)",
+	[ST_EXPIRE_DEL] = "DELETE FROM bans WHERE expires != 0 AND expires <= ?1",
+	[ST_OFFENSES] = "SELECT count(*) FROM history WHERE prefix = ?1 AND start >= ?2",
+	[ST_HISTORY] = "SELECT " BAN_COLS " FROM history ORDER BY start DESC, id DESC"
+		       " LIMIT ?1",
+	[ST_POS_GET] = "SELECT cursor FROM positions WHERE source = ?1",
+	[ST_POS_SET] = "INSERT INTO positions(source, cursor, updated) VALUES(?1, ?2, ?3)"
+		       " ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor,"
+		       " updated = excluded.updated",
+};
+
+struct kw_gstate {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+/* ---- errors ---- */
+
+static int map_rc(sqlite3 *db, int rc)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_TOOBIG:
+		return KW_E_TOOBIG;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+		return sys > 0 ? -sys : -EIO;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_ERROR:
+	case SQLITE_SCHEMA:
+	case SQLITE_MISMATCH:
+	case SQLITE_CONSTRAINT:
+	case SQLITE_RANGE:
+		return KW_E_PARSE;
+	default:
+		return -EIO;
+	}
+}
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* "what: sqlite's message" into err (escaped: the message may quote the file's content). */
+static void set_err(char *err, size_t errlen, sqlite3 *db, const char *what)
+{
+	if (!err || errlen == 0)
+		return;
+	_cleanup_free_ char *msg = kw_escape_str(db ? sqlite3_errmsg(db) : "out of memory");
+	errf(err, errlen, "%s: %s", what, msg ? msg : "?");
+}
+
+/* ---- statements ---- */
+
+static void resetp(sqlite3_stmt **st)
+{
+	if (*st) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+	}
+}
+#define _cleanup_reset_ _cleanup_(resetp)
+
+static sqlite3_stmt *use(kw_gstate *s, enum stmt_id id)
+{
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+	return s->st[id];
+}
+
+/* Step to the end, ignoring rows (RETURNING, pragmas). */
+static int step_all(kw_gstate *s, sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	return rc == SQLITE_DONE ? 0 : map_rc(s->db, rc);
+}
+
+static int run(kw_gstate *s, enum stmt_id id)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
+	return step_all(s, st);
+}
+
+static int tx_begin(kw_gstate *s) { return run(s, ST_BEGIN); }
+
+/* Commit if r >= 0 (and return r), else roll back (and return r). */
+static int tx_end(kw_gstate *s, int r)
+{
+	if (r >= 0) {
+		int c = run(s, ST_COMMIT);
+		if (c == 0)
+			return r;
+		r = c;
+	}
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, ST_ROLLBACK);
+	return r;
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+	return sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
+}
+
+static int bind_prefix(sqlite3_stmt *st, int i, const kw_cidr *c, char key[KW_CIDR_STRLEN])
+{
+	if (kw_cidr_format(c, key, KW_CIDR_STRLEN) == 0)
+		return -EINVAL;
+	return bind_text(st, i, key) == SQLITE_OK ? 0 : -ENOMEM;
+}
+
+/* ---- validation ---- */
+
+static bool prefix_ok(const kw_cidr *c)
+{
+	if (c->a.fam != 4 && c->a.fam != 6)
+		return false;
+	unsigned max = c->a.fam == 4 ? 32u : 128u;
+	if (c->bits > max)
+		return false;
+	kw_cidr canon = kw_cidr_of(&c->a, c->bits);
+	return kw_addr_eq(&canon.a, &c->a);
+}
+
+/* Text keyward's escaping could have produced: valid UTF-8 with no control, bidi or other
+ * unsafe code point (kw_escape_is_clean between backslashes; a backslash is ASCII, never
+ * inside a multi-byte sequence, so splitting there keeps the decoding intact). */
+static bool text_safe(const char *p, size_t n)
+{
+	for (;;) {
+		const char *bs = memchr(p, '\\', n);
+		size_t seg = bs ? (size_t)(bs - p) : n;
+		if (!kw_escape_is_clean(p, seg))
+			return false;
+		if (!bs)
+			return true;
+		p += seg + 1;
+		n -= seg + 1;
+	}
+}
+
+/* Clean copy of a caller's fixed-size field: must be NUL-terminated within cap; unclean
+ * text is escaped, and anything too long is cut on a UTF-8 boundary. */
+static int clean_field(const char *in, size_t cap, char *out)
+{
+	size_t n = strnlen(in, cap);
+	if (n == cap)
+		return -EINVAL;
+	_cleanup_free_ char *esc = NULL;
+	const char *src = in;
+	if (!text_safe(in, n)) {
+		esc = kw_escape_dup(in, n);
+		if (!esc)
+			return -ENOMEM;
+		src = esc;
+		n = strlen(esc);
+	}
+	if (n > cap - 1) {
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, src, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Text column i into out[cap]: TEXT, shorter than cap, no NUL, clean. */
+static bool col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+		return false;
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+	if (!t || n < 0 || (size_t)n >= cap || memchr(t, 0, (size_t)n))
+		return false;
+	if (!text_safe((const char *)t, (size_t)n))
+		return false;
+	memcpy(out, t, (size_t)n);
+	out[n] = '\0';
+	return true;
+}
+
+static bool col_int(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, int64_t *out)
+{
+	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+		return false;
+	int64_t v = sqlite3_column_int64(st, i);
+	if (v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* One row of BAN_COLS (+ family, bits when fambits) into *out; false if anything is off. */
+static bool decode_row(sqlite3_stmt *st, bool fambits, kw_gban *out)
+{
+	kw_gban b;
+	memset(&b, 0, sizeof b);
+	char key[KW_CIDR_STRLEN], again[KW_CIDR_STRLEN];
+	int64_t off, fam, bits;
+	if (!col_text(st, 0, key, sizeof key) || kw_cidr_parse(key, strlen(key), &b.prefix) < 0)
+		return false;
+	/* only keyward's own canonical spelling: "1.2.3.0/24", never "1.2.3.7/24" or "::ffff:..." */
+	if (kw_cidr_format(&b.prefix, again, sizeof again) == 0 || strcmp(key, again) != 0)
+		return false;
+	if (!col_int(st, 1, 0, INT64_MAX, &b.start) || !col_int(st, 2, 0, INT64_MAX, &b.expires))
+		return false;
+	if (b.expires != 0 && b.expires < b.start)
+		return false;
+	if (!col_int(st, 3, 1, UINT32_MAX, &off))
+		return false;
+	b.offense = (uint32_t)off;
+	if (!col_text(st, 4, b.rule, sizeof b.rule) || !col_text(st, 5, b.reason, sizeof b.reason) ||
+	    !col_text(st, 6, b.origin, sizeof b.origin))
+		return false;
+	if (fambits) {
+		if (!col_int(st, 7, 4, 6, &fam) || fam != b.prefix.a.fam)
+			return false;
+		if (!col_int(st, 8, 0, 128, &bits) || bits != b.prefix.bits)
+			return false;
+	}
+	*out = b;
+	return true;
+}
+
+/* Every valid row of a prepared, bound SELECT into a new array. */
+static int collect_rows(kw_gstate *s, sqlite3_stmt *st, bool fambits, kw_gban **out, size_t *n)
+{
+	kw_gban *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		kw_gban b;
+		if (!decode_row(st, fambits, &b))
+			continue;
+		kw_gban *slot = KW_VEC_PUSH(v, len, cap);
+		if (!slot) {
+			free(v);
+			return -ENOMEM;
+		}
+		*slot = b;
+	}
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return map_rc(s->db, rc);
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+/* mkdir -p of path's parent, new folders 0700. */
+static int make_parent(const char *path)
+{
+	size_t l = strlen(path);
+	if (l == 0 || l >= PATH_MAX)
+		return -EINVAL;
+	char buf[PATH_MAX];
+	memcpy(buf, path, l + 1);
+	char *slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return 0;
+	*slash = '\0';
+	struct stat st;
+	if (stat(buf, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	for (char *p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* Create the file 0600 if it is missing (SQLite would use 0644; its -wal and -shm files
+ * copy the database's mode). Refuses a symlink and anything but a regular file. */
+static int create_file(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+				      O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return S_ISREG(st.st_mode) ? 0 : KW_E_NOTREG;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Bring the schema to SCHEMA_VERSION (under the write lock, re-reading the version). */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	int ver = 0, app = 0, tables = 0;
+	int rc = pragma_int(db, "PRAGMA user_version", &ver);
+	if (rc == SQLITE_OK && ver == SCHEMA_VERSION)
+		rc = pragma_int(db, "PRAGMA application_id", &app);
+	if (rc != SQLITE_OK) {
+		set_err(err, errlen, db, "reading the schema version");
+		return map_rc(db, rc);
+	}
+	if (ver == SCHEMA_VERSION && app == APP_ID)
+		return 0;
+	rc = exec(db, "BEGIN IMMEDIATE");
+	if (rc == SQLITE_OK)
+		rc = pragma_int(db, "PRAGMA user_version", &ver);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(db, "PRAGMA application_id", &app);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
+	if (rc != SQLITE_OK) {
+		set_err(err, errlen, db, "reading the schema version");
+		exec(db, "ROLLBACK");
+		return map_rc(db, rc);
+	}
+	int r = 0;
+	if (app != APP_ID && (app != 0 || ver != 0 || tables != 0)) {
+		errf(err, errlen, "not a keyward guard database (application id %d, "
+			 "schema version %d)", app, ver);
+		r = KW_E_UNSUPPORTED;
+	} else if (ver > SCHEMA_VERSION || ver < 0) {
+		errf(err, errlen, "database schema version %d is not one this keyward knows "
+			 "(newest %d)", ver, SCHEMA_VERSION);
+		r = KW_E_UNSUPPORTED;
+	}
+	for (; r == 0 && ver < SCHEMA_VERSION; ver++) {
+		rc = exec(db, migrations[ver]);
+		if (rc != SQLITE_OK) {
+			set_err(err, errlen, db, "creating the schema");
+			r = map_rc(db, rc);
+		}
+	}
+	if (r == 0) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+			 SCHEMA_VERSION, APP_ID);
+		rc = exec(db, sql);
+		if (rc == SQLITE_OK)
+			rc = exec(db, "COMMIT");
+		if (rc != SQLITE_OK) {
+			set_err(err, errlen, db, "recording the schema version");
+			r = map_rc(db, rc);
+		}
+	}
+	if (r < 0 && !sqlite3_get_autocommit(db))
+		exec(db, "ROLLBACK");
+	return r;
+}
+
+static int configure(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_busy_timeout(db, BUSY_MS);
+	static const char *const pragmas[] = {
+		"PRAGMA journal_mode = WAL",
+		"PRAGMA synchronous = FULL",
+		"PRAGMA foreign_keys = ON",
+	};
+	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas); i++) {
+		int rc = exec(db, pragmas[i]);
+		if (rc != SQLITE_OK) {
+			set_err(err, errlen, db, pragmas[i]);
+			return map_rc(db, rc);
+		}
+	}
+	return 0;
+}
+
+void kw_gstate_close(kw_gstate *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	*out = NULL;
+	if (!path || !*path)
+		return -EINVAL;
+	int r = make_parent(path);
+	if (r < 0) {
+		errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
+		return r;
+	}
+	r = create_file(path);
+	if (r < 0) {
+		errf(err, errlen, "opening the database: %s", kw_strerror(r));
+		return r;
+	}
+	kw_gstate *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(err, errlen, s->db, "opening the database");
+		r = map_rc(s->db, rc);
+		kw_gstate_close(s);
+		return r < 0 ? r : -EIO;
+	}
+	r = configure(s->db, err, errlen);
+	if (r == 0)
+		r = migrate(s->db, err, errlen);
+	for (size_t i = 0; r == 0 && i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			set_err(err, errlen, s->db, "the database does not have keyward's schema");
+			r = map_rc(s->db, rc);
+			if (r == 0)
+				r = KW_E_PARSE;
+		}
+	}
+	if (r < 0) {
+		kw_gstate_close(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+/* ---- bans ---- */
+
+static bool live_at(const kw_gban *b, int64_t now) { return b->expires == 0 || b->expires > now; }
+
+/* b extends a live old ban: see the top of the file. */
+static kw_gban merge(const kw_gban *old, const kw_gban *b)
+{
+	bool new_wins = b->expires == 0 || (old->expires != 0 && b->expires >= old->expires);
+	kw_gban m = new_wins ? *b : *old;
+	m.prefix = b->prefix;
+	m.start = old->start < b->start ? old->start : b->start;
+	m.offense = old->offense > b->offense ? old->offense : b->offense;
+	return m;
+}
+
+static int put_ban(kw_gstate *s, const kw_gban *m, const char *key)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_BAN_PUT);
+	bind_text(st, 1, key);
+	sqlite3_bind_int(st, 2, m->prefix.a.fam);
+	sqlite3_bind_int(st, 3, m->prefix.bits);
+	sqlite3_bind_int64(st, 4, m->start);
+	sqlite3_bind_int64(st, 5, m->expires);
+	sqlite3_bind_int64(st, 6, m->offense);
+	bind_text(st, 7, m->rule);
+	bind_text(st, 8, m->reason);
+	bind_text(st, 9, m->origin);
+	return step_all(s, st);
+}
+
+static int add_history(kw_gstate *s, const kw_gban *b, const char *key)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_HIST_ADD);
+	bind_text(st, 1, key);
+	sqlite3_bind_int64(st, 2, b->start);
+	sqlite3_bind_int64(st, 3, b->expires);
+	sqlite3_bind_int64(st, 4, b->offense);
+	bind_text(st, 5, b->rule);
+	bind_text(st, 6, b->reason);
+	bind_text(st, 7, b->origin);
+	return step_all(s, st);
+}
+
+/* The stored ban of key, if there is a valid one: 1 found, 0 none. */
+static int get_ban(kw_gstate *s, const char *key, kw_gban *out)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_BAN_GET);
+	bind_text(st, 1, key);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return map_rc(s->db, rc);
+	return decode_row(st, true, out) ? 1 : 0;
+}
+
+int kw_gstate_ban(kw_gstate *s, const kw_gban *in)
+{
+	if (!s || !in || !prefix_ok(&in->prefix) || in->start < 0 || in->expires < 0 ||
+	    (in->expires != 0 && in->expires < in->start))
+		return -EINVAL;
+	kw_gban b;
+	memset(&b, 0, sizeof b);
+	b.prefix = kw_cidr_of(&in->prefix.a, in->prefix.bits);
+	b.start = in->start;
+	b.expires = in->expires;
+	b.offense = in->offense ? in->offense : 1;
+	int r = clean_field(in->rule, sizeof in->rule, b.rule);
+	if (r == 0)
+		r = clean_field(in->reason, sizeof in->reason, b.reason);
+	if (r == 0)
+		r = clean_field(in->origin, sizeof in->origin, b.origin);
+	if (r < 0)
+		return r;
+	char key[KW_CIDR_STRLEN];
+	if (kw_cidr_format(&b.prefix, key, sizeof key) == 0)
+		return -EINVAL;
+
+	r = tx_begin(s);
+	if (r < 0)
+		return r;
+	kw_gban old, m = b;
+	r = get_ban(s, key, &old);
+	if (r == 1 && live_at(&old, b.start))
+		m = merge(&old, &b);
+	if (r >= 0)
+		r = put_ban(s, &m, key);
+	if (r >= 0)
+		r = add_history(s, &b, key);
+	return tx_end(s, r < 0 ? r : 0);
+}
+
+int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char *why)
+{
+	if (!s || !prefix || !prefix_ok(prefix))
+		return -EINVAL;
+	char whyc[WHY_MAX] = "manual";
+	if (why) {
+		char tmp[WHY_MAX];
+		snprintf(tmp, sizeof tmp, "%s", why);
+		int r = clean_field(tmp, sizeof tmp, whyc);
+		if (r < 0)
+			return r;
+	}
+	kw_cidr c = kw_cidr_of(&prefix->a, prefix->bits);
+	char key[KW_CIDR_STRLEN];
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	int was_live = 0;
+	{
+		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_UNBAN);
+		r = bind_prefix(st, 1, &c, key);
+		int rc = SQLITE_DONE;
+		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t exp = sqlite3_column_int64(st, 0);
+			if (sqlite3_column_type(st, 0) == SQLITE_INTEGER && (exp == 0 || exp > now))
+				was_live = 1;
+		}
+		if (r == 0 && rc != SQLITE_DONE)
+			r = map_rc(s->db, rc);
+	}
+	if (r == 0) {
+		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_HIST_LIFT);
+		bind_text(st, 1, key);
+		sqlite3_bind_int64(st, 2, now);
+		bind_text(st, 3, whyc);
+		r = step_all(s, st);
+	}
+	return tx_end(s, r < 0 ? r : was_live);
+}
+
+int kw_gstate_live(kw_gstate *s, int64_t now, kw_gban **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EINVAL;
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_LIVE);
+	sqlite3_bind_int64(st, 1, now);
+	return collect_rows(s, st, true, out, n);
+}
+
+int kw_gstate_expire(kw_gstate *s, int64_t now, kw_gban **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EINVAL;
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	kw_gban *v = NULL;
+	size_t len = 0;
+	{
+		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRED);
+		sqlite3_bind_int64(st, 1, now);
+		r = collect_rows(s, st, true, &v, &len);
+	}
+	if (r == 0) {
+		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRE_LIFT);
+		sqlite3_bind_int64(st, 1, now);
+		r = step_all(s, st);
+	}
+	if (r == 0) {
+		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRE_DEL);
+		sqlite3_bind_int64(st, 1, now);
+		r = step_all(s, st);
+	}
+	r = tx_end(s, r);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int kw_gstate_offenses(kw_gstate *s, const kw_cidr *prefix, int64_t since, uint32_t *count)
+{
+	*count = 0;
+	if (!s || !prefix || !prefix_ok(prefix))
+		return -EINVAL;
+	kw_cidr c = kw_cidr_of(&prefix->a, prefix->bits);
+	char key[KW_CIDR_STRLEN];
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_OFFENSES);
+	int r = bind_prefix(st, 1, &c, key);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 2, since);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? -EIO : map_rc(s->db, rc);
+	int64_t v = sqlite3_column_int64(st, 0);
+	*count = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	return 0;
+}
+
+int kw_gstate_history(kw_gstate *s, size_t limit, kw_gban **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -EINVAL;
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_HISTORY);
+	sqlite3_bind_int64(st, 1, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
+	return collect_rows(s, st, false, out, n);
+}
+
+/* ---- read positions ---- */
+
+int kw_gstate_pos_get(kw_gstate *s, const char *source, char *cursor, size_t cap)
+{
+	if (!s || !source || !cursor || cap == 0)
+		return -EINVAL;
+	cursor[0] = '\0';
+	if (strlen(source) > POS_MAX)
+		return KW_E_TOOBIG;
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_POS_GET);
+	bind_text(st, 1, source);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return map_rc(s->db, rc);
+	if (sqlite3_column_type(st, 0) != SQLITE_TEXT)
+		return 0; /* a bad row: as if there were none, the reader starts afresh */
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	int len = sqlite3_column_bytes(st, 0);
+	if (!t || len < 0 || len > POS_MAX || memchr(t, 0, (size_t)len))
+		return 0;
+	if ((size_t)len >= cap)
+		return KW_E_TOOBIG;
+	memcpy(cursor, t, (size_t)len);
+	cursor[len] = '\0';
+	return 1;
+}
+
+int kw_gstate_pos_set(kw_gstate *s, const char *source, const char *cursor, int64_t now)
+{
+	if (!s || !source || !cursor || !*source)
+		return -EINVAL;
+	if (strlen(source) > POS_MAX || strlen(cursor) > POS_MAX)
+		return KW_E_TOOBIG;
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_POS_SET);
+	bind_text(st, 1, source);
+	bind_text(st, 2, cursor);
+	sqlite3_bind_int64(st, 3, now);
+	return step_all(s, st);
+}
