@@ -773,7 +773,7 @@ int kw_gengine_feed(kw_gengine *g, const kw_gevent *ev, int64_t now, kw_gdecisio
 	s->info.events++;
 	if (t < s->info.first) s->info.first = t;
 	if (t > s->info.last) s->info.last = t;
-	if (kw_gkind_class(ev->kind) == KW_GC_PROBE)
+	if (cls == KW_GC_PROBE)
 		s->info.probes++;
 
 	if (cls == KW_GC_SUCCESS) {

@@ -5,7 +5,11 @@
 # systemd unit (systemd-analyze verify).
 . "$(dirname "$0")/lib.sh"
 D=$SRC/tests/data/guard
-LOG=$D/sample-auth.log
+# The sample has year-less syslog stamps: its year comes from the file's mtime. Pin it so
+# the reports do not depend on the day the test runs.
+LOG=$TMP/sample-auth.log
+cp "$D/sample-auth.log" "$LOG"
+touch -d 2026-06-01T00:00:00Z "$LOG"
 
 # ---- help and usage ----
 expect "guard --help explains the modes" sh -c '"$1" guard --help | grep -q -- "--replay FILE"' _ "$KW"
@@ -25,12 +29,12 @@ print(" ".join(sorted({e["kind"] for e in ev})))
 print(" ".join(sorted({e["addr"] for e in ev if e["addr"]})))
 print(sum(1 for e in ev if e["proc"] == "sshd-session"))
 PY
-expect "parse finds every sshd event of the sample (35 of 41 lines)" test "$(sed -n 1p "$TMP/parse.txt")" = 35
+expect "parse finds every sshd event of the sample (37 of 41 lines)" test "$(sed -n 1p "$TMP/parse.txt")" = 37
 expect "parse sees failures, invalid users, probes, logins" sh -c 'for k in failed-password invalid-user max-auth-attempts too-many-auth kex-ident close no-ident no-matching-algo accepted preauth-close preauth-disconnect received-disconnect; do grep -qw -- "$k" "$1" || { echo "missing $k"; exit 1; }; done' _ "$TMP/parse.txt"
 expect "parse takes addresses only from where sshd writes them" test "$(sed -n 3p "$TMP/parse.txt")" = "192.0.2.10 192.0.2.99 198.51.100.23 2001:db8:5::10 2001:db8:bad::1"
-expect "parse reads sshd-session lines (OpenSSH >= 9.8)" test "$(sed -n 4p "$TMP/parse.txt")" = 10
+expect "parse reads sshd-session lines (OpenSSH >= 9.8)" test "$(sed -n 4p "$TMP/parse.txt")" = 12
 expect "parse ignores lines from other programs that quote sshd" sh -c '! grep -q "203.0.113.5" "$1"' _ "$TMP/events.jsonl"
-expect "parse reads stdin with -" sh -c '"$1" guard parse - <"$2" | wc -l | grep -qx 35' _ "$KW" "$LOG"
+expect "parse reads stdin with -" sh -c '"$1" guard parse - <"$2" | wc -l | grep -qx 37' _ "$KW" "$LOG"
 # the line numbers point at the right lines
 expect "parse line numbers match the file" sh -c 'n=$(head -1 "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"line\"])"); [ "$n" = 1 ] && grep -q "\"line\":41," "$1"' _ "$TMP/events.jsonl"
 
@@ -43,7 +47,8 @@ expect "replay counts a bot connection as max(1, tries)" \
 	test "$(jget "$TMP/r.json" '[s["failures"] for s in r["sources"] if s["addr"]=="198.51.100.23"][0]')" = 9
 expect "replay counts three probes for the scanner" \
 	test "$(jget "$TMP/r.json" '[s["failures"] for s in r["sources"] if s["addr"]=="192.0.2.99"][0]')" = 3
-expect "replay never lists an injected address" sh -c '! grep -q "203.0.113" "$1"' _ "$TMP/r.json"
+expect "replay never counts or bans an injected address" \
+	test "$(jget "$TMP/r.json" 'sum("203.0.113" in x["addr"] for x in r["bans"] + r["sources"])')" = 0
 expect "replay timeline has the attack hours" \
 	test "$(jget "$TMP/r.json" '",".join(h["hour"][11:13]+":"+str(h["failures"]) for h in r["timeline"])')" = "09:13,10:10,11:0"
 "$KW" guard --replay "$LOG" --no-ignore-self --rules '*:5/1h' --format json >"$TMP/r5.json"
@@ -51,7 +56,7 @@ expect "a stricter rule bans the second source too" \
 	test "$(jget "$TMP/r5.json" '" ".join(sorted(b["addr"] for b in r["bans"]))')" = "198.51.100.23 2001:db8:bad::1"
 "$KW" guard --replay "$LOG" --no-ignore-self --rules '*:3/1h' --mode normal --format json >"$TMP/rn.json"
 expect "--mode normal does not count the scanner's probes" \
-	sh -c '! python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(any(b[\"addr\"]==\"192.0.2.99\" for b in r[\"bans\"]))" "$1"' _ "$TMP/rn.json"
+	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(any(b['addr']=='192.0.2.99' for b in r['bans']) or not r['bans'])" "$TMP/rn.json"
 "$KW" guard --replay "$LOG" --no-ignore-self --rules '*:3/1h' --format json >"$TMP/ra.json"
 expect "aggressive mode (default) bans the scanner at 3 probes" \
 	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not any(b['addr']=='192.0.2.99' for b in r['bans']))" "$TMP/ra.json"
@@ -118,12 +123,12 @@ printf 'host_rule = *:2/1h\nbantime = 2h\n' >"$TMP/g.conf"
 "$KW" guard --replay "$LOG" --config "$TMP/g.conf" --no-ignore-self --format json >"$TMP/rc.json"
 expect "the config file's rule and bantime apply" test "$(jget "$TMP/rc.json" 'sorted({b["duration"] for b in r["bans"]}) == [7200] and r["rules"]["host"]')" = "*:2/1h"
 printf 'host_rule = *:2/1h\nbanntime = 2h\n' >"$TMP/bad.conf"
-expect "an unknown key is an error naming the line" sh -c '"$1" guard --replay "$2" --config "$3" 2>&1 >/dev/null | grep -q ":2"; [ "${PIPESTATUS[0]}" != 0 ]' _ "$KW" "$LOG" "$TMP/bad.conf"
+expect "an unknown key is an error naming the line" bash -c '"$1" guard --replay "$2" --config "$3" 2>&1 >/dev/null | grep -q ":2"; [ "${PIPESTATUS[0]}" != 0 ]' _ "$KW" "$LOG" "$TMP/bad.conf"
 expect "the command line overrides the config file" sh -c '"$1" guard --replay "$2" --config "$3" --rules "*:50/1h" --no-ignore-self >/dev/null' _ "$KW" "$LOG" "$TMP/g.conf"
 expect "the shipped config file loads" sh -c '"$1" guard --replay "$2" --config "$3" --no-ignore-self --format json >/dev/null; [ $? -le 1 ]' _ "$KW" "$LOG" "$SRC/data/guard/guard.conf"
 
 # ---- systemd unit ----
-sed "s#/usr/bin/keyward#$KW#" "$SRC/data/systemd/keyward-guard.service" >"$TMP/keyward-guard.service"
+sed "s#/usr/bin/keyward#$(realpath "$KW")#" "$SRC/data/systemd/keyward-guard.service" >"$TMP/keyward-guard.service"
 expect "the systemd unit verifies" sh -c 'systemd-analyze verify --man=no "$1" 2>&1 | tee /dev/stderr | grep -v "Failed to\|not executable" | grep -q . && exit 1; exit 0' _ "$TMP/keyward-guard.service"
 
 finish
