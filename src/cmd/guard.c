@@ -302,7 +302,22 @@ static int json_str(kw_sb *sb, const uint8_t *p, size_t n)
 typedef struct time_cache {
 	int64_t sec;
 	char text[32];
+	size_t len;
 } time_cache;
+
+/* Decimal digits of v appended (the parse output is on the hot path: no printf). */
+static void put_u64(kw_sb *sb, uint64_t v)
+{
+	char d[24];
+	size_t n = sizeof d;
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	kw_sb_put(sb, d + n, sizeof d - n);
+}
+
+#define PUT_LIT(sb, lit) kw_sb_put((sb), (lit), sizeof(lit) - 1)
 
 static void put_time(kw_sb *sb, time_cache *tc, int64_t us)
 {
@@ -311,58 +326,76 @@ static void put_time(kw_sb *sb, time_cache *tc, int64_t us)
 		frac += 1000000;
 		s--;
 	}
-	if (s != tc->sec || !tc->text[0]) {
+	if (s != tc->sec || !tc->len) {
 		struct tm tm;
 		time_t t = (time_t)s;
 		if (!gmtime_r(&t, &tm) || strftime(tc->text, sizeof tc->text, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 			snprintf(tc->text, sizeof tc->text, "1970-01-01T00:00:00");
+		tc->len = strlen(tc->text);
 		tc->sec = s;
 	}
-	kw_sb_printf(sb, "\"%s.%06lldZ\"", tc->text, (long long)frac);
+	char f[10] = { '.', 0, 0, 0, 0, 0, 0, 'Z', '"' };
+	for (int i = 6; i >= 1; i--) {
+		f[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	kw_sb_putc(sb, '"');
+	kw_sb_put(sb, tc->text, tc->len);
+	kw_sb_put(sb, f, 9);
 }
 
 static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent *ev, const char *file)
 {
-	kw_sb_printf(sb, "{\"line\":%llu,\"time\":", (unsigned long long)line);
+	PUT_LIT(sb, "{\"line\":");
+	put_u64(sb, line);
+	PUT_LIT(sb, ",\"time\":");
 	if (ev->time_us == KW_GTIME_UNKNOWN)
-		kw_sb_puts(sb, "null");
+		PUT_LIT(sb, "null");
 	else
 		put_time(sb, tc, ev->time_us);
-	kw_sb_printf(sb, ",\"kind\":\"%s\",\"addr\":", kw_gkind_name(ev->kind));
+	PUT_LIT(sb, ",\"kind\":\"");
+	kw_sb_puts(sb, kw_gkind_name(ev->kind));
+	PUT_LIT(sb, "\",\"addr\":");
 	if (ev->addr.fam) {
 		char a[KW_ADDR_STRLEN];
-		kw_addr_format(&ev->addr, a, sizeof a);
-		kw_sb_printf(sb, "\"%s\"", a);
+		size_t an = kw_addr_format(&ev->addr, a, sizeof a);
+		kw_sb_putc(sb, '"');
+		kw_sb_put(sb, a, an);
+		kw_sb_putc(sb, '"');
 	} else {
-		kw_sb_puts(sb, "null");
+		PUT_LIT(sb, "null");
 	}
+	PUT_LIT(sb, ",\"port\":");
 	if (ev->port)
-		kw_sb_printf(sb, ",\"port\":%u", ev->port);
+		put_u64(sb, ev->port);
 	else
-		kw_sb_puts(sb, ",\"port\":null");
-	kw_sb_puts(sb, ",\"user\":");
+		PUT_LIT(sb, "null");
+	PUT_LIT(sb, ",\"user\":");
 	if (ev->has_user)
 		json_str(sb, ev->user.p + ev->user.off, kw_buf_left(&ev->user));
 	else
-		kw_sb_puts(sb, "null");
+		PUT_LIT(sb, "null");
+	PUT_LIT(sb, ",\"pid\":");
 	if (ev->pid)
-		kw_sb_printf(sb, ",\"pid\":%u", ev->pid);
+		put_u64(sb, ev->pid);
 	else
-		kw_sb_puts(sb, ",\"pid\":null");
-	kw_sb_printf(sb, ",\"proc\":\"%s\"", kw_gproc_name(ev->proc));
+		PUT_LIT(sb, "null");
+	PUT_LIT(sb, ",\"proc\":\"");
+	kw_sb_puts(sb, kw_gproc_name(ev->proc));
+	kw_sb_putc(sb, '"');
 	if (ev->invalid_user)
-		kw_sb_puts(sb, ",\"invalid_user\":true");
+		PUT_LIT(sb, ",\"invalid_user\":true");
 	if (ev->preauth)
-		kw_sb_puts(sb, ",\"preauth\":true");
+		PUT_LIT(sb, ",\"preauth\":true");
 	if (kw_buf_left(&ev->host)) {
-		kw_sb_puts(sb, ",\"host\":");
+		PUT_LIT(sb, ",\"host\":");
 		json_str(sb, ev->host.p + ev->host.off, kw_buf_left(&ev->host));
 	}
 	if (file) {
-		kw_sb_puts(sb, ",\"file\":");
+		PUT_LIT(sb, ",\"file\":");
 		json_str(sb, (const uint8_t *)file, strlen(file));
 	}
-	kw_sb_puts(sb, "}\n");
+	PUT_LIT(sb, "}\n");
 }
 
 static int run_parse(const gopts *o)

@@ -24,6 +24,8 @@ static int parse_v4(const char *p, size_t n, uint8_t out[4])
 		}
 		if (digits == 0 || digits > 3 || v > 255)
 			return KW_E_PARSE;
+		if (digits > 1 && p[i - digits] == '0')
+			return KW_E_PARSE; /* leading zero: inet_pton refuses it, inet_aton reads octal */
 		out[part] = (uint8_t)v;
 	}
 	return i == n ? 0 : KW_E_PARSE;
@@ -34,18 +36,23 @@ static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }
 int kw_addr_parse(const char *p, size_t n, kw_addr *out)
 {
 	memset(out, 0, sizeof *out);
-	if (n == 0 || n > 64)
-		return KW_E_PARSE;
+	if (n == 0 || n > 64 || memchr(p, '\0', n))
+		return KW_E_PARSE; /* a NUL would end inet_pton's text early: "::1\0junk" */
 	if (memchr(p, ':', n) == NULL) {
-		if (parse_v4(p, n, out->b) < 0)
+		uint8_t b4[4];
+		if (parse_v4(p, n, b4) < 0)
 			return KW_E_PARSE;
 		out->fam = 4;
+		memcpy(out->b, b4, 4);
 		return 0;
 	}
 	char tmp[65];
 	const char *zone = memchr(p, '%', n);
-	if (zone)
+	if (zone) {
+		if (zone + 1 == p + n)
+			return KW_E_PARSE; /* an empty zone */
 		n = (size_t)(zone - p);
+	}
 	if (n == 0)
 		return KW_E_PARSE;
 	memcpy(tmp, p, n);
@@ -69,8 +76,22 @@ size_t kw_addr_format(const kw_addr *a, char *out, size_t cap)
 		return 0;
 	out[0] = '\0';
 	if (a->fam == 4) {
-		int r = snprintf(out, cap, "%u.%u.%u.%u", a->b[0], a->b[1], a->b[2], a->b[3]);
-		return r < 0 ? 0 : strlen(out);
+		if (cap < 16)
+			return 0;
+		/* by hand: replay and parse print addresses on their hot path */
+		size_t n = 0;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->b[i];
+			if (i)
+				out[n++] = '.';
+			if (v >= 100)
+				out[n++] = (char)('0' + v / 100);
+			if (v >= 10)
+				out[n++] = (char)('0' + v / 10 % 10);
+			out[n++] = (char)('0' + v % 10);
+		}
+		out[n] = '\0';
+		return n;
 	}
 	if (a->fam == 6 && cap >= KW_ADDR_STRLEN) {
 		if (!inet_ntop(AF_INET6, a->b, out, (socklen_t)cap))

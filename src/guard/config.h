@@ -6,14 +6,14 @@
  * defaults and meaning are a table in config.c and documented in docs/guard.md:
  *
  *   host_rule = *:10/1h,30/1d     user_rule =            (off by default: account lock-out DoS)
- *   mode = aggressive|normal      publickey = nofail|invalid|any
+ *   mode = aggressive|normal      publickey = nofail|invalid|any (nofail: key offers never count)
  *   reset_on_success = no         bantime = 1h           bantime_max = 4w
  *   escalation = 2                (bantime is multiplied by this for each earlier ban...)
  *   escalation_window = 30d       (... of the same address within this window)
  *   ignore = CIDR ...             (may repeat; v4 and v6)
  *   ignore_self = yes             (the host's own addresses, loopback, $SSH_CONNECTION's client)
- *   subnet_v4 = 24:5              (ban the /24 once 5 of its members are banned; 0 = off)
- *   subnet_v6 = 64:5
+ *   subnet_v4 = 0                 (24:5 bans the /24 once 5 of its members are banned; 0 = off)
+ *   subnet_v6 = 0                 (64:5 likewise for IPv6)
  *   max_sources = 100000          (tracked sources; least recently seen evicted first)
  *   action = nft|ipset|hosts-deny|command|none
  *   nft_table = keyward           nft_family = inet
