@@ -5,7 +5,8 @@
 bench_setup() {
 	scripts/bootstrap bench
 	[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false >/dev/null
-	ninja -C build-release >/dev/null
+	local log
+	log=$(ninja -C build-release 2>&1) || { printf '%s\n' "$log" >&2; echo "bench: build failed" >&2; exit 1; }
 	KW=$PWD/build-release/keyward
 	export KEYWARD_NO_PROGRESS=1
 }
