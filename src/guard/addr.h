@@ -28,7 +28,8 @@ typedef struct kw_cidr {
 /* Parse p[0..n): dotted IPv4 (four decimal parts 0..255, no leading '+', at most 3
  * digits each) or IPv6 (with an optional %zone, which is dropped). 0 or KW_E_PARSE. */
 int kw_addr_parse(const char *p, size_t n, kw_addr *out);
-/* NUL-terminated text in out[cap >= KW_ADDR_STRLEN]; returns its length. */
+/* NUL-terminated text in out[cap >= KW_ADDR_STRLEN]; returns its length. A smaller buffer
+ * (under 16 bytes for IPv4, KW_ADDR_STRLEN for IPv6) gets "" and 0, never a cut address. */
 size_t kw_addr_format(const kw_addr *a, char *out, size_t cap);
 
 bool kw_addr_eq(const kw_addr *x, const kw_addr *y);

@@ -42,7 +42,9 @@ void kw_gparser_init(kw_gparser *p, int64_t ref_us);
 
 /* Parse a whole line (no trailing newline). Returns 1 and fills *ev for a recognised sshd
  * message, 0 for anything else (another program, an unknown sshd message, a malformed
- * line). Views in *ev point into line. Never reads outside line[0..n). */
+ * line). Views in *ev point into line, except for `journalctl -o json` lines, where they
+ * point into a per-thread copy of the MESSAGE field that lives until the same thread's
+ * next JSON line. Never reads outside line[0..n). */
 int kw_gparse_line(kw_gparser *p, const uint8_t *line, size_t n, kw_gevent *ev);
 
 /* Parse a message body alone (the journal's MESSAGE field). Fills kind, addr, port, user,
