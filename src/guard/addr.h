@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct kw_addr {
 	uint8_t fam; /* 4 or 6; 0 = none */
@@ -32,7 +33,6 @@ int kw_addr_parse(const char *p, size_t n, kw_addr *out);
  * (under 16 bytes for IPv4, KW_ADDR_STRLEN for IPv6) gets "" and 0, never a cut address. */
 size_t kw_addr_format(const kw_addr *a, char *out, size_t cap);
 
-bool kw_addr_eq(const kw_addr *x, const kw_addr *y);
 uint64_t kw_addr_hash(const kw_addr *a);
 bool kw_addr_is_loopback(const kw_addr *a);
 
@@ -44,5 +44,19 @@ kw_cidr kw_cidr_host(const kw_addr *a);
 kw_cidr kw_cidr_of(const kw_addr *a, unsigned bits); /* the prefix of a with that length */
 bool kw_cidr_contains(const kw_cidr *c, const kw_addr *a);
 bool kw_cidr_is_host(const kw_cidr *c);
+
+/* Inline: the engine compares addresses on every event. */
+static inline bool kw_addr_eq(const kw_addr *x, const kw_addr *y)
+{
+	if (x->fam != y->fam)
+		return false;
+	if (x->fam == 4) {
+		uint32_t a, b;
+		memcpy(&a, x->b, 4);
+		memcpy(&b, y->b, 4);
+		return a == b;
+	}
+	return !memcmp(x->b, y->b, 16);
+}
 
 #endif

@@ -17,74 +17,90 @@
 
 #define NIL UINT32_MAX
 #define USER_MAX 100      /* sshd logs user names with %.100s */
-#define SRC_USER_SLOTS 32
+#define SRC_USER_SLOTS 8
 #define SUBNET_MAX_MEMBERS 64
-#define CONN_SLOTS 65536u
+#define CONN_SLOTS 16384u
 #define BAN_STARTS 8
 
-/* ---- open-addressing index: hash -> entry number ---- */
+/* ---- open-addressing index: hash -> entry number ----
+ * One array of {entry, 32 bits of the hash} (one cache line per probe), grown by doubling
+ * so a small log keeps a small, cache-friendly index. */
+
+typedef struct hslot {
+	uint32_t e; /* NIL = empty */
+	uint32_t h;
+} hslot;
 
 typedef struct hindex {
-	uint32_t *idx;  /* NIL = empty */
-	uint64_t *hv;
+	hslot *s;
 	size_t mask;
+	size_t used;
 } hindex;
 
-static int hindex_init(hindex *h, size_t entries)
+#define HINDEX_FOR(ix, hash, i) \
+	for (size_t i = (hash) & (ix)->mask; (ix)->s[i].e != NIL; i = (i + 1) & (ix)->mask) \
+		if ((ix)->s[i].h == (uint32_t)(hash))
+
+static int hindex_alloc(hindex *h, size_t n)
 {
-	size_t n = 16;
-	while (n < entries * 2)
-		n <<= 1;
-	h->idx = malloc(n * sizeof *h->idx);
-	h->hv = malloc(n * sizeof *h->hv);
-	if (!h->idx || !h->hv)
+	h->s = malloc(n * sizeof *h->s);
+	if (!h->s)
 		return -ENOMEM;
-	memset(h->idx, 0xff, n * sizeof *h->idx);
+	memset(h->s, 0xff, n * sizeof *h->s);
 	h->mask = n - 1;
+	h->used = 0;
 	return 0;
 }
 
-static void hindex_release(hindex *h)
-{
-	free(h->idx);
-	free(h->hv);
-}
+static int hindex_init(hindex *h) { return hindex_alloc(h, 1024); }
 
-/* Position holding entry `e` (which must be present). */
-static size_t hindex_pos_of(const hindex *h, uint64_t hash, uint32_t e)
+static void hindex_release(hindex *h) { free(h->s); }
+
+static void hindex_put(hindex *h, uint32_t hash, uint32_t e)
 {
 	size_t i = hash & h->mask;
-	while (h->idx[i] != e)
+	while (h->s[i].e != NIL)
 		i = (i + 1) & h->mask;
-	return i;
+	h->s[i] = (hslot){ .e = e, .h = hash };
+	h->used++;
 }
 
-static void hindex_insert(hindex *h, uint64_t hash, uint32_t e)
+static int hindex_insert(hindex *h, uint64_t hash, uint32_t e)
 {
-	size_t i = hash & h->mask;
-	while (h->idx[i] != NIL)
-		i = (i + 1) & h->mask;
-	h->idx[i] = e;
-	h->hv[i] = hash;
+	if ((h->used + 1) * 2 > h->mask + 1) {
+		hindex old = *h;
+		if (hindex_alloc(h, (old.mask + 1) * 2) < 0) {
+			*h = old;
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i <= old.mask; i++)
+			if (old.s[i].e != NIL)
+				hindex_put(h, old.s[i].h, old.s[i].e);
+		hindex_release(&old);
+	}
+	hindex_put(h, (uint32_t)hash, e);
+	return 0;
 }
 
 static void hindex_remove(hindex *h, uint64_t hash, uint32_t e)
 {
-	size_t i = hindex_pos_of(h, hash, e);
-	h->idx[i] = NIL;
+	size_t i = hash & h->mask;
+	while (h->s[i].e != e)
+		i = (i + 1) & h->mask;
+	h->s[i].e = NIL;
+	h->used--;
 	/* backward shift: pull later members of the probe run into the hole */
 	size_t j = i;
 	for (;;) {
 		j = (j + 1) & h->mask;
-		if (h->idx[j] == NIL)
+		if (h->s[j].e == NIL)
 			return;
-		size_t home = h->hv[j] & h->mask;
+		size_t home = h->s[j].h & h->mask;
 		/* can the entry at j live at i? (i lies cyclically in [home, j)) */
 		bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
 		if (movable) {
-			h->idx[i] = h->idx[j];
-			h->hv[i] = h->hv[j];
-			h->idx[j] = NIL;
+			h->s[i] = h->s[j];
+			h->s[j].e = NIL;
 			i = j;
 		}
 	}
@@ -254,7 +270,7 @@ static int table_init(table *t, uint32_t cap, size_t esize)
 	}
 	t->free_head = 0;
 	t->order.head = t->order.tail = NIL;
-	return hindex_init(&t->ix, cap);
+	return hindex_init(&t->ix);
 }
 
 static void *table_at(const table *t, uint32_t e) { return (char *)t->ent + (size_t)e * t->esize; }
@@ -267,8 +283,12 @@ static uint32_t table_alloc(table *t, uint64_t hash)
 		return NIL;
 	t->free_head = t->links[e].next;
 	t->links[e].prev = t->links[e].next = NIL;
+	if (hindex_insert(&t->ix, hash, e) < 0) {
+		t->links[e].next = t->free_head;
+		t->free_head = e;
+		return NIL;
+	}
 	lru_push_front(&t->order, t->links, e);
-	hindex_insert(&t->ix, hash, e);
 	t->n++;
 	return e;
 }
@@ -287,12 +307,10 @@ static void table_free_entry(table *t, uint32_t e, uint64_t hash)
 static gsrc *src_find(kw_gengine *g, const kw_addr *a, uint64_t hash, uint32_t *pe)
 {
 	table *t = &g->srcs;
-	for (size_t i = hash & t->ix.mask; t->ix.idx[i] != NIL; i = (i + 1) & t->ix.mask) {
-		if (t->ix.hv[i] != hash)
-			continue;
-		gsrc *s = table_at(t, t->ix.idx[i]);
+	HINDEX_FOR(&t->ix, hash, i) {
+		gsrc *s = table_at(t, t->ix.s[i].e);
 		if (kw_addr_eq(&s->addr, a)) {
-			*pe = t->ix.idx[i];
+			*pe = t->ix.s[i].e;
 			return s;
 		}
 	}
@@ -361,12 +379,10 @@ static guser *user_get(kw_gengine *g, const uint8_t *name, size_t n)
 		n = USER_MAX;
 	uint64_t hash = name_hash(name, n);
 	table *t = &g->users;
-	for (size_t i = hash & t->ix.mask; t->ix.idx[i] != NIL; i = (i + 1) & t->ix.mask) {
-		if (t->ix.hv[i] != hash)
-			continue;
-		guser *u = table_at(t, t->ix.idx[i]);
+	HINDEX_FOR(&t->ix, hash, i) {
+		guser *u = table_at(t, t->ix.s[i].e);
 		if (u->len == n && !memcmp(u->name, name, n)) {
-			lru_touch(&t->order, t->links, t->ix.idx[i]);
+			lru_touch(&t->order, t->links, t->ix.s[i].e);
 			return u;
 		}
 	}
@@ -396,12 +412,10 @@ static gsubnet *subnet_get(kw_gengine *g, const kw_cidr *p)
 {
 	uint64_t hash = kw_addr_hash(&p->a) ^ p->bits;
 	table *t = &g->subnets;
-	for (size_t i = hash & t->ix.mask; t->ix.idx[i] != NIL; i = (i + 1) & t->ix.mask) {
-		if (t->ix.hv[i] != hash)
-			continue;
-		gsubnet *s = table_at(t, t->ix.idx[i]);
+	HINDEX_FOR(&t->ix, hash, i) {
+		gsubnet *s = table_at(t, t->ix.s[i].e);
 		if (s->prefix.bits == p->bits && kw_addr_eq(&s->prefix.a, &p->a)) {
-			lru_touch(&t->order, t->links, t->ix.idx[i]);
+			lru_touch(&t->order, t->links, t->ix.s[i].e);
 			return s;
 		}
 	}
@@ -630,9 +644,9 @@ static bool in_banned_subnet(kw_gengine *g, const kw_addr *a, int64_t now)
 	kw_cidr p = kw_cidr_of(a, bits);
 	uint64_t hash = kw_addr_hash(&p.a) ^ p.bits;
 	table *t = &g->subnets;
-	for (size_t i = hash & t->ix.mask; t->ix.idx[i] != NIL; i = (i + 1) & t->ix.mask) {
-		gsubnet *s = table_at(t, t->ix.idx[i]);
-		if (t->ix.hv[i] == hash && s->prefix.bits == p.bits && kw_addr_eq(&s->prefix.a, &p.a))
+	HINDEX_FOR(&t->ix, hash, i) {
+		gsubnet *s = table_at(t, t->ix.s[i].e);
+		if (s->prefix.bits == p.bits && kw_addr_eq(&s->prefix.a, &p.a))
 			return is_banned(s->banned_until, now);
 	}
 	return false;
@@ -642,7 +656,9 @@ static bool in_banned_subnet(kw_gengine *g, const kw_addr *a, int64_t now)
 
 static gconn *conn_for(kw_gengine *g, uint32_t pid)
 {
-	return pid ? &g->conns[(pid * 2654435761u) % CONN_SLOTS] : NULL;
+	/* sshd's pids grow by one: consecutive connections land in neighbouring slots, and
+	 * any two live ones less than CONN_SLOTS apart never share a slot */
+	return pid ? &g->conns[pid % CONN_SLOTS] : NULL;
 }
 
 static enum kw_gclass effective_class(const kw_gengine *g, const kw_gevent *ev, const gconn *cn)

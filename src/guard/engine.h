@@ -76,7 +76,7 @@ typedef struct kw_gsource_info {
 	uint64_t attempts;   /* counted */
 	uint64_t events;     /* all events attributed to it */
 	uint64_t probes;     /* events of class PROBE */
-	uint32_t users;      /* distinct user names tried (counted exactly up to 32) */
+	uint32_t users;      /* distinct user names tried (counted exactly up to 8) */
 	uint32_t bans;
 	int64_t first, last; /* seconds */
 } kw_gsource_info;

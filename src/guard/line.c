@@ -189,6 +189,7 @@ void kw_gparser_init(kw_gparser *p, int64_t ref_us)
 	}
 	p->ref_us = ref_us;
 	p->ref_year = (int)local_year(ref_us);
+	p->ref_year_us = ref_us;
 	p->tz_key = INT64_MIN;
 	p->last_stamp_len = 0;
 }
@@ -252,8 +253,11 @@ static bool parse3164(kw_gparser *p, const uint8_t *s, size_t len, int64_t *us)
 	}
 	/* no year: the reference year, unless that puts the line more than a day after the
 	 * reference time (then it was written the year before) */
-	int64_t y = local_year(p->ref_us);
-	p->ref_year = (int)y;
+	if (p->ref_year_us != p->ref_us) {
+		p->ref_year = (int)local_year(p->ref_us);
+		p->ref_year_us = p->ref_us;
+	}
+	int64_t y = p->ref_year;
 	for (int tries = 0; tries < 8 && day > mdays(y, mon); tries++)
 		y--; /* Feb 29: the latest leap year */
 	if (day > mdays(y, mon))
@@ -371,7 +375,10 @@ bool kw_gproc_from_name(const uint8_t *name, size_t n, enum kw_gproc *proc)
 /* "NAME[PID]: " or "NAME: " at s[0..n): the message offset, 0 if not sshd's tag. */
 static size_t tag(const uint8_t *s, size_t n, kw_gevent *ev)
 {
-	size_t i = 0;
+	/* every name we accept starts "sshd": most host names fail here at once */
+	if (n < 6 || s[0] != 's' || s[1] != 's' || s[2] != 'h' || s[3] != 'd')
+		return 0;
+	size_t i = 4;
 	while (i < n && i < 13 && s[i] != '[' && s[i] != ':' && s[i] != ' ')
 		i++;
 	if (i >= n || !kw_gproc_from_name(s, i, &ev->proc))

@@ -31,6 +31,7 @@ typedef struct kw_gparser {
 	int64_t ref_us;
 	/* caches, private */
 	int ref_year;
+	int64_t ref_year_us; /* the ref_us that ref_year was computed for */
 	char last_stamp[32];
 	size_t last_stamp_len;
 	int64_t last_stamp_us;
