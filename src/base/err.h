@@ -9,6 +9,7 @@
 #define KW_BASE_ERR_H
 
 #include <errno.h>
+#include <stddef.h>
 
 enum {
 	KW_E_BASE = -10000,
@@ -30,5 +31,9 @@ enum {
 
 /* Name an error code (negative errno or KW_E_*). Never returns NULL. */
 const char *kw_strerror(int err);
+
+/* printf into a caller's message buffer err[errlen]; does nothing when err is NULL or
+ * errlen 0 (library functions that take an optional "char *err, size_t errlen"). */
+void kw_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -89,18 +89,6 @@ struct kw_gaction {
 
 /* ---- small helpers ---- */
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -122,12 +110,12 @@ static int check_prefix(const kw_cidr *in, kw_cidr *out, char text[KW_CIDR_STRLE
 			char *err, size_t errlen)
 {
 	if (!in || (in->a.fam != 4 && in->a.fam != 6) || in->bits > (in->a.fam == 4 ? 32 : 128)) {
-		errf(err, errlen, "not an address prefix");
+		kw_errf(err, errlen, "not an address prefix");
 		return -EINVAL;
 	}
 	*out = kw_cidr_of(&in->a, in->bits);
 	if (kw_cidr_format(out, text, KW_CIDR_STRLEN) == 0) {
-		errf(err, errlen, "not an address prefix");
+		kw_errf(err, errlen, "not an address prefix");
 		return -EINVAL;
 	}
 	return 0;
@@ -141,9 +129,9 @@ static void err_with_text(char *err, size_t errlen, const char *what, const char
 		n++;
 	_cleanup_free_ char *e = kw_escape_dup(t ? t : "", n);
 	if (e && *e)
-		errf(err, errlen, "%s: %s", what, e);
+		kw_errf(err, errlen, "%s: %s", what, e);
 	else
-		errf(err, errlen, "%s", what);
+		kw_errf(err, errlen, "%s", what);
 }
 
 static char **argv_dup(char *const *v)
@@ -312,7 +300,7 @@ static int run_checked(char *const argv[], const char *what, char *err, size_t e
 		return r;
 	}
 	if (r < 0) {
-		errf(err, errlen, "%s: cannot run it: %s", what, kw_strerror(r));
+		kw_errf(err, errlen, "%s: cannot run it: %s", what, kw_strerror(r));
 		return r;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -368,12 +356,12 @@ static int nft_open(kw_gaction *a, const kw_gconf *conf, char *err, size_t errle
 	const char *tab = conf->nft_table ? conf->nft_table : "keyward";
 	if (strcmp(fam, "inet") && strcmp(fam, "ip") && strcmp(fam, "ip6")) {
 		_cleanup_free_ char *e = kw_escape_str(fam);
-		errf(err, errlen, "nft_family must be inet, ip or ip6, not \"%s\"", e ? e : "?");
+		kw_errf(err, errlen, "nft_family must be inet, ip or ip6, not \"%s\"", e ? e : "?");
 		return KW_E_USAGE;
 	}
 	if (!ident_ok(tab, 64, false)) {
 		_cleanup_free_ char *e = kw_escape_str(tab);
-		errf(err, errlen, "nft_table \"%s\": use letters, digits, '_' and '-' (at most 64, "
+		kw_errf(err, errlen, "nft_table \"%s\": use letters, digits, '_' and '-' (at most 64, "
 			 "starting with a letter or '_')", e ? e : "?");
 		return KW_E_USAGE;
 	}
@@ -383,11 +371,11 @@ static int nft_open(kw_gaction *a, const kw_gconf *conf, char *err, size_t errle
 	a->has_v6 = strcmp(fam, "ip") != 0;
 	a->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!a->nft) {
-		errf(err, errlen, "nft: cannot create a libnftables context");
+		kw_errf(err, errlen, "nft: cannot create a libnftables context");
 		return -ENOMEM;
 	}
 	if (nft_ctx_buffer_output(a->nft) || nft_ctx_buffer_error(a->nft)) {
-		errf(err, errlen, "nft: cannot buffer libnftables output");
+		kw_errf(err, errlen, "nft: cannot buffer libnftables output");
 		return -ENOMEM;
 	}
 	const char *F = a->family, *T = a->table;
@@ -416,7 +404,7 @@ static int nft_family_ok(kw_gaction *a, const kw_cidr *c, char *err, size_t errl
 {
 	if ((c->a.fam == 4 && a->has_v4) || (c->a.fam == 6 && a->has_v6))
 		return 0;
-	errf(err, errlen, "nft table %s %s has no set for IPv%u addresses", a->family, a->table,
+	kw_errf(err, errlen, "nft table %s %s has no set for IPv%u addresses", a->family, a->table,
 	     c->a.fam);
 	return KW_E_UNSUPPORTED;
 }
@@ -466,7 +454,7 @@ static int nft_list(kw_gaction *a, const char *set, kw_cidr **out, size_t *n, ch
 	json_t *items = json_object_get(root, "nftables");
 	if (!json_is_array(items)) {
 		json_decref(root);
-		errf(err, errlen, "nft: unexpected listing of set %s", set);
+		kw_errf(err, errlen, "nft: unexpected listing of set %s", set);
 		return KW_E_PARSE;
 	}
 	kw_cidr *v = NULL;
@@ -620,7 +608,7 @@ static int ipset_open(kw_gaction *a, const kw_gconf *conf, char *err, size_t err
 	for (int i = 0; i < 2; i++) {
 		if (!ident_ok(names[i], 31, true)) {
 			_cleanup_free_ char *e = kw_escape_str(names[i]);
-			errf(err, errlen, "%s \"%s\": use letters, digits, '_', '-' and '.' (at most "
+			kw_errf(err, errlen, "%s \"%s\": use letters, digits, '_', '-' and '.' (at most "
 				 "31, starting with a letter or '_')", i ? "ipset_v6" : "ipset_v4",
 			     e ? e : "?");
 			return KW_E_USAGE;
@@ -629,7 +617,7 @@ static int ipset_open(kw_gaction *a, const kw_gconf *conf, char *err, size_t err
 	}
 	int r = find_exec("ipset", a->ipset_bin, sizeof a->ipset_bin);
 	if (r < 0) {
-		errf(err, errlen, "ipset: the ipset command is not installed");
+		kw_errf(err, errlen, "ipset: the ipset command is not installed");
 		return r;
 	}
 	for (int i = 0; i < 2 && r == 0; i++)
@@ -812,7 +800,7 @@ static int hd_parse(kw_gaction *a, const uint8_t *data, size_t len, struct hd_fi
 			return -ENOMEM;
 	}
 	if (in_block) {
-		errf(err, errlen, "%s: \"" HD_BEGIN "\" without \"" HD_END "\": fix the file by hand",
+		kw_errf(err, errlen, "%s: \"" HD_BEGIN "\" without \"" HD_END "\": fix the file by hand",
 		     a->hd_path);
 		return KW_E_PARSE;
 	}
@@ -830,7 +818,7 @@ static int hd_load(kw_gaction *a, struct hd_file *f, char *err, size_t errlen)
 		return 0;
 	}
 	if (r < 0) {
-		errf(err, errlen, "%s: %s", a->hd_path,
+		kw_errf(err, errlen, "%s: %s", a->hd_path,
 		     r == -ELOOP ? "is a symlink" : r == -EMLINK ? "has several hard links" :
 		     r == KW_E_NOTREG ? "is not a regular file" : kw_strerror(r));
 		return r;
@@ -839,17 +827,17 @@ static int hd_load(kw_gaction *a, struct hd_file *f, char *err, size_t errlen)
 					O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &f->st) < 0) {
 		r = -errno;
-		errf(err, errlen, "%s: %s", a->hd_path, kw_strerror(r));
+		kw_errf(err, errlen, "%s: %s", a->hd_path, kw_strerror(r));
 		return r;
 	}
 	if (!S_ISREG(f->st.st_mode) || f->st.st_size > (off_t)HD_MAX) {
-		errf(err, errlen, "%s: not a regular file of at most 16 MiB", a->hd_path);
+		kw_errf(err, errlen, "%s: not a regular file of at most 16 MiB", a->hd_path);
 		return KW_E_TOOBIG;
 	}
 	f->exists = true;
 	r = kw_xattrs_read(fd, &f->x);
 	if (r < 0) {
-		errf(err, errlen, "%s: reading its extended attributes: %s", a->hd_path,
+		kw_errf(err, errlen, "%s: reading its extended attributes: %s", a->hd_path,
 		     kw_strerror(r));
 		return r;
 	}
@@ -863,7 +851,7 @@ static int hd_load(kw_gaction *a, struct hd_file *f, char *err, size_t errlen)
 		if (n < 0 || data.len + (size_t)n > HD_MAX || kw_sb_put(&data, buf, (size_t)n) < 0) {
 			r = n < 0 ? -errno : KW_E_TOOBIG;
 			kw_sb_release(&data);
-			errf(err, errlen, "%s: %s", a->hd_path, kw_strerror(r));
+			kw_errf(err, errlen, "%s: %s", a->hd_path, kw_strerror(r));
 			return r;
 		}
 	}
@@ -899,7 +887,7 @@ static int hd_store(kw_gaction *a, struct hd_file *f, char *err, size_t errlen)
 		r = kw_write_atomic(a->hd_dfd, a->hd_name, (const uint8_t *)out.s, out.len, uid, gid,
 				    mode, f->exists ? &f->x : NULL, NULL);
 		if (r < 0)
-			errf(err, errlen, "%s: writing: %s", a->hd_path, kw_strerror(r));
+			kw_errf(err, errlen, "%s: writing: %s", a->hd_path, kw_strerror(r));
 	}
 	kw_sb_release(&out);
 	return r;
@@ -911,7 +899,7 @@ static int hd_change(kw_gaction *a, enum hd_op op, const kw_cidr *c, char *err, 
 {
 	if (flock(a->hd_dfd, LOCK_EX) < 0) {
 		int r = -errno;
-		errf(err, errlen, "%s: locking its folder: %s", a->hd_path, kw_strerror(r));
+		kw_errf(err, errlen, "%s: locking its folder: %s", a->hd_path, kw_strerror(r));
 		return r;
 	}
 	struct hd_file f;
@@ -946,14 +934,14 @@ static int hd_open(kw_gaction *a, const kw_gconf *conf, char *err, size_t errlen
 	const char *svc = conf->hosts_deny_service ? conf->hosts_deny_service : "sshd";
 	if (!ident_ok(svc, 64, true) && strcmp(svc, "ALL") != 0) {
 		_cleanup_free_ char *e = kw_escape_str(svc);
-		errf(err, errlen, "hosts_deny_service \"%s\": use a daemon name (letters, digits, "
+		kw_errf(err, errlen, "hosts_deny_service \"%s\": use a daemon name (letters, digits, "
 			 "'_', '-', '.')", e ? e : "?");
 		return KW_E_USAGE;
 	}
 	snprintf(a->hd_service, sizeof a->hd_service, "%s", svc);
 	size_t l = strlen(path);
 	if (l == 0 || l >= PATH_MAX || path[l - 1] == '/') {
-		errf(err, errlen, "hosts_deny: not a file path");
+		kw_errf(err, errlen, "hosts_deny: not a file path");
 		return KW_E_USAGE;
 	}
 	a->hd_path = strdup(path);
@@ -966,14 +954,14 @@ static int hd_open(kw_gaction *a, const kw_gconf *conf, char *err, size_t errlen
 	if (!dir || !a->hd_name)
 		return -ENOMEM;
 	if (!strcmp(a->hd_name, ".") || !strcmp(a->hd_name, "..")) {
-		errf(err, errlen, "hosts_deny: not a file path");
+		kw_errf(err, errlen, "hosts_deny: not a file path");
 		return KW_E_USAGE;
 	}
 	a->hd_dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (a->hd_dfd < 0) {
 		int r = -errno;
 		_cleanup_free_ char *e = kw_escape_str(dir);
-		errf(err, errlen, "%s: %s", e ? e : "?", kw_strerror(r));
+		kw_errf(err, errlen, "%s: %s", e ? e : "?", kw_strerror(r));
 		return r;
 	}
 	/* read it once now, so a broken block shows up at start rather than at the first ban */
@@ -1035,7 +1023,7 @@ static int cmd_run(char **tpl, const char *what, const char *addr, uint64_t t, c
 static int cmd_open(kw_gaction *a, const kw_gconf *conf, char *err, size_t errlen)
 {
 	if (!conf->ban_command || !conf->ban_command[0] || !conf->ban_command[0][0]) {
-		errf(err, errlen, "action command needs ban_command");
+		kw_errf(err, errlen, "action command needs ban_command");
 		return KW_E_USAGE;
 	}
 	a->ban_argv = argv_dup(conf->ban_command);
@@ -1087,7 +1075,7 @@ int kw_gaction_open(const kw_gconf *conf, kw_gaction **out, char *err, size_t er
 	case KW_GACT_COMMAND: r = cmd_open(a, conf, err, errlen); break;
 	case KW_GACT_NONE: r = 0; break;
 	default:
-		errf(err, errlen, "unknown action");
+		kw_errf(err, errlen, "unknown action");
 		r = KW_E_USAGE;
 		break;
 	}
@@ -1099,16 +1087,24 @@ int kw_gaction_open(const kw_gconf *conf, kw_gaction **out, char *err, size_t er
 	return 0;
 }
 
-int kw_gaction_ban(kw_gaction *a, const kw_cidr *prefix, uint64_t timeout_s, const char *rule,
-		   char *err, size_t errlen)
+/* Shared start of ban and unban: clear err, check the handle and the prefix, and make
+ * keyward's canonical text of it (the only address text that leaves keyward). */
+static int begin_change(kw_gaction *a, const kw_cidr *prefix, kw_cidr *c, char text[KW_CIDR_STRLEN],
+			char *err, size_t errlen)
 {
 	if (err && errlen)
 		err[0] = '\0';
 	if (!a)
 		return -EINVAL;
+	return check_prefix(prefix, c, text, err, errlen);
+}
+
+int kw_gaction_ban(kw_gaction *a, const kw_cidr *prefix, uint64_t timeout_s, const char *rule,
+		   char *err, size_t errlen)
+{
 	kw_cidr c;
 	char text[KW_CIDR_STRLEN];
-	int r = check_prefix(prefix, &c, text, err, errlen);
+	int r = begin_change(a, prefix, &c, text, err, errlen);
 	if (r < 0)
 		return r;
 	switch (a->kind) {
@@ -1123,13 +1119,9 @@ int kw_gaction_ban(kw_gaction *a, const kw_cidr *prefix, uint64_t timeout_s, con
 
 int kw_gaction_unban(kw_gaction *a, const kw_cidr *prefix, char *err, size_t errlen)
 {
-	if (err && errlen)
-		err[0] = '\0';
-	if (!a)
-		return -EINVAL;
 	kw_cidr c;
 	char text[KW_CIDR_STRLEN];
-	int r = check_prefix(prefix, &c, text, err, errlen);
+	int r = begin_change(a, prefix, &c, text, err, errlen);
 	if (r < 0)
 		return r;
 	switch (a->kind) {

@@ -2,6 +2,7 @@
 #include "guard/addr.h"
 
 #include "base/err.h"
+#include "base/hash.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -104,17 +105,7 @@ size_t kw_addr_format(const kw_addr *a, char *out, size_t cap)
 
 uint64_t kw_addr_hash(const kw_addr *a)
 {
-	/* FNV-1a over family and the significant bytes, then a final mix */
-	uint64_t h = 1469598103934665603ULL ^ a->fam;
-	size_t n = a->fam == 4 ? 4 : 16;
-	for (size_t i = 0; i < n; i++) {
-		h ^= a->b[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
+	return kw_hash_mix(kw_fnv1a(KW_FNV1A_INIT ^ a->fam, a->b, a->fam == 4 ? 4 : 16));
 }
 
 bool kw_addr_is_loopback(const kw_addr *a)

@@ -10,7 +10,9 @@
 
 #include "base/err.h"
 #include "base/cleanup.h"
+#include "base/hash.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +304,29 @@ static void table_free_entry(table *t, uint32_t e, uint64_t hash)
 	t->n--;
 }
 
+/* A fresh, zeroed entry for hash; when the table is full the least recently used entry
+ * is dropped first. hash_off: where an entry keeps its hash; times_off: its owned attempt
+ * array (freed on drop), or SIZE_MAX if it has none. */
+static void *table_take_lru(table *t, uint64_t hash, size_t hash_off, size_t times_off)
+{
+	if (t->free_head == NIL) {
+		uint32_t victim = t->order.tail;
+		char *v = table_at(t, victim);
+		if (times_off != SIZE_MAX)
+			free(*(int64_t **)(v + times_off));
+		uint64_t vh;
+		memcpy(&vh, v + hash_off, sizeof vh);
+		memset(v, 0, t->esize);
+		table_free_entry(t, victim, vh);
+	}
+	uint32_t e = table_alloc(t, hash);
+	if (e == NIL)
+		return NULL;
+	void *ent = table_at(t, e);
+	memset(ent, 0, t->esize);
+	return ent;
+}
+
 /* ---- sources ---- */
 
 static gsrc *src_find(kw_gengine *g, const kw_addr *a, uint64_t hash, uint32_t *pe)
@@ -365,12 +390,7 @@ static gsrc *src_get(kw_gengine *g, const kw_addr *a, int64_t now)
 
 static uint64_t name_hash(const uint8_t *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
+	return kw_hash_mix(kw_fnv1a(KW_FNV1A_INIT, p, n));
 }
 
 static guser *user_get(kw_gengine *g, const uint8_t *name, size_t n)
@@ -386,19 +406,9 @@ static guser *user_get(kw_gengine *g, const uint8_t *name, size_t n)
 			return u;
 		}
 	}
-	if (t->free_head == NIL) {
-		uint32_t victim = t->order.tail;
-		guser *v = table_at(t, victim);
-		free(v->tries.t);
-		uint64_t vh = v->hash;
-		memset(v, 0, sizeof *v);
-		table_free_entry(t, victim, vh);
-	}
-	uint32_t e = table_alloc(t, hash);
-	if (e == NIL)
+	guser *u = table_take_lru(t, hash, offsetof(guser, hash), offsetof(guser, tries.t));
+	if (!u)
 		return NULL;
-	guser *u = table_at(t, e);
-	memset(u, 0, sizeof *u);
 	u->used = true;
 	memcpy(u->name, name, n);
 	u->len = (uint8_t)n;
@@ -419,18 +429,9 @@ static gsubnet *subnet_get(kw_gengine *g, const kw_cidr *p)
 			return s;
 		}
 	}
-	if (t->free_head == NIL) {
-		uint32_t victim = t->order.tail;
-		gsubnet *v = table_at(t, victim);
-		uint64_t vh = v->hash;
-		memset(v, 0, sizeof *v);
-		table_free_entry(t, victim, vh);
-	}
-	uint32_t e = table_alloc(t, hash);
-	if (e == NIL)
+	gsubnet *s = table_take_lru(t, hash, offsetof(gsubnet, hash), SIZE_MAX);
+	if (!s)
 		return NULL;
-	gsubnet *s = table_at(t, e);
-	memset(s, 0, sizeof *s);
 	s->used = true;
 	s->prefix = *p;
 	s->hash = hash;

@@ -707,11 +707,10 @@ static int p_kex_ident(kw_buf s, const struct mctx *c, kw_gevent *ev)
 	return 1;
 }
 
-/* sshd.c: sshpkt_fatal(ssh, r, "banner exchange") -> "banner exchange: Connection from
- * %s port %d: %s" (ssh_err text: "invalid format", "could not read protocol version"). */
-static int p_banner(kw_buf s, const struct mctx *c, kw_gevent *ev)
+/* "H port P" + `then` at the start of s (the shapes whose hostile text comes after the
+ * address): sets addr and port. */
+static bool lead_addr_port(kw_buf s, kw_gevent *ev, const char *then)
 {
-	(void)c;
 	kw_buf h = first_token(s);
 	if (!set_addr(ev, h))
 		return 0;
@@ -721,7 +720,15 @@ static int p_banner(kw_buf s, const struct mctx *c, kw_gevent *ev)
 	size_t e = 0;
 	while (e < s.len && is_digit(s.p[e]))
 		e++;
-	if (!parse_port(sp_head(s, e), &ev->port) || !STARTS(sp_from(s, e), ": "))
+	return parse_port(sp_head(s, e), &ev->port) && starts_n(sp_from(s, e), then, strlen(then));
+}
+
+/* sshd.c: sshpkt_fatal(ssh, r, "banner exchange") -> "banner exchange: Connection from
+ * %s port %d: %s" (ssh_err text: "invalid format", "could not read protocol version"). */
+static int p_banner(kw_buf s, const struct mctx *c, kw_gevent *ev)
+{
+	(void)c;
+	if (!lead_addr_port(s, ev, ": "))
 		return 0;
 	ev->kind = KW_GK_BANNER_INVALID;
 	return 1;
@@ -733,16 +740,7 @@ static int p_banner(kw_buf s, const struct mctx *c, kw_gevent *ev)
 static int p_no_match(kw_buf s, const struct mctx *c, kw_gevent *ev)
 {
 	(void)c;
-	kw_buf h = first_token(s);
-	if (!set_addr(ev, h))
-		return 0;
-	s = sp_from(s, h.len);
-	if (!CHOP_HEAD(&s, " port "))
-		return 0;
-	size_t e = 0;
-	while (e < s.len && is_digit(s.p[e]))
-		e++;
-	if (!parse_port(sp_head(s, e), &ev->port) || !STARTS(sp_from(s, e), ": no matching "))
+	if (!lead_addr_port(s, ev, ": no matching "))
 		return 0;
 	ev->kind = KW_GK_NO_MATCH;
 	return 1;

@@ -45,6 +45,8 @@
  */
 #include "guard/source.h"
 
+#include "base/hash.h"
+
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -153,16 +155,6 @@ static bool proc_from_name(const uint8_t *p, size_t n, enum kw_gproc *proc)
 	return false;
 }
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off)
 {
 	size_t got = 0;
@@ -192,7 +184,7 @@ static int hash_head(int fd, uint64_t upto, uint64_t *hash, bool *final)
 	const uint8_t *nl = memchr(head, '\n', n);
 	if (nl)
 		n = (size_t)(nl - head) + 1;
-	*hash = fnv1a(head, n);
+	*hash = kw_fnv1a(KW_FNV1A_INIT, head, n);
 	if (final)
 		*final = nl != NULL || n == HASH_SPAN;
 	return 0;

@@ -187,25 +187,13 @@ static int map_rc(sqlite3 *db, int rc)
 	}
 }
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* "what: sqlite's message" into err (escaped: the message may quote the file's content). */
 static void set_err(char *err, size_t errlen, sqlite3 *db, const char *what)
 {
 	if (!err || errlen == 0)
 		return;
 	_cleanup_free_ char *msg = kw_escape_str(db ? sqlite3_errmsg(db) : "out of memory");
-	errf(err, errlen, "%s: %s", what, msg ? msg : "?");
+	kw_errf(err, errlen, "%s: %s", what, msg ? msg : "?");
 }
 
 /* ---- statements ---- */
@@ -502,11 +490,11 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	}
 	int r = 0;
 	if (app != APP_ID && (app != 0 || ver != 0 || tables != 0)) {
-		errf(err, errlen, "not a keyward guard database (application id %d, "
+		kw_errf(err, errlen, "not a keyward guard database (application id %d, "
 			 "schema version %d)", app, ver);
 		r = KW_E_UNSUPPORTED;
 	} else if (ver > SCHEMA_VERSION || ver < 0) {
-		errf(err, errlen, "database schema version %d is not one this keyward knows "
+		kw_errf(err, errlen, "database schema version %d is not one this keyward knows "
 			 "(newest %d)", ver, SCHEMA_VERSION);
 		r = KW_E_UNSUPPORTED;
 	}
@@ -576,12 +564,12 @@ int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen)
 		return -EINVAL;
 	int r = make_parent(path);
 	if (r < 0) {
-		errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
+		kw_errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
 		return r;
 	}
 	r = create_file(path);
 	if (r < 0) {
-		errf(err, errlen, "opening the database: %s", kw_strerror(r));
+		kw_errf(err, errlen, "opening the database: %s", kw_strerror(r));
 		return r;
 	}
 	kw_gstate *s = calloc(1, sizeof *s);

@@ -39,17 +39,6 @@ if [ ! -x "$LOGROTATE" ]; then
 	exit 1
 fi
 
-# poll SECONDS COMMAND...: until the command succeeds
-poll() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 PID=1000
 # attack ADDR N [FILE]: N failed passwords from ADDR, each from its own sshd process
@@ -72,7 +61,7 @@ listed() { # ADDR: in `guard list --format json`?
 			"$TMP/list.json" "$1"
 }
 denied() { grep -qx "sshd: $1" "$DENY"; }
-banned() { poll 10 listed "$1" && denied "$1"; }
+banned() { wait_for 10 listed "$1" && denied "$1"; }
 not_banned() { ! listed "$1" && ! denied "$1"; }
 
 # the file offset in the cursor the guard stored, or nothing
@@ -93,7 +82,7 @@ start_guard() {
 	"$KW" guard --follow "$LOG" --db "$DB" --action hosts-deny --hosts-deny "$DENY" \
 		--rules '*:3/1h' --no-ignore-self 2>>"$TMP/guard.err" &
 	GUARD_PID=$!
-	poll 10 grep -q "following" "$TMP/guard.err"
+	wait_for 10 grep -q "following" "$TMP/guard.err"
 }
 
 printf '# kept by the admin\nALL: 192.0.2.200\n' >"$DENY"
@@ -146,7 +135,7 @@ expect "198.51.100.9 (two failures) is not banned" not_banned 198.51.100.9
 
 # ---- kill -9 and restart ----
 attack 203.0.113.1 2     # counted before the kill, forgotten with the process
-expect "the guard stored its position at the end of the log" poll 10 position_saved
+expect "the guard stored its position at the end of the log" wait_for 10 position_saved
 expect "the guard is still running before the kill" kill -0 "$GUARD_PID"
 kill -9 "$GUARD_PID"
 wait "$GUARD_PID" 2>/dev/null
@@ -177,7 +166,7 @@ expect "203.0.113.1 (2 before the kill, 1 after) is not banned: old lines were n
 expect "198.51.100.9 is still not banned" not_banned 198.51.100.9
 expect "the restarted guard is running" kill -0 "$GUARD_PID"
 kill -TERM "$GUARD_PID"
-poll 10 eval '! kill -0 $GUARD_PID' || kill -9 "$GUARD_PID"
+wait_for 10 eval '! kill -0 $GUARD_PID' || kill -9 "$GUARD_PID"
 wait "$GUARD_PID" 2>/dev/null
 GUARD_PID=
 expect "no sanitizer report from the guard" eval '! grep -q "Sanitizer\|runtime error" "$TMP/guard.err"'

@@ -62,17 +62,6 @@ for tool in /lib/systemd/systemd-journald /usr/sbin/sshd ssh ssh-keygen logger j
 	command -v "$tool" >/dev/null || fail_setup "$tool is missing (scripts/bootstrap installs it)"
 done
 
-# wait_for SECONDS COMMAND...: poll until the command succeeds
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 
 # ---- the namespace: /run, /var/log/journal, /dev ----
 mount -t tmpfs -o mode=755 tmpfs /run || fail_setup "tmpfs on /run"

@@ -23,6 +23,19 @@ expect() {
 	fi
 }
 
+# wait_for SECONDS COMMAND...: run the command every 0.1 s until it succeeds (0), or give
+# up after SECONDS (1). Bounded waits for daemons and followers in the tests.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
 finish() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
