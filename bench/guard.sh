@@ -114,6 +114,10 @@ if [ "$KW_OK" = 1 ]; then
 		"$KW" guard --replay "$LOG" --format json --mode "$m" --rules '*:1/30d' \
 			> "$R/kw-$m-any.json" || [ $? -eq 1 ]
 	done
+	# a setting for real use: two attempts in 30 days, a login clears the window (so a
+	# client that mistypes once and then logs in is never banned)
+	printf 'host_rule = *:2/30d\nreset_on_success = yes\n' > "$R/two.conf"
+	"$KW" guard --replay "$LOG" --format json --config "$R/two.conf" > "$R/kw-two.json" || [ $? -eq 1 ]
 fi
 for m in normal aggressive; do
 	filter=$F2B
@@ -176,7 +180,8 @@ if [ "$KW_OK" = 1 ]; then
 	runs+=(--run "keyward aggressive, default rules=keyward:$R/kw-aggressive.json"
 	       --run "keyward normal, default rules=keyward:$R/kw-normal.json"
 	       --run "keyward aggressive, any failure=keyward:$R/kw-aggressive-any.json"
-	       --run "keyward normal, any failure=keyward:$R/kw-normal-any.json")
+	       --run "keyward normal, any failure=keyward:$R/kw-normal-any.json"
+	       --run "keyward aggressive, 2/30d + reset on login=keyward:$R/kw-two.json")
 fi
 runs+=(--run "fail2ban normal, any failure=f2b:$R/f2b-normal.ip"
        --run "fail2ban normal, maxretry 5=f2b:$R/f2b-normal.ip:5"
