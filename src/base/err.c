@@ -32,12 +32,16 @@ const char *kw_strerror(int err)
 	return "unknown error";
 }
 
+void kw_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+}
+
 void kw_errf(char *err, size_t errlen, const char *fmt, ...)
 {
-	if (!err || errlen == 0)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	kw_verrf(err, errlen, fmt, ap);
 	va_end(ap);
 }

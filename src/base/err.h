@@ -9,6 +9,7 @@
 #define KW_BASE_ERR_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 enum {
@@ -35,5 +36,6 @@ const char *kw_strerror(int err);
 /* printf into a caller's message buffer err[errlen]; does nothing when err is NULL or
  * errlen 0 (library functions that take an optional "char *err, size_t errlen"). */
 void kw_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kw_verrf(char *err, size_t errlen, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif

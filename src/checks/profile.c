@@ -22,6 +22,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/file.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -312,52 +313,17 @@ static bool on_stack(const struct pctx *c, const char *ident)
 	return false;
 }
 
-/* Read a whole regular file, at most PROFILE_MAX_BYTES. */
+/* Read a whole regular file, at most PROFILE_MAX_BYTES; ident names it by device and
+ * inode (so an include cycle through another path is still seen). */
 static int read_file(const char *path, char **ret, size_t *ret_len, char ident[48])
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return KW_E_NOTREG;
-	if ((uint64_t)st.st_size > PROFILE_MAX_BYTES)
-		return KW_E_TOOBIG;
-	_cleanup_free_ char *buf = malloc(PROFILE_MAX_BYTES + 1);
-	if (!buf)
-		return -ENOMEM;
-	size_t len = 0;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, PROFILE_MAX_BYTES + 1 - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len > PROFILE_MAX_BYTES)
-			return KW_E_TOOBIG; /* it grew while we read it */
-	}
+	int r = kw_file_read_capped(path, PROFILE_MAX_BYTES, ret, ret_len, &st);
+	if (r < 0)
+		return r;
 	snprintf(ident, 48, "file:%llu:%llu", (unsigned long long)st.st_dev,
 		 (unsigned long long)st.st_ino);
-	*ret_len = len;
-	*ret = TAKE_PTR(buf);
 	return 0;
-}
-
-/* Directory part of a path ("." when there is none). */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
 }
 
 static int include_builtin(struct pctx *c, const struct psrc *src, unsigned line,
@@ -403,7 +369,7 @@ static int include_file(struct pctx *c, const struct psrc *src, unsigned line, k
 		perr(c, src->name, line, "include loop: %s is already being read", SHOW(shown));
 		return 0;
 	}
-	_cleanup_free_ char *dir = dir_of(path);
+	_cleanup_free_ char *dir = kw_path_dir(path);
 	if (!dir)
 		return -ENOMEM;
 	struct psrc sub = { .name = path, .dir = dir, .builtin = false };
@@ -725,7 +691,7 @@ int kw_profile_load(kw_profile *p, const char *name_or_path, kw_diags *d)
 				kw_diags_add(d, name_or_path, 0, r, "cannot read profile: %s", kw_strerror(r));
 			return r;
 		}
-		_cleanup_free_ char *dir = dir_of(name_or_path);
+		_cleanup_free_ char *dir = kw_path_dir(name_or_path);
 		if (!dir)
 			return -ENOMEM;
 		struct psrc src = { .name = name_or_path, .dir = dir, .builtin = false };

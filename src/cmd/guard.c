@@ -573,15 +573,15 @@ static int apply_ban(kw_gstate *st, kw_gaction *act, const kw_gdecision *d, enum
 	return 0;
 }
 
-static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now);
+static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now,
+			   const kw_cidr *within);
 
 /* nftables cannot hold a host and a prefix containing it at once: the action folds the
  * host into the prefix. When a prefix is lifted, put back the live bans inside it. */
 static void reapply_inside(kw_gstate *st, kw_gaction *act, const kw_cidr *lifted, int64_t now)
 {
-	if (kw_cidr_is_host(lifted))
-		return;
-	restore_bans(st, act, NULL, now);
+	if (!kw_cidr_is_host(lifted))
+		restore_bans(st, act, NULL, now, lifted);
 }
 
 static void expire_due(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now)
@@ -603,14 +603,20 @@ static void expire_due(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t no
 	}
 }
 
-/* Re-apply every live ban: a crash between database and firewall loses nothing. */
-static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now)
+/* Re-apply every live ban (within a prefix, if given): a crash between database and
+ * firewall loses nothing. Returns how many were re-applied. */
+static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t now,
+			   const kw_cidr *within)
 {
 	_cleanup_free_ kw_gban *live = NULL;
-	size_t n = 0;
+	size_t n = 0, done = 0;
 	if (kw_gstate_live(st, now, &live, &n) < 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
+		if (within && (live[i].prefix.bits < within->bits ||
+			       !kw_cidr_contains(within, &live[i].prefix.a)))
+			continue;
+		done++;
 		char err[512] = "";
 		int r = kw_gaction_ban(act, &live[i].prefix, remaining(live[i].expires, now), live[i].rule,
 				       err, sizeof err);
@@ -619,17 +625,19 @@ static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_
 		if (g)
 			kw_gengine_note_ban(g, &live[i].prefix, live[i].start, live[i].expires, live[i].offense);
 	}
-	return n;
+	return done;
 }
 
-static void source_key(const gopts *o, char *out, size_t cap)
+/* The key a read position is stored under (kw_gsource_id's form): "journal",
+ * "journal:DIR" or "file:PATH". */
+static void position_key(bool journal, const char *journal_dir, const char *path, char *out, size_t cap)
 {
-	if (o->journal && o->journal_dir)
-		snprintf(out, cap, "journal:%s", o->journal_dir);
-	else if (o->journal)
+	if (journal && journal_dir)
+		snprintf(out, cap, "journal:%s", journal_dir);
+	else if (journal)
 		snprintf(out, cap, "journal");
 	else
-		snprintf(out, cap, "file:%s", o->follow_path);
+		snprintf(out, cap, "file:%s", path);
 }
 
 /* ---- follow ---- */
@@ -652,10 +660,10 @@ static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 	kw_gengine_set_offense_hook(g, offense_hook, st);
 	int64_t now = (int64_t)time(NULL);
 	expire_due(st, act, g, now);
-	size_t restored = restore_bans(st, act, g, now);
+	size_t restored = restore_bans(st, act, g, now, NULL);
 
 	char key[4200], cursor[4096] = "", err[512] = "";
-	source_key(o, key, sizeof key);
+	position_key(o->journal, o->journal_dir, o->follow_path, key, sizeof key);
 	bool have_cursor = !o->from_start && kw_gstate_pos_get(st, key, cursor, sizeof cursor) == 1;
 	bool follow = !o->once;
 	int r = o->journal
@@ -823,15 +831,12 @@ static int run_list(const gopts *o, const kw_gconf *conf, bool status_only)
 	bool json = !strcmp(o->format, "json");
 	char a[KW_CIDR_STRLEN], t1[32], t2[32];
 	if (status_only) {
-		char cur[4096];
 		printf("database: %s\nlive bans: %zu\n", conf->db, n);
-		const char *keys[] = { conf->source ? conf->source : "", "journal" };
-		for (size_t i = 0; i < KW_ARRAY_LEN(keys); i++) {
-			char key[4200];
-			if (!strcmp(keys[i], "journal") || !keys[i][0])
-				snprintf(key, sizeof key, "%s", keys[i][0] ? keys[i] : "journal");
-			else
-				snprintf(key, sizeof key, "file:%s", keys[i]);
+		/* the configured source's position, and the journal's if that is another */
+		bool src_journal = !conf->source || !strcmp(conf->source, "journal");
+		for (int i = 0; i < (src_journal ? 1 : 2); i++) {
+			char key[4200], cur[4096];
+			position_key(i == 0 ? src_journal : true, NULL, conf->source, key, sizeof key);
 			if (kw_gstate_pos_get(st, key, cur, sizeof cur) == 1) {
 				_cleanup_free_ char *ek = kw_escape_str(key);
 				_cleanup_free_ char *ec = kw_escape_str(cur);

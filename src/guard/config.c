@@ -25,6 +25,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "base/vec.h"
 
 #include <arpa/inet.h>
@@ -55,14 +56,13 @@
 
 static int msgf(char *msg, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* kw_errf that returns KW_E_USAGE: `return msgf(err, errlen, "...")` for a bad value. */
 static int msgf(char *msg, size_t cap, const char *fmt, ...)
 {
-	if (msg && cap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	kw_verrf(msg, cap, fmt, ap);
+	va_end(ap);
 	return KW_E_USAGE;
 }
 
@@ -619,45 +619,12 @@ int kw_gaction_kind_parse(const char *s, enum kw_gaction_kind *out)
 /* Read the whole file (regular, at most CONF_MAX_BYTES) into *out. */
 static int read_conf(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
-	char s[SHOW_MAX * 4 + 8];
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	int r = 0;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		r = -errno;
-	else if (!S_ISREG(st.st_mode))
-		r = KW_E_NOTREG;
-	else if ((uint64_t)st.st_size > CONF_MAX_BYTES)
-		r = KW_E_TOOBIG;
+	int r = kw_file_read_capped(path, CONF_MAX_BYTES, out, len, NULL);
 	if (r < 0) {
+		char s[SHOW_MAX * 4 + 8];
 		msgf(err, errlen, "%s: %s", show(path, strlen(path), s, sizeof s), kw_strerror(r));
-		return r;
 	}
-	_cleanup_free_ char *buf = malloc(CONF_MAX_BYTES + 1);
-	if (!buf)
-		return -ENOMEM;
-	size_t n = 0;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, CONF_MAX_BYTES + 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			msgf(err, errlen, "%s: %s", show(path, strlen(path), s, sizeof s), kw_strerror(r));
-			return r;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n > CONF_MAX_BYTES) {
-			msgf(err, errlen, "%s: %s", show(path, strlen(path), s, sizeof s), kw_strerror(KW_E_TOOBIG));
-			return KW_E_TOOBIG;
-		}
-	}
-	buf[n] = '\0';
-	*out = TAKE_PTR(buf);
-	*len = n;
-	return 0;
+	return r;
 }
 
 /* Apply every line of text to c; the first error is reported as "path:line: ...". */

@@ -418,23 +418,37 @@ static guser *user_get(kw_gengine *g, const uint8_t *name, size_t n)
 
 /* ---- subnets ---- */
 
-static gsubnet *subnet_get(kw_gengine *g, const kw_cidr *p)
+static uint64_t subnet_hash(const kw_cidr *p) { return kw_addr_hash(&p->a) ^ p->bits; }
+
+static gsubnet *subnet_find(kw_gengine *g, const kw_cidr *p, uint32_t *pe)
 {
-	uint64_t hash = kw_addr_hash(&p->a) ^ p->bits;
+	uint64_t hash = subnet_hash(p);
 	table *t = &g->subnets;
 	HINDEX_FOR(&t->ix, hash, i) {
 		gsubnet *s = table_at(t, t->ix.s[i].e);
 		if (s->prefix.bits == p->bits && kw_addr_eq(&s->prefix.a, &p->a)) {
-			lru_touch(&t->order, t->links, t->ix.s[i].e);
+			*pe = t->ix.s[i].e;
 			return s;
 		}
 	}
-	gsubnet *s = table_take_lru(t, hash, offsetof(gsubnet, hash), SIZE_MAX);
+	return NULL;
+}
+
+static gsubnet *subnet_get(kw_gengine *g, const kw_cidr *p)
+{
+	table *t = &g->subnets;
+	uint32_t e;
+	gsubnet *s = subnet_find(g, p, &e);
+	if (s) {
+		lru_touch(&t->order, t->links, e);
+		return s;
+	}
+	s = table_take_lru(t, subnet_hash(p), offsetof(gsubnet, hash), SIZE_MAX);
 	if (!s)
 		return NULL;
 	s->used = true;
 	s->prefix = *p;
-	s->hash = hash;
+	s->hash = subnet_hash(p);
 	return s;
 }
 
@@ -643,14 +657,9 @@ static bool in_banned_subnet(kw_gengine *g, const kw_addr *a, int64_t now)
 	if (bits == 0 || g->subnets.n == 0)
 		return false;
 	kw_cidr p = kw_cidr_of(a, bits);
-	uint64_t hash = kw_addr_hash(&p.a) ^ p.bits;
-	table *t = &g->subnets;
-	HINDEX_FOR(&t->ix, hash, i) {
-		gsubnet *s = table_at(t, t->ix.s[i].e);
-		if (s->prefix.bits == p.bits && kw_addr_eq(&s->prefix.a, &p.a))
-			return is_banned(s->banned_until, now);
-	}
-	return false;
+	uint32_t e;
+	const gsubnet *s = subnet_find(g, &p, &e);
+	return s && is_banned(s->banned_until, now);
 }
 
 /* ---- feeding ---- */
@@ -886,7 +895,8 @@ void kw_gengine_note_unban(kw_gengine *g, const kw_cidr *prefix)
 		}
 		return;
 	}
-	gsubnet *sn = subnet_get(g, prefix);
+	uint32_t e;
+	gsubnet *sn = subnet_find(g, prefix, &e);
 	if (sn) {
 		sn->banned_until = 0;
 		sn->nmembers = 0;

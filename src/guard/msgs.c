@@ -107,6 +107,25 @@ static bool parse_port(kw_buf s, uint16_t *port)
 	return true;
 }
 
+/* Length of the run of decimal digits at the head of s. */
+static size_t digits_len(kw_buf s)
+{
+	size_t e = 0;
+	while (e < s.len && is_digit(s.p[e]))
+		e++;
+	return e;
+}
+
+/* The decimal port at the head of *s: sets *port and moves *s past it. */
+static bool take_port(kw_buf *s, uint16_t *port)
+{
+	size_t e = digits_len(*s);
+	if (!parse_port(sp_head(*s, e), port))
+		return false;
+	*s = sp_from(*s, e);
+	return true;
+}
+
 /* s ends with " port N": drop it and set *port. */
 static bool chop_port_tail(kw_buf *s, uint16_t *port)
 {
@@ -586,15 +605,21 @@ static int p_not_allowed(kw_buf s, const struct mctx *c, kw_gevent *ev)
 	return 1;
 }
 
+/* All of s is "H" or "H port P" (old sshds wrote no port). */
+static bool addr_opt_port(kw_buf s, kw_gevent *ev)
+{
+	kw_buf h = first_token(s);
+	if (!set_addr(ev, h))
+		return false;
+	s = sp_from(s, h.len);
+	return !s.len || (CHOP_HEAD(&s, " port ") && parse_port(s, &ev->port));
+}
+
 /* auth.c: "ROOT LOGIN REFUSED FROM %.200s port %d" (older: without the port). */
 static int p_root_refused(kw_buf s, const struct mctx *c, kw_gevent *ev)
 {
 	(void)c;
-	kw_buf h = first_token(s);
-	if (!set_addr(ev, h))
-		return 0;
-	s = sp_from(s, h.len);
-	if (s.len && (!CHOP_HEAD(&s, " port ") || !parse_port(s, &ev->port)))
+	if (!addr_opt_port(s, ev))
 		return 0;
 	ev->kind = KW_GK_ROOT_REFUSED;
 	return 1;
@@ -662,10 +687,7 @@ static int p_received_disconnect(kw_buf s, const struct mctx *c, kw_gevent *ev)
 	kw_buf h = first_token(s);
 	s = sp_from(s, h.len);
 	if (CHOP_HEAD(&s, " port ")) {
-		size_t e = 0;
-		while (e < s.len && is_digit(s.p[e]))
-			e++;
-		if (!parse_port(sp_head(s, e), &ev->port) || e >= s.len || s.p[e] != ':')
+		if (!take_port(&s, &ev->port) || !STARTS(s, ":"))
 			return 0;
 	} else if (h.len < 2 || h.p[h.len - 1] != ':' || !STARTS(s, " ")) {
 		return 0;
@@ -683,11 +705,7 @@ static int p_received_disconnect(kw_buf s, const struct mctx *c, kw_gevent *ev)
 static int p_no_ident(kw_buf s, const struct mctx *c, kw_gevent *ev)
 {
 	(void)c;
-	kw_buf h = first_token(s);
-	if (!set_addr(ev, h))
-		return 0;
-	s = sp_from(s, h.len);
-	if (s.len && (!CHOP_HEAD(&s, " port ") || !parse_port(s, &ev->port)))
+	if (!addr_opt_port(s, ev))
 		return 0;
 	ev->kind = KW_GK_NO_IDENT;
 	return 1;
@@ -713,14 +731,9 @@ static bool lead_addr_port(kw_buf s, kw_gevent *ev, const char *then)
 {
 	kw_buf h = first_token(s);
 	if (!set_addr(ev, h))
-		return 0;
+		return false;
 	s = sp_from(s, h.len);
-	if (!CHOP_HEAD(&s, " port "))
-		return 0;
-	size_t e = 0;
-	while (e < s.len && is_digit(s.p[e]))
-		e++;
-	return parse_port(sp_head(s, e), &ev->port) && starts_n(sp_from(s, e), then, strlen(then));
+	return CHOP_HEAD(&s, " port ") && take_port(&s, &ev->port) && starts_n(s, then, strlen(then));
 }
 
 /* sshd.c: sshpkt_fatal(ssh, r, "banner exchange") -> "banner exchange: Connection from
@@ -799,9 +812,7 @@ static int p_timeout(kw_buf s, const struct mctx *c, kw_gevent *ev)
 static int p_drop(kw_buf s, const struct mctx *c, kw_gevent *ev)
 {
 	(void)c;
-	size_t e = 0;
-	while (e < s.len && is_digit(s.p[e]))
-		e++;
+	size_t e = digits_len(s);
 	if (e == 0)
 		return 0;
 	s = sp_from(s, e);
@@ -811,29 +822,17 @@ static int p_drop(kw_buf s, const struct mctx *c, kw_gevent *ev)
 	if (!rb || !set_addr(ev, sp_head(s, (size_t)(rb - s.p))))
 		return 0;
 	s = sp_from(s, (size_t)(rb - s.p) + 1);
-	if (!CHOP_HEAD(&s, ":"))
+	if (!CHOP_HEAD(&s, ":") || !take_port(&s, &ev->port))
 		return 0;
-	e = 0;
-	while (e < s.len && is_digit(s.p[e]))
-		e++;
-	if (!parse_port(sp_head(s, e), &ev->port))
-		return 0;
-	s = sp_from(s, e);
 	if (!CHOP_HEAD(&s, " on ["))
 		return 0;
 	rb = s.len ? memchr(s.p, ']', s.len) : NULL;
 	if (!rb)
 		return 0;
 	s = sp_from(s, (size_t)(rb - s.p) + 1);
-	if (!CHOP_HEAD(&s, ":"))
-		return 0;
-	e = 0;
-	while (e < s.len && is_digit(s.p[e]))
-		e++;
 	uint16_t lport;
-	if (!parse_port(sp_head(s, e), &lport))
+	if (!CHOP_HEAD(&s, ":") || !take_port(&s, &lport))
 		return 0;
-	s = sp_from(s, e);
 	if (!CHOP_HEAD(&s, " "))
 		return 0;
 	if (ENDS(s, "MaxStartups") || ENDS(s, "Maxstartups"))

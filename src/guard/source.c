@@ -45,6 +45,7 @@
  */
 #include "guard/source.h"
 
+#include "base/file.h"
 #include "base/hash.h"
 
 #include "base/buf.h"
@@ -763,16 +764,6 @@ static int file_next(kw_gsource *s, kw_grecord *rec, int timeout_ms)
 	}
 }
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
 static int file_setup(kw_gsource *s, const char *path)
 {
 	struct file_src *f = &s->f;
@@ -792,7 +783,7 @@ static int file_setup(kw_gsource *s, const char *path)
 		return KW_E_NOTREG;
 	size_t n = strlen(path);
 	f->path1 = malloc(n + 3);
-	f->dir = dir_of(path);
+	f->dir = kw_path_dir(path);
 	s->id = malloc(n + 6);
 	if (!f->path1 || !f->dir || !s->id)
 		return -ENOMEM;

@@ -642,18 +642,27 @@ static int load_meta(int dfd, unsigned seq, kw_journal_meta *ret)
 
 /* ---- writing entries ---- */
 
+/* Open a journal folder (never through a symlink) into *ret_dfd and list its complete
+ * entries. *ret_dfd is -1 when the open failed; it is set even when the listing fails. */
+static int open_listed(const char *dir, int *ret_dfd, unsigned **seqs, size_t *n)
+{
+	*n = 0;
+	*ret_dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*ret_dfd < 0)
+		return -errno;
+	return list_entries(*ret_dfd, seqs, n);
+}
+
 int kw_journal_open(const char *dir, const char *root, kw_journal **ret)
 {
 	if (!dir || !root || !root_ok(root, strlen(root)) || !ret)
 		return -EINVAL;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
+	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ unsigned *seqs = NULL;
 	size_t n;
-	int r = list_entries(dfd, &seqs, &n);
+	int r = open_listed(dir, &dfd, &seqs, &n);
 	if (r < 0)
 		return r;
 	if (n > 0) {
@@ -1216,12 +1225,11 @@ int kw_journal_undo(const char *dir, unsigned *ret_restored)
 	if (!dir)
 		return -EINVAL;
 	undo_ctx u = { .rootfd = -1, .jdfd = -1 };
-	u.jdfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (u.jdfd < 0)
-		return -errno;
 	_cleanup_free_ unsigned *seqs = NULL;
 	size_t n = 0;
-	int r = list_entries(u.jdfd, &seqs, &n);
+	int r = open_listed(dir, &u.jdfd, &seqs, &n);
+	if (u.jdfd < 0)
+		return r;
 	_cleanup_free_ char *root = NULL;
 	int first_err = r;
 	unsigned restored = 0;
@@ -1267,12 +1275,10 @@ int kw_journal_root(const char *dir, char **ret_root)
 {
 	if (!dir || !ret_root)
 		return -EINVAL;
-	_cleanup_close_ int jdfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (jdfd < 0)
-		return -errno;
+	_cleanup_close_ int jdfd = -1;
 	_cleanup_free_ unsigned *seqs = NULL;
 	size_t n;
-	int r = list_entries(jdfd, &seqs, &n);
+	int r = open_listed(dir, &jdfd, &seqs, &n);
 	if (r < 0)
 		return r;
 	if (n == 0)

@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <nftables/libnftables.h>
 #include <sched.h>
@@ -36,23 +35,12 @@ struct fx {
 	char dir[64];
 };
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	if (!f)
 		return -1;
-	static const char base[] = "/tmp/kwgaction.";
-	memcpy(f->dir, base, sizeof base - 1);
-	memset(f->dir + sizeof base - 1, 'X', 6); /* mkdtemp's six-letter template */
-	if (!mkdtemp(f->dir))
+	if (kwt_mkdtemp(f->dir, sizeof f->dir, "kwgaction.") < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -61,7 +49,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	kwt_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

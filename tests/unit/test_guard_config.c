@@ -52,18 +52,13 @@ static char tmpdir[64];
 static int setup_dir(void **state)
 {
 	(void)state;
-	memset(tmpdir, 0, sizeof tmpdir);
-	strcpy(tmpdir, "/tmp/kw-gconf-");
-	memset(tmpdir + strlen(tmpdir), 'X', 6);
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return kwt_mkdtemp(tmpdir, sizeof tmpdir, "kw-gconf-");
 }
 
 static int remove_dir(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return kwt_rm_tree(tmpdir);
 }
 
 /* Write text to a file in tmpdir; returns its path (static buffer). */

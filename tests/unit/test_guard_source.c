@@ -32,7 +32,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,25 +47,13 @@ static char tmpdir[64];
 static int setup_dir(void **state)
 {
 	(void)state;
-	strcpy(tmpdir, "/tmp/kw-test-source-");
-	size_t n = strlen(tmpdir);
-	memset(tmpdir + n, 'X', 6);
-	tmpdir[n + 6] = '\0';
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	return kwt_mkdtemp(tmpdir, sizeof tmpdir, "kw-test-source-");
 }
 
 static int remove_dir(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return kwt_rm_tree(tmpdir);
 }
 
 /* A path in the temp folder (one of 8 rotating buffers: copy it to keep it longer). */

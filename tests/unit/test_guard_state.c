@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,23 +29,12 @@ struct fx {
 	char db[128];
 };
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	if (!f)
 		return -1;
-	static const char base[] = "/tmp/kwgstate.";
-	memcpy(f->dir, base, sizeof base - 1);
-	memset(f->dir + sizeof base - 1, 'X', 6); /* mkdtemp's six-letter template */
-	if (!mkdtemp(f->dir))
+	if (kwt_mkdtemp(f->dir, sizeof f->dir, "kwgstate.") < 0)
 		return -1;
 	snprintf(f->db, sizeof f->db, "%s/sub/g.db", f->dir);
 	*state = f;
@@ -56,7 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	kwt_rm_tree(f->dir);
 	free(f);
 	return 0;
 }

@@ -7,8 +7,10 @@
 
 #include "testutil.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 uint8_t *kwt_read_file(const char *path, size_t *len)
 {
@@ -40,4 +42,28 @@ const kw_diag *kwt_diag_at(const kw_diags *d, unsigned line)
 		if (d->v[i].line == line)
 			return &d->v[i];
 	return NULL;
+}
+
+int kwt_mkdtemp(char *dir, size_t cap, const char *prefix)
+{
+	size_t n = strlen("/tmp/") + strlen(prefix);
+	if (n + 7 > cap)
+		return -1;
+	snprintf(dir, cap, "/tmp/%s", prefix);
+	memset(dir + n, 'X', 6); /* mkdtemp's six-letter template */
+	dir[n + 6] = '\0';
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return remove(p);
+}
+
+int kwt_rm_tree(const char *dir)
+{
+	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -10,6 +10,10 @@
 
 /* Whole file, NUL-terminated (not counted in *len); the caller frees it. */
 uint8_t *kwt_read_file(const char *path, size_t *len);
+/* A new private folder "/tmp/<prefix>" + six random characters, in dir[cap]. 0 or -1. */
+int kwt_mkdtemp(char *dir, size_t cap, const char *prefix);
+/* Remove a folder tree, depth first, following no symbolic link. 0 or -1. */
+int kwt_rm_tree(const char *dir);
 /* The first diagnostic at `line`, or NULL. */
 const kw_diag *kwt_diag_at(const kw_diags *d, unsigned line);
 

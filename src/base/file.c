@@ -1,0 +1,59 @@
+/* file.c — see file.h. */
+#include "base/file.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return KW_E_NOTREG;
+	if ((uint64_t)sb.st_size > max)
+		return KW_E_TOOBIG;
+	_cleanup_free_ char *buf = malloc(max + 1);
+	if (!buf)
+		return -ENOMEM;
+	size_t len = 0;
+	for (;;) {
+		ssize_t k = read(fd, buf + len, max + 1 - len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+		if (len > max)
+			return KW_E_TOOBIG; /* it grew while we read it */
+	}
+	buf[len] = '\0';
+	if (st)
+		*st = sb;
+	*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+char *kw_path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}

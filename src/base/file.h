@@ -1,0 +1,22 @@
+/* file.h — small files the user names on the command line (profiles, the guard's config):
+ * read whole with a size cap, and the folder a path lives in.
+ *
+ * Not for files inside a target root: those go through src/target, which confines paths.
+ */
+#ifndef KW_BASE_FILE_H
+#define KW_BASE_FILE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+/* Read a whole regular file of at most max bytes into *ret (NUL-terminated; *ret_len does
+ * not count the NUL; caller frees). Never blocks on a FIFO; refuses anything but a regular
+ * file (KW_E_NOTREG) and a file over max, also one that grows while read (KW_E_TOOBIG).
+ * st (may be NULL) gets the file's stat. 0 or a negative code. */
+int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st);
+
+/* The folder part of a path: "." when there is none, "/" for a file in the root
+ * (caller frees; NULL on ENOMEM). */
+char *kw_path_dir(const char *path);
+
+#endif
