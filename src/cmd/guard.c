@@ -16,6 +16,7 @@
 #include "guard/config.h"
 #include "guard/engine.h"
 #include "guard/line.h"
+#include "guard/reader.h"
 #include "guard/replay.h"
 #include "guard/source.h"
 #include "guard/state.h"
@@ -344,7 +345,9 @@ static void put_time(kw_sb *sb, time_cache *tc, int64_t us)
 	kw_sb_put(sb, f, 9);
 }
 
-static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent *ev, const char *file)
+/* file_json: the file's name as a JSON string (quoted), or NULL to leave it out */
+static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent *ev,
+		      const kw_sb *file_json)
 {
 	PUT_LIT(sb, "{\"line\":");
 	put_u64(sb, line);
@@ -391,11 +394,21 @@ static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent 
 		PUT_LIT(sb, ",\"host\":");
 		json_str(sb, ev->host.p + ev->host.off, kw_buf_left(&ev->host));
 	}
-	if (file) {
+	if (file_json) {
 		PUT_LIT(sb, ",\"file\":");
-		json_str(sb, (const uint8_t *)file, strlen(file));
+		kw_sb_put(sb, file_json->s, file_json->len);
 	}
 	PUT_LIT(sb, "}\n");
+}
+
+/* The events of one batch as JSON lines; runs on the reader's threads (guard/reader.h).
+ * ctx: the file names as JSON strings, or NULL for a single file (no "file" field). */
+static void render_events(const kw_gbatch *b, kw_sb *out, const void *ctx)
+{
+	const kw_sb *names = ctx;
+	time_cache tc = { .sec = 0 };
+	for (size_t i = 0; i < b->n; i++)
+		put_event(out, &tc, b->items[i].lineno, &b->items[i].ev, names ? &names[b->file] : NULL);
 }
 
 static int run_parse(const gopts *o)
@@ -405,48 +418,38 @@ static int run_parse(const gopts *o)
 	FILE *out = open_output(o->output);
 	if (!out)
 		return 2;
-	kw_sb sb;
-	kw_sb_init(&sb);
 	int status = 0;
-	time_cache tc = { .sec = 0 };
-	for (size_t i = 0; i < o->nargs && status == 0; i++) {
-		char err[512] = "";
-		kw_gsource *src = NULL;
-		int r = kw_gsource_open_file(o->args[i], false, false, NULL, &src, err, sizeof err);
-		if (r < 0) {
-			_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
-			fprintf(stderr, "keyward guard: %s\n", e ? e : "?");
-			status = 2;
-			break;
+	/* with several files each event names its file: escape each name once */
+	kw_sb *names = NULL;
+	if (o->nargs > 1) {
+		names = calloc(o->nargs, sizeof *names);
+		for (size_t i = 0; names && i < o->nargs; i++) {
+			kw_sb_init(&names[i]);
+			json_str(&names[i], (const uint8_t *)o->args[i], strlen(o->args[i]));
 		}
-		kw_gparser p;
-		kw_gparser_init(&p, kw_gsource_ref_time_us(src));
-		kw_grecord rec;
-		kw_gevent ev;
-		const char *fname = o->nargs > 1 ? o->args[i] : NULL;
-		while ((r = kw_gsource_next(src, &rec, 0)) == 1) {
-			if (kw_grecord_event(&p, &rec, &ev) != 1)
-				continue;
-			put_event(&sb, &tc, rec.lineno, &ev, fname);
-			if (sb.len >= (1u << 20)) {
-				if (fwrite(sb.s, 1, sb.len, out) != sb.len) {
-					status = 2;
-					break;
-				}
-				kw_sb_clear(&sb);
-			}
-		}
-		if (r < 0 && r != KW_GSOURCE_END) {
-			_cleanup_free_ char *e = kw_escape_str(o->args[i]);
-			fprintf(stderr, "keyward guard: %s: %s\n", e ? e : "?", kw_strerror(r));
-			status = 2;
-		}
-		kw_gsource_close(src);
 	}
-	if (sb.len && fwrite(sb.s, 1, sb.len, out) != sb.len)
+	kw_greader *rd = NULL;
+	int r = o->nargs > 1 && !names ? -ENOMEM : kw_greader_open(o->args, o->nargs, render_events, names, &rd);
+	const kw_gbatch *b;
+	bool write_failed = false;
+	while (r >= 0 && (r = kw_greader_next(rd, &b)) == 1) {
+		size_t n = b->text->len;
+		write_failed = fwrite(b->text->s, 1, n, out) != n;
+		kw_greader_done(rd);
+		if (write_failed)
+			break;
+	}
+	if (r < 0) {
+		const char *why = rd && kw_greader_error(rd)[0] ? kw_greader_error(rd) : kw_strerror(r);
+		_cleanup_free_ char *e = kw_escape_str(why);
+		fprintf(stderr, "keyward guard: %s\n", e ? e : "?");
 		status = 2;
-	kw_sb_release(&sb);
-	if (close_output(out) < 0) {
+	}
+	kw_greader_close(rd);
+	for (size_t i = 0; names && i < o->nargs; i++)
+		kw_sb_release(&names[i]);
+	free(names);
+	if (close_output(out) < 0 || write_failed) {
 		fprintf(stderr, "keyward guard: error writing output: %s\n", strerror(errno));
 		status = 2;
 	}

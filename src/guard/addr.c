@@ -2,7 +2,6 @@
 #include "guard/addr.h"
 
 #include "base/err.h"
-#include "base/hash.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -103,10 +102,6 @@ size_t kw_addr_format(const kw_addr *a, char *out, size_t cap)
 	return 0;
 }
 
-uint64_t kw_addr_hash(const kw_addr *a)
-{
-	return kw_hash_mix(kw_fnv1a(KW_FNV1A_INIT ^ a->fam, a->b, a->fam == 4 ? 4 : 16));
-}
 
 bool kw_addr_is_loopback(const kw_addr *a)
 {
@@ -194,7 +189,16 @@ bool kw_cidr_contains(const kw_cidr *c, const kw_addr *a)
 {
 	if (c->a.fam != a->fam)
 		return false;
-	kw_addr m = *a;
-	clear_host_bits(&m, c->bits);
-	return kw_addr_eq(&m, &c->a);
+	if (a->fam == 4) {
+		uint32_t x, y;
+		memcpy(&x, a->b, 4);
+		memcpy(&y, c->a.b, 4);
+		uint32_t m = c->bits ? htonl(UINT32_MAX << (32 - c->bits)) : 0;
+		return ((x ^ y) & m) == 0;
+	}
+	/* whole bytes of the prefix, then the bits of a partial byte (host bits of c are 0) */
+	unsigned whole = c->bits / 8, rest = c->bits % 8;
+	if (memcmp(a->b, c->a.b, whole) != 0)
+		return false;
+	return rest == 0 || (uint8_t)(a->b[whole] & (0xff << (8 - rest))) == c->a.b[whole];
 }

@@ -8,6 +8,8 @@
 #ifndef KW_GUARD_ADDR_H
 #define KW_GUARD_ADDR_H
 
+#include "base/hash.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +35,6 @@ int kw_addr_parse(const char *p, size_t n, kw_addr *out);
  * (under 16 bytes for IPv4, KW_ADDR_STRLEN for IPv6) gets "" and 0, never a cut address. */
 size_t kw_addr_format(const kw_addr *a, char *out, size_t cap);
 
-uint64_t kw_addr_hash(const kw_addr *a);
 bool kw_addr_is_loopback(const kw_addr *a);
 
 /* "a.b.c.d/n", "x::/n" or a bare address (a host prefix). Host bits set in the text are
@@ -45,7 +46,23 @@ kw_cidr kw_cidr_of(const kw_addr *a, unsigned bits); /* the prefix of a with tha
 bool kw_cidr_contains(const kw_cidr *c, const kw_addr *a);
 bool kw_cidr_is_host(const kw_cidr *c);
 
-/* Inline: the engine compares addresses on every event. */
+/* Inline: the engine hashes and compares addresses on every event. The hash is a table
+ * position, never stored. */
+static inline uint64_t kw_addr_hash(const kw_addr *a)
+{
+	uint64_t lo, hi;
+	if (a->fam == 4) {
+		uint32_t x;
+		memcpy(&x, a->b, 4);
+		lo = x;
+		hi = 4;
+	} else {
+		memcpy(&lo, a->b, 8);
+		memcpy(&hi, a->b + 8, 8);
+	}
+	return kw_hash_mix(lo * 0x9e3779b97f4a7c15ULL ^ kw_hash_mix(hi + a->fam));
+}
+
 static inline bool kw_addr_eq(const kw_addr *x, const kw_addr *y)
 {
 	if (x->fam != y->fam)

@@ -706,6 +706,10 @@ int kw_iplist_add(kw_iplist *l, const kw_cidr *c)
 	if (!slot)
 		return -ENOMEM;
 	*slot = norm;
+	/* the first bytes norm can match: all 2^(8-bits) of them below /8 */
+	unsigned span = norm.bits >= 8 ? 1u : 1u << (8 - norm.bits);
+	for (unsigned x = norm.a.b[0]; x < norm.a.b[0] + span; x++)
+		l->lead[norm.a.fam == 6][x / 64] |= 1ull << (x % 64);
 	return 0;
 }
 
@@ -723,6 +727,8 @@ int kw_iplist_add_text(kw_iplist *l, const char *text)
 
 bool kw_iplist_contains(const kw_iplist *l, const kw_addr *a)
 {
+	if (!l || !(l->lead[a->fam == 6][a->b[0] / 64] >> (a->b[0] % 64) & 1))
+		return false;
 	for (size_t i = 0; l && i < l->n; i++)
 		if (kw_cidr_contains(&l->v[i], a))
 			return true;

@@ -40,6 +40,9 @@ enum kw_gaction_kind { KW_GACT_NFT = 0, KW_GACT_IPSET, KW_GACT_HOSTS_DENY, KW_GA
 typedef struct kw_iplist {
 	kw_cidr *v;
 	size_t n, cap;
+	/* first bytes that some entry can match, per family (0: IPv4, 1: IPv6): most
+	 * addresses are found outside the list without a look at the entries */
+	uint64_t lead[2][4];
 } kw_iplist;
 
 typedef struct kw_gconf {

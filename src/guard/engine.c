@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define NIL UINT32_MAX
 #define USER_MAX 100      /* sshd logs user names with %.100s */
@@ -238,12 +239,13 @@ typedef struct gconn {
 /* A table of one entry type: entries, index, LRU. */
 typedef struct table {
 	void *ent;
-	size_t esize;
+	size_t esize, ent_bytes;
 	lru_link *links;
 	hindex ix;
 	lru order;
 	uint32_t n, cap;     /* n = in use; entries are never moved */
 	uint32_t free_head;  /* free list through links[].next */
+	uint32_t fresh;      /* entries [fresh, cap) were never used (nor their pages touched) */
 } table;
 
 struct kw_gengine {
@@ -257,33 +259,49 @@ struct kw_gengine {
 	kw_gengine_stats st;
 };
 
+/* Zeroed memory for a table's entries, touched only as entries come into use. Entries
+ * are looked up at random: ask for huge pages, which cut page faults and TLB misses
+ * (a hint the kernel may ignore). */
+static void *table_mem(size_t bytes, size_t *mapped)
+{
+	size_t huge = (size_t)2 << 20;
+	*mapped = (bytes + huge - 1) / huge * huge;
+	void *p = mmap(NULL, *mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, *mapped, MADV_HUGEPAGE);
+	return p;
+}
+
 static int table_init(table *t, uint32_t cap, size_t esize)
 {
 	memset(t, 0, sizeof *t);
 	t->esize = esize;
 	t->cap = cap;
-	t->ent = calloc(cap, esize);
+	t->ent = table_mem((size_t)cap * esize, &t->ent_bytes);
 	t->links = malloc((size_t)cap * sizeof *t->links);
 	if (!t->ent || !t->links)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < cap; i++) {
-		t->links[i].prev = NIL;
-		t->links[i].next = i + 1 < cap ? i + 1 : NIL;
-	}
-	t->free_head = 0;
+	t->free_head = NIL;
+	t->fresh = 0;
 	t->order.head = t->order.tail = NIL;
 	return hindex_init(&t->ix);
 }
 
 static void *table_at(const table *t, uint32_t e) { return (char *)t->ent + (size_t)e * t->esize; }
 
+static bool table_full(const table *t) { return t->free_head == NIL && t->fresh == t->cap; }
+
 /* Take a free entry, or NIL when full. */
 static uint32_t table_alloc(table *t, uint64_t hash)
 {
 	uint32_t e = t->free_head;
-	if (e == NIL)
+	if (e != NIL)
+		t->free_head = t->links[e].next;
+	else if (t->fresh < t->cap)
+		e = t->fresh++;
+	else
 		return NIL;
-	t->free_head = t->links[e].next;
 	t->links[e].prev = t->links[e].next = NIL;
 	if (hindex_insert(&t->ix, hash, e) < 0) {
 		t->links[e].next = t->free_head;
@@ -309,7 +327,7 @@ static void table_free_entry(table *t, uint32_t e, uint64_t hash)
  * array (freed on drop), or SIZE_MAX if it has none. */
 static void *table_take_lru(table *t, uint64_t hash, size_t hash_off, size_t times_off)
 {
-	if (t->free_head == NIL) {
+	if (table_full(t)) {
 		uint32_t victim = t->order.tail;
 		char *v = table_at(t, victim);
 		if (times_off != SIZE_MAX)
@@ -362,6 +380,20 @@ static void src_evict_one(kw_gengine *g)
 	g->st.evicted++;
 }
 
+void kw_gengine_prefetch(const kw_gengine *g, const kw_gevent *ev, bool entry)
+{
+	if (!entry && ev->pid)
+		__builtin_prefetch(&g->conns[ev->pid % CONN_SLOTS], 1);
+	if (!ev->addr.fam)
+		return;
+	const table *t = &g->srcs;
+	size_t i = kw_addr_hash(&ev->addr) & t->ix.mask;
+	if (!entry)
+		__builtin_prefetch(&t->ix.s[i]);
+	else if (t->ix.s[i].e != NIL)
+		__builtin_prefetch(table_at(t, t->ix.s[i].e), 1);
+}
+
 static gsrc *src_get(kw_gengine *g, const kw_addr *a, int64_t now)
 {
 	uint64_t hash = kw_addr_hash(a);
@@ -371,7 +403,7 @@ static gsrc *src_get(kw_gengine *g, const kw_addr *a, int64_t now)
 		lru_touch(&g->srcs.order, g->srcs.links, e);
 		return s;
 	}
-	if (g->srcs.free_head == NIL)
+	if (table_full(&g->srcs))
 		src_evict_one(g);
 	e = table_alloc(&g->srcs, hash);
 	if (e == NIL)
@@ -489,8 +521,9 @@ int kw_gengine_new(const kw_gconf *conf, const kw_iplist *ignore, kw_gengine **o
 
 static void table_release(table *t, bool is_src, bool is_user)
 {
-	if (t->ent && (is_src || is_user)) {
-		for (uint32_t i = 0; i < t->cap; i++) {
+	/* entries in use are exactly those on the LRU list */
+	if (t->ent && t->links && (is_src || is_user)) {
+		for (uint32_t i = t->order.head; i != NIL; i = t->links[i].next) {
 			if (is_src) {
 				gsrc *s = table_at(t, i);
 				free(s->tries.t);
@@ -500,7 +533,8 @@ static void table_release(table *t, bool is_src, bool is_user)
 			}
 		}
 	}
-	free(t->ent);
+	if (t->ent)
+		munmap(t->ent, t->ent_bytes);
 	free(t->links);
 	hindex_release(&t->ix);
 }

@@ -27,6 +27,7 @@
 #include "guard/line.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -121,6 +122,11 @@ static int month_of(const uint8_t *p)
 
 /* ---- local time ---- */
 
+/* Lines are parsed on two threads (guard/reader.c). glibc's mktime re-reads the zone on
+ * every call when TZ is unset, under a lock of its own that ThreadSanitizer cannot see;
+ * the calls are rare (once per hour of log), so keyward serialises them itself. */
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -155,7 +161,9 @@ static int64_t local_offset(kw_gparser *p, int64_t local)
 		.tm_year = (int)(y - 1900), .tm_mon = (int)(m - 1), .tm_mday = (int)d,
 		.tm_hour = (int)((start - days * 86400) / 3600), .tm_isdst = -1,
 	};
+	pthread_mutex_lock(&tz_lock);
 	time_t t = mktime(&tm);
+	pthread_mutex_unlock(&tz_lock);
 	int64_t off = t == (time_t)-1 ? 0 : start - (int64_t)t;
 	p->tz_key = hour;
 	p->tz_off_s = off;
@@ -174,7 +182,10 @@ static int64_t local_year(int64_t us)
 		return y;
 	time_t t = (time_t)s;
 	struct tm tm;
-	if (!localtime_r(&t, &tm))
+	pthread_mutex_lock(&tz_lock);
+	struct tm *ok = localtime_r(&t, &tm);
+	pthread_mutex_unlock(&tz_lock);
+	if (!ok)
 		return y;
 	return (int64_t)tm.tm_year + 1900;
 }

@@ -4,12 +4,15 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/vec.h"
+#include "guard/reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_HOURS (24u * 400u)
+#define PREFETCH_INDEX 16
+#define PREFETCH_ENTRY 8
 
 int kw_grecord_event(kw_gparser *p, const kw_grecord *rec, kw_gevent *ev)
 {
@@ -107,53 +110,61 @@ static int collect_tables(kw_gengine *g, kw_greport *r)
 	return 0;
 }
 
-static int replay_one(kw_gengine *g, kw_greport *r, const char *file, char *err, size_t errlen)
+/* One event of a replay: the engine, the hour table and the bans it made. */
+static int replay_event(kw_gengine *g, kw_greport *r, const kw_gevent *ev)
 {
-	kw_gsource *src = NULL;
-	int rc = kw_gsource_open_file(file, false, false, NULL, &src, err, errlen);
+	r->sshd_events++;
+	if (ev->time_us == KW_GTIME_UNKNOWN)
+		return 0; /* a replay has no clock but the log's */
+	int64_t t = ev->time_us / 1000000;
+	if (!r->first || t < r->first) r->first = t;
+	if (t > r->last) r->last = t;
+	uint64_t before = kw_gengine_counted(g);
+	kw_gdecision d[2];
+	int nd = kw_gengine_feed(g, ev, t, d);
+	if (nd < 0)
+		return nd;
+	int rc = add_hour(r, t, kw_gengine_counted(g) > before);
 	if (rc < 0)
 		return rc;
-	kw_gparser p;
-	kw_gparser_init(&p, kw_gsource_ref_time_us(src));
-	kw_grecord rec;
-	kw_gevent ev;
-	kw_gdecision d[2];
-	while ((rc = kw_gsource_next(src, &rec, 0)) == 1) {
-		r->lines++;
-		if (rec.truncated)
-			r->truncated++;
-		if (kw_grecord_event(&p, &rec, &ev) != 1)
-			continue;
-		r->sshd_events++;
-		if (ev.time_us == KW_GTIME_UNKNOWN)
-			continue; /* a replay has no clock but the log's */
-		int64_t t = ev.time_us / 1000000;
-		if (!r->first || t < r->first) r->first = t;
-		if (t > r->last) r->last = t;
-		uint64_t before = kw_gengine_counted(g);
-		int nd = kw_gengine_feed(g, &ev, t, d);
-		if (nd < 0) {
-			rc = nd;
-			break;
-		}
-		if ((rc = add_hour(r, t, kw_gengine_counted(g) > before)) < 0)
-			break;
-		for (int i = 0; i < nd; i++) {
-			kw_greport_ban *b = KW_VEC_PUSH(r->bans, r->nbans, r->capbans);
-			if (!b) {
-				rc = -ENOMEM;
-				break;
-			}
-			b->d = d[i];
-			b->last_kind = ev.kind;
-		}
-		rc = 0;
+	for (int i = 0; i < nd; i++) {
+		kw_greport_ban *b = KW_VEC_PUSH(r->bans, r->nbans, r->capbans);
+		if (!b)
+			return -ENOMEM;
+		b->d = d[i];
+		b->last_kind = ev->kind;
 	}
-	if (rc == KW_GSOURCE_END)
-		rc = 0;
-	if (rc < 0 && err[0] == '\0')
-		snprintf(err, errlen, "%s: %s", file, kw_strerror(rc));
-	kw_gsource_close(src);
+	return 0;
+}
+
+/* The files are read and parsed on a worker thread (guard/reader.h) while this one runs
+ * the engine. */
+static int replay_files(kw_gengine *g, kw_greport *r, char **files, size_t nfiles, char *err,
+			size_t errlen)
+{
+	kw_greader *rd = NULL;
+	int rc = kw_greader_open(files, nfiles, NULL, NULL, &rd);
+	if (rc < 0)
+		return rc;
+	const kw_gbatch *b;
+	while ((rc = kw_greader_next(rd, &b)) == 1) {
+		r->lines += b->lines;
+		r->truncated += b->truncated;
+		for (size_t i = 0; i < b->n && rc >= 0; i++) {
+			/* the tables are bigger than the cache: ask for memory ahead of use */
+			if (i + PREFETCH_INDEX < b->n)
+				kw_gengine_prefetch(g, &b->items[i + PREFETCH_INDEX].ev, false);
+			if (i + PREFETCH_ENTRY < b->n)
+				kw_gengine_prefetch(g, &b->items[i + PREFETCH_ENTRY].ev, true);
+			rc = replay_event(g, r, &b->items[i].ev);
+		}
+		kw_greader_done(rd);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0 && kw_greader_error(rd)[0])
+		snprintf(err, errlen, "%s", kw_greader_error(rd));
+	kw_greader_close(rd);
 	return rc;
 }
 
@@ -177,8 +188,7 @@ int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size
 	int rc = kw_gengine_new(conf, ignore, &g);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < nfiles && rc >= 0; i++)
-		rc = replay_one(g, r, files[i], err, errlen);
+	rc = replay_files(g, r, files, nfiles, err, errlen);
 	if (rc >= 0)
 		rc = collect_tables(g, r);
 	kw_gengine_get_stats(g, &r->engine);
