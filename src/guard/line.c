@@ -340,6 +340,44 @@ static void remember(kw_gparser *p, const uint8_t *s, size_t len, int64_t us)
 	p->last_stamp_us = us;
 }
 
+/* Second cache: the minute. A stamp in the same minute as the last new one is that
+ * minute's start plus its seconds; all of a minute lies in one local hour, so one UTC
+ * offset. Not taken for a leap second (:60, which may reach the next hour) nor where the
+ * seconds carry a year-less stamp past ref_us + 1 day while the minute's start was not
+ * (the year decision could differ): those go the full way. */
+static bool minute_cached(kw_gparser *p, const uint8_t *s, size_t len, int64_t *us)
+{
+	size_t m = p->minute_len;
+	if (!m || p->minute_ref_us != p->ref_us || len < m + 3 || memcmp(p->minute, s, m) != 0)
+		return false;
+	int ss;
+	if (s[m] != ':' || !digits(s + m + 1, 2, &ss) || ss > 59)
+		return false;
+	size_t used;
+	int64_t frac = fraction(s + m + 3, len - (m + 3), &used);
+	int64_t v = p->minute_us + ss * US_PER_S + frac;
+	int64_t edge = p->ref_us + 86400 * US_PER_S;
+	bool year = m > 12;
+	if (!year && v > edge && p->minute_us <= edge)
+		return false;
+	*us = v;
+	return true;
+}
+
+static void remember_minute(kw_gparser *p, const uint8_t *s)
+{
+	size_t m = s[9] == ':' ? 12 : 17; /* "Mmm dd hh:mm" or "Mmm dd yyyy hh:mm" */
+	char start[24];
+	memcpy(start, s, m);
+	memcpy(start + m, ":00", 3);
+	p->minute_len = 0;
+	if (!parse3164(p, (const uint8_t *)start, m + 3, &p->minute_us))
+		return;
+	memcpy(p->minute, s, m);
+	p->minute_len = m;
+	p->minute_ref_us = p->ref_us;
+}
+
 static size_t stamp3164(kw_gparser *p, const uint8_t *s, size_t n, int64_t *us)
 {
 	size_t len = stamp3164_len(s, n);
@@ -347,8 +385,11 @@ static size_t stamp3164(kw_gparser *p, const uint8_t *s, size_t n, int64_t *us)
 		return 0;
 	if (cached(p, s, len, us))
 		return len;
-	if (!parse3164(p, s, len, us))
-		return 0;
+	if (!minute_cached(p, s, len, us)) {
+		if (!parse3164(p, s, len, us))
+			return 0;
+		remember_minute(p, s);
+	}
 	remember(p, s, len, *us);
 	return len;
 }
@@ -389,10 +430,14 @@ static size_t tag(const uint8_t *s, size_t n, kw_gevent *ev)
 	/* every name we accept starts "sshd": most host names fail here at once */
 	if (n < 6 || s[0] != 's' || s[1] != 's' || s[2] != 'h' || s[3] != 'd')
 		return 0;
-	size_t i = 4;
-	while (i < n && i < 13 && s[i] != '[' && s[i] != ':' && s[i] != ' ')
-		i++;
-	if (i >= n || !kw_gproc_from_name(s, i, &ev->proc))
+	/* the name ends where "[" or ":" follows one of the three accepted lengths */
+	size_t i = 0;
+	for (size_t k = 4; k <= 12 && k < n; k += k == 4 ? 5 : 3)
+		if (s[k] == '[' || s[k] == ':') {
+			i = k;
+			break;
+		}
+	if (!i || !kw_gproc_from_name(s, i, &ev->proc))
 		return 0;
 	if (s[i] == '[') {
 		size_t k = ++i;

@@ -37,6 +37,10 @@ typedef struct kw_gparser {
 	int64_t last_stamp_us;
 	int64_t tz_key;
 	int64_t tz_off_s;
+	char minute[24];     /* RFC 3164 "Mmm dd [yyyy ]hh:mm" of the last new stamp */
+	size_t minute_len;
+	int64_t minute_us;   /* its hh:mm:00 */
+	int64_t minute_ref_us; /* the ref_us it was worked out for */
 } kw_gparser;
 
 void kw_gparser_init(kw_gparser *p, int64_t ref_us);

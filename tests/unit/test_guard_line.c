@@ -376,6 +376,45 @@ static void test_year_inference(void **state)
 	expect_time(&p, "Jan  1 00:10:00", "2025-01-01T00:10:00.000000Z");
 }
 
+/* The stamp caches (same stamp, same minute) never change a result: a run of stamps
+ * through one parser gives what a fresh parser gives for each, across the year-inference
+ * edge, leap seconds, fractions and both DST changes. */
+static void test_stamp_caches(void **state)
+{
+	(void)state;
+	static const char *tz[] = { "UTC", "Europe/Berlin", "America/New_York" };
+	static const char *run[] = {
+		"Jan  2 23:59:58", "Jan  2 23:59:59.5", "Jan  2 23:59:60", "Jan  3 00:00:00",
+		"Jan  3 00:00:00.000001", "Jan  3 00:00:01", "Jan  3 00:00:00", "Jan  3 00:00:59",
+		"Jan  3 00:01:00", "Mar 30 01:59:00", "Mar 30 01:59:59", "Mar 30 01:59:60",
+		"Mar 30 02:30:10", "Mar 30 02:30:11", "Mar 30 03:00:00", "Mar  9 01:59:59",
+		"Mar  9 02:30:00", "Mar  9 03:00:01", "Oct 26 02:30:00", "Oct 26 02:30:59",
+		"Nov  2 01:30:00", "Nov  2 01:30:30.123", "Dec 31 23:59:59", "Dec 31 2019 23:59:58",
+		"Dec 31 2019 23:59:59.999999", "Dec 31 2019 23:59:60", "Feb 29 10:00:00",
+		"Feb 29 10:00:30", "Feb 29 2024 10:00:31", "Feb 29 2024 10:00:32",
+	};
+	for (size_t z = 0; z < sizeof tz / sizeof tz[0]; z++) {
+		set_tz(tz[z]);
+		kw_gparser shared;
+		kw_gparser_init(&shared, REF_2026_01_02);
+		for (size_t i = 0; i < sizeof run / sizeof run[0]; i++) {
+			char line[256];
+			snprintf(line, sizeof line, "%s host sshd[7]: Invalid user x from 192.0.2.3 port 22", run[i]);
+			kw_gparser fresh;
+			kw_gparser_init(&fresh, REF_2026_01_02);
+			int64_t want = parse_time(&fresh, line), got = parse_time(&shared, line);
+			if (want != got) {
+				char w[64], g[64];
+				iso(want, w, sizeof w);
+				iso(got, g, sizeof g);
+				fail_msg("TZ=%s \"%s\" after \"%s\": %s, alone %s", tz[z], run[i],
+					 i ? run[i - 1] : "", g, w);
+			}
+		}
+	}
+	set_tz("UTC");
+}
+
 static void test_timezones(void **state)
 {
 	(void)state;
@@ -479,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_no_state_leak),
 		cmocka_unit_test(test_year_inference),
 		cmocka_unit_test(test_timezones),
+		cmocka_unit_test(test_stamp_caches),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_message_api),
 	};
