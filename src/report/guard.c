@@ -169,10 +169,15 @@ int kw_greport_render_json(FILE *out, const kw_greport *r, size_t top)
 	json_object_set_new(root, "users", users);
 	json_object_set_new(root, "timeline", tl);
 	json_object_set_new(root, "stats", stats);
-	int rc = json_dumpf(root, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	/* into memory, then one write: json_dumpf makes an fwrite() call per token */
+	char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(root);
-	fputc('\n', out);
-	return rc < 0 ? -EIO : finish(out);
+	if (!text)
+		return -ENOMEM;
+	size_t n = strlen(text);
+	bool ok = fwrite(text, 1, n, out) == n && fputc('\n', out) != EOF;
+	free(text);
+	return ok ? finish(out) : -EIO;
 }
 
 /* ---- HTML ---- */
