@@ -8,7 +8,11 @@
 #
 #   speed (lines/s, hyperfine -N --output=pipe: output goes through a pipe, as a reader
 #   would consume it; GNU grep would stop at the first match with --output=null) and peak
-#   RSS (/usr/bin/time -f %M, stdout to a pipe) of:
+#   RSS (/usr/bin/time -f %M, stdout to a pipe) of the commands below. The machine is
+#   shared: its speed drifts by tens of percent over a minute. So the fast commands run in
+#   three rounds (before sshg-parser, between sshg-parser and fail2ban, after fail2ban), and
+#   each is scored by the median of all its runs; sshg-parser by the median of its runs,
+#   fail2ban by its one run per mode. Ratios are of those figures.
 #     keyward guard parse FILE                     every event as JSON
 #     keyward guard --replay FILE --format json    parse + engine + report
 #     fail2ban-regex -o ip FILE sshd.conf          normal and mode=aggressive (once each: ~25 s per 1M lines)
@@ -78,10 +82,10 @@ else
 	echo "note: '$KW guard' is not in this build: keyward rows are marked n/a"
 fi
 
-# speed NAME RUNS MODE CMD: hyperfine (MODE: -N = no shell, sh = through sh for '<')
-# writes $R/NAME.json; marks NAME failed when the command does not run
+# speed NAME RUNS MODE CMD [ROUND]: hyperfine (MODE: -N = no shell, sh = through sh for
+# '<'); writes $R/NAME[.ROUND].json; marks it failed when the command does not run
 speed() {
-	local name=$1 runs=$2 mode=$3 cmd=$4 nflag=()
+	local name=$1${5:+.$5} runs=$2 mode=$3 cmd=$4 nflag=()
 	[ "$mode" = -N ] && nflag=(-N)
 	if ! hyperfine "${nflag[@]}" -i --output=pipe --warmup 1 --runs "$runs" \
 		--export-json "$R/$name.json" "$cmd" > "$R/$name.hf" 2>&1; then
@@ -96,18 +100,26 @@ rss() {
 	/usr/bin/time -f '%M %e' -o "$R/$name.rss" "$@" < "${RSS_IN:-/dev/null}" | cat > /dev/null || true
 }
 
-echo "timing (hyperfine, $RUNS runs; sshg-parser $SLOW_RUNS; fail2ban once per mode) ..."
-speed wc "$RUNS" -N "wc -l $LOG"
+# fast_round K: wc, grep and keyward, RUNS runs each
+fast_round() {
+	speed wc "$RUNS" -N "wc -l $LOG" "$1"
+	speed grep "$RUNS" -N "grep -c 'Failed password' $LOG" "$1"
+	if [ "$KW_OK" = 1 ]; then
+		speed kw-parse "$RUNS" -N "$KW guard parse $LOG" "$1"
+		speed kw-replay "$RUNS" -N "$KW guard --replay $LOG --format json" "$1"
+	fi
+}
+
+echo "timing (hyperfine: 3 rounds of $RUNS runs of the fast commands; sshg-parser $SLOW_RUNS; fail2ban once per mode) ..."
+fast_round 1
 rss wc wc -l "$LOG"
-speed grep "$RUNS" -N "grep -c 'Failed password' $LOG"
 rss grep grep -c 'Failed password' "$LOG"
 speed sshg "$SLOW_RUNS" sh "$SSHG < $LOG"
 RSS_IN=$LOG rss sshg "$SSHG"
 "$SSHG" < "$LOG" > "$R/sshg.out"
+fast_round 2
 if [ "$KW_OK" = 1 ]; then
-	speed kw-parse "$RUNS" -N "$KW guard parse $LOG"
 	rss kw-parse "$KW" guard parse "$LOG"
-	speed kw-replay "$RUNS" -N "$KW guard --replay $LOG --format json"
 	rss kw-replay "$KW" guard --replay "$LOG" --format json
 	for m in aggressive normal; do
 		"$KW" guard --replay "$LOG" --format json --mode "$m" > "$R/kw-$m.json" || [ $? -eq 1 ]
@@ -124,16 +136,20 @@ for m in normal aggressive; do
 	[ "$m" = aggressive ] && filter="${F2B}[mode=aggressive]"
 	/usr/bin/time -f '%M %e' -o "$R/f2b-$m.rss" fail2ban-regex -o ip "$LOG" "$filter" > "$R/f2b-$m.ip"
 done
+fast_round 3
 
 python3 - "$R" "$LINES" "$KW_OK" <<'PY'
-import json, os, sys
+import glob, json, os, statistics, sys
 R, lines, kw_ok = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 def hf(name):
-    p = os.path.join(R, name + ".json")
-    if not os.path.exists(p):
+    """median, lowest and highest of every run of NAME, over all its rounds"""
+    times = []
+    for p in [os.path.join(R, name + ".json")] + sorted(glob.glob(os.path.join(R, name + ".[0-9].json"))):
+        if os.path.exists(p):
+            times += json.load(open(p))["results"][0]["times"]
+    if not times:
         return None
-    r = json.load(open(p))["results"][0]
-    return r["mean"], r["stddev"] or 0.0, len(r["times"])
+    return statistics.median(times), min(times), max(times), len(times)
 def rss(name):
     p = os.path.join(R, name + ".rss")
     try:   # the last line; time writes "Command exited with non-zero status N" first
@@ -147,11 +163,11 @@ rows = [("wc", "wc -l FILE"), ("grep", "grep -c 'Failed password' FILE"),
         ("f2b-aggressive", "fail2ban-regex -o ip FILE 'sshd.conf[mode=aggressive]'")]
 mean = {}
 print()
-print("%-52s %5s %22s %12s %10s %10s" % ("command (%d lines)" % lines, "runs", "mean ± sd (s)", "lines/s", "vs wc -l", "peak RSS"))
+print("%-52s %5s %24s %12s %10s %10s" % ("command (%d lines)" % lines, "runs", "median (min .. max) s", "lines/s", "vs wc -l", "peak RSS"))
 for key, label in rows:
     t, m = hf(key), rss(key)
     if key.startswith("f2b") and m:
-        t = (m[1], 0.0, 1)
+        t = (m[1], m[1], m[1], 1)
     if t is None:
         why = "n/a (keyward guard not built)" if key.startswith("kw") and not kw_ok else "n/a (failed)"
         print("%-52s %5s %22s" % (label, "-", why))
@@ -159,7 +175,7 @@ for key, label in rows:
     mean[key] = t[0]
     lps = lines / t[0] if t[0] > 0 else float("inf")
     vs = "%.4f" % (mean["wc"] / t[0]) if "wc" in mean and t[0] > 0 else "-"
-    print("%-52s %5d %22s %12s %10s %10s" % (label, t[2], "%.4f ± %.4f" % (t[0], t[1]),
+    print("%-52s %5d %24s %12s %10s %10s" % (label, t[3], "%.4f (%.4f .. %.4f)" % (t[0], t[1], t[2]),
           "{:,.0f}".format(lps), vs, "%.1f MB" % m[0] if m else "-"))
 print()
 print("ratios (lines/s of keyward / lines/s of the other; higher is better)")
