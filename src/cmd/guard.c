@@ -464,7 +464,7 @@ static int run_replay(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 		return usage_err("--replay needs at least one FILE (- for stdin)", NULL);
 	kw_greport rep;
 	char err[512] = "";
-	int r = kw_greplay(conf, ignore, o->args, o->nargs, &rep, err, sizeof err);
+	int r = kw_greplay(conf, ignore, o->args, o->nargs, o->top, &rep, err, sizeof err);
 	if (r < 0) {
 		_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
 		fprintf(stderr, "keyward guard: %s\n", e ? e : "?");

@@ -3,6 +3,7 @@
 
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/sort.h"
 #include "base/vec.h"
 #include "guard/reader.h"
 
@@ -79,12 +80,12 @@ static int cmp_users(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int collect_tables(kw_gengine *g, kw_greport *r)
+static int collect_tables(kw_gengine *g, kw_greport *r, size_t top)
 {
 	int rc = kw_gengine_sources(g, &r->sources, &r->nsources);
 	if (rc < 0)
 		return rc;
-	qsort(r->sources, r->nsources, sizeof *r->sources, cmp_sources);
+	kw_sort_top(r->sources, r->nsources, sizeof *r->sources, top, cmp_sources);
 	_cleanup_free_ kw_guser_info *u = NULL;
 	size_t nu = 0;
 	rc = kw_gengine_users(g, &u, &nu);
@@ -106,7 +107,7 @@ static int collect_tables(kw_gengine *g, kw_greport *r)
 		r->users[r->nusers++] = (kw_greport_user){ .name = s, .name_len = u[i].name_len,
 			.tries = u[i].tries, .invalid = u[i].invalid };
 	}
-	qsort(r->users, r->nusers, sizeof *r->users, cmp_users);
+	kw_sort_top(r->users, r->nusers, sizeof *r->users, top, cmp_users);
 	return 0;
 }
 
@@ -169,7 +170,7 @@ static int replay_files(kw_gengine *g, kw_greport *r, char **files, size_t nfile
 }
 
 int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size_t nfiles,
-	       kw_greport *r, char *err, size_t errlen)
+	       size_t top, kw_greport *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
 	err[0] = '\0';
@@ -190,7 +191,7 @@ int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size
 		return rc;
 	rc = replay_files(g, r, files, nfiles, err, errlen);
 	if (rc >= 0)
-		rc = collect_tables(g, r);
+		rc = collect_tables(g, r, top);
 	kw_gengine_get_stats(g, &r->engine);
 	kw_gengine_free(g);
 	return rc;

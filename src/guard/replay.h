@@ -47,9 +47,11 @@ typedef struct kw_greport {
 	/* results */
 	kw_greport_ban *bans;
 	size_t nbans, capbans;
-	kw_gsource_info *sources; /* sorted: most attempts first */
+	/* the first min(top, n) are the most active, in order (all, when top is 0); the
+	 * rest follow in no particular order */
+	kw_gsource_info *sources; /* by attempts */
 	size_t nsources;
-	kw_greport_user *users;   /* sorted: most tries first */
+	kw_greport_user *users;   /* by tries */
 	size_t nusers;
 	kw_greport_hour *hours;   /* ascending */
 	size_t nhours, caphours;
@@ -59,10 +61,11 @@ typedef struct kw_greport {
 	kw_gengine_stats engine;
 } kw_greport;
 
-/* Replay the files (in order; "-" = stdin) with conf. On error (a file cannot be read)
- * returns a negative code and names the file in err. */
+/* Replay the files (in order; "-" = stdin) with conf, ranking the top sources and users
+(0 = rank all). On error (a file cannot be read) returns a negative code and names the
+ * file in err. */
 int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size_t nfiles,
-	       kw_greport *out, char *err, size_t errlen);
+	       size_t top, kw_greport *out, char *err, size_t errlen);
 void kw_greport_release(kw_greport *r);
 
 #endif

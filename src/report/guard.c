@@ -126,11 +126,20 @@ int kw_greport_render_json(FILE *out, const kw_greport *r, size_t top)
 	for (size_t i = 0; i < r->nbans; i++) {
 		const kw_gdecision *d = &r->bans[i].d;
 		kw_addr_format(&d->prefix.a, a, sizeof a);
-		json_array_append_new(bans, json_pack("{s:s,s:i,s:o,s:o,s:I,s:i,s:s,s:i,s:s}",
-			"addr", a, "bits", (int)d->prefix.bits, "start", jtime(d->start),
-			"expires", d->duration_s ? jtime(d->start + (int64_t)d->duration_s) : json_null(),
-			"duration", (json_int_t)d->duration_s, "offense", (int)d->offense, "rule", d->rule,
-			"failures", (int)d->failures, "last_kind", kw_gkind_name(r->bans[i].last_kind)));
+		/* one ban per attacker can mean thousands: set the fields directly (json_pack
+		 * parses its format string each time) */
+		json_t *o = json_object();
+		json_object_set_new_nocheck(o, "addr", json_string(a));
+		json_object_set_new_nocheck(o, "bits", json_integer(d->prefix.bits));
+		json_object_set_new_nocheck(o, "start", jtime(d->start));
+		json_object_set_new_nocheck(o, "expires",
+			d->duration_s ? jtime(d->start + (int64_t)d->duration_s) : json_null());
+		json_object_set_new_nocheck(o, "duration", json_integer((json_int_t)d->duration_s));
+		json_object_set_new_nocheck(o, "offense", json_integer(d->offense));
+		json_object_set_new_nocheck(o, "rule", json_string(d->rule));
+		json_object_set_new_nocheck(o, "failures", json_integer(d->failures));
+		json_object_set_new_nocheck(o, "last_kind", json_string(kw_gkind_name(r->bans[i].last_kind)));
+		json_array_append_new(bans, o);
 	}
 	size_t ns = limit(r->nsources, top);
 	for (size_t i = 0; i < ns; i++) {
