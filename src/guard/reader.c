@@ -139,8 +139,8 @@ static kw_buf keep(block *b, const kw_buf *v)
 {
 	size_t n = kw_buf_left(v);
 	const uint8_t *p = kw_buf_cur(v);
-	if (!n)
-		return (kw_buf){ 0 };
+	if (!n) /* empty, but never a NULL pointer: memcpy(d, NULL, 0) is undefined */
+		return kw_buf_view(b->text, 0);
 	if (p >= b->text && p + n <= b->text + b->tlen)
 		return kw_buf_view(p, n);
 	uint8_t *d = b->arena + b->used;

@@ -138,8 +138,13 @@ static int through_reader(char **files, size_t n, unsigned slow_us, recs *out, c
 		assert_true(b->file < n);
 		out->lines += b->lines;
 		out->truncated += b->truncated;
-		for (size_t i = 0; i < b->n; i++)
+		for (size_t i = 0; i < b->n; i++) {
+			/* a user name may be empty (sshd logs "invalid user  from"), its view is
+			 * never NULL: the engine copies it */
+			if (b->items[i].ev.has_user)
+				assert_non_null(b->items[i].ev.user.p);
 			add(out, b->file, b->items[i].lineno, &b->items[i].ev);
+		}
 		if (slow_us) {
 			struct timespec ts = { 0, (long)slow_us * 1000 };
 			nanosleep(&ts, NULL);
