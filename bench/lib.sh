@@ -1,10 +1,12 @@
 # bench/lib.sh — what the benchmark scripts share (sourced from the repository root):
 # set-up (packages, a release build, $KW), the synthetic image tree and hyperfine means.
 
-# Install the bench packages, build build-release and set KW to its keyward.
+# Install the bench packages, build build-release (optimised, link-time optimisation: the
+# way a package would be built) and set KW to its keyward.
 bench_setup() {
 	scripts/bootstrap bench
-	[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false >/dev/null
+	[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release -Dtests=false -Db_lto=true >/dev/null
+	meson configure build-release -Db_lto=true >/dev/null
 	local log
 	log=$(ninja -C build-release 2>&1) || { printf '%s\n' "$log" >&2; echo "bench: build failed" >&2; exit 1; }
 	KW=$PWD/build-release/keyward
