@@ -2,6 +2,7 @@
  * waivers, render, and decide the exit code. The only place in the audit that talks to
  * the user. */
 #include "cmd/cmd.h"
+#include "cmd/cmdio.h"
 #include "cmd/progress.h"
 
 #include "base/cleanup.h"
@@ -111,17 +112,7 @@ static void err_escaped(const char *what, const char *text)
 	fprintf(stderr, "keyward audit: %s%s\n", what, e ? e : "");
 }
 
-static void print_diags(const kw_diags *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		_cleanup_free_ char *f = d->v[i].file ? kw_escape_str(d->v[i].file) : NULL;
-		_cleanup_free_ char *m = kw_escape_str(d->v[i].msg);
-		if (d->v[i].line)
-			fprintf(stderr, "keyward audit: %s:%u: %s\n", f ? f : "", d->v[i].line, m ? m : "");
-		else
-			fprintf(stderr, "keyward audit: %s%s%s\n", f ? f : "", f ? ": " : "", m ? m : "");
-	}
-}
+static void print_diags(const kw_diags *d) { kw_cmd_print_diags("audit", d); }
 
 static int parse_args(int argc, char **argv, audit_args *a)
 {
@@ -236,72 +227,6 @@ static int load_waivers(const char *file, kw_waivers *w)
 	return r < 0 ? -1 : 0;
 }
 
-static int open_target(const audit_args *a, kw_progress *prog, kw_target **ret)
-{
-	int r;
-	if (a->image) {
-		kw_tar_opts o = {
-			.want = kw_collect_want,
-			.sniff = a->deep ? kw_sniff : NULL,
-			.progress = kw_progress_archive,
-			.progress_ctx = prog,
-		};
-		r = kw_target_open_tar(a->image, &o, ret);
-		kw_progress_done(prog);
-	} else {
-		r = kw_target_open_dir(a->root ? a->root : "/", ret);
-	}
-	if (r < 0) {
-		_cleanup_free_ char *e = kw_escape_str(a->image ? a->image : a->root ? a->root : "/");
-		fprintf(stderr, "keyward audit: cannot open %s: %s\n", e ? e : "", kw_strerror(r));
-	}
-	return r;
-}
-
-/* Write to FILE atomically: FILE.tmp.PID, then rename — for a new or regular file only.
- * Anything else that exists (/dev/null, /dev/stdout, a FIFO) is written in place: a rename
- * would replace the device node with a regular file. */
-static FILE *open_output(const char *path, char **ret_tmp)
-{
-	*ret_tmp = NULL;
-	if (!path)
-		return stdout;
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if (S_ISDIR(st.st_mode)) {
-			errno = EISDIR;
-			return NULL;
-		}
-		return fopen(path, "we");
-	}
-	char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return NULL;
-	FILE *f = fopen(tmp, "wxe");
-	if (!f) {
-		free(tmp);
-		return NULL;
-	}
-	*ret_tmp = tmp;
-	return f;
-}
-
-static int close_output(FILE *f, const char *path, char *tmp)
-{
-	if (f == stdout)
-		return 0;
-	if (!tmp) /* written in place (a device or FIFO) */
-		return (ferror(f) | (fclose(f) != 0)) ? -1 : 0;
-	int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
-	bad |= fclose(f) != 0;
-	if (!bad && rename(tmp, path) != 0)
-		bad = 1;
-	if (bad)
-		unlink(tmp);
-	free(tmp);
-	return bad ? -1 : 0;
-}
-
 int cmd_audit(int argc, char **argv)
 {
 	audit_args a = { .format = KW_FMT_TEXT, .fail_on = KW_SEV_HIGH, .profile = "baseline" };
@@ -346,7 +271,7 @@ int cmd_audit(int argc, char **argv)
 
 	kw_progress prog;
 	kw_progress_init(&prog, a.image ? "reading archive" : "walking", a.quiet);
-	if (open_target(&a, &prog, &t) < 0)
+	if (kw_cmd_open_target("audit", a.root, a.image, a.deep, &prog, &t) < 0)
 		goto out;
 
 	bool live = !a.root && !a.image && !a.as_image;
@@ -390,7 +315,7 @@ int cmd_audit(int argc, char **argv)
 		.exit_code = exit_code,
 	};
 	char *tmp = NULL;
-	FILE *out = open_output(a.output, &tmp);
+	FILE *out = kw_cmd_open_output(a.output, &tmp);
 	if (!out) {
 		err_escaped("cannot write ", a.output);
 		exit_code = 2;
@@ -398,7 +323,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	bool color = out == stdout && !a.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
 	if (kw_report_render(out, a.format, &rep, color, a.verbose) < 0 ||
-	    close_output(out, a.output, tmp) < 0) {
+	    kw_cmd_close_output(out, a.output, tmp) < 0) {
 		fputs("keyward audit: error writing the report\n", stderr);
 		exit_code = 2;
 	}

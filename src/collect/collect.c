@@ -288,13 +288,16 @@ static int add_home(home **v, size_t *n, size_t *cap, const char *path, const ch
 	return 0;
 }
 
-/* Read and parse one authorized_keys file granting access to `account`; once per path. */
-void kw_collect_keyfile(kw_collector *c, const char *path, const char *account)
+/* Read and parse one authorized_keys file of `account`; once per path. granted: sshd
+ * reads it for that account (a later call may say so for a file already read). */
+void kw_collect_keyfile(kw_collector *c, const char *path, const char *account, bool granted)
 {
 	kw_facts *f = c->f;
 	for (size_t i = 0; i < f->n_keyfiles; i++)
-		if (!strcmp(f->keyfiles[i].path, path))
+		if (!strcmp(f->keyfiles[i].path, path)) {
+			f->keyfiles[i].granted |= granted;
 			return;
+		}
 	kw_file file = { 0 };
 	if (kw_collect_read(c, path, &file, true) < 0)
 		return;
@@ -305,6 +308,7 @@ void kw_collect_keyfile(kw_collector *c, const char *path, const char *account)
 		return;
 	}
 	k->st = file.st;
+	k->granted = granted;
 	size_t before = f->diags.n;
 	kw_authkeys_parse(k->path, file.data, file.len, &k->keys, &f->diags);
 	k->bad_lines = (unsigned)(f->diags.n - before);
@@ -316,7 +320,7 @@ static void collect_authkeys(kw_collector *c, const home *h)
 	for (size_t i = 0; i < KW_ARRAY_LEN(authkeys_files) && !c->oom; i++) {
 		_cleanup_free_ char *path = kw_path_join(h->path, authkeys_files[i]);
 		if (!path) { c->oom = true; return; }
-		kw_collect_keyfile(c, path, h->account);
+		kw_collect_keyfile(c, path, h->account, false);
 	}
 }
 
@@ -643,6 +647,10 @@ bool kw_collect_want(const char *path, const kw_stat *st)
 		return true;
 	const char *name = base_name(path);
 	if (!strcmp(name, "authorized_keys") || !strcmp(name, "authorized_keys2"))
+		return true;
+	/* anything directly in a .ssh folder: a custom AuthorizedKeysFile often lives there,
+	 * and the archive is read before sshd_config is */
+	if (name - path >= 6 && !strncmp(name - 6, "/.ssh/", 6))
 		return true;
 	if (kw_collect_keyname(name))
 		return true;

@@ -32,7 +32,7 @@ void kw_collect_sudoers(kw_collector *c);
 void kw_collect_sshd(kw_collector *c);
 /* authorized_keys files that sshd's AuthorizedKeysFile names for each account */
 void kw_collect_sshd_keyfiles(kw_collector *c);
-void kw_collect_keyfile(kw_collector *c, const char *path, const char *account);
+void kw_collect_keyfile(kw_collector *c, const char *path, const char *account, bool granted);
 void kw_collect_deep(kw_collector *c);
 
 #endif

@@ -78,6 +78,10 @@ typedef struct kw_keyfile {
 	kw_authkeys keys;
 	unsigned bad_lines;
 	kw_stat st;
+	/* sshd reads it for `account` (its effective AuthorizedKeysFile, or sshd's default
+	 * files when there is no sshd_config). False: found in a home only, sshd would not
+	 * read it — its keys open nothing (yet). */
+	bool granted;
 } kw_keyfile;
 
 typedef struct kw_sudo_grant {

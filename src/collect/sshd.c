@@ -343,8 +343,13 @@ static const kw_sshd_view *user_view(const kw_sshd_facts *s, const char *name)
 void kw_collect_sshd_keyfiles(kw_collector *c)
 {
 	kw_sshd_facts *s = &c->f->sshd;
-	if (!s->cfg)
+	if (!s->cfg) {
+		/* no sshd configuration: sshd's defaults (.ssh/authorized_keys, authorized_keys2)
+		 * are what a sshd installed later would read; the home scan found those */
+		for (size_t i = 0; i < c->f->n_keyfiles; i++)
+			c->f->keyfiles[i].granted |= c->f->keyfiles[i].account != NULL;
 		return;
+	}
 	for (size_t i = 0; i < c->f->n_accounts && i < KEYFILE_ACCOUNTS_MAX && !c->oom; i++) {
 		const kw_account *a = &c->f->accounts[i];
 		kw_sshd_result *r = NULL;
@@ -376,7 +381,7 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 					break;
 				}
 			}
-			kw_collect_keyfile(c, path, a->name);
+			kw_collect_keyfile(c, path, a->name, true);
 		}
 		kw_sshd_result_free(r);
 	}

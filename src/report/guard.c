@@ -5,6 +5,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "report/jsonout.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -178,15 +179,7 @@ int kw_greport_render_json(FILE *out, const kw_greport *r, size_t top)
 	json_object_set_new(root, "users", users);
 	json_object_set_new(root, "timeline", tl);
 	json_object_set_new(root, "stats", stats);
-	/* into memory, then one write: json_dumpf makes an fwrite() call per token */
-	char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!text)
-		return -ENOMEM;
-	size_t n = strlen(text);
-	bool ok = fwrite(text, 1, n, out) == n && fputc('\n', out) != EOF;
-	free(text);
-	return ok ? finish(out) : -EIO;
+	return kw_json_write(out, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 }
 
 /* ---- HTML ---- */

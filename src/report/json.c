@@ -13,6 +13,8 @@
 #include "base/err.h"
 #include "base/escape.h"
 
+#include "report/jsonout.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -180,9 +182,8 @@ static json_t *report_json(const kw_report *r, int *err)
 
 static int dump(FILE *out, json_t *root)
 {
-	if (json_dumpf(root, out, DUMP_FLAGS) < 0 || fputc('\n', out) == EOF)
-		return -EIO;
-	return ferror(out) ? -EIO : 0;
+	json_incref(root); /* the callers release their own reference */
+	return kw_json_write(out, root, DUMP_FLAGS);
 }
 
 int kw_report_render_json(FILE *out, const kw_report *r)

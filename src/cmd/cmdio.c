@@ -1,0 +1,90 @@
+/* cmdio.c — see cmdio.h. */
+#include "cmd/cmdio.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/escape.h"
+#include "collect/facts.h"
+#include "collect/secrets.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int kw_cmd_open_target(const char *cmd, const char *root, const char *image, bool deep,
+		       kw_progress *prog, kw_target **ret)
+{
+	int r;
+	if (image) {
+		kw_tar_opts o = {
+			.want = kw_collect_want,
+			.sniff = deep ? kw_sniff : NULL,
+			.progress = kw_progress_archive,
+			.progress_ctx = prog,
+		};
+		r = kw_target_open_tar(image, &o, ret);
+		kw_progress_done(prog);
+	} else {
+		r = kw_target_open_dir(root ? root : "/", ret);
+	}
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(image ? image : root ? root : "/");
+		fprintf(stderr, "keyward %s: cannot open %s: %s\n", cmd, e ? e : "", kw_strerror(r));
+	}
+	return r;
+}
+
+void kw_cmd_print_diags(const char *cmd, const kw_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		_cleanup_free_ char *f = d->v[i].file ? kw_escape_str(d->v[i].file) : NULL;
+		_cleanup_free_ char *m = kw_escape_str(d->v[i].msg);
+		if (d->v[i].line)
+			fprintf(stderr, "keyward %s: %s:%u: %s\n", cmd, f ? f : "", d->v[i].line, m ? m : "");
+		else
+			fprintf(stderr, "keyward %s: %s%s%s\n", cmd, f ? f : "", f ? ": " : "", m ? m : "");
+	}
+}
+
+FILE *kw_cmd_open_output(const char *path, char **ret_tmp)
+{
+	*ret_tmp = NULL;
+	if (!path)
+		return stdout;
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return NULL;
+		}
+		return fopen(path, "we");
+	}
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return NULL;
+	FILE *f = fopen(tmp, "wxe");
+	if (!f) {
+		free(tmp);
+		return NULL;
+	}
+	*ret_tmp = tmp;
+	return f;
+}
+
+int kw_cmd_close_output(FILE *f, const char *path, char *tmp)
+{
+	if (f == stdout)
+		return 0;
+	if (!tmp) /* written in place (a device or FIFO) */
+		return (ferror(f) | (fclose(f) != 0)) ? -1 : 0;
+	int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
+	bad |= fclose(f) != 0;
+	if (!bad && rename(tmp, path) != 0)
+		bad = 1;
+	if (bad)
+		unlink(tmp);
+	free(tmp);
+	return bad ? -1 : 0;
+}

@@ -1,0 +1,30 @@
+/* cmdio.h — what the commands that read a target share (audit, keys): opening the target
+ * that --root / --image name, and writing an output file atomically. Only src/cmd uses it.
+ */
+#ifndef KW_CMD_CMDIO_H
+#define KW_CMD_CMDIO_H
+
+#include "base/diag.h"
+#include "cmd/progress.h"
+#include "target/target.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* image: a tarball path or "-" (read with the collector's keep predicate; deep also sniffs
+ * contents); else root (NULL = "/"). On failure prints "keyward CMD: cannot open ..." and
+ * returns the negative code. */
+int kw_cmd_open_target(const char *cmd, const char *root, const char *image, bool deep,
+		       kw_progress *prog, kw_target **ret);
+
+/* Each diagnostic on stderr as "keyward CMD: file:line: message", escaped. */
+void kw_cmd_print_diags(const char *cmd, const kw_diags *d);
+
+/* Write to path atomically: PATH.tmp.PID, then rename on close — for a new or regular file
+ * only. Anything else that exists (/dev/null, /dev/stdout, a FIFO) is written in place: a
+ * rename would replace the device node with a regular file. path NULL = stdout. */
+FILE *kw_cmd_open_output(const char *path, char **ret_tmp);
+/* 0, or -1 (the temp file is removed and path is untouched). */
+int kw_cmd_close_output(FILE *f, const char *path, char *tmp);
+
+#endif

@@ -1,0 +1,177 @@
+/* keys.c — see keys.h. */
+#include "report/keys.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/escape.h"
+#include "report/jsonout.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int finish(FILE *out)
+{
+	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+}
+
+/* ---- text ---- */
+
+static const char *enc_text(const kw_privkey_info *p)
+{
+	if (!p)
+		return "unreadable";
+	return p->encrypted > 0 ? "encrypted" : p->encrypted == 0 ? "NOT encrypted" : "encryption unknown";
+}
+
+/* "alice's authorized key (/home/alice/.ssh/authorized_keys:1)" for the other holder of a
+ * fingerprint; escaped */
+static void other_holder(FILE *out, const kw_inventory *inv, const kw_invkey *k)
+{
+	if (k->same_fp_first < 0)
+		return;
+	const kw_invkey *o = &inv->keys[k->same_fp_first];
+	_cleanup_free_ char *p = kw_escape_str(o->path);
+	_cleanup_free_ char *a = o->account ? kw_escape_str(o->account) : NULL;
+	fprintf(out, "\n      same key: %s%s%s key %s", a ? a : "", a ? "'s " : "", kw_keyrole_name(o->role),
+		p ? p : "?");
+	if (o->line)
+		fprintf(out, ":%u", o->line);
+	if (k->same_fp_count > 2)
+		fprintf(out, " and %zu more", k->same_fp_count - 2);
+}
+
+static void key_cols(FILE *out, const kw_invkey *k)
+{
+	if (k->has_pub)
+		fprintf(out, "%-10s %5u  %s", k->pub->label, k->pub->bits, k->pub->fp);
+	else
+		fprintf(out, "%-10s %5s  %-50s", "?", "", "(public half not in the file)");
+}
+
+int kw_keys_render_text(FILE *out, const kw_keys_meta *m, const kw_inventory *inv)
+{
+	_cleanup_free_ char *t = kw_escape_str(m->target ? m->target : "?");
+	fprintf(out, "keys on %s: %zu authorized key%s open %zu account%s; %zu host key%s; %zu private key%s",
+		t ? t : "?", inv->n_authorized, inv->n_authorized == 1 ? "" : "s", inv->n_accounts,
+		inv->n_accounts == 1 ? "" : "s", inv->n_host, inv->n_host == 1 ? "" : "s", inv->n_private,
+		inv->n_private == 1 ? "" : "s");
+	if (inv->n_unread)
+		fprintf(out, "; %zu key%s in files sshd does not read", inv->n_unread, inv->n_unread == 1 ? "" : "s");
+	fputc('\n', out);
+	static const char *const titles[] = {
+		"authorized keys: who can log in, as which account",
+		"keys in files sshd does not read for their account (they open nothing today)",
+		"host keys",
+		"private keys",
+	};
+	for (int role = KW_KEY_AUTHORIZED; role <= KW_KEY_PRIVATE; role++) {
+		bool any = false;
+		for (size_t i = 0; i < inv->n_keys; i++) {
+			const kw_invkey *k = &inv->keys[i];
+			if ((int)k->role != role)
+				continue;
+			if (!any)
+				fprintf(out, "\n%s\n", titles[role]);
+			any = true;
+			_cleanup_free_ char *acc = kw_escape_str(k->account ? k->account : "-");
+			_cleanup_free_ char *path = kw_escape_str(k->path);
+			fprintf(out, "  %-12s ", acc ? acc : "?");
+			key_cols(out, k);
+			fprintf(out, "  %s", path ? path : "?");
+			if (k->line)
+				fprintf(out, ":%u", k->line);
+			if (k->ak && k->ak->comment) {
+				_cleanup_free_ char *c = kw_escape_str(k->ak->comment);
+				fprintf(out, "\n      comment: %s", c ? c : "?");
+			}
+			if (k->ak && k->ak->options) {
+				_cleanup_free_ char *o = kw_escape_str(k->ak->options);
+				fprintf(out, "\n      options: %s", o ? o : "?");
+			}
+			if (k->role >= KW_KEY_HOST)
+				fprintf(out, "\n      %s, %s", k->priv ? kw_privkey_format_name(k->priv->format) : "?",
+					enc_text(k->priv));
+			other_holder(out, inv, k);
+			fputc('\n', out);
+		}
+	}
+	if (inv->n_sources) {
+		fputs("\nalso granting access, not listable offline\n", out);
+		for (size_t i = 0; i < inv->n_sources; i++) {
+			const kw_keysource *s = &inv->sources[i];
+			_cleanup_free_ char *v = kw_escape_str(s->value);
+			_cleanup_free_ char *a = s->account ? kw_escape_str(s->account) : NULL;
+			fprintf(out, "  %s %s (%s%s)\n", s->keyword, v ? v : "?", a ? "account " : "every account",
+				a ? a : "");
+		}
+	}
+	return finish(out);
+}
+
+/* ---- JSON ---- */
+
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	_cleanup_free_ char *e = kw_escape_str(s);
+	return e ? json_string(e) : json_null();
+}
+
+static json_t *key_json(const kw_invkey *k)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "role", json_string(kw_keyrole_name(k->role)));
+	json_object_set_new(o, "account", jstr(k->account));
+	json_object_set_new(o, "path", jstr(k->path));
+	json_object_set_new(o, "line", k->line ? json_integer(k->line) : json_null());
+	json_object_set_new(o, "type", k->has_pub ? jstr(k->pub->type) : json_null());
+	json_object_set_new(o, "label", k->has_pub ? jstr(k->pub->label) : json_null());
+	json_object_set_new(o, "bits", k->has_pub ? json_integer(k->pub->bits) : json_null());
+	json_object_set_new(o, "fingerprint", k->has_pub ? jstr(k->pub->fp) : json_null());
+	if (k->role <= KW_KEY_UNREAD) {
+		json_object_set_new(o, "comment", jstr(k->ak ? k->ak->comment : NULL));
+		json_object_set_new(o, "options", jstr(k->ak ? k->ak->options : NULL));
+	} else {
+		json_object_set_new(o, "format", k->priv ? json_string(kw_privkey_format_name(k->priv->format)) : json_null());
+		json_object_set_new(o, "encrypted", !k->priv || k->priv->encrypted < 0 ? json_null()
+							: json_boolean(k->priv->encrypted > 0));
+	}
+	json_object_set_new(o, "same_key_count", json_integer((json_int_t)k->same_fp_count));
+	return o;
+}
+
+int kw_keys_render_json(FILE *out, const kw_keys_meta *m, const kw_inventory *inv)
+{
+	json_t *root = json_object(), *keys = json_array(), *sources = json_array();
+	if (!root || !keys || !sources) {
+		json_decref(root);
+		json_decref(keys);
+		json_decref(sources);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < inv->n_keys; i++)
+		json_array_append_new(keys, key_json(&inv->keys[i]));
+	for (size_t i = 0; i < inv->n_sources; i++) {
+		const kw_keysource *s = &inv->sources[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "keyword", json_string(s->keyword));
+		json_object_set_new(o, "value", jstr(s->value));
+		json_object_set_new(o, "account", jstr(s->account));
+		json_array_append_new(sources, o);
+	}
+	json_object_set_new(root, "format", json_string("keyward-keys-inventory"));
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "host", jstr(m->host));
+	json_object_set_new(root, "target", jstr(m->target));
+	json_object_set_new(root, "scanned", jstr(m->scanned));
+	json_object_set_new(root, "summary", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+		"authorized", (json_int_t)inv->n_authorized, "accounts", (json_int_t)inv->n_accounts,
+		"unread", (json_int_t)inv->n_unread, "host", (json_int_t)inv->n_host,
+		"private", (json_int_t)inv->n_private));
+	json_object_set_new(root, "keys", keys);
+	json_object_set_new(root, "sources", sources);
+	return kw_json_write(out, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+}
