@@ -125,7 +125,8 @@ static int run_scan(int argc, char **argv)
 	if (kw_cmd_open_target("keys", a.root, a.image, false, &prog, &t) < 0)
 		goto out;
 	bool live = !a.root && !a.image;
-	kw_collect_opts co = { .live_host = live, .progress = kw_progress_files, .progress_ctx = &prog };
+	kw_collect_opts co = { .live_host = live, .keys_only = true, .progress = kw_progress_files,
+			       .progress_ctx = &prog };
 	int r = kw_collect(t, &co, &facts);
 	kw_progress_done(&prog);
 	if (r == 0)

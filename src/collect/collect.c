@@ -208,7 +208,13 @@ static void collect_accounts(kw_collector *c)
 
 	int64_t today = (int64_t)(time(NULL) / 86400);
 	f->nis_lines = pdb.nis_lines;
-	for (size_t i = 0; i < pdb.n; i++) {
+	/* join by name through indexes: an image may have thousands of accounts */
+	kw_strindex shadow_ix = { 0 }, passwd_ix = { 0 };
+	for (size_t i = 0; i < sdb.n && !c->oom; i++)
+		c->oom = kw_strindex_put(&shadow_ix, sdb.v[i].name, i, NULL) < 0;
+	for (size_t i = 0; i < pdb.n && !c->oom; i++)
+		c->oom = kw_strindex_put(&passwd_ix, pdb.v[i].name, i, NULL) < 0;
+	for (size_t i = 0; i < pdb.n && !c->oom; i++) {
 		const kw_passwd_ent *p = &pdb.v[i];
 		kw_account *a = KW_VEC_PUSH(f->accounts, f->n_accounts, f->cap_accounts);
 		if (!a) { c->oom = true; break; }
@@ -222,7 +228,8 @@ static void collect_accounts(kw_collector *c)
 		a->passwd_pw = p->pw;
 		a->login_shell = kw_shell_is_login(p->shell);
 		a->lastchg = a->expire = -1;
-		const kw_shadow_ent *s = kw_shadow_find(&sdb, p->name);
+		size_t si = kw_strindex_get(&shadow_ix, p->name);
+		const kw_shadow_ent *s = si == KW_STRINDEX_NONE ? NULL : &sdb.v[si];
 		if (s) {
 			a->has_shadow = true;
 			a->shadow_line = s->line;
@@ -233,14 +240,16 @@ static void collect_accounts(kw_collector *c)
 			a->expired = s->expire >= 0 && s->expire <= today;
 		}
 	}
-	for (size_t i = 0; i < sdb.n; i++) {
-		if (kw_passwd_find(&pdb, sdb.v[i].name))
+	for (size_t i = 0; i < sdb.n && !c->oom; i++) {
+		if (kw_strindex_get(&passwd_ix, sdb.v[i].name) != KW_STRINDEX_NONE)
 			continue;
 		struct kw_orphan *o = KW_VEC_PUSH(f->orphan_shadow, f->n_orphan_shadow,
 						  f->cap_orphan_shadow);
 		if (!o || !(o->name = strdup(sdb.v[i].name))) { c->oom = true; break; }
 		o->line = sdb.v[i].line;
 	}
+	kw_strindex_release(&shadow_ix);
+	kw_strindex_release(&passwd_ix);
 	kw_passwd_db_release(&pdb);
 	kw_shadow_db_release(&sdb);
 }
@@ -265,26 +274,35 @@ static char *normalise_home(const char *h)
 	return s;
 }
 
-static int add_home(home **v, size_t *n, size_t *cap, const char *path, const char *account)
+typedef struct homes {
+	home *v;
+	size_t n, cap;
+	kw_strindex ix; /* by path */
+} homes;
+
+static int add_home(homes *hs, const char *path, const char *account)
 {
 	char *p = normalise_home(path);
 	if (!p)
 		return path && *path ? -ENOMEM : 0;
-	for (size_t i = 0; i < *n; i++) {
-		if (!strcmp((*v)[i].path, p)) {
-			if (!(*v)[i].account && account)
-				(*v)[i].account = strdup(account);
+	size_t i = kw_strindex_get(&hs->ix, p);
+	if (i != KW_STRINDEX_NONE) {
+		if (!hs->v[i].account && account && !(hs->v[i].account = strdup(account))) {
 			free(p);
-			return 0;
+			return -ENOMEM;
 		}
+		free(p);
+		return 0;
 	}
-	home *h = KW_VEC_PUSH(*v, *n, *cap);
+	home *h = KW_VEC_PUSH(hs->v, hs->n, hs->cap);
 	if (!h) {
 		free(p);
 		return -ENOMEM;
 	}
 	h->path = p;
 	h->account = account ? strdup(account) : NULL;
+	if ((account && !h->account) || kw_strindex_put(&hs->ix, h->path, hs->n - 1, NULL) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -293,11 +311,11 @@ static int add_home(home **v, size_t *n, size_t *cap, const char *path, const ch
 void kw_collect_keyfile(kw_collector *c, const char *path, const char *account, bool granted)
 {
 	kw_facts *f = c->f;
-	for (size_t i = 0; i < f->n_keyfiles; i++)
-		if (!strcmp(f->keyfiles[i].path, path)) {
-			f->keyfiles[i].granted |= granted;
-			return;
-		}
+	size_t known = kw_strindex_get(&c->keyfile_ix, path);
+	if (known != KW_STRINDEX_NONE) {
+		f->keyfiles[known].granted |= granted;
+		return;
+	}
 	kw_file file = { 0 };
 	if (kw_collect_read(c, path, &file, true) < 0)
 		return;
@@ -309,6 +327,8 @@ void kw_collect_keyfile(kw_collector *c, const char *path, const char *account, 
 	}
 	k->st = file.st;
 	k->granted = granted;
+	if (kw_strindex_put(&c->keyfile_ix, k->path, f->n_keyfiles - 1, NULL) < 0)
+		c->oom = true;
 	size_t before = f->diags.n;
 	kw_authkeys_parse(k->path, file.data, file.len, &k->keys, &f->diags);
 	k->bad_lines = (unsigned)(f->diags.n - before);
@@ -446,15 +466,14 @@ static void collect_creds(kw_collector *c, const home *h)
 static void collect_homes(kw_collector *c)
 {
 	kw_facts *f = c->f;
-	home *v = NULL;
-	size_t n = 0, cap = 0;
-	int r = add_home(&v, &n, &cap, "/root", NULL);
+	homes hs = { 0 };
+	int r = add_home(&hs, "/root", NULL);
 	for (size_t i = 0; i < f->n_accounts && r == 0; i++)
-		r = add_home(&v, &n, &cap, f->accounts[i].home, f->accounts[i].name);
+		r = add_home(&hs, f->accounts[i].home, f->accounts[i].name);
 	/* /root belongs to the UID 0 account named root, even if passwd says otherwise */
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].path, "/root") && !v[i].account)
-			v[i].account = strdup("root");
+	for (size_t i = 0; i < hs.n; i++)
+		if (!strcmp(hs.v[i].path, "/root") && !hs.v[i].account)
+			hs.v[i].account = strdup("root");
 	kw_dirent *d;
 	size_t nd;
 	if (r == 0 && list_dir(c, "/home", &d, &nd) == 0) {
@@ -462,27 +481,29 @@ static void collect_homes(kw_collector *c)
 			if (d[i].type != KW_FT_DIR && d[i].type != KW_FT_LNK)
 				continue;
 			_cleanup_free_ char *p = kw_path_join("/home", d[i].name);
-			r = p ? add_home(&v, &n, &cap, p, NULL) : -ENOMEM;
+			r = p ? add_home(&hs, p, NULL) : -ENOMEM;
 		}
 		kw_dirents_free(d, nd);
 	}
 	if (r < 0)
 		c->oom = true;
-	for (size_t i = 0; i < n && !c->oom; i++) {
+	for (size_t i = 0; i < hs.n && !c->oom; i++) {
 		kw_stat st;
-		if (kw_target_stat(c->t, v[i].path, &st) < 0 || st.type != KW_FT_DIR)
+		if (kw_target_stat(c->t, hs.v[i].path, &st) < 0 || st.type != KW_FT_DIR)
 			continue;
-		collect_authkeys(c, &v[i]);
-		collect_histories(c, &v[i]);
-		collect_privkeys(c, &v[i]);
-		collect_creds(c, &v[i]);
+		collect_authkeys(c, &hs.v[i]);
+		collect_privkeys(c, &hs.v[i]);
+		if (c->o && c->o->keys_only)
+			continue;
+		collect_histories(c, &hs.v[i]);
+		collect_creds(c, &hs.v[i]);
 	}
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].path);
-		free(v[i].account);
+	kw_strindex_release(&hs.ix);
+	for (size_t i = 0; i < hs.n; i++) {
+		free(hs.v[i].path);
+		free(hs.v[i].account);
 	}
-	free(v);
-
+	free(hs.v);
 }
 
 /* ---- system-wide image state ------------------------------------------------------- */
@@ -699,22 +720,27 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 				   w[i].detail ? w[i].detail : "");
 
 	collect_accounts(&c);
+	for (size_t i = 0; i < f->n_accounts && !c.oom; i++)
+		c.oom = kw_strindex_put(&c.account_ix, f->accounts[i].name, i, NULL) < 0;
+	bool all = !(o && o->keys_only);
 	if (!c.oom) collect_homes(&c);
 	if (!c.oom) collect_host_keys(&c);
-	if (!c.oom) collect_identity(&c);
-	if (!c.oom) collect_cloud(&c);
-	if (!c.oom) collect_dhcp(&c);
-	if (!c.oom) kw_collect_sudoers(&c);
+	if (!c.oom && all) collect_identity(&c);
+	if (!c.oom && all) collect_cloud(&c);
+	if (!c.oom && all) collect_dhcp(&c);
+	if (!c.oom && all) kw_collect_sudoers(&c);
 	if (!c.oom) kw_collect_sshd(&c);
 	if (!c.oom) kw_collect_sshd_keyfiles(&c);
 	/* keys per account, for the login-account review */
 	for (size_t i = 0; i < f->n_keyfiles; i++) {
 		const kw_keyfile *k = &f->keyfiles[i];
-		for (size_t j = 0; k->account && j < f->n_accounts; j++)
-			if (!strcmp(f->accounts[j].name, k->account))
-				f->accounts[j].n_keys += (unsigned)k->keys.n;
+		size_t j = k->account ? kw_strindex_get(&c.account_ix, k->account) : KW_STRINDEX_NONE;
+		if (j != KW_STRINDEX_NONE)
+			f->accounts[j].n_keys += (unsigned)k->keys.n;
 	}
-	if (!c.oom && f->deep) kw_collect_deep(&c);
+	if (!c.oom && f->deep && all) kw_collect_deep(&c);
+	kw_strindex_release(&c.keyfile_ix);
+	kw_strindex_release(&c.account_ix);
 	return c.oom ? -ENOMEM : 0;
 }
 

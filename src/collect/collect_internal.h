@@ -3,6 +3,7 @@
 #ifndef KW_COLLECT_INTERNAL_H
 #define KW_COLLECT_INTERNAL_H
 
+#include "base/strindex.h"
 #include "collect/facts.h"
 
 typedef struct kw_collector {
@@ -11,6 +12,9 @@ typedef struct kw_collector {
 	const kw_collect_opts *o;
 	uint64_t max_file;
 	bool oom;
+	/* lookups that would otherwise scan lists (images with thousands of accounts) */
+	kw_strindex keyfile_ix;  /* f->keyfiles by path */
+	kw_strindex account_ix;  /* f->accounts by name (built after the accounts) */
 } kw_collector;
 
 /* Read a file: 0, or a negative code; -ENOENT/-ENOTDIR are quiet, other errors are

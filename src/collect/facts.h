@@ -172,6 +172,9 @@ typedef struct kw_collect_opts {
 	bool deep;
 	bool live_host;
 	bool match_users;          /* evaluate sshd's Match blocks for every account */
+	bool keys_only;            /* only what `keys scan` needs: accounts, sshd, authorized
+				    * keys, host keys, private keys in homes (no histories,
+				    * credentials, cloud, DHCP, sudo, identity, deep scan) */
 	uint64_t max_file_size;    /* targeted reads (0: 16 MiB) */
 	uint64_t deep_max_size;    /* deep sniffing (0: 64 MiB) */
 	void (*progress)(void *ctx, uint64_t files);

@@ -321,23 +321,14 @@ char *kw_sshd_expand_tokens(const char *pat, const char *user, const kw_account 
 	return kw_sb_detach(&sb);
 }
 
-static const kw_account *find_account(const kw_facts *f, const char *name)
+static const kw_account *find_account(const kw_collector *c, const char *name)
 {
-	for (size_t i = 0; name && i < f->n_accounts; i++)
-		if (!strcmp(f->accounts[i].name, name))
-			return &f->accounts[i];
-	return NULL;
+	size_t i = name ? kw_strindex_get(&c->account_ix, name) : KW_STRINDEX_NONE;
+	return i == KW_STRINDEX_NONE ? NULL : &c->f->accounts[i];
 }
 
-/* The view --match-users made for an account, if any. */
-static const kw_sshd_view *user_view(const kw_sshd_facts *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_views; i++)
-		if (s->views[i].user && !strcmp(s->views[i].user, name))
-			return &s->views[i];
-	return NULL;
-}
-
+/* Accounts whose Match blocks are evaluated one by one; after that the global values are
+ * used (they differ only where a Match block changes AuthorizedKeysFile for that user). */
 #define KEYFILE_ACCOUNTS_MAX 5000
 
 void kw_collect_sshd_keyfiles(kw_collector *c)
@@ -350,11 +341,21 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 			c->f->keyfiles[i].granted |= c->f->keyfiles[i].account != NULL;
 		return;
 	}
-	for (size_t i = 0; i < c->f->n_accounts && i < KEYFILE_ACCOUNTS_MAX && !c->oom; i++) {
+	/* the views --match-users made, by account; without Match blocks every account
+	 * gets the global values */
+	kw_strindex views = { 0 };
+	for (size_t v = 0; v < s->n_views && !c->oom; v++)
+		if (s->views[v].user)
+			c->oom = kw_strindex_put(&views, s->views[v].user, v, NULL) < 0;
+	const kw_sshd_matchblock *mb;
+	bool has_match = kw_sshd_match_blocks(s->cfg, &mb) > 0;
+	for (size_t i = 0; i < c->f->n_accounts && !c->oom; i++) {
 		const kw_account *a = &c->f->accounts[i];
 		kw_sshd_result *r = NULL;
-		const kw_sshd_view *uv = user_view(s, a->name);
-		const kw_sshd_result *res = uv ? uv->res : NULL;
+		size_t uv = kw_strindex_get(&views, a->name);
+		const kw_sshd_result *res = uv != KW_STRINDEX_NONE ? s->views[uv].res : NULL;
+		if (!res && (!has_match || i >= KEYFILE_ACCOUNTS_MAX))
+			res = kw_sshd_config_global(s->cfg);
 		if (!res) { /* not evaluated by --match-users: do it now */
 			kw_sshd_conn conn = {
 				.user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
@@ -385,6 +386,7 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 		}
 		kw_sshd_result_free(r);
 	}
+	kw_strindex_release(&views);
 }
 
 /* HostKey files: metadata, format, and whether PATH.pub belongs to PATH. Missing host
@@ -422,7 +424,7 @@ static void collect_chroot(kw_collector *c, kw_sshd_view *v)
 	const char *pat = kw_sshd_value(v->res, KW_SO_CHROOTDIRECTORY);
 	if (!pat || !strcmp(pat, "none"))
 		return;
-	char *dir = kw_sshd_expand_tokens(pat, v->conn_user, find_account(c->f, v->conn_user));
+	char *dir = kw_sshd_expand_tokens(pat, v->conn_user, find_account(c, v->conn_user));
 	if (!dir)
 		return;
 	v->chroot = dir;
