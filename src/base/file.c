@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st)
+int kw_open_regular_at(int dirfd, const char *path, struct stat *st)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	struct stat sb;
@@ -21,8 +21,13 @@ int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_le
 		return -errno;
 	if (!S_ISREG(sb.st_mode))
 		return KW_E_NOTREG;
-	if ((uint64_t)sb.st_size > max)
-		return KW_E_TOOBIG;
+	if (st)
+		*st = sb;
+	return TAKE_FD(fd);
+}
+
+int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len)
+{
 	_cleanup_free_ char *buf = malloc(max + 1);
 	if (!buf)
 		return -ENOMEM;
@@ -41,11 +46,27 @@ int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_le
 			return KW_E_TOOBIG; /* it grew while we read it */
 	}
 	buf[len] = '\0';
-	if (st)
-		*st = sb;
 	*ret_len = len;
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return KW_E_NOTREG;
+	if ((uint64_t)sb.st_size > max)
+		return KW_E_TOOBIG;
+	int r = kw_fd_read_capped(fd, max, ret, ret_len);
+	if (r == 0 && st)
+		*st = sb;
+	return r;
 }
 
 char *kw_path_dir(const char *path)

@@ -15,6 +15,16 @@
  * st (may be NULL) gets the file's stat. 0 or a negative code. */
 int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st);
 
+/* The rest of an open file, at most max bytes (else KW_E_TOOBIG), into *ret
+ * (NUL-terminated; *ret_len does not count the NUL; caller frees). */
+int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len);
+
+/* Open path (relative to dirfd: AT_FDCWD for the working folder) read-only, never
+ * following a symbolic link in its last component (-ELOOP) and never blocking on a FIFO,
+ * and only if it is a regular file (else KW_E_NOTREG). st (may be NULL) receives its stat.
+ * Returns the descriptor (>= 0, close-on-exec) or a negative code. */
+int kw_open_regular_at(int dirfd, const char *path, struct stat *st);
+
 /* The folder part of a path: "." when there is none, "/" for a file in the root
  * (caller frees; NULL on ENOMEM). */
 char *kw_path_dir(const char *path);

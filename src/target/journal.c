@@ -12,6 +12,7 @@
 #include "target/resolve.h"
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -104,16 +105,10 @@ static int write_all(int fd, const void *buf, size_t len)
  * regular files only. */
 static int open_journal_file(int jdfd, const char *name, int *ret_fd)
 {
-	_cleanup_close_ int fd = openat(jdfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-					O_NOCTTY | O_CLOEXEC);
+	int fd = kw_open_regular_at(jdfd, name, NULL);
 	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return KW_E_NOTREG;
-	*ret_fd = TAKE_FD(fd);
+		return fd;
+	*ret_fd = fd;
 	return 0;
 }
 
