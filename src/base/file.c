@@ -11,9 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-int kw_open_regular_at(int dirfd, const char *path, struct stat *st)
+int kw_open_regular_at(int dirfd, const char *path, bool nofollow, struct stat *st)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+					(nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -errno;
 	struct stat sb;
@@ -53,14 +54,10 @@ int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len)
 
 int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
 	struct stat sb;
-	if (fstat(fd, &sb) < 0)
-		return -errno;
-	if (!S_ISREG(sb.st_mode))
-		return KW_E_NOTREG;
+	_cleanup_close_ int fd = kw_open_regular_at(AT_FDCWD, path, false, &sb);
+	if (fd < 0)
+		return fd;
 	if ((uint64_t)sb.st_size > max)
 		return KW_E_TOOBIG;
 	int r = kw_fd_read_capped(fd, max, ret, ret_len);

@@ -6,6 +6,7 @@
 #ifndef KW_BASE_FILE_H
 #define KW_BASE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -20,10 +21,10 @@ int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_le
 int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* Open path (relative to dirfd: AT_FDCWD for the working folder) read-only, never
- * following a symbolic link in its last component (-ELOOP) and never blocking on a FIFO,
- * and only if it is a regular file (else KW_E_NOTREG). st (may be NULL) receives its stat.
- * Returns the descriptor (>= 0, close-on-exec) or a negative code. */
-int kw_open_regular_at(int dirfd, const char *path, struct stat *st);
+ * blocking on a FIFO, and only if it is a regular file (else KW_E_NOTREG); with nofollow,
+ * a symbolic link as the last component is refused (-ELOOP). st (may be NULL) receives
+ * its stat. Returns the descriptor (>= 0, close-on-exec) or a negative code. */
+int kw_open_regular_at(int dirfd, const char *path, bool nofollow, struct stat *st);
 
 /* The folder part of a path: "." when there is none, "/" for a file in the root
  * (caller frees; NULL on ENOMEM). */

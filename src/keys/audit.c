@@ -502,7 +502,7 @@ static char *head_path_of(const char *log_path)
 /* Read a head file whole, without following a symbolic link. -ENOENT when there is none. */
 static int head_read(const char *path, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = kw_open_regular_at(AT_FDCWD, path, NULL);
+	_cleanup_close_ int fd = kw_open_regular_at(AT_FDCWD, path, true, NULL);
 	if (fd < 0)
 		return fd;
 	return kw_fd_read_capped(fd, HEAD_MAX, ret, ret_len);
@@ -765,7 +765,7 @@ int kw_audit_verify(const char *log_path, kw_audit_report *r)
 {
 	report_init(r);
 	struct stat st;
-	_cleanup_close_ int fd = kw_open_regular_at(AT_FDCWD, log_path, &st);
+	_cleanup_close_ int fd = kw_open_regular_at(AT_FDCWD, log_path, true, &st);
 	if (fd == -ENOENT)
 		return verify_missing_log(log_path, r);
 	if (fd < 0)

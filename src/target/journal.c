@@ -105,7 +105,7 @@ static int write_all(int fd, const void *buf, size_t len)
  * regular files only. */
 static int open_journal_file(int jdfd, const char *name, int *ret_fd)
 {
-	int fd = kw_open_regular_at(jdfd, name, NULL);
+	int fd = kw_open_regular_at(jdfd, name, true, NULL);
 	if (fd < 0)
 		return fd;
 	*ret_fd = fd;
