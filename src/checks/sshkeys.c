@@ -43,20 +43,26 @@ static void run(kw_check_ctx *x)
 		for (size_t j = 0; root && j < f->n_accounts; j++)
 			if (!strcmp(f->accounts[j].name, k->account) && f->accounts[j].uid != 0)
 				root = false;
-		if (k->keys.n > 0) {
+		/* the keys sshd uses; lines it ignores are the invalid-lines finding */
+		size_t used = 0;
+		for (size_t j = 0; j < k->keys.n; j++)
+			used += !k->keys.v[j].sshd_ignores;
+		if (used > 0) {
 			kw_sb ev;
 			kw_sb_init(&ev);
-			kw_sb_printf(&ev, "%zu key%s for %s:", k->keys.n, k->keys.n == 1 ? "" : "s", who);
-			for (size_t j = 0; j < k->keys.n && j < 8; j++) {
+			kw_sb_printf(&ev, "%zu key%s for %s:", used, used == 1 ? "" : "s", who);
+			for (size_t j = 0, shown = 0; j < k->keys.n && shown < 8; j++) {
 				const kw_authkey *a = &k->keys.v[j];
-				kw_sb_printf(&ev, "%s line %u %s %u %s%s%s%s%s", j ? ";" : "", a->line,
+				if (a->sshd_ignores)
+					continue;
+				kw_sb_printf(&ev, "%s line %u %s %u %s%s%s%s%s", shown++ ? ";" : "", a->line,
 					     a->key.label, a->key.bits, a->key.fp,
 					     a->comment ? " \"" : "", a->comment ? a->comment : "",
 					     a->comment ? "\"" : "",
 					     a->opt_command ? " [command=]" : a->opt_cert_authority ? " [cert-authority]" : "");
 			}
-			if (k->keys.n > 8)
-				kw_sb_printf(&ev, "; and %zu more", k->keys.n - 8);
+			if (used > 8)
+				kw_sb_printf(&ev, "; and %zu more", used - 8);
 			kw_emit(x, &defs[root ? C_ROOT_KEYS : C_KEYS], k->path, k->path, 0, k->account,
 				"%s", ev.s);
 			kw_sb_release(&ev);

@@ -44,6 +44,7 @@ static const char keys_help[] =
 "  --format text|json    text (default) or JSON (the input of a fleet view: format\n"
 "                        \"keyward-keys-inventory\", version 1)\n"
 "  --output FILE         write there (atomically) instead of stdout\n"
+"  --md5                 text: MD5 fingerprints, as ssh-keygen -E md5 (JSON has both)\n"
 "  -q, --quiet           no progress on stderr\n"
 "  -h, --help            this text\n"
 "\n"
@@ -60,16 +61,17 @@ static const char keys_help[] =
 
 typedef struct keys_args {
 	const char *root, *image, *output;
-	bool json, quiet;
+	bool json, quiet, md5;
 } keys_args;
 
-enum { OPT_ROOT = 1000, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT };
+enum { OPT_ROOT = 1000, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_MD5 };
 
 static const struct option keys_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "md5", no_argument, NULL, OPT_MD5 },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -92,6 +94,7 @@ static int parse_args(int argc, char **argv, keys_args *a)
 		case OPT_ROOT: a->root = optarg; break;
 		case OPT_IMAGE: a->image = optarg; break;
 		case OPT_OUTPUT: a->output = optarg; break;
+		case OPT_MD5: a->md5 = true; break;
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "json"))
 				a->json = true;
@@ -144,7 +147,8 @@ static int run_scan(int argc, char **argv)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(scanned, sizeof scanned, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	kw_keys_meta m = { .host = host[0] ? host : NULL, .target = facts.target, .scanned = scanned };
+	kw_keys_meta m = { .host = host[0] ? host : NULL, .target = facts.target, .scanned = scanned,
+			   .md5 = a.md5 };
 
 	char *tmp = NULL;
 	FILE *out = kw_cmd_open_output(a.output, &tmp);

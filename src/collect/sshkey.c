@@ -2,18 +2,21 @@
  * (see sshkey.h for the interface).
  *
  * Owned by the "parsers" module (collect/accounts, sshkey, sudoers). Pure functions over
- * bytes from a target; libcrypto does SHA-256, base64 and bignum sizes.
+ * bytes from a target; libcrypto does SHA-256, MD5, base64 and bignum sizes.
  *
  * Public key blobs (RFC 4253 6.6, PROTOCOL.certkeys, PROTOCOL.u2f) are read through
  * kw_buf, which checks every length before reading. A blob must be consumed exactly, as
- * OpenSSH requires. Fingerprints match `ssh-keygen -l`: SHA-256 over the blob of the
- * *plain* key — for a certificate that is the plain key type name followed by the key
- * fields inside the certificate, not the whole certificate.
+ * OpenSSH requires. Fingerprints match `ssh-keygen -l` (and `-E md5`): SHA-256 (MD5)
+ * over the blob of the *plain* key — for a certificate that is the plain key type name
+ * followed by the key fields inside the certificate, not the whole certificate.
  *
  * authorized_keys lines are read the way sshd does (auth2-pubkeyfile.c and
  * sshkey_read()): first try "type base64 comment" at the start of the line; when that
  * fails, the first field is the options field (commas and blanks inside double quotes,
- * \" escapes a quote), and the key follows it.
+ * \" escapes a quote), and the key follows it. The options are then read as sshd's
+ * sshauthopt_parse() reads them (kw_authopts: the values, sshd's verdict and its reason);
+ * a line sshd would skip for its options, or because the key type in the text is not the
+ * blob's, is still recorded, flagged, with a diagnostic.
  *
  * Private keys: we look at the armour and at most the public header. For the OpenSSH
  * format we base64-decode only as many bytes as it takes to reach the end of the first
@@ -24,15 +27,18 @@
 
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/vec.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define KW_B64_MAX ((size_t)64 << 20)      /* kw_base64_decode input cap */
 #define KW_AK_MAX_LINE 16384               /* authorized_keys line cap */
@@ -169,27 +175,37 @@ static void free_wiped(uint8_t *p, size_t n)
 
 /* ---- blobs ---- */
 
-/* "SHA256:" + unpadded base64 of SHA-256 over (optional string prefix) + bytes. */
-static int fingerprint(const char *prefix, const uint8_t *p, size_t n, char out[KW_FP_LEN])
+/* A digest over (optional SSH string prefix) + bytes into out (at least EVP_MAX_MD_SIZE). */
+static int digest(const EVP_MD *md, const char *prefix, const uint8_t *p, size_t n, uint8_t *out,
+		  unsigned *outlen)
 {
-	uint8_t md[32];
-	unsigned mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return -ENOMEM;
-	int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	int ok = md && EVP_DigestInit_ex(ctx, md, NULL);
 	if (ok && prefix) {
 		size_t pl = strlen(prefix);
 		uint8_t len4[4] = { (uint8_t)(pl >> 24), (uint8_t)(pl >> 16), (uint8_t)(pl >> 8),
 				    (uint8_t)pl };
 		ok = EVP_DigestUpdate(ctx, len4, 4) && EVP_DigestUpdate(ctx, prefix, pl);
 	}
-	ok = ok && EVP_DigestUpdate(ctx, p, n) && EVP_DigestFinal_ex(ctx, md, &mdlen);
+	ok = ok && EVP_DigestUpdate(ctx, p, n) && EVP_DigestFinal_ex(ctx, out, outlen);
 	EVP_MD_CTX_free(ctx);
-	if (!ok || mdlen != sizeof md)
+	return ok ? 0 : KW_E_CRYPTO;
+}
+
+/* "SHA256:" + unpadded base64 of SHA-256 over (optional string prefix) + bytes. */
+static int fingerprint(const char *prefix, const uint8_t *p, size_t n, char out[KW_FP_LEN])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	int r = digest(EVP_sha256(), prefix, p, n, md, &mdlen);
+	if (r < 0)
+		return r;
+	if (mdlen != 32)
 		return KW_E_CRYPTO;
 	uint8_t b64[48];
-	int bl = EVP_EncodeBlock(b64, md, (int)sizeof md);
+	int bl = EVP_EncodeBlock(b64, md, (int)mdlen);
 	if (bl != 44)
 		return KW_E_CRYPTO;
 	while (bl > 0 && b64[bl - 1] == '=')
@@ -197,6 +213,46 @@ static int fingerprint(const char *prefix, const uint8_t *p, size_t n, char out[
 	memcpy(out, "SHA256:", 7);
 	memcpy(out + 7, b64, (size_t)bl);
 	out[7 + bl] = '\0';
+	return 0;
+}
+
+/* "MD5:" + the 16 bytes in lowercase hex joined by ':' (ssh-keygen -E md5, the old
+ * SSH_FP_HEX form). KW_E_CRYPTO when the library has no MD5 (FIPS). */
+static int fingerprint_md5(const char *prefix, const uint8_t *p, size_t n,
+			   char out[KW_FP_MD5_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	int r = digest(EVP_md5(), prefix, p, n, md, &mdlen);
+	if (r < 0)
+		return r;
+	if (mdlen != 16)
+		return KW_E_CRYPTO;
+	char *o = out;
+	memcpy(o, "MD5:", 4);
+	o += 4;
+	for (unsigned i = 0; i < mdlen; i++) {
+		if (i)
+			*o++ = ':';
+		*o++ = hex[md[i] >> 4];
+		*o++ = hex[md[i] & 0xf];
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* Both fingerprints; MD5 stays "" where libcrypto refuses it. */
+static int fingerprints(const char *prefix, const uint8_t *p, size_t n, kw_pubkey *k)
+{
+	int r = fingerprint(prefix, p, n, k->fp);
+	if (r < 0)
+		return r;
+	r = fingerprint_md5(prefix, p, n, k->fp_md5);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		k->fp_md5[0] = '\0';
 	return 0;
 }
 
@@ -320,7 +376,7 @@ static int pubkey_from_blob(const uint8_t *blob, size_t len, kw_pubkey *ret, int
 	memcpy(k.type, kw_buf_cur(&tname), kw_buf_left(&tname));
 	int idx = keytype_by_wire(kw_buf_cur(&tname), kw_buf_left(&tname));
 	if (idx < 0) {
-		if ((r = fingerprint(NULL, blob, len, k.fp)) < 0)
+		if ((r = fingerprints(NULL, blob, len, &k)) < 0)
 			return r;
 		strcpy(k.label, "UNKNOWN");
 		*ret = k;
@@ -339,13 +395,16 @@ static int pubkey_from_blob(const uint8_t *blob, size_t len, kw_pubkey *ret, int
 		return KW_E_PARSE;
 	if (kw_buf_left(&b) != 0)
 		return KW_E_PARSE; /* trailing data */
+	/* ssh-keygen fingerprints a certificate's plain key (sshkey_fingerprint) */
 	if (t->cert)
-		r = fingerprint(t->plain, blob + fields_start, fields_end - fields_start, k.fp);
+		r = fingerprints(t->plain, blob + fields_start, fields_end - fields_start, &k);
 	else
-		r = fingerprint(NULL, blob, len, k.fp);
+		r = fingerprints(NULL, blob, len, &k);
 	if (r < 0)
 		return r;
 	strcpy(k.label, t->label);
+	if (t->curve)
+		strcpy(k.curve, t->curve); /* get_key_fields checked the blob names it */
 	*ret = k;
 	*ret_index = idx;
 	return 0;
@@ -355,6 +414,19 @@ int kw_pubkey_from_blob(const uint8_t *blob, size_t len, kw_pubkey *ret)
 {
 	int idx;
 	return pubkey_from_blob(blob, len, ret, &idx);
+}
+
+int kw_pubkey_fp_md5(const uint8_t *blob, size_t len, char out[KW_FP_MD5_LEN])
+{
+	kw_pubkey k;
+	int idx;
+	int r = pubkey_from_blob(blob, len, &k, &idx);
+	if (r < 0 && r != KW_E_UNSUPPORTED)
+		return r;
+	if (!k.fp_md5[0])
+		return KW_E_CRYPTO;
+	memcpy(out, k.fp_md5, sizeof k.fp_md5);
+	return r;
 }
 
 /* ---- "type base64 comment" ---- */
@@ -372,9 +444,14 @@ static size_t token_len(const kw_buf *b)
 	return i;
 }
 
+#define WHY_MISMATCH "the key type in the text does not match the key"
+
 /* sshkey_read(): on success *s is left at the comment (blanks skipped) and *why is
  * NULL. On failure *why says why, in words that quote nothing from the input, and
- * *type_known tells whether the first token named a key type. */
+ * *type_known tells whether the first token named a key type.
+ * 1: the blob decodes, but to another type (or ECDSA curve) than the text names;
+ * sshkey_read() fails with SSH_ERR_KEY_TYPE_MISMATCH / SSH_ERR_EC_CURVE_MISMATCH there.
+ * *ret is filled with type_mismatch set and *s is left at the comment. */
 static int read_key(kw_buf *s, kw_pubkey *ret, const char **why, bool *type_known)
 {
 	kw_buf c = *s;
@@ -416,14 +493,18 @@ static int read_key(kw_buf *s, kw_pubkey *ret, const char **why, bool *type_know
 		*why = "malformed key blob";
 		return r;
 	}
-	if (got != want) {
-		*why = "the key type in the text does not match the key";
-		return KW_E_PARSE;
-	}
+	/* the token is a known type name (43 bytes at most): it fits text_type */
+	memcpy(k.text_type, kw_buf_cur(s), tl);
+	k.text_type[tl] = '\0';
 	c.off += bl;
 	kw_buf_skip_blanks(&c);
 	*s = c;
 	*ret = k;
+	if (got != want) {
+		ret->type_mismatch = true;
+		*why = WHY_MISMATCH;
+		return 1;
+	}
 	*why = NULL;
 	return 0;
 }
@@ -448,6 +529,10 @@ int kw_pubkey_parse_line(kw_buf line, kw_pubkey *ret, char **ret_comment)
 	kw_pubkey k;
 	kw_buf_skip_blanks(&line);
 	int r = read_key(&line, &k, &why, &known);
+	if (r == 1) {
+		*ret = k; /* type_mismatch set: say why, but the line is not a key */
+		return KW_E_PARSE;
+	}
 	if (r < 0)
 		return r;
 	if (ret_comment && (r = take_comment(&line, ret_comment)) < 0)
@@ -475,6 +560,486 @@ static int advance_past_options(kw_buf *s)
 	return 0;
 }
 
+/* ---- the options field, as sshd reads it ----
+ *
+ * The rules follow OpenSSH 9.2's auth-options.c (sshauthopt_parse, handle_permit) and
+ * misc.c (opt_flag, opt_match, opt_dequote, parse_absolute_time, a2port, a2tun,
+ * hpdelim2, valid_env_name); sshd(8) AUTHORIZED_KEYS FILE FORMAT describes them.
+ * The error texts are sshd's own, as its debug log prints them after "bad key options: ".
+ */
+
+#define AO_ENV_MAX 1024    /* SSH_AUTHOPT_ENV_MAX: more is "too many environment strings" */
+#define AO_PERMIT_MAX 4096 /* SSH_AUTHOPT_PERMIT_MAX */
+#define AO_HOST_MAX 1025   /* NI_MAXHOST: a permit host must be shorter */
+
+typedef enum ao_id {
+	AO_RESTRICT,
+	AO_CERT_AUTHORITY,
+	AO_PORT_FWD,
+	AO_AGENT_FWD,
+	AO_X11_FWD,
+	AO_TOUCH,
+	AO_VERIFY,
+	AO_PTY,
+	AO_USER_RC,
+	AO_COMMAND,
+	AO_PRINCIPALS,
+	AO_FROM,
+	AO_EXPIRY,
+	AO_ENV,
+	AO_PERMITOPEN,
+	AO_PERMITLISTEN,
+	AO_TUNNEL,
+} ao_id;
+
+/* In the order sshd tries them. A flag matches as a prefix of the option, the negatable
+ * ones also after "no-" (what follows must then be a comma or the end, so in effect the
+ * name is matched whole); a value option is name="value". Names ignore ASCII case. */
+typedef struct ao_def {
+	const char *name;
+	ao_id id;
+	bool negatable;
+	bool value;
+} ao_def;
+
+static const ao_def ao_defs[] = {
+	{ "restrict", AO_RESTRICT, false, false },
+	{ "cert-authority", AO_CERT_AUTHORITY, false, false },
+	{ "port-forwarding", AO_PORT_FWD, true, false },
+	{ "agent-forwarding", AO_AGENT_FWD, true, false },
+	{ "x11-forwarding", AO_X11_FWD, true, false },
+	{ "touch-required", AO_TOUCH, true, false },
+	{ "verify-required", AO_VERIFY, true, false },
+	{ "pty", AO_PTY, true, false },
+	{ "user-rc", AO_USER_RC, true, false },
+	{ "command", AO_COMMAND, false, true },
+	{ "principals", AO_PRINCIPALS, false, true },
+	{ "from", AO_FROM, false, true },
+	{ "expiry-time", AO_EXPIRY, false, true },
+	{ "environment", AO_ENV, false, true },
+	{ "permitopen", AO_PERMITOPEN, false, true },
+	{ "permitlisten", AO_PERMITLISTEN, false, true },
+	{ "tunnel", AO_TUNNEL, false, true },
+};
+
+static uint8_t ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+static bool ascii_alpha(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static bool ascii_alnum(uint8_t c)
+{
+	return ascii_alpha(c) || (c >= '0' && c <= '9');
+}
+
+/* Does s hold the lowercase word w at `at`, ignoring ASCII case? */
+static bool word_at(const kw_buf *s, size_t at, const char *w)
+{
+	size_t n = strlen(w);
+	if (at > s->len || s->len - at < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower(s->p[at + i]) != (uint8_t)w[i])
+			return false;
+	return true;
+}
+
+static bool ascii_caseeq(const char *a, const char *lower)
+{
+	kw_buf v = kw_buf_view(a, strlen(a));
+	return kw_buf_left(&v) == strlen(lower) && word_at(&v, 0, lower);
+}
+
+/* The option at s->off; s moves past its name (and the '=' of a value option). NULL when
+ * no name matches (nothing consumed). */
+static const ao_def *match_option(kw_buf *s, bool *negated)
+{
+	for (size_t i = 0; i < KW_ARRAY_LEN(ao_defs); i++) {
+		const ao_def *d = &ao_defs[i];
+		size_t at = s->off, nl = strlen(d->name);
+		*negated = false;
+		if (d->value) {
+			if (word_at(s, at, d->name) && at + nl < s->len && s->p[at + nl] == '=') {
+				s->off = at + nl + 1;
+				return d;
+			}
+			continue;
+		}
+		if (d->negatable && word_at(s, at, "no-")) {
+			at += 3;
+			*negated = true;
+		}
+		if (word_at(s, at, d->name)) {
+			s->off = at + nl;
+			return d;
+		}
+	}
+	*negated = false;
+	return NULL;
+}
+
+/* A double-quoted value; \" stands for a quote, every other byte for itself. 0 and *ret
+ * (owned), 1 with *err, or -ENOMEM. */
+static int dequote(kw_buf *s, char **ret, const char **err)
+{
+	if (s->off >= s->len || s->p[s->off] != '"') {
+		*err = "missing start quote";
+		return 1;
+	}
+	size_t i = s->off + 1, o = 0;
+	char *v = malloc(s->len - i + 1);
+	if (!v)
+		return -ENOMEM;
+	while (i < s->len && s->p[i] != '"') {
+		if (s->p[i] == '\\' && i + 1 < s->len && s->p[i + 1] == '"')
+			i++;
+		v[o++] = (char)s->p[i++];
+	}
+	if (i >= s->len) {
+		free(v);
+		*err = "missing end quote";
+		return 1;
+	}
+	v[o] = '\0';
+	s->off = i + 1;
+	*ret = v;
+	return 0;
+}
+
+/* OpenBSD's strtonum() as OpenSSH uses it: strtoll base 10 over the whole text (leading
+ * white space and a sign allowed), within [min, max]. */
+static bool str_to_num(const char *t, long long min, long long max, long long *ret)
+{
+	char *end;
+	int saved = errno;
+	errno = 0;
+	long long v = strtoll(t, &end, 10);
+	bool ok = end != t && *end == '\0' && errno != ERANGE && v >= min && v <= max;
+	errno = saved;
+	if (ok)
+		*ret = v;
+	return ok;
+}
+
+/* expiry-time: parse_absolute_time(). YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, then an
+ * optional "Z" or "UTC" (any case) for UTC, else local time. sshd cuts the digits into
+ * an ISO-like text and reads it with strptime(), so glibc's rules apply as they do for
+ * sshd (blanks before a number are skipped, Feb 31 is 2 or 3 March, seconds up to 61),
+ * then timegm() or mktime() with tm_isdst 0 as sshd leaves it (in summer a local time
+ * means one hour later than the wall clock). Negative or zero: invalid, as in sshd. */
+static bool parse_expiry(const char *t, int64_t *ret)
+{
+	size_t l = strlen(t);
+	bool utc = false;
+	if (l > 1 && ascii_lower((uint8_t)t[l - 1]) == 'z') {
+		utc = true;
+		l--;
+	} else if (l > 3 && ascii_caseeq(t + l - 3, "utc")) {
+		utc = true;
+		l -= 3;
+	}
+	static const uint8_t width[] = { 4, 2, 2, 2, 2, 2 };
+	static const char sep[] = "--T::";
+	size_t fields = l == 8 ? 3 : l == 12 ? 5 : l == 14 ? 6 : 0;
+	if (!fields)
+		return false;
+	char iso[32];
+	size_t o = 0, at = 0;
+	for (size_t f = 0; f < fields; f++) {
+		if (f)
+			iso[o++] = sep[f - 1];
+		memcpy(iso + o, t + at, width[f]);
+		o += width[f];
+		at += width[f];
+	}
+	iso[o] = '\0';
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = fields == 3 ? strptime(iso, "%Y-%m-%d", &tm)
+			: fields == 5 ? strptime(iso, "%Y-%m-%dT%H:%M", &tm)
+				      : strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || *end != '\0')
+		return false;
+	time_t tt = utc ? timegm(&tm) : mktime(&tm);
+	if (tt <= 0)
+		return false;
+	*ret = (int64_t)tt;
+	return true;
+}
+
+/* a2port(): a number 0..65535, else a TCP service name that sshd looks up with
+ * getservbyname() in the image's /etc/services. A parser cannot read that: we accept a
+ * name shaped like every name there (a letter, then letters, digits, . _ + -). The
+ * port, 1 for a name, or -1. */
+static long port_value(const char *t, bool *by_name)
+{
+	long long v;
+	if (str_to_num(t, 0, 65535, &v))
+		return (long)v;
+	if (!ascii_alpha((uint8_t)t[0]) || strlen(t) > 64)
+		return -1;
+	for (const char *c = t; *c; c++)
+		if (!ascii_alnum((uint8_t)*c) && !strchr("._+-", *c))
+			return -1;
+	*by_name = true;
+	return 1;
+}
+
+/* handle_permit(): host and port split by the first ':' or '/' (hpdelim2; a host in
+ * brackets ends at ']'), the host shorter than NI_MAXHOST, the port "*" or above 0.
+ * permitlisten takes a value without ':' as a bare port and records "*:" + it. 0 (*val
+ * may be replaced), 1 with *err, or -ENOMEM. */
+static int permit_check(char **val, bool bare_port, bool *by_name, const char **err)
+{
+	if (bare_port && !strchr(*val, ':')) {
+		char *t = NULL;
+		if (asprintf(&t, "*:%s", *val) < 0)
+			return -ENOMEM;
+		free(*val);
+		*val = t;
+	}
+	const char *v = *val, *end;
+	if (v[0] == '[') {
+		if (!(end = strchr(v, ']'))) {
+			*err = "invalid permission hostname";
+			return 1;
+		}
+		end++;
+	} else {
+		end = v + strcspn(v, ":/");
+	}
+	if ((*end != '\0' && *end != ':' && *end != '/') || (size_t)(end - v) >= AO_HOST_MAX) {
+		*err = "invalid permission hostname";
+		return 1;
+	}
+	bool name = false;
+	if (*end == '\0' || (strcmp(end + 1, "*") != 0 && port_value(end + 1, &name) <= 0)) {
+		*err = "invalid permission port";
+		return 1;
+	}
+	*by_name = *by_name || name;
+	return 0;
+}
+
+/* environment: NAME=value, NAME one or more of A-Z a-z 0-9 _. The length of NAME, or 0. */
+static size_t env_name_len(const char *v)
+{
+	const char *eq = strchr(v, '=');
+	if (!eq || eq == v)
+		return 0;
+	for (const char *c = v; c < eq; c++)
+		if (!ascii_alnum((uint8_t)*c) && *c != '_')
+			return 0;
+	return (size_t)(eq - v);
+}
+
+/* Append an owned string (freed on failure). */
+static int list_push(kw_authopt_list *l, char *s)
+{
+	char **slot = KW_VEC_PUSH(l->v, l->n, l->cap);
+	if (!slot) {
+		free(s);
+		return -ENOMEM;
+	}
+	*slot = s;
+	return 0;
+}
+
+static void list_release(kw_authopt_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	*l = (kw_authopt_list){ 0 };
+}
+
+void kw_authopts_release(kw_authopts *o)
+{
+	if (!o)
+		return;
+	free(o->command);
+	free(o->from);
+	free(o->principals);
+	list_release(&o->permitopen);
+	list_release(&o->permitlisten);
+	list_release(&o->environment);
+	*o = (kw_authopts){ .valid = true, .tunnel = KW_AUTHOPT_TUN_NONE };
+}
+
+/* A value option whose name and '=' are consumed: its checks in sshd's order (a repeated
+ * single option before its value is read), then record it. 0, 1 with *err, or -ENOMEM. */
+static int apply_value(kw_buf *s, ao_id id, kw_authopts *o, const char **err)
+{
+	char **single = id == AO_COMMAND ? &o->command
+		      : id == AO_PRINCIPALS ? &o->principals
+		      : id == AO_FROM ? &o->from : NULL;
+	kw_authopt_list *permits = id == AO_PERMITOPEN ? &o->permitopen
+				 : id == AO_PERMITLISTEN ? &o->permitlisten : NULL;
+	if (single && *single) {
+		*err = id == AO_COMMAND ? "multiple \"command\" clauses"
+		     : id == AO_PRINCIPALS ? "multiple \"principals\" clauses"
+					   : "multiple \"from\" clauses";
+		return 1;
+	}
+	if (id == AO_ENV && o->environment.n > AO_ENV_MAX) {
+		*err = "too many environment strings";
+		return 1;
+	}
+	if (permits && permits->n > AO_PERMIT_MAX) {
+		*err = "too many permission directives";
+		return 1;
+	}
+	_cleanup_free_ char *v = NULL;
+	int r = dequote(s, &v, err);
+	if (r != 0)
+		return r;
+	if (single) {
+		*single = TAKE_PTR(v);
+		return 0;
+	}
+	switch (id) {
+	case AO_EXPIRY: {
+		int64_t t;
+		if (!parse_expiry(v, &t)) {
+			*err = "invalid expires time";
+			return 1;
+		}
+		if (o->expiry_time == 0 || t < o->expiry_time)
+			o->expiry_time = t; /* the earliest of several */
+		return 0;
+	}
+	case AO_ENV: {
+		size_t nl = env_name_len(v);
+		if (!nl) {
+			*err = "invalid environment string";
+			return 1;
+		}
+		for (size_t i = 0; i < o->environment.n; i++)
+			if (strncmp(o->environment.v[i], v, nl) == 0 && o->environment.v[i][nl] == '=')
+				return 0; /* the first NAME= wins */
+		return list_push(&o->environment, TAKE_PTR(v));
+	}
+	case AO_PERMITOPEN:
+	case AO_PERMITLISTEN:
+		if ((r = permit_check(&v, id == AO_PERMITLISTEN, &o->port_by_name, err)) != 0)
+			return r;
+		return list_push(permits, TAKE_PTR(v));
+	case AO_TUNNEL: {
+		/* a2tun(): "any", or a device number */
+		long long n;
+		if (ascii_caseeq(v, "any")) {
+			o->tunnel = KW_AUTHOPT_TUN_ANY;
+		} else if (str_to_num(v, 0, KW_AUTHOPT_TUN_MAX, &n)) {
+			o->tunnel = (int)n;
+		} else {
+			*err = "invalid tun device";
+			return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static void apply_flag(ao_id id, bool negated, kw_authopts *o)
+{
+	switch (id) {
+	case AO_RESTRICT:
+		o->restricted = true;
+		o->no_agent_forwarding = o->no_port_forwarding = o->no_pty = o->no_user_rc =
+			o->no_x11_forwarding = true;
+		break;
+	case AO_CERT_AUTHORITY:
+		o->cert_authority = true;
+		break;
+	case AO_PORT_FWD:
+		o->no_port_forwarding = negated;
+		break;
+	case AO_AGENT_FWD:
+		o->no_agent_forwarding = negated;
+		break;
+	case AO_X11_FWD:
+		o->no_x11_forwarding = negated;
+		break;
+	case AO_TOUCH:
+		o->no_touch_required = negated;
+		break;
+	case AO_VERIFY:
+		o->verify_required = !negated;
+		break;
+	case AO_PTY:
+		o->no_pty = negated;
+		break;
+	case AO_USER_RC:
+		o->no_user_rc = negated;
+		break;
+	default:
+		break;
+	}
+}
+
+/* After an error: on to the next comma or blank outside quotes. */
+static void skip_option(kw_buf *s)
+{
+	bool quoted = false;
+	size_t i = s->off;
+	for (; i < s->len && (quoted || (s->p[i] != ',' && !is_blank(s->p[i]))); i++) {
+		if (s->p[i] == '\\' && i + 1 < s->len && s->p[i + 1] == '"')
+			i++;
+		else if (s->p[i] == '"')
+			quoted = !quoted;
+	}
+	s->off = i;
+}
+
+int kw_authopts_parse(const uint8_t *p, size_t len, kw_authopts *ret)
+{
+	kw_authopts o = { .valid = true, .tunnel = KW_AUTHOPT_TUN_NONE };
+	const uint8_t *nul = p ? memchr(p, 0, len) : NULL;
+	/* sshd's string ends at a NUL; the field at a blank outside quotes */
+	kw_buf s = kw_buf_view(p, !p ? 0 : nul ? (size_t)(nul - p) : len);
+
+	while (s.off < s.len && !is_blank(s.p[s.off])) {
+		size_t start = s.off;
+		const char *err = NULL;
+		bool negated;
+		const ao_def *d = match_option(&s, &negated);
+		int r = d && d->value ? apply_value(&s, d->id, &o, &err) : 0;
+		if (r < 0) {
+			kw_authopts_release(&o);
+			return r;
+		}
+		/* an option (or an empty one) ends at a comma or the end of the field; a
+		 * trailing comma is fine, since the key follows it */
+		if (r == 0 && s.off < s.len && s.p[s.off] != ',' && !is_blank(s.p[s.off])) {
+			err = "unknown key option";
+			r = 1;
+		}
+		if (r == 0 && d && !d->value)
+			apply_flag(d->id, negated, &o);
+		if (r != 0) {
+			if (o.valid) {
+				o.valid = false;
+				o.error = err;
+			}
+			s.off = start;
+			skip_option(&s);
+		}
+		if (s.off < s.len && s.p[s.off] == ',')
+			s.off++;
+	}
+	*ret = o;
+	return 0;
+}
+
+/* The flags recorded since the first version (opt_*): every option that reads as a known
+ * name, errors or not. */
 typedef struct ak_opt {
 	const char *name;
 	bool value; /* name="value" */
@@ -491,11 +1056,10 @@ static const ak_opt ak_opts[] = {
 	{ "x11-forwarding", false },
 };
 
-/* Read the flags we record from an options field; false if some option is not one sshd
- * knows (sshd would then ignore the whole line). */
-static bool parse_options(const uint8_t *p, size_t n, kw_authkey *k)
+/* Set the opt_* flags: each well-formed option with one of these names, wherever it
+ * stands (an error elsewhere in the field does not clear them). */
+static void scan_option_flags(const uint8_t *p, size_t n, kw_authkey *k)
 {
-	bool all_known = true;
 	size_t i = 0;
 	while (i <= n) {
 		/* one option: up to a comma outside quotes */
@@ -518,7 +1082,7 @@ static bool parse_options(const uint8_t *p, size_t n, kw_authkey *k)
 				o = &ak_opts[j];
 		if (!o || o->value != has_value ||
 		    (has_value && (end - start < nl + 3 || p[start + nl + 1] != '"' || p[end - 1] != '"'))) {
-			all_known = false;
+			/* not one we record */
 		} else if (strcmp(o->name, "command") == 0) {
 			k->opt_command = true;
 		} else if (strcmp(o->name, "from") == 0) {
@@ -530,13 +1094,13 @@ static bool parse_options(const uint8_t *p, size_t n, kw_authkey *k)
 		}
 		i = end + 1; /* past the comma (or past the end) */
 	}
-	return all_known;
 }
 
 static void authkey_free(kw_authkey *k)
 {
 	free(k->comment);
 	free(k->options);
+	kw_authopts_release(&k->opts);
 }
 
 void kw_authkeys_release(kw_authkeys *ak)
@@ -554,6 +1118,81 @@ static int ak_diag(kw_diags *d, const char *file, unsigned line, int err, const 
 	if (!d)
 		return 0;
 	return kw_diags_add(d, file, line, err, "%s; sshd ignores this line", why);
+}
+
+/* Why sshd ignores a line we record anyway (k->sshd_ignores). */
+static int ak_diag_ignored(kw_diags *d, const char *file, const kw_authkey *k)
+{
+	if (!d)
+		return 0;
+	bool mm = k->key.type_mismatch;
+	if (k->opts.valid)
+		return kw_diags_add(d, file, k->line, KW_E_PARSE,
+				    "%s (key recorded anyway); sshd ignores this line", WHY_MISMATCH);
+	return kw_diags_add(d, file, k->line, KW_E_PARSE,
+			    "%s%sbad key options: %s (key recorded anyway); sshd ignores this line",
+			    mm ? WHY_MISMATCH : "", mm ? ", and " : "", k->opts.error);
+}
+
+/* One line that is neither blank nor a comment, as auth_check_authkey_line() reads it:
+ * a key at the start, else an options field and then the key. 0: *ret filled (record
+ * it); 1: sshd ignores the line and there is no key to record (diagnosed); negative:
+ * -ENOMEM or a diagnostics error. */
+static int parse_key_line(const char *file, unsigned lineno, kw_buf line, kw_diags *d,
+			  kw_authkey *ret)
+{
+	kw_authkey k = { .line = lineno, .opts = { .valid = true, .tunnel = KW_AUTHOPT_TUN_NONE } };
+	kw_buf s = line, opts = kw_buf_view(line.p, 0);
+	const char *why = NULL, *why2 = NULL;
+	bool known = false, known2 = false, have_opts = false;
+	int r, kr = read_key(&s, &k.key, &why, &known);
+	if (kr == -ENOMEM)
+		return kr;
+	if (kr != 0) {
+		/* not a key at the start: the first field is the options */
+		kw_pubkey first = k.key; /* when kr == 1: the mismatched key, s at its comment */
+		kw_buf o = line;
+		int kr2 = KW_E_PARSE;
+		if (advance_past_options(&o) == 0) {
+			opts = kw_buf_view(line.p + line.off, o.off - line.off);
+			kw_buf_skip_blanks(&o);
+			kr2 = read_key(&o, &k.key, &why2, &known2);
+			if (kr2 == -ENOMEM)
+				return kr2;
+		} else {
+			why2 = "unterminated quote in the options";
+		}
+		if (kr2 == 0 || kr2 == 1) {
+			have_opts = true;
+			s = o;
+		} else if (kr == 1) {
+			k.key = first; /* "ssh-rsa <an Ed25519 blob>": keep it, flagged */
+		} else {
+			/* report the first failure when the line started with a key type */
+			r = ak_diag(d, file, lineno, KW_E_PARSE, known ? why : why2);
+			return r < 0 ? r : 1;
+		}
+	}
+	if (have_opts) {
+		if ((r = kw_authopts_parse(kw_buf_cur(&opts), kw_buf_left(&opts), &k.opts)) < 0)
+			return r;
+		scan_option_flags(kw_buf_cur(&opts), kw_buf_left(&opts), &k);
+		if (!(k.options = kw_buf_strdup(&opts))) {
+			authkey_free(&k);
+			return -ENOMEM;
+		}
+	}
+	if ((r = take_comment(&s, &k.comment)) < 0) {
+		authkey_free(&k);
+		return r;
+	}
+	k.sshd_ignores = k.key.type_mismatch || !k.opts.valid;
+	if (k.sshd_ignores && (r = ak_diag_ignored(d, file, &k)) < 0) {
+		authkey_free(&k);
+		return r;
+	}
+	*ret = k;
+	return 0;
 }
 
 int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_authkeys *ret,
@@ -588,56 +1227,11 @@ int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_auth
 				goto fail;
 			continue;
 		}
-
-		kw_authkey k = { .line = lineno };
-		kw_buf s = line;
-		const char *why = NULL, *why2 = NULL;
-		bool known = false, known2 = false;
-		int kr = read_key(&s, &k.key, &why, &known);
-		kw_buf opts = kw_buf_view(line.p, 0);
-		bool have_opts = false;
-		if (kr == -ENOMEM) {
-			r = kr;
+		kw_authkey k;
+		if ((r = parse_key_line(file, lineno, line, d, &k)) < 0)
 			goto fail;
-		}
-		if (kr < 0) {
-			/* not a key at the start: the first field is the options */
-			s = line;
-			if (advance_past_options(&s) < 0) {
-				if ((r = ak_diag(d, file, lineno, KW_E_PARSE,
-						 known ? why : "unterminated quote in the options")) < 0)
-					goto fail;
-				continue;
-			}
-			opts = kw_buf_view(line.p + line.off, s.off - line.off);
-			have_opts = true;
-			kw_buf_skip_blanks(&s);
-			kr = read_key(&s, &k.key, &why2, &known2);
-			if (kr == -ENOMEM) {
-				r = kr;
-				goto fail;
-			}
-			if (kr < 0) {
-				/* report the first failure when the line started with a key type */
-				if ((r = ak_diag(d, file, lineno, KW_E_PARSE, known ? why : why2)) < 0)
-					goto fail;
-				continue;
-			}
-		}
-		if (have_opts) {
-			if (!parse_options(kw_buf_cur(&opts), kw_buf_left(&opts), &k) &&
-			    (r = ak_diag(d, file, lineno, KW_E_PARSE,
-					 "unknown or malformed key option (key recorded anyway)")) < 0)
-				goto fail;
-			if (!(k.options = kw_buf_strdup(&opts))) {
-				r = -ENOMEM;
-				goto fail;
-			}
-		}
-		if ((r = take_comment(&s, &k.comment)) < 0) {
-			authkey_free(&k);
-			goto fail;
-		}
+		if (r == 1)
+			continue;
 		if (ak.n == cap) {
 			size_t nc = cap ? cap * 2 : 8;
 			kw_authkey *nv = realloc(ak.v, nc * sizeof *nv);

@@ -6,8 +6,11 @@
  * in ssh-keygen's parenthesised spelling ("RSA", "ECDSA", "ED25519", "ECDSA-SK",
  * "ED25519-SK", "DSA", with "-CERT" for certificates).
  *
- * Pure functions over bytes, libcrypto for SHA-256 and base64. Private key material is
- * never decoded beyond the public header: we only learn the format, whether it is
+ * The MD5 form is what `ssh-keygen -E md5 -lf` prints: "MD5:" + the 16 digest bytes in
+ * lowercase hex, colon-separated, over the same bytes.
+ *
+ * Pure functions over bytes, libcrypto for SHA-256, MD5 and base64. Private key material
+ * is never decoded beyond the public header: we only learn the format, whether it is
  * encrypted, and (OpenSSH format) the public key, for a fingerprint.
  */
 #ifndef KW_COLLECT_SSHKEY_H
@@ -19,20 +22,87 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define KW_FP_LEN 51 /* "SHA256:" + 43 + NUL */
+#define KW_FP_LEN 51     /* "SHA256:" + 43 + NUL */
+#define KW_FP_MD5_LEN 52 /* "MD5:" + 16 * 3 - 1 + NUL */
 
 typedef struct kw_pubkey {
 	char type[64];      /* wire name: "ssh-ed25519", "ssh-rsa-cert-v01@openssh.com" */
 	char label[16];     /* ssh-keygen's: "ED25519", "RSA", "ECDSA-SK", "RSA-CERT" ... */
-	unsigned bits;
+	unsigned bits;      /* RSA: modulus bits; DSA: p bits; ECDSA: curve size; else 256 */
 	char fp[KW_FP_LEN]; /* "SHA256:..." */
+	/* (Addition) */
+	char fp_md5[KW_FP_MD5_LEN]; /* "MD5:xx:..:xx" as ssh-keygen -E md5; "" if libcrypto
+				     * has no MD5 (FIPS mode) */
+	char curve[16];     /* ECDSA, ECDSA-SK and their certificates: "nistp256", "nistp384",
+			     * "nistp521" (read from the blob); "" for other types */
+	char text_type[64]; /* from text (kw_pubkey_parse_line, kw_authkeys_parse): the key type
+			     * as written before the base64 ("rsa-sha2-256" is an RSA key);
+			     * "" when decoded from a bare blob */
+	bool type_mismatch; /* text_type names another key type (or ECDSA curve) than the blob
+			     * holds. sshd (sshkey_read) and ssh-keygen reject such a key: it
+			     * grants nothing. type, label, bits and fp describe the blob. */
 } kw_pubkey;
 
 /* Decode a public key blob (wire format). 0, KW_E_PARSE, or KW_E_UNSUPPORTED for an
  * unknown key type (fp is still computed and label is "UNKNOWN"). */
 int kw_pubkey_from_blob(const uint8_t *blob, size_t len, kw_pubkey *ret);
+/* (Addition) The MD5 fingerprint of a blob exactly as `ssh-keygen -E md5 -lf` prints it
+ * (for a certificate: of the plain key inside it, as ssh-keygen does). 0, KW_E_PARSE,
+ * KW_E_UNSUPPORTED (unknown type: out is the MD5 of the whole blob), or KW_E_CRYPTO when
+ * libcrypto offers no MD5. */
+int kw_pubkey_fp_md5(const uint8_t *blob, size_t len, char out[KW_FP_MD5_LEN]);
 /* Decode base64 text (no whitespace) into a newly allocated blob. */
 int kw_base64_decode(const char *text, size_t len, uint8_t **ret, size_t *ret_len);
+
+/* (Addition) The options field of an authorized_keys line read as sshd reads it
+ * (auth-options.c sshauthopt_parse, OpenSSH 9.2), see sshd(8) AUTHORIZED_KEYS FILE FORMAT.
+ * Option names ignore case; options are separated by commas; values are double-quoted and
+ * \" is an escaped quote (the only escape). Empty options (",,", a trailing comma) are
+ * skipped as sshd skips them. The first error makes the whole field invalid, as it makes
+ * sshd ignore the line; we keep reading past it (from the next comma outside quotes) so
+ * the fields still say what the line asks for. Strings are owned, NULL when absent.
+ * test_sshkey checks every rule against the real sshd's debug log. */
+#define KW_AUTHOPT_TUN_NONE (-1) /* no tunnel= */
+#define KW_AUTHOPT_TUN_ANY (-2)  /* tunnel="any" (sshd's SSH_TUNID_ANY: no restriction) */
+#define KW_AUTHOPT_TUN_MAX 0x7ffffffd
+
+typedef struct kw_authopt_list {
+	char **v;
+	size_t n, cap;
+} kw_authopt_list;
+
+typedef struct kw_authopts {
+	bool valid;           /* sshd accepts the field (no options: true) */
+	const char *error;    /* static: sshd's reason for the first error, e.g. "multiple
+			       * \"command\" clauses", "invalid expires time"; NULL if valid */
+	bool restricted;      /* restrict */
+	bool cert_authority;
+	/* after every option in order: restrict sets all five, no-X sets one, the positive
+	 * forms (agent-forwarding, port-forwarding, pty, user-rc, x11-forwarding) clear one */
+	bool no_agent_forwarding, no_port_forwarding, no_pty, no_user_rc, no_x11_forwarding;
+	bool no_touch_required; /* no-touch-required (touch-required clears it) */
+	bool verify_required;   /* verify-required (no-verify-required clears it) */
+	char *command;        /* command=, unescaped (\" -> "); a second command= is an error */
+	char *from;           /* from=, the pattern list text (checked by sshd at login only) */
+	char *principals;     /* principals=, the text; a second one is an error */
+	int64_t expiry_time;  /* expiry-time=, epoch seconds; 0: none. YYYYMMDD[HHMM[SS]] in
+			       * this process's local time (TZ), or UTC with a trailing Z or
+			       * "UTC", read like sshd (strptime, then mktime with tm_isdst 0);
+			       * several: the earliest, as sshd keeps */
+	kw_authopt_list permitopen;   /* "host:port" as written, every permitopen= */
+	kw_authopt_list permitlisten; /* as sshd records it: a bare port becomes "*:port" */
+	kw_authopt_list environment;  /* "NAME=value"; a repeated NAME keeps the first */
+	int tunnel;           /* KW_AUTHOPT_TUN_NONE, KW_AUTHOPT_TUN_ANY, or 0..TUN_MAX (the
+			       * last tunnel= wins, as in sshd) */
+	bool port_by_name;    /* a permitopen/permitlisten port is a service name ("host:ssh"):
+			       * sshd resolves it in the image's /etc/services, which a parser
+			       * cannot read; we accept any well-formed name */
+} kw_authopts;
+
+/* Parse an options field (the text before the key, without the blank after it) into
+ * *ret. 0 (ret->valid says whether sshd accepts it) or -ENOMEM. */
+int kw_authopts_parse(const uint8_t *p, size_t len, kw_authopts *ret);
+void kw_authopts_release(kw_authopts *o);
 
 typedef struct kw_authkey {
 	unsigned line;
@@ -43,6 +113,10 @@ typedef struct kw_authkey {
 	bool opt_from;        /* from="..." */
 	bool opt_cert_authority;
 	bool opt_restrict;
+	/* (Addition) */
+	kw_authopts opts;     /* the options as sshd reads them; no options: valid, empty */
+	bool sshd_ignores;    /* sshd skips this line: key.type_mismatch or !opts.valid (a
+			       * diagnostic for the line says why) */
 } kw_authkey;
 
 typedef struct kw_authkeys {
@@ -53,11 +127,17 @@ typedef struct kw_authkeys {
 /* Parse an authorized_keys file as sshd does (auth2-pubkeyfile.c): blank lines and '#'
  * comments skipped; optional options field (quoted strings may hold spaces and escaped
  * quotes), key type, base64 blob, comment. Bad lines: diagnostics with file:line.
- * At most 100,000 keys; lines over 16 KiB are bad. */
+ * At most 100,000 keys; lines over 16 KiB are bad.
+ * (Addition) Lines sshd ignores but whose key we can still decode are recorded with
+ * sshd_ignores set and a diagnostic: options sshd rejects, and a key type in the text that
+ * does not match the blob (key.type_mismatch). */
 int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_authkeys *ret, kw_diags *d);
 void kw_authkeys_release(kw_authkeys *ak);
 
-/* One line of a .pub file: "type base64 [comment]". comment may be NULL (not wanted). */
+/* One line of a .pub file: "type base64 [comment]". comment may be NULL (not wanted).
+ * (Addition) ret->text_type is the type as written. When it does not match the blob,
+ * KW_E_PARSE as before (ssh-keygen rejects the line), but *ret is filled anyway with
+ * type_mismatch set (the comment is not returned). */
 int kw_pubkey_parse_line(kw_buf line, kw_pubkey *ret, char **ret_comment);
 
 typedef enum kw_privkey_format {

@@ -42,7 +42,10 @@ static int add_authorized(const kw_facts *f, kw_inventory *inv)
 			k->has_pub = true;
 			k->pub = &ak->key;
 			k->ak = ak;
-			if (kf->granted)
+			k->ignored = ak->sshd_ignores;
+			if (k->ignored)
+				inv->n_ignored++;
+			else if (kf->granted)
 				inv->n_authorized++;
 			else
 				inv->n_unread++;
@@ -169,7 +172,7 @@ static size_t count_accounts(const kw_inventory *inv)
 	size_t n = 0;
 	for (size_t i = 0; i < inv->n_keys; i++) {
 		const kw_invkey *k = &inv->keys[i];
-		if (k->role != KW_KEY_AUTHORIZED || !k->account)
+		if (k->role != KW_KEY_AUTHORIZED || !k->account || k->ignored)
 			continue;
 		/* sorted by account: count each name once */
 		if (i == 0 || inv->keys[i - 1].role != KW_KEY_AUTHORIZED ||

@@ -36,6 +36,8 @@ typedef struct kw_invkey {
 	bool has_pub;          /* the public key is known (fingerprint, type, bits) */
 	const kw_pubkey *pub;  /* when has_pub */
 	const kw_authkey *ak;  /* authorized, unread: the parsed line (options, comment) */
+	bool ignored;          /* authorized, unread: sshd skips the line (options it rejects,
+				* a type prefix that does not match the key): it opens nothing */
 	const kw_privkey_info *priv; /* host and private: format, encryption */
 	/* the other entries with the same fingerprint: index of the first other one, or -1;
 	 * a private key next to the authorized key it opens is worth a look */
@@ -54,7 +56,7 @@ typedef struct kw_inventory {
 	size_t n_keys, cap_keys;
 	kw_keysource *sources;
 	size_t n_sources, cap_sources;
-	size_t n_authorized, n_unread, n_host, n_private;
+	size_t n_authorized, n_unread, n_ignored, n_host, n_private;
 	size_t n_accounts;     /* accounts that at least one authorized key opens */
 } kw_inventory;
 

@@ -42,10 +42,11 @@ static void other_holder(FILE *out, const kw_inventory *inv, const kw_invkey *k)
 		fprintf(out, " and %zu more", k->same_fp_count - 2);
 }
 
-static void key_cols(FILE *out, const kw_invkey *k)
+static void key_cols(FILE *out, const kw_keys_meta *m, const kw_invkey *k)
 {
 	if (k->has_pub)
-		fprintf(out, "%-10s %5u  %s", k->pub->label, k->pub->bits, k->pub->fp);
+		fprintf(out, "%-10s %5u  %s", k->pub->label, k->pub->bits,
+			m->md5 && k->pub->fp_md5[0] ? k->pub->fp_md5 : k->pub->fp);
 	else
 		fprintf(out, "%-10s %5s  %-50s", "?", "", "(public half not in the file)");
 }
@@ -59,6 +60,8 @@ int kw_keys_render_text(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 		inv->n_private == 1 ? "" : "s");
 	if (inv->n_unread)
 		fprintf(out, "; %zu key%s in files sshd does not read", inv->n_unread, inv->n_unread == 1 ? "" : "s");
+	if (inv->n_ignored)
+		fprintf(out, "; %zu line%s sshd ignores", inv->n_ignored, inv->n_ignored == 1 ? "" : "s");
 	fputc('\n', out);
 	static const char *const titles[] = {
 		"authorized keys: who can log in, as which account",
@@ -78,7 +81,7 @@ int kw_keys_render_text(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 			_cleanup_free_ char *acc = kw_escape_str(k->account ? k->account : "-");
 			_cleanup_free_ char *path = kw_escape_str(k->path);
 			fprintf(out, "  %-12s ", acc ? acc : "?");
-			key_cols(out, k);
+			key_cols(out, m, k);
 			fprintf(out, "  %s", path ? path : "?");
 			if (k->line)
 				fprintf(out, ":%u", k->line);
@@ -90,6 +93,10 @@ int kw_keys_render_text(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 				_cleanup_free_ char *o = kw_escape_str(k->ak->options);
 				fprintf(out, "\n      options: %s", o ? o : "?");
 			}
+			if (k->ignored)
+				fprintf(out, "\n      sshd ignores this line (%s): it opens nothing",
+					k->pub->type_mismatch ? "the type written does not match the key"
+					: k->ak->opts.error ? k->ak->opts.error : "bad options");
 			if (k->role >= KW_KEY_HOST)
 				fprintf(out, "\n      %s, %s", k->priv ? kw_privkey_format_name(k->priv->format) : "?",
 					enc_text(k->priv));
@@ -131,9 +138,11 @@ static json_t *key_json(const kw_invkey *k)
 	json_object_set_new(o, "label", k->has_pub ? jstr(k->pub->label) : json_null());
 	json_object_set_new(o, "bits", k->has_pub ? json_integer(k->pub->bits) : json_null());
 	json_object_set_new(o, "fingerprint", k->has_pub ? jstr(k->pub->fp) : json_null());
+	json_object_set_new(o, "fingerprint_md5", k->has_pub && k->pub->fp_md5[0] ? jstr(k->pub->fp_md5) : json_null());
 	if (k->role <= KW_KEY_UNREAD) {
 		json_object_set_new(o, "comment", jstr(k->ak ? k->ak->comment : NULL));
 		json_object_set_new(o, "options", jstr(k->ak ? k->ak->options : NULL));
+		json_object_set_new(o, "sshd_ignores", json_boolean(k->ignored));
 	} else {
 		json_object_set_new(o, "format", k->priv ? json_string(kw_privkey_format_name(k->priv->format)) : json_null());
 		json_object_set_new(o, "encrypted", !k->priv || k->priv->encrypted < 0 ? json_null()
@@ -167,10 +176,10 @@ int kw_keys_render_json(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 	json_object_set_new(root, "host", jstr(m->host));
 	json_object_set_new(root, "target", jstr(m->target));
 	json_object_set_new(root, "scanned", jstr(m->scanned));
-	json_object_set_new(root, "summary", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+	json_object_set_new(root, "summary", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
 		"authorized", (json_int_t)inv->n_authorized, "accounts", (json_int_t)inv->n_accounts,
-		"unread", (json_int_t)inv->n_unread, "host", (json_int_t)inv->n_host,
-		"private", (json_int_t)inv->n_private));
+		"unread", (json_int_t)inv->n_unread, "ignored", (json_int_t)inv->n_ignored,
+		"host", (json_int_t)inv->n_host, "private", (json_int_t)inv->n_private));
 	json_object_set_new(root, "keys", keys);
 	json_object_set_new(root, "sources", sources);
 	return kw_json_write(out, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

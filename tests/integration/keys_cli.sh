@@ -50,6 +50,9 @@ cp "$K/ssh_host_ed25519_key" "$K/ssh_host_ed25519_key.pub" "$K/ssh_host_rsa_key"
 	printf 'from="10.0.0.0/8",no-agent-forwarding %s\n' "$(cat "$K/root_ed.pub")"
 	printf '# a comment line\n\n'
 	printf '%s\n' "$(cat "$K/shared.pub")"
+	# two lines sshd ignores: a type prefix that is not the key's, and two command= options
+	printf 'ssh-rsa %s typed-wrong\n' "$(cut -d' ' -f2 "$K/root_ed.pub")"
+	printf 'command="a",command="b" %s two-commands\n' "$(cat "$K/alice_own.pub")"
 } >"$R/root/.ssh/authorized_keys"
 printf 'command="/usr/bin/backup --only \\"x\\"",restrict %s\n' "$(cat "$K/alice_rsa.pub")" >"$R/home/alice/.ssh/authorized_keys2"
 cat "$K/alice_own.pub" >"$R/home/alice/.ssh/authorized_keys"
@@ -75,6 +78,9 @@ expect "scan --root exits 0" test $? -eq 0
 for f in root_ed alice_rsa bob_ecdsa carol_ecdsa shared alice_own ssh_host_ed25519_key ssh_host_rsa_key; do
 	ssh-keygen -lf "$K/$f.pub" | awk -v n="$f" '{ t=$NF; gsub(/[()]/, "", t); print n, $1, $2, t }'
 done >"$TMP/oracle.txt"
+for f in root_ed alice_rsa bob_ecdsa carol_ecdsa shared alice_own ssh_host_ed25519_key ssh_host_rsa_key; do
+	ssh-keygen -E md5 -lf "$K/$f.pub" | awk -v n="$f" '{ t=$NF; gsub(/[()]/, "", t); print n, $1, $2, t }'
+done >"$TMP/oracle-md5.txt"
 
 python3 - "$TMP/inv.json" "$TMP/oracle.txt" >"$TMP/check.txt" <<'PY'
 import json, sys
@@ -93,7 +99,10 @@ def same(k, name):
     b, fp, label = oracle[name]
     return k["bits"] == b and k["fingerprint"] == fp and k["label"] == label
 a = find("authorized", "/root/.ssh/authorized_keys", "root")
+ign = [k for k in a if k["sshd_ignores"]]
+a = [k for k in a if not k["sshd_ignores"]]
 check("root has 2 keys in /root/.ssh/authorized_keys", len(a) == 2)
+check("the 2 lines sshd ignores are listed as such (lines 5 and 6)", [k["line"] for k in ign] == [5, 6])
 check("root's ed25519 matches ssh-keygen", len(a) == 2 and same(a[0], "root_ed") and a[0]["line"] == 1)
 check("root's options kept as written", len(a) == 2 and a[0]["options"] == 'from="10.0.0.0/8",no-agent-forwarding')
 check("root's second key is the shared RSA 2048, line 4", len(a) == 2 and same(a[1], "shared") and a[1]["line"] == 4)
@@ -112,15 +121,21 @@ shared = [k for k in keys if k["fingerprint"] == oracle["shared"][1]]
 check("the shared key is linked across root and carol", len(shared) == 2 and all(k["same_key_count"] == 2 for k in shared))
 p = find("private", "/home/alice/.ssh/id_ed25519")
 check("alice's private key listed by its public fingerprint", len(p) == 1 and same(p[0], "alice_own") and p[0]["encrypted"] is False)
-check("the private key is linked to the authorized key it opens", len(p) == 1 and p[0]["same_key_count"] == 2)
+# alice's own key: her authorized key, her private key, and root's ignored line 6
+check("the private key is linked to the authorized key it opens", len(p) == 1 and p[0]["same_key_count"] == 3)
 h = [k for k in keys if k["role"] == "host"]
 check("both host keys, matching ssh-keygen", sorted(k["fingerprint"] for k in h) == sorted([oracle["ssh_host_ed25519_key"][1], oracle["ssh_host_rsa_key"][1]]))
 src = {(s["keyword"], s["value"]) for s in inv["sources"]}
 check("AuthorizedKeysCommand named", ("AuthorizedKeysCommand", "/usr/local/bin/fetch-keys %u") in src)
 check("TrustedUserCAKeys named", ("TrustedUserCAKeys", "/etc/ssh/user_ca.pub") in src)
 s = inv["summary"]
-check("summary: 7 authorized keys open 4 accounts, 1 unread, 2 host keys, 1 private key",
-      (s["authorized"], s["accounts"], s["unread"], s["host"], s["private"]) == (7, 4, 1, 2, 1))
+check("summary: 7 authorized keys open 4 accounts, 1 unread, 2 ignored, 2 host keys, 1 private key",
+      (s["authorized"], s["accounts"], s["unread"], s["ignored"], s["host"], s["private"]) == (7, 4, 1, 2, 2, 1))
+md5 = {}
+for line in open(sys.argv[2].replace("oracle.txt", "oracle-md5.txt")):
+    name, bits, fp, label = line.split()
+    md5[name] = fp
+check("MD5 fingerprints equal ssh-keygen -E md5", all(k["fingerprint_md5"] == md5[n] for n in oracle for k in keys if k["fingerprint"] == oracle[n][1]))
 check("format and version", inv["format"] == "keyward-keys-inventory" and inv["version"] == 1)
 check("no private key material in the output", "PRIVATE KEY" not in open(sys.argv[1]).read())
 print("\n".join(out))
@@ -131,7 +146,10 @@ done <"$TMP/check.txt"
 
 # ---- text ----
 "$KW" keys scan -q --root "$R" >"$TMP/inv.txt"
-expect "text: the summary line" grep -q "7 authorized keys open 4 accounts; 2 host keys; 1 private key; 1 key in files sshd does not read" "$TMP/inv.txt"
+expect "text: the summary line" grep -q "7 authorized keys open 4 accounts; 2 host keys; 1 private key; 1 key in files sshd does not read; 2 lines sshd ignores" "$TMP/inv.txt"
+expect "text: says why sshd ignores a line" grep -q 'sshd ignores this line (multiple "command" clauses)' "$TMP/inv.txt"
+"$KW" keys scan -q --root "$R" --md5 >"$TMP/inv-md5.txt"
+expect "text --md5: MD5 fingerprints as ssh-keygen -E md5 prints them" sh -c 'while read -r n b fp l; do grep -qF -- "$fp" "$2" || exit 1; done <"$1"' _ "$TMP/oracle-md5.txt" "$TMP/inv-md5.txt"
 expect "text: every fingerprint of the oracle appears" sh -c 'while read -r n b fp l; do grep -qF -- "$fp" "$2" || exit 1; done <"$1"' _ "$TMP/oracle.txt" "$TMP/inv.txt"
 expect "text: no raw control character" sh -c '! tr -d "\n" <"$1" | LC_ALL=C grep -q "[[:cntrl:]]"' _ "$TMP/inv.txt"
 expect "text: the private key says it is not encrypted" grep -q "NOT encrypted" "$TMP/inv.txt"
