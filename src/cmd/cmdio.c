@@ -36,6 +36,13 @@ int kw_cmd_open_target(const char *cmd, const char *root, const char *image, boo
 	return r;
 }
 
+int kw_cmd_usage_err(const char *cmd, const char *msg, const char *what)
+{
+	_cleanup_free_ char *e = what ? kw_escape_str(what) : NULL;
+	fprintf(stderr, "keyward %s: %s%s (see --help)\n", cmd, msg, e ? e : "");
+	return 2;
+}
+
 void kw_cmd_print_diags(const char *cmd, const kw_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {

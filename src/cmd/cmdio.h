@@ -17,6 +17,10 @@
 int kw_cmd_open_target(const char *cmd, const char *root, const char *image, bool deep,
 		       kw_progress *prog, kw_target **ret);
 
+/* "keyward CMD: MSG WHAT (see --help)" on stderr, WHAT (a user's argument, may be NULL)
+ * escaped; returns 2, the usage-error exit status. */
+int kw_cmd_usage_err(const char *cmd, const char *msg, const char *what);
+
 /* Each diagnostic on stderr as "keyward CMD: file:line: message", escaped. */
 void kw_cmd_print_diags(const char *cmd, const kw_diags *d);
 

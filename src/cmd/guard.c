@@ -7,6 +7,7 @@
  * expire due bans every second; store the cursor at least once a second.
  */
 #include "cmd/cmd.h"
+#include "cmd/cmdio.h"
 
 #include "base/buf.h"
 #include "base/cleanup.h"
@@ -111,11 +112,7 @@ typedef struct gopts {
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { (void)sig; stop_flag = 1; }
 
-static int usage_err(const char *msg, const char *what)
-{
-	fprintf(stderr, "keyward guard: %s%s (see --help)\n", msg, what ? what : "");
-	return 2;
-}
+static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("guard", msg, what); }
 
 static int add_override(gopts *o, const char *key, const char *val)
 {

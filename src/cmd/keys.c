@@ -77,14 +77,9 @@ static const struct option keys_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int usage_err(const char *msg, const char *what)
-{
-	_cleanup_free_ char *e = what ? kw_escape_str(what) : NULL;
-	fprintf(stderr, "keyward keys: %s%s\n(see keyward keys --help)\n", msg, e ? e : "");
-	return -1;
-}
+static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("keys", msg, what); }
 
-/* 1 = help printed, 0 = go on, -1 = usage error */
+/* 1 = help printed, 0 = go on, 2 = usage error */
 static int parse_args(int argc, char **argv, keys_args *a)
 {
 	optind = 1;
@@ -118,7 +113,7 @@ static int run_scan(int argc, char **argv)
 	keys_args a = { 0 };
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0)
-		return pr > 0 ? 0 : 2;
+		return pr == 1 ? 0 : 2;
 	int status = 2;
 	kw_target *t = NULL;
 	kw_facts facts = { 0 };

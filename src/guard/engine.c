@@ -380,18 +380,23 @@ static void src_evict_one(kw_gengine *g)
 	g->st.evicted++;
 }
 
-void kw_gengine_prefetch(const kw_gengine *g, const kw_gevent *ev, bool entry)
+size_t kw_gengine_prefetch_index(const kw_gengine *g, const kw_gevent *ev)
 {
-	if (!entry && ev->pid)
+	if (ev->pid)
 		__builtin_prefetch(&g->conns[ev->pid % CONN_SLOTS], 1);
 	if (!ev->addr.fam)
-		return;
+		return KW_GPREFETCH_NONE;
+	size_t pos = kw_addr_hash(&ev->addr) & g->srcs.ix.mask;
+	__builtin_prefetch(&g->srcs.ix.s[pos]);
+	return pos;
+}
+
+void kw_gengine_prefetch_entry(const kw_gengine *g, size_t pos)
+{
 	const table *t = &g->srcs;
-	size_t i = kw_addr_hash(&ev->addr) & t->ix.mask;
-	if (!entry)
-		__builtin_prefetch(&t->ix.s[i]);
-	else if (t->ix.s[i].e != NIL)
-		__builtin_prefetch(table_at(t, t->ix.s[i].e), 1);
+	if (pos > t->ix.mask || t->ix.s[pos].e == NIL)
+		return; /* no address, or the index grew since */
+	__builtin_prefetch(table_at(t, t->ix.s[pos].e), 1);
 }
 
 static gsrc *src_get(kw_gengine *g, const kw_addr *a, int64_t now)

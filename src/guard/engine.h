@@ -46,13 +46,18 @@ int kw_gengine_new(const kw_gconf *conf, const kw_iplist *ignore, kw_gengine **o
 void kw_gengine_free(kw_gengine *e);
 void kw_gengine_set_offense_hook(kw_gengine *e, kw_goffense_fn fn, void *ctx);
 
+/* Hints, no effect on results: start loading what feeding ev will touch. Some events
+ * ahead, kw_gengine_prefetch_index (the connection slot and the index slot of the
+ * address; returns that slot's position, KW_GPREFETCH_NONE without an address); a few
+ * events later, kw_gengine_prefetch_entry with the position (the address's entry). A
+ * position made stale by a table change in between is harmless. */
+#define KW_GPREFETCH_NONE ((size_t)-1)
+size_t kw_gengine_prefetch_index(const kw_gengine *g, const kw_gevent *ev);
+void kw_gengine_prefetch_entry(const kw_gengine *g, size_t pos);
+
 /* Feed one event; now is the decision time in seconds (the event's own time when
  * replaying, the clock when following). Writes 0, 1 or 2 decisions (a source ban and the
  * subnet ban it completes) to out and returns how many, or a negative error. */
-/* A hint, no effect on results: start loading what feeding ev will touch. Call it with
- * entry = false some events ahead (the connection slot and the index slot of its
- * address), then with entry = true a few events later (the address's entry). */
-void kw_gengine_prefetch(const kw_gengine *g, const kw_gevent *ev, bool entry);
 int kw_gengine_feed(kw_gengine *e, const kw_gevent *ev, int64_t now, kw_gdecision out[2]);
 
 /* A ban made elsewhere (restored from the state database, or manual): the engine will not

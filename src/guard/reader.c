@@ -115,7 +115,6 @@ static int fill(kw_greader *rd, block *b)
 			l->lineno = rec.lineno;
 			memcpy(b->text + b->tlen, rec.text, rec.len);
 			b->tlen += rec.len;
-			b->b.lines++;
 			if (rec.truncated)
 				b->b.truncated++;
 			continue;
@@ -172,6 +171,7 @@ static void parse_block(pstate *ps, block *b)
 		n++;
 	}
 	b->b.n = n;
+	b->b.lines = b->nlines;
 }
 
 static void render_block(kw_greader *rd, block *b)

@@ -151,12 +151,17 @@ static int replay_files(kw_gengine *g, kw_greport *r, char **files, size_t nfile
 	while ((rc = kw_greader_next(rd, &b)) == 1) {
 		r->lines += b->lines;
 		r->truncated += b->truncated;
+		/* the tables are bigger than the cache: ask for memory ahead of use, the index
+		 * slot PREFETCH_INDEX events ahead, the entry it names PREFETCH_ENTRY ahead;
+		 * pos[k % PREFETCH_INDEX] holds event k's index slot in between */
+		size_t pos[PREFETCH_INDEX];
+		for (size_t k = 0; k < PREFETCH_INDEX && k < b->n; k++)
+			pos[k] = kw_gengine_prefetch_index(g, &b->items[k].ev);
 		for (size_t i = 0; i < b->n && rc >= 0; i++) {
-			/* the tables are bigger than the cache: ask for memory ahead of use */
 			if (i + PREFETCH_INDEX < b->n)
-				kw_gengine_prefetch(g, &b->items[i + PREFETCH_INDEX].ev, false);
+				pos[i % PREFETCH_INDEX] = kw_gengine_prefetch_index(g, &b->items[i + PREFETCH_INDEX].ev);
 			if (i + PREFETCH_ENTRY < b->n)
-				kw_gengine_prefetch(g, &b->items[i + PREFETCH_ENTRY].ev, true);
+				kw_gengine_prefetch_entry(g, pos[(i + PREFETCH_ENTRY) % PREFETCH_INDEX]);
 			rc = replay_event(g, r, &b->items[i].ev);
 		}
 		kw_greader_done(rd);

@@ -54,16 +54,9 @@ static int add_authorized(const kw_facts *f, kw_inventory *inv)
 	return 0;
 }
 
-static bool have_path(const kw_inventory *inv, enum kw_keyrole role, const char *path)
-{
-	for (size_t i = 0; i < inv->n_keys; i++)
-		if (inv->keys[i].role == role && !strcmp(inv->keys[i].path, path))
-			return true;
-	return false;
-}
-
 static int add_host(const kw_facts *f, kw_inventory *inv)
 {
+	size_t first = inv->n_keys; /* host entries start here (after the authorized keys) */
 	/* the host keys sshd's configuration names, then other ssh_host_*_key files */
 	for (size_t i = 0; i < f->sshd.n_hostkeys; i++) {
 		const kw_sshd_hostkey *h = &f->sshd.hostkeys[i];
@@ -82,7 +75,12 @@ static int add_host(const kw_facts *f, kw_inventory *inv)
 	}
 	for (size_t i = 0; i < f->n_artifacts; i++) {
 		const kw_artifact *a = &f->artifacts[i];
-		if (a->kind != KW_ART_HOST_KEY || have_path(inv, KW_KEY_HOST, a->path))
+		if (a->kind != KW_ART_HOST_KEY)
+			continue;
+		bool named = false; /* already in as a HostKey of the configuration */
+		for (size_t k = first; k < inv->n_keys && !named; k++)
+			named = !strcmp(inv->keys[k].path, a->path);
+		if (named)
 			continue;
 		kw_invkey *k = push_key(inv, KW_KEY_HOST, NULL, a->path);
 		if (!k)

@@ -5,7 +5,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
-#include "report/jsonout.h"
+#include "report/out.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -33,12 +33,6 @@ static void duration_text(uint64_t s, char *out, size_t cap)
 	else snprintf(out, cap, "%llus", (unsigned long long)s);
 }
 
-static int finish(FILE *out)
-{
-	if (fflush(out) != 0 || ferror(out))
-		return -EIO;
-	return 0;
-}
 
 /* ---- text ---- */
 
@@ -96,7 +90,7 @@ int kw_greport_render_text(FILE *out, const kw_greport *r, size_t top)
 		bars[bar] = '\0';
 		fprintf(out, "  %.13s  %7llu %s\n", t1, (unsigned long long)r->hours[i].failures, bars);
 	}
-	return finish(out);
+	return kw_out_finish(out);
 }
 
 /* ---- JSON ---- */
@@ -281,5 +275,5 @@ int kw_greport_render_html(FILE *out, const kw_greport *r, size_t top)
 			(unsigned long long)r->users[i].tries, r->users[i].invalid ? "yes" : "");
 	}
 	fputs("</table>\n</body></html>\n", out);
-	return finish(out);
+	return kw_out_finish(out);
 }

@@ -13,7 +13,7 @@
 #include "base/err.h"
 #include "base/escape.h"
 
-#include "report/jsonout.h"
+#include "report/out.h"
 
 #include <jansson.h>
 #include <math.h>

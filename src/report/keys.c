@@ -4,17 +4,12 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
-#include "report/jsonout.h"
+#include "report/out.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int finish(FILE *out)
-{
-	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
-}
 
 /* ---- text ---- */
 
@@ -114,7 +109,7 @@ int kw_keys_render_text(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 				a ? a : "");
 		}
 	}
-	return finish(out);
+	return kw_out_finish(out);
 }
 
 /* ---- JSON ---- */

@@ -6,6 +6,7 @@
  * counting what is in the lists.
  */
 #include "report/report.h"
+#include "report/out.h"
 #include "report/render.h"
 #include "base/err.h"
 #include "base/escape.h"
@@ -85,9 +86,8 @@ int kw_report_flush_sb(FILE *out, kw_sb *sb)
 /* The stream may buffer: a failed write shows only at flush. */
 static int finish(FILE *out, int r)
 {
-	if (fflush(out) != 0 || ferror(out))
-		return r < 0 && r != -EIO ? r : -EIO;
-	return r;
+	int f = kw_out_finish(out);
+	return f < 0 && (r >= 0 || r == -EIO) ? f : r;
 }
 
 int kw_report_render(FILE *out, kw_format fmt, const kw_report *r, bool color, int verbosity)

@@ -471,6 +471,37 @@ static void test_tamper_swap_lines(void **state)
 	lines_free(&L);
 }
 
+/* The forger's edit: the line's user bob becomes eve, in place. */
+static void bob_to_eve(char *line)
+{
+	char *u = strstr(line, "\"user\":\"bob\"");
+	assert_non_null(u);
+	memcpy(u + 8, "eve", 3);
+}
+
+/* Recompute a line's hash in place, as a forger who read audit.h would: over its prev
+ * and the line without ,"hash":"..." but with its closing brace (B(k) of audit.h). */
+static void rehash(char *line)
+{
+	size_t n = strlen(line);
+	char prev[65] = "", hash[65];
+	char *pv = strstr(line, "\"prev\":\"");
+	assert_non_null(pv);
+	memcpy(prev, pv + 8, 64);
+	_cleanup_free_ char *body = strndup(line, n - 74);
+	body[n - 75] = '}';
+	test_sha256_hex(prev, 64, body, n - 74, hash);
+	memcpy(line + n - 66, hash, 64);
+}
+
+/* Put line in as line 2 of a 3-line log (which then has 4). */
+static void insert_second(lines *L, char *line)
+{
+	memmove(&L->v[2], &L->v[1], 2 * sizeof L->v[0]);
+	L->v[1] = line;
+	L->n = 4;
+}
+
 /* A copy of line 2 with another user: forged after line 1 with seq 2 and the right prev,
  * but its hash was not recomputed. */
 static void test_tamper_insert_naive(void **state)
@@ -480,12 +511,8 @@ static void test_tamper_insert_naive(void **state)
 	lines L;
 	lines_read(f->log, &L);
 	char *forged = strdup(L.v[1]);
-	char *u = strstr(forged, "\"user\":\"bob\"");
-	assert_non_null(u);
-	memcpy(u + 8, "eve", 3);
-	memmove(&L.v[2], &L.v[1], 2 * sizeof L.v[0]);
-	L.v[1] = forged;
-	L.n = 4;
+	bob_to_eve(forged);
+	insert_second(&L, forged);
 	lines_write(f->log, &L);
 	expect_bad(f, KW_AUDIT_BAD_HASH, 2);
 	lines_free(&L);
@@ -500,19 +527,8 @@ static void test_tamper_insert_recomputed(void **state)
 	lines L;
 	lines_read(f->log, &L);
 	char *forged = strdup(L.v[1]);
-	char *u = strstr(forged, "\"user\":\"bob\"");
-	assert_non_null(u);
-	memcpy(u + 8, "eve", 3);
-	size_t n = strlen(forged);
-	char prev[65] = "", hash[65];
-	char *pv = strstr(forged, "\"prev\":\"");
-	assert_non_null(pv);
-	memcpy(prev, pv + 8, 64);
-	/* the line without ,"hash":"..." and with its closing brace: B(k) of audit.h */
-	_cleanup_free_ char *body = strndup(forged, n - 74);
-	body[n - 75] = '}';
-	test_sha256_hex(prev, 64, body, n - 74, hash);
-	memcpy(forged + n - 66, hash, 64);
+	bob_to_eve(forged);
+	rehash(forged);
 	/* on its own, line 1 + the forgery is a sound chain (only a head file is missing) */
 	char two[4096];
 	int tl = snprintf(two, sizeof two, "%s\n%s\n", L.v[0], forged);
@@ -521,9 +537,7 @@ static void test_tamper_insert_recomputed(void **state)
 	assert_int_equal(kw_audit_verify_buf(two, (size_t)tl, NULL, 0, &r), 0);
 	assert_int_equal(r.problem, KW_AUDIT_HEAD_MISSING);
 	assert_int_equal(r.lines, 2);
-	memmove(&L.v[2], &L.v[1], 2 * sizeof L.v[0]);
-	L.v[1] = forged;
-	L.n = 4;
+	insert_second(&L, forged);
 	lines_write(f->log, &L);
 	expect_bad(f, KW_AUDIT_BAD_SEQ, 3);
 	lines_free(&L);
@@ -537,16 +551,8 @@ static void test_tamper_edit_recomputed(void **state)
 	make_log(f, 3);
 	lines L;
 	lines_read(f->log, &L);
-	char *u = strstr(L.v[1], "\"user\":\"bob\"");
-	assert_non_null(u);
-	memcpy(u + 8, "eve", 3);
-	size_t n = strlen(L.v[1]);
-	char prev[65] = "", hash[65];
-	memcpy(prev, strstr(L.v[1], "\"prev\":\"") + 8, 64);
-	_cleanup_free_ char *body = strndup(L.v[1], n - 74);
-	body[n - 75] = '}';
-	test_sha256_hex(prev, 64, body, n - 74, hash);
-	memcpy(L.v[1] + n - 66, hash, 64);
+	bob_to_eve(L.v[1]);
+	rehash(L.v[1]);
 	lines_write(f->log, &L);
 	expect_bad(f, KW_AUDIT_BAD_PREV, 3);
 	lines_free(&L);

@@ -1,10 +1,15 @@
-/* jsonout.c — see jsonout.h. */
-#include "report/jsonout.h"
+/* out.c — see out.h. */
+#include "report/out.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+int kw_out_finish(FILE *out)
+{
+	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+}
 
 int kw_json_write(FILE *out, json_t *root, size_t flags)
 {
@@ -15,5 +20,5 @@ int kw_json_write(FILE *out, json_t *root, size_t flags)
 	size_t n = strlen(text);
 	bool ok = fwrite(text, 1, n, out) == n && fputc('\n', out) != EOF;
 	free(text);
-	return ok && fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+	return ok ? kw_out_finish(out) : -EIO;
 }
