@@ -21,14 +21,19 @@
 #define GUARD_ACCOUNTS_MAX 5000
 #define KEYFILE_MAX ((size_t)16 << 20)
 
+static void candidate_release(kw_lockout_candidate *c)
+{
+	free(c->account);
+	free(c->why);
+	free(c->account_why);
+}
+
 void kw_lockout_report_release(kw_lockout_report *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].account);
-		free(r->v[i].why);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		candidate_release(&r->v[i]);
 	free(r->v);
 	free(r->turns_off);
 	*r = (kw_lockout_report){ 0 };
@@ -116,6 +121,7 @@ typedef struct guard {
 	kw_target *t;
 	const kw_facts *f;
 	kw_sshd_config *newc;
+	const kw_lockout_whatif *w;
 	bool shadow_read;
 	kw_file shadow;
 } guard;
@@ -297,6 +303,27 @@ static bool modes_ok(kw_target *t, const char *file, const kw_account *a, kw_sb 
 	}
 }
 
+bool kw_lockout_modes_ok(kw_target *t, const char *file, const kw_account *a, char **why)
+{
+	kw_sb sb;
+	kw_sb_init(&sb);
+	bool ok = modes_ok(t, file, a, &sb);
+	*why = ok ? NULL : kw_sb_detach(&sb);
+	kw_sb_release(&sb);
+	return ok;
+}
+
+/* Does the what-if take this key away from account a? */
+static bool whatif_drops(const kw_lockout_whatif *w, const kw_account *a, const kw_authkey *k)
+{
+	if (!w || !w->n_drop || (w->account && strcmp(w->account, a->name) != 0))
+		return false;
+	for (size_t i = 0; i < w->n_drop; i++)
+		if (!strcmp(w->drop_fps[i], k->key.fp))
+			return true;
+	return false;
+}
+
 /* Why sshd would not use a key line, as an index into key_faults; -1: usable. */
 static const char *const key_faults[] = { "malformed", "a key type sshd does not know",
 	"a cert-authority line", "restricted to a forced command",
@@ -354,9 +381,21 @@ static int check_keyfile(guard *g, const kw_account *a, const kw_sshd_result *r,
 	const kw_authkey *good = NULL;
 	size_t bad[KF__COUNT] = { 0 };
 	for (size_t i = 0; i < ak.n && !good; i++) {
+		if (whatif_drops(g->w, a, &ak.v[i]))
+			continue;
 		int no = key_unusable(&ak.v[i], &d, r);
 		if (no < 0)
 			good = &ak.v[i];
+		else
+			bad[no]++;
+	}
+	const kw_lockout_whatif *w = g->w;
+	if (!good && w && w->add && w->add_path && !strcmp(w->add_path, path) &&
+	    (!w->account || !strcmp(w->account, a->name))) {
+		kw_diags none = { 0 };
+		int no = key_unusable(w->add, &none, r);
+		if (no < 0)
+			good = w->add;
 		else
 			bad[no]++;
 	}
@@ -439,6 +478,10 @@ static int check_account(guard *g, const kw_account *a, kw_lockout_candidate *c,
 	if (strcmp(gv(r, KW_SO_FORCECOMMAND), "none") != 0)
 		kw_sb_printf(&why, "%sForceCommand %s runs instead of a shell", why.len ? "; " : "",
 			     gv(r, KW_SO_FORCECOMMAND));
+	if (why.len && !(c->account_why = strdup(why.s))) {
+		res = -ENOMEM;
+		goto out;
+	}
 
 	const char *const *files;
 	size_t nf = kw_sshd_values(r, KW_SO_AUTHORIZEDKEYSFILE, &files);
@@ -490,6 +533,35 @@ out:
 	return res;
 }
 
+/* Every account under cfg into rep (candidates, pass, skipped). */
+static int evaluate(kw_target *t, const kw_facts *f, kw_sshd_config *cfg,
+		    const kw_lockout_whatif *w, kw_lockout_report *rep)
+{
+	guard g = { .t = t, .f = f, .newc = cfg, .w = w };
+	int r = 0;
+	for (size_t i = 0; i < f->n_accounts && i < GUARD_ACCOUNTS_MAX && r == 0; i++) {
+		kw_lockout_candidate c = { 0 };
+		bool listed = false;
+		r = check_account(&g, &f->accounts[i], &c, &listed);
+		if (r < 0 || !listed) {
+			candidate_release(&c);
+			if (!listed)
+				rep->skipped++;
+			continue;
+		}
+		kw_lockout_candidate *slot = KW_VEC_PUSH(rep->v, rep->n, rep->cap);
+		if (!slot) {
+			candidate_release(&c);
+			r = -ENOMEM;
+			break;
+		}
+		*slot = c;
+		rep->pass |= c.counts;
+	}
+	kw_file_release(&g.shadow);
+	return r;
+}
+
 int kw_lockout_check(kw_target *t, const kw_facts *f, kw_sshd_config *oldc,
 		     kw_sshd_config *newc, kw_lockout_report *ret)
 {
@@ -510,29 +582,20 @@ int kw_lockout_check(kw_target *t, const kw_facts *f, kw_sshd_config *oldc,
 	rep.turns_off = kw_sb_detach(&off);
 	if (!rep.turns_off)
 		return -ENOMEM;
-	guard g = { .t = t, .f = f, .newc = newc };
-	for (size_t i = 0; i < f->n_accounts && i < GUARD_ACCOUNTS_MAX && r == 0; i++) {
-		kw_lockout_candidate c = { 0 };
-		bool listed = false;
-		r = check_account(&g, &f->accounts[i], &c, &listed);
-		if (r < 0 || !listed) {
-			free(c.account);
-			free(c.why);
-			if (!listed)
-				rep.skipped++;
-			continue;
-		}
-		kw_lockout_candidate *slot = KW_VEC_PUSH(rep.v, rep.n, rep.cap);
-		if (!slot) {
-			free(c.account);
-			free(c.why);
-			r = -ENOMEM;
-			break;
-		}
-		*slot = c;
-		rep.pass |= c.counts;
+	r = evaluate(t, f, newc, NULL, &rep);
+	if (r < 0) {
+		kw_lockout_report_release(&rep);
+		return r;
 	}
-	kw_file_release(&g.shadow);
+	*ret = rep;
+	return 0;
+}
+
+int kw_lockout_accounts(kw_target *t, const kw_facts *f, kw_sshd_config *cfg,
+			const kw_lockout_whatif *w, kw_lockout_report *ret)
+{
+	kw_lockout_report rep = { .needed = true };
+	int r = evaluate(t, f, cfg, w, &rep);
 	if (r < 0) {
 		kw_lockout_report_release(&rep);
 		return r;

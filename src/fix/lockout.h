@@ -44,6 +44,10 @@ typedef struct kw_lockout_candidate {
 	bool counts;
 	char *why;           /* "ED25519 key SHA256:... in /home/a/.ssh/authorized_keys" or
 			      * the reasons it does not count, "; "-joined (target text) */
+	char *account_why;   /* the reasons that hold whatever its keys are (shell, expiry,
+			      * Allow/Deny lists, PermitRootLogin, AuthenticationMethods,
+			      * ForceCommand ...), "; "-joined; NULL when there is none: then
+			      * a usable key in a file StrictModes accepts lets it in */
 } kw_lockout_candidate;
 
 typedef struct kw_lockout_report {
@@ -61,5 +65,29 @@ typedef struct kw_lockout_report {
 int kw_lockout_check(kw_target *t, const kw_facts *f, kw_sshd_config *oldc,
 		     kw_sshd_config *newc, kw_lockout_report *ret);
 void kw_lockout_report_release(kw_lockout_report *r);
+
+/* A what-if for the key life cycle (keys remove, rotate): evaluate as if the keys with
+ * these SHA256 fingerprints were gone from the files of `account` (NULL: of every
+ * account), and, when add is set, as if the line add were in add_path for `account`. */
+typedef struct kw_lockout_whatif {
+	const char *account;
+	const char *const *drop_fps;
+	size_t n_drop;
+	const kw_authkey *add;
+	const char *add_path;
+} kw_lockout_whatif;
+
+/* Evaluate every account under cfg, whatever changed (ret->needed is true, turns_off
+ * NULL): which can log in with a key, with w applied (NULL: the files as they are).
+ * 0 or -ENOMEM. */
+int kw_lockout_accounts(kw_target *t, const kw_facts *f, kw_sshd_config *cfg,
+			const kw_lockout_whatif *w, kw_lockout_report *ret);
+
+/* sshd's StrictModes test (misc.c safe_path) on the key file `file` of account a, on the
+ * path as written: the file and each folder up to the home (inclusive), or up to / for a
+ * file outside the home, owned by root or the account and not writable by group or
+ * others. true: sshd reads it. false: *why (caller frees; NULL if memory ran out) says
+ * which component and why. */
+bool kw_lockout_modes_ok(kw_target *t, const char *file, const kw_account *a, char **why);
 
 #endif

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "collect/facts.h"
+#include "collect/sshkey.h"
 #include "fix/lockout.h"
 #include "sshd/config.h"
 #include "target/target.h"
@@ -355,6 +356,139 @@ static void test_authorized_keys_file_tokens(void **state)
 	set_mode(fx, "/etc/ssh", 0755);
 }
 
+
+/* kw_lockout_accounts on the fixture with its own sshd_config and the what-if w. */
+static void accounts(const fixture *fx, const kw_lockout_whatif *w, kw_lockout_report *rep)
+{
+	kw_target *t = NULL;
+	assert_int_equal(kw_target_open_dir(fx->root, &t), 0);
+	kw_facts f = { 0 };
+	kw_collect_opts co = { 0 };
+	assert_int_equal(kw_collect(t, &co, &f), 0);
+	assert_non_null(f.sshd.cfg);
+	assert_int_equal(kw_lockout_accounts(t, &f, f.sshd.cfg, w, rep), 0);
+	assert_true(rep->needed);
+	assert_null(rep->turns_off);
+	kw_facts_release(&f);
+	kw_target_free(t);
+}
+
+/* The SHA256 fingerprint alice's key is named by in the guard's text. */
+static void alice_fp(const fixture *fx, char fp[128])
+{
+	kw_lockout_report r = { 0 };
+	accounts(fx, NULL, &r);
+	expect_pass(&r);
+	const char *p = strstr(cand(&r, "alice")->why, "SHA256:");
+	assert_non_null(p);
+	size_t n = strcspn(p, " ");
+	assert_true(n > 7 && n < 128);
+	memcpy(fp, p, n);
+	fp[n] = '\0';
+	kw_lockout_report_release(&r);
+}
+
+/* Without a what-if: everyone evaluated whatever the configuration, reasons that do not
+ * depend on keys apart. */
+static void test_accounts_account_why(void **state)
+{
+	fixture *fx = *state;
+	put(fx, "/etc/ssh/sshd_config", "UsePAM yes\nDenyUsers bob\n", 0644, 0);
+	kw_lockout_report r = { 0 };
+	accounts(fx, NULL, &r);
+	expect_pass(&r);
+	const kw_lockout_candidate *a = cand(&r, "alice"), *b = cand(&r, "bob");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a->counts);
+	assert_null(a->account_why);
+	assert_false(b->counts);
+	assert_non_null(b->account_why);
+	assert_non_null(strstr(b->account_why, "denied by DenyUsers bob"));
+	assert_null(strstr(b->account_why, "authorized_keys")); /* key reasons stay in why */
+	assert_non_null(strstr(b->why, "no authorized_keys file"));
+	kw_lockout_report_release(&r);
+}
+
+/* Dropping alice's only key locks everyone out; dropping another key, or alice's key
+ * from bob's files only, does not. */
+static void test_accounts_whatif_drop(void **state)
+{
+	fixture *fx = *state;
+	char fp[128];
+	alice_fp(fx, fp);
+	const char *drop[] = { fp };
+	kw_lockout_report r = { 0 };
+	kw_lockout_whatif w = { .account = "alice", .drop_fps = drop, .n_drop = 1 };
+	accounts(fx, &w, &r);
+	assert_false(r.pass);
+	assert_non_null(strstr(cand(&r, "alice")->why, "no usable key"));
+	kw_lockout_report_release(&r);
+
+	w.account = NULL; /* from every account */
+	accounts(fx, &w, &r);
+	assert_false(r.pass);
+	kw_lockout_report_release(&r);
+
+	w.account = "bob";
+	accounts(fx, &w, &r);
+	expect_pass(&r);
+	kw_lockout_report_release(&r);
+
+	const char *other[] = { "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
+	w = (kw_lockout_whatif){ .account = "alice", .drop_fps = other, .n_drop = 1 };
+	accounts(fx, &w, &r);
+	expect_pass(&r);
+	kw_lockout_report_release(&r);
+}
+
+/* A rotation: alice's old key dropped and a new good line added to her file passes; the
+ * new line added to another file does not count. */
+static void test_accounts_whatif_add(void **state)
+{
+	fixture *fx = *state;
+	char fp[128];
+	alice_fp(fx, fp);
+	size_t len;
+	uint8_t *text = kwt_read_file(KW_TEST_DATA "/keys/alice_ecdsa.pub", &len);
+	kw_authkeys ak = { 0 };
+	kw_diags d = { 0 };
+	assert_int_equal(kw_authkeys_parse("new.pub", text, len, &ak, &d), 0);
+	assert_int_equal(ak.n, 1);
+	assert_string_not_equal(ak.v[0].key.fp, fp);
+	const char *drop[] = { fp };
+	kw_lockout_whatif w = { .account = "alice", .drop_fps = drop, .n_drop = 1, .add = &ak.v[0],
+				.add_path = "/home/alice/.ssh/authorized_keys" };
+	kw_lockout_report r = { 0 };
+	accounts(fx, &w, &r);
+	expect_pass(&r);
+	kw_lockout_report_release(&r);
+	w.add_path = "/home/alice/.ssh/authorized_keys2";
+	accounts(fx, &w, &r);
+	assert_false(r.pass);
+	kw_lockout_report_release(&r);
+	kw_authkeys_release(&ak);
+	kw_diags_release(&d);
+	free(text);
+}
+
+static void test_modes_ok(void **state)
+{
+	fixture *fx = *state;
+	kw_target *t = NULL;
+	assert_int_equal(kw_target_open_dir(fx->root, &t), 0);
+	kw_account a = { .name = "alice", .uid = 1000, .gid = 1000, .home = "/home/alice" };
+	char *why = (char *)1;
+	assert_true(kw_lockout_modes_ok(t, "/home/alice/.ssh/authorized_keys", &a, &why));
+	assert_null(why);
+	set_mode(fx, "/home/alice/.ssh", 0770);
+	assert_false(kw_lockout_modes_ok(t, "/home/alice/.ssh/authorized_keys", &a, &why));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "folder /home/alice/.ssh has owner uid 1000, mode 0770"));
+	free(why);
+	kw_target_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +508,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_algorithm_not_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_and_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_authorized_keys_file_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts_account_why, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts_whatif_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts_whatif_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_ok, setup, teardown),
 	};
 	if (geteuid() != 0) {
 		printf("test_lockout: needs root (chown of fixture files)\n");
