@@ -263,3 +263,14 @@ int kw_sb_printf(kw_sb *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 	return 0;
 }
+
+int kw_sb_put_u64(kw_sb *sb, uint64_t v)
+{
+	char d[24];
+	size_t n = sizeof d;
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return kw_sb_put(sb, d + n, sizeof d - n);
+}

@@ -85,6 +85,7 @@ int kw_sb_putc(kw_sb *sb, char c);
 int kw_sb_put(kw_sb *sb, const void *p, size_t n);
 int kw_sb_puts(kw_sb *sb, const char *s);
 int kw_sb_printf(kw_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int kw_sb_put_u64(kw_sb *sb, uint64_t v); /* decimal, without printf (hot paths) */
 
 /* Copy a view out as a new NUL-terminated string (caller frees). NULL on ENOMEM. */
 char *kw_buf_strdup(const kw_buf *v);

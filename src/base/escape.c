@@ -84,7 +84,11 @@ char *kw_escape_str(const char *s)
 bool kw_escape_is_clean(const void *vp, size_t n)
 {
 	const unsigned char *p = vp;
-	for (size_t i = 0; i < n;) {
+	size_t i = 0;
+	/* printable ASCII, the common case, without decoding */
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+		i++;
+	while (i < n) {
 		unsigned cp;
 		size_t len = utf8_decode(p + i, n - i, &cp);
 		if (len == 0 || cp == '\\' || cp_unsafe(cp))

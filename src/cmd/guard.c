@@ -22,6 +22,7 @@
 #include "guard/source.h"
 #include "guard/state.h"
 #include "report/guard.h"
+#include "report/jsonw.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -274,46 +275,11 @@ static int close_output(FILE *f)
 
 /* ---- parse ---- */
 
-/* JSON string body: kw_escape (no control bytes, valid UTF-8), then JSON's own escapes. */
-static int json_str(kw_sb *sb, const uint8_t *p, size_t n)
-{
-	kw_sb_putc(sb, '"');
-	bool plain = kw_escape_is_clean(p, n);
-	for (size_t i = 0; plain && i < n; i++)
-		if (p[i] == '"' || p[i] == '\\')
-			plain = false;
-	if (plain) {
-		kw_sb_put(sb, p, n);
-	} else {
-		_cleanup_free_ char *e = kw_escape_dup(p, n);
-		if (!e)
-			return -ENOMEM;
-		for (const char *q = e; *q; q++) {
-			if (*q == '"' || *q == '\\')
-				kw_sb_putc(sb, '\\');
-			kw_sb_putc(sb, *q);
-		}
-	}
-	return kw_sb_putc(sb, '"');
-}
-
 typedef struct time_cache {
 	int64_t sec;
 	char text[32];
 	size_t len;
 } time_cache;
-
-/* Decimal digits of v appended (the parse output is on the hot path: no printf). */
-static void put_u64(kw_sb *sb, uint64_t v)
-{
-	char d[24];
-	size_t n = sizeof d;
-	do {
-		d[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	kw_sb_put(sb, d + n, sizeof d - n);
-}
 
 #define PUT_LIT(sb, lit) kw_sb_put((sb), (lit), sizeof(lit) - 1)
 
@@ -347,7 +313,7 @@ static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent 
 		      const kw_sb *file_json)
 {
 	PUT_LIT(sb, "{\"line\":");
-	put_u64(sb, line);
+	kw_sb_put_u64(sb, line);
 	PUT_LIT(sb, ",\"time\":");
 	if (ev->time_us == KW_GTIME_UNKNOWN)
 		PUT_LIT(sb, "null");
@@ -367,17 +333,17 @@ static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent 
 	}
 	PUT_LIT(sb, ",\"port\":");
 	if (ev->port)
-		put_u64(sb, ev->port);
+		kw_sb_put_u64(sb, ev->port);
 	else
 		PUT_LIT(sb, "null");
 	PUT_LIT(sb, ",\"user\":");
 	if (ev->has_user)
-		json_str(sb, ev->user.p + ev->user.off, kw_buf_left(&ev->user));
+		kw_json_str(sb, ev->user.p + ev->user.off, kw_buf_left(&ev->user));
 	else
 		PUT_LIT(sb, "null");
 	PUT_LIT(sb, ",\"pid\":");
 	if (ev->pid)
-		put_u64(sb, ev->pid);
+		kw_sb_put_u64(sb, ev->pid);
 	else
 		PUT_LIT(sb, "null");
 	PUT_LIT(sb, ",\"proc\":\"");
@@ -389,7 +355,7 @@ static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent 
 		PUT_LIT(sb, ",\"preauth\":true");
 	if (kw_buf_left(&ev->host)) {
 		PUT_LIT(sb, ",\"host\":");
-		json_str(sb, ev->host.p + ev->host.off, kw_buf_left(&ev->host));
+		kw_json_str(sb, ev->host.p + ev->host.off, kw_buf_left(&ev->host));
 	}
 	if (file_json) {
 		PUT_LIT(sb, ",\"file\":");
@@ -422,7 +388,7 @@ static int run_parse(const gopts *o)
 		names = calloc(o->nargs, sizeof *names);
 		for (size_t i = 0; names && i < o->nargs; i++) {
 			kw_sb_init(&names[i]);
-			json_str(&names[i], (const uint8_t *)o->args[i], strlen(o->args[i]));
+			kw_json_str(&names[i], (const uint8_t *)o->args[i], strlen(o->args[i]));
 		}
 	}
 	kw_greader *rd = NULL;
@@ -851,9 +817,9 @@ static int run_list(const gopts *o, const kw_gconf *conf, bool status_only)
 			kw_gtime_iso(v[i].expires, t2, sizeof t2);
 			kw_sb sb;
 			kw_sb_init(&sb);
-			json_str(&sb, (const uint8_t *)v[i].rule, strnlen(v[i].rule, sizeof v[i].rule));
+			kw_json_str(&sb, (const uint8_t *)v[i].rule, strnlen(v[i].rule, sizeof v[i].rule));
 			kw_sb_puts(&sb, ",\"reason\":");
-			json_str(&sb, (const uint8_t *)v[i].reason, strnlen(v[i].reason, sizeof v[i].reason));
+			kw_json_str(&sb, (const uint8_t *)v[i].reason, strnlen(v[i].reason, sizeof v[i].reason));
 			printf("%s\n {\"addr\":\"%s\",\"bits\":%u,\"start\":\"%s\",\"expires\":%s%s%s,\"offense\":%u,\"rule\":%s}",
 			       i ? "," : "", a, v[i].prefix.bits, t1, v[i].expires ? "\"" : "",
 			       v[i].expires ? t2 : "null", v[i].expires ? "\"" : "", v[i].offense, sb.s);

@@ -30,6 +30,7 @@
 #define NBLOCK 16
 #define BLOCK_LINES 2048
 #define BLOCK_TEXT (256u * 1024u)
+#define BATCH 256                  /* records taken from the source at a time */
 
 enum bstate { B_FREE, B_READING, B_RAW, B_PARSING, B_PARSED, B_HELD };
 
@@ -105,18 +106,24 @@ static int fill(kw_greader *rd, block *b)
 	}
 	b->b.file = rd->cur_file;
 	b->ref_us = kw_gsource_ref_time_us(rd->src);
-	kw_grecord rec;
-	while (b->nlines < BLOCK_LINES && BLOCK_TEXT - b->tlen >= KW_GSOURCE_MAX_LINE) {
-		int rc = kw_gsource_next(rd->src, &rec, 0);
+	kw_grecord recs[BATCH];
+	while (b->nlines < BLOCK_LINES && BLOCK_TEXT - b->tlen > KW_GSOURCE_MAX_LINE) {
+		size_t n, room = BLOCK_LINES - b->nlines;
+		int rc = kw_gsource_next_batch(rd->src, recs, room < BATCH ? room : BATCH,
+					       BLOCK_TEXT - b->tlen, &n, 0);
 		if (rc == 1) {
-			bline *l = &b->lines[b->nlines++];
-			l->off = (uint32_t)b->tlen;
-			l->len = (uint32_t)rec.len; /* records are at most KW_GSOURCE_MAX_LINE */
-			l->lineno = rec.lineno;
-			memcpy(b->text + b->tlen, rec.text, rec.len);
-			b->tlen += rec.len;
-			if (rec.truncated)
-				b->b.truncated++;
+			/* one copy for the batch: its records lie in order in one span */
+			const uint8_t *base = recs[0].text;
+			size_t span = (size_t)(recs[n - 1].text + recs[n - 1].len - base);
+			memcpy(b->text + b->tlen, base, span);
+			for (size_t i = 0; i < n; i++) {
+				bline *l = &b->lines[b->nlines++];
+				l->off = (uint32_t)(b->tlen + (size_t)(recs[i].text - base));
+				l->len = (uint32_t)recs[i].len; /* at most KW_GSOURCE_MAX_LINE */
+				l->lineno = recs[i].lineno;
+				b->b.truncated += recs[i].truncated;
+			}
+			b->tlen += span;
 			continue;
 		}
 		kw_gsource_close(rd->src);

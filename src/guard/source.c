@@ -1092,6 +1092,40 @@ int kw_gsource_next(kw_gsource *s, kw_grecord *rec, int timeout_ms)
 	return r;
 }
 
+int kw_gsource_next_batch(kw_gsource *s, kw_grecord *recs, size_t max, size_t max_bytes,
+			  size_t *n, int timeout_ms)
+{
+	*n = 0;
+	int r = kw_gsource_next(s, &recs[0], timeout_ms);
+	if (r != 1)
+		return r;
+	*n = 1;
+	struct file_src *f = &s->f;
+	/* a cut line lives in s->line, which the next one would overwrite */
+	if (s->kind != SRC_FILE || recs[0].truncated || f->skipping)
+		return 1;
+	const uint8_t *start = recs[0].text, *end = f->buf + f->len;
+	size_t k = 1;
+	while (k < max) {
+		const uint8_t *p = f->buf + f->pos;
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		/* no whole line left, or one to cut, or past the span: the next call's slow path */
+		if (!nl || (size_t)(nl - start) > max_bytes || (size_t)(nl - p) > KW_GSOURCE_MAX_LINE)
+			break;
+		size_t ll = (size_t)(nl - p);
+		consume(f, ll + 1);
+		emit(s, &recs[k], p, ll, false);
+		kw_grecord *rec = &recs[k++];
+		rec->from_journal = false;
+		rec->time_us = KW_GTIME_UNKNOWN;
+		rec->pid = 0;
+		rec->proc = 0;
+	}
+	s->st.records += k - 1;
+	*n = k;
+	return 1;
+}
+
 int kw_gsource_cursor(kw_gsource *s, char *out, size_t cap)
 {
 	return s->kind == SRC_FILE ? file_cursor(s, out, cap) : journal_cursor(s, out, cap);

@@ -1,13 +1,13 @@
-/* guard.c — replay reports: text, JSON (jansson), HTML (one file, inline SVG, no script). */
+/* guard.c — replay reports: text, JSON (streamed, report/jsonw.h), HTML (one file, inline SVG, no script). */
 #include "report/guard.h"
 
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "report/jsonw.h"
 #include "report/out.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -95,85 +95,109 @@ int kw_greport_render_text(FILE *out, const kw_greport *r, size_t top)
 
 /* ---- JSON ---- */
 
-static json_t *jstr_esc(const char *s, size_t n)
+static void jw_time(kw_jw *w, const char *key, int64_t s)
 {
-	_cleanup_free_ char *e = kw_escape_dup(s, n);
-	return e ? json_string(e) : json_null();
-}
-
-static json_t *jtime(int64_t s)
-{
-	if (s == 0)
-		return json_null();
+	if (s == 0) {
+		kw_jw_null(w, key);
+		return;
+	}
 	char t[32];
 	kw_gtime_iso(s, t, sizeof t);
-	return json_string(t);
+	kw_jw_strz(w, key, t);
 }
 
+/* Streamed (report/jsonw.h): one ban per attacker can mean thousands of objects, and a
+ * jansson tree plus its dump cost a replay a tenth of its time. */
 int kw_greport_render_json(FILE *out, const kw_greport *r, size_t top)
 {
-	json_t *root = json_object();
-	json_t *files = json_array(), *bans = json_array(), *srcs = json_array(),
-	       *users = json_array(), *tl = json_array(), *kinds = json_object();
 	char a[KW_CIDR_STRLEN];
+	kw_jw w;
+	kw_jw_init(&w, out, 1);
+	kw_jw_obj(&w, NULL);
+	kw_jw_obj(&w, "tool");
+	kw_jw_strz(&w, "name", "keyward");
+	kw_jw_strz(&w, "command", "guard --replay");
+	kw_jw_end(&w);
+	kw_jw_arr(&w, "files");
 	for (size_t i = 0; i < r->nfiles; i++)
-		json_array_append_new(files, jstr_esc(r->files[i], strlen(r->files[i])));
+		kw_jw_strz(&w, NULL, r->files[i]);
+	kw_jw_end(&w);
+	kw_jw_obj(&w, "rules");
+	kw_jw_strz(&w, "host", r->rules);
+	kw_jw_strz(&w, "user", r->user_rules);
+	kw_jw_strz(&w, "mode", mode_name(r->mode));
+	kw_jw_end(&w);
+	kw_jw_arr(&w, "bans");
 	for (size_t i = 0; i < r->nbans; i++) {
 		const kw_gdecision *d = &r->bans[i].d;
 		kw_addr_format(&d->prefix.a, a, sizeof a);
-		/* one ban per attacker can mean thousands: set the fields directly (json_pack
-		 * parses its format string each time) */
-		json_t *o = json_object();
-		json_object_set_new_nocheck(o, "addr", json_string(a));
-		json_object_set_new_nocheck(o, "bits", json_integer(d->prefix.bits));
-		json_object_set_new_nocheck(o, "start", jtime(d->start));
-		json_object_set_new_nocheck(o, "expires",
-			d->duration_s ? jtime(d->start + (int64_t)d->duration_s) : json_null());
-		json_object_set_new_nocheck(o, "duration", json_integer((json_int_t)d->duration_s));
-		json_object_set_new_nocheck(o, "offense", json_integer(d->offense));
-		json_object_set_new_nocheck(o, "rule", json_string(d->rule));
-		json_object_set_new_nocheck(o, "failures", json_integer(d->failures));
-		json_object_set_new_nocheck(o, "last_kind", json_string(kw_gkind_name(r->bans[i].last_kind)));
-		json_array_append_new(bans, o);
+		kw_jw_obj(&w, NULL);
+		kw_jw_strz(&w, "addr", a);
+		kw_jw_uint(&w, "bits", d->prefix.bits);
+		jw_time(&w, "start", d->start);
+		jw_time(&w, "expires", d->duration_s ? d->start + (int64_t)d->duration_s : 0);
+		kw_jw_uint(&w, "duration", d->duration_s);
+		kw_jw_uint(&w, "offense", d->offense);
+		kw_jw_strz(&w, "rule", d->rule);
+		kw_jw_uint(&w, "failures", d->failures);
+		kw_jw_strz(&w, "last_kind", kw_gkind_name(r->bans[i].last_kind));
+		kw_jw_end(&w);
 	}
-	size_t ns = limit(r->nsources, top);
-	for (size_t i = 0; i < ns; i++) {
+	kw_jw_end(&w);
+	kw_jw_arr(&w, "sources");
+	for (size_t i = 0, ns = limit(r->nsources, top); i < ns; i++) {
 		const kw_gsource_info *s = &r->sources[i];
 		kw_addr_format(&s->addr, a, sizeof a);
-		json_array_append_new(srcs, json_pack("{s:s,s:I,s:I,s:I,s:i,s:i,s:o,s:o}",
-			"addr", a, "failures", (json_int_t)s->attempts, "events", (json_int_t)s->events,
-			"probes", (json_int_t)s->probes, "users", (int)s->users, "bans", (int)s->bans,
-			"first", jtime(s->first), "last", jtime(s->last)));
+		kw_jw_obj(&w, NULL);
+		kw_jw_strz(&w, "addr", a);
+		kw_jw_uint(&w, "failures", s->attempts);
+		kw_jw_uint(&w, "events", s->events);
+		kw_jw_uint(&w, "probes", s->probes);
+		kw_jw_uint(&w, "users", s->users);
+		kw_jw_uint(&w, "bans", s->bans);
+		jw_time(&w, "first", s->first);
+		jw_time(&w, "last", s->last);
+		kw_jw_end(&w);
 	}
-	size_t nu = limit(r->nusers, top);
-	for (size_t i = 0; i < nu; i++)
-		json_array_append_new(users, json_pack("{s:o,s:I,s:b}",
-			"user", jstr_esc(r->users[i].name, r->users[i].name_len),
-			"tries", (json_int_t)r->users[i].tries, "invalid", r->users[i].invalid));
-	for (size_t i = 0; i < r->nhours; i++)
-		json_array_append_new(tl, json_pack("{s:o,s:I,s:I}", "hour", jtime(r->hours[i].hour),
-			"failures", (json_int_t)r->hours[i].failures, "events", (json_int_t)r->hours[i].events));
+	kw_jw_end(&w);
+	kw_jw_arr(&w, "users");
+	for (size_t i = 0, nu = limit(r->nusers, top); i < nu; i++) {
+		kw_jw_obj(&w, NULL);
+		kw_jw_str(&w, "user", r->users[i].name, r->users[i].name_len);
+		kw_jw_uint(&w, "tries", r->users[i].tries);
+		kw_jw_bool(&w, "invalid", r->users[i].invalid);
+		kw_jw_end(&w);
+	}
+	kw_jw_end(&w);
+	kw_jw_arr(&w, "timeline");
+	for (size_t i = 0; i < r->nhours; i++) {
+		kw_jw_obj(&w, NULL);
+		jw_time(&w, "hour", r->hours[i].hour);
+		kw_jw_uint(&w, "failures", r->hours[i].failures);
+		kw_jw_uint(&w, "events", r->hours[i].events);
+		kw_jw_end(&w);
+	}
+	kw_jw_end(&w);
+	kw_jw_obj(&w, "stats");
+	kw_jw_uint(&w, "lines", r->lines);
+	kw_jw_uint(&w, "events", r->sshd_events);
+	kw_jw_uint(&w, "counted", r->engine.counted);
+	kw_jw_uint(&w, "ignored", r->engine.ignored);
+	kw_jw_uint(&w, "unattributed", r->engine.unattributed);
+	kw_jw_uint(&w, "evicted", r->engine.evicted);
+	kw_jw_uint(&w, "sources", r->nsources);
+	kw_jw_uint(&w, "users", r->nusers);
+	kw_jw_uint(&w, "truncated_lines", r->truncated);
+	jw_time(&w, "first", r->first);
+	jw_time(&w, "last", r->last);
+	kw_jw_obj(&w, "by_kind");
 	for (int k = 1; k < KW_GK_COUNT; k++)
 		if (r->engine.by_kind[k])
-			json_object_set_new(kinds, kw_gkind_name((enum kw_gkind)k),
-					    json_integer((json_int_t)r->engine.by_kind[k]));
-	json_t *stats = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}",
-		"lines", (json_int_t)r->lines, "events", (json_int_t)r->sshd_events,
-		"counted", (json_int_t)r->engine.counted, "ignored", (json_int_t)r->engine.ignored,
-		"unattributed", (json_int_t)r->engine.unattributed,
-		"evicted", (json_int_t)r->engine.evicted, "sources", (json_int_t)r->nsources,
-		"users", (json_int_t)r->nusers, "truncated_lines", (json_int_t)r->truncated,
-		"first", jtime(r->first), "last", jtime(r->last), "by_kind", kinds);
-	json_object_set_new(root, "tool", json_pack("{s:s,s:s}", "name", "keyward", "command", "guard --replay"));
-	json_object_set_new(root, "files", files);
-	json_object_set_new(root, "rules", json_pack("{s:s,s:o,s:s}", "host", r->rules,
-		"user", r->user_rules ? json_string(r->user_rules) : json_null(), "mode", mode_name(r->mode)));
-	json_object_set_new(root, "bans", bans);
-	json_object_set_new(root, "sources", srcs);
-	json_object_set_new(root, "users", users);
-	json_object_set_new(root, "timeline", tl);
-	json_object_set_new(root, "stats", stats);
-	return kw_json_write(out, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+			kw_jw_uint(&w, kw_gkind_name((enum kw_gkind)k), r->engine.by_kind[k]);
+	kw_jw_end(&w);
+	kw_jw_end(&w);
+	kw_jw_end(&w);
+	return kw_jw_finish(&w);
 }
 
 /* ---- HTML ---- */
