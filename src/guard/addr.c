@@ -7,28 +7,38 @@
 #include <stdio.h>
 #include <string.h>
 
+static bool digit_at(const char *p, const char *e, unsigned *d)
+{
+	if (p >= e)
+		return false;
+	*d = (unsigned)(unsigned char)*p - '0';
+	return *d <= 9;
+}
+
+/* Dotted quad as inet_pton reads it: four parts of 1-3 digits, each <= 255, no leading
+ * zero (inet_aton would read "010" as octal). Unrolled: it is the log parser's hot path. */
 static int parse_v4(const char *p, size_t n, uint8_t out[4])
 {
-	size_t i = 0;
+	const char *e = p + n;
 	for (int part = 0; part < 4; part++) {
-		if (part) {
-			if (i >= n || p[i] != '.')
-				return KW_E_PARSE;
-			i++;
-		}
-		unsigned v = 0, digits = 0;
-		while (i < n && p[i] >= '0' && p[i] <= '9' && digits < 4) {
-			v = v * 10 + (unsigned)(p[i] - '0');
-			i++;
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || v > 255)
+		if (part && (p >= e || *p++ != '.'))
 			return KW_E_PARSE;
-		if (digits > 1 && p[i - digits] == '0')
-			return KW_E_PARSE; /* leading zero: inet_pton refuses it, inet_aton reads octal */
+		unsigned v, d;
+		if (!digit_at(p++, e, &v))
+			return KW_E_PARSE;
+		if (digit_at(p, e, &d)) {
+			if (v == 0)
+				return KW_E_PARSE;
+			v = v * 10 + d;
+			if (digit_at(++p, e, &d)) {
+				v = v * 10 + d;
+				if (v > 255 || digit_at(++p, e, &d))
+					return KW_E_PARSE;
+			}
+		}
 		out[part] = (uint8_t)v;
 	}
-	return i == n ? 0 : KW_E_PARSE;
+	return p == e ? 0 : KW_E_PARSE;
 }
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };

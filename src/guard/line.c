@@ -425,6 +425,40 @@ bool kw_gproc_from_name(const uint8_t *name, size_t n, enum kw_gproc *proc)
 }
 
 /* "NAME[PID]: " or "NAME: " at s[0..n): the message offset, 0 if not sshd's tag. */
+/* The leading decimal digits of s[0..n), up to eight, read eight bytes at a time (a pid
+ * on every line): how many there were, their value in *v. 0 when fewer than eight bytes
+ * are left (the caller's loop reads those) or on a big-endian machine. */
+static size_t digits8(const uint8_t *s, size_t n, uint64_t *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n < 8)
+		return 0;
+	uint64_t x;
+	memcpy(&x, s, 8);
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full, hi = 0x8080808080808080ull;
+	uint64_t x7 = x & lo7;
+	/* per byte, no carry between bytes: >= '0' sets bit 7 of x7 + 0x50, > '9' of x7 + 0x46 */
+	uint64_t digit = (x7 + 0x5050505050505050ull) & ~(x7 + 0x4646464646464646ull) & ~x & hi;
+	uint64_t other = ~digit & hi;
+	size_t c = other ? (size_t)__builtin_ctzll(other) / 8 : 8;
+	if (c == 0)
+		return 0;
+	/* the digits to the top bytes, the first (most significant) lowest: leading zeros
+	 * below; then pairs, quads and the eight combined */
+	uint64_t d = (x - 0x3030303030303030ull) << (8 * (8 - c));
+	d = (d * 10 + (d >> 8)) & 0x00ff00ff00ff00ffull;
+	d = (d * 100 + (d >> 16)) & 0x0000ffff0000ffffull;
+	d = (d * 10000 + (d >> 32)) & 0xffffffffull;
+	*v = d;
+	return c;
+#else
+	(void)s;
+	(void)n;
+	(void)v;
+	return 0;
+#endif
+}
+
 static size_t tag(const uint8_t *s, size_t n, kw_gevent *ev)
 {
 	/* every name we accept starts "sshd": most host names fail here at once */
@@ -442,6 +476,7 @@ static size_t tag(const uint8_t *s, size_t n, kw_gevent *ev)
 	if (s[i] == '[') {
 		size_t k = ++i;
 		uint64_t pid = 0;
+		i += digits8(s + i, n - i, &pid);
 		while (i < n && is_digit(s[i]) && i - k < 10)
 			pid = pid * 10 + (uint64_t)(s[i++] - '0');
 		if (i == k || pid > UINT32_MAX || i + 1 >= n || s[i] != ']')
