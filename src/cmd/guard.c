@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/time.h"
 #include "guard/action.h"
 #include "guard/config.h"
 #include "guard/engine.h"
@@ -291,11 +292,8 @@ static void put_time(kw_sb *sb, time_cache *tc, int64_t us)
 		s--;
 	}
 	if (s != tc->sec || !tc->len) {
-		struct tm tm;
-		time_t t = (time_t)s;
-		if (!gmtime_r(&t, &tm) || strftime(tc->text, sizeof tc->text, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-			snprintf(tc->text, sizeof tc->text, "1970-01-01T00:00:00");
-		tc->len = strlen(tc->text);
+		if ((tc->len = kw_time_iso(s, false, tc->text, sizeof tc->text)) < KW_ISO_LEN - 1)
+			tc->len = (size_t)snprintf(tc->text, sizeof tc->text, "1970-01-01T00:00:00");
 		tc->sec = s;
 	}
 	char f[10] = { '.', 0, 0, 0, 0, 0, 0, 'Z', '"' };

@@ -26,6 +26,8 @@
  */
 #include "guard/line.h"
 
+#include "base/time.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <string.h>
@@ -45,18 +47,6 @@ static int mdays(int64_t y, int m)
 {
 	static const uint8_t d[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	return m == 2 && leap(y) ? 29 : d[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (era arithmetic, 400-year cycles). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t mp = (m + 9) % 12;
-	int64_t doy = (153 * mp + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 static bool digits(const uint8_t *p, size_t n, int *out)
@@ -177,8 +167,8 @@ static int64_t local_year(int64_t us)
 {
 	int64_t s = floor_div(us, US_PER_S), m, d;
 	int64_t y = year_of_days(floor_div(s, 86400), &m, &d);
-	if (s - days_from_civil(y, 1, 1) * 86400 >= 15 * 3600 &&
-	    days_from_civil(y + 1, 1, 1) * 86400 - s > 15 * 3600)
+	if (s - kw_days_from_civil(y, 1, 1) * 86400 >= 15 * 3600 &&
+	    kw_days_from_civil(y + 1, 1, 1) * 86400 - s > 15 * 3600)
 		return y;
 	time_t t = (time_t)s;
 	struct tm tm;
@@ -208,7 +198,7 @@ void kw_gparser_init(kw_gparser *p, int64_t ref_us)
 /* Local date and time to UTC microseconds. */
 static int64_t local_to_us(kw_gparser *p, int64_t y, int mon, int day, int64_t secs, int64_t frac)
 {
-	int64_t local = days_from_civil(y, mon, day) * 86400 + secs;
+	int64_t local = kw_days_from_civil(y, mon, day) * 86400 + secs;
 	return (local - local_offset(p, local)) * US_PER_S + frac;
 }
 
@@ -314,7 +304,7 @@ static size_t parse3339(const uint8_t *s, size_t n, int64_t *us)
 	} else {
 		return 0;
 	}
-	int64_t t = days_from_civil(y, mon, day) * 86400 + secs - off;
+	int64_t t = kw_days_from_civil(y, mon, day) * 86400 + secs - off;
 	*us = t * US_PER_S + frac;
 	return i;
 }

@@ -5,6 +5,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/time.h"
 #include "report/jsonw.h"
 #include "report/out.h"
 
@@ -14,9 +15,7 @@
 
 void kw_gtime_iso(int64_t s, char *out, size_t cap)
 {
-	struct tm tm;
-	time_t t = (time_t)s;
-	if (s == 0 || !gmtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (s == 0 || kw_time_iso(s, true, out, cap) == 0)
 		snprintf(out, cap, "-");
 }
 
