@@ -4,6 +4,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
+#include "cmd/keys_cmds.h"
 #include "cmd/progress.h"
 
 #include "base/cleanup.h"
@@ -166,15 +167,26 @@ out:
 	return status;
 }
 
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} keys_subcommands[] = {
+	{ "scan", run_scan },
+	{ "snapshot", cmd_keys_snapshot },
+	{ "diff", cmd_keys_diff },
+};
+
 int cmd_keys(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(keys_help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	if (!strcmp(argv[1], "scan"))
-		return run_scan(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof keys_subcommands / sizeof keys_subcommands[0]; i++)
+		if (!strcmp(argv[1], keys_subcommands[i].name))
+			return keys_subcommands[i].fn(argc - 1, argv + 1);
 	_cleanup_free_ char *e = kw_escape_str(argv[1]);
-	fprintf(stderr, "keyward keys: unknown subcommand '%s' (available: scan)\n", e ? e : "");
+	fprintf(stderr, "keyward keys: unknown subcommand '%s' (available: scan, snapshot, diff)\n",
+		e ? e : "");
 	return 2;
 }

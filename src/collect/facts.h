@@ -39,6 +39,11 @@ typedef struct kw_account {
 	bool login_shell;       /* shell is not nologin/false/sync/halt/shutdown/empty-nologin */
 	bool expired;           /* shadow expire field set and in the past (days since epoch) */
 	unsigned n_keys;        /* keys in this account's authorized_keys files */
+	/* HMAC-SHA256 under kw_collect_opts.fleet_key of the password field (shadow's when
+	 * shadowed) when it is a hash (usable or locked) and a fleet key was given: hosts
+	 * sharing a password show the same digest; the hash itself never leaves the collector */
+	bool has_pw_digest;
+	uint8_t pw_digest[32];
 } kw_account;
 
 typedef enum kw_artifact_kind {
@@ -177,6 +182,9 @@ typedef struct kw_collect_opts {
 				    * credentials, cloud, DHCP, sudo, identity, deep scan) */
 	uint64_t max_file_size;    /* targeted reads (0: 16 MiB) */
 	uint64_t deep_max_size;    /* deep sniffing (0: 64 MiB) */
+	const uint8_t *fleet_key;  /* key of the password digests (kw_account.pw_digest);
+				    * NULL: no digests */
+	size_t fleet_key_len;
 	void (*progress)(void *ctx, uint64_t files);
 	void *progress_ctx;
 } kw_collect_opts;

@@ -1,0 +1,1610 @@
+/* store.c — key inventory snapshots in SQLite and the diff of two of them (store.h).
+ *
+ * Layout of this file:
+ *   snapshots in memory   kw_keysnap_from_inventory, release, the canonical digest
+ *   the database          open (path checks, pragmas, schema migration), prepared
+ *                         statements, save (one transaction), list, load (validated)
+ *   naming snapshots      kw_snapspec_parse (pure), kw_keystore_find (SQL)
+ *   the diff              kw_keydiff_compute: sort both sides once, pair in three passes
+ *
+ * The database file is input: another program, a restore from backup, or someone with
+ * the sqlite3 shell may have put anything in it. SQLite runs in defensive mode with an
+ * untrusted schema (no triggers, no views), and every value read back is checked before it
+ * becomes a kw_keyrec; a snapshot whose rows or digest do not check fails to load whole,
+ * because a half-loaded snapshot would show keys as added or removed that never were.
+ *
+ * The diff pairs entries in three passes over the two sides, each sorted once by
+ *   identity (role, account, fingerprint | path), path, line, then the other fields.
+ * Each pass is a merge walk over the entries not yet paired, comparing a prefix of that
+ * order: (1) everything, (2) identity and path, (3) identity. Because every pass compares
+ * a prefix of the sort key, the unpaired entries stay sorted for the next pass, and the
+ * whole diff is O(n log n) even for a file with thousands of copies of one key.
+ */
+#include "keys/store.h"
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "base/escape.h"
+#include "base/file.h"
+#include "base/vec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define APP_ID 0x6b774b53          /* "kwKS": marks a keyward keys database */
+#define BUSY_MS 30000              /* a concurrent snapshot of a large host takes seconds */
+#define DIGEST_TAG "keyward-keys-snapshot-v1"
+
+/* ==== snapshots in memory ==== */
+
+static int sdup(char **dst, const char *s)
+{
+	*dst = NULL;
+	if (!s)
+		return 0;
+	*dst = strdup(s);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static void keyrec_release(kw_keyrec *k)
+{
+	free(k->account);
+	free(k->path);
+	free(k->comment);
+	free(k->options);
+	free(k->format);
+}
+
+void kw_keysnap_release(kw_keysnap *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_keys; i++)
+		keyrec_release(&s->keys[i]);
+	for (size_t i = 0; i < s->n_sources; i++) {
+		free(s->sources[i].keyword);
+		free(s->sources[i].value);
+		free(s->sources[i].account);
+	}
+	free(s->keys);
+	free(s->sources);
+	free(s->host);
+	free(s->target);
+	free(s->target_desc);
+	memset(s, 0, sizeof *s);
+}
+
+static int rec_from_invkey(const kw_invkey *k, kw_keyrec *r)
+{
+	r->role = k->role;
+	r->line = k->line;
+	r->has_pub = k->has_pub && k->pub;
+	if (r->has_pub) {
+		memcpy(r->type, k->pub->type, sizeof r->type);
+		memcpy(r->label, k->pub->label, sizeof r->label);
+		memcpy(r->fp, k->pub->fp, sizeof r->fp);
+		memcpy(r->fp_md5, k->pub->fp_md5, sizeof r->fp_md5);
+		r->type[sizeof r->type - 1] = r->label[sizeof r->label - 1] = '\0';
+		r->fp[sizeof r->fp - 1] = r->fp_md5[sizeof r->fp_md5 - 1] = '\0';
+		r->bits = k->pub->bits;
+	}
+	r->sshd_ignores = k->ignored;
+	r->encrypted = -1;
+	if (k->role >= KW_KEY_HOST && k->priv) {
+		r->encrypted = k->priv->encrypted > 0 ? 1 : k->priv->encrypted == 0 ? 0 : -1;
+		if (sdup(&r->format, kw_privkey_format_name(k->priv->format)) < 0)
+			return -ENOMEM;
+	}
+	if (sdup(&r->account, k->account) < 0 || sdup(&r->path, k->path ? k->path : "") < 0)
+		return -ENOMEM;
+	if (k->ak && (sdup(&r->comment, k->ak->comment) < 0 || sdup(&r->options, k->ak->options) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
+static int copy_inventory(const kw_inventory *inv, kw_keysnap *s)
+{
+	for (size_t i = 0; i < inv->n_keys; i++) {
+		kw_keyrec *r = KW_VEC_PUSH(s->keys, s->n_keys, s->cap_keys);
+		if (!r || rec_from_invkey(&inv->keys[i], r) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < inv->n_sources; i++) {
+		const kw_keysource *src = &inv->sources[i];
+		kw_keysrc *d = KW_VEC_PUSH(s->sources, s->n_sources, s->cap_sources);
+		if (!d || sdup(&d->keyword, src->keyword ? src->keyword : "") < 0 ||
+		    sdup(&d->value, src->value ? src->value : "") < 0 || sdup(&d->account, src->account) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int kw_keysnap_from_inventory(const kw_inventory *inv, const kw_keysnap_meta *m, kw_keysnap *ret)
+{
+	memset(ret, 0, sizeof *ret);
+	if (!inv || !m || !m->target || !m->target_desc)
+		return -EINVAL;
+	ret->taken = m->taken;
+	ret->complete = m->complete;
+	ret->n_authorized = inv->n_authorized;
+	ret->n_accounts = inv->n_accounts;
+	ret->n_unread = inv->n_unread;
+	ret->n_ignored = inv->n_ignored;
+	ret->n_host = inv->n_host;
+	ret->n_private = inv->n_private;
+	int r = sdup(&ret->host, m->host);
+	if (r == 0)
+		r = sdup(&ret->target, m->target);
+	if (r == 0)
+		r = sdup(&ret->target_desc, m->target_desc);
+	if (r == 0)
+		r = copy_inventory(inv, ret);
+	if (r < 0)
+		kw_keysnap_release(ret);
+	else
+		ret->n_keys_total = ret->n_keys;
+	return r;
+}
+
+/* ---- the canonical digest ---- */
+
+typedef struct digester {
+	EVP_MD_CTX *md;
+	bool failed;
+} digester;
+
+static void d_put(digester *d, const void *p, size_t n)
+{
+	if (!d->failed && n && EVP_DigestUpdate(d->md, p, n) != 1)
+		d->failed = true;
+}
+
+static void d_u64(digester *d, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)(v & 0xff);
+	d_put(d, b, sizeof b);
+}
+
+/* NULL is a length of all ones; "" a length of zero */
+static void d_str(digester *d, const char *s)
+{
+	if (!s) {
+		d_u64(d, UINT64_MAX);
+		return;
+	}
+	size_t n = strlen(s);
+	d_u64(d, n);
+	d_put(d, s, n);
+}
+
+static void d_rec(digester *d, const kw_keyrec *k)
+{
+	d_str(d, kw_keyrole_name(k->role));
+	d_str(d, k->account);
+	d_str(d, k->path);
+	d_u64(d, k->line);
+	d_u64(d, k->has_pub);
+	d_str(d, k->has_pub ? k->type : NULL);
+	d_str(d, k->has_pub ? k->label : NULL);
+	d_u64(d, k->has_pub ? k->bits : 0);
+	d_str(d, k->has_pub ? k->fp : NULL);
+	d_str(d, k->has_pub && k->fp_md5[0] ? k->fp_md5 : NULL);
+	d_str(d, k->comment);
+	d_str(d, k->options);
+	d_u64(d, k->sshd_ignores);
+	d_str(d, k->format);
+	d_u64(d, (uint64_t)(int64_t)k->encrypted);
+}
+
+int kw_keysnap_digest(const kw_keysnap *s, char out[KW_KEYSNAP_DIGEST_HEX + 1])
+{
+	digester d = { .md = EVP_MD_CTX_new() };
+	if (!d.md)
+		return -ENOMEM;
+	d.failed = EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) != 1;
+	d_str(&d, DIGEST_TAG);
+	d_u64(&d, (uint64_t)s->taken);
+	d_str(&d, s->host);
+	d_str(&d, s->target);
+	d_str(&d, s->target_desc);
+	d_u64(&d, s->complete);
+	const size_t counts[] = { s->n_authorized, s->n_accounts, s->n_unread, s->n_ignored,
+				  s->n_host, s->n_private, s->n_keys, s->n_sources };
+	for (size_t i = 0; i < KW_ARRAY_LEN(counts); i++)
+		d_u64(&d, counts[i]);
+	for (size_t i = 0; i < s->n_keys; i++)
+		d_rec(&d, &s->keys[i]);
+	for (size_t i = 0; i < s->n_sources; i++) {
+		d_str(&d, s->sources[i].keyword);
+		d_str(&d, s->sources[i].value);
+		d_str(&d, s->sources[i].account);
+	}
+	uint8_t h[32];
+	unsigned hl = 0;
+	if (!d.failed && (EVP_DigestFinal_ex(d.md, h, &hl) != 1 || hl != sizeof h))
+		d.failed = true;
+	EVP_MD_CTX_free(d.md);
+	if (d.failed)
+		return KW_E_CRYPTO;
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < sizeof h; i++) {
+		out[2 * i] = hex[h[i] >> 4];
+		out[2 * i + 1] = hex[h[i] & 15];
+	}
+	out[KW_KEYSNAP_DIGEST_HEX] = '\0';
+	return 0;
+}
+
+/* ==== the database ==== */
+
+static const char schema_v1[] =
+	"CREATE TABLE snapshots("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" taken INTEGER NOT NULL,"
+	" host TEXT,"
+	" target TEXT NOT NULL,"
+	" target_desc TEXT NOT NULL,"
+	" complete INTEGER NOT NULL,"
+	" n_keys INTEGER NOT NULL,"
+	" n_sources INTEGER NOT NULL,"
+	" n_authorized INTEGER NOT NULL,"
+	" n_accounts INTEGER NOT NULL,"
+	" n_unread INTEGER NOT NULL,"
+	" n_ignored INTEGER NOT NULL,"
+	" n_host INTEGER NOT NULL,"
+	" n_private INTEGER NOT NULL,"
+	" digest TEXT NOT NULL) STRICT;"
+	"CREATE INDEX snapshots_target ON snapshots(target, id);"
+	"CREATE TABLE keys("
+	" snapshot INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" role TEXT NOT NULL,"
+	" account TEXT,"
+	" path TEXT NOT NULL,"
+	" line INTEGER,"
+	" has_pub INTEGER NOT NULL,"
+	" type TEXT,"
+	" label TEXT,"
+	" bits INTEGER,"
+	" fingerprint TEXT,"
+	" fingerprint_md5 TEXT,"
+	" comment TEXT,"
+	" options TEXT,"
+	" sshd_ignores INTEGER NOT NULL,"
+	" format TEXT,"
+	" encrypted INTEGER,"
+	" PRIMARY KEY(snapshot, seq)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX keys_fingerprint ON keys(fingerprint);"
+	"CREATE TABLE sources("
+	" snapshot INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" keyword TEXT NOT NULL,"
+	" value TEXT NOT NULL,"
+	" account TEXT,"
+	" PRIMARY KEY(snapshot, seq)) STRICT, WITHOUT ROWID;";
+
+/* migrations[v] brings schema version v to v + 1 */
+static const char *const migrations[] = { schema_v1 };
+_Static_assert(KW_ARRAY_LEN(migrations) == KW_KEYSTORE_SCHEMA, "one migration per version");
+
+#define SNAP_COLS "id, taken, host, target, target_desc, complete, n_keys, n_sources," \
+		  " n_authorized, n_accounts, n_unread, n_ignored, n_host, n_private, digest"
+#define KEY_COLS "seq, role, account, path, line, has_pub, type, label, bits, fingerprint," \
+		 " fingerprint_md5, comment, options, sshd_ignores, format, encrypted"
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SNAP_ADD,
+	ST_KEY_ADD,
+	ST_SRC_ADD,
+	ST_SNAP_GET,
+	ST_KEYS_GET,
+	ST_SRCS_GET,
+	ST_LIST_ALL,
+	ST_LIST_TARGET,
+	ST_FIND_LATEST,
+	ST_FIND_TIME,
+	ST_FIND_ID,
+	ST_PRUNE,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SNAP_ADD] = "INSERT INTO snapshots(taken, host, target, target_desc, complete, n_keys,"
+			" n_sources, n_authorized, n_accounts, n_unread, n_ignored, n_host, n_private,"
+			" digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[ST_KEY_ADD] = "INSERT INTO keys(snapshot, " KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+		       " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	[ST_SRC_ADD] = "INSERT INTO sources(snapshot, seq, keyword, value, account)"
+		       " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_SNAP_GET] = "SELECT " SNAP_COLS " FROM snapshots WHERE id = ?1",
+	[ST_KEYS_GET] = "SELECT " KEY_COLS " FROM keys WHERE snapshot = ?1 ORDER BY seq",
+	[ST_SRCS_GET] = "SELECT seq, keyword, value, account FROM sources WHERE snapshot = ?1"
+			" ORDER BY seq",
+	[ST_LIST_ALL] = "SELECT " SNAP_COLS " FROM snapshots ORDER BY id",
+	[ST_LIST_TARGET] = "SELECT " SNAP_COLS " FROM snapshots WHERE target = ?1 ORDER BY id",
+	[ST_FIND_LATEST] = "SELECT id FROM snapshots WHERE target = ?1 AND (?2 = 0 OR id < ?2)"
+			   " ORDER BY id DESC LIMIT 1 OFFSET ?3",
+	[ST_FIND_TIME] = "SELECT id FROM snapshots WHERE target = ?1 AND (?2 = 0 OR id < ?2)"
+			 " AND taken <= ?3 ORDER BY taken DESC, id DESC LIMIT 1",
+	[ST_FIND_ID] = "SELECT id FROM snapshots WHERE id = ?1",
+	[ST_PRUNE] = "DELETE FROM snapshots WHERE target = ?1 AND id NOT IN (SELECT id FROM"
+		     " snapshots WHERE target = ?1 ORDER BY id DESC LIMIT ?2)",
+};
+
+struct kw_keystore {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+/* ---- errors ---- */
+
+static int map_rc(sqlite3 *db, int rc)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_TOOBIG:
+		return KW_E_TOOBIG;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+		return sys > 0 ? -sys : -EIO;
+	default:
+		return KW_E_PARSE; /* NOTADB, CORRUPT, ERROR, SCHEMA, CONSTRAINT, MISMATCH ... */
+	}
+}
+
+/* "what: SQLite's message" (escaped: it may quote the file's content) */
+static int db_err(kw_keystore *s, int rc, char *err, size_t errlen, const char *what)
+{
+	_cleanup_free_ char *msg = kw_escape_str(s && s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	kw_errf(err, errlen, "%s: %s", what, msg ? msg : "?");
+	int r = map_rc(s ? s->db : NULL, rc);
+	return r < 0 ? r : -EIO;
+}
+
+/* ---- statements ---- */
+
+static void resetp(sqlite3_stmt **st)
+{
+	if (*st) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+	}
+}
+#define _cleanup_reset_ _cleanup_(resetp)
+
+static sqlite3_stmt *use(kw_keystore *s, enum stmt_id id)
+{
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+	return s->st[id];
+}
+
+/* Step a statement that returns no row. SQLite's rc, or SQLITE_DONE. */
+static int step_done(sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	return rc;
+}
+
+static int run(kw_keystore *s, enum stmt_id id)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
+	return step_done(st);
+}
+
+/* NULL binds NULL; text is bound with its byte length (raw bytes, never a NUL) */
+static int bind_str(sqlite3_stmt *st, int i, const char *t)
+{
+	if (!t)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, t, (int)strnlen(t, INT_MAX), SQLITE_STATIC);
+}
+
+static int bind_u64(sqlite3_stmt *st, int i, uint64_t v)
+{
+	return sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v);
+}
+
+/* ---- opening ---- */
+
+/* mkdir -p of path's folder, new folders 0700 */
+static int make_parents(const char *path)
+{
+	size_t l = strlen(path);
+	if (l == 0 || l >= PATH_MAX)
+		return -ENAMETOOLONG;
+	char buf[PATH_MAX];
+	memcpy(buf, path, l + 1);
+	char *slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return 0;
+	*slash = '\0';
+	struct stat st;
+	if (stat(buf, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+/* The file must be a regular file with one link, not a symbolic link; created 0600 when
+ * asked (SQLite would make it 0644; its -wal and -shm files copy the database's mode). */
+static int check_file(const char *path, bool create, char *err, size_t errlen)
+{
+	_cleanup_free_ char *e = kw_escape_str(path);
+	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (create ? O_CREAT : 0);
+	_cleanup_close_ int fd = open(path, flags, 0600);
+	if (fd < 0) {
+		int r = -errno;
+		if (r == -ELOOP)
+			kw_errf(err, errlen, "%s is a symbolic link: refused (name the real file)", e ? e : "");
+		else if (r == -ENOENT)
+			kw_errf(err, errlen, "%s does not exist", e ? e : "");
+		else
+			kw_errf(err, errlen, "cannot open %s: %s", e ? e : "", kw_strerror(r));
+		return r;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		kw_errf(err, errlen, "%s is not a regular file: refused", e ? e : "");
+		return KW_E_NOTREG;
+	}
+	if (st.st_nlink > 1) {
+		kw_errf(err, errlen, "%s has other hard links: refused", e ? e : "");
+		return KW_E_REFUSED;
+	}
+	/* SQLite's side files must not be links planted next to the database either */
+	static const char *const sides[] = { "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < KW_ARRAY_LEN(sides); i++) {
+		char side[PATH_MAX];
+		struct stat ss;
+		if (snprintf(side, sizeof side, "%s%s", path, sides[i]) >= (int)sizeof side)
+			return -ENAMETOOLONG;
+		if (lstat(side, &ss) == 0 && (!S_ISREG(ss.st_mode) || ss.st_nlink > 1)) {
+			kw_errf(err, errlen, "%s%s is not a plain file: refused", e ? e : "", sides[i]);
+			return KW_E_REFUSED;
+		}
+	}
+	return 0;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int is_wal(sqlite3 *db, bool *wal)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *m = sqlite3_column_text(st, 0);
+		*wal = m && !strcmp((const char *)m, "wal");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int configure(kw_keystore *s, char *err, size_t errlen)
+{
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_busy_timeout(s->db, BUSY_MS);
+	/* WAL is recorded in the file: switch only a file that is not in WAL yet */
+	static const char *const pragmas[] = {
+		"PRAGMA synchronous = FULL",
+		"PRAGMA foreign_keys = ON",
+		"PRAGMA journal_mode = WAL",
+	};
+	bool wal = false;
+	int rc = is_wal(s->db, &wal);
+	if (rc != SQLITE_OK)
+		return db_err(s, rc, err, errlen, "reading the journal mode");
+	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas) - wal; i++) {
+		rc = sqlite3_exec(s->db, pragmas[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return db_err(s, rc, err, errlen, pragmas[i]);
+	}
+	return 0;
+}
+
+/* The version, application id and table count, read under the current transaction. */
+static int read_marks(sqlite3 *db, int *ver, int *app, int *tables)
+{
+	int rc = pragma_int(db, "PRAGMA user_version", ver);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(db, "PRAGMA application_id", app);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", tables);
+	return rc;
+}
+
+static int check_marks(int ver, int app, int tables, char *err, size_t errlen)
+{
+	if (app != APP_ID && (app != 0 || ver != 0 || tables != 0)) {
+		kw_errf(err, errlen, "not a keyward keys database (application id %d, schema version "
+			"%d): refused, nothing changed", app, ver);
+		return KW_E_UNSUPPORTED;
+	}
+	if (ver > KW_KEYSTORE_SCHEMA || ver < 0) {
+		kw_errf(err, errlen, "schema version %d of this keys database is not one this keyward "
+			"knows (it reads version %d): use a newer keyward", ver, KW_KEYSTORE_SCHEMA);
+		return KW_E_UNSUPPORTED;
+	}
+	return 0;
+}
+
+/* Bring the schema to KW_KEYSTORE_SCHEMA: under the write lock, re-reading the marks, so
+ * two processes creating one file apply each migration once. */
+static int migrate(kw_keystore *s, char *err, size_t errlen)
+{
+	int ver = 0, app = 0, tables = 0;
+	int rc = read_marks(s->db, &ver, &app, &tables);
+	if (rc != SQLITE_OK)
+		return db_err(s, rc, err, errlen, "reading the schema version");
+	int r = check_marks(ver, app, tables, err, errlen);
+	if (r < 0 || ver == KW_KEYSTORE_SCHEMA)
+		return r;
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = read_marks(s->db, &ver, &app, &tables);
+	if (rc != SQLITE_OK) {
+		r = db_err(s, rc, err, errlen, "reading the schema version");
+	} else {
+		r = check_marks(ver, app, tables, err, errlen);
+	}
+	for (; r == 0 && ver < KW_KEYSTORE_SCHEMA; ver++) {
+		rc = sqlite3_exec(s->db, migrations[ver], NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			r = db_err(s, rc, err, errlen, "creating the schema");
+	}
+	if (r == 0) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+			 KW_KEYSTORE_SCHEMA, APP_ID);
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			r = db_err(s, rc, err, errlen, "recording the schema version");
+	}
+	if (r < 0 && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+void kw_keystore_close(kw_keystore *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+static int prepare_all(kw_keystore *s, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ST_COUNT; i++) {
+		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			int r = db_err(s, rc, err, errlen, "the database does not have keyward's keys schema");
+			return r == -EBUSY ? r : KW_E_PARSE;
+		}
+	}
+	return 0;
+}
+
+/* Serialise opening among keyward processes: flock on the database's folder (not on the
+ * file: closing another descriptor of the file would drop SQLite's own POSIX locks).
+ * Switching a new file to WAL fails at once, without the busy handler, while another
+ * connection is on it; once the file is set up, SQLite's locking suffices. Best effort:
+ * -1 when the folder cannot be opened. */
+static int lock_folder(const char *path)
+{
+	_cleanup_free_ char *dir = kw_path_dir(path);
+	if (!dir)
+		return -1;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static int open_locked(const char *path, bool create, kw_keystore **ret, char *err, size_t errlen)
+{
+	int r = check_file(path, create, err, errlen);
+	if (r < 0)
+		return r;
+	kw_keystore *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK)
+		r = db_err(s, rc, err, errlen, "opening the database");
+	if (r == 0)
+		r = configure(s, err, errlen);
+	if (r == 0)
+		r = migrate(s, err, errlen);
+	if (r == 0)
+		r = prepare_all(s, err, errlen);
+	if (r < 0) {
+		kw_keystore_close(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int kw_keystore_open(const char *path, unsigned flags, kw_keystore **ret, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	*ret = NULL;
+	if (!path || !*path)
+		return -EINVAL;
+	bool create = flags & KW_KEYSTORE_CREATE;
+	int r = create ? make_parents(path) : 0;
+	if (r < 0) {
+		kw_errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
+		return r;
+	}
+	int lock = lock_folder(path);
+	r = open_locked(path, create, ret, err, errlen);
+	if (lock >= 0)
+		close(lock); /* releases the flock */
+	return r;
+}
+
+/* ---- saving ---- */
+
+static int add_snapshot_row(kw_keystore *s, const kw_keysnap *snap)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SNAP_ADD);
+	sqlite3_bind_int64(st, 1, snap->taken);
+	bind_str(st, 2, snap->host);
+	bind_str(st, 3, snap->target);
+	bind_str(st, 4, snap->target_desc);
+	sqlite3_bind_int(st, 5, snap->complete);
+	const size_t counts[] = { snap->n_keys, snap->n_sources, snap->n_authorized, snap->n_accounts,
+				  snap->n_unread, snap->n_ignored, snap->n_host, snap->n_private };
+	for (size_t i = 0; i < KW_ARRAY_LEN(counts); i++)
+		bind_u64(st, (int)i + 6, counts[i]);
+	bind_str(st, 14, snap->digest);
+	return step_done(st);
+}
+
+static int add_key_row(kw_keystore *s, int64_t id, size_t seq, const kw_keyrec *k)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_KEY_ADD);
+	sqlite3_bind_int64(st, 1, id);
+	bind_u64(st, 2, seq);
+	bind_str(st, 3, kw_keyrole_name(k->role));
+	bind_str(st, 4, k->account);
+	bind_str(st, 5, k->path);
+	if (k->line)
+		sqlite3_bind_int64(st, 6, k->line);
+	sqlite3_bind_int(st, 7, k->has_pub);
+	if (k->has_pub) {
+		bind_str(st, 8, k->type);
+		bind_str(st, 9, k->label);
+		sqlite3_bind_int64(st, 10, k->bits);
+		bind_str(st, 11, k->fp);
+		bind_str(st, 12, k->fp_md5[0] ? k->fp_md5 : NULL);
+	}
+	bind_str(st, 13, k->comment);
+	bind_str(st, 14, k->options);
+	sqlite3_bind_int(st, 15, k->sshd_ignores);
+	bind_str(st, 16, k->format);
+	if (k->encrypted >= 0)
+		sqlite3_bind_int(st, 17, k->encrypted);
+	return step_done(st);
+}
+
+static int add_source_row(kw_keystore *s, int64_t id, size_t seq, const kw_keysrc *src)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SRC_ADD);
+	sqlite3_bind_int64(st, 1, id);
+	bind_u64(st, 2, seq);
+	bind_str(st, 3, src->keyword);
+	bind_str(st, 4, src->value);
+	bind_str(st, 5, src->account);
+	return step_done(st);
+}
+
+/* The rows of one snapshot; SQLite's rc (SQLITE_DONE when all went in). */
+static int add_rows(kw_keystore *s, kw_keysnap *snap, int64_t *id)
+{
+	int rc = add_snapshot_row(s, snap);
+	if (rc != SQLITE_DONE)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	for (size_t i = 0; rc == SQLITE_DONE && i < snap->n_keys; i++)
+		rc = add_key_row(s, *id, i, &snap->keys[i]);
+	for (size_t i = 0; rc == SQLITE_DONE && i < snap->n_sources; i++)
+		rc = add_source_row(s, *id, i, &snap->sources[i]);
+	return rc;
+}
+
+
+int kw_keystore_save(kw_keystore *s, kw_keysnap *snap, kw_keystore_commit_fn before_commit,
+		     void *ctx, char *err, size_t errlen)
+{
+	if (!snap->target || !snap->target_desc)
+		return -EINVAL;
+	int r = kw_keysnap_digest(snap, snap->digest);
+	if (r < 0) {
+		kw_errf(err, errlen, "computing the snapshot's digest: %s", kw_strerror(r));
+		return r;
+	}
+	int rc = run(s, ST_BEGIN);
+	if (rc != SQLITE_DONE)
+		return db_err(s, rc, err, errlen, "starting the transaction");
+	int64_t id = 0;
+	rc = add_rows(s, snap, &id);
+	if (rc != SQLITE_DONE) {
+		r = db_err(s, rc, err, errlen, "storing the snapshot");
+	} else if (before_commit) {
+		snap->id = id;
+		r = before_commit(ctx, snap);
+	}
+	if (r == 0 && (rc = run(s, ST_COMMIT)) != SQLITE_DONE)
+		r = db_err(s, rc, err, errlen, "committing the snapshot");
+	if (r < 0) {
+		if (!sqlite3_get_autocommit(s->db))
+			run(s, ST_ROLLBACK);
+		snap->id = 0;
+		snap->digest[0] = '\0';
+		return r;
+	}
+	snap->id = id;
+	snap->n_keys_total = snap->n_keys;
+	return 0;
+}
+
+int kw_keystore_prune(kw_keystore *s, const char *target, size_t keep, size_t *ret_deleted,
+		      char *err, size_t errlen)
+{
+	if (!target || keep == 0)
+		return -EINVAL;
+	int rc = run(s, ST_BEGIN);
+	if (rc != SQLITE_DONE)
+		return db_err(s, rc, err, errlen, "starting the transaction");
+	int r = 0;
+	size_t n = 0;
+	{
+		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_PRUNE);
+		bind_str(st, 1, target);
+		bind_u64(st, 2, keep);
+		rc = step_done(st);
+		n = (size_t)sqlite3_changes(s->db);
+	}
+	if (rc == SQLITE_DONE)
+		rc = run(s, ST_COMMIT);
+	if (rc != SQLITE_DONE) {
+		r = db_err(s, rc, err, errlen, "deleting old snapshots");
+		if (!sqlite3_get_autocommit(s->db))
+			run(s, ST_ROLLBACK);
+		return r;
+	}
+	if (ret_deleted)
+		*ret_deleted = n;
+	return 0;
+}
+
+/* ---- reading back, validated ---- */
+
+/* A text column into a new string: TEXT (or NULL when nullable), no NUL, bounded.
+ * 0, KW_E_PARSE or -ENOMEM. */
+static int col_str(sqlite3_stmt *st, int i, bool nullable, char **out)
+{
+	*out = NULL;
+	int t = sqlite3_column_type(st, i);
+	if (t == SQLITE_NULL)
+		return nullable ? 0 : KW_E_PARSE;
+	if (t != SQLITE_TEXT)
+		return KW_E_PARSE;
+	const unsigned char *p = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+	if (!p)
+		return -ENOMEM;
+	if (n < 0 || (size_t)n > KW_KEYSTORE_TEXT_MAX || memchr(p, 0, (size_t)n))
+		return KW_E_PARSE;
+	*out = strndup((const char *)p, (size_t)n);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* A text column into out[cap] (NULL: "" when nullable). */
+static int col_fixed(sqlite3_stmt *st, int i, bool nullable, char *out, size_t cap)
+{
+	_cleanup_free_ char *v = NULL;
+	int r = col_str(st, i, nullable, &v);
+	if (r < 0)
+		return r;
+	size_t n = v ? strlen(v) : 0;
+	if (n >= cap)
+		return KW_E_PARSE;
+	memcpy(out, v ? v : "", n + 1);
+	return 0;
+}
+
+/* An integer column in [lo, hi]; NULL gives dflt when nullable. */
+static int col_int(sqlite3_stmt *st, int i, bool nullable, int64_t lo, int64_t hi, int64_t dflt,
+		   int64_t *out)
+{
+	int t = sqlite3_column_type(st, i);
+	if (t == SQLITE_NULL && nullable) {
+		*out = dflt;
+		return 0;
+	}
+	if (t != SQLITE_INTEGER)
+		return KW_E_PARSE;
+	int64_t v = sqlite3_column_int64(st, i);
+	if (v < lo || v > hi)
+		return KW_E_PARSE;
+	*out = v;
+	return 0;
+}
+
+static bool in_set(char c, const char *set) { return c && strchr(set, c); }
+
+/* "SHA256:" and 43 characters of unpadded base64 */
+static bool fp_ok(const char *s)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (strncmp(s, "SHA256:", 7) != 0 || strlen(s) != KW_FP_LEN - 1)
+		return false;
+	for (const char *p = s + 7; *p; p++)
+		if (!in_set(*p, b64))
+			return false;
+	return true;
+}
+
+/* "" or "MD5:" and 16 pairs of lowercase hex joined by ':' */
+static bool md5_ok(const char *s)
+{
+	if (!*s)
+		return true;
+	if (strncmp(s, "MD5:", 4) != 0 || strlen(s) != KW_FP_MD5_LEN - 1)
+		return false;
+	for (size_t i = 0; s[4 + i]; i++)
+		if (i % 3 == 2 ? s[4 + i] != ':' : !in_set(s[4 + i], "0123456789abcdef"))
+			return false;
+	return true;
+}
+
+static bool digest_ok(const char *s)
+{
+	if (strlen(s) != KW_KEYSNAP_DIGEST_HEX)
+		return false;
+	for (; *s; s++)
+		if (!in_set(*s, "0123456789abcdef"))
+			return false;
+	return true;
+}
+
+static int role_from_name(const char *s, enum kw_keyrole *out)
+{
+	for (int r = KW_KEY_AUTHORIZED; r <= KW_KEY_PRIVATE; r++)
+		if (!strcmp(s, kw_keyrole_name((enum kw_keyrole)r))) {
+			*out = (enum kw_keyrole)r;
+			return 0;
+		}
+	return KW_E_PARSE;
+}
+
+/* Run a step of checks, remembering which column failed. */
+#define CHECK(expr, col)                                                                  \
+	do {                                                                              \
+		int _r = (expr);                                                          \
+		if (_r < 0) {                                                             \
+			*why = (col);                                                     \
+			return _r;                                                        \
+		}                                                                         \
+	} while (0)
+
+/* One SNAP_COLS row; *n_sources gets the count of source rows it records. */
+static int decode_snap(sqlite3_stmt *st, kw_keysnap *s, size_t *n_sources, const char **why)
+{
+	int64_t v, n[8];
+	CHECK(col_int(st, 0, false, 1, INT64_MAX, 0, &s->id), "id");
+	CHECK(col_int(st, 1, false, INT64_MIN, INT64_MAX, 0, &s->taken), "taken");
+	CHECK(col_str(st, 2, true, &s->host), "host");
+	CHECK(col_str(st, 3, false, &s->target), "target");
+	CHECK(col_str(st, 4, false, &s->target_desc), "target_desc");
+	CHECK(col_int(st, 5, false, 0, 1, 0, &v), "complete");
+	s->complete = v;
+	static const char *const names[] = { "n_keys", "n_sources", "n_authorized", "n_accounts",
+					     "n_unread", "n_ignored", "n_host", "n_private" };
+	for (int i = 0; i < 8; i++)
+		CHECK(col_int(st, 6 + i, false, 0, INT32_MAX, 0, &n[i]), names[i]);
+	s->n_keys_total = (size_t)n[0];
+	s->n_authorized = (size_t)n[2];
+	s->n_accounts = (size_t)n[3];
+	s->n_unread = (size_t)n[4];
+	s->n_ignored = (size_t)n[5];
+	s->n_host = (size_t)n[6];
+	s->n_private = (size_t)n[7];
+	CHECK(col_fixed(st, 14, false, s->digest, sizeof s->digest), "digest");
+	CHECK(digest_ok(s->digest) ? 0 : KW_E_PARSE, "digest");
+	*n_sources = (size_t)n[1];
+	return 0;
+}
+
+/* One KEY_COLS row, the seq'th. */
+static int decode_key(sqlite3_stmt *st, size_t seq, kw_keyrec *k, const char **why)
+{
+	int64_t v;
+	char role[16];
+	CHECK(col_int(st, 0, false, 0, INT64_MAX, 0, &v), "seq");
+	CHECK((uint64_t)v == seq ? 0 : KW_E_PARSE, "seq");
+	CHECK(col_fixed(st, 1, false, role, sizeof role), "role");
+	CHECK(role_from_name(role, &k->role), "role");
+	CHECK(col_str(st, 2, true, &k->account), "account");
+	CHECK(col_str(st, 3, false, &k->path), "path");
+	CHECK(col_int(st, 4, true, 1, UINT32_MAX, 0, &v), "line");
+	k->line = (unsigned)v;
+	CHECK(col_int(st, 5, false, 0, 1, 0, &v), "has_pub");
+	k->has_pub = v;
+	CHECK(col_fixed(st, 6, !k->has_pub, k->type, sizeof k->type), "type");
+	CHECK(col_fixed(st, 7, !k->has_pub, k->label, sizeof k->label), "label");
+	CHECK(col_int(st, 8, !k->has_pub, 0, UINT32_MAX, 0, &v), "bits");
+	k->bits = (unsigned)v;
+	CHECK(col_fixed(st, 9, !k->has_pub, k->fp, sizeof k->fp), "fingerprint");
+	CHECK(!k->has_pub || fp_ok(k->fp) ? 0 : KW_E_PARSE, "fingerprint");
+	CHECK(col_fixed(st, 10, true, k->fp_md5, sizeof k->fp_md5), "fingerprint_md5");
+	CHECK(md5_ok(k->fp_md5) ? 0 : KW_E_PARSE, "fingerprint_md5");
+	if (!k->has_pub && (k->type[0] || k->label[0] || k->bits || k->fp[0] || k->fp_md5[0]))
+		CHECK(KW_E_PARSE, "has_pub");
+	CHECK(col_str(st, 11, true, &k->comment), "comment");
+	CHECK(col_str(st, 12, true, &k->options), "options");
+	CHECK(col_int(st, 13, false, 0, 1, 0, &v), "sshd_ignores");
+	k->sshd_ignores = v;
+	CHECK(col_str(st, 14, true, &k->format), "format");
+	CHECK(col_int(st, 15, true, 0, 1, -1, &v), "encrypted");
+	k->encrypted = (int)v;
+	return 0;
+}
+
+static int decode_source(sqlite3_stmt *st, size_t seq, kw_keysrc *src, const char **why)
+{
+	int64_t v;
+	CHECK(col_int(st, 0, false, 0, INT64_MAX, 0, &v), "seq");
+	CHECK((uint64_t)v == seq ? 0 : KW_E_PARSE, "seq");
+	CHECK(col_str(st, 1, false, &src->keyword), "keyword");
+	CHECK(col_str(st, 2, false, &src->value), "value");
+	CHECK(col_str(st, 3, true, &src->account), "account");
+	return 0;
+}
+
+#undef CHECK
+
+static int row_err(int r, char *err, size_t errlen, int64_t id, const char *table, size_t row,
+		   const char *col)
+{
+	if (r == -ENOMEM)
+		return r;
+	kw_errf(err, errlen, "snapshot %lld: %s row %zu has a bad %s: the database was changed "
+		"outside keyward or is damaged", (long long)id, table, row + 1, col ? col : "value");
+	return KW_E_PARSE;
+}
+
+static int load_keys(kw_keystore *s, kw_keysnap *snap, char *err, size_t errlen)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_KEYS_GET);
+	sqlite3_bind_int64(st, 1, snap->id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *why = NULL;
+		kw_keyrec *k = KW_VEC_PUSH(snap->keys, snap->n_keys, snap->cap_keys);
+		if (!k)
+			return -ENOMEM;
+		int r = decode_key(st, snap->n_keys - 1, k, &why);
+		if (r < 0)
+			return row_err(r, err, errlen, snap->id, "keys", snap->n_keys - 1, why);
+	}
+	if (rc != SQLITE_DONE)
+		return db_err(s, rc, err, errlen, "reading the keys");
+	return 0;
+}
+
+static int load_sources(kw_keystore *s, kw_keysnap *snap, char *err, size_t errlen)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SRCS_GET);
+	sqlite3_bind_int64(st, 1, snap->id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *why = NULL;
+		kw_keysrc *src = KW_VEC_PUSH(snap->sources, snap->n_sources, snap->cap_sources);
+		if (!src)
+			return -ENOMEM;
+		int r = decode_source(st, snap->n_sources - 1, src, &why);
+		if (r < 0)
+			return row_err(r, err, errlen, snap->id, "sources", snap->n_sources - 1, why);
+	}
+	if (rc != SQLITE_DONE)
+		return db_err(s, rc, err, errlen, "reading the sources");
+	return 0;
+}
+
+static int load_all(kw_keystore *s, int64_t id, kw_keysnap *ret, char *err, size_t errlen)
+{
+	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SNAP_GET);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		kw_errf(err, errlen, "there is no snapshot %lld", (long long)id);
+		return -ENOENT;
+	}
+	if (rc != SQLITE_ROW)
+		return db_err(s, rc, err, errlen, "reading the snapshot");
+	const char *why = NULL;
+	size_t want_sources = 0;
+	int r = decode_snap(st, ret, &want_sources, &why);
+	if (r < 0)
+		return row_err(r, err, errlen, id, "snapshots", 0, why);
+	r = load_keys(s, ret, err, errlen);
+	if (r == 0)
+		r = load_sources(s, ret, err, errlen);
+	if (r < 0)
+		return r;
+	if (ret->n_keys != ret->n_keys_total || ret->n_sources != want_sources) {
+		kw_errf(err, errlen, "snapshot %lld: %zu key rows and %zu source rows where the "
+			"snapshot records %zu and %zu: the database was changed outside keyward",
+			(long long)id, ret->n_keys, ret->n_sources, ret->n_keys_total, want_sources);
+		return KW_E_PARSE;
+	}
+	char again[KW_KEYSNAP_DIGEST_HEX + 1];
+	r = kw_keysnap_digest(ret, again);
+	if (r < 0)
+		return r;
+	if (strcmp(again, ret->digest) != 0) {
+		kw_errf(err, errlen, "snapshot %lld does not match its digest: the database was "
+			"changed outside keyward", (long long)id);
+		return KW_E_PARSE;
+	}
+	return 0;
+}
+
+int kw_keystore_load(kw_keystore *s, int64_t id, kw_keysnap *ret, char *err, size_t errlen)
+{
+	memset(ret, 0, sizeof *ret);
+	/* one read transaction: a snapshot saved meanwhile cannot interleave (it would not
+	 * change this one's rows, but its reads stay consistent and cheaper) */
+	int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(s, rc, err, errlen, "starting a read");
+	int r = load_all(s, id, ret, err, errlen);
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (r < 0)
+		kw_keysnap_release(ret);
+	return r;
+}
+
+int kw_keystore_list(kw_keystore *s, const char *target, kw_keysnap **ret, size_t *n, char *err,
+		     size_t errlen)
+{
+	*ret = NULL;
+	*n = 0;
+	_cleanup_reset_ sqlite3_stmt *st = use(s, target ? ST_LIST_TARGET : ST_LIST_ALL);
+	if (target)
+		bind_str(st, 1, target);
+	kw_keysnap *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc, r = 0;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *why = NULL;
+		kw_keysnap *snap = KW_VEC_PUSH(v, len, cap);
+		if (!snap) {
+			r = -ENOMEM;
+			break;
+		}
+		size_t n_sources = 0;
+		r = decode_snap(st, snap, &n_sources, &why);
+		if (r < 0)
+			r = row_err(r, err, errlen, snap->id, "snapshots", 0, why);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_err(s, rc, err, errlen, "listing the snapshots");
+	if (r < 0) {
+		for (size_t i = 0; i < len; i++)
+			kw_keysnap_release(&v[i]);
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*n = len;
+	return 0;
+}
+
+/* ==== naming snapshots ==== */
+
+/* exactly n digits into *out */
+static bool take_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+static bool take_char(const char **p, const char *set)
+{
+	if (!**p || !strchr(set, **p))
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* YYYY-MM-DD[(T| )HH:MM[:SS]][Z], UTC; a date alone is its last second */
+static int parse_time(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h = 23, mi = 59, sec = 59;
+	const char *p = s;
+	if (!take_digits(&p, 4, &y) || !take_char(&p, "-") || !take_digits(&p, 2, &mo) ||
+	    !take_char(&p, "-") || !take_digits(&p, 2, &d))
+		return KW_E_USAGE;
+	if (take_char(&p, "T ")) {
+		sec = 0;
+		if (!take_digits(&p, 2, &h) || !take_char(&p, ":") || !take_digits(&p, 2, &mi))
+			return KW_E_USAGE;
+		if (take_char(&p, ":") && !take_digits(&p, 2, &sec))
+			return KW_E_USAGE;
+	}
+	take_char(&p, "Z");
+	if (*p || y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
+		return KW_E_USAGE;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	time_t t = timegm(&tm);
+	struct tm back;
+	if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != mo - 1)
+		return KW_E_USAGE; /* 2026-02-30 */
+	*out = (int64_t)t;
+	return 0;
+}
+
+static int parse_count(const char *s, int64_t max, int64_t *out)
+{
+	if (!*s || strlen(s) > 18)
+		return KW_E_USAGE;
+	int64_t v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return KW_E_USAGE;
+		v = v * 10 + (*s - '0');
+	}
+	if (v > max)
+		return KW_E_USAGE;
+	*out = v;
+	return 0;
+}
+
+int kw_snapspec_parse(const char *spec, kw_snapspec *ret)
+{
+	*ret = (kw_snapspec){ .kind = KW_SNAP_LATEST };
+	if (!spec || !*spec || !strcmp(spec, "latest"))
+		return 0;
+	if (!strncmp(spec, "latest~", 7)) {
+		if (!spec[7]) {
+			ret->n = 1; /* as git's HEAD~ */
+			return 0;
+		}
+		return parse_count(spec + 7, 1000000, &ret->n);
+	}
+	if (strchr(spec, '-')) {
+		ret->kind = KW_SNAP_TIME;
+		return parse_time(spec, &ret->n);
+	}
+	ret->kind = KW_SNAP_ID;
+	int r = parse_count(spec[0] == '#' ? spec + 1 : spec, INT64_MAX, &ret->n);
+	return r == 0 && ret->n == 0 ? KW_E_USAGE : r;
+}
+
+static void not_found(const char *target, const kw_snapspec *spec, int64_t before, char *err,
+		      size_t errlen)
+{
+	_cleanup_free_ char *t = kw_escape_str(target ? target : "");
+	char bound[48] = "";
+	if (before > 0)
+		snprintf(bound, sizeof bound, " before snapshot %lld", (long long)before);
+	if (spec->kind == KW_SNAP_ID) {
+		kw_errf(err, errlen, "there is no snapshot %lld", (long long)spec->n);
+	} else if (spec->kind == KW_SNAP_TIME) {
+		char when[32] = "?";
+		time_t tt = (time_t)spec->n;
+		struct tm tm;
+		if (gmtime_r(&tt, &tm))
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		kw_errf(err, errlen, "no snapshot of %s taken at or before %s%s", t ? t : "?", when, bound);
+	} else if (spec->n == 0) {
+		kw_errf(err, errlen, "no snapshot of %s%s", t ? t : "?", bound);
+	} else {
+		kw_errf(err, errlen, "%s has no snapshot %lld before its latest%s", t ? t : "?",
+			(long long)spec->n, bound);
+	}
+}
+
+int kw_keystore_find(kw_keystore *s, const char *target, const kw_snapspec *spec, int64_t before,
+		     int64_t *ret_id, char *err, size_t errlen)
+{
+	enum stmt_id id = spec->kind == KW_SNAP_ID ? ST_FIND_ID
+			  : spec->kind == KW_SNAP_TIME ? ST_FIND_TIME : ST_FIND_LATEST;
+	if (id != ST_FIND_ID && !target)
+		return -EINVAL;
+	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
+	if (id == ST_FIND_ID) {
+		sqlite3_bind_int64(st, 1, spec->n);
+	} else {
+		bind_str(st, 1, target);
+		sqlite3_bind_int64(st, 2, before > 0 ? before : 0);
+		sqlite3_bind_int64(st, 3, spec->n);
+	}
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		not_found(target, spec, before, err, errlen);
+		return -ENOENT;
+	}
+	if (rc != SQLITE_ROW)
+		return db_err(s, rc, err, errlen, "looking for the snapshot");
+	int64_t v;
+	if (col_int(st, 0, false, 1, INT64_MAX, 0, &v) < 0) {
+		kw_errf(err, errlen, "a snapshot id in the database is not a positive number");
+		return KW_E_PARSE;
+	}
+	*ret_id = v;
+	return 0;
+}
+
+/* ==== the diff ==== */
+
+const char *kw_keychange_name(unsigned bit)
+{
+	switch (bit) {
+	case KW_KC_PATH: return "file";
+	case KW_KC_LINE: return "line";
+	case KW_KC_OPTIONS: return "options";
+	case KW_KC_COMMENT: return "comment";
+	case KW_KC_IGNORED: return "sshd_ignores";
+	case KW_KC_FORMAT: return "format";
+	case KW_KC_ENCRYPTED: return "encrypted";
+	}
+	return NULL;
+}
+
+static int cmp_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a ? 1 : b ? -1 : 0;
+	return strcmp(a, b);
+}
+
+static int cmp_num(long long a, long long b) { return a < b ? -1 : a > b; }
+
+enum { BY_IDENTITY = 1, BY_FILE = 2, BY_ALL = 3 };
+
+/* The order every pass walks in; level says how long a prefix of it to compare. */
+static int cmp_level(const kw_keyrec *a, const kw_keyrec *b, int level)
+{
+	int c = cmp_num(a->role, b->role);
+	if (!c)
+		c = cmp_null(a->account, b->account);
+	if (!c)
+		c = cmp_num(a->has_pub, b->has_pub);
+	if (!c)
+		c = a->has_pub ? strcmp(a->fp, b->fp) : strcmp(a->path, b->path);
+	if (c || level == BY_IDENTITY)
+		return c;
+	c = strcmp(a->path, b->path);
+	if (c || level == BY_FILE)
+		return c;
+	c = cmp_num(a->line, b->line);
+	if (!c)
+		c = cmp_null(a->options, b->options);
+	if (!c)
+		c = cmp_null(a->comment, b->comment);
+	if (!c)
+		c = cmp_num(a->sshd_ignores, b->sshd_ignores);
+	if (!c)
+		c = cmp_null(a->format, b->format);
+	if (!c)
+		c = cmp_num(a->encrypted, b->encrypted);
+	return c;
+}
+
+static unsigned change_bits(const kw_keyrec *a, const kw_keyrec *b)
+{
+	unsigned w = 0;
+	if (strcmp(a->path, b->path))
+		w |= KW_KC_PATH;
+	if (a->line != b->line)
+		w |= KW_KC_LINE;
+	if (cmp_null(a->options, b->options))
+		w |= KW_KC_OPTIONS;
+	if (cmp_null(a->comment, b->comment))
+		w |= KW_KC_COMMENT;
+	if (a->sshd_ignores != b->sshd_ignores)
+		w |= KW_KC_IGNORED;
+	if (cmp_null(a->format, b->format))
+		w |= KW_KC_FORMAT;
+	if (a->encrypted != b->encrypted)
+		w |= KW_KC_ENCRYPTED;
+	return w;
+}
+
+static int cmp_rec_ix(const void *x, const void *y, void *ctx)
+{
+	const kw_keyrec *r = ctx;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = cmp_level(&r[a], &r[b], BY_ALL);
+	return c ? c : cmp_num((long long)a, (long long)b);
+}
+
+/* One side of the diff: its entries' indexes in walk order, and each entry's partner on
+ * the other side (-1: none yet). */
+typedef struct side {
+	const kw_keyrec *rec;
+	size_t n;
+	size_t *order;
+	long *pair;
+} side;
+
+static int side_init(side *s, const kw_keyrec *rec, size_t n)
+{
+	s->rec = rec;
+	s->n = n;
+	s->order = malloc((n ? n : 1) * sizeof *s->order);
+	s->pair = malloc((n ? n : 1) * sizeof *s->pair);
+	if (!s->order || !s->pair)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		s->order[i] = i;
+		s->pair[i] = -1;
+	}
+	qsort_r(s->order, n, sizeof *s->order, cmp_rec_ix, (void *)rec);
+	return 0;
+}
+
+static void side_release(side *s)
+{
+	free(s->order);
+	free(s->pair);
+}
+
+/* Pair the unpaired entries of b and a that are equal at level (a merge walk). */
+static void pair_pass(side *b, side *a, int level)
+{
+	size_t i = 0, j = 0;
+	while (i < b->n && j < a->n) {
+		size_t x = b->order[i], y = a->order[j];
+		if (b->pair[x] >= 0) {
+			i++;
+			continue;
+		}
+		if (a->pair[y] >= 0) {
+			j++;
+			continue;
+		}
+		int c = cmp_level(&b->rec[x], &a->rec[y], level);
+		if (c < 0) {
+			i++;
+		} else if (c > 0) {
+			j++;
+		} else {
+			b->pair[x] = (long)y;
+			a->pair[y] = (long)x;
+			i++;
+			j++;
+		}
+	}
+}
+
+static int collect_keys(const side *b, const side *a, kw_keydiff *d)
+{
+	size_t cap_added = 0, cap_changed = 0, cap_removed = 0;
+	for (size_t y = 0; y < a->n; y++) {
+		const kw_keyrec *after = &a->rec[y];
+		if (a->pair[y] < 0) {
+			if (KW_VEC_RESERVE(d->added, d->n_added, cap_added) < 0)
+				return -ENOMEM;
+			d->added[d->n_added++] = after;
+			continue;
+		}
+		const kw_keyrec *before = &b->rec[a->pair[y]];
+		unsigned w = change_bits(before, after);
+		if (!w)
+			continue;
+		kw_keychange *c = KW_VEC_PUSH(d->changed, d->n_changed, cap_changed);
+		if (!c)
+			return -ENOMEM;
+		*c = (kw_keychange){ .before = before, .after = after, .what = w };
+		if (w == KW_KC_LINE)
+			d->n_moved++;
+	}
+	for (size_t x = 0; x < b->n; x++) {
+		if (b->pair[x] >= 0)
+			continue;
+		if (KW_VEC_RESERVE(d->removed, d->n_removed, cap_removed) < 0)
+			return -ENOMEM;
+		d->removed[d->n_removed++] = &b->rec[x];
+	}
+	return 0;
+}
+
+/* ---- sources: a multiset of (keyword, account, value) ---- */
+
+static int cmp_src(const kw_keysrc *a, const kw_keysrc *b)
+{
+	int c = cmp_null(a->keyword, b->keyword);
+	if (!c)
+		c = cmp_null(a->account, b->account);
+	if (!c)
+		c = cmp_null(a->value, b->value);
+	return c;
+}
+
+static int cmp_src_ix(const void *x, const void *y, void *ctx)
+{
+	const kw_keysrc *s = ctx;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = cmp_src(&s[a], &s[b]);
+	return c ? c : cmp_num((long long)a, (long long)b);
+}
+
+static size_t *sorted_ix(const kw_keysrc *v, size_t n)
+{
+	size_t *ix = malloc((n ? n : 1) * sizeof *ix);
+	if (!ix)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		ix[i] = i;
+	qsort_r(ix, n, sizeof *ix, cmp_src_ix, (void *)v);
+	return ix;
+}
+
+static int push_src(const kw_keysrc ***v, size_t *n, size_t *cap, const kw_keysrc *s)
+{
+	if (kw_vec_reserve((void **)v, *n, cap, sizeof **v) < 0)
+		return -ENOMEM;
+	(*v)[(*n)++] = s;
+	return 0;
+}
+
+static int diff_sources(const kw_keysnap *before, const kw_keysnap *after, kw_keydiff *d)
+{
+	_cleanup_free_ size_t *bi = sorted_ix(before->sources, before->n_sources);
+	_cleanup_free_ size_t *ai = sorted_ix(after->sources, after->n_sources);
+	if (!bi || !ai)
+		return -ENOMEM;
+	size_t i = 0, j = 0, cap_a = 0, cap_r = 0;
+	int r = 0;
+	while (r == 0 && (i < before->n_sources || j < after->n_sources)) {
+		const kw_keysrc *x = i < before->n_sources ? &before->sources[bi[i]] : NULL;
+		const kw_keysrc *y = j < after->n_sources ? &after->sources[ai[j]] : NULL;
+		int c = !x ? 1 : !y ? -1 : cmp_src(x, y);
+		if (c < 0) {
+			r = push_src(&d->src_removed, &d->n_src_removed, &cap_r, x);
+			i++;
+		} else if (c > 0) {
+			r = push_src(&d->src_added, &d->n_src_added, &cap_a, y);
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	return r;
+}
+
+void kw_keydiff_release(kw_keydiff *d)
+{
+	if (!d)
+		return;
+	free(d->added);
+	free(d->removed);
+	free(d->changed);
+	free(d->src_added);
+	free(d->src_removed);
+	memset(d, 0, sizeof *d);
+}
+
+int kw_keydiff_compute(const kw_keysnap *before, const kw_keysnap *after, kw_keydiff *d)
+{
+	memset(d, 0, sizeof *d);
+	side b = { 0 }, a = { 0 };
+	int r = side_init(&b, before->keys, before->n_keys);
+	if (r == 0)
+		r = side_init(&a, after->keys, after->n_keys);
+	if (r == 0) {
+		pair_pass(&b, &a, BY_ALL);
+		pair_pass(&b, &a, BY_FILE);
+		pair_pass(&b, &a, BY_IDENTITY);
+		r = collect_keys(&b, &a, d);
+	}
+	if (r == 0)
+		r = diff_sources(before, after, d);
+	side_release(&b);
+	side_release(&a);
+	if (r < 0)
+		kw_keydiff_release(d);
+	return r;
+}
+
