@@ -205,6 +205,14 @@ bool kw_collect_want(const char *path, const kw_stat *st);
  * unknown ones). A relative result is relative to the home: the caller joins it. */
 char *kw_sshd_expand_tokens(const char *pat, const char *user, const kw_account *a);
 
+/* The files sshd reads account a's keys from under the configuration r: each name of
+ * AuthorizedKeysFile but "none", tokens expanded, relative names taken from the home;
+ * a name with a token sshd does not know is skipped. *ret: a vector of *ret_n absolute
+ * paths, each and the vector freed by the caller (kw_strv_free). 0 or -ENOMEM. */
+int kw_sshd_keyfile_paths(const kw_sshd_result *r, const kw_account *a, char ***ret,
+			  size_t *ret_n);
+void kw_strv_free(char **v, size_t n);
+
 /* Is this login shell one that lets a person log in? (not nologin, false, sync, ...) */
 bool kw_shell_is_login(const char *shell);
 

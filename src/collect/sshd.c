@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SSHD_MAIN "/etc/ssh/sshd_config"
 
@@ -298,6 +299,43 @@ static void collect_config(kw_collector *c)
 	}
 }
 
+void kw_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int kw_sshd_keyfile_paths(const kw_sshd_result *r, const kw_account *a, char ***ret,
+			  size_t *ret_n)
+{
+	const char *const *v;
+	size_t nv = kw_sshd_values(r, KW_SO_AUTHORIZEDKEYSFILE, &v);
+	char **out = calloc(nv ? nv : 1, sizeof *out);
+	size_t n = 0;
+	if (!out)
+		return -ENOMEM;
+	for (size_t k = 0; k < nv; k++) {
+		if (!strcasecmp(v[k], "none"))
+			continue;
+		char *path = kw_sshd_expand_tokens(v[k], a->name, a);
+		if (path && path[0] != '/') { /* relative names are taken from the home */
+			char *j = kw_path_join(a->home ? a->home : "/", path);
+			free(path);
+			if (!j) {
+				kw_strv_free(out, n);
+				return -ENOMEM;
+			}
+			path = j;
+		}
+		if (path)
+			out[n++] = path;
+	}
+	*ret = out;
+	*ret_n = n;
+	return 0;
+}
+
 char *kw_sshd_expand_tokens(const char *pat, const char *user, const kw_account *a)
 {
 	kw_sb sb;
@@ -366,24 +404,13 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 			kw_diags_release(&d);
 			res = e == 0 ? r : kw_sshd_config_global(s->cfg);
 		}
-		const char *const *v;
-		size_t n = kw_sshd_values(res, KW_SO_AUTHORIZEDKEYSFILE, &v);
-		for (size_t k = 0; k < n && !c->oom; k++) {
-			if (!strcmp(v[k], "none"))
-				continue;
-			_cleanup_free_ char *path = kw_sshd_expand_tokens(v[k], a->name, a);
-			if (!path)
-				continue;
-			if (path[0] != '/') { /* relative names are taken from the home */
-				char *j = kw_path_join(a->home, path);
-				free(path);
-				if (!(path = j)) {
-					c->oom = true;
-					break;
-				}
-			}
-			kw_collect_keyfile(c, path, a->name, true);
-		}
+		char **paths = NULL;
+		size_t n = 0;
+		if (kw_sshd_keyfile_paths(res, a, &paths, &n) < 0)
+			c->oom = true;
+		for (size_t k = 0; k < n && !c->oom; k++)
+			kw_collect_keyfile(c, paths[k], a->name, true);
+		kw_strv_free(paths, n);
 		kw_sshd_result_free(r);
 	}
 	kw_strindex_release(&views);

@@ -255,21 +255,6 @@ static bool key_chain(const kw_sshd_result *r)
 	return false;
 }
 
-/* AuthorizedKeysFile as sshd expands it (auth.c expand_authorized_keys: percent_expand
- * with %h %u %U and %%), then a relative result is taken from the home. NULL for a token
- * sshd does not know, or ENOMEM. (collect/sshd.c expands the same tokens for the audit.) */
-static char *authkeys_path(const char *pat, const kw_account *a)
-{
-	char *p = kw_sshd_expand_tokens(pat, a->name, a);
-	if (!p || p[0] == '/')
-		return p;
-	char *abs = NULL;
-	if (asprintf(&abs, "%s/%s", a->home, p) < 0)
-		abs = NULL;
-	free(p);
-	return abs;
-}
-
 /* sshd's safe_path on the path as written: the file, then each folder up to the home
  * (inclusive) or up to /, owned by root or the account, not group/world-writable. */
 static bool modes_ok(kw_target *t, const char *file, const kw_account *a, kw_sb *why)
@@ -483,24 +468,14 @@ static int check_account(guard *g, const kw_account *a, kw_lockout_candidate *c,
 		goto out;
 	}
 
-	const char *const *files;
-	size_t nf = kw_sshd_values(r, KW_SO_AUTHORIZEDKEYSFILE, &files);
-	int found = 0;
+	char **files = NULL;
+	size_t nf = 0;
+	int found = kw_sshd_keyfile_paths(r, a, &files, &nf);
 	kw_sb keywhy;
 	kw_sb_init(&keywhy);
-	for (size_t i = 0; i < nf && found == 0; i++) {
-		/* the compiled-in default is one value with two names */
-		_cleanup_free_ char *names = strdup(files[i]);
-		char *save = NULL;
-		for (char *n = names ? strtok_r(names, " \t", &save) : NULL; n && found == 0;
-		     n = strtok_r(NULL, " \t", &save)) {
-			if (!strcasecmp(n, "none"))
-				continue;
-			_cleanup_free_ char *path = authkeys_path(n, a);
-			if (path)
-				found = check_keyfile(g, a, r, path, &keywhy, &ok, &any_keyfile);
-		}
-	}
+	for (size_t i = 0; i < nf && found == 0; i++)
+		found = check_keyfile(g, a, r, files[i], &keywhy, &ok, &any_keyfile);
+	kw_strv_free(files, nf);
 	if (found < 0) {
 		kw_sb_release(&keywhy);
 		res = found;

@@ -2442,6 +2442,12 @@ size_t kw_sshd_values(const kw_sshd_result *r, kw_sshd_opt id, const char *const
 		*ret_v = (const char *const *)x->v;
 		return x->n;
 	}
+	if (id == KW_SO_AUTHORIZEDKEYSFILE) {
+		/* sshd's compiled-in default names two files (-T prints them on one line) */
+		static const char *const akf[] = { ".ssh/authorized_keys", ".ssh/authorized_keys2" };
+		*ret_v = akf;
+		return 2;
+	}
 	const char *def = default_of(id);
 	if (!def)
 		return 0;

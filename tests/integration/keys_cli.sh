@@ -165,4 +165,19 @@ a, b = (json.load(open(p))["keys"] for p in sys.argv[1:3])
 sys.exit(0 if a == b else 1)' "$TMP/inv.json" "$TMP/inv-tar.json"
 expect "--image reads stdin with -" sh -c '"$1" keys scan -q --image - --format json <"$2" | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)[\"summary\"][\"authorized\"] == 7 else 1)"' _ "$KW" "$TMP/image.tar"
 
+# ---- sshd's compiled-in AuthorizedKeysFile (Debian's sshd_config leaves it commented out):
+# both default files are read, each a file of its own ----
+D="$TMP/default-root"
+mkdir -p "$D/etc/ssh" "$D/home/dave/.ssh"
+printf 'root:x:0:0:root:/root:/bin/bash\ndave:x:1000:1000::/home/dave:/bin/bash\n' >"$D/etc/passwd"
+printf '#AuthorizedKeysFile     .ssh/authorized_keys .ssh/authorized_keys2\nUsePAM yes\n' >"$D/etc/ssh/sshd_config"
+cp "$K/alice_own.pub" "$D/home/dave/.ssh/authorized_keys"
+cp "$K/bob_ecdsa.pub" "$D/home/dave/.ssh/authorized_keys2"
+"$KW" keys scan -q --root "$D" --format json --output "$TMP/default.json"
+expect "default AuthorizedKeysFile: both files grant, none is unread" python3 -c '
+import json, sys
+inv = json.load(open(sys.argv[1]))
+paths = sorted(k["path"] for k in inv["keys"] if k["role"] == "authorized" and k["account"] == "dave")
+sys.exit(0 if paths == ["/home/dave/.ssh/authorized_keys", "/home/dave/.ssh/authorized_keys2"] and inv["summary"]["unread"] == 0 else 1)' "$TMP/default.json"
+
 finish
