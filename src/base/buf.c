@@ -214,6 +214,8 @@ static int kw_sb_grow(kw_sb *sb, size_t extra)
 	size_t cap = sb->cap ? sb->cap : 64;
 	while (cap < need)
 		cap *= 2;
+	if (cap > KW_SB_MAX + 1) /* the inline puts check only the capacity */
+		cap = KW_SB_MAX + 1;
 	char *n = sb->cap ? realloc(sb->s, cap) : malloc(cap);
 	if (!n)
 		return -ENOMEM;
@@ -224,7 +226,7 @@ static int kw_sb_grow(kw_sb *sb, size_t extra)
 	return 0;
 }
 
-int kw_sb_put(kw_sb *sb, const void *p, size_t n)
+int kw_sb_put_slow(kw_sb *sb, const void *p, size_t n)
 {
 	int r = kw_sb_grow(sb, n);
 	if (r < 0)
@@ -234,11 +236,6 @@ int kw_sb_put(kw_sb *sb, const void *p, size_t n)
 	sb->len += n;
 	sb->s[sb->len] = '\0';
 	return 0;
-}
-
-int kw_sb_putc(kw_sb *sb, char c)
-{
-	return kw_sb_put(sb, &c, 1);
 }
 
 int kw_sb_puts(kw_sb *sb, const char *s)

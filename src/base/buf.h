@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct kw_buf {
 	const uint8_t *p;
@@ -81,8 +82,29 @@ void kw_sb_init(kw_sb *sb);
 void kw_sb_release(kw_sb *sb);        /* free; sb is re-initialised empty */
 void kw_sb_clear(kw_sb *sb);          /* length 0, keep memory */
 char *kw_sb_detach(kw_sb *sb);        /* caller owns the result; sb is empty again */
-int kw_sb_putc(kw_sb *sb, char c);
-int kw_sb_put(kw_sb *sb, const void *p, size_t n);
+/* Out of line: grow, then append (the inline forms below call it when full). */
+int kw_sb_put_slow(kw_sb *sb, const void *p, size_t n);
+/* Append n bytes / one char. Inline: renderers call these for every token. */
+static inline int kw_sb_put(kw_sb *sb, const void *p, size_t n)
+{
+	if (n < sb->cap - sb->len) { /* room for the bytes and the NUL */
+		if (n)
+			memcpy(sb->s + sb->len, p, n);
+		sb->len += n;
+		sb->s[sb->len] = '\0';
+		return 0;
+	}
+	return kw_sb_put_slow(sb, p, n);
+}
+static inline int kw_sb_putc(kw_sb *sb, char c)
+{
+	if (sb->cap - sb->len > 1) {
+		sb->s[sb->len++] = c;
+		sb->s[sb->len] = '\0';
+		return 0;
+	}
+	return kw_sb_put_slow(sb, &c, 1);
+}
 int kw_sb_puts(kw_sb *sb, const char *s);
 int kw_sb_printf(kw_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kw_sb_put_u64(kw_sb *sb, uint64_t v); /* decimal, without printf (hot paths) */
