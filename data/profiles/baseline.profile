@@ -24,6 +24,12 @@ set report-locked-hash yes
 # Which column of data/algorithms.ratings grades sshd's algorithms: baseline or strict.
 set sshd-algorithms baseline
 
+# keyward keys scan: keys.rsa-short for authorized RSA keys below this size (NIST SP
+# 800-131A: 2048 bits at least), and which authorized keys must carry from= (none, root:
+# keys of uid 0 accounts, all).
+set keys-rsa-min-bits 2048
+set keys-require-from none
+
 # sshd thresholds: a finding when the effective value is above (below, for key and group
 # sizes) the number. Each cites where it comes from; change them with `threshold`.
 threshold sshd.max-auth-tries 4          # CIS Debian 12 5.1.16: MaxAuthTries 4 or less

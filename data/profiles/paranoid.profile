@@ -25,3 +25,8 @@ severity sudo.nopasswd critical
 set sshd-algorithms strict
 threshold sshd.host-key-rsa-small 4096   # ssh-audit hardened policy: RSA 4096
 threshold sshd.moduli-small 3072         # ssh-audit / Mozilla: DH groups of 3072 bits or more
+
+# keyward keys scan: 3072-bit RSA (NIST SP 800-57, 128-bit security) and from= on every
+# authorized key (each key names the hosts it may come from)
+set keys-rsa-min-bits 3072
+set keys-require-from all

@@ -14,6 +14,8 @@ threshold sshd.moduli-small 3072         # ssh-audit hardened policy: GEX moduli
 threshold sshd.max-auth-tries 3          # Lynis SSH-7408 good: MaxAuthTries 3 or less
 threshold sshd.max-sessions 2            # Lynis SSH-7408 good: MaxSessions 2 or less
 threshold sshd.login-grace-time 30       # dev-sec ssh-baseline sshd-18: 30 s
+set keys-rsa-min-bits 3072               # NIST SP 800-57: 3072-bit RSA for 128-bit security
+set keys-require-from root               # keys that open root name the hosts they come from
 severity sshd.discouraged-algorithms medium
 severity sshd.tcp-forwarding medium      # Lynis SSH-7408: AllowTcpForwarding no
 severity sshd.agent-forwarding medium    # Lynis SSH-7408: AllowAgentForwarding no

@@ -57,8 +57,10 @@ const char *const kw_builtin_profiles[] = {
 
 #define DEFAULT_MAX_FILE_SIZE ((uint64_t)16 << 20)
 #define DEFAULT_DEEP_MAX_SIZE ((uint64_t)64 << 20)
+#define DEFAULT_KEYS_RSA_MIN_BITS 2048u
+#define KEYS_RSA_MAX_BITS 16384u /* ssh-keygen's own limit on RSA sizes */
 
-enum setting_kind { SET_U32, SET_SIZE, SET_BOOL, SET_POLICY };
+enum setting_kind { SET_U32, SET_SIZE, SET_BOOL, SET_POLICY, SET_BITS, SET_FROM };
 
 static const struct setting {
 	const char *name;
@@ -72,6 +74,14 @@ static const struct setting {
 	{ "deep-max-size", SET_SIZE, offsetof(kw_profile, deep_max_size), DEFAULT_DEEP_MAX_SIZE },
 	{ "report-locked-hash", SET_BOOL, offsetof(kw_profile, report_locked_hash), 0 },
 	{ "sshd-algorithms", SET_POLICY, offsetof(kw_profile, sshd_policy), 0 },
+	{ "keys-rsa-min-bits", SET_BITS, offsetof(kw_profile, keys_rsa_min_bits), DEFAULT_KEYS_RSA_MIN_BITS },
+	{ "keys-require-from", SET_FROM, offsetof(kw_profile, keys_require_from), 0 },
+};
+
+static const char *const require_from_names[] = {
+	[KW_KEYS_FROM_NONE] = "none",
+	[KW_KEYS_FROM_ROOT] = "root",
+	[KW_KEYS_FROM_ALL] = "all",
 };
 
 /* One load: the profile being filled, where messages go, and the include stack. */
@@ -103,6 +113,8 @@ void kw_profile_init(kw_profile *p)
 		.deep_max_size = DEFAULT_DEEP_MAX_SIZE,
 		.report_locked_hash = true,
 		.sshd_policy = "baseline",
+		.keys_rsa_min_bits = DEFAULT_KEYS_RSA_MIN_BITS,
+		.keys_require_from = KW_KEYS_FROM_NONE,
 	};
 }
 
@@ -474,6 +486,28 @@ static int do_set(struct pctx *c, const struct psrc *src, unsigned line, kw_buf 
 			return 0;
 		}
 		break;
+	case SET_BITS:
+		/* a key size in bits; 0 restores the default */
+		if (kw_buf_to_u64(&val, KEYS_RSA_MAX_BITS, &x) < 0) {
+			perr(c, src->name, line, "set %s: %s is not a number of bits from 0 to %u",
+			     s->name, SHOW(sv), KEYS_RSA_MAX_BITS);
+			return 0;
+		}
+		memcpy(field, &(uint32_t){ x ? (uint32_t)x : (uint32_t)s->dflt }, sizeof(uint32_t));
+		break;
+	case SET_FROM: {
+		size_t k = KW_ARRAY_LEN(require_from_names);
+		for (size_t i = 0; i < KW_ARRAY_LEN(require_from_names); i++)
+			if (buf_ieq(val, require_from_names[i]))
+				k = i;
+		if (k == KW_ARRAY_LEN(require_from_names)) {
+			perr(c, src->name, line, "set %s: %s is not none, root or all", s->name, SHOW(sv));
+			return 0;
+		}
+		kw_keys_require_from rf = (kw_keys_require_from)k;
+		memcpy(field, &rf, sizeof rf);
+		break;
+	}
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
  *   severity secrets.history  high          # override the default severity
  *   threshold sshd.max-auth-tries 3         # a check's numeric limit
  *   set uid-min 1000                        # settings (see kw_profile fields)
+ *   set keys-rsa-min-bits 3072              # keyward keys scan's thresholds
  *
  * Waiver file format (one waiver per line):
  *
@@ -32,6 +33,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* Which authorized keys must carry from= (set keys-require-from). */
+typedef enum kw_keys_require_from {
+	KW_KEYS_FROM_NONE = 0,
+	KW_KEYS_FROM_ROOT,        /* keys of uid 0 accounts */
+	KW_KEYS_FROM_ALL,         /* every authorized key */
+} kw_keys_require_from;
 
 typedef struct kw_profile_override {
 	char *id;
@@ -54,6 +62,12 @@ typedef struct kw_profile {
 	uint64_t deep_max_size;   /* set deep-max-size: files larger are not sniffed; default 64M */
 	bool report_locked_hash;  /* set report-locked-hash yes|no: "!<hash>" is a low finding */
 	char sshd_policy[16];     /* set sshd-algorithms baseline|strict: the ratings column */
+	/* keyward keys scan (src/keys/findings.c) */
+	uint32_t keys_rsa_min_bits; /* set keys-rsa-min-bits N: keys.rsa-short below N bits
+				     * (default 2048; 0 restores it) */
+	kw_keys_require_from keys_require_from; /* set keys-require-from none|root|all:
+						 * keys.from-missing for keys of uid 0 accounts,
+						 * of every account, or none (default) */
 } kw_profile;
 
 /* Parse profile text (name is used for messages and includes are resolved relative to

@@ -1,6 +1,12 @@
-/* keys.c — `keyward keys`: every SSH key that grants access on a target.
+/* keys.c — `keyward keys`: every SSH key that grants access on a target, and what is
+ * wrong with them; the other subcommands live in keys_store.c, keys_edit.c and
+ * keys_fleet.c (keys_cmds.h) and are dispatched from the table at the end.
  *
- *   keys scan   collect (src/collect) -> inventory (src/keys) -> text / JSON (src/report)
+ *   keys scan   collect (src/collect) -> inventory (src/keys/inventory.c)
+ *               -> what sshd decides per account, read through the target (fix/lockout.c:
+ *                  who can log in at all, StrictModes on each granted key file;
+ *                  PermitRootLogin of uid 0 accounts)
+ *               -> findings (src/keys/findings.c, pure) -> text / JSON (src/report/keys.c)
  */
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
@@ -10,12 +16,21 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/file.h"
+#include "base/strindex.h"
+#include "checks/checks.h"
+#include "checks/profile.h"
 #include "collect/facts.h"
+#include "fix/lockout.h"
+#include "keys/findings.h"
 #include "keys/inventory.h"
 #include "report/keys.h"
+#include "sshd/config.h"
 #include "target/target.h"
 
 #include <getopt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +38,35 @@
 #include <unistd.h>
 
 static const char keys_help[] =
+"usage: keyward keys SUBCOMMAND [OPTIONS]   (keyward keys SUBCOMMAND --help for each)\n"
+"\n"
+"Every SSH key that grants access, and its life cycle.\n"
+"\n"
+"  scan       list every key that grants access and to whom (each account's effective\n"
+"             AuthorizedKeysFile, host keys, private keys), and what is wrong with them\n"
+"  snapshot   store the inventory in the keys database (SQLite)\n"
+"  diff       new, removed and changed keys since a snapshot\n"
+"  merge      the fleet view of many hosts' `keys scan --format json` inventories\n"
+"\n"
+"Examples:\n"
+"  keyward keys scan --root /mnt/image\n"
+"  keyward keys scan --format json --fail-on high --allowed /etc/keyward/allowed_keys\n";
+
+static const char scan_help[] =
 "usage: keyward keys scan [--root DIR | --image FILE.tar[.gz|.xz|.zst] | --image -] [OPTIONS]\n"
 "\n"
-"Every SSH key that grants access to a host or an image, and to whom.\n"
+"Every SSH key that grants access to a host or an image, to whom, and what is wrong.\n"
 "\n"
-"  scan                  list the keys: each authorized_keys line that opens an account\n"
-"                        (the files sshd would read for that account: its effective\n"
-"                        AuthorizedKeysFile, tokens %h %u %U expanded, Match blocks\n"
-"                        applied), the host keys, and user private keys with their\n"
-"                        fingerprints. Keys that appear in several places are linked\n"
-"                        (\"same key\"): a private key next to the authorized key it opens,\n"
-"                        one key opening several accounts. AuthorizedKeysCommand,\n"
-"                        AuthorizedPrincipalsFile/Command and TrustedUserCAKeys grant\n"
-"                        access too but cannot be listed offline: they are named.\n"
+"Lists each authorized_keys line that opens an account (the files sshd would read for\n"
+"that account: its effective AuthorizedKeysFile, tokens %h %u %U expanded, Match blocks\n"
+"applied), the host keys, and user private keys with their fingerprints. Keys that\n"
+"appear in several places are linked (\"same key\"). AuthorizedKeysCommand,\n"
+"AuthorizedPrincipalsFile/Command and TrustedUserCAKeys grant access too but cannot be\n"
+"listed offline: they are named. Then the findings (docs/keys.md, \"Findings\"): DSA and\n"
+"short RSA keys, type prefixes that do not match the key, root keys without\n"
+"restrictions, from= missing where the profile requires it, expired keys, one key in\n"
+"several accounts, keys not in the allowlist, keys of accounts sshd never lets in, key\n"
+"files StrictModes rejects, duplicate and unparsable lines.\n"
 "\n"
 "Target (default: this host, read-only):\n"
 "  --root DIR            an image root mounted or unpacked in a folder\n"
@@ -46,26 +77,41 @@ static const char keys_help[] =
 "                        \"keyward-keys-inventory\", version 1)\n"
 "  --output FILE         write there (atomically) instead of stdout\n"
 "  --md5                 text: MD5 fingerprints, as ssh-keygen -E md5 (JSON has both)\n"
+"  --profile NAME|FILE   a built-in profile: baseline (default), strict, paranoid,\n"
+"                        mozilla-modern, cis-debian12; or a profile file (set\n"
+"                        keys-rsa-min-bits, set keys-require-from, severity, disable)\n"
+"  --allowed FILE        the allowlist: one SHA256 fingerprint or public key line per\n"
+"                        line ('#' comments); every other authorized key is a finding\n"
+"  --fail-on SEVERITY    exit 1 if a finding at or above SEVERITY (info, low, medium,\n"
+"                        high, critical); default: never\n"
+"  --fleet-key FILE      16 bytes to 4 KiB, the same on every host of a fleet: accounts\n"
+"                        get a password_digest (HMAC-SHA256 of the password hash) that\n"
+"                        keys merge compares across hosts; the hash itself never leaves\n"
+"  --no-findings         list only (no findings, no per-account sshd evaluation)\n"
 "  -q, --quiet           no progress on stderr\n"
 "  -h, --help            this text\n"
 "\n"
 "Fingerprints are SHA256, exactly as `ssh-keygen -lf` prints them. Private keys are\n"
 "listed by their public fingerprint only; no key material is ever printed.\n"
 "\n"
-"Exit status: 0 listed; 2 usage or I/O error; 3 something could not be read (see the\n"
-"messages on stderr: the list may be incomplete).\n"
+"Exit status: 0 listed (no finding at or above --fail-on); 1 a finding at or above\n"
+"--fail-on; 2 usage or I/O error; 3 something could not be read (see the messages on\n"
+"stderr: the list may be incomplete).\n"
 "\n"
 "Examples:\n"
 "  keyward keys scan\n"
 "  keyward keys scan --root /mnt/image --format json --output keys.json\n"
+"  keyward keys scan --root /mnt/image --profile strict --fail-on high\n"
 "  virt-tar-out -a disk.qcow2 / - | keyward keys scan --image -\n";
 
 typedef struct keys_args {
-	const char *root, *image, *output;
-	bool json, quiet, md5;
+	const char *root, *image, *output, *profile, *allowed, *fleet_key;
+	bool json, quiet, md5, no_findings, fail;
+	kw_severity fail_on;
 } keys_args;
 
-enum { OPT_ROOT = 1000, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_MD5 };
+enum { OPT_ROOT = 1000, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_MD5, OPT_PROFILE, OPT_ALLOWED,
+       OPT_FAIL_ON, OPT_FLEET_KEY, OPT_NO_FINDINGS };
 
 static const struct option keys_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
@@ -73,6 +119,11 @@ static const struct option keys_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "md5", no_argument, NULL, OPT_MD5 },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "allowed", required_argument, NULL, OPT_ALLOWED },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "fleet-key", required_argument, NULL, OPT_FLEET_KEY },
+	{ "no-findings", no_argument, NULL, OPT_NO_FINDINGS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -91,6 +142,16 @@ static int parse_args(int argc, char **argv, keys_args *a)
 		case OPT_IMAGE: a->image = optarg; break;
 		case OPT_OUTPUT: a->output = optarg; break;
 		case OPT_MD5: a->md5 = true; break;
+		case OPT_PROFILE: a->profile = optarg; break;
+		case OPT_ALLOWED: a->allowed = optarg; break;
+		case OPT_FLEET_KEY: a->fleet_key = optarg; break;
+		case OPT_NO_FINDINGS: a->no_findings = true; break;
+		case OPT_FAIL_ON:
+			if (kw_severity_parse(optarg, &a->fail_on) < 0)
+				return usage_err("--fail-on takes info, low, medium, high or critical, "
+						 "not ", optarg);
+			a->fail = true;
+			break;
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "json"))
 				a->json = true;
@@ -98,7 +159,7 @@ static int parse_args(int argc, char **argv, keys_args *a)
 				return usage_err("--format takes text or json, not ", optarg);
 			break;
 		case 'q': a->quiet = true; break;
-		case 'h': fputs(keys_help, stdout); return 1;
+		case 'h': fputs(scan_help, stdout); return 1;
 		default: return usage_err("unknown option", NULL);
 		}
 	}
@@ -106,6 +167,286 @@ static int parse_args(int argc, char **argv, keys_args *a)
 		return usage_err("--root and --image cannot be used together", NULL);
 	if (optind < argc)
 		return usage_err("unexpected argument: ", argv[optind]);
+	if (a->no_findings && (a->fail || a->allowed))
+		return usage_err("--no-findings cannot be used with --fail-on or --allowed", NULL);
+	return 0;
+}
+
+/* ---- inputs named on the command line ---- */
+
+static void err_file(const char *what, const char *path, int r)
+{
+	_cleanup_free_ char *e = kw_escape_str(path);
+	fprintf(stderr, "keyward keys: cannot read %s %s: %s\n", what, e ? e : "", kw_strerror(r));
+}
+
+/* The profile, with every check it names known to audit or to keys scan. 0 or 2. */
+static int load_profile(const char *name, kw_profile *p)
+{
+	kw_diags d = { 0 };
+	int r = kw_profile_load(p, name, &d);
+	kw_cmd_print_diags("keys", &d);
+	kw_diags_release(&d);
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(name);
+		fprintf(stderr, "keyward keys: cannot load profile %s\n", e ? e : "");
+		return 2;
+	}
+	int bad = 0;
+	for (size_t i = 0; i < p->n_ov; i++)
+		if (!kw_check_find(p->ov[i].id) && !kw_keys_check_find(p->ov[i].id)) {
+			_cleanup_free_ char *e = kw_escape_str(p->ov[i].id);
+			fprintf(stderr, "keyward keys: the profile names an unknown check: %s\n", e ? e : "");
+			bad = 2;
+		}
+	return bad;
+}
+
+#define ALLOWLIST_MAX ((size_t)16 << 20)
+
+/* --allowed FILE: 0 or 2 (a bad line is named as file:line). */
+static int load_allowlist(const char *path, kw_keys_allowlist *al)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = kw_file_read_capped(path, ALLOWLIST_MAX, &text, &len, NULL);
+	if (r < 0) {
+		err_file("the allowlist", path, r);
+		return 2;
+	}
+	kw_diags d = { 0 };
+	r = kw_keys_allowlist_parse(path, text, len, al, &d);
+	kw_cmd_print_diags("keys", &d);
+	kw_diags_release(&d);
+	if (r < 0) {
+		fprintf(stderr, "keyward keys: %s\n", r == KW_E_USAGE ? "the allowlist has bad lines (above)"
+									    : kw_strerror(r));
+		return 2;
+	}
+	return 0;
+}
+
+#define FLEET_KEY_MIN 16
+#define FLEET_KEY_MAX 4096
+
+/* --fleet-key FILE: the key (caller wipes and frees) and its id, the first 8 bytes of
+ * SHA-256("keyward-fleet-key-id\n" || key) in hex. 0 or 2. */
+static int load_fleet_key(const char *path, char **key, size_t *len, char id[17])
+{
+	int r = kw_file_read_capped(path, FLEET_KEY_MAX, key, len, NULL);
+	if (r == KW_E_TOOBIG) {
+		_cleanup_free_ char *e = kw_escape_str(path);
+		fprintf(stderr, "keyward keys: the fleet key %s is larger than %d bytes\n", e ? e : "",
+			FLEET_KEY_MAX);
+		return 2;
+	}
+	if (r < 0) {
+		err_file("the fleet key", path, r);
+		return 2;
+	}
+	if (*len < FLEET_KEY_MIN) {
+		_cleanup_free_ char *e = kw_escape_str(path);
+		fprintf(stderr, "keyward keys: the fleet key %s has %zu bytes; it needs at least %d "
+			"(e.g. head -c 32 /dev/urandom)\n", e ? e : "", *len, FLEET_KEY_MIN);
+		return 2;
+	}
+	static const char label[] = "keyward-fleet-key-id\n";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+		  EVP_DigestUpdate(ctx, label, sizeof label - 1) && EVP_DigestUpdate(ctx, *key, *len) &&
+		  EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen >= 8;
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		fputs("keyward keys: cannot hash the fleet key (libcrypto)\n", stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < 8; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	OPENSSL_cleanse(md, sizeof md);
+	return 0;
+}
+
+/* ---- what sshd decides, read through the target ---- */
+
+/* PermitRootLogin of a uid 0 account: its own evaluation when Match blocks exist. NULL
+ * when memory runs out. */
+static char *permit_root(kw_sshd_config *cfg, bool has_match, const kw_account *a)
+{
+	kw_sshd_result *own = NULL;
+	const kw_sshd_result *res = kw_sshd_config_global(cfg);
+	if (has_match) {
+		kw_sshd_conn conn = { .user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
+				      .laddr = "192.0.2.2", .lport = 22 };
+		kw_diags d = { 0 };
+		if (kw_sshd_config_eval(cfg, &conn, &own, &d) == 0)
+			res = own;
+		kw_diags_release(&d);
+	}
+	const char *v = kw_sshd_value(res, KW_SO_PERMITROOTLOGIN);
+	char *s = strdup(v ? v : "?");
+	kw_sshd_result_free(own);
+	return s;
+}
+
+/* Who can log in (kw_lockout_accounts), StrictModes on every granted key file (a global
+ * keyword: one value for every account), PermitRootLogin of uid 0. 0 or -ENOMEM. */
+static int evaluate_sshd(kw_target *t, const kw_facts *f, kw_keys_eval *ev)
+{
+	kw_sshd_config *cfg = f->sshd.cfg;
+	kw_lockout_report rep = { 0 };
+	int r = kw_lockout_accounts(t, f, cfg, NULL, &rep);
+	if (r == 0)
+		r = kw_keys_eval_logins(ev, f, &rep);
+	kw_lockout_report_release(&rep);
+	if (r < 0)
+		return r;
+	const kw_sshd_matchblock *mb;
+	bool has_match = kw_sshd_match_blocks(cfg, &mb) > 0;
+	for (size_t i = 0; i < f->n_accounts; i++) {
+		if (f->accounts[i].uid != 0)
+			continue;
+		if (!(ev->login[i].permit_root = permit_root(cfg, has_match, &f->accounts[i])))
+			return -ENOMEM;
+	}
+	const char *sm = kw_sshd_value(kw_sshd_config_global(cfg), KW_SO_STRICTMODES);
+	if (!sm || strcmp(sm, "yes") != 0)
+		return 0;
+	kw_strindex ix = { 0 };
+	for (size_t i = 0; i < f->n_accounts && r == 0; i++)
+		if (kw_strindex_put(&ix, f->accounts[i].name, i, NULL) < 0)
+			r = -ENOMEM;
+	for (size_t i = 0; i < f->n_keyfiles && r == 0; i++) {
+		const kw_keyfile *kf = &f->keyfiles[i];
+		size_t ai = kf->granted && kf->account ? kw_strindex_get(&ix, kf->account) : KW_STRINDEX_NONE;
+		if (ai == KW_STRINDEX_NONE)
+			continue;
+		kw_keys_modes *m = &ev->modes[i];
+		m->checked = true;
+		m->ok = kw_lockout_modes_ok(t, kf->path, &f->accounts[ai], &m->why);
+		if (!m->ok && !m->why)
+			r = -ENOMEM;
+	}
+	kw_strindex_release(&ix);
+	return r;
+}
+
+/* Why the sshd-based checks did not run, or NULL. */
+static char *sshd_note(const kw_facts *f)
+{
+	char *s = NULL;
+	if (f->sshd.cfg)
+		return NULL;
+	if (f->sshd.refused) {
+		if (asprintf(&s, "sshd would refuse its configuration (%s): keys.dead-weight and "
+			     "keys.strictmodes-rejects were not checked, and PermitRootLogin is taken as "
+			     "sshd's default", f->sshd.refusal ? f->sshd.refusal : "?") < 0)
+			s = NULL;
+	} else if (asprintf(&s, "no sshd configuration in the target: keys.dead-weight and "
+			    "keys.strictmodes-rejects were not checked, and PermitRootLogin is taken as "
+			    "sshd's default") < 0) {
+		s = NULL;
+	}
+	return s;
+}
+
+/* ---- keys scan ---- */
+
+typedef struct scan_state {
+	kw_profile prof;
+	kw_keys_allowlist allowed;
+	char *fleet_key;
+	size_t fleet_key_len;
+	char fleet_key_id[17];
+	kw_target *t;
+	kw_facts facts;
+	kw_inventory inv;
+	kw_keys_eval ev;
+	kw_findings fs;
+	kw_keys_account *accounts;
+	size_t n_accounts;
+	char *note;
+	bool incomplete;   /* some findings were dropped (exit 3) */
+} scan_state;
+
+static void wipe_fleet_key(scan_state *s)
+{
+	if (s->fleet_key)
+		OPENSSL_cleanse(s->fleet_key, s->fleet_key_len);
+	free(s->fleet_key);
+	s->fleet_key = NULL;
+	s->fleet_key_len = 0;
+}
+
+static void scan_state_release(scan_state *s)
+{
+	wipe_fleet_key(s);
+	free(s->note);
+	free(s->accounts);
+	kw_findings_release(&s->fs);
+	kw_keys_eval_release(&s->ev);
+	kw_inventory_release(&s->inv);
+	kw_facts_release(&s->facts);
+	if (s->t)
+		kw_target_free(s->t);
+	kw_keys_allowlist_release(&s->allowed);
+	kw_profile_release(&s->prof);
+}
+
+/* Evaluate sshd, then the findings, sorted. 0 or -ENOMEM. */
+static int scan_findings(scan_state *s, const keys_args *a, time_t now)
+{
+	int r = kw_keys_eval_init(&s->ev, &s->facts);
+	if (r == 0 && s->facts.sshd.cfg)
+		r = evaluate_sshd(s->t, &s->facts, &s->ev);
+	if (r < 0)
+		return r;
+	kw_keys_check_in in = { .f = &s->facts, .inv = &s->inv, .ev = &s->ev,
+				.allowed = a->allowed ? &s->allowed : NULL, .profile = &s->prof,
+				.now = (int64_t)now };
+	r = kw_keys_findings(&in, &s->fs);
+	if (r == KW_E_TOOBIG) {
+		/* a hostile image can hold millions of bad lines: report what fits */
+		fprintf(stderr, "keyward keys: more findings than keyward keeps (%zu): the rest are "
+			"not reported\n", s->fs.n);
+		s->incomplete = true;
+	} else if (r < 0) {
+		return r;
+	}
+	kw_findings_sort(&s->fs);
+	s->note = sshd_note(&s->facts);
+	return 0;
+}
+
+static int write_report(scan_state *s, const keys_args *a, bool live, time_t now)
+{
+	char host[256] = "", scanned[32];
+	if (live && gethostname(host, sizeof host - 1) != 0)
+		host[0] = '\0';
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(scanned, sizeof scanned, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kw_keys_meta m = { .host = host[0] ? host : NULL, .target = s->facts.target, .scanned = scanned,
+			   .md5 = a->md5, .accounts = s->accounts, .n_accounts = s->n_accounts,
+			   .findings = a->no_findings ? NULL : &s->fs,
+			   .fleet_key_id = a->fleet_key ? s->fleet_key_id : NULL, .note = s->note };
+	if (s->note && a->json) {
+		_cleanup_free_ char *e = kw_escape_str(s->note);
+		fprintf(stderr, "keyward keys: note: %s\n", e ? e : "");
+	}
+	char *tmp = NULL;
+	FILE *out = kw_cmd_open_output(a->output, &tmp);
+	if (!out) {
+		_cleanup_free_ char *e = kw_escape_str(a->output);
+		fprintf(stderr, "keyward keys: cannot write %s\n", e ? e : "");
+		return -1;
+	}
+	int r = a->json ? kw_keys_render_json(out, &m, &s->inv) : kw_keys_render_text(out, &m, &s->inv);
+	if (kw_cmd_close_output(out, a->output, tmp) < 0 || r < 0) {
+		fputs("keyward keys: error writing the list\n", stderr);
+		return -1;
+	}
 	return 0;
 }
 
@@ -115,55 +456,44 @@ static int run_scan(int argc, char **argv)
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0)
 		return pr == 1 ? 0 : 2;
+	scan_state s = { 0 };
+	kw_profile_init(&s.prof);
 	int status = 2;
-	kw_target *t = NULL;
-	kw_facts facts = { 0 };
-	kw_inventory inv = { 0 };
+	if (load_profile(a.profile ? a.profile : "baseline", &s.prof) != 0 ||
+	    (a.allowed && load_allowlist(a.allowed, &s.allowed) != 0) ||
+	    (a.fleet_key && load_fleet_key(a.fleet_key, &s.fleet_key, &s.fleet_key_len, s.fleet_key_id) != 0))
+		goto out;
+
 	kw_progress prog;
 	kw_progress_init(&prog, a.image ? "reading archive" : "walking", a.quiet);
-	if (kw_cmd_open_target("keys", a.root, a.image, false, &prog, &t) < 0)
+	if (kw_cmd_open_target("keys", a.root, a.image, false, &prog, &s.t) < 0)
 		goto out;
 	bool live = !a.root && !a.image;
 	kw_collect_opts co = { .live_host = live, .keys_only = true, .progress = kw_progress_files,
-			       .progress_ctx = &prog };
-	int r = kw_collect(t, &co, &facts);
+			       .progress_ctx = &prog, .max_file_size = s.prof.max_file_size,
+			       .fleet_key = (const uint8_t *)s.fleet_key, .fleet_key_len = s.fleet_key_len };
+	int r = kw_collect(s.t, &co, &s.facts);
 	kw_progress_done(&prog);
+	wipe_fleet_key(&s); /* the digests are made: the key is not needed any more */
+	time_t now = time(NULL);
 	if (r == 0)
-		r = kw_inventory_build(&facts, &inv);
+		r = kw_inventory_build(&s.facts, &s.inv);
+	if (r == 0 && !a.no_findings)
+		r = scan_findings(&s, &a, now);
+	if (r == 0)
+		r = kw_keys_accounts_build(&s.facts, &s.inv, a.no_findings ? NULL : &s.ev, &s.accounts,
+					   &s.n_accounts);
 	if (r < 0) {
 		fprintf(stderr, "keyward keys: %s\n", kw_strerror(r));
 		goto out;
 	}
-	kw_cmd_print_diags("keys", &facts.diags);
-
-	char host[256] = "", scanned[32];
-	if (live && gethostname(host, sizeof host - 1) != 0)
-		host[0] = '\0';
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(scanned, sizeof scanned, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	kw_keys_meta m = { .host = host[0] ? host : NULL, .target = facts.target, .scanned = scanned,
-			   .md5 = a.md5 };
-
-	char *tmp = NULL;
-	FILE *out = kw_cmd_open_output(a.output, &tmp);
-	if (!out) {
-		_cleanup_free_ char *e = kw_escape_str(a.output);
-		fprintf(stderr, "keyward keys: cannot write %s\n", e ? e : "");
+	kw_cmd_print_diags("keys", &s.facts.diags);
+	if (write_report(&s, &a, live, now) < 0)
 		goto out;
-	}
-	r = a.json ? kw_keys_render_json(out, &m, &inv) : kw_keys_render_text(out, &m, &inv);
-	if (kw_cmd_close_output(out, a.output, tmp) < 0 || r < 0) {
-		fputs("keyward keys: error writing the list\n", stderr);
-		goto out;
-	}
-	status = kw_diags_any_fatal(&facts.diags) ? 3 : 0;
+	status = kw_diags_any_fatal(&s.facts.diags) || s.incomplete ? 3
+		 : a.fail && kw_findings_count_at_least(&s.fs, a.fail_on) ? 1 : 0;
 out:
-	kw_inventory_release(&inv);
-	kw_facts_release(&facts);
-	if (t)
-		kw_target_free(t);
+	scan_state_release(&s);
 	return status;
 }
 
@@ -174,6 +504,7 @@ static const struct {
 	{ "scan", run_scan },
 	{ "snapshot", cmd_keys_snapshot },
 	{ "diff", cmd_keys_diff },
+	{ "merge", cmd_keys_merge },
 };
 
 int cmd_keys(int argc, char **argv)
@@ -186,7 +517,7 @@ int cmd_keys(int argc, char **argv)
 		if (!strcmp(argv[1], keys_subcommands[i].name))
 			return keys_subcommands[i].fn(argc - 1, argv + 1);
 	_cleanup_free_ char *e = kw_escape_str(argv[1]);
-	fprintf(stderr, "keyward keys: unknown subcommand '%s' (available: scan, snapshot, diff)\n",
-		e ? e : "");
+	fprintf(stderr, "keyward keys: unknown subcommand '%s' (available: scan, snapshot, diff, "
+		"merge)\n", e ? e : "");
 	return 2;
 }

@@ -1,4 +1,7 @@
-/* keys.c — see keys.h. */
+/* keys.c — the key inventory as text and JSON (see keys.h): the keys by role, what grants
+ * access without a listable file, and (text: after the list; JSON: "accounts",
+ * "fleet_key_id", "findings") the accounts and findings the caller computed. Every string
+ * that came from the target goes through kw_escape. */
 #include "report/keys.h"
 
 #include "base/cleanup.h"
@@ -44,6 +47,68 @@ static void key_cols(FILE *out, const kw_keys_meta *m, const kw_invkey *k)
 			m->md5 && k->pub->fp_md5[0] ? k->pub->fp_md5 : k->pub->fp);
 	else
 		fprintf(out, "%-10s %5s  %-50s", "?", "", "(public half not in the file)");
+}
+
+static const char *const sev_word[KW_SEV__COUNT] = {
+	[KW_SEV_INFO] = "INFO", [KW_SEV_LOW] = "LOW", [KW_SEV_MEDIUM] = "MEDIUM",
+	[KW_SEV_HIGH] = "HIGH", [KW_SEV_CRITICAL] = "CRITICAL",
+};
+
+/* One finding:
+ *   HIGH      keys.dsa  a DSA key grants access
+ *             alice  /home/alice/.ssh/authorized_keys:3  SHA256:...
+ *             evidence */
+static void finding_text(FILE *out, const kw_finding *f)
+{
+	_cleanup_free_ char *acc = f->account ? kw_escape_str(f->account) : NULL;
+	_cleanup_free_ char *path = f->path ? kw_escape_str(f->path) : NULL;
+	_cleanup_free_ char *fp = !strncmp(f->target, "SHA256:", 7) ? kw_escape_str(f->target) : NULL;
+	_cleanup_free_ char *ev = kw_escape_str(f->evidence);
+	const char *sev = (unsigned)f->severity < KW_SEV__COUNT ? sev_word[f->severity] : "?";
+	fprintf(out, "  %-9s %s  %s\n            ", sev, f->check->id, f->check->title);
+	const char *sep = "";
+	if (acc) {
+		fputs(acc, out);
+		sep = "  ";
+	}
+	if (path) {
+		fprintf(out, f->line ? "%s%s:%u" : "%s%s", sep, path, f->line);
+		sep = "  ";
+	}
+	if (fp)
+		fprintf(out, "%s%s", sep, fp);
+	fprintf(out, "\n            %s\n", ev ? ev : "?");
+}
+
+/* The findings after the list, critical first (the caller sorted them). */
+static void findings_text(FILE *out, const kw_keys_meta *m)
+{
+	if (!m->findings) {
+		if (m->note) {
+			_cleanup_free_ char *n = kw_escape_str(m->note);
+			fprintf(out, "\nnote: %s\n", n ? n : "?");
+		}
+		return;
+	}
+	const kw_findings *fs = m->findings;
+	size_t by[KW_SEV__COUNT] = { 0 };
+	for (size_t i = 0; i < fs->n; i++)
+		if ((unsigned)fs->v[i].severity < KW_SEV__COUNT)
+			by[fs->v[i].severity]++;
+	fprintf(out, "\nfindings: ");
+	if (!fs->n)
+		fputs("none\n", out);
+	else
+		fprintf(out, "%zu (%zu critical, %zu high, %zu medium, %zu low, %zu info)\n", fs->n,
+			by[KW_SEV_CRITICAL], by[KW_SEV_HIGH], by[KW_SEV_MEDIUM], by[KW_SEV_LOW], by[KW_SEV_INFO]);
+	for (int sev = KW_SEV_CRITICAL; sev >= KW_SEV_INFO; sev--)
+		for (size_t i = 0; i < fs->n; i++)
+			if ((int)fs->v[i].severity == sev)
+				finding_text(out, &fs->v[i]);
+	if (m->note) {
+		_cleanup_free_ char *n = kw_escape_str(m->note);
+		fprintf(out, "note: %s\n", n ? n : "?");
+	}
 }
 
 int kw_keys_render_text(FILE *out, const kw_keys_meta *m, const kw_inventory *inv)
@@ -109,6 +174,7 @@ int kw_keys_render_text(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 				a ? a : "");
 		}
 	}
+	findings_text(out, m);
 	return kw_out_finish(out);
 }
 
@@ -147,6 +213,47 @@ static json_t *key_json(const kw_invkey *k)
 	return o;
 }
 
+static json_t *account_json(const kw_keys_account *ka)
+{
+	const kw_account *a = ka->a;
+	json_t *o = json_object();
+	json_object_set_new(o, "name", jstr(a->name));
+	json_object_set_new(o, "uid", json_integer(a->uid));
+	json_object_set_new(o, "shell", jstr(a->shell));
+	json_object_set_new(o, "can_login", ka->login == KW_LOGIN_UNKNOWN ? json_null()
+						: json_boolean(ka->login == KW_LOGIN_YES));
+	json_object_set_new(o, "why_not", jstr(ka->login == KW_LOGIN_NO ? ka->why_not : NULL));
+	json_object_set_new(o, "password", json_string(ka->password));
+	if (a->has_pw_digest) {
+		static const char hex[] = "0123456789abcdef";
+		char d[2 * sizeof a->pw_digest + 1];
+		for (size_t i = 0; i < sizeof a->pw_digest; i++) {
+			d[2 * i] = hex[a->pw_digest[i] >> 4];
+			d[2 * i + 1] = hex[a->pw_digest[i] & 15];
+		}
+		d[sizeof d - 1] = '\0';
+		json_object_set_new(o, "password_digest", json_string(d));
+	} else {
+		json_object_set_new(o, "password_digest", json_null());
+	}
+	json_object_set_new(o, "authorized_keys", json_integer((json_int_t)ka->n_keys));
+	return o;
+}
+
+static json_t *finding_json(const kw_finding *f)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(f->check->id));
+	json_object_set_new(o, "severity", json_string(kw_severity_name(f->severity)));
+	json_object_set_new(o, "title", json_string(f->check->title));
+	json_object_set_new(o, "account", jstr(f->account));
+	json_object_set_new(o, "path", jstr(f->path));
+	json_object_set_new(o, "line", f->line ? json_integer(f->line) : json_null());
+	json_object_set_new(o, "fingerprint", jstr(!strncmp(f->target, "SHA256:", 7) ? f->target : NULL));
+	json_object_set_new(o, "evidence", jstr(f->evidence));
+	return o;
+}
+
 int kw_keys_render_json(FILE *out, const kw_keys_meta *m, const kw_inventory *inv)
 {
 	json_t *root = json_object(), *keys = json_array(), *sources = json_array();
@@ -177,5 +284,14 @@ int kw_keys_render_json(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 		"host", (json_int_t)inv->n_host, "private", (json_int_t)inv->n_private));
 	json_object_set_new(root, "keys", keys);
 	json_object_set_new(root, "sources", sources);
+	json_t *accounts = json_array();
+	for (size_t i = 0; accounts && i < m->n_accounts; i++)
+		json_array_append_new(accounts, account_json(&m->accounts[i]));
+	json_object_set_new(root, "accounts", accounts ? accounts : json_null());
+	json_object_set_new(root, "fleet_key_id", jstr(m->fleet_key_id));
+	json_t *findings = m->findings ? json_array() : json_null();
+	for (size_t i = 0; m->findings && findings && i < m->findings->n; i++)
+		json_array_append_new(findings, finding_json(&m->findings->v[i]));
+	json_object_set_new(root, "findings", findings);
 	return kw_json_write(out, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 }

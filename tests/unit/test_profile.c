@@ -1,5 +1,5 @@
-/* test_profile.c — profiles: built-ins, includes, overrides, settings, and errors that
- * name file:line. Include tests write small profile files into a fresh temp directory.
+/* test_profile.c — profiles: built-ins, includes, overrides, settings (keys scan's too),
+ * and errors that name file:line. Include tests write small profile files into a fresh temp directory.
  * Owner: report/finding-model engineer. */
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -302,6 +302,59 @@ static void test_settings_with_suffixes(void **state)
 	}
 }
 
+/* keys scan's settings: keys-rsa-min-bits (0 restores 2048) and keys-require-from; the
+ * built-ins keep the defaults except strict and paranoid. */
+static void test_keys_settings(void **state)
+{
+	(void)state;
+	kw_diags d = { 0 };
+	kw_profile p;
+	kw_profile_init(&p);
+	assert_int_equal(p.keys_rsa_min_bits, 2048);
+	assert_int_equal(p.keys_require_from, KW_KEYS_FROM_NONE);
+	kw_profile_release(&p);
+	assert_int_equal(parse(&p, "set keys-rsa-min-bits 4096\nset keys-require-from ALL\n", &d), 0);
+	assert_int_equal(p.keys_rsa_min_bits, 4096);
+	assert_int_equal(p.keys_require_from, KW_KEYS_FROM_ALL);
+	assert_int_equal(p.uid_min, 0); /* not a uid setting */
+	kw_profile_release(&p);
+	assert_int_equal(parse(&p, "set keys-rsa-min-bits 3072\nset keys-rsa-min-bits 0\n"
+				   "set keys-require-from root\n", &d), 0);
+	assert_int_equal(p.keys_rsa_min_bits, 2048);
+	assert_int_equal(p.keys_require_from, KW_KEYS_FROM_ROOT);
+	kw_profile_release(&p);
+	assert_int_equal(d.n, 0);
+
+	static const char *const bad[] = {
+		"set keys-rsa-min-bits 16385\n", "set keys-rsa-min-bits -1\n", "set keys-rsa-min-bits 2k\n",
+		"set keys-require-from some\n", "set keys-require-from\n",
+	};
+	for (size_t i = 0; i < KW_ARRAY_LEN(bad); i++) {
+		assert_int_equal(parse(&p, bad[i], &d), KW_E_USAGE);
+		assert_int_equal(d.n, 1);
+		assert_int_equal(d.v[0].line, 1);
+		kw_diags_release(&d);
+		kw_profile_release(&p);
+	}
+	static const struct {
+		const char *name;
+		uint32_t bits;
+		kw_keys_require_from from;
+	} want[] = {
+		{ "baseline", 2048, KW_KEYS_FROM_NONE }, { "strict", 3072, KW_KEYS_FROM_ROOT },
+		{ "paranoid", 3072, KW_KEYS_FROM_ALL }, { "cis-debian12", 2048, KW_KEYS_FROM_NONE },
+		{ "mozilla-modern", 2048, KW_KEYS_FROM_NONE },
+	};
+	for (size_t i = 0; i < KW_ARRAY_LEN(want); i++) {
+		kw_profile_init(&p);
+		assert_int_equal(kw_profile_load(&p, want[i].name, &d), 0);
+		assert_int_equal(p.keys_rsa_min_bits, want[i].bits);
+		assert_int_equal(p.keys_require_from, want[i].from);
+		kw_profile_release(&p);
+	}
+	kw_diags_release(&d);
+}
+
 static void test_errors_name_file_and_line(void **state)
 {
 	(void)state;
@@ -533,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_overrides_later_wins),
 		cmocka_unit_test(test_no_profile_line_uses_given_name),
 		cmocka_unit_test(test_settings_with_suffixes),
+		cmocka_unit_test(test_keys_settings),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test_setup_teardown(test_include_relative_and_override, setup_dir, teardown_dir),
