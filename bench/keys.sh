@@ -5,7 +5,8 @@
 #   the root: BENCH_ACCOUNTS accounts (default 10,000) in /etc/passwd, each with a home
 #   holding .ssh/authorized_keys of 5 keys drawn from a pool of 60 keys made by ssh-keygen
 #   (ed25519, RSA 2048/3072, ECDSA 256/384/521), every third line with options and every
-#   line with a comment; a stock sshd_config.
+#   line with a comment; sshd_config as Debian ships it in effect (UsePAM yes, password
+#   logins off) and an executable /bin/bash, so every account can log in with its keys.
 #
 #   timed: keyward keys scan --root R --format json (hyperfine, BENCH_RUNS runs, median)
 #          for f in R/home/*/.ssh/authorized_keys; do ssh-keygen -lf "$f"; done (once)
@@ -24,7 +25,7 @@ RUNS=${BENCH_RUNS:-5}
 R=$W/root-$N
 mkdir -p "$W"
 
-if [ ! -f "$R/.done" ]; then
+if [ ! -f "$R/.done-2" ]; then
 	echo "building $R ($N accounts x 5 keys) ..."
 	rm -rf "$R" "$W/pool"
 	mkdir -p "$W/pool" "$R/etc/ssh" "$R/home"
@@ -36,7 +37,10 @@ if [ ! -f "$R/.done" ]; then
 			i=$((i + 1))
 		done
 	done
-	printf 'AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2\nPasswordAuthentication no\n' >"$R/etc/ssh/sshd_config"
+	printf 'AuthorizedKeysFile .ssh/authorized_keys .ssh/authorized_keys2\nUsePAM yes\nPasswordAuthentication no\n' >"$R/etc/ssh/sshd_config"
+	mkdir -p "$R/bin"
+	printf '#!/bin/sh\n' >"$R/bin/bash"
+	chmod 0755 "$R/bin/bash"
 	python3 - "$R" "$N" "$W/pool" <<'PY'
 import os, sys
 root, n, pool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -56,7 +60,7 @@ with open(os.path.join(root, "etc/passwd"), "w") as pw, open(os.path.join(root, 
                 opt = 'from="10.%d.0.0/16",no-agent-forwarding ' % (u % 250) if j % 3 == 0 else ""
                 f.write("%s%s %s %s@host%d\n" % (opt, t, b, name, j))
 PY
-	touch "$R/.done"
+	touch "$R/.done-2"
 fi
 
 echo "timing keyward keys scan ($RUNS runs) ..."

@@ -182,7 +182,7 @@ void kw_pw_classify(kw_buf field, kw_pw_info *ret)
 {
 	const uint8_t *p = kw_buf_cur(&field);
 	size_t n = kw_buf_left(&field);
-	kw_pw_info r = { .state = KW_PW_INVALID, .scheme = KW_HASH_NONE };
+	kw_pw_info r = { .state = KW_PW_INVALID, .scheme = KW_HASH_NONE, .bang = n && p[0] == '!' };
 
 	if (n == 0) {
 		r.state = KW_PW_EMPTY;

@@ -49,6 +49,7 @@ typedef enum kw_hash_scheme {
 typedef struct kw_pw_info {
 	kw_pw_state state;
 	kw_hash_scheme scheme; /* for HASH and LOCKED */
+	bool bang;             /* the field starts with '!': sshd (UsePAM no) refuses the account */
 } kw_pw_info;
 
 /* Classify a passwd/shadow password field. */

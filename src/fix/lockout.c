@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/strindex.h"
 #include "base/vec.h"
 #include "collect/sshkey.h"
 #include "sshd/algos.h"
@@ -18,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define GUARD_ACCOUNTS_MAX 5000
+#define GUARD_ACCOUNTS_MAX 100000
 #define KEYFILE_MAX ((size_t)16 << 20)
 
 static void candidate_release(kw_lockout_candidate *c)
@@ -117,36 +118,25 @@ static int describe_turn_off(const kw_sshd_result *o, const kw_sshd_result *n, k
 
 /* ---------------------------------------------------------- one account -- */
 
+typedef struct shell_seen {
+	char *path;
+	bool ok;             /* a regular file with an execute bit */
+} shell_seen;
+
 typedef struct guard {
 	kw_target *t;
 	const kw_facts *f;
+	kw_strindex files;   /* the collector's key files by path */
+	shell_seen shells[8];/* shells already looked at: most accounts share a few */
 	kw_sshd_config *newc;
 	const kw_lockout_whatif *w;
-	bool shadow_read;
-	kw_file shadow;
 } guard;
 
-/* sshd's locked-account test (UsePAM no): the password field starts with "!". Reads the
- * root's shadow (never printed). */
-static bool shadow_locked(guard *g, const char *user)
+/* sshd's locked-account test (UsePAM no, auth.c allowed_user): the password field sshd
+ * sees (shadow's, passwd's when the account has no shadow line) starts with "!". */
+static bool pw_locked(const kw_account *a)
 {
-	if (!g->shadow_read) {
-		g->shadow_read = true;
-		if (kw_target_read(g->t, "/etc/shadow", 64u << 20, &g->shadow) < 0)
-			g->shadow = (kw_file){ 0 };
-	}
-	if (!g->shadow.data)
-		return false;
-	kw_buf in = kw_buf_view(g->shadow.data, g->shadow.len), line;
-	bool trunc;
-	size_t ul = strlen(user);
-	while (kw_buf_line(&in, &line, 1u << 16, &trunc)) {
-		const char *l = (const char *)kw_buf_cur(&line);
-		size_t n = kw_buf_left(&line);
-		if (n > ul + 1 && !memcmp(l, user, ul) && l[ul] == ':')
-			return l[ul + 1] == '!';
-	}
-	return false;
+	return a->has_shadow ? a->shadow_pw.bang : a->passwd_pw.bang;
 }
 
 /* sshd's match_user without knowing the client: 0 no, 1 yes, 2 yes for clients that match
@@ -315,11 +305,10 @@ static const char *const key_faults[] = { "malformed", "a key type sshd does not
 	"its algorithm is not in PubkeyAcceptedAlgorithms", "an RSA key below RequiredRSASize" };
 enum { KF_MALFORMED, KF_UNKNOWN, KF_CA, KF_FORCED, KF_ALGORITHM, KF_RSA_SIZE, KF__COUNT };
 
-static int key_unusable(const kw_authkey *k, const kw_diags *d, const kw_sshd_result *r)
+static int key_unusable(const kw_authkey *k, const kw_sshd_result *r)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].line == k->line)
-			return KF_MALFORMED; /* e.g. an option sshd does not accept */
+	if (k->sshd_ignores)
+		return KF_MALFORMED; /* e.g. an option sshd does not accept */
 	if (!strcmp(k->key.label, "UNKNOWN"))
 		return KF_UNKNOWN;
 	if (k->opt_cert_authority)
@@ -337,61 +326,69 @@ static int key_unusable(const kw_authkey *k, const kw_diags *d, const kw_sshd_re
 	return -1;
 }
 
-/* Look at one key file. 1: a usable key whose file StrictModes accepts (ok text set),
- * 0: none (reasons appended), negative: ENOMEM. */
+/* Look at one key file: the collector's parse when it read the file (the same bytes),
+ * else read and parsed here (another configuration's AuthorizedKeysFile). 1: a usable
+ * key whose file StrictModes accepts (ok text set), 0: none (reasons appended),
+ * negative: ENOMEM. */
 static int check_keyfile(guard *g, const kw_account *a, const kw_sshd_result *r,
 			 const char *path, kw_sb *why, kw_sb *ok, bool *seen)
 {
-	kw_stat st;
-	if (kw_target_stat(g->t, path, &st) < 0)
-		return 0;
-	*seen = true;
-	if (st.type != KW_FT_REG) {
-		kw_sb_printf(why, "%s%s is not a regular file", why->len ? "; " : "", path);
-		return 0;
-	}
-	kw_file file = { 0 };
-	if (kw_target_read(g->t, path, KEYFILE_MAX, &file) < 0) {
-		kw_sb_printf(why, "%s%s cannot be read", why->len ? "; " : "", path);
-		return 0;
-	}
-	kw_authkeys ak = { 0 };
+	kw_authkeys own = { 0 };
 	kw_diags d = { 0 };
-	int pr = kw_authkeys_parse(path, file.data, file.len, &ak, &d);
-	kw_file_release(&file);
-	if (pr == -ENOMEM) {
-		kw_diags_release(&d);
-		return -ENOMEM;
+	const kw_authkeys *ak = &own;
+	size_t diags;
+	size_t fi = kw_strindex_get(&g->files, path);
+	if (fi != KW_STRINDEX_NONE) {
+		ak = &g->f->keyfiles[fi].keys;
+		diags = g->f->keyfiles[fi].bad_lines;
+	} else {
+		kw_stat st;
+		if (kw_target_stat(g->t, path, &st) < 0)
+			return 0;
+		*seen = true;
+		if (st.type != KW_FT_REG) {
+			kw_sb_printf(why, "%s%s is not a regular file", why->len ? "; " : "", path);
+			return 0;
+		}
+		kw_file file = { 0 };
+		if (kw_target_read(g->t, path, KEYFILE_MAX, &file) < 0) {
+			kw_sb_printf(why, "%s%s cannot be read", why->len ? "; " : "", path);
+			return 0;
+		}
+		int pr = kw_authkeys_parse(path, file.data, file.len, &own, &d);
+		kw_file_release(&file);
+		if (pr == -ENOMEM) {
+			kw_diags_release(&d);
+			return -ENOMEM;
+		}
+		diags = d.n;
 	}
+	*seen = true;
 	const kw_authkey *good = NULL;
-	size_t bad[KF__COUNT] = { 0 };
-	for (size_t i = 0; i < ak.n && !good; i++) {
-		if (whatif_drops(g->w, a, &ak.v[i]))
+	size_t bad[KF__COUNT] = { 0 }, ignored = 0;
+	for (size_t i = 0; i < ak->n; i++) {
+		const kw_authkey *k = &ak->v[i];
+		ignored += k->sshd_ignores; /* each has its diagnostic */
+		if (good || whatif_drops(g->w, a, k))
 			continue;
-		int no = key_unusable(&ak.v[i], &d, r);
+		int no = key_unusable(k, r);
 		if (no < 0)
-			good = &ak.v[i];
+			good = k;
 		else
 			bad[no]++;
 	}
 	const kw_lockout_whatif *w = g->w;
 	if (!good && w && w->add && w->add_path && !strcmp(w->add_path, path) &&
 	    (!w->account || !strcmp(w->account, a->name))) {
-		kw_diags none = { 0 };
-		int no = key_unusable(w->add, &none, r);
+		int no = key_unusable(w->add, r);
 		if (no < 0)
 			good = w->add;
 		else
 			bad[no]++;
 	}
-	/* lines the parser rejected outright are malformed keys too */
-	for (size_t i = 0; i < d.n; i++) {
-		bool counted = false;
-		for (size_t k = 0; k < ak.n && !counted; k++)
-			counted = ak.v[k].line == d.v[i].line;
-		if (!counted)
-			bad[KF_MALFORMED]++;
-	}
+	/* lines the parser rejected outright (a diagnostic, no key) are malformed keys too */
+	if (diags > ignored)
+		bad[KF_MALFORMED] += diags - ignored;
 	int res = 0;
 	if (!good) {
 		kw_sb_printf(why, "%s%s: no usable key", why->len ? "; " : "", path);
@@ -408,9 +405,23 @@ static int check_keyfile(guard *g, const kw_account *a, const kw_sshd_result *r,
 			     good->opt_from ? " (from= limits the client addresses)" : "");
 		res = 1;
 	}
-	kw_authkeys_release(&ak);
+	kw_authkeys_release(&own);
 	kw_diags_release(&d);
 	return res;
+}
+
+/* Is the shell a regular file with an execute bit? (sshd refuses a login without one) */
+static bool shell_ok(guard *g, const char *shell)
+{
+	size_t i = 0;
+	for (; i < KW_ARRAY_LEN(g->shells) && g->shells[i].path; i++)
+		if (!strcmp(g->shells[i].path, shell))
+			return g->shells[i].ok;
+	kw_stat st;
+	bool ok = kw_target_stat(g->t, shell, &st) == 0 && st.type == KW_FT_REG && (st.mode & 0111);
+	if (i < KW_ARRAY_LEN(g->shells) && (g->shells[i].path = strdup(shell)))
+		g->shells[i].ok = ok;
+	return ok;
 }
 
 /* Evaluate one account; fill c. */
@@ -438,16 +449,15 @@ static int check_account(guard *g, const kw_account *a, kw_lockout_candidate *c,
 	}
 	const char *shell = a->shell && a->shell[0] ? a->shell : "/bin/sh";
 	const char *chroot = gv(r, KW_SO_CHROOTDIRECTORY);
-	kw_stat sst;
 	if (!a->login_shell)
 		kw_sb_printf(&why, "shell %s is not a login shell", shell);
 	else if (strcmp(chroot, "none") != 0)
 		kw_sb_printf(&why, "ChrootDirectory %s confines its sessions", chroot);
-	else if (kw_target_stat(g->t, shell, &sst) < 0 || sst.type != KW_FT_REG || !(sst.mode & 0111))
+	else if (!shell_ok(g, shell))
 		kw_sb_printf(&why, "shell %s is missing or not executable (sshd refuses the login)", shell);
 	if (a->expired)
 		kw_sb_printf(&why, "%saccount expired", why.len ? "; " : "");
-	if (strcasecmp(gv(r, KW_SO_USEPAM), "yes") != 0 && shadow_locked(g, a->name))
+	if (strcasecmp(gv(r, KW_SO_USEPAM), "yes") != 0 && pw_locked(a))
 		kw_sb_printf(&why, "%spassword field locked (!) and UsePAM no: sshd refuses locked accounts",
 			     why.len ? "; " : "");
 	lists_allow(g->f, a, r, &why, &cond);
@@ -514,6 +524,9 @@ static int evaluate(kw_target *t, const kw_facts *f, kw_sshd_config *cfg,
 {
 	guard g = { .t = t, .f = f, .newc = cfg, .w = w };
 	int r = 0;
+	for (size_t i = 0; i < f->n_keyfiles && r == 0; i++)
+		if (kw_strindex_put(&g.files, f->keyfiles[i].path, i, NULL) < 0)
+			r = -ENOMEM;
 	for (size_t i = 0; i < f->n_accounts && i < GUARD_ACCOUNTS_MAX && r == 0; i++) {
 		kw_lockout_candidate c = { 0 };
 		bool listed = false;
@@ -533,7 +546,9 @@ static int evaluate(kw_target *t, const kw_facts *f, kw_sshd_config *cfg,
 		*slot = c;
 		rep->pass |= c.counts;
 	}
-	kw_file_release(&g.shadow);
+	kw_strindex_release(&g.files);
+	for (size_t i = 0; i < KW_ARRAY_LEN(g.shells); i++)
+		free(g.shells[i].path);
 	return r;
 }
 

@@ -121,7 +121,7 @@ static void test_passwd_field_wins(void **state)
 	init_facts(&f);
 	/* a hash right in /etc/passwd: shadow is not consulted for logins */
 	kw_account *a = add_account(&f, "old", 1005, KW_PW_NOLOGIN, KW_HASH_NONE);
-	a->passwd_pw = (kw_pw_info){ KW_PW_HASH, KW_HASH_MD5 };
+	a->passwd_pw = (kw_pw_info){ .state = KW_PW_HASH, .scheme = KW_HASH_MD5 };
 	/* passwd "x" but no shadow line */
 	kw_account *g = add_account(&f, "ghost", 1006, KW_PW_NOLOGIN, KW_HASH_NONE);
 	g->has_shadow = false;
