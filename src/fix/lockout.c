@@ -14,6 +14,7 @@
 #include "sshd/algos.h"
 #include "sshd/match.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static void candidate_release(kw_lockout_candidate *c)
 	free(c->account);
 	free(c->why);
 	free(c->account_why);
+	free(c->account_stop);
 }
 
 void kw_lockout_report_release(kw_lockout_report *r)
@@ -424,10 +426,37 @@ static bool shell_ok(guard *g, const char *shell)
 	return ok;
 }
 
+/* One reason an account does not count, "; "-joined into why, and into stop as well when
+ * it stops every key (not only this guard's "a plain key login"). */
+__attribute__((format(printf, 4, 5)))
+static void reason(kw_sb *why, kw_sb *stop, bool stops, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	kw_sb_printf(why, "%s%s", why->len ? "; " : "", text);
+	if (stops)
+		kw_sb_printf(stop, "%s%s", stop->len ? "; " : "", text);
+}
+
+/* Does one of the AuthenticationMethods chains use a key at all? */
+static bool chain_has_key(const kw_sshd_result *r)
+{
+	const char *const *v;
+	size_t n = kw_sshd_values(r, KW_SO_AUTHENTICATIONMETHODS, &v);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], "any") || strstr(v[i], "publickey"))
+			return true;
+	return false;
+}
+
 /* Evaluate one account; fill c. */
 static int check_account(guard *g, const kw_account *a, kw_lockout_candidate *c, bool *listed)
 {
-	kw_sb why, ok, cond;
+	kw_sb why, ok, cond, stop;
+	kw_sb_init(&stop);
 	kw_sb_init(&why);
 	kw_sb_init(&ok);
 	kw_sb_init(&cond);
@@ -444,36 +473,43 @@ static int check_account(guard *g, const kw_account *a, kw_lockout_candidate *c,
 		goto out;
 	}
 	if (e < 0) {
-		kw_sb_puts(&why, "sshd stops on its Match blocks for this user");
+		reason(&why, &stop, true, "sshd stops on its Match blocks for this user");
+		if (!(c->account_why = strdup(why.s)) || !(c->account_stop = strdup(stop.s)))
+			res = -ENOMEM;
 		goto out;
 	}
 	const char *shell = a->shell && a->shell[0] ? a->shell : "/bin/sh";
 	const char *chroot = gv(r, KW_SO_CHROOTDIRECTORY);
 	if (!a->login_shell)
-		kw_sb_printf(&why, "shell %s is not a login shell", shell);
+		reason(&why, &stop, true, "shell %s is not a login shell", shell);
 	else if (strcmp(chroot, "none") != 0)
-		kw_sb_printf(&why, "ChrootDirectory %s confines its sessions", chroot);
+		reason(&why, &stop, false, "ChrootDirectory %s confines its sessions", chroot);
 	else if (!shell_ok(g, shell))
-		kw_sb_printf(&why, "shell %s is missing or not executable (sshd refuses the login)", shell);
+		reason(&why, &stop, true, "shell %s is missing or not executable (sshd refuses the login)", shell);
 	if (a->expired)
-		kw_sb_printf(&why, "%saccount expired", why.len ? "; " : "");
+		reason(&why, &stop, true, "account expired");
 	if (strcasecmp(gv(r, KW_SO_USEPAM), "yes") != 0 && pw_locked(a))
-		kw_sb_printf(&why, "%spassword field locked (!) and UsePAM no: sshd refuses locked accounts",
-			     why.len ? "; " : "");
-	lists_allow(g->f, a, r, &why, &cond);
+		reason(&why, &stop, true, "password field locked (!) and UsePAM no: sshd refuses locked accounts");
+	kw_sb lists;
+	kw_sb_init(&lists);
+	if (!lists_allow(g->f, a, r, &lists, &cond))
+		reason(&why, &stop, true, "%s", lists.s);
+	kw_sb_release(&lists);
 	if (strcasecmp(gv(r, KW_SO_PUBKEYAUTHENTICATION), "yes") != 0)
-		kw_sb_printf(&why, "%sPubkeyAuthentication no", why.len ? "; " : "");
-	if (a->uid == 0 && root_rank(gv(r, KW_SO_PERMITROOTLOGIN)) < 2)
-		kw_sb_printf(&why, "%sPermitRootLogin %s", why.len ? "; " : "", gv(r, KW_SO_PERMITROOTLOGIN));
+		reason(&why, &stop, true, "PubkeyAuthentication no");
+	const char *prl = gv(r, KW_SO_PERMITROOTLOGIN);
+	if (a->uid == 0 && root_rank(prl) < 2) /* forced-commands-only: keys with command= work */
+		reason(&why, &stop, root_rank(prl) < 1, "PermitRootLogin %s", prl);
 	if (!key_chain(r)) {
 		_cleanup_free_ char *am = joined(r, KW_SO_AUTHENTICATIONMETHODS);
-		kw_sb_printf(&why, "%sAuthenticationMethods %s needs more than a key", why.len ? "; " : "",
-			     am ? am : "?");
+		reason(&why, &stop, !chain_has_key(r), "AuthenticationMethods %s needs more than a key",
+		       am ? am : "?");
 	}
 	if (strcmp(gv(r, KW_SO_FORCECOMMAND), "none") != 0)
-		kw_sb_printf(&why, "%sForceCommand %s runs instead of a shell", why.len ? "; " : "",
-			     gv(r, KW_SO_FORCECOMMAND));
-	if (why.len && !(c->account_why = strdup(why.s))) {
+		reason(&why, &stop, false, "ForceCommand %s runs instead of a shell",
+		       gv(r, KW_SO_FORCECOMMAND));
+	if ((why.len && !(c->account_why = strdup(why.s))) ||
+	    (stop.len && !(c->account_stop = strdup(stop.s)))) {
 		res = -ENOMEM;
 		goto out;
 	}
@@ -514,6 +550,7 @@ out:
 	kw_sb_release(&why);
 	kw_sb_release(&ok);
 	kw_sb_release(&cond);
+	kw_sb_release(&stop);
 	kw_sshd_result_free(r);
 	return res;
 }

@@ -48,6 +48,11 @@ typedef struct kw_lockout_candidate {
 			      * Allow/Deny lists, PermitRootLogin, AuthenticationMethods,
 			      * ForceCommand ...), "; "-joined; NULL when there is none: then
 			      * a usable key in a file StrictModes accepts lets it in */
+	char *account_stop;  /* of those, the ones that stop every key (not ChrootDirectory or
+			      * ForceCommand, which confine a login; not PermitRootLogin
+			      * forced-commands-only, which keys with command= pass; not an
+			      * AuthenticationMethods chain that includes publickey): NULL when
+			      * none, then its keys are not dead weight */
 } kw_lockout_candidate;
 
 typedef struct kw_lockout_report {

@@ -314,75 +314,6 @@ void kw_keys_eval_release(kw_keys_eval *e)
 	*e = (kw_keys_eval){ 0 };
 }
 
-/* lockout.c's reasons (account_why), each one sentence: does it stop every key? The text
- * is lockout.c's own; test_keys_findings checks each kind against the real evaluation. */
-static bool reason_stops(const char *s, size_t n)
-{
-	static const struct {
-		const char *prefix;
-		bool stops;
-	} kinds[] = {
-		{ "shell ", true },                       /* not a login shell, missing */
-		{ "account expired", true },
-		{ "password field locked", true },        /* UsePAM no */
-		{ "denied by DenyUsers", true },
-		{ "not in AllowUsers", true },
-		{ "group ", true },                       /* ... is in DenyGroups */
-		{ "no group of it is in AllowGroups", true },
-		{ "PubkeyAuthentication no", true },
-		{ "PermitRootLogin forced-commands-only", false }, /* keys with command= work */
-		{ "PermitRootLogin ", true },
-		{ "sshd stops on its Match blocks", true },
-		{ "ChrootDirectory ", false },            /* the key logs in, confined */
-		{ "ForceCommand ", false },               /* the key logs in, to that command */
-	};
-	for (size_t i = 0; i < KW_ARRAY_LEN(kinds); i++) {
-		size_t pl = strlen(kinds[i].prefix);
-		if (n >= pl && !memcmp(s, kinds[i].prefix, pl))
-			return kinds[i].stops;
-	}
-	/* "AuthenticationMethods LIST needs more than a key": a key still counts when one of
-	 * the chains uses publickey */
-	if (n >= 22 && !memcmp(s, "AuthenticationMethods ", 22)) {
-		for (size_t i = 22; i + 9 <= n; i++)
-			if (!memcmp(s + i, "publickey", 9))
-				return false;
-		return true;
-	}
-	return false; /* unknown: never call a key dead on a guess */
-}
-
-/* The reasons of account_why that stop every key, "; "-joined, or NULL (none; or ENOMEM:
- * *err set). */
-static char *stopping_reasons(const char *why, int *err)
-{
-	kw_sb sb;
-	kw_sb_init(&sb);
-	for (const char *p = why; p && *p;) {
-		const char *end = strstr(p, "; ");
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (reason_stops(p, n)) {
-			if (sb.len)
-				kw_sb_puts(&sb, "; ");
-			kw_sb_put(&sb, p, n);
-		}
-		p = end ? end + 2 : NULL;
-	}
-	if (sb.overflow) {
-		kw_sb_release(&sb);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	if (!sb.len) {
-		kw_sb_release(&sb);
-		return NULL;
-	}
-	char *s = kw_sb_detach(&sb);
-	if (!s)
-		*err = -ENOMEM;
-	return s;
-}
-
 int kw_keys_eval_logins(kw_keys_eval *e, const kw_facts *f, const kw_lockout_report *rep)
 {
 	if (!e->login || e->n_login != f->n_accounts)
@@ -392,12 +323,10 @@ int kw_keys_eval_logins(kw_keys_eval *e, const kw_facts *f, const kw_lockout_rep
 	for (size_t i = 0; i < f->n_accounts; i++) {
 		const kw_account *a = &f->accounts[i];
 		kw_keys_login *l = &e->login[i];
-		int err = 0;
 		if (j < rep->n && rep->v[j].account && !strcmp(rep->v[j].account, a->name)) {
 			const kw_lockout_candidate *c = &rep->v[j++];
-			l->why_not = c->account_why ? stopping_reasons(c->account_why, &err) : NULL;
-			if (err)
-				return err;
+			if (c->account_stop && !(l->why_not = strdup(c->account_stop)))
+				return -ENOMEM;
 			l->state = l->why_not ? KW_LOGIN_NO : KW_LOGIN_YES;
 		} else if (!a->login_shell && a->uid != 0) {
 			/* lockout skips an account without a login shell and without key files */

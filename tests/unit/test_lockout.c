@@ -407,6 +407,17 @@ static void test_accounts_account_why(void **state)
 	assert_non_null(strstr(b->account_why, "denied by DenyUsers bob"));
 	assert_null(strstr(b->account_why, "authorized_keys")); /* key reasons stay in why */
 	assert_non_null(strstr(b->why, "no authorized_keys file"));
+	assert_non_null(b->account_stop); /* DenyUsers stops every key */
+	assert_null(a->account_stop);
+	kw_lockout_report_release(&r);
+
+	/* ForceCommand confines a key login, it does not stop it */
+	put(fx, "/etc/ssh/sshd_config", "UsePAM yes\nForceCommand /usr/bin/true\n", 0644, 0);
+	accounts(fx, NULL, &r);
+	a = cand(&r, "alice");
+	assert_non_null(a->account_why);
+	assert_non_null(strstr(a->account_why, "ForceCommand"));
+	assert_null(a->account_stop);
 	kw_lockout_report_release(&r);
 }
 
