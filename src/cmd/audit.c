@@ -180,12 +180,12 @@ static int validate_ids(const kw_profile *p, const kw_waivers *w)
 {
 	int bad = 0;
 	for (size_t i = 0; i < p->n_ov; i++)
-		if (!kw_check_find(p->ov[i].id)) {
+		if (!kw_cmd_check_known(p->ov[i].id)) {
 			err_escaped("profile names an unknown check: ", p->ov[i].id);
 			bad = -1;
 		}
 	for (size_t i = 0; i < w->n; i++)
-		if (!kw_check_find(w->v[i].id)) {
+		if (!kw_cmd_check_known(w->v[i].id)) {
 			err_escaped("waiver names an unknown check: ", w->v[i].id);
 			bad = -1;
 		}

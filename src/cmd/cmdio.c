@@ -4,8 +4,10 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "checks/checks.h"
 #include "collect/facts.h"
 #include "collect/secrets.h"
+#include "keys/findings.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,4 +96,9 @@ int kw_cmd_close_output(FILE *f, const char *path, char *tmp)
 		unlink(tmp);
 	free(tmp);
 	return bad ? -1 : 0;
+}
+
+bool kw_cmd_check_known(const char *id)
+{
+	return kw_check_find(id) || kw_keys_check_find(id);
 }

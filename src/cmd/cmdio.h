@@ -31,4 +31,8 @@ FILE *kw_cmd_open_output(const char *path, char **ret_tmp);
 /* 0, or -1 (the temp file is removed and path is untouched). */
 int kw_cmd_close_output(FILE *f, const char *path, char *tmp);
 
+/* Is id a check keyward has, in the audit's table or in keys scan's? (A profile or a
+ * waiver file serves both commands.) */
+bool kw_cmd_check_known(const char *id);
+
 #endif

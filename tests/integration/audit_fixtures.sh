@@ -91,6 +91,9 @@ expect "an expired waiver is reported as expired" \
 "$KW" audit --root "$TMP/dirty" --waive no.such-check >/dev/null 2>"$TMP/err"
 expect "waiving an unknown check is a usage error (exit 2)" test $? -eq 2
 expect "the error names the unknown check" grep -q 'no.such-check' "$TMP/err"
+printf 'profile shared\nseverity keys.dsa critical\nseverity accounts.empty-password low\n' >"$TMP/shared.profile"
+"$KW" audit --root "$TMP/dirty" --profile "$TMP/shared.profile" --format json >/dev/null 2>"$TMP/err"
+expect "a profile shared with keys scan (a keys.* check) is accepted by audit" test $? -ne 2
 
 # ---- exit codes and --fail-on ----
 "$KW" audit --root "$TMP/clean" --fail-on info >/dev/null
