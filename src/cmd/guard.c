@@ -276,90 +276,166 @@ static int close_output(FILE *f)
 
 /* ---- parse ---- */
 
+/* The date part of the last timestamp printed: a log's events share their day. */
 typedef struct time_cache {
-	int64_t sec;
-	char text[32];
-	size_t len;
+	bool valid;
+	int64_t day;
+	char date[11];     /* "YYYY-MM-DD" + 'T' */
 } time_cache;
 
-#define PUT_LIT(sb, lit) kw_sb_put((sb), (lit), sizeof(lit) - 1)
+static void two_digits(char *p, int64_t v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
 
-static void put_time(kw_sb *sb, time_cache *tc, int64_t us)
+#define KW_TIME_JSON_LEN 29
+
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", quoted, into t */
+static void time_json(time_cache *tc, int64_t us, char t[KW_TIME_JSON_LEN])
 {
 	int64_t s = us / 1000000, frac = us % 1000000;
 	if (frac < 0) {
 		frac += 1000000;
 		s--;
 	}
-	if (s != tc->sec || !tc->len) {
-		if ((tc->len = kw_time_iso(s, false, tc->text, sizeof tc->text)) < KW_ISO_LEN - 1)
-			tc->len = (size_t)snprintf(tc->text, sizeof tc->text, "1970-01-01T00:00:00");
-		tc->sec = s;
+	int64_t day = s / 86400, sec = s % 86400;
+	if (sec < 0) {
+		sec += 86400;
+		day--;
 	}
-	char f[10] = { '.', 0, 0, 0, 0, 0, 0, 'Z', '"' };
-	for (int i = 6; i >= 1; i--) {
-		f[i] = (char)('0' + frac % 10);
+	if (!tc->valid || day != tc->day) {
+		char iso[32];
+		if (kw_time_iso(day * 86400, false, iso, sizeof iso) != KW_ISO_LEN - 1)
+			memcpy(iso, "1970-01-01T", 11); /* a year beyond 9999 */
+		memcpy(tc->date, iso, sizeof tc->date);
+		tc->day = day;
+		tc->valid = true;
+	}
+	t[0] = '"';
+	memcpy(t + 1, tc->date, sizeof tc->date);
+	two_digits(t + 12, sec / 3600);
+	t[14] = ':';
+	two_digits(t + 15, sec / 60 % 60);
+	t[17] = ':';
+	two_digits(t + 18, sec % 60);
+	t[20] = '.';
+	for (int i = 26; i >= 21; i--) {
+		t[i] = (char)('0' + frac % 10);
 		frac /= 10;
 	}
-	kw_sb_putc(sb, '"');
-	kw_sb_put(sb, tc->text, tc->len);
-	kw_sb_put(sb, f, 9);
+	t[27] = 'Z';
+	t[28] = '"';
+}
+
+/* A line's pieces gathered on the stack and appended to the output in a few copies
+ * (guard parse prints a million of them); whatever does not fit is flushed first. */
+typedef struct lbuf {
+	kw_sb *sb;
+	size_t n;
+	char b[240];
+} lbuf;
+
+static void lflush(lbuf *l)
+{
+	kw_sb_put(l->sb, l->b, l->n);
+	l->n = 0;
+}
+
+static inline void lput(lbuf *l, const void *p, size_t n)
+{
+	const char *s = p;
+	while (n > sizeof l->b - l->n) {
+		size_t k = sizeof l->b - l->n;
+		memcpy(l->b + l->n, s, k);
+		l->n += k;
+		s += k;
+		n -= k;
+		lflush(l);
+	}
+	memcpy(l->b + l->n, s, n);
+	l->n += n;
+}
+
+#define LLIT(l, lit) lput((l), (lit), sizeof(lit) - 1)
+
+static void lu64(lbuf *l, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof d;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	lput(l, d + i, sizeof d - i);
+}
+
+static void lstr(lbuf *l, const char *s)
+{
+	lput(l, s, strlen(s));
 }
 
 /* file_json: the file's name as a JSON string (quoted), or NULL to leave it out */
 static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent *ev,
 		      const kw_sb *file_json)
 {
-	PUT_LIT(sb, "{\"line\":");
-	kw_sb_put_u64(sb, line);
-	PUT_LIT(sb, ",\"time\":");
-	if (ev->time_us == KW_GTIME_UNKNOWN)
-		PUT_LIT(sb, "null");
-	else
-		put_time(sb, tc, ev->time_us);
-	PUT_LIT(sb, ",\"kind\":\"");
-	kw_sb_puts(sb, kw_gkind_name(ev->kind));
-	PUT_LIT(sb, "\",\"addr\":");
+	lbuf l = { .sb = sb };
+	LLIT(&l, "{\"line\":");
+	lu64(&l, line);
+	LLIT(&l, ",\"time\":");
+	if (ev->time_us == KW_GTIME_UNKNOWN) {
+		LLIT(&l, "null");
+	} else {
+		char t[KW_TIME_JSON_LEN];
+		time_json(tc, ev->time_us, t);
+		lput(&l, t, sizeof t);
+	}
+	LLIT(&l, ",\"kind\":\"");
+	lstr(&l, kw_gkind_name(ev->kind));
+	LLIT(&l, "\",\"addr\":");
 	if (ev->addr.fam) {
 		char a[KW_ADDR_STRLEN];
 		size_t an = kw_addr_format(&ev->addr, a, sizeof a);
-		kw_sb_putc(sb, '"');
-		kw_sb_put(sb, a, an);
-		kw_sb_putc(sb, '"');
+		LLIT(&l, "\"");
+		lput(&l, a, an);
+		LLIT(&l, "\"");
 	} else {
-		PUT_LIT(sb, "null");
+		LLIT(&l, "null");
 	}
-	PUT_LIT(sb, ",\"port\":");
+	LLIT(&l, ",\"port\":");
 	if (ev->port)
-		kw_sb_put_u64(sb, ev->port);
+		lu64(&l, ev->port);
 	else
-		PUT_LIT(sb, "null");
-	PUT_LIT(sb, ",\"user\":");
-	if (ev->has_user)
+		LLIT(&l, "null");
+	LLIT(&l, ",\"user\":");
+	if (ev->has_user) {
+		lflush(&l);
 		kw_json_str(sb, ev->user.p + ev->user.off, kw_buf_left(&ev->user));
-	else
-		PUT_LIT(sb, "null");
-	PUT_LIT(sb, ",\"pid\":");
+	} else {
+		LLIT(&l, "null");
+	}
+	LLIT(&l, ",\"pid\":");
 	if (ev->pid)
-		kw_sb_put_u64(sb, ev->pid);
+		lu64(&l, ev->pid);
 	else
-		PUT_LIT(sb, "null");
-	PUT_LIT(sb, ",\"proc\":\"");
-	kw_sb_puts(sb, kw_gproc_name(ev->proc));
-	kw_sb_putc(sb, '"');
+		LLIT(&l, "null");
+	LLIT(&l, ",\"proc\":\"");
+	lstr(&l, kw_gproc_name(ev->proc));
+	LLIT(&l, "\"");
 	if (ev->invalid_user)
-		PUT_LIT(sb, ",\"invalid_user\":true");
+		LLIT(&l, ",\"invalid_user\":true");
 	if (ev->preauth)
-		PUT_LIT(sb, ",\"preauth\":true");
+		LLIT(&l, ",\"preauth\":true");
 	if (kw_buf_left(&ev->host)) {
-		PUT_LIT(sb, ",\"host\":");
+		LLIT(&l, ",\"host\":");
+		lflush(&l);
 		kw_json_str(sb, ev->host.p + ev->host.off, kw_buf_left(&ev->host));
 	}
 	if (file_json) {
-		PUT_LIT(sb, ",\"file\":");
-		kw_sb_put(sb, file_json->s, file_json->len);
+		LLIT(&l, ",\"file\":");
+		lput(&l, file_json->s, file_json->len);
 	}
-	PUT_LIT(sb, "}\n");
+	LLIT(&l, "}\n");
+	lflush(&l);
 }
 
 /* The events of one batch as JSON lines; runs on the reader's threads (guard/reader.h).
@@ -367,7 +443,7 @@ static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent 
 static void render_events(const kw_gbatch *b, kw_sb *out, const void *ctx)
 {
 	const kw_sb *names = ctx;
-	time_cache tc = { .sec = 0 };
+	time_cache tc = { .valid = false };
 	for (size_t i = 0; i < b->n; i++)
 		put_event(out, &tc, b->items[i].lineno, &b->items[i].ev, names ? &names[b->file] : NULL);
 }

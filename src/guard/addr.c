@@ -81,6 +81,75 @@ int kw_addr_parse(const char *p, size_t n, kw_addr *out)
 	return 0;
 }
 
+static size_t format4(const uint8_t b[4], char *out)
+{
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (i)
+			out[n++] = '.';
+		if (v >= 100)
+			out[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			out[n++] = (char)('0' + v / 10 % 10);
+		out[n++] = (char)('0' + v % 10);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Exactly as glibc's inet_ntop prints it (test_guard_addr compares): the longest run of
+ * two or more zero groups (the first of equals) as "::", groups in lower-case hex without
+ * leading zeros, and the last 32 bits as a dotted quad after ::ffff: or after six zero
+ * groups. By hand: inet_ntop formats each group with sprintf. */
+static size_t format6(const uint8_t b[16], char *out)
+{
+	unsigned w[8];
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	for (int i = 0; i < 8; i++) {
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			cur_len++;
+		} else if (cur >= 0) {
+			if (best < 0 || cur_len > best_len)
+				best = cur, best_len = cur_len;
+			cur = -1;
+		}
+	}
+	if (cur >= 0 && (best < 0 || cur_len > best_len))
+		best = cur, best_len = cur_len;
+	if (best >= 0 && best_len < 2)
+		best = -1;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				out[n++] = ':';
+			continue;
+		}
+		if (i)
+			out[n++] = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return n + format4(b + 12, out + n);
+		bool lead = true;
+		for (int sh = 12; sh >= 0; sh -= 4) {
+			unsigned d = (w[i] >> sh) & 15;
+			if (d || !lead || sh == 0) {
+				out[n++] = hex[d];
+				lead = false;
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		out[n++] = ':';
+	out[n] = '\0';
+	return n;
+}
+
 size_t kw_addr_format(const kw_addr *a, char *out, size_t cap)
 {
 	if (cap == 0)
@@ -89,26 +158,10 @@ size_t kw_addr_format(const kw_addr *a, char *out, size_t cap)
 	if (a->fam == 4) {
 		if (cap < 16)
 			return 0;
-		/* by hand: replay and parse print addresses on their hot path */
-		size_t n = 0;
-		for (int i = 0; i < 4; i++) {
-			unsigned v = a->b[i];
-			if (i)
-				out[n++] = '.';
-			if (v >= 100)
-				out[n++] = (char)('0' + v / 100);
-			if (v >= 10)
-				out[n++] = (char)('0' + v / 10 % 10);
-			out[n++] = (char)('0' + v % 10);
-		}
-		out[n] = '\0';
-		return n;
+		return format4(a->b, out); /* by hand: replay and parse print addresses on their hot path */
 	}
-	if (a->fam == 6 && cap >= KW_ADDR_STRLEN) {
-		if (!inet_ntop(AF_INET6, a->b, out, (socklen_t)cap))
-			out[0] = '\0';
-		return strlen(out);
-	}
+	if (a->fam == 6 && cap >= KW_ADDR_STRLEN)
+		return format6(a->b, out);
 	return 0;
 }
 
