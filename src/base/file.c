@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int kw_open_regular_at(int dirfd, const char *path, bool nofollow, struct stat *st)
@@ -74,4 +76,40 @@ char *kw_path_dir(const char *path)
 	if (slash == path)
 		return strdup("/");
 	return strndup(path, (size_t)(slash - path));
+}
+
+int kw_mkdir_p(const char *dir, mode_t mode)
+{
+	size_t l = strlen(dir);
+	if (l == 0 || l >= PATH_MAX)
+		return l ? -ENAMETOOLONG : -EINVAL;
+	char buf[PATH_MAX];
+	memcpy(buf, dir, l + 1);
+	for (size_t i = 1; i <= l; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = c;
+	}
+	return 0;
+}
+
+int kw_mkdir_parents(const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	size_t l = (size_t)(slash - path);
+	if (l >= PATH_MAX)
+		return -ENAMETOOLONG;
+	char buf[PATH_MAX];
+	memcpy(buf, path, l);
+	buf[l] = '\0';
+	struct stat st;
+	if (stat(buf, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	return kw_mkdir_p(buf, mode);
 }

@@ -30,4 +30,12 @@ int kw_open_regular_at(int dirfd, const char *path, bool nofollow, struct stat *
  * (caller frees; NULL on ENOMEM). */
 char *kw_path_dir(const char *path);
 
+/* mkdir -p: dir and each missing folder above it, new ones with mode (an existing
+ * component is fine, whatever it is; stat it first if that matters). 0 or -errno,
+ * -ENAMETOOLONG. */
+int kw_mkdir_p(const char *dir, mode_t mode);
+/* kw_mkdir_p of the folder that holds path (nothing for "name" or "/name"); -ENOTDIR when
+ * that folder exists and is not one. */
+int kw_mkdir_parents(const char *path, mode_t mode);
+
 #endif

@@ -30,9 +30,12 @@
  */
 #include "guard/state.h"
 
+#include "db/sqlite.h"
+
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "base/vec.h"
 
 #include <errno.h>
@@ -149,63 +152,10 @@ struct kw_gstate {
 
 /* ---- errors ---- */
 
-static int map_rc(sqlite3 *db, int rc)
-{
-	int sys = db ? sqlite3_system_errno(db) : 0;
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_ROW:
-	case SQLITE_DONE:
-		return 0;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_READONLY:
-		return -EROFS;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_PERM:
-	case SQLITE_AUTH:
-		return -EACCES;
-	case SQLITE_TOOBIG:
-		return KW_E_TOOBIG;
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
-		return sys > 0 ? -sys : -EIO;
-	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT:
-	case SQLITE_ERROR:
-	case SQLITE_SCHEMA:
-	case SQLITE_MISMATCH:
-	case SQLITE_CONSTRAINT:
-	case SQLITE_RANGE:
-		return KW_E_PARSE;
-	default:
-		return -EIO;
-	}
-}
 
-/* "what: sqlite's message" into err (escaped: the message may quote the file's content). */
-static void set_err(char *err, size_t errlen, sqlite3 *db, const char *what)
-{
-	if (!err || errlen == 0)
-		return;
-	_cleanup_free_ char *msg = kw_escape_str(db ? sqlite3_errmsg(db) : "out of memory");
-	kw_errf(err, errlen, "%s: %s", what, msg ? msg : "?");
-}
 
 /* ---- statements ---- */
 
-static void resetp(sqlite3_stmt **st)
-{
-	if (*st) {
-		sqlite3_reset(*st);
-		sqlite3_clear_bindings(*st);
-	}
-}
-#define _cleanup_reset_ _cleanup_(resetp)
 
 static sqlite3_stmt *use(kw_gstate *s, enum stmt_id id)
 {
@@ -214,19 +164,18 @@ static sqlite3_stmt *use(kw_gstate *s, enum stmt_id id)
 	return s->st[id];
 }
 
-/* Step to the end, ignoring rows (RETURNING, pragmas). */
-static int step_all(kw_gstate *s, sqlite3_stmt *st)
+
+/* Step to the end: 0 or a keyword code. */
+static int step_rc(kw_gstate *s, sqlite3_stmt *st)
 {
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	return rc == SQLITE_DONE ? 0 : map_rc(s->db, rc);
+	int rc = kw_sqlite_step_done(st);
+	return rc == SQLITE_DONE ? 0 : kw_sqlite_rc(s->db, rc);
 }
 
 static int run(kw_gstate *s, enum stmt_id id)
 {
 	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
-	return step_all(s, st);
+	return step_rc(s, st);
 }
 
 static int tx_begin(kw_gstate *s) { return run(s, ST_BEGIN); }
@@ -391,7 +340,7 @@ static int collect_rows(kw_gstate *s, sqlite3_stmt *st, bool fambits, kw_gban **
 	}
 	if (rc != SQLITE_DONE) {
 		free(v);
-		return map_rc(s->db, rc);
+		return kw_sqlite_rc(s->db, rc);
 	}
 	*out = v;
 	*n = len;
@@ -400,34 +349,6 @@ static int collect_rows(kw_gstate *s, sqlite3_stmt *st, bool fambits, kw_gban **
 
 /* ---- open / close ---- */
 
-/* mkdir -p of path's parent, new folders 0700. */
-static int make_parent(const char *path)
-{
-	size_t l = strlen(path);
-	if (l == 0 || l >= PATH_MAX)
-		return -EINVAL;
-	char buf[PATH_MAX];
-	memcpy(buf, path, l + 1);
-	char *slash = strrchr(buf, '/');
-	if (!slash || slash == buf)
-		return 0;
-	*slash = '\0';
-	struct stat st;
-	if (stat(buf, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-	for (char *p = buf + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
-}
 
 /* Create the file 0600 if it is missing (SQLite would use 0644; its -wal and -shm files
  * copy the database's mode). Refuses a symlink and anything but a regular file. */
@@ -443,20 +364,6 @@ static int create_file(const char *path)
 	return S_ISREG(st.st_mode) ? 0 : KW_E_NOTREG;
 }
 
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
 
 static int exec(sqlite3 *db, const char *sql)
 {
@@ -467,26 +374,26 @@ static int exec(sqlite3 *db, const char *sql)
 static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
 	int ver = 0, app = 0, tables = 0;
-	int rc = pragma_int(db, "PRAGMA user_version", &ver);
+	int rc = kw_sqlite_pragma_int(db, "PRAGMA user_version", &ver);
 	if (rc == SQLITE_OK && ver == SCHEMA_VERSION)
-		rc = pragma_int(db, "PRAGMA application_id", &app);
+		rc = kw_sqlite_pragma_int(db, "PRAGMA application_id", &app);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, db, "reading the schema version");
-		return map_rc(db, rc);
+		kw_sqlite_errmsg(err, errlen, db, "reading the schema version");
+		return kw_sqlite_rc(db, rc);
 	}
 	if (ver == SCHEMA_VERSION && app == APP_ID)
 		return 0;
 	rc = exec(db, "BEGIN IMMEDIATE");
 	if (rc == SQLITE_OK)
-		rc = pragma_int(db, "PRAGMA user_version", &ver);
+		rc = kw_sqlite_pragma_int(db, "PRAGMA user_version", &ver);
 	if (rc == SQLITE_OK)
-		rc = pragma_int(db, "PRAGMA application_id", &app);
+		rc = kw_sqlite_pragma_int(db, "PRAGMA application_id", &app);
 	if (rc == SQLITE_OK)
-		rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
+		rc = kw_sqlite_pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, db, "reading the schema version");
+		kw_sqlite_errmsg(err, errlen, db, "reading the schema version");
 		exec(db, "ROLLBACK");
-		return map_rc(db, rc);
+		return kw_sqlite_rc(db, rc);
 	}
 	int r = 0;
 	if (app != APP_ID && (app != 0 || ver != 0 || tables != 0)) {
@@ -501,8 +408,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 	for (; r == 0 && ver < SCHEMA_VERSION; ver++) {
 		rc = exec(db, migrations[ver]);
 		if (rc != SQLITE_OK) {
-			set_err(err, errlen, db, "creating the schema");
-			r = map_rc(db, rc);
+			kw_sqlite_errmsg(err, errlen, db, "creating the schema");
+			r = kw_sqlite_rc(db, rc);
 		}
 	}
 	if (r == 0) {
@@ -513,8 +420,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 		if (rc == SQLITE_OK)
 			rc = exec(db, "COMMIT");
 		if (rc != SQLITE_OK) {
-			set_err(err, errlen, db, "recording the schema version");
-			r = map_rc(db, rc);
+			kw_sqlite_errmsg(err, errlen, db, "recording the schema version");
+			r = kw_sqlite_rc(db, rc);
 		}
 	}
 	if (r < 0 && !sqlite3_get_autocommit(db))
@@ -538,8 +445,8 @@ static int configure(sqlite3 *db, char *err, size_t errlen)
 	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas); i++) {
 		int rc = exec(db, pragmas[i]);
 		if (rc != SQLITE_OK) {
-			set_err(err, errlen, db, pragmas[i]);
-			return map_rc(db, rc);
+			kw_sqlite_errmsg(err, errlen, db, pragmas[i]);
+			return kw_sqlite_rc(db, rc);
 		}
 	}
 	return 0;
@@ -562,7 +469,7 @@ int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen)
 	*out = NULL;
 	if (!path || !*path)
 		return -EINVAL;
-	int r = make_parent(path);
+	int r = kw_mkdir_parents(path, 0700);
 	if (r < 0) {
 		kw_errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
 		return r;
@@ -577,8 +484,8 @@ int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen)
 		return -ENOMEM;
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(err, errlen, s->db, "opening the database");
-		r = map_rc(s->db, rc);
+		kw_sqlite_errmsg(err, errlen, s->db, "opening the database");
+		r = kw_sqlite_rc(s->db, rc);
 		kw_gstate_close(s);
 		return r < 0 ? r : -EIO;
 	}
@@ -589,8 +496,8 @@ int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen)
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 					&s->st[i], NULL);
 		if (rc != SQLITE_OK) {
-			set_err(err, errlen, s->db, "the database does not have keyward's schema");
-			r = map_rc(s->db, rc);
+			kw_sqlite_errmsg(err, errlen, s->db, "the database does not have keyward's schema");
+			r = kw_sqlite_rc(s->db, rc);
 			if (r == 0)
 				r = KW_E_PARSE;
 		}
@@ -630,7 +537,7 @@ static int put_ban(kw_gstate *s, const kw_gban *m, const char *key)
 	bind_text(st, 7, m->rule);
 	bind_text(st, 8, m->reason);
 	bind_text(st, 9, m->origin);
-	return step_all(s, st);
+	return step_rc(s, st);
 }
 
 static int add_history(kw_gstate *s, const kw_gban *b, const char *key)
@@ -643,7 +550,7 @@ static int add_history(kw_gstate *s, const kw_gban *b, const char *key)
 	bind_text(st, 5, b->rule);
 	bind_text(st, 6, b->reason);
 	bind_text(st, 7, b->origin);
-	return step_all(s, st);
+	return step_rc(s, st);
 }
 
 /* The stored ban of key, if there is a valid one: 1 found, 0 none. */
@@ -655,7 +562,7 @@ static int get_ban(kw_gstate *s, const char *key, kw_gban *out)
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
-		return map_rc(s->db, rc);
+		return kw_sqlite_rc(s->db, rc);
 	return decode_row(st, true, out) ? 1 : 0;
 }
 
@@ -723,14 +630,14 @@ int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char
 				was_live = 1;
 		}
 		if (r == 0 && rc != SQLITE_DONE)
-			r = map_rc(s->db, rc);
+			r = kw_sqlite_rc(s->db, rc);
 	}
 	if (r == 0) {
 		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_HIST_LIFT);
 		bind_text(st, 1, key);
 		sqlite3_bind_int64(st, 2, now);
 		bind_text(st, 3, whyc);
-		r = step_all(s, st);
+		r = step_rc(s, st);
 	}
 	return tx_end(s, r < 0 ? r : was_live);
 }
@@ -765,12 +672,12 @@ int kw_gstate_expire(kw_gstate *s, int64_t now, kw_gban **out, size_t *n)
 	if (r == 0) {
 		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRE_LIFT);
 		sqlite3_bind_int64(st, 1, now);
-		r = step_all(s, st);
+		r = step_rc(s, st);
 	}
 	if (r == 0) {
 		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRE_DEL);
 		sqlite3_bind_int64(st, 1, now);
-		r = step_all(s, st);
+		r = step_rc(s, st);
 	}
 	r = tx_end(s, r);
 	if (r < 0) {
@@ -796,7 +703,7 @@ int kw_gstate_offenses(kw_gstate *s, const kw_cidr *prefix, int64_t since, uint3
 	sqlite3_bind_int64(st, 2, since);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? -EIO : map_rc(s->db, rc);
+		return rc == SQLITE_DONE ? -EIO : kw_sqlite_rc(s->db, rc);
 	int64_t v = sqlite3_column_int64(st, 0);
 	*count = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	return 0;
@@ -828,7 +735,7 @@ int kw_gstate_pos_get(kw_gstate *s, const char *source, char *cursor, size_t cap
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
-		return map_rc(s->db, rc);
+		return kw_sqlite_rc(s->db, rc);
 	if (sqlite3_column_type(st, 0) != SQLITE_TEXT)
 		return 0; /* a bad row: as if there were none, the reader starts afresh */
 	const unsigned char *t = sqlite3_column_text(st, 0);
@@ -852,5 +759,5 @@ int kw_gstate_pos_set(kw_gstate *s, const char *source, const char *cursor, int6
 	bind_text(st, 1, source);
 	bind_text(st, 2, cursor);
 	sqlite3_bind_int64(st, 3, now);
-	return step_all(s, st);
+	return step_rc(s, st);
 }

@@ -809,27 +809,6 @@ int kw_audit_verify(const char *log_path, kw_audit_report *r)
 
 /* ---- the append ---- */
 
-/* mkdir -p of the log's folder, new folders 0700. */
-static int make_parents(const char *log_path)
-{
-	_cleanup_free_ char *dir = kw_path_dir(log_path);
-	if (!dir)
-		return -ENOMEM;
-	struct stat st;
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-	for (char *s = dir + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*s = c;
-		if (!c)
-			return 0;
-	}
-}
 
 /* Open the log (creating it), lock it, and make sure the lock is on the file that is at
  * log_path now (not one renamed away while we waited). */
@@ -1040,7 +1019,7 @@ int kw_audit_append(const char *log_path, const kw_audit_entry *e, char *err, si
 	_cleanup_free_ char *hp = head_path_of(log_path);
 	if (!md || !hp)
 		return -ENOMEM;
-	r = make_parents(log_path);
+	r = kw_mkdir_parents(log_path, 0700);
 	if (r < 0) {
 		kw_errf(err, errlen, "cannot create the folder of %s: %s", log_path, kw_strerror(r));
 		return r;

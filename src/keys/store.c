@@ -22,6 +22,8 @@
  */
 #include "keys/store.h"
 
+#include "db/sqlite.h"
+
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
@@ -356,55 +358,18 @@ struct kw_keystore {
 
 /* ---- errors ---- */
 
-static int map_rc(sqlite3 *db, int rc)
-{
-	int sys = db ? sqlite3_system_errno(db) : 0;
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_ROW:
-	case SQLITE_DONE:
-		return 0;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_READONLY:
-		return -EROFS;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_PERM:
-	case SQLITE_AUTH:
-		return -EACCES;
-	case SQLITE_TOOBIG:
-		return KW_E_TOOBIG;
-	case SQLITE_CANTOPEN:
-	case SQLITE_IOERR:
-		return sys > 0 ? -sys : -EIO;
-	default:
-		return KW_E_PARSE; /* NOTADB, CORRUPT, ERROR, SCHEMA, CONSTRAINT, MISMATCH ... */
-	}
-}
 
 /* "what: SQLite's message" (escaped: it may quote the file's content) */
 static int db_err(kw_keystore *s, int rc, char *err, size_t errlen, const char *what)
 {
 	_cleanup_free_ char *msg = kw_escape_str(s && s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	kw_errf(err, errlen, "%s: %s", what, msg ? msg : "?");
-	int r = map_rc(s ? s->db : NULL, rc);
+	int r = kw_sqlite_rc(s ? s->db : NULL, rc);
 	return r < 0 ? r : -EIO;
 }
 
 /* ---- statements ---- */
 
-static void resetp(sqlite3_stmt **st)
-{
-	if (*st) {
-		sqlite3_reset(*st);
-		sqlite3_clear_bindings(*st);
-	}
-}
-#define _cleanup_reset_ _cleanup_(resetp)
 
 static sqlite3_stmt *use(kw_keystore *s, enum stmt_id id)
 {
@@ -413,19 +378,11 @@ static sqlite3_stmt *use(kw_keystore *s, enum stmt_id id)
 	return s->st[id];
 }
 
-/* Step a statement that returns no row. SQLite's rc, or SQLITE_DONE. */
-static int step_done(sqlite3_stmt *st)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	return rc;
-}
 
 static int run(kw_keystore *s, enum stmt_id id)
 {
 	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
-	return step_done(st);
+	return kw_sqlite_step_done(st);
 }
 
 /* NULL binds NULL; text is bound with its byte length (raw bytes, never a NUL) */
@@ -443,33 +400,6 @@ static int bind_u64(sqlite3_stmt *st, int i, uint64_t v)
 
 /* ---- opening ---- */
 
-/* mkdir -p of path's folder, new folders 0700 */
-static int make_parents(const char *path)
-{
-	size_t l = strlen(path);
-	if (l == 0 || l >= PATH_MAX)
-		return -ENAMETOOLONG;
-	char buf[PATH_MAX];
-	memcpy(buf, path, l + 1);
-	char *slash = strrchr(buf, '/');
-	if (!slash || slash == buf)
-		return 0;
-	*slash = '\0';
-	struct stat st;
-	if (stat(buf, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = c;
-		if (c == '\0')
-			return 0;
-	}
-}
 
 /* The file must be a regular file with one link, not a symbolic link; created 0600 when
  * asked (SQLite would make it 0644; its -wal and -shm files copy the database's mode). */
@@ -514,20 +444,6 @@ static int check_file(const char *path, bool create, char *err, size_t errlen)
 	return 0;
 }
 
-static int pragma_int(sqlite3 *db, const char *sql, int *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
 
 static int is_wal(sqlite3 *db, bool *wal)
 {
@@ -571,11 +487,11 @@ static int configure(kw_keystore *s, char *err, size_t errlen)
 /* The version, application id and table count, read under the current transaction. */
 static int read_marks(sqlite3 *db, int *ver, int *app, int *tables)
 {
-	int rc = pragma_int(db, "PRAGMA user_version", ver);
+	int rc = kw_sqlite_pragma_int(db, "PRAGMA user_version", ver);
 	if (rc == SQLITE_OK)
-		rc = pragma_int(db, "PRAGMA application_id", app);
+		rc = kw_sqlite_pragma_int(db, "PRAGMA application_id", app);
 	if (rc == SQLITE_OK)
-		rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", tables);
+		rc = kw_sqlite_pragma_int(db, "SELECT count(*) FROM sqlite_schema", tables);
 	return rc;
 }
 
@@ -711,7 +627,7 @@ int kw_keystore_open(const char *path, unsigned flags, kw_keystore **ret, char *
 	if (!path || !*path)
 		return -EINVAL;
 	bool create = flags & KW_KEYSTORE_CREATE;
-	int r = create ? make_parents(path) : 0;
+	int r = create ? kw_mkdir_parents(path, 0700) : 0;
 	if (r < 0) {
 		kw_errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
 		return r;
@@ -738,7 +654,7 @@ static int add_snapshot_row(kw_keystore *s, const kw_keysnap *snap)
 	for (size_t i = 0; i < KW_ARRAY_LEN(counts); i++)
 		bind_u64(st, (int)i + 6, counts[i]);
 	bind_str(st, 14, snap->digest);
-	return step_done(st);
+	return kw_sqlite_step_done(st);
 }
 
 static int add_key_row(kw_keystore *s, int64_t id, size_t seq, const kw_keyrec *k)
@@ -765,7 +681,7 @@ static int add_key_row(kw_keystore *s, int64_t id, size_t seq, const kw_keyrec *
 	bind_str(st, 16, k->format);
 	if (k->encrypted >= 0)
 		sqlite3_bind_int(st, 17, k->encrypted);
-	return step_done(st);
+	return kw_sqlite_step_done(st);
 }
 
 static int add_source_row(kw_keystore *s, int64_t id, size_t seq, const kw_keysrc *src)
@@ -776,7 +692,7 @@ static int add_source_row(kw_keystore *s, int64_t id, size_t seq, const kw_keysr
 	bind_str(st, 3, src->keyword);
 	bind_str(st, 4, src->value);
 	bind_str(st, 5, src->account);
-	return step_done(st);
+	return kw_sqlite_step_done(st);
 }
 
 /* The rows of one snapshot; SQLite's rc (SQLITE_DONE when all went in). */
@@ -843,7 +759,7 @@ int kw_keystore_prune(kw_keystore *s, const char *target, size_t keep, size_t *r
 		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_PRUNE);
 		bind_str(st, 1, target);
 		bind_u64(st, 2, keep);
-		rc = step_done(st);
+		rc = kw_sqlite_step_done(st);
 		n = (size_t)sqlite3_changes(s->db);
 	}
 	if (rc == SQLITE_DONE)

@@ -1,0 +1,85 @@
+/* sqlite.c — see sqlite.h. */
+#include "db/sqlite.h"
+
+#include "base/err.h"
+#include "base/escape.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int kw_sqlite_rc(sqlite3 *db, int rc)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_TOOBIG:
+		return KW_E_TOOBIG;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+		return sys > 0 ? -sys : -EIO;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_ERROR:
+	case SQLITE_SCHEMA:
+	case SQLITE_MISMATCH:
+	case SQLITE_CONSTRAINT:
+	case SQLITE_RANGE:
+		return KW_E_PARSE;
+	default:
+		return -EIO;
+	}
+}
+
+void kw_sqlite_reset(sqlite3_stmt **st)
+{
+	if (*st) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+	}
+}
+
+int kw_sqlite_step_done(sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	return rc;
+}
+
+int kw_sqlite_pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void kw_sqlite_errmsg(char *err, size_t errlen, sqlite3 *db, const char *what)
+{
+	if (!err || errlen == 0)
+		return;
+	_cleanup_free_ char *msg = kw_escape_str(db ? sqlite3_errmsg(db) : "out of memory");
+	kw_errf(err, errlen, "%s: %s", what, msg ? msg : "?");
+}

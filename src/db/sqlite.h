@@ -1,0 +1,34 @@
+/* sqlite.h — what every SQLite store of keyward (the guard's state, the keys snapshots)
+ * does the same way: SQLite result codes as keyward's error codes, statements reset for
+ * reuse, stepping to the end, reading an integer pragma, an escaped error message.
+ */
+#ifndef KW_DB_SQLITE_H
+#define KW_DB_SQLITE_H
+
+#include "base/cleanup.h"
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+/* rc (and, for I/O errors, the OS error SQLite saw on db, which may be NULL) as 0
+ * (OK, ROW, DONE), -ENOMEM, -EBUSY (BUSY, LOCKED), -EROFS, -ENOSPC, -EACCES, KW_E_TOOBIG,
+ * -errno or -EIO (CANTOPEN, IOERR), KW_E_PARSE (not a database, corrupt, a statement
+ * or constraint error), else -EIO. */
+int kw_sqlite_rc(sqlite3 *db, int rc);
+
+/* Reset a statement and clear its bindings (NULL is fine); for _cleanup_reset_. */
+void kw_sqlite_reset(sqlite3_stmt **st);
+#define _cleanup_reset_ _cleanup_(kw_sqlite_reset)
+
+/* Step to the end, ignoring rows (RETURNING, pragmas): SQLite's code, SQLITE_DONE when
+ * it went through. */
+int kw_sqlite_step_done(sqlite3_stmt *st);
+
+/* The integer a pragma (or any one-value query) returns into *out: SQLite's code. */
+int kw_sqlite_pragma_int(sqlite3 *db, const char *sql, int *out);
+
+/* "what: SQLite's message" into err[errlen] (escaped: the message may quote the file's
+ * content); db NULL: out of memory. */
+void kw_sqlite_errmsg(char *err, size_t errlen, sqlite3 *db, const char *what);
+
+#endif
