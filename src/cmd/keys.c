@@ -46,6 +46,10 @@ static const char keys_help[] =
 "             AuthorizedKeysFile, host keys, private keys), and what is wrong with them\n"
 "  snapshot   store the inventory in the keys database (SQLite)\n"
 "  diff       new, removed and changed keys since a snapshot\n"
+"  add        add a key to an account's authorized_keys (dry run unless --apply)\n"
+"  remove     remove a key from one account or every account (dry run unless --apply)\n"
+"  rotate     replace an account's key with a new one (dry run unless --apply)\n"
+"  log        the audit trail of snapshots and changes; --verify checks its hash chain\n"
 "  merge      the fleet view of many hosts' `keys scan --format json` inventories\n"
 "\n"
 "Examples:\n"
@@ -194,7 +198,7 @@ static int load_profile(const char *name, kw_profile *p)
 	}
 	int bad = 0;
 	for (size_t i = 0; i < p->n_ov; i++)
-		if (!kw_check_find(p->ov[i].id) && !kw_keys_check_find(p->ov[i].id)) {
+		if (!kw_cmd_check_known(p->ov[i].id)) {
 			_cleanup_free_ char *e = kw_escape_str(p->ov[i].id);
 			fprintf(stderr, "keyward keys: the profile names an unknown check: %s\n", e ? e : "");
 			bad = 2;
@@ -504,6 +508,10 @@ static const struct {
 	{ "scan", run_scan },
 	{ "snapshot", cmd_keys_snapshot },
 	{ "diff", cmd_keys_diff },
+	{ "add", cmd_keys_add },
+	{ "remove", cmd_keys_remove },
+	{ "rotate", cmd_keys_rotate },
+	{ "log", cmd_keys_log },
 	{ "merge", cmd_keys_merge },
 };
 
@@ -518,6 +526,6 @@ int cmd_keys(int argc, char **argv)
 			return keys_subcommands[i].fn(argc - 1, argv + 1);
 	_cleanup_free_ char *e = kw_escape_str(argv[1]);
 	fprintf(stderr, "keyward keys: unknown subcommand '%s' (available: scan, snapshot, diff, "
-		"merge)\n", e ? e : "");
+		"add, remove, rotate, log, merge)\n", e ? e : "");
 	return 2;
 }

@@ -883,10 +883,17 @@ typedef struct mt_rec {
 	char *path;
 } mt_rec;
 
+typedef struct gone_dir {
+	dev_t dev;
+	ino_t ino;
+} gone_dir;
+
 typedef struct undo_ctx {
 	int rootfd, jdfd;
 	mt_rec *v;
 	size_t n, cap;
+	gone_dir *gone;  /* folders undo removed ("mkdir" entries): no mtime to put back */
+	size_t n_gone, cap_gone;
 } undo_ctx;
 
 static int add_rec(undo_ctx *u, int fd, unsigned seq, const struct timespec *mt,
@@ -949,6 +956,9 @@ static int fix_mtimes(undo_ctx *u)
 		while (k < u->n && u->v[k].dev == u->v[i].dev && u->v[k].ino == u->v[i].ino)
 			k++;
 		int r = -ENOENT;
+		for (size_t g = 0; g < u->n_gone && r < 0; g++)
+			if (u->gone[g].dev == u->v[i].dev && u->gone[g].ino == u->v[i].ino)
+				r = 0; /* removed by undo itself */
 		for (size_t c = i; c < k && r < 0; c++) {
 			_cleanup_close_ int fd = -1;
 			struct stat st;
@@ -1000,6 +1010,34 @@ static int undo_created(int dfd, const char *name, bool *changed)
 		return cur; /* something else is there now: not ours to remove */
 	if (unlinkat(dfd, name, 0) < 0)
 		return -errno;
+	*changed = true;
+	kw_write_step();
+	if (fsync(dfd) < 0)
+		return -errno;
+	kw_write_step();
+	return 0;
+}
+
+/* A folder the change made (op "mkdir"): remove it if it is still an empty folder. What
+ * was put in it since, and not journaled, is not ours: it stays, with the folder. */
+static int undo_made_dir(undo_ctx *u, int dfd, const char *name, bool *changed)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno; /* never made, or already undone */
+	if (!S_ISDIR(st.st_mode))
+		return -EEXIST; /* something else is there now: leave it */
+	if (u->n_gone == u->cap_gone) {
+		size_t nc = u->cap_gone ? u->cap_gone * 2 : 8;
+		gone_dir *nv = realloc(u->gone, nc * sizeof *nv);
+		if (!nv)
+			return -ENOMEM;
+		u->gone = nv;
+		u->cap_gone = nc;
+	}
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		return errno == EEXIST ? -ENOTEMPTY : -errno;
+	u->gone[u->n_gone++] = (gone_dir){ st.st_dev, st.st_ino };
 	*changed = true;
 	kw_write_step();
 	if (fsync(dfd) < 0)
@@ -1096,6 +1134,10 @@ static int undo_dir(undo_ctx *u, const kw_journal_meta *m, int dfd, const char *
 	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (*changed && fstat(fd, &st) == 0) /* a new folder may reuse a removed one's inode */
+		for (size_t g = 0; g < u->n_gone; g++)
+			if (u->gone[g].dev == st.st_dev && u->gone[g].ino == st.st_ino)
+				u->gone[g] = u->gone[--u->n_gone];
 	bool fixed = false;
 	int r = fix_dir(m, fd, &fixed);
 	if (r == 0 && (fixed || *changed)) {
@@ -1205,6 +1247,8 @@ static int undo_entry(undo_ctx *u, const kw_journal_meta *m, bool *changed)
 		return r;
 	if (m->tmp && (r = drop_tmp(dfd, m->tmp, changed)) < 0)
 		return r;
+	if (!m->existed && !strcmp(m->op, "mkdir"))
+		return undo_made_dir(u, dfd, name, changed);
 	if (!m->existed)
 		return undo_created(dfd, name, changed);
 	switch (m->type) {
@@ -1213,6 +1257,59 @@ static int undo_entry(undo_ctx *u, const kw_journal_meta *m, bool *changed)
 	case KW_JT_LNK: return undo_lnk(m, dfd, name, changed);
 	default: return undo_node(m, dfd, name, changed);
 	}
+}
+
+/* The "mkdir" entries of the journal (seq, path), read once, when first needed. */
+typedef struct made_dir {
+	unsigned seq;
+	char *path;
+} made_dir;
+
+typedef struct made_dirs {
+	bool loaded;
+	made_dir *v;
+	size_t n, cap;
+} made_dirs;
+
+static int load_made_dirs(int jdfd, const unsigned *seqs, size_t n, made_dirs *md)
+{
+	md->loaded = true;
+	for (size_t k = 0; k < n; k++) {
+		kw_journal_meta m;
+		if (load_meta(jdfd, seqs[k], &m) < 0)
+			continue;
+		if (!m.existed && !strcmp(m.op, "mkdir")) {
+			if (md->n == md->cap) {
+				size_t nc = md->cap ? md->cap * 2 : 8;
+				made_dir *nv = realloc(md->v, nc * sizeof *nv);
+				if (!nv) {
+					kw_journal_meta_release(&m);
+					return -ENOMEM;
+				}
+				md->v = nv;
+				md->cap = nc;
+			}
+			md->v[md->n++] = (made_dir){ m.seq, TAKE_PTR(m.path) };
+		}
+		kw_journal_meta_release(&m);
+	}
+	return 0;
+}
+
+/* Is path inside a folder that an entry older than `seq` made ("mkdir")? Then an entry
+ * about path whose folder is missing is already undone: undoing down to that older entry
+ * removes the folder anyway (after a first undo, a re-run finds it gone). */
+static bool under_older_mkdir(int jdfd, const unsigned *seqs, size_t n, made_dirs *md,
+			      unsigned seq, const char *path)
+{
+	if (!md->loaded && load_made_dirs(jdfd, seqs, n, md) < 0)
+		return false;
+	for (size_t k = 0; k < md->n; k++) {
+		size_t l = strlen(md->v[k].path);
+		if (md->v[k].seq < seq && !strncmp(path, md->v[k].path, l) && path[l] == '/')
+			return true;
+	}
+	return false;
 }
 
 int kw_journal_undo(const char *dir, unsigned *ret_restored)
@@ -1228,6 +1325,7 @@ int kw_journal_undo(const char *dir, unsigned *ret_restored)
 	_cleanup_free_ char *root = NULL;
 	int first_err = r;
 	unsigned restored = 0;
+	made_dirs made = { 0 };
 	for (size_t i = n; r == 0 && i-- > 0;) {
 		kw_journal_meta m;
 		int er = load_meta(u.jdfd, seqs[i], &m);
@@ -1243,6 +1341,8 @@ int kw_journal_undo(const char *dir, unsigned *ret_restored)
 			bool changed = false;
 			if (er == 0)
 				er = undo_entry(&u, &m, &changed);
+			if (er == -ENOENT && under_older_mkdir(u.jdfd, seqs, n, &made, m.seq, m.path))
+				er = 0;
 			if (changed)
 				restored++;
 			kw_journal_meta_release(&m);
@@ -1258,6 +1358,10 @@ int kw_journal_undo(const char *dir, unsigned *ret_restored)
 	for (size_t i = 0; i < u.n; i++)
 		free(u.v[i].path);
 	free(u.v);
+	free(u.gone);
+	for (size_t i = 0; i < made.n; i++)
+		free(made.v[i].path);
+	free(made.v);
 	if (u.rootfd >= 0)
 		close(u.rootfd);
 	close(u.jdfd);

@@ -18,6 +18,11 @@
  * valid UTF-8 (hostile file names) is stored under "<key>_hex" instead of "<key>" (root,
  * path, tmp, xattr name).
  *
+ * (Addition) An entry that did not exist ("existed": false, no type) records a creation:
+ * of a regular file for every op but "mkdir" (undo removes the file), of a folder for op
+ * "mkdir" (kw_writer_mkdir; undo removes the folder while it is empty). The entry's fields
+ * are the same in both cases, so the .meta parser and its format are unchanged.
+ *
  * Undo trusts nothing in a journal: every .meta goes through kw_journal_meta_parse
  * (paths absolute and canonical, known types, bounded sizes), every path is resolved
  * inside the root like any write (write.h), and nothing is ever followed out of it. It
@@ -58,7 +63,7 @@ unsigned kw_journal_room(const kw_journal *j);
 
 /* What one entry records, before an operation `op` on `path`. */
 typedef struct kw_journal_rec {
-	const char *op;              /* "replace", "unlink", "remove": [a-z-]{1,32} */
+	const char *op;              /* "replace", "unlink", "remove", "mkdir": [a-z-]{1,32} */
 	const char *path;            /* absolute, canonical, inside the root */
 	const struct stat *st;       /* the entry (lstat), NULL when it did not exist */
 	int fd;                      /* regular file: opened for reading (bytes + xattrs);
@@ -84,7 +89,8 @@ int kw_journal_record(kw_journal *j, const char *op, const char *path, int fd,
  * owner, group, mode, mtime and xattrs of regular files atomically; recreate removed
  * folders, symlinks, FIFOs, sockets and device nodes with their owner, mode, mtime (and
  * xattrs, target, rdev); remove regular files that did not exist (an entry of another
- * kind found there instead is left alone and reported). Then every touched folder gets
+ * kind found there instead is left alone and reported), and folders made by "mkdir"
+ * entries while they are empty (Addition). Then every touched folder gets
  * back the mtime it had before the first journaled change. An entry whose change never
  * happened (found as recorded) is left alone, so undo can be re-run. Goes on after a
  * failing entry; returns 0 or the first error. *ret_restored (may be NULL): entries that

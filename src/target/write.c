@@ -21,6 +21,7 @@
 #include "target/resolve.h"
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -625,24 +626,6 @@ static bool inside(const char *root, const char *p)
 	return strncmp(p, root, rl) == 0 && (p[rl] == 0 || p[rl] == '/');
 }
 
-/* mkdir -p of the components of p after its first `have` bytes, mode 0700. */
-static int make_parents(const char *p, size_t have)
-{
-	char buf[KW_PATH_MAX];
-	size_t l = strlen(p);
-	memcpy(buf, p, l + 1);
-	for (size_t i = have + 1; i <= l; i++) {
-		if (buf[i] != '/' && buf[i] != 0)
-			continue;
-		char c = buf[i];
-		buf[i] = 0;
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		buf[i] = c;
-	}
-	return 0;
-}
-
 int kw_writer_open(const char *root, const char *journal_dir, kw_writer **ret)
 {
 	if (!root || !journal_dir || !ret)
@@ -657,7 +640,7 @@ int kw_writer_open(const char *root, const char *journal_dir, kw_writer **ret)
 		return r;
 	if (inside(abs, jabs))
 		return KW_E_INROOT;
-	r = make_parents(jabs, have);
+	r = kw_mkdir_p(jabs, 0700); /* the part past `have` bytes is missing */
 	if (r < 0)
 		return r;
 	kw_writer *w = calloc(1, sizeof *w);
@@ -704,7 +687,8 @@ const char *kw_writer_journal_dir(const kw_writer *w)
 enum { EXPECT_NONE, EXPECT_BYTES, EXPECT_ABSENT };
 
 static int replace_impl(kw_writer *w, const char *path, const uint8_t *data, size_t len,
-			int new_mode, int expect_kind, const uint8_t *expect, size_t expect_len)
+			int new_mode, uid_t new_uid, gid_t new_gid, int expect_kind,
+			const uint8_t *expect, size_t expect_len)
 {
 	if (!w || (!data && len) || (expect_kind == EXPECT_BYTES && !expect && expect_len))
 		return -EINVAL;
@@ -756,7 +740,7 @@ static int replace_impl(kw_writer *w, const char *path, const uint8_t *data, siz
 			r = kw_write_atomic_named(dfd, name, tmp, data, len, st.st_uid,
 						  st.st_gid, st.st_mode & 07777, &x, NULL);
 		else
-			r = kw_write_atomic_named(dfd, name, tmp, data, len, 0, 0,
+			r = kw_write_atomic_named(dfd, name, tmp, data, len, new_uid, new_gid,
 						  new_mode < 0 ? 0600 : (mode_t)new_mode & 07777,
 						  NULL, NULL);
 	}
@@ -767,15 +751,71 @@ static int replace_impl(kw_writer *w, const char *path, const uint8_t *data, siz
 int kw_writer_replace(kw_writer *w, const char *path, const uint8_t *data, size_t len,
 		      int new_mode)
 {
-	return replace_impl(w, path, data, len, new_mode, EXPECT_NONE, NULL, 0);
+	return replace_impl(w, path, data, len, new_mode, 0, 0, EXPECT_NONE, NULL, 0);
 }
 
 int kw_writer_replace_expect(kw_writer *w, const char *path, const uint8_t *data, size_t len,
 			     int new_mode, const uint8_t *expect, size_t expect_len,
 			     bool expect_exists)
 {
-	return replace_impl(w, path, data, len, new_mode,
+	return replace_impl(w, path, data, len, new_mode, 0, 0,
 			    expect_exists ? EXPECT_BYTES : EXPECT_ABSENT, expect, expect_len);
+}
+
+int kw_writer_create(kw_writer *w, const char *path, const uint8_t *data, size_t len,
+		     mode_t mode, uint32_t uid, uint32_t gid)
+{
+	if (uid == (uint32_t)-1 || gid == (uint32_t)-1)
+		return -EINVAL;
+	return replace_impl(w, path, data, len, (int)(mode & 07777), (uid_t)uid, (gid_t)gid,
+			    EXPECT_ABSENT, NULL, 0);
+}
+
+/* ---- folders ---- */
+
+int kw_writer_mkdir(kw_writer *w, const char *path, mode_t mode, uint32_t uid, uint32_t gid)
+{
+	if (!w || uid == (uint32_t)-1 || gid == (uint32_t)-1)
+		return -EINVAL;
+	_cleanup_close_ int dfd = -1;
+	const char *name;
+	int r = kw_write_open_parent(w->rootfd, path, &dfd, &name);
+	if (r < 0)
+		return r;
+	struct stat st, pst;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	if (errno != ENOENT)
+		return -errno;
+	if (fstat(dfd, &pst) < 0)
+		return -errno;
+	kw_journal_rec e = { .op = "mkdir", .path = path, .fd = -1, .parent = &pst };
+	r = kw_journal_add(w->journal, &e, NULL);
+	if (r < 0)
+		return r;
+	if (mkdirat(dfd, name, 0700) < 0)
+		return -errno;
+	kw_write_step(); /* folder made, not yet owned */
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		r = -errno;
+	if (r == 0 && fchown(fd, (uid_t)uid, (gid_t)gid) < 0)
+		r = -errno;
+	if (r == 0 && fchmod(fd, mode & 07777) < 0)
+		r = -errno;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && fsync(dfd) < 0)
+		r = -errno;
+	if (r < 0) {
+		/* take it back, and the parent's mtime with it: a failed change leaves no trace */
+		unlinkat(dfd, name, AT_REMOVEDIR);
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, pst.st_mtim };
+		futimens(dfd, ts);
+		return r;
+	}
+	kw_write_step(); /* folder owned and synced, parent synced */
+	return 0;
 }
 
 /* ---- removal ---- */

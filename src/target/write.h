@@ -52,6 +52,23 @@ int kw_writer_replace_expect(kw_writer *w, const char *path, const uint8_t *data
 			     int new_mode, const uint8_t *expect, size_t expect_len,
 			     bool expect_exists);
 
+/* (Addition, for the key life cycle) Create the regular file `path`, which must be absent
+ * (else KW_E_CHANGED and nothing is written or journaled), holding data[0..len), owned by
+ * uid:gid with mode & 07777: journaled as a file that did not exist (undo removes it), and
+ * written like every replace (temp file, fchown before fchmod, fsync, rename, fsync of the
+ * folder), so it appears whole and with its owner or not at all. */
+int kw_writer_create(kw_writer *w, const char *path, const uint8_t *data, size_t len,
+		     mode_t mode, uint32_t uid, uint32_t gid);
+
+/* (Addition, for the key life cycle) Make the folder `path` (its parent must exist, else
+ * -ENOENT) owned by uid:gid with mode & 07777. Journaled first, as an entry of op "mkdir"
+ * that did not exist, so undo removes the folder again (only while it is empty: what was
+ * put in it since and not journaled is left alone, -ENOTEMPTY). Something already at
+ * `path`: -EEXIST before any journal entry. The folder is made 0700, then chowned, then
+ * given its mode (never more open than asked), synced, and its parent synced; a failure
+ * after mkdir removes it again. */
+int kw_writer_mkdir(kw_writer *w, const char *path, mode_t mode, uint32_t uid, uint32_t gid);
+
 /* Remove the entry `path` names, whatever it is: a regular file with one link, a symlink
  * (the link itself, never its target), an empty folder, a FIFO, socket or device node.
  * Journaled first (type, owner, mode, mtime, the parent folder's mtime; bytes of a

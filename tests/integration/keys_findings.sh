@@ -295,7 +295,7 @@ head -c 4097 /dev/zero >"$TMP/long.key"
 expect "--fleet-key over 4 KiB is refused (2)" test $? -eq 2
 
 # ---- help ----
-expect "keys --help lists every subcommand" sh -c 'h=$("$1" keys --help); for s in scan snapshot diff merge; do printf "%s\n" "$h" | grep -qE "^  $s " || exit 1; done' _ "$KW"
+expect "keys --help lists every subcommand" sh -c 'h=$("$1" keys --help); for s in scan snapshot diff add remove rotate log merge; do printf "%s\n" "$h" | grep -qE "^  $s " || exit 1; done' _ "$KW"
 expect "keys scan --help has its own text with the options" sh -c '"$1" keys scan --help | grep -q -- "--allowed FILE"' _ "$KW"
 
 finish
