@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,4 +102,12 @@ int kw_cmd_close_output(FILE *f, const char *path, char *tmp)
 bool kw_cmd_check_known(const char *id)
 {
 	return kw_check_find(id) || kw_keys_check_find(id);
+}
+
+int kw_cmd_format_json(const char *cmd, const char *arg, bool *json)
+{
+	if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0)
+		return kw_cmd_usage_err(cmd, "--format takes text or json, not ", arg);
+	*json = !strcmp(arg, "json");
+	return 0;
 }

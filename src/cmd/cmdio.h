@@ -35,4 +35,7 @@ int kw_cmd_close_output(FILE *f, const char *path, char *tmp);
  * waiver file serves both commands.) */
 bool kw_cmd_check_known(const char *id);
 
+/* --format text|json: *json set; 0, or 2 after a usage message for cmd ("keys log"). */
+int kw_cmd_format_json(const char *cmd, const char *arg, bool *json);
+
 #endif

@@ -157,10 +157,8 @@ static int parse_args(int argc, char **argv, keys_args *a)
 			a->fail = true;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				a->json = true;
-			else if (strcmp(optarg, "text") != 0)
-				return usage_err("--format takes text or json, not ", optarg);
+			if (kw_cmd_format_json("keys", optarg, &a->json))
+				return 2;
 			break;
 		case 'q': a->quiet = true; break;
 		case 'h': fputs(scan_help, stdout); return 1;

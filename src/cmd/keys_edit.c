@@ -1679,10 +1679,8 @@ int cmd_keys_log(int argc, char **argv)
 		case OPT_AUDIT_LOG: a.log = optarg; break;
 		case OPT_VERIFY: a.verify = true; break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				a.json = true;
-			else if (strcmp(optarg, "text") != 0)
-				return kw_cmd_usage_err("keys log", "--format takes text or json, not ", optarg);
+			if (kw_cmd_format_json("keys log", optarg, &a.json))
+				return 2;
 			break;
 		default:
 			return kw_cmd_usage_err("keys log", "unknown option or missing value: ",

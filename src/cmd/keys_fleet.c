@@ -110,10 +110,8 @@ static int parse_args(int argc, char **argv, merge_args *a)
 			break;
 		}
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json"))
-				a->json = true;
-			else if (strcmp(optarg, "text") != 0)
-				return usage_err("--format takes text or json, not ", optarg);
+			if (kw_cmd_format_json("keys merge", optarg, &a->json))
+				return 2;
 			break;
 		case OPT_OUTPUT: a->output = optarg; break;
 		case OPT_NEWEST: a->newest = true; break;

@@ -198,10 +198,8 @@ static int set_opt(store_args *a, int c)
 		break;
 	}
 	case OPT_FORMAT:
-		if (!strcmp(optarg, "json"))
-			a->json = true;
-		else if (strcmp(optarg, "text") != 0)
-			return kw_cmd_usage_err(a->cmd, "--format takes text or json, not ", optarg);
+		if (kw_cmd_format_json(a->cmd, optarg, &a->json))
+			return 2;
 		break;
 	case 'q': a->quiet = true; break;
 	default: return kw_cmd_usage_err(a->cmd, "unknown option", NULL);
