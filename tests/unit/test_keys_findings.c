@@ -57,37 +57,19 @@ typedef struct fixture {
 	char root[64];
 } fixture;
 
-static void path_of(const fixture *fx, const char *rel, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s%s", fx->root, rel);
-}
-
 static void put(const fixture *fx, const char *rel, const char *text, mode_t mode, uid_t uid)
 {
-	char p[256];
-	path_of(fx, rel, p, sizeof p);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	assert_int_equal(chown(p, uid, uid), 0);
+	kwt_put(fx->root, rel, text, mode, uid);
 }
 
 static void dir(const fixture *fx, const char *rel, mode_t mode, uid_t uid)
 {
-	char p[256];
-	path_of(fx, rel, p, sizeof p);
-	assert_int_equal(mkdir(p, mode), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	assert_int_equal(chown(p, uid, uid), 0);
+	kwt_mkdir(fx->root, rel, mode, uid);
 }
 
 static void set_mode(const fixture *fx, const char *rel, mode_t mode)
 {
-	char p[256];
-	path_of(fx, rel, p, sizeof p);
-	assert_int_equal(chmod(p, mode), 0);
+	kwt_chmod(fx->root, rel, mode);
 }
 
 /* A key line of tests/data/keys/NAME.pub (no newline), in a static slot (4 live at once). */
@@ -538,7 +520,7 @@ static void test_shared_across_accounts(void **state)
 	scan_release(&r);
 	/* the same key in two files of one account is not shared */
 	char p[256];
-	path_of(fx, BOB_AK, p, sizeof p);
+	snprintf(p, sizeof p, "%s%s", fx->root, BOB_AK);
 	assert_int_equal(unlink(p), 0);
 	keys_of(fx, "/home/alice/.ssh/authorized_keys2", 1000, line);
 	expect_none(fx, "keys.shared-across-accounts");
@@ -690,7 +672,7 @@ static void test_no_sshd_config(void **state)
 	keys_of(fx, "/home/svc/.ssh/authorized_keys", 999, line);
 	keys_of(fx, ROOT_AK, 0, line);
 	char p[256];
-	path_of(fx, "/etc/ssh/sshd_config", p, sizeof p);
+	snprintf(p, sizeof p, "%s/etc/ssh/sshd_config", fx->root);
 	assert_int_equal(unlink(p), 0);
 	set_mode(fx, "/home/svc/.ssh/authorized_keys", 0666);
 	scan_run r;

@@ -31,21 +31,9 @@ typedef struct fixture {
 	char root[64];
 } fixture;
 
-static void path_of(const fixture *fx, const char *rel, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s%s", fx->root, rel);
-}
-
 static void put(const fixture *fx, const char *rel, const char *text, mode_t mode, uid_t uid)
 {
-	char p[256];
-	path_of(fx, rel, p, sizeof p);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	assert_int_equal(chown(p, uid, uid), 0);
+	kwt_put(fx->root, rel, text, mode, uid);
 }
 
 static void put_from(const fixture *fx, const char *rel, const char *src, mode_t mode, uid_t uid)
@@ -58,18 +46,12 @@ static void put_from(const fixture *fx, const char *rel, const char *src, mode_t
 
 static void dir(const fixture *fx, const char *rel, mode_t mode, uid_t uid)
 {
-	char p[256];
-	path_of(fx, rel, p, sizeof p);
-	assert_int_equal(mkdir(p, mode), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	assert_int_equal(chown(p, uid, uid), 0);
+	kwt_mkdir(fx->root, rel, mode, uid);
 }
 
 static void set_mode(const fixture *fx, const char *rel, mode_t mode)
 {
-	char p[256];
-	path_of(fx, rel, p, sizeof p);
-	assert_int_equal(chmod(p, mode), 0);
+	kwt_chmod(fx->root, rel, mode);
 }
 
 /* root (no key), alice (uid 1000, a good key, group ssh-users), bob (1001, no key),

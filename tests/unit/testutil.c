@@ -10,6 +10,8 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <string.h>
 
 uint8_t *kwt_read_file(const char *path, size_t *len)
@@ -66,4 +68,38 @@ static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *
 int kwt_rm_tree(const char *dir)
 {
 	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void fixture_path(const char *root, const char *rel, char *buf, size_t n)
+{
+	if ((size_t)snprintf(buf, n, "%s%s", root, rel) >= n)
+		fail_msg("fixture path too long: %s%s", root, rel);
+}
+
+void kwt_put(const char *root, const char *rel, const char *text, mode_t mode, uid_t uid)
+{
+	char p[512];
+	fixture_path(root, rel, p, sizeof p);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(p, mode), 0);
+	assert_int_equal(chown(p, uid, uid), 0);
+}
+
+void kwt_mkdir(const char *root, const char *rel, mode_t mode, uid_t uid)
+{
+	char p[512];
+	fixture_path(root, rel, p, sizeof p);
+	assert_int_equal(mkdir(p, mode), 0);
+	assert_int_equal(chmod(p, mode), 0);
+	assert_int_equal(chown(p, uid, uid), 0);
+}
+
+void kwt_chmod(const char *root, const char *rel, mode_t mode)
+{
+	char p[512];
+	fixture_path(root, rel, p, sizeof p);
+	assert_int_equal(chmod(p, mode), 0);
 }
