@@ -261,13 +261,19 @@ int kw_sb_printf(kw_sb *sb, const char *fmt, ...)
 	return 0;
 }
 
+size_t kw_u64_dec(uint64_t v, char out[KW_U64_DEC_MAX])
+{
+	char d[KW_U64_DEC_MAX];
+	size_t i = sizeof d;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	memcpy(out, d + i, sizeof d - i);
+	return sizeof d - i;
+}
+
 int kw_sb_put_u64(kw_sb *sb, uint64_t v)
 {
-	char d[24];
-	size_t n = sizeof d;
-	do {
-		d[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return kw_sb_put(sb, d + n, sizeof d - n);
+	char d[KW_U64_DEC_MAX];
+	return kw_sb_put(sb, d, kw_u64_dec(v, d));
 }

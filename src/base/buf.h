@@ -108,6 +108,9 @@ static inline int kw_sb_putc(kw_sb *sb, char c)
 int kw_sb_puts(kw_sb *sb, const char *s);
 int kw_sb_printf(kw_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kw_sb_put_u64(kw_sb *sb, uint64_t v); /* decimal, without printf (hot paths) */
+#define KW_U64_DEC_MAX 20
+/* v in decimal into out (no NUL), without printf: its length. */
+size_t kw_u64_dec(uint64_t v, char out[KW_U64_DEC_MAX]);
 
 /* Copy a view out as a new NUL-terminated string (caller frees). NULL on ENOMEM. */
 char *kw_buf_strdup(const kw_buf *v);

@@ -113,3 +113,22 @@ int kw_mkdir_parents(const char *path, mode_t mode)
 		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 	return kw_mkdir_p(buf, mode);
 }
+
+int kw_fd_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len > 0) {
+		size_t chunk = len > ((size_t)1 << 30) ? ((size_t)1 << 30) : len;
+		ssize_t w = write(fd, p, chunk);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}

@@ -19,6 +19,9 @@ int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_le
 /* The rest of an open file, at most max bytes (else KW_E_TOOBIG), into *ret
  * (NUL-terminated; *ret_len does not count the NUL; caller frees). */
 int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len);
+/* Write all of buf[0..len) to fd (short writes and EINTR retried): 0, -errno, or -EIO when
+ * write makes no progress. */
+int kw_fd_write_all(int fd, const void *buf, size_t len);
 
 /* Open path (relative to dirfd: AT_FDCWD for the working folder) read-only, never
  * blocking on a FIFO, and only if it is a regular file (else KW_E_NOTREG); with nofollow,

@@ -34,6 +34,15 @@ static void two(char *p, int v)
 	p[1] = (char)('0' + v % 10);
 }
 
+void kw_time_hms(int64_t sec, char out[8])
+{
+	two(out, (int)(sec / 3600));
+	out[2] = ':';
+	two(out + 3, (int)(sec / 60 % 60));
+	out[5] = ':';
+	two(out + 6, (int)(sec % 60));
+}
+
 size_t kw_time_iso(int64_t s, bool zulu, char *out, size_t cap)
 {
 	size_t len = zulu ? KW_ISO_LEN : KW_ISO_LEN - 1;
@@ -60,11 +69,7 @@ size_t kw_time_iso(int64_t s, bool zulu, char *out, size_t cap)
 	out[7] = '-';
 	two(out + 8, d);
 	out[10] = 'T';
-	two(out + 11, (int)(secs / 3600));
-	out[13] = ':';
-	two(out + 14, (int)(secs / 60 % 60));
-	out[16] = ':';
-	two(out + 17, (int)(secs % 60));
+	kw_time_hms(secs, out + 11);
 	if (zulu)
 		out[19] = 'Z';
 	out[len] = '\0';

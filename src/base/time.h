@@ -15,6 +15,9 @@ int64_t kw_days_from_civil(int64_t y, int m, int d);
 /* The date of day z since 1970-01-01. */
 void kw_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 
+/* sec (0 .. 86399, seconds of a day) as "HH:MM:SS" into out (8 chars, no NUL). */
+void kw_time_hms(int64_t sec, char out[8]);
+
 #define KW_ISO_LEN 20 /* "2026-11-21T12:00:00Z" */
 /* s seconds since the epoch as "YYYY-MM-DDTHH:MM:SS" followed by "Z" when zulu, into out
  * (cap bytes, NUL-terminated). Years outside 0..9999 are written as "-". Returns the

@@ -24,6 +24,7 @@
 #include "guard/state.h"
 #include "report/guard.h"
 #include "report/jsonw.h"
+#include "report/out.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -269,7 +270,7 @@ static FILE *open_output(const char *path)
 static int close_output(FILE *f)
 {
 	if (f == stdout)
-		return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+		return kw_out_finish(f);
 	int bad = ferror(f);
 	return fclose(f) == 0 && !bad ? 0 : -EIO;
 }
@@ -282,12 +283,6 @@ typedef struct time_cache {
 	int64_t day;
 	char date[11];     /* "YYYY-MM-DD" + 'T' */
 } time_cache;
-
-static void two_digits(char *p, int64_t v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
 
 #define KW_TIME_JSON_LEN 29
 
@@ -314,11 +309,7 @@ static void time_json(time_cache *tc, int64_t us, char t[KW_TIME_JSON_LEN])
 	}
 	t[0] = '"';
 	memcpy(t + 1, tc->date, sizeof tc->date);
-	two_digits(t + 12, sec / 3600);
-	t[14] = ':';
-	two_digits(t + 15, sec / 60 % 60);
-	t[17] = ':';
-	two_digits(t + 18, sec % 60);
+	kw_time_hms(sec, t + 12);
 	t[20] = '.';
 	for (int i = 26; i >= 21; i--) {
 		t[i] = (char)('0' + frac % 10);
@@ -361,12 +352,8 @@ static inline void lput(lbuf *l, const void *p, size_t n)
 
 static void lu64(lbuf *l, uint64_t v)
 {
-	char d[24];
-	size_t i = sizeof d;
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	lput(l, d + i, sizeof d - i);
+	char d[KW_U64_DEC_MAX];
+	lput(l, d, kw_u64_dec(v, d));
 }
 
 static void lstr(lbuf *l, const char *s)
@@ -514,11 +501,11 @@ static int run_replay(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 		return 2;
 	}
 	if (!strcmp(o->format, "json"))
-		r = kw_greport_render_json(out, &rep, o->top);
+		r = kw_greport_render_json(out, &rep);
 	else if (!strcmp(o->format, "html"))
-		r = kw_greport_render_html(out, &rep, o->top);
+		r = kw_greport_render_html(out, &rep);
 	else
-		r = kw_greport_render_text(out, &rep, o->top);
+		r = kw_greport_render_text(out, &rep);
 	int status = rep.nbans ? 1 : 0;
 	kw_greport_release(&rep);
 	if (r < 0 || close_output(out) < 0) {
@@ -668,18 +655,6 @@ static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_
 	return done;
 }
 
-/* The key a read position is stored under (kw_gsource_id's form): "journal",
- * "journal:DIR" or "file:PATH". */
-static void position_key(bool journal, const char *journal_dir, const char *path, char *out, size_t cap)
-{
-	if (journal && journal_dir)
-		snprintf(out, cap, "journal:%s", journal_dir);
-	else if (journal)
-		snprintf(out, cap, "journal");
-	else
-		snprintf(out, cap, "file:%s", path);
-}
-
 /* ---- follow ---- */
 
 static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ignore)
@@ -689,6 +664,7 @@ static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 	kw_gaction *act = NULL;
 	kw_gengine *g = NULL;
 	kw_gsource *src = NULL;
+	char *key = NULL;
 	if ((status = open_state(conf, &st)))
 		return status;
 	if ((status = open_action(conf, &act)))
@@ -702,8 +678,12 @@ static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 	expire_due(st, act, g, now);
 	size_t restored = restore_bans(st, act, g, now, NULL);
 
-	char key[4200], cursor[4096] = "", err[512] = "";
-	position_key(o->journal, o->journal_dir, o->follow_path, key, sizeof key);
+	char cursor[4096] = "", err[512] = "";
+	key = kw_gsource_key(o->journal, o->journal ? o->journal_dir : o->follow_path);
+	if (!key) {
+		status = usage_err("out of memory", NULL);
+		goto out;
+	}
 	bool have_cursor = !o->from_start && kw_gstate_pos_get(st, key, cursor, sizeof cursor) == 1;
 	bool follow = !o->once;
 	int r = o->journal
@@ -782,6 +762,7 @@ static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 			(unsigned long long)es.counted, (unsigned long long)ss.untrusted);
 	}
 out:
+	free(key);
 	kw_gsource_close(src);
 	kw_gengine_free(g);
 	kw_gaction_close(act);
@@ -875,9 +856,10 @@ static int run_list(const gopts *o, const kw_gconf *conf, bool status_only)
 		/* the configured source's position, and the journal's if that is another */
 		bool src_journal = !conf->source || !strcmp(conf->source, "journal");
 		for (int i = 0; i < (src_journal ? 1 : 2); i++) {
-			char key[4200], cur[4096];
-			position_key(i == 0 ? src_journal : true, NULL, conf->source, key, sizeof key);
-			if (kw_gstate_pos_get(st, key, cur, sizeof cur) == 1) {
+			char cur[4096];
+			bool journal = i == 0 ? src_journal : true;
+			_cleanup_free_ char *key = kw_gsource_key(journal, journal ? NULL : conf->source);
+			if (key && kw_gstate_pos_get(st, key, cur, sizeof cur) == 1) {
 				_cleanup_free_ char *ek = kw_escape_str(key);
 				_cleanup_free_ char *ec = kw_escape_str(cur);
 				printf("position %s: %s\n", ek ? ek : "?", ec ? ec : "?");

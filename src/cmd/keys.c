@@ -18,6 +18,7 @@
 #include "base/escape.h"
 #include "base/file.h"
 #include "base/strindex.h"
+#include "base/time.h"
 #include "checks/checks.h"
 #include "checks/profile.h"
 #include "collect/facts.h"
@@ -426,9 +427,7 @@ static int write_report(scan_state *s, const keys_args *a, bool live, time_t now
 	char host[256] = "", scanned[32];
 	if (live && gethostname(host, sizeof host - 1) != 0)
 		host[0] = '\0';
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(scanned, sizeof scanned, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kw_time_iso((int64_t)now, true, scanned, sizeof scanned);
 	kw_keys_meta m = { .host = host[0] ? host : NULL, .target = s->facts.target, .scanned = scanned,
 			   .md5 = a->md5, .accounts = s->accounts, .n_accounts = s->n_accounts,
 			   .findings = a->no_findings ? NULL : &s->fs,

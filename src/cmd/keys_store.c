@@ -19,6 +19,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/time.h"
 #include "collect/facts.h"
 #include "keys/audit.h"
 #include "keys/inventory.h"
@@ -300,9 +301,7 @@ static bool has_target_opt(const store_args *a) { return a->root || a->image || 
 
 static void iso_time(int64_t t, char out[32])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (kw_time_iso(t, true, out, 32) != KW_ISO_LEN)
 		snprintf(out, 32, "%lld", (long long)t);
 }
 

@@ -45,6 +45,16 @@ int kw_sqlite_rc(sqlite3 *db, int rc)
 	}
 }
 
+void kw_sqlite_harden(sqlite3 *db, int busy_ms)
+{
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	sqlite3_busy_timeout(db, busy_ms);
+}
+
 void kw_sqlite_reset(sqlite3_stmt **st)
 {
 	if (*st) {
@@ -53,12 +63,24 @@ void kw_sqlite_reset(sqlite3_stmt **st)
 	}
 }
 
+sqlite3_stmt *kw_sqlite_use(sqlite3_stmt *st)
+{
+	kw_sqlite_reset(&st);
+	return st;
+}
+
 int kw_sqlite_step_done(sqlite3_stmt *st)
 {
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
 	return rc;
+}
+
+void kw_sqlite_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int kw_sqlite_pragma_int(sqlite3 *db, const char *sql, int *out)

@@ -16,13 +16,23 @@
  * or constraint error), else -EIO. */
 int kw_sqlite_rc(sqlite3 *db, int rc);
 
+/* The settings for a database file that may have been tampered with: extended result
+ * codes, SQLITE_DBCONFIG_DEFENSIVE, no trusted schema, no triggers, no views; and a busy
+ * timeout of busy_ms for writers that wait on each other. */
+void kw_sqlite_harden(sqlite3 *db, int busy_ms);
+
 /* Reset a statement and clear its bindings (NULL is fine); for _cleanup_reset_. */
 void kw_sqlite_reset(sqlite3_stmt **st);
+/* The same, for a prepared statement about to be bound and stepped again: returns st. */
+sqlite3_stmt *kw_sqlite_use(sqlite3_stmt *st);
 #define _cleanup_reset_ _cleanup_(kw_sqlite_reset)
 
 /* Step to the end, ignoring rows (RETURNING, pragmas): SQLite's code, SQLITE_DONE when
  * it went through. */
 int kw_sqlite_step_done(sqlite3_stmt *st);
+
+/* Roll back the open transaction, if there is one (after an error; nothing to report). */
+void kw_sqlite_rollback(sqlite3 *db);
 
 /* The integer a pragma (or any one-value query) returns into *out: SQLite's code. */
 int kw_sqlite_pragma_int(sqlite3 *db, const char *sql, int *out);

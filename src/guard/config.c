@@ -729,7 +729,7 @@ bool kw_iplist_contains(const kw_iplist *l, const kw_addr *a)
 {
 	if (!l || !(l->lead[a->fam == 6][a->b[0] / 64] >> (a->b[0] % 64) & 1))
 		return false;
-	for (size_t i = 0; l && i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++)
 		if (kw_cidr_contains(&l->v[i], a))
 			return true;
 	return false;

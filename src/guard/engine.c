@@ -198,7 +198,6 @@ static uint32_t times_within(const times *ts, int64_t now, uint32_t period)
 typedef struct gsrc {
 	kw_addr addr;
 	uint64_t hash;
-	bool used;
 	times tries;
 	int64_t banned_until; /* 0 = not banned; INT64_MAX = permanent */
 	int64_t ban_starts[BAN_STARTS];
@@ -210,7 +209,7 @@ typedef struct gsrc {
 typedef struct guser {
 	char name[USER_MAX];
 	uint8_t len;
-	bool used, invalid;
+	bool invalid;
 	uint64_t hash;
 	uint64_t tries_total;
 	times tries;
@@ -220,7 +219,6 @@ typedef struct guser {
 typedef struct gsubnet {
 	kw_cidr prefix;
 	uint64_t hash;
-	bool used;
 	uint32_t nmembers;
 	uint64_t member[SUBNET_MAX_MEMBERS];
 	int64_t until[SUBNET_MAX_MEMBERS];
@@ -353,7 +351,8 @@ static gsrc *src_find(kw_gengine *g, const kw_addr *a, uint64_t hash, uint32_t *
 	HINDEX_FOR(&t->ix, hash, i) {
 		gsrc *s = table_at(t, t->ix.s[i].e);
 		if (kw_addr_eq(&s->addr, a)) {
-			*pe = t->ix.s[i].e;
+			if (pe)
+				*pe = t->ix.s[i].e;
 			return s;
 		}
 	}
@@ -415,7 +414,6 @@ static gsrc *src_get(kw_gengine *g, const kw_addr *a, int64_t now)
 		return NULL;
 	s = table_at(&g->srcs, e);
 	memset(s, 0, sizeof *s);
-	s->used = true;
 	s->addr = *a;
 	s->hash = hash;
 	s->info.addr = *a;
@@ -446,7 +444,6 @@ static guser *user_get(kw_gengine *g, const uint8_t *name, size_t n)
 	guser *u = table_take_lru(t, hash, offsetof(guser, hash), offsetof(guser, tries.t));
 	if (!u)
 		return NULL;
-	u->used = true;
 	memcpy(u->name, name, n);
 	u->len = (uint8_t)n;
 	u->hash = hash;
@@ -457,14 +454,15 @@ static guser *user_get(kw_gengine *g, const uint8_t *name, size_t n)
 
 static uint64_t subnet_hash(const kw_cidr *p) { return kw_addr_hash(&p->a) ^ p->bits; }
 
-static gsubnet *subnet_find(kw_gengine *g, const kw_cidr *p, uint32_t *pe)
+/* The subnet entry of p (hash: subnet_hash(p)); *pe (may be NULL): its index. */
+static gsubnet *subnet_find(kw_gengine *g, const kw_cidr *p, uint64_t hash, uint32_t *pe)
 {
-	uint64_t hash = subnet_hash(p);
 	table *t = &g->subnets;
 	HINDEX_FOR(&t->ix, hash, i) {
 		gsubnet *s = table_at(t, t->ix.s[i].e);
 		if (s->prefix.bits == p->bits && kw_addr_eq(&s->prefix.a, &p->a)) {
-			*pe = t->ix.s[i].e;
+			if (pe)
+				*pe = t->ix.s[i].e;
 			return s;
 		}
 	}
@@ -475,17 +473,17 @@ static gsubnet *subnet_get(kw_gengine *g, const kw_cidr *p)
 {
 	table *t = &g->subnets;
 	uint32_t e;
-	gsubnet *s = subnet_find(g, p, &e);
+	uint64_t hash = subnet_hash(p);
+	gsubnet *s = subnet_find(g, p, hash, &e);
 	if (s) {
 		lru_touch(&t->order, t->links, e);
 		return s;
 	}
-	s = table_take_lru(t, subnet_hash(p), offsetof(gsubnet, hash), SIZE_MAX);
+	s = table_take_lru(t, hash, offsetof(gsubnet, hash), SIZE_MAX);
 	if (!s)
 		return NULL;
-	s->used = true;
 	s->prefix = *p;
-	s->hash = subnet_hash(p);
+	s->hash = hash;
 	return s;
 }
 
@@ -696,8 +694,7 @@ static bool in_banned_subnet(kw_gengine *g, const kw_addr *a, int64_t now)
 	if (bits == 0 || g->subnets.n == 0)
 		return false;
 	kw_cidr p = kw_cidr_of(a, bits);
-	uint32_t e;
-	const gsubnet *s = subnet_find(g, &p, &e);
+	const gsubnet *s = subnet_find(g, &p, subnet_hash(&p), NULL);
 	return s && is_banned(s->banned_until, now);
 }
 
@@ -934,8 +931,7 @@ void kw_gengine_note_unban(kw_gengine *g, const kw_cidr *prefix)
 		}
 		return;
 	}
-	uint32_t e;
-	gsubnet *sn = subnet_find(g, prefix, &e);
+	gsubnet *sn = subnet_find(g, prefix, subnet_hash(prefix), NULL);
 	if (sn) {
 		sn->banned_until = 0;
 		sn->nmembers = 0;

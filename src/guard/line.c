@@ -123,20 +123,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* The proleptic Gregorian year of a day count since 1970-01-01. */
-static int64_t year_of_days(int64_t days, int64_t *month, int64_t *mday)
-{
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*mday = doy - (153 * mp + 2) / 5 + 1;
-	*month = mp < 10 ? mp + 3 : mp - 9;
-	return yoe + era * 400 + (*month <= 2);
-}
-
 /* UTC offset (seconds east) in effect at the local wall-clock time `local` (seconds
  * since the epoch as if local time were UTC), cached per local hour. */
 static int64_t local_offset(kw_gparser *p, int64_t local)
@@ -145,10 +131,11 @@ static int64_t local_offset(kw_gparser *p, int64_t local)
 	if (hour == p->tz_key)
 		return p->tz_off_s;
 	int64_t start = hour * 3600;
-	int64_t days = floor_div(start, 86400), m, d;
-	int64_t y = year_of_days(days, &m, &d);
+	int64_t days = floor_div(start, 86400), y;
+	int m, d;
+	kw_civil_from_days(days, &y, &m, &d);
 	struct tm tm = {
-		.tm_year = (int)(y - 1900), .tm_mon = (int)(m - 1), .tm_mday = (int)d,
+		.tm_year = (int)(y - 1900), .tm_mon = m - 1, .tm_mday = d,
 		.tm_hour = (int)((start - days * 86400) / 3600), .tm_isdst = -1,
 	};
 	pthread_mutex_lock(&tz_lock);
@@ -165,8 +152,9 @@ static int64_t local_offset(kw_gparser *p, int64_t local)
  * caller may move ref_us forward while following a log. */
 static int64_t local_year(int64_t us)
 {
-	int64_t s = floor_div(us, US_PER_S), m, d;
-	int64_t y = year_of_days(floor_div(s, 86400), &m, &d);
+	int64_t s = floor_div(us, US_PER_S), y;
+	int m, d;
+	kw_civil_from_days(floor_div(s, 86400), &y, &m, &d);
 	if (s - kw_days_from_civil(y, 1, 1) * 86400 >= 15 * 3600 &&
 	    kw_days_from_civil(y + 1, 1, 1) * 86400 - s > 15 * 3600)
 		return y;

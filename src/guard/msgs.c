@@ -403,9 +403,7 @@ static bool auth_body(kw_buf body, enum info_kind ik, kw_gevent *ev)
 			break;
 		size_t j = (size_t)(q - body.p);
 		at = j + 1;
-		size_t d = j + 6, e = d;
-		while (e < body.len && is_digit(body.p[e]))
-			e++;
+		size_t d = j + 6, e = d + digits_len(sp_from(body, d));
 		kw_buf tail = sp_from(body, e);
 		bool bare = tail.len == 5 && STARTS(tail, " ssh2");
 		if (!bare && !STARTS(tail, " ssh2: "))
@@ -992,9 +990,7 @@ int kw_gparse_message(const uint8_t *msg, size_t n, kw_gevent *ev)
 	kw_buf m = sp(msg, n);
 	/* rsyslog's repeated-message reduction: "message repeated N times: [ MSG]" */
 	if (CHOP_HEAD(&m, "message repeated ")) {
-		size_t e = 0;
-		while (e < m.len && is_digit(m.p[e]))
-			e++;
+		size_t e = digits_len(m);
 		m = sp_from(m, e);
 		if (e == 0 || !CHOP_HEAD(&m, " times: [ ") || !CHOP_TAIL(&m, "]"))
 			return 0;

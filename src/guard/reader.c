@@ -42,7 +42,6 @@ typedef struct bline {
 typedef struct block {
 	enum bstate st;
 	int64_t ref_us;            /* the file's reference time for year inference */
-	size_t nlines;
 	size_t tlen, used;
 	bline lines[BLOCK_LINES];
 	uint8_t text[BLOCK_TEXT];  /* the lines, back to back */
@@ -91,9 +90,9 @@ struct kw_greader {
  * negative on error (rd->err set). A block never spans two files. */
 static int fill(kw_greader *rd, block *b)
 {
-	b->nlines = b->tlen = b->used = 0;
-	b->b = (kw_gbatch){ .items = b->items };
-	while (!rd->src) {
+	b->tlen = b->used = 0;
+	b->b = (kw_gbatch){ .items = b->items }; /* b.lines counts the lines read */
+	if (!rd->src) {
 		if (rd->cur_file >= rd->nfiles)
 			return 1;
 		char err[sizeof rd->err - 64] = "";
@@ -107,17 +106,17 @@ static int fill(kw_greader *rd, block *b)
 	b->b.file = rd->cur_file;
 	b->ref_us = kw_gsource_ref_time_us(rd->src);
 	kw_grecord recs[BATCH];
-	while (b->nlines < BLOCK_LINES && BLOCK_TEXT - b->tlen > KW_GSOURCE_MAX_LINE) {
-		size_t n, room = BLOCK_LINES - b->nlines;
+	while (b->b.lines < BLOCK_LINES && BLOCK_TEXT - b->tlen > KW_GSOURCE_MAX_LINE) {
+		size_t n, room = BLOCK_LINES - b->b.lines;
 		int rc = kw_gsource_next_batch(rd->src, recs, room < BATCH ? room : BATCH,
-					       BLOCK_TEXT - b->tlen, &n, 0);
+					       BLOCK_TEXT - b->tlen, &n);
 		if (rc == 1) {
 			/* one copy for the batch: its records lie in order in one span */
 			const uint8_t *base = recs[0].text;
 			size_t span = (size_t)(recs[n - 1].text + recs[n - 1].len - base);
 			memcpy(b->text + b->tlen, base, span);
 			for (size_t i = 0; i < n; i++) {
-				bline *l = &b->lines[b->nlines++];
+				bline *l = &b->lines[b->b.lines++];
 				l->off = (uint32_t)(b->tlen + (size_t)(recs[i].text - base));
 				l->len = (uint32_t)recs[i].len; /* at most KW_GSOURCE_MAX_LINE */
 				l->lineno = recs[i].lineno;
@@ -164,7 +163,7 @@ static void parse_block(pstate *ps, block *b)
 	}
 	kw_grecord rec = { 0 };
 	size_t n = 0;
-	for (size_t i = 0; i < b->nlines; i++) {
+	for (size_t i = 0; i < b->b.lines; i++) {
 		rec.text = b->text + b->lines[i].off;
 		rec.len = b->lines[i].len;
 		kw_gitem *it = &b->items[n];
@@ -178,7 +177,6 @@ static void parse_block(pstate *ps, block *b)
 		n++;
 	}
 	b->b.n = n;
-	b->b.lines = b->nlines;
 }
 
 static void render_block(kw_greader *rd, block *b)
@@ -228,7 +226,7 @@ static void *worker(void *arg)
 				rd->read_done = true;
 				rd->status = rc < 0 ? rc : 0;
 			}
-			if (b->nlines || rc == 0) {
+			if (b->b.lines || rc == 0) {
 				b->st = B_RAW;
 				rd->w = (rd->w + 1) % NBLOCK;
 			} else {
@@ -310,7 +308,7 @@ int kw_greader_next(kw_greader *rd, const kw_gbatch **out)
 			rc = rd->status;
 			break;
 		}
-		block *raw = b->st == B_RAW ? b : oldest_raw(rd);
+		block *raw = oldest_raw(rd); /* it looks at b first */
 		if (raw)
 			parse_claimed(rd, &rd->cp, raw);
 		else

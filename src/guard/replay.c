@@ -179,6 +179,7 @@ int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size
 {
 	memset(r, 0, sizeof *r);
 	err[0] = '\0';
+	r->top = top;
 	r->mode = conf->mode;
 	r->rules = strdup(conf->host_rule.text ? conf->host_rule.text : "");
 	r->user_rules = conf->has_user_rule && conf->user_rule.text ? strdup(conf->user_rule.text) : NULL;

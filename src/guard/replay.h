@@ -47,6 +47,7 @@ typedef struct kw_greport {
 	/* results */
 	kw_greport_ban *bans;
 	size_t nbans, capbans;
+	size_t top;               /* as kw_greplay was given it: what a report lists */
 	/* the first min(top, n) are the most active, in order (all, when top is 0); the
 	 * rest follow in no particular order */
 	kw_gsource_info *sources; /* by attempts */

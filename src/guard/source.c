@@ -784,13 +784,11 @@ static int file_setup(kw_gsource *s, const char *path)
 	size_t n = strlen(path);
 	f->path1 = malloc(n + 3);
 	f->dir = kw_path_dir(path);
-	s->id = malloc(n + 6);
+	s->id = kw_gsource_key(false, path);
 	if (!f->path1 || !f->dir || !s->id)
 		return -ENOMEM;
 	memcpy(f->path1, path, n);
 	memcpy(f->path1 + n, ".1", 3);
-	memcpy(s->id, "file:", 5);
-	memcpy(s->id + 5, path, n + 1);
 	return 0;
 }
 
@@ -1035,17 +1033,7 @@ int kw_gsource_open_journal(const char *dir, bool follow, bool from_end, const c
 	s->ref_us = real_us();
 	const char *what = "cannot open the journal";
 	int r;
-	if (dir) {
-		size_t n = strlen(dir);
-		s->id = malloc(n + 9);
-		if (s->id) {
-			memcpy(s->id, "journal:", 8);
-			memcpy(s->id + 8, dir, n + 1);
-		}
-	} else {
-		s->id = strdup("journal");
-	}
-	if (!s->id) {
+	if (!(s->id = kw_gsource_key(true, dir))) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -1093,10 +1081,10 @@ int kw_gsource_next(kw_gsource *s, kw_grecord *rec, int timeout_ms)
 }
 
 int kw_gsource_next_batch(kw_gsource *s, kw_grecord *recs, size_t max, size_t max_bytes,
-			  size_t *n, int timeout_ms)
+			  size_t *n)
 {
 	*n = 0;
-	int r = kw_gsource_next(s, &recs[0], timeout_ms);
+	int r = kw_gsource_next(s, &recs[0], 0);
 	if (r != 1)
 		return r;
 	*n = 1;
@@ -1129,6 +1117,16 @@ int kw_gsource_next_batch(kw_gsource *s, kw_grecord *recs, size_t max, size_t ma
 int kw_gsource_cursor(kw_gsource *s, char *out, size_t cap)
 {
 	return s->kind == SRC_FILE ? file_cursor(s, out, cap) : journal_cursor(s, out, cap);
+}
+
+char *kw_gsource_key(bool journal, const char *dir_or_path)
+{
+	char *k = NULL;
+	if (journal && !dir_or_path)
+		return strdup("journal");
+	if (asprintf(&k, "%s:%s", journal ? "journal" : "file", dir_or_path) < 0)
+		return NULL;
+	return k;
 }
 
 const char *kw_gsource_id(const kw_gsource *s)

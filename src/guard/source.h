@@ -60,17 +60,20 @@ int kw_gsource_open_journal(const char *dir, bool follow, bool from_end, const c
 /* 1 = a record; 0 = nothing new within timeout_ms (following); KW_GSOURCE_END = end of
  * input (not following); negative = error. timeout_ms < 0 waits without limit. */
 int kw_gsource_next(kw_gsource *s, kw_grecord *rec, int timeout_ms);
-/* The batch form, for readers that copy lines away (replay): like kw_gsource_next, then,
- * from a file, more lines already in the buffer, up to max records whose text spans at
- * most max_bytes. The records' texts lie in order in one span of memory, from
+/* The batch form, for readers that copy lines away (replay): like kw_gsource_next with
+ * no wait (timeout 0), then, from a file, more lines already in the buffer, up to max
+ * records whose text spans at most max_bytes. The records' texts lie in order in one span of memory, from
  * recs[0].text to the end of recs[*n - 1] (the bytes between two records are their line
  * ends), valid until the next call: copy the span once. *n is 0 unless 1 is returned.
  * max >= 1; max_bytes >= KW_GSOURCE_MAX_LINE + 1. */
 int kw_gsource_next_batch(kw_gsource *s, kw_grecord *recs, size_t max, size_t max_bytes,
-			  size_t *n, int timeout_ms);
+			  size_t *n);
 int kw_gsource_cursor(kw_gsource *s, char *out, size_t cap);
 /* "file:/var/log/auth.log", "stdin", "journal" or "journal:DIR": the key for positions. */
 const char *kw_gsource_id(const kw_gsource *s);
+/* The same key without opening the source: "journal:DIR" or "journal" (dir NULL) for a
+ * journal, "file:PATH" for a file (caller frees; NULL on ENOMEM). */
+char *kw_gsource_key(bool journal, const char *dir_or_path);
 /* For year inference: the file's mtime, or now. */
 int64_t kw_gsource_ref_time_us(const kw_gsource *s);
 void kw_gsource_get_stats(const kw_gsource *s, kw_gsource_stats *st);

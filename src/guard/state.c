@@ -93,7 +93,6 @@ static const char *const migrations[] = {
 enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
-	ST_ROLLBACK,
 	ST_BAN_GET,
 	ST_BAN_PUT,
 	ST_HIST_ADD,
@@ -113,7 +112,6 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_BAN_GET] = "SELECT " BAN_COLS ", family, bits FROM bans WHERE prefix = ?1",
 	[ST_BAN_PUT] = "INSERT INTO bans(prefix, family, bits, start, expires, offense, rule,"
 		       " reason, origin) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
@@ -150,26 +148,17 @@ struct kw_gstate {
 	sqlite3_stmt *st[ST_COUNT];
 };
 
-/* ---- errors ---- */
-
-
-
 /* ---- statements ---- */
-
 
 static sqlite3_stmt *use(kw_gstate *s, enum stmt_id id)
 {
-	sqlite3_reset(s->st[id]);
-	sqlite3_clear_bindings(s->st[id]);
-	return s->st[id];
+	return kw_sqlite_use(s->st[id]);
 }
-
 
 /* Step to the end: 0 or a keyword code. */
 static int step_rc(kw_gstate *s, sqlite3_stmt *st)
 {
-	int rc = kw_sqlite_step_done(st);
-	return rc == SQLITE_DONE ? 0 : kw_sqlite_rc(s->db, rc);
+	return kw_sqlite_rc(s->db, kw_sqlite_step_done(st));
 }
 
 static int run(kw_gstate *s, enum stmt_id id)
@@ -189,8 +178,7 @@ static int tx_end(kw_gstate *s, int r)
 			return r;
 		r = c;
 	}
-	if (!sqlite3_get_autocommit(s->db))
-		run(s, ST_ROLLBACK);
+	kw_sqlite_rollback(s->db);
 	return r;
 }
 
@@ -349,7 +337,6 @@ static int collect_rows(kw_gstate *s, sqlite3_stmt *st, bool fambits, kw_gban **
 
 /* ---- open / close ---- */
 
-
 /* Create the file 0600 if it is missing (SQLite would use 0644; its -wal and -shm files
  * copy the database's mode). Refuses a symlink and anything but a regular file. */
 static int create_file(const char *path)
@@ -363,7 +350,6 @@ static int create_file(const char *path)
 		return -errno;
 	return S_ISREG(st.st_mode) ? 0 : KW_E_NOTREG;
 }
-
 
 static int exec(sqlite3 *db, const char *sql)
 {
@@ -392,7 +378,7 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 		rc = kw_sqlite_pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
 	if (rc != SQLITE_OK) {
 		kw_sqlite_errmsg(err, errlen, db, "reading the schema version");
-		exec(db, "ROLLBACK");
+		kw_sqlite_rollback(db);
 		return kw_sqlite_rc(db, rc);
 	}
 	int r = 0;
@@ -424,19 +410,14 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 			r = kw_sqlite_rc(db, rc);
 		}
 	}
-	if (r < 0 && !sqlite3_get_autocommit(db))
-		exec(db, "ROLLBACK");
+	if (r < 0)
+		kw_sqlite_rollback(db);
 	return r;
 }
 
 static int configure(sqlite3 *db, char *err, size_t errlen)
 {
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
-	sqlite3_busy_timeout(db, BUSY_MS);
+	kw_sqlite_harden(db, BUSY_MS);
 	static const char *const pragmas[] = {
 		"PRAGMA journal_mode = WAL",
 		"PRAGMA synchronous = FULL",

@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/escape.h"
 #include "base/file.h"
+#include "base/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -240,8 +241,7 @@ static int sanitize(json_t *in, unsigned depth, json_t **ret)
 
 static int format_time(time_t t, char *out, size_t cap)
 {
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+	if (kw_time_iso((int64_t)t, true, out, cap) != KW_ISO_LEN || out[0] == '0')
 		return -EINVAL; /* before year 1000 or after 9999 */
 	return 0;
 }
@@ -508,22 +508,6 @@ static int head_read(const char *path, char **ret, size_t *ret_len)
 	return kw_fd_read_capped(fd, HEAD_MAX, ret, ret_len);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			return -EIO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int fsync_dir_of(const char *path)
 {
 	_cleanup_free_ char *dir = kw_path_dir(path);
@@ -554,7 +538,7 @@ static int head_write(const char *path, const head *h)
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int r = write_all(fd, text, (size_t)tl);
+	int r = kw_fd_write_all(fd, text, (size_t)tl);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
@@ -1043,7 +1027,7 @@ int kw_audit_append(const char *log_path, const kw_audit_entry *e, char *err, si
 		kw_errf(err, errlen, "cannot build the audit line: %s", kw_strerror(r));
 		return r;
 	}
-	r = write_all(fd, line, len);
+	r = kw_fd_write_all(fd, line, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {

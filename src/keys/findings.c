@@ -19,6 +19,7 @@
 #include "base/err.h"
 #include "base/strindex.h"
 #include "base/vec.h"
+#include "base/time.h"
 #include "fix/lockout.h"
 
 #include <errno.h>
@@ -451,10 +452,8 @@ static void expiry(fctx *x, const kw_invkey *k)
 	if (!t || t >= x->in->now)
 		return;
 	char when[32] = "?";
-	struct tm tm;
-	time_t tt = (time_t)t;
-	if (gmtime_r(&tt, &tm))
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (kw_time_iso(t, true, when, sizeof when) == 0)
+		strcpy(when, "?");
 	KEY_EMIT(x, C_EXPIRED, -1, k, "%s key expired %s (expiry-time): sshd refuses it",
 		 k->pub->label, when);
 }

@@ -29,6 +29,7 @@
 #include "base/escape.h"
 #include "base/file.h"
 #include "base/vec.h"
+#include "base/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -309,7 +310,6 @@ _Static_assert(KW_ARRAY_LEN(migrations) == KW_KEYSTORE_SCHEMA, "one migration pe
 enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
-	ST_ROLLBACK,
 	ST_SNAP_ADD,
 	ST_KEY_ADD,
 	ST_SRC_ADD,
@@ -328,7 +328,6 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_SNAP_ADD] = "INSERT INTO snapshots(taken, host, target, target_desc, complete, n_keys,"
 			" n_sources, n_authorized, n_accounts, n_unread, n_ignored, n_host, n_private,"
 			" digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -358,26 +357,20 @@ struct kw_keystore {
 
 /* ---- errors ---- */
 
-
 /* "what: SQLite's message" (escaped: it may quote the file's content) */
 static int db_err(kw_keystore *s, int rc, char *err, size_t errlen, const char *what)
 {
-	_cleanup_free_ char *msg = kw_escape_str(s && s->db ? sqlite3_errmsg(s->db) : "out of memory");
-	kw_errf(err, errlen, "%s: %s", what, msg ? msg : "?");
+	kw_sqlite_errmsg(err, errlen, s ? s->db : NULL, what);
 	int r = kw_sqlite_rc(s ? s->db : NULL, rc);
 	return r < 0 ? r : -EIO;
 }
 
 /* ---- statements ---- */
 
-
 static sqlite3_stmt *use(kw_keystore *s, enum stmt_id id)
 {
-	sqlite3_reset(s->st[id]);
-	sqlite3_clear_bindings(s->st[id]);
-	return s->st[id];
+	return kw_sqlite_use(s->st[id]);
 }
-
 
 static int run(kw_keystore *s, enum stmt_id id)
 {
@@ -399,7 +392,6 @@ static int bind_u64(sqlite3_stmt *st, int i, uint64_t v)
 }
 
 /* ---- opening ---- */
-
 
 /* The file must be a regular file with one link, not a symbolic link; created 0600 when
  * asked (SQLite would make it 0644; its -wal and -shm files copy the database's mode). */
@@ -444,7 +436,6 @@ static int check_file(const char *path, bool create, char *err, size_t errlen)
 	return 0;
 }
 
-
 static int is_wal(sqlite3 *db, bool *wal)
 {
 	sqlite3_stmt *st = NULL;
@@ -460,12 +451,7 @@ static int is_wal(sqlite3 *db, bool *wal)
 
 static int configure(kw_keystore *s, char *err, size_t errlen)
 {
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
-	sqlite3_busy_timeout(s->db, BUSY_MS);
+	kw_sqlite_harden(s->db, BUSY_MS);
 	/* WAL is recorded in the file: switch only a file that is not in WAL yet */
 	static const char *const pragmas[] = {
 		"PRAGMA synchronous = FULL",
@@ -544,8 +530,8 @@ static int migrate(kw_keystore *s, char *err, size_t errlen)
 		if (rc != SQLITE_OK)
 			r = db_err(s, rc, err, errlen, "recording the schema version");
 	}
-	if (r < 0 && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (r < 0)
+		kw_sqlite_rollback(s->db);
 	return r;
 }
 
@@ -709,7 +695,6 @@ static int add_rows(kw_keystore *s, kw_keysnap *snap, int64_t *id)
 	return rc;
 }
 
-
 int kw_keystore_save(kw_keystore *s, kw_keysnap *snap, kw_keystore_commit_fn before_commit,
 		     void *ctx, char *err, size_t errlen)
 {
@@ -734,8 +719,7 @@ int kw_keystore_save(kw_keystore *s, kw_keysnap *snap, kw_keystore_commit_fn bef
 	if (r == 0 && (rc = run(s, ST_COMMIT)) != SQLITE_DONE)
 		r = db_err(s, rc, err, errlen, "committing the snapshot");
 	if (r < 0) {
-		if (!sqlite3_get_autocommit(s->db))
-			run(s, ST_ROLLBACK);
+		kw_sqlite_rollback(s->db);
 		snap->id = 0;
 		snap->digest[0] = '\0';
 		return r;
@@ -766,8 +750,7 @@ int kw_keystore_prune(kw_keystore *s, const char *target, size_t keep, size_t *r
 		rc = run(s, ST_COMMIT);
 	if (rc != SQLITE_DONE) {
 		r = db_err(s, rc, err, errlen, "deleting old snapshots");
-		if (!sqlite3_get_autocommit(s->db))
-			run(s, ST_ROLLBACK);
+		kw_sqlite_rollback(s->db);
 		return r;
 	}
 	if (ret_deleted)
@@ -1206,10 +1189,8 @@ static void not_found(const char *target, const kw_snapspec *spec, int64_t befor
 		kw_errf(err, errlen, "there is no snapshot %lld", (long long)spec->n);
 	} else if (spec->kind == KW_SNAP_TIME) {
 		char when[32] = "?";
-		time_t tt = (time_t)spec->n;
-		struct tm tm;
-		if (gmtime_r(&tt, &tm))
-			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (kw_time_iso(spec->n, true, when, sizeof when) == 0)
+			strcpy(when, "?");
 		kw_errf(err, errlen, "no snapshot of %s taken at or before %s%s", t ? t : "?", when, bound);
 	} else if (spec->n == 0) {
 		kw_errf(err, errlen, "no snapshot of %s%s", t ? t : "?", bound);

@@ -35,7 +35,7 @@ static void duration_text(uint64_t s, char *out, size_t cap)
 
 /* ---- text ---- */
 
-int kw_greport_render_text(FILE *out, const kw_greport *r, size_t top)
+int kw_greport_render_text(FILE *out, const kw_greport *r)
 {
 	char a[KW_CIDR_STRLEN], t1[32], t2[32], dur[32];
 	kw_gtime_iso(r->first, t1, sizeof t1);
@@ -60,7 +60,7 @@ int kw_greport_render_text(FILE *out, const kw_greport *r, size_t top)
 		fprintf(out, "  %-39s at %s for %-9s offense %u  %s (%u attempts, last %s)\n", a, t1,
 			dur, d->offense, d->rule, d->failures, kw_gkind_name(r->bans[i].last_kind));
 	}
-	size_t ns = limit(r->nsources, top);
+	size_t ns = limit(r->nsources, r->top);
 	fprintf(out, "\ntop sources (%zu of %zu):\n", ns, r->nsources);
 	fprintf(out, "  %-39s %9s %9s %7s %6s %5s\n", "address", "attempts", "events", "probes", "users", "bans");
 	for (size_t i = 0; i < ns; i++) {
@@ -69,7 +69,7 @@ int kw_greport_render_text(FILE *out, const kw_greport *r, size_t top)
 		fprintf(out, "  %-39s %9llu %9llu %7llu %6u %5u\n", a, (unsigned long long)s->attempts,
 			(unsigned long long)s->events, (unsigned long long)s->probes, s->users, s->bans);
 	}
-	size_t nu = limit(r->nusers, top);
+	size_t nu = limit(r->nusers, r->top);
 	fprintf(out, "\nuser names tried (%zu of %zu):\n", nu, r->nusers);
 	for (size_t i = 0; i < nu; i++) {
 		_cleanup_free_ char *e = kw_escape_dup(r->users[i].name, r->users[i].name_len);
@@ -107,7 +107,7 @@ static void jw_time(kw_jw *w, const char *key, int64_t s)
 
 /* Streamed (report/jsonw.h): one ban per attacker can mean thousands of objects, and a
  * jansson tree plus its dump cost a replay a tenth of its time. */
-int kw_greport_render_json(FILE *out, const kw_greport *r, size_t top)
+int kw_greport_render_json(FILE *out, const kw_greport *r)
 {
 	char a[KW_CIDR_STRLEN];
 	kw_jw w;
@@ -144,7 +144,7 @@ int kw_greport_render_json(FILE *out, const kw_greport *r, size_t top)
 	}
 	kw_jw_end(&w);
 	kw_jw_arr(&w, "sources");
-	for (size_t i = 0, ns = limit(r->nsources, top); i < ns; i++) {
+	for (size_t i = 0, ns = limit(r->nsources, r->top); i < ns; i++) {
 		const kw_gsource_info *s = &r->sources[i];
 		kw_addr_format(&s->addr, a, sizeof a);
 		kw_jw_obj(&w, NULL);
@@ -160,7 +160,7 @@ int kw_greport_render_json(FILE *out, const kw_greport *r, size_t top)
 	}
 	kw_jw_end(&w);
 	kw_jw_arr(&w, "users");
-	for (size_t i = 0, nu = limit(r->nusers, top); i < nu; i++) {
+	for (size_t i = 0, nu = limit(r->nusers, r->top); i < nu; i++) {
 		kw_jw_obj(&w, NULL);
 		kw_jw_str(&w, "user", r->users[i].name, r->users[i].name_len);
 		kw_jw_uint(&w, "tries", r->users[i].tries);
@@ -243,7 +243,7 @@ static void html_svg_timeline(FILE *out, const kw_greport *r)
 		h + 16, t1, w, h + 16, t2, (unsigned long long)peak);
 }
 
-int kw_greport_render_html(FILE *out, const kw_greport *r, size_t top)
+int kw_greport_render_html(FILE *out, const kw_greport *r)
 {
 	char a[KW_CIDR_STRLEN], t1[32], t2[32], dur[32];
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -278,7 +278,7 @@ int kw_greport_render_html(FILE *out, const kw_greport *r, size_t top)
 		html_put(out, d->rule, strlen(d->rule));
 		fprintf(out, "</td><td class=\"n\">%u</td><td>%s</td></tr>\n", d->failures, kw_gkind_name(r->bans[i].last_kind));
 	}
-	size_t ns = limit(r->nsources, top);
+	size_t ns = limit(r->nsources, r->top);
 	fprintf(out, "</table>\n<h2>Top sources (%zu of %zu)</h2>\n<table><tr><th>address</th><th>attempts</th><th>events</th><th>probes</th><th>users</th><th>bans</th><th>first</th><th>last</th></tr>\n", ns, r->nsources);
 	for (size_t i = 0; i < ns; i++) {
 		const kw_gsource_info *s = &r->sources[i];
@@ -289,7 +289,7 @@ int kw_greport_render_html(FILE *out, const kw_greport *r, size_t top)
 			a, (unsigned long long)s->attempts, (unsigned long long)s->events,
 			(unsigned long long)s->probes, s->users, s->bans, t1, t2);
 	}
-	size_t nu = limit(r->nusers, top);
+	size_t nu = limit(r->nusers, r->top);
 	fprintf(out, "</table>\n<h2>User names tried (%zu of %zu)</h2>\n<table><tr><th>user</th><th>tries</th><th>invalid</th></tr>\n", nu, r->nusers);
 	for (size_t i = 0; i < nu; i++) {
 		fputs("<tr><td><code>", out);

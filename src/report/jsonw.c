@@ -96,11 +96,8 @@ int kw_json_str(kw_sb *sb, const void *s, size_t n)
 {
 	const uint8_t *p = s;
 	kw_sb_putc(sb, '"');
-	bool plain = kw_escape_is_clean(p, n);
-	for (size_t i = 0; plain && i < n; i++)
-		if (p[i] == '"' || p[i] == '\\')
-			plain = false;
-	if (plain) {
+	/* kw_escape_is_clean already refuses a backslash: only the quote is left to look for */
+	if (kw_escape_is_clean(p, n) && !memchr(p, '"', n)) {
 		kw_sb_put(sb, p, n);
 	} else {
 		_cleanup_free_ char *e = kw_escape_dup(p, n);

@@ -85,22 +85,6 @@ static int read_fd_all(int fd, uint64_t max, uint8_t **ret, size_t *ret_len)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Open a file of the (untrusted) journal folder: never follow, never block on a FIFO,
  * regular files only. */
 static int open_journal_file(int jdfd, const char *name, int *ret_fd)
@@ -715,7 +699,7 @@ static int copy_chunk(void *vctx, const uint8_t *p, size_t n, uint64_t off)
 	if (off + n > KW_JOURNAL_MAX_DATA)
 		return KW_E_TOOBIG;
 	c->size = off + n;
-	return write_all(c->out, p, n);
+	return kw_fd_write_all(c->out, p, n);
 }
 
 /* Copy the original bytes into NNNNNN.data; fsync. Returns the size copied. */
@@ -839,7 +823,7 @@ int kw_journal_add(kw_journal *j, const kw_journal_rec *e, unsigned *ret_seq)
 	if (mfd < 0)
 		r = -errno;
 	if (r == 0)
-		r = write_all(mfd, text, strlen(text));
+		r = kw_fd_write_all(mfd, text, strlen(text));
 	if (r == 0 && fsync(mfd) < 0)
 		r = -errno;
 	/* link, not rename: never overwrite an existing entry */

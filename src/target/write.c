@@ -403,24 +403,6 @@ static uint64_t mount_id(int fd)
 	return sx.stx_mnt_id;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		size_t chunk = len > ((size_t)1 << 30) ? ((size_t)1 << 30) : len;
-		ssize_t w = write(fd, p, chunk);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int kw_fd_chunks(int fd, int (*fn)(void *ctx, const uint8_t *p, size_t n, uint64_t off),
 		 void *ctx)
 {
@@ -502,7 +484,7 @@ int kw_write_atomic_named(int dfd, const char *name, const char *tmp, const uint
 					O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	int r = write_all(fd, data, len);
+	int r = kw_fd_write_all(fd, data, len);
 	if (r == 0 && fchown(fd, uid, gid) < 0)
 		r = -errno;
 	if (r == 0 && fchmod(fd, mode & 07777) < 0)
