@@ -243,22 +243,31 @@ int kw_sb_puts(kw_sb *sb, const char *s)
 	return kw_sb_put(sb, s, strlen(s));
 }
 
+int kw_sb_vprintf(kw_sb *sb, const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0) {
+		va_end(again);
+		return KW_E_PARSE;
+	}
+	int r = kw_sb_grow(sb, (size_t)n);
+	if (r == 0) {
+		vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, again);
+		sb->len += (size_t)n;
+	}
+	va_end(again);
+	return r;
+}
+
 int kw_sb_printf(kw_sb *sb, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int r = kw_sb_vprintf(sb, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return KW_E_PARSE;
-	int r = kw_sb_grow(sb, (size_t)n);
-	if (r < 0)
-		return r;
-	va_start(ap, fmt);
-	vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb->len += (size_t)n;
-	return 0;
+	return r;
 }
 
 size_t kw_u64_dec(uint64_t v, char out[KW_U64_DEC_MAX])

@@ -12,6 +12,7 @@
 #ifndef KW_BASE_BUF_H
 #define KW_BASE_BUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -107,6 +108,7 @@ static inline int kw_sb_putc(kw_sb *sb, char c)
 }
 int kw_sb_puts(kw_sb *sb, const char *s);
 int kw_sb_printf(kw_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int kw_sb_vprintf(kw_sb *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 int kw_sb_put_u64(kw_sb *sb, uint64_t v); /* decimal, without printf (hot paths) */
 #define KW_U64_DEC_MAX 20
 /* v in decimal into out (no NUL), without printf: its length. */

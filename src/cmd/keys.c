@@ -275,18 +275,11 @@ static int load_fleet_key(const char *path, char **key, size_t *len, char id[17]
 
 /* PermitRootLogin of a uid 0 account: its own evaluation when Match blocks exist. NULL
  * when memory runs out. */
-static char *permit_root(kw_sshd_config *cfg, bool has_match, const kw_account *a)
+static char *permit_root(kw_sshd_config *cfg, const kw_account *a)
 {
 	kw_sshd_result *own = NULL;
-	const kw_sshd_result *res = kw_sshd_config_global(cfg);
-	if (has_match) {
-		kw_sshd_conn conn = { .user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
-				      .laddr = "192.0.2.2", .lport = 22 };
-		kw_diags d = { 0 };
-		if (kw_sshd_config_eval(cfg, &conn, &own, &d) == 0)
-			res = own;
-		kw_diags_release(&d);
-	}
+	const kw_sshd_result *res;
+	kw_sshd_user_result(cfg, a->name, &own, &res);
 	const char *v = kw_sshd_value(res, KW_SO_PERMITROOTLOGIN);
 	char *s = strdup(v ? v : "?");
 	kw_sshd_result_free(own);
@@ -305,24 +298,18 @@ static int evaluate_sshd(kw_target *t, const kw_facts *f, kw_keys_eval *ev)
 	kw_lockout_report_release(&rep);
 	if (r < 0)
 		return r;
-	const kw_sshd_matchblock *mb;
-	bool has_match = kw_sshd_match_blocks(cfg, &mb) > 0;
 	for (size_t i = 0; i < f->n_accounts; i++) {
 		if (f->accounts[i].uid != 0)
 			continue;
-		if (!(ev->login[i].permit_root = permit_root(cfg, has_match, &f->accounts[i])))
+		if (!(ev->login[i].permit_root = permit_root(cfg, &f->accounts[i])))
 			return -ENOMEM;
 	}
 	const char *sm = kw_sshd_value(kw_sshd_config_global(cfg), KW_SO_STRICTMODES);
 	if (!sm || strcmp(sm, "yes") != 0)
 		return 0;
-	kw_strindex ix = { 0 };
-	for (size_t i = 0; i < f->n_accounts && r == 0; i++)
-		if (kw_strindex_put(&ix, f->accounts[i].name, i, NULL) < 0)
-			r = -ENOMEM;
 	for (size_t i = 0; i < f->n_keyfiles && r == 0; i++) {
 		const kw_keyfile *kf = &f->keyfiles[i];
-		size_t ai = kf->granted && kf->account ? kw_strindex_get(&ix, kf->account) : KW_STRINDEX_NONE;
+		size_t ai = kf->granted ? kw_facts_account(f, kf->account) : KW_STRINDEX_NONE;
 		if (ai == KW_STRINDEX_NONE)
 			continue;
 		kw_keys_modes *m = &ev->modes[i];
@@ -331,7 +318,6 @@ static int evaluate_sshd(kw_target *t, const kw_facts *f, kw_keys_eval *ev)
 		if (!m->ok && !m->why)
 			r = -ENOMEM;
 	}
-	kw_strindex_release(&ix);
 	return r;
 }
 

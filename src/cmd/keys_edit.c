@@ -554,14 +554,6 @@ static int open_target(edit_run *e)
 	return 0;
 }
 
-static const kw_account *find_account(const kw_facts *f, const char *name)
-{
-	for (size_t i = 0; i < f->n_accounts; i++)
-		if (!strcmp(f->accounts[i].name, name))
-			return &f->accounts[i];
-	return NULL;
-}
-
 /* "/a//b/./c" -> "/a/b/c"; NULL for a relative path, a ".." component, or ENOMEM. */
 static char *canon_path(const char *p)
 {
@@ -602,16 +594,13 @@ static char *canon_path(const char *p)
  * a relative name is "HOME/name"). */
 static int sshd_files(edit_run *e, const kw_account *a, char ***ret, size_t *ret_n)
 {
-	kw_sshd_conn conn = { .user = a->name, .host = "keyward-witness.invalid",
-			      .addr = "192.0.2.1", .laddr = "192.0.2.2", .lport = 22 };
-	kw_sshd_result *res = NULL;
-	kw_diags d = { 0 };
-	int r = kw_sshd_config_eval(e->cfg, &conn, &res, &d);
-	kw_diags_release(&d);
+	kw_sshd_result *own = NULL;
+	const kw_sshd_result *res;
+	int r = kw_sshd_user_result(e->cfg, a->name, &own, &res);
 	if (r == -ENOMEM)
 		return r;
-	r = kw_sshd_keyfile_paths(r == 0 ? res : kw_sshd_config_global(e->cfg), a, ret, ret_n);
-	kw_sshd_result_free(res);
+	r = kw_sshd_keyfile_paths(res, a, ret, ret_n);
+	kw_sshd_result_free(own);
 	return r;
 }
 
@@ -1390,7 +1379,8 @@ static int run_edit(edit_run *e)
 			if ((rc = account_candidates(e, &e->facts.accounts[i])))
 				return rc;
 	} else {
-		const kw_account *acct = find_account(&e->facts, a->user);
+		size_t ai = kw_facts_account(&e->facts, a->user);
+		const kw_account *acct = ai == KW_STRINDEX_NONE ? NULL : &e->facts.accounts[ai];
 		if (!acct) {
 			fprintf(stderr, "keyward %s: no account ", e->cmd);
 			say(e, a->user, NULL);

@@ -393,7 +393,7 @@ static int add_home(homes *hs, const char *path, const char *account)
 void kw_collect_keyfile(kw_collector *c, const char *path, const char *account, bool granted)
 {
 	kw_facts *f = c->f;
-	size_t known = kw_strindex_get(&c->keyfile_ix, path);
+	size_t known = kw_strindex_get(&c->f->keyfile_ix, path);
 	if (known != KW_STRINDEX_NONE) {
 		f->keyfiles[known].granted |= granted;
 		return;
@@ -409,7 +409,7 @@ void kw_collect_keyfile(kw_collector *c, const char *path, const char *account, 
 	}
 	k->st = file.st;
 	k->granted = granted;
-	if (kw_strindex_put(&c->keyfile_ix, k->path, f->n_keyfiles - 1, NULL) < 0)
+	if (kw_strindex_put(&c->f->keyfile_ix, k->path, f->n_keyfiles - 1, NULL) < 0)
 		c->oom = true;
 	size_t before = f->diags.n;
 	kw_authkeys_parse(k->path, file.data, file.len, &k->keys, &f->diags);
@@ -803,7 +803,7 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 
 	collect_accounts(&c);
 	for (size_t i = 0; i < f->n_accounts && !c.oom; i++)
-		c.oom = kw_strindex_put(&c.account_ix, f->accounts[i].name, i, NULL) < 0;
+		c.oom = kw_strindex_put(&f->account_ix, f->accounts[i].name, i, NULL) < 0;
 	bool all = !(o && o->keys_only);
 	if (!c.oom) collect_homes(&c);
 	if (!c.oom) collect_host_keys(&c);
@@ -816,14 +816,22 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 	/* keys per account, for the login-account review */
 	for (size_t i = 0; i < f->n_keyfiles; i++) {
 		const kw_keyfile *k = &f->keyfiles[i];
-		size_t j = k->account ? kw_strindex_get(&c.account_ix, k->account) : KW_STRINDEX_NONE;
+		size_t j = k->account ? kw_strindex_get(&f->account_ix, k->account) : KW_STRINDEX_NONE;
 		if (j != KW_STRINDEX_NONE)
 			f->accounts[j].n_keys += (unsigned)k->keys.n;
 	}
 	if (!c.oom && f->deep && all) kw_collect_deep(&c);
-	kw_strindex_release(&c.keyfile_ix);
-	kw_strindex_release(&c.account_ix);
 	return c.oom ? -ENOMEM : 0;
+}
+
+size_t kw_facts_account(const kw_facts *f, const char *name)
+{
+	return name ? kw_strindex_get(&f->account_ix, name) : KW_STRINDEX_NONE;
+}
+
+size_t kw_facts_keyfile(const kw_facts *f, const char *path)
+{
+	return path ? kw_strindex_get(&f->keyfile_ix, path) : KW_STRINDEX_NONE;
 }
 
 void kw_facts_release(kw_facts *f)
@@ -857,6 +865,8 @@ void kw_facts_release(kw_facts *f)
 	free(f->sudo);
 	kw_sshd_facts_release(&f->sshd);
 	kw_diags_release(&f->diags);
+	kw_strindex_release(&f->account_ix);
+	kw_strindex_release(&f->keyfile_ix);
 	free(f->target);
 	*f = (kw_facts){ 0 };
 }

@@ -12,9 +12,6 @@ typedef struct kw_collector {
 	const kw_collect_opts *o;
 	uint64_t max_file;
 	bool oom;
-	/* lookups that would otherwise scan lists (images with thousands of accounts) */
-	kw_strindex keyfile_ix;  /* f->keyfiles by path */
-	kw_strindex account_ix;  /* f->accounts by name (built after the accounts) */
 } kw_collector;
 
 /* Read a file: 0, or a negative code; -ENOENT/-ENOTDIR are quiet, other errors are

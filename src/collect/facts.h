@@ -15,6 +15,7 @@
 #define KW_COLLECT_FACTS_H
 
 #include "base/diag.h"
+#include "base/strindex.h"
 #include "collect/accounts.h"
 #include "collect/secrets.h"
 #include "collect/sshkey.h"
@@ -171,6 +172,10 @@ typedef struct kw_facts {
 	uint64_t deep_files;       /* --deep: files walked */
 	kw_sshd_facts sshd;
 	kw_diags diags;            /* problems; fatal ones: a check could not run */
+	/* lookups that would otherwise scan lists (images with thousands of accounts); use
+	 * kw_facts_account / kw_facts_keyfile */
+	kw_strindex account_ix;    /* accounts by name (the first of a duplicated name) */
+	kw_strindex keyfile_ix;    /* keyfiles by path */
 } kw_facts;
 
 typedef struct kw_collect_opts {
@@ -189,6 +194,11 @@ typedef struct kw_collect_opts {
 	void *progress_ctx;
 } kw_collect_opts;
 
+/* Index of the account named name in f->accounts, of the key file at path in
+ * f->keyfiles, or KW_STRINDEX_NONE. */
+size_t kw_facts_account(const kw_facts *f, const char *name);
+size_t kw_facts_keyfile(const kw_facts *f, const char *path);
+
 /* Collect everything the checks of this issue need. Problems go to f->diags; returns 0
  * unless memory ran out. */
 int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f);
@@ -204,6 +214,14 @@ bool kw_collect_want(const char *path, const kw_stat *st);
  * string (caller frees); NULL on ENOMEM or a token that cannot be expanded (sshd refuses
  * unknown ones). A relative result is relative to the home: the caller joins it. */
 char *kw_sshd_expand_tokens(const char *pat, const char *user, const kw_account *a);
+
+/* sshd's configuration for a login of user from the documentation witness (192.0.2.1):
+ * cfg's global values when it has no Match block, else an evaluation for that user into
+ * *owned (free it with kw_sshd_result_free; NULL when none was made). *res is what to
+ * read. Returns 0, or the evaluation's error: -ENOMEM, or another negative code when
+ * sshd would stop on a Match block (then *res is the global values). */
+int kw_sshd_user_result(kw_sshd_config *cfg, const char *user, kw_sshd_result **owned,
+			const kw_sshd_result **res);
 
 /* The files sshd reads account a's keys from under the configuration r: each name of
  * AuthorizedKeysFile but "none", tokens expanded, relative names taken from the home;

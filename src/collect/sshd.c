@@ -299,6 +299,24 @@ static void collect_config(kw_collector *c)
 	}
 }
 
+int kw_sshd_user_result(kw_sshd_config *cfg, const char *user, kw_sshd_result **owned,
+			const kw_sshd_result **res)
+{
+	*owned = NULL;
+	*res = kw_sshd_config_global(cfg);
+	const kw_sshd_matchblock *mb;
+	if (kw_sshd_match_blocks(cfg, &mb) == 0)
+		return 0;
+	kw_sshd_conn conn = { .user = user, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
+			      .laddr = "192.0.2.2", .lport = 22 };
+	kw_diags d = { 0 };
+	int e = kw_sshd_config_eval(cfg, &conn, owned, &d);
+	kw_diags_release(&d);
+	if (e == 0)
+		*res = *owned;
+	return e;
+}
+
 void kw_strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -361,7 +379,7 @@ char *kw_sshd_expand_tokens(const char *pat, const char *user, const kw_account 
 
 static const kw_account *find_account(const kw_collector *c, const char *name)
 {
-	size_t i = name ? kw_strindex_get(&c->account_ix, name) : KW_STRINDEX_NONE;
+	size_t i = name ? kw_strindex_get(&c->f->account_ix, name) : KW_STRINDEX_NONE;
 	return i == KW_STRINDEX_NONE ? NULL : &c->f->accounts[i];
 }
 
@@ -394,16 +412,8 @@ void kw_collect_sshd_keyfiles(kw_collector *c)
 		const kw_sshd_result *res = uv != KW_STRINDEX_NONE ? s->views[uv].res : NULL;
 		if (!res && (!has_match || i >= KEYFILE_ACCOUNTS_MAX))
 			res = kw_sshd_config_global(s->cfg);
-		if (!res) { /* not evaluated by --match-users: do it now */
-			kw_sshd_conn conn = {
-				.user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
-				.laddr = "192.0.2.2", .lport = 22,
-			};
-			kw_diags d = { 0 };
-			int e = kw_sshd_config_eval(s->cfg, &conn, &r, &d);
-			kw_diags_release(&d);
-			res = e == 0 ? r : kw_sshd_config_global(s->cfg);
-		}
+		if (!res) /* not evaluated by --match-users: do it now */
+			kw_sshd_user_result(s->cfg, a->name, &r, &res);
 		char **paths = NULL;
 		size_t n = 0;
 		if (kw_sshd_keyfile_paths(res, a, &paths, &n) < 0)

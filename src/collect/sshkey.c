@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,18 @@ static void free_wiped(uint8_t *p, size_t n)
 
 /* ---- blobs ---- */
 
+/* SHA-256 and MD5, fetched once: OpenSSL 3 looks EVP_sha256() up again on every call,
+ * which was a twentieth of keys scan's time. MD5 is NULL where the library refuses it
+ * (FIPS); the fetched objects live as long as the process. */
+static EVP_MD *md_sha256, *md_md5;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void fetch_digests(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
 /* A digest over (optional SSH string prefix) + bytes into out (at least EVP_MAX_MD_SIZE). */
 static int digest(const EVP_MD *md, const char *prefix, const uint8_t *p, size_t n, uint8_t *out,
 		  unsigned *outlen)
@@ -199,7 +212,8 @@ static int fingerprint(const char *prefix, const uint8_t *p, size_t n, char out[
 {
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
-	int r = digest(EVP_sha256(), prefix, p, n, md, &mdlen);
+	pthread_once(&md_once, fetch_digests);
+	int r = digest(md_sha256, prefix, p, n, md, &mdlen);
 	if (r < 0)
 		return r;
 	if (mdlen != 32)
@@ -224,7 +238,8 @@ static int fingerprint_md5(const char *prefix, const uint8_t *p, size_t n,
 	static const char hex[] = "0123456789abcdef";
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
-	int r = digest(EVP_md5(), prefix, p, n, md, &mdlen);
+	pthread_once(&md_once, fetch_digests);
+	int r = digest(md_md5, prefix, p, n, md, &mdlen);
 	if (r < 0)
 		return r;
 	if (mdlen != 16)
@@ -1038,64 +1053,6 @@ int kw_authopts_parse(const uint8_t *p, size_t len, kw_authopts *ret)
 	return 0;
 }
 
-/* The flags recorded since the first version (opt_*): every option that reads as a known
- * name, errors or not. */
-typedef struct ak_opt {
-	const char *name;
-	bool value; /* name="value" */
-} ak_opt;
-
-static const ak_opt ak_opts[] = {
-	{ "agent-forwarding", false }, { "cert-authority", false }, { "command", true },
-	{ "environment", true },       { "expiry-time", true },     { "from", true },
-	{ "no-agent-forwarding", false }, { "no-port-forwarding", false }, { "no-pty", false },
-	{ "no-user-rc", false },       { "no-x11-forwarding", false }, { "no-touch-required", false },
-	{ "permitlisten", true },      { "permitopen", true },      { "port-forwarding", false },
-	{ "principals", true },        { "pty", false },            { "restrict", false },
-	{ "tunnel", true },            { "user-rc", false },        { "verify-required", false },
-	{ "x11-forwarding", false },
-};
-
-/* Set the opt_* flags: each well-formed option with one of these names, wherever it
- * stands (an error elsewhere in the field does not clear them). */
-static void scan_option_flags(const uint8_t *p, size_t n, kw_authkey *k)
-{
-	size_t i = 0;
-	while (i <= n) {
-		/* one option: up to a comma outside quotes */
-		size_t start = i;
-		bool quoted = false;
-		for (; i < n && (quoted || p[i] != ','); i++) {
-			if (p[i] == '\\' && i + 1 < n && p[i + 1] == '"')
-				i++;
-			else if (p[i] == '"')
-				quoted = !quoted;
-		}
-		size_t end = i, nl = 0;
-		while (start + nl < end && p[start + nl] != '=')
-			nl++;
-		bool has_value = start + nl < end;
-		const ak_opt *o = NULL;
-		for (size_t j = 0; j < KW_ARRAY_LEN(ak_opts); j++)
-			if (strlen(ak_opts[j].name) == nl &&
-			    strncasecmp(ak_opts[j].name, (const char *)p + start, nl) == 0)
-				o = &ak_opts[j];
-		if (!o || o->value != has_value ||
-		    (has_value && (end - start < nl + 3 || p[start + nl + 1] != '"' || p[end - 1] != '"'))) {
-			/* not one we record */
-		} else if (strcmp(o->name, "command") == 0) {
-			k->opt_command = true;
-		} else if (strcmp(o->name, "from") == 0) {
-			k->opt_from = true;
-		} else if (strcmp(o->name, "cert-authority") == 0) {
-			k->opt_cert_authority = true;
-		} else if (strcmp(o->name, "restrict") == 0) {
-			k->opt_restrict = true;
-		}
-		i = end + 1; /* past the comma (or past the end) */
-	}
-}
-
 static void authkey_free(kw_authkey *k)
 {
 	free(k->comment);
@@ -1176,7 +1133,10 @@ static int parse_key_line(const char *file, unsigned lineno, kw_buf line, kw_dia
 	if (have_opts) {
 		if ((r = kw_authopts_parse(kw_buf_cur(&opts), kw_buf_left(&opts), &k.opts)) < 0)
 			return r;
-		scan_option_flags(kw_buf_cur(&opts), kw_buf_left(&opts), &k);
+		k.opt_command = k.opts.command != NULL;
+		k.opt_from = k.opts.from != NULL;
+		k.opt_cert_authority = k.opts.cert_authority;
+		k.opt_restrict = k.opts.restricted;
 		if (!(k.options = kw_buf_strdup(&opts))) {
 			authkey_free(&k);
 			return -ENOMEM;

@@ -109,8 +109,9 @@ typedef struct kw_authkey {
 	kw_pubkey key;
 	char *comment;        /* owned; may be NULL */
 	char *options;        /* owned; the options field as written, or NULL */
-	bool opt_command;     /* command="..." */
-	bool opt_from;        /* from="..." */
+	/* shorthands of opts: command=, from=, cert-authority, restrict */
+	bool opt_command;
+	bool opt_from;
 	bool opt_cert_authority;
 	bool opt_restrict;
 	/* (Addition) */

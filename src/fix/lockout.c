@@ -128,7 +128,6 @@ typedef struct shell_seen {
 typedef struct guard {
 	kw_target *t;
 	const kw_facts *f;
-	kw_strindex files;   /* the collector's key files by path */
 	shell_seen shells[8];/* shells already looked at: most accounts share a few */
 	kw_sshd_config *newc;
 	const kw_lockout_whatif *w;
@@ -339,7 +338,7 @@ static int check_keyfile(guard *g, const kw_account *a, const kw_sshd_result *r,
 	kw_diags d = { 0 };
 	const kw_authkeys *ak = &own;
 	size_t diags;
-	size_t fi = kw_strindex_get(&g->files, path);
+	size_t fi = kw_facts_keyfile(g->f, path);
 	if (fi != KW_STRINDEX_NONE) {
 		ak = &g->f->keyfiles[fi].keys;
 		diags = g->f->keyfiles[fi].bad_lines;
@@ -431,14 +430,18 @@ static bool shell_ok(guard *g, const char *shell)
 __attribute__((format(printf, 4, 5)))
 static void reason(kw_sb *why, kw_sb *stop, bool stops, const char *fmt, ...)
 {
-	char text[1024];
+	if (why->len)
+		kw_sb_puts(why, "; ");
+	size_t at = why->len;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	kw_sb_vprintf(why, fmt, ap);
 	va_end(ap);
-	kw_sb_printf(why, "%s%s", why->len ? "; " : "", text);
-	if (stops)
-		kw_sb_printf(stop, "%s%s", stop->len ? "; " : "", text);
+	if (stops && why->len > at) {
+		if (stop->len)
+			kw_sb_puts(stop, "; ");
+		kw_sb_put(stop, why->s + at, why->len - at);
+	}
 }
 
 /* Does one of the AuthenticationMethods chains use a key at all? */
@@ -460,12 +463,9 @@ static int check_account(guard *g, const kw_account *a, kw_lockout_candidate *c,
 	kw_sb_init(&why);
 	kw_sb_init(&ok);
 	kw_sb_init(&cond);
-	kw_sshd_conn conn = { .user = a->name, .host = "keyward-witness.invalid", .addr = "192.0.2.1",
-			      .laddr = "192.0.2.2", .lport = 22 };
-	kw_sshd_result *r = NULL;
-	kw_diags d = { 0 };
-	int e = kw_sshd_config_eval(g->newc, &conn, &r, &d);
-	kw_diags_release(&d);
+	kw_sshd_result *own = NULL;
+	const kw_sshd_result *r;
+	int e = kw_sshd_user_result(g->newc, a->name, &own, &r);
 	int res = 0;
 	bool any_keyfile = false;
 	if (e == -ENOMEM) {
@@ -551,7 +551,7 @@ out:
 	kw_sb_release(&ok);
 	kw_sb_release(&cond);
 	kw_sb_release(&stop);
-	kw_sshd_result_free(r);
+	kw_sshd_result_free(own);
 	return res;
 }
 
@@ -561,9 +561,6 @@ static int evaluate(kw_target *t, const kw_facts *f, kw_sshd_config *cfg,
 {
 	guard g = { .t = t, .f = f, .newc = cfg, .w = w };
 	int r = 0;
-	for (size_t i = 0; i < f->n_keyfiles && r == 0; i++)
-		if (kw_strindex_put(&g.files, f->keyfiles[i].path, i, NULL) < 0)
-			r = -ENOMEM;
 	for (size_t i = 0; i < f->n_accounts && i < GUARD_ACCOUNTS_MAX && r == 0; i++) {
 		kw_lockout_candidate c = { 0 };
 		bool listed = false;
@@ -583,7 +580,6 @@ static int evaluate(kw_target *t, const kw_facts *f, kw_sshd_config *cfg,
 		*slot = c;
 		rep->pass |= c.counts;
 	}
-	kw_strindex_release(&g.files);
 	for (size_t i = 0; i < KW_ARRAY_LEN(g.shells); i++)
 		free(g.shells[i].path);
 	return r;

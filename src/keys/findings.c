@@ -3,12 +3,12 @@
  * One table of checks (defs[]) and one pass over the inventory's authorized keys; the two
  * checks that compare keys with each other (one key opening several accounts, the same
  * key twice in a file) share one sort of the keys by fingerprint, so nothing here is
- * quadratic in keys or accounts. Accounts are found by name through a kw_strindex.
+ * quadratic in keys or accounts. Accounts are found by name through the facts' index.
  *
  * What sshd decides for an account (can a key get in at all? which files does StrictModes
  * reject? PermitRootLogin for uid 0) is evaluated by the caller through the target
- * (fix/lockout.c) and handed in: this file only reads it. kw_keys_eval_logins() sorts
- * lockout's reasons into those that stop every key and those that do not.
+ * (fix/lockout.c) and handed in: this file only reads it (kw_keys_eval_logins() takes
+ * lockout's reasons that stop every key).
  *
  * Pure: no I/O, no clock, no printing.
  */
@@ -348,7 +348,6 @@ int kw_keys_eval_logins(kw_keys_eval *e, const kw_facts *f, const kw_lockout_rep
 typedef struct fctx {
 	const kw_keys_check_in *in;
 	kw_findings *out;
-	kw_strindex acct;   /* account name -> first facts index */
 	int err;
 } fctx;
 
@@ -497,7 +496,7 @@ static void per_key(fctx *x, const kw_invkey *k)
 		ignored_line(x, k);
 		return;
 	}
-	size_t ai = k->account ? kw_strindex_get(&x->acct, k->account) : KW_STRINDEX_NONE;
+	size_t ai = kw_facts_account(x->in->f, k->account);
 	const kw_account *a = ai != KW_STRINDEX_NONE ? &in->f->accounts[ai] : NULL;
 	const kw_keys_login *lg = ai != KW_STRINDEX_NONE && in->ev && in->ev->login && ai < in->ev->n_login
 				  ? &in->ev->login[ai] : NULL;
@@ -616,21 +615,17 @@ static bool has_key_at(const kw_keyfile *kf, unsigned line)
 static void unparsable_lines(fctx *x)
 {
 	const kw_facts *f = x->in->f;
-	kw_strindex files = { 0 };
-	for (size_t i = 0; i < f->n_keyfiles && !x->err; i++)
-		if (f->keyfiles[i].granted && f->keyfiles[i].bad_lines &&
-		    kw_strindex_put(&files, f->keyfiles[i].path, i, NULL) < 0)
-			x->err = -ENOMEM;
-	for (size_t i = 0; files.n && i < f->diags.n && !x->err; i++) {
+	for (size_t i = 0; i < f->diags.n && !x->err; i++) {
 		const kw_diag *d = &f->diags.v[i];
-		size_t k = d->file && d->line ? kw_strindex_get(&files, d->file) : KW_STRINDEX_NONE;
-		if (k == KW_STRINDEX_NONE || has_key_at(&f->keyfiles[k], d->line))
+		size_t k = d->line ? kw_facts_keyfile(f, d->file) : KW_STRINDEX_NONE;
+		if (k == KW_STRINDEX_NONE)
 			continue;
 		const kw_keyfile *kf = &f->keyfiles[k];
+		if (!kf->granted || !kf->bad_lines || has_key_at(kf, d->line))
+			continue;
 		emit(x, C_UNPARSABLE, -1, kf->path, kf->path, d->line, kf->account, "%s",
 		     d->msg ? d->msg : "sshd cannot parse this line");
 	}
-	kw_strindex_release(&files);
 }
 
 static void strict_modes(fctx *x)
@@ -654,10 +649,6 @@ static void strict_modes(fctx *x)
 int kw_keys_findings(const kw_keys_check_in *in, kw_findings *out)
 {
 	fctx x = { .in = in, .out = out };
-	const kw_facts *f = in->f;
-	for (size_t i = 0; i < f->n_accounts && !x.err; i++)
-		if (kw_strindex_put(&x.acct, f->accounts[i].name, i, NULL) < 0)
-			x.err = -ENOMEM;
 	for (size_t i = 0; i < in->inv->n_keys && !x.err; i++) {
 		const kw_invkey *k = &in->inv->keys[i];
 		if (k->role == KW_KEY_AUTHORIZED && k->has_pub && k->ak)
@@ -669,7 +660,6 @@ int kw_keys_findings(const kw_keys_check_in *in, kw_findings *out)
 		unparsable_lines(&x);
 	if (!x.err)
 		strict_modes(&x);
-	kw_strindex_release(&x.acct);
 	return x.err;
 }
 
@@ -692,15 +682,9 @@ int kw_keys_accounts_build(const kw_facts *f, const kw_inventory *inv, const kw_
 			   kw_keys_account **ret, size_t *ret_n)
 {
 	kw_keys_account *v = calloc(f->n_accounts ? f->n_accounts : 1, sizeof *v);
-	kw_strindex ix = { 0 };
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < f->n_accounts; i++) {
-		if (kw_strindex_put(&ix, f->accounts[i].name, i, NULL) < 0) {
-			kw_strindex_release(&ix);
-			free(v);
-			return -ENOMEM;
-		}
 		const kw_keys_login *l = ev && ev->login && i < ev->n_login ? &ev->login[i] : NULL;
 		v[i] = (kw_keys_account){ .a = &f->accounts[i], .password = password_word(&f->accounts[i]),
 					  .login = l ? l->state : KW_LOGIN_UNKNOWN,
@@ -710,11 +694,10 @@ int kw_keys_accounts_build(const kw_facts *f, const kw_inventory *inv, const kw_
 		const kw_invkey *k = &inv->keys[i];
 		if (k->role != KW_KEY_AUTHORIZED || k->ignored || !k->account)
 			continue;
-		size_t ai = kw_strindex_get(&ix, k->account);
+		size_t ai = kw_facts_account(f, k->account);
 		if (ai != KW_STRINDEX_NONE)
 			v[ai].n_keys++;
 	}
-	kw_strindex_release(&ix);
 	*ret = v;
 	*ret_n = f->n_accounts;
 	return 0;

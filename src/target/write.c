@@ -540,9 +540,8 @@ int kw_write_atomic(int dfd, const char *name, const uint8_t *data, size_t len,
 /* ---- the writer ---- */
 
 /* The real path `p` will have: realpath of its nearest existing ancestor, then the
- * missing components (which may not be "." or ".."). *ret_have: length of the existing
- * part in *ret. */
-static int future_realpath(const char *p, char **ret, size_t *ret_have)
+ * missing components (which may not be "." or ".."). */
+static int future_realpath(const char *p, char **ret)
 {
 	size_t l = strlen(p);
 	if (l == 0 || l >= KW_PATH_MAX)
@@ -596,7 +595,6 @@ static int future_realpath(const char *p, char **ret, size_t *ret_have)
 	*ret = strdup(out);
 	if (!*ret)
 		return -ENOMEM;
-	*ret_have = have;
 	return 0;
 }
 
@@ -616,13 +614,12 @@ int kw_writer_open(const char *root, const char *journal_dir, kw_writer **ret)
 	if (!abs)
 		return -errno;
 	_cleanup_free_ char *jabs = NULL;
-	size_t have = 0;
-	int r = future_realpath(journal_dir, &jabs, &have);
+	int r = future_realpath(journal_dir, &jabs);
 	if (r < 0)
 		return r;
 	if (inside(abs, jabs))
 		return KW_E_INROOT;
-	r = kw_mkdir_p(jabs, 0700); /* the part past `have` bytes is missing */
+	r = kw_mkdir_p(jabs, 0700);
 	if (r < 0)
 		return r;
 	kw_writer *w = calloc(1, sizeof *w);

@@ -482,6 +482,25 @@ static void test_modes_ok(void **state)
 	kw_target_free(t);
 }
 
+/* A long reason comes out whole (AllowUsers of 300 names, 2 KiB and more). */
+static void test_long_reason_whole(void **state)
+{
+	fixture *fx = *state;
+	char cfg[8192] = "UsePAM yes\nAllowUsers";
+	for (int i = 0; i < 300; i++)
+		snprintf(cfg + strlen(cfg), sizeof cfg - strlen(cfg), " user%04d", i);
+	strcat(cfg, "\n");
+	put(fx, "/etc/ssh/sshd_config", cfg, 0644, 0);
+	kw_lockout_report r = { 0 };
+	accounts(fx, NULL, &r);
+	const kw_lockout_candidate *b = cand(&r, "bob");
+	assert_non_null(b);
+	assert_non_null(b->account_stop);
+	assert_true(strlen(b->account_stop) > 2000);
+	assert_non_null(strstr(b->account_stop, "user0299)"));
+	kw_lockout_report_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accounts_whatif_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts_whatif_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_reason_whole, setup, teardown),
 	};
 	if (geteuid() != 0) {
 		printf("test_lockout: needs root (chown of fixture files)\n");
