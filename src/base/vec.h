@@ -44,4 +44,12 @@ static inline void *kw_vec_push(void **v, size_t *n, size_t *cap, size_t elem)
 #define KW_VEC_PUSH(v, n, cap) \
 	((__typeof__(v))kw_vec_push((void **)&(v), &(n), &(cap), sizeof *(v)))
 
+/* Free n strings and the array holding them (NULL is fine). */
+static inline void kw_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 #endif

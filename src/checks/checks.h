@@ -35,6 +35,12 @@ void kw_emit_capped(kw_check_ctx *x, const kw_check_def *c, kw_severity cap, con
 		    const char *path, unsigned line, const char *account, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 
+/* The same at severity dflt instead of the table's, unless the profile sets one (a check
+ * whose severity depends on the case: root keys by PermitRootLogin). */
+void kw_emit_default(kw_check_ctx *x, const kw_check_def *c, kw_severity dflt, const char *target,
+		     const char *path, unsigned line, const char *account, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
 /* Run every enabled check. *ret_run: how many checks were enabled. 0 or -ENOMEM. */
 int kw_checks_run(const kw_facts *f, const kw_profile *p, kw_findings *out, size_t *ret_run);
 

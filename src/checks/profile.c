@@ -155,12 +155,15 @@ bool kw_profile_enabled(const kw_profile *p, const kw_check_def *c)
 	return !o || !o->disabled;
 }
 
-kw_severity kw_profile_severity(const kw_profile *p, const kw_check_def *c)
+kw_severity kw_profile_severity_or(const kw_profile *p, const kw_check_def *c, kw_severity dflt)
 {
 	const kw_profile_override *o = find_ov(p, c ? c->id : NULL);
-	if (o && o->has_severity)
-		return o->severity;
-	return c ? c->severity : KW_SEV_INFO;
+	return o && o->has_severity ? o->severity : dflt;
+}
+
+kw_severity kw_profile_severity(const kw_profile *p, const kw_check_def *c)
+{
+	return kw_profile_severity_or(p, c, c ? c->severity : KW_SEV_INFO);
 }
 
 /* ---- messages ---- */

@@ -83,6 +83,9 @@ void kw_profile_release(kw_profile *p);
 /* Is the check enabled, and at what severity? (def: the table's default) */
 bool kw_profile_enabled(const kw_profile *p, const kw_check_def *c);
 kw_severity kw_profile_severity(const kw_profile *p, const kw_check_def *c);
+/* The severity the profile sets for c, else dflt (a check whose severity depends on the
+ * case). */
+kw_severity kw_profile_severity_or(const kw_profile *p, const kw_check_def *c, kw_severity dflt);
 
 /* The profile's threshold for a check (threshold ID NUMBER), or def. */
 int64_t kw_profile_threshold(const kw_profile *p, const kw_check_def *c, int64_t def);

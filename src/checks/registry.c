@@ -40,8 +40,10 @@ const kw_check_def *kw_check_find(const char *id)
 }
 
 __attribute__((format(printf, 8, 0)))
-static void emitv(kw_check_ctx *x, const kw_check_def *c, kw_severity cap, const char *target,
-		  const char *path, unsigned line, const char *account, const char *fmt, va_list ap)
+/* dflt: the severity when the profile sets none; cap: the highest it may be */
+static void emitv(kw_check_ctx *x, const kw_check_def *c, kw_severity dflt, kw_severity cap,
+		  const char *target, const char *path, unsigned line, const char *account,
+		  const char *fmt, va_list ap)
 {
 	if (x->err || !kw_profile_enabled(x->p, c))
 		return;
@@ -55,7 +57,7 @@ static void emitv(kw_check_ctx *x, const kw_check_def *c, kw_severity cap, const
 		x->err = r;
 		return;
 	}
-	kw_severity s = kw_profile_severity(x->p, c);
+	kw_severity s = kw_profile_severity_or(x->p, c, dflt);
 	x->out->v[x->out->n - 1].severity = s < cap ? s : cap;
 }
 
@@ -64,7 +66,7 @@ void kw_emit(kw_check_ctx *x, const kw_check_def *c, const char *target, const c
 {
 	va_list ap;
 	va_start(ap, fmt);
-	emitv(x, c, KW_SEV_CRITICAL, target, path, line, account, fmt, ap);
+	emitv(x, c, c->severity, KW_SEV_CRITICAL, target, path, line, account, fmt, ap);
 	va_end(ap);
 }
 
@@ -73,7 +75,16 @@ void kw_emit_capped(kw_check_ctx *x, const kw_check_def *c, kw_severity cap, con
 {
 	va_list ap;
 	va_start(ap, fmt);
-	emitv(x, c, cap, target, path, line, account, fmt, ap);
+	emitv(x, c, c->severity, cap, target, path, line, account, fmt, ap);
+	va_end(ap);
+}
+
+void kw_emit_default(kw_check_ctx *x, const kw_check_def *c, kw_severity dflt, const char *target,
+		     const char *path, unsigned line, const char *account, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emitv(x, c, dflt, KW_SEV_CRITICAL, target, path, line, account, fmt, ap);
 	va_end(ap);
 }
 

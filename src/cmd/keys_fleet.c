@@ -139,13 +139,6 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* Every *.json in a folder (not below it), in name order. */
 static int add_folder(kw_fleet *f, const char *dir)
 {
@@ -169,7 +162,7 @@ static int add_folder(kw_fleet *f, const char *dir)
 		if (!p || !KW_VEC_PUSH(names, n, cap)) {
 			free(p);
 			closedir(d);
-			free_names(names, n);
+			kw_strv_free(names, n);
 			return -ENOMEM;
 		}
 		names[n - 1] = p;
@@ -187,7 +180,7 @@ static int add_folder(kw_fleet *f, const char *dir)
 		if (x < 0)
 			r = x;
 	}
-	free_names(names, n);
+	kw_strv_free(names, n);
 	return r;
 }
 

@@ -16,6 +16,7 @@
 
 #include "base/diag.h"
 #include "base/strindex.h"
+#include "base/vec.h"
 #include "collect/accounts.h"
 #include "collect/secrets.h"
 #include "collect/sshkey.h"
@@ -226,10 +227,9 @@ int kw_sshd_user_result(kw_sshd_config *cfg, const char *user, kw_sshd_result **
 /* The files sshd reads account a's keys from under the configuration r: each name of
  * AuthorizedKeysFile but "none", tokens expanded, relative names taken from the home;
  * a name with a token sshd does not know is skipped. *ret: a vector of *ret_n absolute
- * paths, each and the vector freed by the caller (kw_strv_free). 0 or -ENOMEM. */
+ * paths, each and the vector freed by the caller (kw_strv_free, base/vec.h). 0 or -ENOMEM. */
 int kw_sshd_keyfile_paths(const kw_sshd_result *r, const kw_account *a, char ***ret,
 			  size_t *ret_n);
-void kw_strv_free(char **v, size_t n);
 
 /* Is this login shell one that lets a person log in? (not nologin, false, sync, ...) */
 bool kw_shell_is_login(const char *shell);

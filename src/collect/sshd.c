@@ -317,13 +317,6 @@ int kw_sshd_user_result(kw_sshd_config *cfg, const char *user, kw_sshd_result **
 	return e;
 }
 
-void kw_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 int kw_sshd_keyfile_paths(const kw_sshd_result *r, const kw_account *a, char ***ret,
 			  size_t *ret_n)
 {

@@ -867,9 +867,7 @@ static int list_push(kw_authopt_list *l, char *s)
 
 static void list_release(kw_authopt_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	kw_strv_free(l->v, l->n);
 	*l = (kw_authopt_list){ 0 };
 }
 

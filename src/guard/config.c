@@ -345,13 +345,6 @@ static void free_argv(char **argv)
 	free(argv);
 }
 
-static void free_argv_n(char **argv, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(argv[i]);
-	free(argv);
-}
-
 /* Check the % directives of one argument. */
 static int check_directives(const char *a, bool program, char *msg, size_t cap)
 {
@@ -430,7 +423,7 @@ static int split_argv(const char *v, char ***out, char *msg, size_t cap)
 	if (r == 0 && n > 0 && !KW_VEC_PUSH(argv, n, vcap)) /* the NULL terminator */
 		r = -ENOMEM;
 	if (r < 0) {
-		free_argv_n(argv, n);
+		kw_strv_free(argv, n);
 		return r;
 	}
 	*out = argv; /* NULL (unset) for an empty value */

@@ -14,6 +14,8 @@
  */
 #include "keys/findings.h"
 
+#include "checks/checks.h"
+
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -347,49 +349,15 @@ int kw_keys_eval_logins(kw_keys_eval *e, const kw_facts *f, const kw_lockout_rep
 
 typedef struct fctx {
 	const kw_keys_check_in *in;
-	kw_findings *out;
-	int err;
+	kw_check_ctx cx;     /* the shared emitter: profile, output, first error */
 } fctx;
-
-static bool severity_overridden(const kw_profile *p, const kw_check_def *c)
-{
-	for (size_t i = 0; p && i < p->n_ov; i++)
-		if (p->ov[i].has_severity && !strcmp(p->ov[i].id, c->id))
-			return true;
-	return false;
-}
 
 /* A finding of defs[check], at severity sev (< 0: the table's), unless the profile turns
  * the check off; a severity the profile sets wins over sev. */
-static void emit(fctx *x, unsigned check, int sev, const char *target, const char *path,
-		 unsigned line, const char *account, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
-
-static void emit(fctx *x, unsigned check, int sev, const char *target, const char *path,
-		 unsigned line, const char *account, const char *fmt, ...)
-{
-	const kw_check_def *c = &defs[check];
-	const kw_profile *p = x->in->profile;
-	if (x->err || (p && !kw_profile_enabled(p, c)))
-		return;
-	kw_severity s = sev >= 0 && !severity_overridden(p, c) ? (kw_severity)sev : kw_profile_severity(p, c);
-	char *ev = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&ev, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		x->err = -ENOMEM;
-		return;
-	}
-	int r = kw_findings_add(x->out, c, target, path, line, account, "%s", ev);
-	free(ev);
-	if (r < 0) {
-		x->err = r;
-		return;
-	}
-	x->out->v[x->out->n - 1].severity = s;
-}
+#define emit(x, check, sev, target, path, line, account, ...)                                  \
+	((sev) < 0 ? kw_emit(&(x)->cx, &defs[check], target, path, line, account, __VA_ARGS__)   \
+		   : kw_emit_default(&(x)->cx, &defs[check], (kw_severity)(sev), target, path,  \
+				     line, account, __VA_ARGS__))
 
 #define KEY_EMIT(x, check, sev, k, ...) \
 	emit(x, check, sev, (k)->pub->fp, (k)->path, (k)->line, (k)->account, __VA_ARGS__)
@@ -562,7 +530,7 @@ static void same_key_run(fctx *x, const size_t *ix, size_t s, size_t e)
 	if (accounts > shown)
 		kw_sb_printf(&sb, " and %zu more", accounts - shown);
 	if (sb.overflow)
-		x->err = -ENOMEM;
+		x->cx.err = -ENOMEM;
 	else
 		emit(x, C_SHARED, -1, keys[ix[s]].pub->fp, NULL, 0, NULL, "%s", sb.s);
 	kw_sb_release(&sb);
@@ -574,7 +542,7 @@ static void compare_keys(fctx *x)
 	size_t n = 0;
 	size_t *ix = malloc((inv->n_keys ? inv->n_keys : 1) * sizeof *ix);
 	if (!ix) {
-		x->err = -ENOMEM;
+		x->cx.err = -ENOMEM;
 		return;
 	}
 	for (size_t i = 0; i < inv->n_keys; i++) {
@@ -583,7 +551,7 @@ static void compare_keys(fctx *x)
 			ix[n++] = i;
 	}
 	qsort_r(ix, n, sizeof *ix, cmp_by_fp, inv->keys);
-	for (size_t s = 0, e; s < n && !x->err; s = e) {
+	for (size_t s = 0, e; s < n && !x->cx.err; s = e) {
 		for (e = s + 1; e < n && !strcmp(inv->keys[ix[e]].pub->fp, inv->keys[ix[s]].pub->fp); e++)
 			;
 		if (e - s > 1)
@@ -615,7 +583,7 @@ static bool has_key_at(const kw_keyfile *kf, unsigned line)
 static void unparsable_lines(fctx *x)
 {
 	const kw_facts *f = x->in->f;
-	for (size_t i = 0; i < f->diags.n && !x->err; i++) {
+	for (size_t i = 0; i < f->diags.n && !x->cx.err; i++) {
 		const kw_diag *d = &f->diags.v[i];
 		size_t k = d->line ? kw_facts_keyfile(f, d->file) : KW_STRINDEX_NONE;
 		if (k == KW_STRINDEX_NONE)
@@ -648,19 +616,19 @@ static void strict_modes(fctx *x)
 
 int kw_keys_findings(const kw_keys_check_in *in, kw_findings *out)
 {
-	fctx x = { .in = in, .out = out };
-	for (size_t i = 0; i < in->inv->n_keys && !x.err; i++) {
+	fctx x = { .in = in, .cx = { .f = in->f, .p = in->profile, .out = out } };
+	for (size_t i = 0; i < in->inv->n_keys && !x.cx.err; i++) {
 		const kw_invkey *k = &in->inv->keys[i];
 		if (k->role == KW_KEY_AUTHORIZED && k->has_pub && k->ak)
 			per_key(&x, k);
 	}
-	if (!x.err)
+	if (!x.cx.err)
 		compare_keys(&x);
-	if (!x.err)
+	if (!x.cx.err)
 		unparsable_lines(&x);
-	if (!x.err)
+	if (!x.cx.err)
 		strict_modes(&x);
-	return x.err;
+	return x.cx.err;
 }
 
 /* ---------------------------------------------------------------- accounts -- */
