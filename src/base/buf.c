@@ -286,3 +286,22 @@ int kw_sb_put_u64(kw_sb *sb, uint64_t v)
 	char d[KW_U64_DEC_MAX];
 	return kw_sb_put(sb, d, kw_u64_dec(v, d));
 }
+
+void kw_hex_lower(const void *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+bool kw_is_hex_lower(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}

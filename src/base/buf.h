@@ -110,6 +110,10 @@ int kw_sb_puts(kw_sb *sb, const char *s);
 int kw_sb_printf(kw_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kw_sb_vprintf(kw_sb *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 int kw_sb_put_u64(kw_sb *sb, uint64_t v); /* decimal, without printf (hot paths) */
+/* p[0..n) as lowercase hexadecimal into out (2n characters and a NUL). */
+void kw_hex_lower(const void *p, size_t n, char *out);
+/* Is s[0..n) lowercase hexadecimal digits only? */
+bool kw_is_hex_lower(const char *s, size_t n);
 #define KW_U64_DEC_MAX 20
 /* v in decimal into out (no NUL), without printf: its length. */
 size_t kw_u64_dec(uint64_t v, char out[KW_U64_DEC_MAX]);

@@ -75,3 +75,14 @@ size_t kw_time_iso(int64_t s, bool zulu, char *out, size_t cap)
 	out[len] = '\0';
 	return len;
 }
+
+bool kw_time_is_iso_utc(const char *s, size_t n)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
+	if (n != sizeof pat - 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
+			return false;
+	return true;
+}

@@ -18,6 +18,9 @@ void kw_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 /* sec (0 .. 86399, seconds of a day) as "HH:MM:SS" into out (8 chars, no NUL). */
 void kw_time_hms(int64_t sec, char out[8]);
 
+/* Is s[0..n) shaped like "YYYY-MM-DDTHH:MM:SSZ" (digits where digits go)? */
+bool kw_time_is_iso_utc(const char *s, size_t n);
+
 #define KW_ISO_LEN 20 /* "2026-11-21T12:00:00Z" */
 /* s seconds since the epoch as "YYYY-MM-DDTHH:MM:SS" followed by "Z" when zulu, into out
  * (cap bytes, NUL-terminated). Years outside 0..9999 are written as "-". Returns the

@@ -19,6 +19,7 @@
 #include "base/file.h"
 #include "base/strindex.h"
 #include "base/time.h"
+#include "base/buf.h"
 #include "checks/checks.h"
 #include "checks/profile.h"
 #include "collect/facts.h"
@@ -265,8 +266,7 @@ static int load_fleet_key(const char *path, char **key, size_t *len, char id[17]
 		fputs("keyward keys: cannot hash the fleet key (libcrypto)\n", stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < 8; i++)
-		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	kw_hex_lower(md, 8, id);
 	OPENSSL_cleanse(md, sizeof md);
 	return 0;
 }

@@ -1554,3 +1554,19 @@ int kw_privkey_classify(const uint8_t *data, size_t len, kw_privkey_info *ret)
 	*ret = info;
 	return 0;
 }
+
+bool kw_base64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+	       c == '/';
+}
+
+bool kw_fp_sha256_valid(const char *s, size_t n)
+{
+	if (n != KW_FP_LEN - 1 || memcmp(s, "SHA256:", 7) != 0)
+		return false;
+	for (size_t i = 7; i < n; i++)
+		if (!kw_base64_char(s[i]))
+			return false;
+	return true;
+}

@@ -169,4 +169,9 @@ typedef struct kw_privkey_info {
 int kw_privkey_classify(const uint8_t *data, size_t len, kw_privkey_info *ret);
 const char *kw_privkey_format_name(kw_privkey_format f); /* "OpenSSH", "PEM RSA", "PKCS#8", ... */
 
+/* A character of standard base64 (not '='). */
+bool kw_base64_char(char c);
+/* Is s[0..n) shaped like a SHA256 fingerprint: "SHA256:" and 43 base64 characters? */
+bool kw_fp_sha256_valid(const char *s, size_t n);
+
 #endif

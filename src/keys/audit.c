@@ -94,7 +94,6 @@ typedef struct part {
 /* hex(SHA-256(parts...)) into out[HEX + 1]. 0 or KW_E_CRYPTO. */
 static int sha256_hex(EVP_MD_CTX *md, const part *parts, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned dl = 0;
 	int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
@@ -103,11 +102,7 @@ static int sha256_hex(EVP_MD_CTX *md, const part *parts, size_t n, char *out)
 	ok = ok && EVP_DigestFinal_ex(md, d, &dl);
 	if (!ok || dl * 2 != HEX)
 		return KW_E_CRYPTO;
-	for (unsigned i = 0; i < dl; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[HEX] = '\0';
+	kw_hex_lower(d, dl, out);
 	return 0;
 }
 
@@ -125,12 +120,7 @@ static void zero_hash(char *out)
 
 static bool is_hex64(const char *s, size_t n)
 {
-	if (n != HEX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
+	return n == HEX && kw_is_hex_lower(s, n);
 }
 
 /* ---- the actor ---- */
@@ -358,14 +348,7 @@ static bool is_hex_member(json_t *v)
 /* "YYYY-MM-DDTHH:MM:SSZ" */
 static bool is_time(json_t *v)
 {
-	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
-	if (!json_is_string(v) || json_string_length(v) != sizeof pat - 1)
-		return false;
-	const char *s = json_string_value(v);
-	for (size_t i = 0; i < sizeof pat - 1; i++)
-		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
-			return false;
-	return true;
+	return json_is_string(v) && kw_time_is_iso_utc(json_string_value(v), json_string_length(v));
 }
 
 static bool strings_only(json_t *a)

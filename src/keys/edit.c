@@ -119,12 +119,6 @@ int kw_akfile_parse(const char *name, const uint8_t *data, size_t len, kw_akfile
 
 /* ---- key references ---- */
 
-static bool b64char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/';
-}
-
 static int parse_md5(const char *s, kw_keyref *r)
 {
 	/* 16 pairs of hex digits separated by ':' */
@@ -160,7 +154,7 @@ int kw_keyref_parse(const char *s, kw_keyref *ret)
 		if (n != 43)
 			return KW_E_PARSE;
 		for (size_t i = 0; i < n; i++)
-			if (!b64char(b[i]))
+			if (!kw_base64_char(b[i]))
 				return KW_E_PARSE;
 		memcpy(r.fp, "SHA256:", 7);
 		memcpy(r.fp + 7, b, n);

@@ -142,22 +142,10 @@ const kw_check_def *kw_keys_check_find(const char *id)
 /* ---------------------------------------------------------------- allowlist -- */
 
 #define ALLOW_MAX_LINE 16384
-#define FP_B64 43 /* unpadded base64 of 32 bytes */
-
-static bool b64_char(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-	       c == '/';
-}
 
 static bool is_fp(kw_buf t)
 {
-	if (kw_buf_left(&t) != 7 + FP_B64 || !kw_buf_starts_with(&t, "SHA256:"))
-		return false;
-	for (size_t i = 7; i < 7 + FP_B64; i++)
-		if (!b64_char(kw_buf_cur(&t)[i]))
-			return false;
-	return true;
+	return kw_fp_sha256_valid((const char *)kw_buf_cur(&t), kw_buf_left(&t));
 }
 
 static bool all_digits(kw_buf t)

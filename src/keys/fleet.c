@@ -20,11 +20,16 @@
  */
 #include "keys/fleet.h"
 
+#include "collect/sshkey.h"
+#include "keys/inventory.h"
+
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
 #include "base/file.h"
 #include "base/vec.h"
+#include "base/buf.h"
+#include "base/time.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -264,47 +269,13 @@ static int mint(loader *l, json_t *o, where w, const char *m, unsigned flags, js
 	return 0;
 }
 
-static bool all_lower_hex(const char *s, size_t n, size_t want)
-{
-	if (n != want)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static uint8_t hexval(char c)
 {
 	return (uint8_t)(c <= '9' ? c - '0' : c - 'a' + 10);
 }
 
 /* "SHA256:" and 43 base64 characters, as ssh-keygen -l prints a SHA256 fingerprint. */
-static bool fp_shape(const char *s, size_t n)
-{
-	if (n != 7 + 43 || memcmp(s, "SHA256:", 7) != 0)
-		return false;
-	for (size_t i = 7; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/'))
-			return false;
-	}
-	return true;
-}
-
 /* "2026-11-21T12:00:00Z" (digits where the digits are): compares as text in time order. */
-static bool time_shape(const char *s, size_t n)
-{
-	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
-	if (n != sizeof pat - 1)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (pat[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pat[i])
-			return false;
-	return true;
-}
-
 /* "inv/web-1.json" -> "web-1" (a name that is all suffix keeps it). */
 static void file_base(const char *path, const char **ret, size_t *ret_len)
 {
@@ -341,9 +312,9 @@ static int load_head(loader *l, json_t *root)
 	    (r = mstr(l, root, top, "scanned", M_NULLABLE, &scanned, &sn)) < 0 ||
 	    (r = mstr(l, root, top, "fleet_key_id", M_NULLABLE, &kid, &kn)) < 0)
 		return r;
-	if (scanned && !time_shape(scanned, sn))
+	if (scanned && !kw_time_is_iso_utc(scanned, sn))
 		return bad(l, top, "scanned", "not a time like 2026-11-21T12:00:00Z");
-	if (kid && !all_lower_hex(kid, kn, 16))
+	if (kid && !(kn == 16 && kw_is_hex_lower(kid, kn)))
 		return bad(l, top, "fleet_key_id", "not 16 lowercase hexadecimal digits");
 	kw_fleet *f = l->f;
 	uint32_t id;
@@ -417,7 +388,7 @@ static int load_accounts(loader *l, json_t *root)
 		    (r = mint(l, a, w, "uid", M_REQUIRED, 0, UINT32_MAX, &uid, &have)) < 0 ||
 		    (r = mstr(l, a, w, "password_digest", M_NULLABLE, &dg, &dn)) < 0)
 			return r;
-		if (dg && !all_lower_hex(dg, dn, 64))
+		if (dg && !(dn == 64 && kw_is_hex_lower(dg, dn)))
 			return bad(l, w, "password_digest", "not 64 lowercase hexadecimal digits");
 		if (dg && !l->h.fleet_key_id)
 			return bad(l, w, "password_digest", "a digest, but no fleet_key_id says under "
@@ -440,19 +411,6 @@ static int load_accounts(loader *l, json_t *root)
 	}
 	return 0;
 }
-
-static int role_of(const char *s, int *ret)
-{
-	static const char *const names[] = { "authorized", "unread", "host", "private" };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(s, names[i])) {
-			*ret = i;
-			return 0;
-		}
-	return -1;
-}
-
-enum { R_AUTHORIZED, R_UNREAD, R_HOST, R_PRIVATE };
 
 /* The key of a fingerprint id, created if new. */
 static int key_for(kw_fleet *f, uint32_t fp, uint32_t *ret)
@@ -482,12 +440,13 @@ static int load_key(loader *l, json_t *o, size_t i)
 	size_t rn, fn, an, pn, ln, cn;
 	json_int_t line, bits;
 	bool have_line, have_bits;
-	int role, r;
+	enum kw_keyrole role;
+	int r;
 	if ((r = mstr(l, o, w, "role", M_REQUIRED, &role_s, &rn)) < 0)
 		return r;
-	if (role_of(role_s, &role) < 0)
+	if (kw_keyrole_from_name(role_s, &role) < 0)
 		return bad(l, w, "role", "not one of authorized, unread, host, private");
-	bool lines = role == R_AUTHORIZED || role == R_UNREAD;
+	bool lines = role == KW_KEY_AUTHORIZED || role == KW_KEY_UNREAD;
 	if ((r = mstr(l, o, w, "fingerprint", M_REQUIRED | M_NULLABLE, &fp, &fn)) < 0 ||
 	    (r = mstr(l, o, w, "account", M_REQUIRED | M_NULLABLE, &acc, &an)) < 0 ||
 	    (r = mstr(l, o, w, "path", M_NULLABLE, &path, &pn)) < 0 ||
@@ -496,7 +455,7 @@ static int load_key(loader *l, json_t *o, size_t i)
 	    (r = mint(l, o, w, "bits", M_NULLABLE, 0, 1 << 20, &bits, &have_bits)) < 0 ||
 	    (r = mstr(l, o, w, "comment", M_NULLABLE, &comment, &cn)) < 0)
 		return r;
-	if (fp && !fp_shape(fp, fn))
+	if (fp && !kw_fp_sha256_valid(fp, fn))
 		return bad(l, w, "fingerprint", "not a SHA256 fingerprint (SHA256: and 43 base64 characters)");
 	json_t *ign = json_object_get(o, "sshd_ignores");
 	if (lines && !ign)
@@ -505,19 +464,19 @@ static int load_key(loader *l, json_t *o, size_t i)
 		return bad(l, w, "sshd_ignores", "true or false is needed");
 	if (lines && !acc)
 		return bad(l, w, "account", "an authorized_keys line without its account");
-	if (role == R_AUTHORIZED && !fp)
+	if (role == KW_KEY_AUTHORIZED && !fp)
 		return bad(l, w, "fingerprint", "an authorized key without its fingerprint");
-	if (role == R_UNREAD) {
+	if (role == KW_KEY_UNREAD) {
 		l->h.n_unread++;
 		return 0;
 	}
-	if (role == R_AUTHORIZED && json_is_true(ign)) {
+	if (role == KW_KEY_AUTHORIZED && json_is_true(ign)) {
 		l->h.n_ignored++;
 		return 0;
 	}
-	if (role == R_AUTHORIZED)
+	if (role == KW_KEY_AUTHORIZED)
 		l->h.n_authorized++;
-	else if (role == R_HOST)
+	else if (role == KW_KEY_HOST)
 		l->h.n_hostkeys++;
 	else
 		l->h.n_private++;
@@ -548,9 +507,9 @@ static int load_key(loader *l, json_t *o, size_t i)
 	*p = (kw_fleet_place){
 		.host = l->host, .account = aid, .path = pid, .line = have_line ? (uint32_t)line : 0,
 		.key = key,
-		.role = (uint8_t)(role == R_AUTHORIZED ? KW_FLEET_AUTHORIZED
-				  : role == R_HOST ? KW_FLEET_HOST : KW_FLEET_PRIVATE),
-		.root = role == R_AUTHORIZED && (!strcmp(f->str[aid], "root") || f->str_mark[aid] == l->uid0),
+		.role = (uint8_t)(role == KW_KEY_AUTHORIZED ? KW_FLEET_AUTHORIZED
+				  : role == KW_KEY_HOST ? KW_FLEET_HOST : KW_FLEET_PRIVATE),
+		.root = role == KW_KEY_AUTHORIZED && (!strcmp(f->str[aid], "root") || f->str_mark[aid] == l->uid0),
 	};
 	return 0;
 }

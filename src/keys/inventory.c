@@ -1,6 +1,8 @@
 /* inventory.c — see inventory.h. */
 #include "keys/inventory.h"
 
+#include "base/err.h"
+
 #include "base/vec.h"
 #include "sshd/config.h"
 
@@ -17,6 +19,16 @@ const char *kw_keyrole_name(enum kw_keyrole r)
 	case KW_KEY_PRIVATE: return "private";
 	}
 	return "?";
+}
+
+int kw_keyrole_from_name(const char *s, enum kw_keyrole *ret)
+{
+	for (int r = KW_KEY_AUTHORIZED; r <= KW_KEY_PRIVATE; r++)
+		if (!strcmp(s, kw_keyrole_name((enum kw_keyrole)r))) {
+			*ret = (enum kw_keyrole)r;
+			return 0;
+		}
+	return KW_E_PARSE;
 }
 
 static kw_invkey *push_key(kw_inventory *inv, enum kw_keyrole role, const char *account,

@@ -66,5 +66,7 @@ int kw_inventory_build(const kw_facts *f, kw_inventory *inv);
 void kw_inventory_release(kw_inventory *inv);
 
 const char *kw_keyrole_name(enum kw_keyrole r); /* "authorized", "unread", "host", "private" */
+/* The role named s: 0 with *ret set, or KW_E_PARSE. */
+int kw_keyrole_from_name(const char *s, enum kw_keyrole *ret);
 
 #endif

@@ -30,6 +30,7 @@
 #include "base/file.h"
 #include "base/vec.h"
 #include "base/time.h"
+#include "base/buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -241,12 +242,7 @@ int kw_keysnap_digest(const kw_keysnap *s, char out[KW_KEYSNAP_DIGEST_HEX + 1])
 	EVP_MD_CTX_free(d.md);
 	if (d.failed)
 		return KW_E_CRYPTO;
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < sizeof h; i++) {
-		out[2 * i] = hex[h[i] >> 4];
-		out[2 * i + 1] = hex[h[i] & 15];
-	}
-	out[KW_KEYSNAP_DIGEST_HEX] = '\0';
+	kw_hex_lower(h, sizeof h, out);
 	return 0;
 }
 
@@ -815,17 +811,6 @@ static int col_int(sqlite3_stmt *st, int i, bool nullable, int64_t lo, int64_t h
 static bool in_set(char c, const char *set) { return c && strchr(set, c); }
 
 /* "SHA256:" and 43 characters of unpadded base64 */
-static bool fp_ok(const char *s)
-{
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	if (strncmp(s, "SHA256:", 7) != 0 || strlen(s) != KW_FP_LEN - 1)
-		return false;
-	for (const char *p = s + 7; *p; p++)
-		if (!in_set(*p, b64))
-			return false;
-	return true;
-}
-
 /* "" or "MD5:" and 16 pairs of lowercase hex joined by ':' */
 static bool md5_ok(const char *s)
 {
@@ -841,22 +826,7 @@ static bool md5_ok(const char *s)
 
 static bool digest_ok(const char *s)
 {
-	if (strlen(s) != KW_KEYSNAP_DIGEST_HEX)
-		return false;
-	for (; *s; s++)
-		if (!in_set(*s, "0123456789abcdef"))
-			return false;
-	return true;
-}
-
-static int role_from_name(const char *s, enum kw_keyrole *out)
-{
-	for (int r = KW_KEY_AUTHORIZED; r <= KW_KEY_PRIVATE; r++)
-		if (!strcmp(s, kw_keyrole_name((enum kw_keyrole)r))) {
-			*out = (enum kw_keyrole)r;
-			return 0;
-		}
-	return KW_E_PARSE;
+	return strlen(s) == KW_KEYSNAP_DIGEST_HEX && kw_is_hex_lower(s, KW_KEYSNAP_DIGEST_HEX);
 }
 
 /* Run a step of checks, remembering which column failed. */
@@ -905,7 +875,7 @@ static int decode_key(sqlite3_stmt *st, size_t seq, kw_keyrec *k, const char **w
 	CHECK(col_int(st, 0, false, 0, INT64_MAX, 0, &v), "seq");
 	CHECK((uint64_t)v == seq ? 0 : KW_E_PARSE, "seq");
 	CHECK(col_fixed(st, 1, false, role, sizeof role), "role");
-	CHECK(role_from_name(role, &k->role), "role");
+	CHECK(kw_keyrole_from_name(role, &k->role), "role");
 	CHECK(col_str(st, 2, true, &k->account), "account");
 	CHECK(col_str(st, 3, false, &k->path), "path");
 	CHECK(col_int(st, 4, true, 1, UINT32_MAX, 0, &v), "line");
@@ -917,7 +887,7 @@ static int decode_key(sqlite3_stmt *st, size_t seq, kw_keyrec *k, const char **w
 	CHECK(col_int(st, 8, !k->has_pub, 0, UINT32_MAX, 0, &v), "bits");
 	k->bits = (unsigned)v;
 	CHECK(col_fixed(st, 9, !k->has_pub, k->fp, sizeof k->fp), "fingerprint");
-	CHECK(!k->has_pub || fp_ok(k->fp) ? 0 : KW_E_PARSE, "fingerprint");
+	CHECK(!k->has_pub || kw_fp_sha256_valid(k->fp, strlen(k->fp)) ? 0 : KW_E_PARSE, "fingerprint");
 	CHECK(col_fixed(st, 10, true, k->fp_md5, sizeof k->fp_md5), "fingerprint_md5");
 	CHECK(md5_ok(k->fp_md5) ? 0 : KW_E_PARSE, "fingerprint_md5");
 	if (!k->has_pub && (k->type[0] || k->label[0] || k->bits || k->fp[0] || k->fp_md5[0]))

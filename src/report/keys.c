@@ -7,6 +7,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/buf.h"
 #include "report/jsonw.h"
 #include "report/out.h"
 
@@ -228,13 +229,8 @@ static void account_json(kw_jw *w, const kw_keys_account *ka)
 	kw_jw_strz(w, "why_not", ka->login == KW_LOGIN_NO ? ka->why_not : NULL);
 	kw_jw_strz(w, "password", ka->password);
 	if (a->has_pw_digest) {
-		static const char hex[] = "0123456789abcdef";
 		char d[2 * sizeof a->pw_digest + 1];
-		for (size_t i = 0; i < sizeof a->pw_digest; i++) {
-			d[2 * i] = hex[a->pw_digest[i] >> 4];
-			d[2 * i + 1] = hex[a->pw_digest[i] & 15];
-		}
-		d[sizeof d - 1] = '\0';
+		kw_hex_lower(a->pw_digest, sizeof a->pw_digest, d);
 		kw_jw_strz(w, "password_digest", d);
 	} else {
 		kw_jw_null(w, "password_digest");

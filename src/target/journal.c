@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/file.h"
+#include "base/buf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -166,15 +167,9 @@ static int list_entries(int dfd, unsigned **ret, size_t *ret_n)
 
 static char *hex(const uint8_t *p, size_t n)
 {
-	static const char d[] = "0123456789abcdef";
 	char *s = malloc(n * 2 + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = d[p[i] >> 4];
-		s[2 * i + 1] = d[p[i] & 15];
-	}
-	s[2 * n] = 0;
+	if (s)
+		kw_hex_lower(p, n, s);
 	return s;
 }
 
