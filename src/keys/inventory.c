@@ -2,7 +2,6 @@
 #include "keys/inventory.h"
 
 #include "base/err.h"
-
 #include "base/vec.h"
 #include "sshd/config.h"
 
