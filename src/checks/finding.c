@@ -35,6 +35,15 @@ const char *kw_severity_name(kw_severity s)
 	return kw_severity_names[s];
 }
 
+const char *kw_severity_label(kw_severity s)
+{
+	static const char *const labels[KW_SEV__COUNT] = {
+		[KW_SEV_INFO] = "INFO", [KW_SEV_LOW] = "LOW", [KW_SEV_MEDIUM] = "MEDIUM",
+		[KW_SEV_HIGH] = "HIGH", [KW_SEV_CRITICAL] = "CRITICAL",
+	};
+	return (unsigned)s < KW_SEV__COUNT ? labels[s] : "?";
+}
+
 int kw_severity_parse(const char *s, kw_severity *ret)
 {
 	if (!s)

@@ -26,6 +26,7 @@ typedef enum kw_severity {
 } kw_severity;
 
 const char *kw_severity_name(kw_severity s);        /* "info" ... "critical" */
+const char *kw_severity_label(kw_severity s);       /* "INFO" ... "CRITICAL"; "?" out of range */
 int kw_severity_parse(const char *s, kw_severity *ret); /* case-insensitive; 0 or KW_E_USAGE */
 
 #define KW_MAX_REFS 4

@@ -373,6 +373,7 @@ typedef struct edit_run {
 	size_t n_refs;
 	file_edit *files;
 	size_t n_files, cap_files;
+	kw_strindex file_ix;      /* files by canonical path */
 	kw_plan plan;
 	char *journal;
 	bool color;
@@ -399,6 +400,7 @@ static void run_release(edit_run *e)
 	for (size_t i = 0; i < e->n_files; i++)
 		file_edit_release(&e->files[i]);
 	free(e->files);
+	kw_strindex_release(&e->file_ix);
 	kw_plan_release(&e->plan);
 	free(e->journal);
 	free(e->refs);
@@ -605,6 +607,13 @@ static int sshd_files(edit_run *e, const kw_account *a, char ***ret, size_t *ret
 }
 
 /* Add a file to the run once (by canonical path). */
+/* The file of the run at the canonical path, or NULL. */
+static file_edit *find_file(const edit_run *e, const char *path)
+{
+	size_t i = kw_strindex_get(&e->file_ix, path);
+	return i == KW_STRINDEX_NONE ? NULL : &e->files[i];
+}
+
 static int add_file(edit_run *e, const char *sshd_path, const kw_account *a, bool unread)
 {
 	_cleanup_free_ char *cp = canon_path(sshd_path);
@@ -613,11 +622,10 @@ static int add_file(edit_run *e, const char *sshd_path, const kw_account *a, boo
 		    sshd_path);
 		return 2;
 	}
-	for (size_t i = 0; i < e->n_files; i++)
-		if (!strcmp(e->files[i].path, cp))
-			return 0;
+	if (find_file(e, cp))
+		return 0;
 	file_edit *f = KW_VEC_PUSH(e->files, e->n_files, e->cap_files);
-	if (!f)
+	if (!f || kw_strindex_put(&e->file_ix, cp, e->n_files - 1, NULL) < 0)
 		return 2;
 	f->path = TAKE_PTR(cp);
 	f->sshd_path = strdup(sshd_path);
@@ -935,7 +943,8 @@ static int guard(edit_run *e, const size_t *idx, size_t n)
 		}
 		if (!add_path && f->ed.status != KW_KEYEDIT_REMOVED)
 			add_path = f->sshd_path;
-		shared |= shared_file(e, f);
+		if (!shared)
+			shared = shared_file(e, f);
 	}
 	if (nd == 0) {
 		free(drop);
@@ -1087,22 +1096,17 @@ static json_t *files_json(const edit_run *e, kw_action_status want, json_t **acc
 {
 	json_t *files = json_array();
 	*accounts = json_array();
+	kw_strindex seen = { 0 };
 	for (size_t i = 0; files && *accounts && i < e->plan.n; i++) {
 		const kw_action *ac = &e->plan.v[i];
 		if (ac->status != want)
 			continue;
 		json_array_append_new(files, json_string(ac->path));
-		for (size_t k = 0; k < e->n_files; k++) {
-			if (strcmp(e->files[k].path, ac->path) != 0)
-				continue;
-			const char *who = e->files[k].acct->name;
-			bool seen = false;
-			for (size_t j = 0; j < json_array_size(*accounts); j++)
-				seen |= !strcmp(json_string_value(json_array_get(*accounts, j)), who);
-			if (!seen)
-				json_array_append_new(*accounts, json_string(who));
-		}
+		const file_edit *f = find_file(e, ac->path);
+		if (f && kw_strindex_put(&seen, f->acct->name, 0, NULL) == 0) /* 0: first time */
+			json_array_append_new(*accounts, json_string(f->acct->name));
 	}
+	kw_strindex_release(&seen);
 	return files;
 }
 
@@ -1213,10 +1217,7 @@ static int make_new_files(edit_run *e)
 	int rc = 0;
 	for (size_t i = 0; i < e->plan.n && rc == 0; i++) {
 		kw_action *ac = &e->plan.v[i];
-		file_edit *f = NULL;
-		for (size_t k = 0; k < e->n_files && !f; k++)
-			if (!strcmp(e->files[k].path, ac->path))
-				f = &e->files[k];
+		file_edit *f = find_file(e, ac->path);
 		if (ac->old_exists || !f)
 			continue;
 		if (f->make_dir && (r = kw_writer_mkdir(w, f->dir, 0700, f->acct->uid, f->acct->gid)) < 0) {
@@ -1287,11 +1288,8 @@ static void no_match_hint(const edit_run *e)
 		const kw_keyfile *k = &e->facts.keyfiles[i];
 		if (k->granted || !k->account || (e->a->user && strcmp(k->account, e->a->user)))
 			continue;
-		bool listed = false; /* already one of the files searched */
 		_cleanup_free_ char *cp = canon_path(k->path);
-		for (size_t f = 0; cp && f < e->n_files && !listed; f++)
-			listed = !strcmp(e->files[f].path, cp);
-		if (listed)
+		if (cp && find_file(e, cp)) /* already one of the files searched */
 			continue;
 		for (size_t j = 0; j < k->keys.n; j++)
 			for (size_t r = 0; r < e->n_refs; r++)

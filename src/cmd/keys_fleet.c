@@ -358,10 +358,8 @@ static void text_notes(FILE *out, const kw_fleet *f)
 		fprintf(out, "  password digests were made under %zu different fleet keys: accounts are "
 			"compared only with hosts scanned under the same key\n", f->n_fleet_keys);
 		for (size_t k = 0; k < f->n_fleet_keys; k++) {
-			size_t n = 0;
+			size_t n = f->fleet_key_hosts[k];
 			const char *id = f->str[f->fleet_key_ids[k]];
-			for (size_t i = 0; i < f->n_hosts; i++)
-				n += !f->hosts[i].superseded && f->hosts[i].fleet_key_id == id;
 			fprintf(out, "      fleet key %s: %zu host%s\n", id, n, n == 1 ? "" : "s");
 		}
 	}
@@ -427,7 +425,7 @@ static json_t *key_json(kw_fleet *f, const kw_fleet_key *k)
 		"host", (json_int_t)k->hosts[KW_FLEET_HOST],
 		"private", (json_int_t)k->hosts[KW_FLEET_PRIVATE]));
 	json_object_set_new(o, "root", json_boolean(k->root));
-	size_t n = kw_fleet_key_names(f, k, NULL, 0);
+	size_t n = k->names; /* what kw_fleet_key_names lists */
 	_cleanup_free_ uint32_t *ids = calloc(n ? n : 1, sizeof *ids);
 	if (ids) {
 		kw_fleet_key_names(f, k, ids, n);
@@ -475,10 +473,8 @@ static json_t *passwords_json(const kw_fleet *f)
 	json_object_set_new(o, "hosts_without_fleet_key", json_integer((json_int_t)(f->n_counted - f->n_with_key_id)));
 	for (size_t k = 0; k < f->n_fleet_keys; k++) {
 		const char *id = f->str[f->fleet_key_ids[k]];
-		size_t n = 0;
-		for (size_t i = 0; i < f->n_hosts; i++)
-			n += !f->hosts[i].superseded && f->hosts[i].fleet_key_id == id;
-		json_array_append_new(keys, json_pack("{s:s,s:I}", "id", id, "hosts", (json_int_t)n));
+		json_array_append_new(keys, json_pack("{s:s,s:I}", "id", id,
+						      "hosts", (json_int_t)f->fleet_key_hosts[k]));
 	}
 	for (size_t g = 0; g < f->n_pwgroups; g++) {
 		const kw_fleet_pwgroup *pg = &f->pwgroups[g];

@@ -79,6 +79,7 @@ void kw_fleet_release(kw_fleet *f)
 	for (size_t s = 0; s < KW_FLEET_SECTION_COUNT; s++)
 		free(f->section[s]);
 	free(f->fleet_key_ids);
+	free(f->fleet_key_hosts);
 	free(f->str);
 	free(f->str_key);
 	free(f->str_host);
@@ -827,6 +828,19 @@ static int count_hosts(kw_fleet *f)
 		if (!slot)
 			return -ENOMEM;
 		*slot = (uint32_t)id;
+	}
+	/* hosts per fleet key: fleet_key_id points at the interned string of its id */
+	f->fleet_key_hosts = calloc(f->n_fleet_keys ? f->n_fleet_keys : 1, sizeof *f->fleet_key_hosts);
+	if (!f->fleet_key_hosts)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_hosts; i++) {
+		const kw_fleet_host *h = &f->hosts[i];
+		if (h->superseded || !h->fleet_key_id)
+			continue;
+		size_t id = kw_strindex_get(&f->str_ix, h->fleet_key_id);
+		for (size_t k = 0; k < f->n_fleet_keys; k++)
+			if (f->fleet_key_ids[k] == id)
+				f->fleet_key_hosts[k]++;
 	}
 	return 0;
 }

@@ -141,6 +141,7 @@ typedef struct kw_fleet {
 	size_t n_superseded;
 	size_t n_with_key_id;      /* hosts scanned with a fleet key */
 	uint32_t *fleet_key_ids;   /* the distinct fleet_key_id string ids, in order met */
+	size_t *fleet_key_hosts;   /* [i]: hosts counted under fleet_key_ids[i] */
 	size_t n_fleet_keys;
 	size_t n_authorized, n_ignored, n_unread;
 	/* interned strings: str[0] is NULL; ids are indexes */

@@ -50,11 +50,6 @@ static void key_cols(FILE *out, const kw_keys_meta *m, const kw_invkey *k)
 		fprintf(out, "%-10s %5s  %-50s", "?", "", "(public half not in the file)");
 }
 
-static const char *const sev_word[KW_SEV__COUNT] = {
-	[KW_SEV_INFO] = "INFO", [KW_SEV_LOW] = "LOW", [KW_SEV_MEDIUM] = "MEDIUM",
-	[KW_SEV_HIGH] = "HIGH", [KW_SEV_CRITICAL] = "CRITICAL",
-};
-
 /* One finding:
  *   HIGH      keys.dsa  a DSA key grants access
  *             alice  /home/alice/.ssh/authorized_keys:3  SHA256:...
@@ -65,7 +60,7 @@ static void finding_text(FILE *out, const kw_finding *f)
 	_cleanup_free_ char *path = f->path ? kw_escape_str(f->path) : NULL;
 	_cleanup_free_ char *fp = !strncmp(f->target, "SHA256:", 7) ? kw_escape_str(f->target) : NULL;
 	_cleanup_free_ char *ev = kw_escape_str(f->evidence);
-	const char *sev = (unsigned)f->severity < KW_SEV__COUNT ? sev_word[f->severity] : "?";
+	const char *sev = kw_severity_label(f->severity);
 	fprintf(out, "  %-9s %s  %s\n            ", sev, f->check->id, f->check->title);
 	const char *sep = "";
 	if (acc) {

@@ -31,14 +31,6 @@
 
 #define INDENT "          " /* width of "CRITICAL  " */
 
-static const char *const sev_label[KW_SEV__COUNT] = {
-	[KW_SEV_INFO] = "INFO",
-	[KW_SEV_LOW] = "LOW",
-	[KW_SEV_MEDIUM] = "MEDIUM",
-	[KW_SEV_HIGH] = "HIGH",
-	[KW_SEV_CRITICAL] = "CRITICAL",
-};
-
 static const char *const sev_color[KW_SEV__COUNT] = {
 	[KW_SEV_INFO] = "\033[34m",
 	[KW_SEV_LOW] = "\033[36m",
@@ -108,16 +100,11 @@ static int flush(struct tctx *t)
 	return t->err = kw_report_flush_sb(t->out, &t->sb);
 }
 
-static const char *sev_name_safe(kw_severity s)
-{
-	return (unsigned)s < KW_SEV__COUNT ? sev_label[s] : "?";
-}
-
 /* "CRITICAL  " with the label coloured and the padding outside the colour. A waived
  * finding is labelled "WAIVED", dimmed: it is not an alarm. */
 static void label(struct tctx *t, kw_severity s, bool waived)
 {
-	const char *l = waived ? "WAIVED" : sev_name_safe(s);
+	const char *l = waived ? "WAIVED" : kw_severity_label(s);
 	col(t, waived ? C_DIM : (unsigned)s < KW_SEV__COUNT ? sev_color[s] : "");
 	put(t, l);
 	col(t, C_RESET);
