@@ -111,3 +111,27 @@ int kw_cmd_format_json(const char *cmd, const char *arg, bool *json)
 	*json = !strcmp(arg, "json");
 	return 0;
 }
+
+int kw_cmd_keys_inventory(const char *cmd, const char *root, const char *image, bool quiet,
+			  const kw_collect_opts *extra, kw_target **t, kw_facts *f,
+			  kw_inventory *inv)
+{
+	kw_progress prog;
+	kw_progress_init(&prog, image ? "reading archive" : "walking", quiet);
+	if (kw_cmd_open_target(cmd, root, image, false, &prog, t) < 0)
+		return 2;
+	kw_collect_opts co = extra ? *extra : (kw_collect_opts){ 0 };
+	co.live_host = !root && !image;
+	co.keys_only = true;
+	co.progress = kw_progress_files;
+	co.progress_ctx = &prog;
+	int r = kw_collect(*t, &co, f);
+	kw_progress_done(&prog);
+	if (r == 0)
+		r = kw_inventory_build(f, inv);
+	if (r < 0) {
+		fprintf(stderr, "keyward %s: %s\n", cmd, kw_strerror(r));
+		return 2;
+	}
+	return 0;
+}

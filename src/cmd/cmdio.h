@@ -6,6 +6,8 @@
 
 #include "base/diag.h"
 #include "cmd/progress.h"
+#include "collect/facts.h"
+#include "keys/inventory.h"
 #include "target/target.h"
 
 #include <stdbool.h>
@@ -37,5 +39,14 @@ bool kw_cmd_check_known(const char *id);
 
 /* --format text|json: *json set; 0, or 2 after a usage message for cmd ("keys log"). */
 int kw_cmd_format_json(const char *cmd, const char *arg, bool *json);
+
+/* What keys scan, snapshot and diff start with: open the target of --root/--image
+ * (progress on stderr unless quiet), collect what keys need (extra: more collector
+ * options, may be NULL; keys_only, live_host and progress are set here) and build the
+ * inventory. Prints its errors; 0, or 2 (t, f and inv are then for the caller to release
+ * as they are). */
+int kw_cmd_keys_inventory(const char *cmd, const char *root, const char *image, bool quiet,
+			  const kw_collect_opts *extra, kw_target **t, kw_facts *f,
+			  kw_inventory *inv);
 
 #endif

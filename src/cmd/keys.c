@@ -451,21 +451,15 @@ static int run_scan(int argc, char **argv)
 	    (a.fleet_key && load_fleet_key(a.fleet_key, &s.fleet_key, &s.fleet_key_len, s.fleet_key_id) != 0))
 		goto out;
 
-	kw_progress prog;
-	kw_progress_init(&prog, a.image ? "reading archive" : "walking", a.quiet);
-	if (kw_cmd_open_target("keys", a.root, a.image, false, &prog, &s.t) < 0)
+	kw_collect_opts co = { .max_file_size = s.prof.max_file_size,
+			       .fleet_key = (const uint8_t *)s.fleet_key, .fleet_key_len = s.fleet_key_len };
+	int r = kw_cmd_keys_inventory("keys", a.root, a.image, a.quiet, &co, &s.t, &s.facts, &s.inv);
+	wipe_fleet_key(&s); /* the digests are made: the key is not needed any more */
+	if (r != 0)
 		goto out;
 	bool live = !a.root && !a.image;
-	kw_collect_opts co = { .live_host = live, .keys_only = true, .progress = kw_progress_files,
-			       .progress_ctx = &prog, .max_file_size = s.prof.max_file_size,
-			       .fleet_key = (const uint8_t *)s.fleet_key, .fleet_key_len = s.fleet_key_len };
-	int r = kw_collect(s.t, &co, &s.facts);
-	kw_progress_done(&prog);
-	wipe_fleet_key(&s); /* the digests are made: the key is not needed any more */
 	time_t now = time(NULL);
-	if (r == 0)
-		r = kw_inventory_build(&s.facts, &s.inv);
-	if (r == 0 && !a.no_findings)
+	if (!a.no_findings)
 		r = scan_findings(&s, &a, now);
 	if (r == 0)
 		r = kw_keys_accounts_build(&s.facts, &s.inv, a.no_findings ? NULL : &s.ev, &s.accounts,

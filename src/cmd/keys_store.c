@@ -326,22 +326,10 @@ static int scan_now(const store_args *a, const char *name, kw_keysnap *ret)
 	kw_target *t = NULL;
 	kw_facts facts = { 0 };
 	kw_inventory inv = { 0 };
-	kw_progress prog;
-	kw_progress_init(&prog, a->image ? "reading archive" : "walking", a->quiet);
-	if (kw_cmd_open_target(a->cmd, a->root, a->image, false, &prog, &t) < 0)
+	if (kw_cmd_keys_inventory(a->cmd, a->root, a->image, a->quiet, NULL, &t, &facts, &inv) != 0)
 		goto out;
-	kw_collect_opts co = { .live_host = !a->root && !a->image, .keys_only = true,
-			       .progress = kw_progress_files, .progress_ctx = &prog };
-	int r = kw_collect(t, &co, &facts);
-	kw_progress_done(&prog);
-	if (r == 0)
-		r = kw_inventory_build(&facts, &inv);
-	if (r < 0) {
-		errmsg(a, "%s", kw_strerror(r));
-		goto out;
-	}
 	kw_cmd_print_diags(a->cmd, &facts.diags);
-	r = snap_of(&facts, &inv, name, ret);
+	int r = snap_of(&facts, &inv, name, ret);
 	if (r < 0) {
 		errmsg(a, "%s", kw_strerror(r));
 		goto out;
