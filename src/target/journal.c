@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/file.h"
+#include "base/vec.h"
 #include "base/buf.h"
 
 #include <dirent.h>
@@ -862,17 +863,10 @@ typedef struct mt_rec {
 	char *path;
 } mt_rec;
 
-typedef struct gone_dir {
-	dev_t dev;
-	ino_t ino;
-} gone_dir;
-
 typedef struct undo_ctx {
 	int rootfd, jdfd;
 	mt_rec *v;
 	size_t n, cap;
-	gone_dir *gone;  /* folders undo removed ("mkdir" entries): no mtime to put back */
-	size_t n_gone, cap_gone;
 } undo_ctx;
 
 static int add_rec(undo_ctx *u, int fd, unsigned seq, const struct timespec *mt,
@@ -894,6 +888,19 @@ static int add_rec(undo_ctx *u, int fd, unsigned seq, const struct timespec *mt,
 		return -ENOMEM;
 	u->v[u->n++] = (mt_rec){ st.st_dev, st.st_ino, seq, self, *mt, p };
 	return 0;
+}
+
+/* Forget the mtime records of a folder undo has removed. */
+static void drop_recs(undo_ctx *u, dev_t dev, ino_t ino)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		if (u->v[i].dev == dev && u->v[i].ino == ino)
+			free(u->v[i].path);
+		else
+			u->v[k++] = u->v[i];
+	}
+	u->n = k;
 }
 
 static int cmp_rec(const void *a, const void *b)
@@ -935,9 +942,6 @@ static int fix_mtimes(undo_ctx *u)
 		while (k < u->n && u->v[k].dev == u->v[i].dev && u->v[k].ino == u->v[i].ino)
 			k++;
 		int r = -ENOENT;
-		for (size_t g = 0; g < u->n_gone && r < 0; g++)
-			if (u->gone[g].dev == u->v[i].dev && u->gone[g].ino == u->v[i].ino)
-				r = 0; /* removed by undo itself */
 		for (size_t c = i; c < k && r < 0; c++) {
 			_cleanup_close_ int fd = -1;
 			struct stat st;
@@ -1006,17 +1010,9 @@ static int undo_made_dir(undo_ctx *u, int dfd, const char *name, bool *changed)
 		return errno == ENOENT ? 0 : -errno; /* never made, or already undone */
 	if (!S_ISDIR(st.st_mode))
 		return -EEXIST; /* something else is there now: leave it */
-	if (u->n_gone == u->cap_gone) {
-		size_t nc = u->cap_gone ? u->cap_gone * 2 : 8;
-		gone_dir *nv = realloc(u->gone, nc * sizeof *nv);
-		if (!nv)
-			return -ENOMEM;
-		u->gone = nv;
-		u->cap_gone = nc;
-	}
 	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
 		return errno == EEXIST ? -ENOTEMPTY : -errno;
-	u->gone[u->n_gone++] = (gone_dir){ st.st_dev, st.st_ino };
+	drop_recs(u, st.st_dev, st.st_ino); /* gone: no mtime to put back */
 	*changed = true;
 	kw_write_step();
 	if (fsync(dfd) < 0)
@@ -1113,10 +1109,6 @@ static int undo_dir(undo_ctx *u, const kw_journal_meta *m, int dfd, const char *
 	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (*changed && fstat(fd, &st) == 0) /* a new folder may reuse a removed one's inode */
-		for (size_t g = 0; g < u->n_gone; g++)
-			if (u->gone[g].dev == st.st_dev && u->gone[g].ino == st.st_ino)
-				u->gone[g] = u->gone[--u->n_gone];
 	bool fixed = false;
 	int r = fix_dir(m, fd, &fixed);
 	if (r == 0 && (fixed || *changed)) {
@@ -1258,17 +1250,12 @@ static int load_made_dirs(int jdfd, const unsigned *seqs, size_t n, made_dirs *m
 		if (load_meta(jdfd, seqs[k], &m) < 0)
 			continue;
 		if (!m.existed && !strcmp(m.op, "mkdir")) {
-			if (md->n == md->cap) {
-				size_t nc = md->cap ? md->cap * 2 : 8;
-				made_dir *nv = realloc(md->v, nc * sizeof *nv);
-				if (!nv) {
-					kw_journal_meta_release(&m);
-					return -ENOMEM;
-				}
-				md->v = nv;
-				md->cap = nc;
+			made_dir *slot = KW_VEC_PUSH(md->v, md->n, md->cap);
+			if (!slot) {
+				kw_journal_meta_release(&m);
+				return -ENOMEM;
 			}
-			md->v[md->n++] = (made_dir){ m.seq, TAKE_PTR(m.path) };
+			*slot = (made_dir){ m.seq, TAKE_PTR(m.path) };
 		}
 		kw_journal_meta_release(&m);
 	}
@@ -1337,7 +1324,6 @@ int kw_journal_undo(const char *dir, unsigned *ret_restored)
 	for (size_t i = 0; i < u.n; i++)
 		free(u.v[i].path);
 	free(u.v);
-	free(u.gone);
 	for (size_t i = 0; i < made.n; i++)
 		free(made.v[i].path);
 	free(made.v);
