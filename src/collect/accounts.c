@@ -454,6 +454,8 @@ int kw_passwd_parse(const char *file, const uint8_t *data, size_t len, kw_passwd
 		kw_passwd_ent *e = &db.v[db.n];
 		*e = (kw_passwd_ent){ .uid = uid, .gid = gid, .line = it.lineno };
 		kw_pw_classify(f[1], &e->pw);
+		e->pw_off = (size_t)(kw_buf_cur(&f[1]) - data);
+		e->pw_len = kw_buf_left(&f[1]);
 		e->name = kw_buf_strdup(&f[0]);
 		e->gecos = kw_buf_strdup(&f[4]);
 		e->home = kw_buf_strdup(&f[5]);
@@ -557,6 +559,8 @@ int kw_shadow_parse(const char *file, const uint8_t *data, size_t len, kw_shadow
 		kw_shadow_ent *e = &db.v[db.n];
 		*e = (kw_shadow_ent){ .lastchg = days[0], .expire = days[5], .line = it.lineno };
 		kw_pw_classify(f[1], &e->pw);
+		e->pw_off = (size_t)(kw_buf_cur(&f[1]) - data);
+		e->pw_len = kw_buf_left(&f[1]);
 		if (!(e->name = kw_buf_strdup(&f[0]))) {
 			r = -ENOMEM;
 			goto fail;

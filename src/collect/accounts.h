@@ -62,6 +62,7 @@ bool kw_hash_scheme_weak(kw_hash_scheme s);
 typedef struct kw_passwd_ent {
 	char *name;
 	kw_pw_info pw;
+	size_t pw_off, pw_len;  /* the password field in the parsed data (it stays there) */
 	uint32_t uid, gid;
 	char *gecos, *home, *shell;
 	unsigned line;
@@ -76,6 +77,7 @@ typedef struct kw_passwd_db {
 typedef struct kw_shadow_ent {
 	char *name;
 	kw_pw_info pw;
+	size_t pw_off, pw_len;  /* the password field in the parsed data (it stays there) */
 	int64_t lastchg;   /* days since epoch; -1 empty. 0 = must change at next login */
 	int64_t expire;    /* field 8; -1 empty */
 	unsigned line;

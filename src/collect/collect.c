@@ -172,72 +172,26 @@ kw_artifact *kw_collect_artifact(kw_collector *c, kw_artifact_kind kind, const c
 
 /* ---- password digests (keys merge compares them across hosts) ----------------------- */
 
-/* Every line of a file, numbered from 1 as the account parsers number them (kw_buf_line:
- * one per '\n', a trailing '\r' removed), up to the parsers' cap of 1,000,000 lines. */
-static int file_lines(const kw_file *fl, kw_buf **ret, size_t *ret_n)
+/* HMAC-SHA256 under the fleet key of a password field (passwd's, or shadow's when passwd
+ * says "x") when it is a hash; a locked "!hash" is digested without its '!' so it matches
+ * the unlocked copy. The field is read in place in the file's buffer: no copy is made. */
+static void pw_digest(const kw_collect_opts *o, const uint8_t *data, size_t off, size_t len,
+		      const kw_pw_info *pi, kw_account *a)
 {
-	kw_buf in = kw_buf_view(fl->data, fl->data ? fl->len : 0), line, *v = NULL;
-	size_t n = 0, cap = 0;
-	while (n < 1000000 && kw_buf_line(&in, &line, SIZE_MAX, NULL)) {
-		kw_buf *slot = KW_VEC_PUSH(v, n, cap);
-		if (!slot) {
-			free(v);
-			return -ENOMEM;
-		}
-		*slot = line;
+	if (!o || !o->fleet_key || o->fleet_key_len == 0 || o->fleet_key_len > INT_MAX || !data ||
+	    (pi->state != KW_PW_HASH && pi->state != KW_PW_LOCKED))
+		return;
+	const uint8_t *p = data + off;
+	while (pi->state == KW_PW_LOCKED && len && *p == '!') {
+		p++;
+		len--;
 	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
-}
-
-/* HMAC-SHA256 under the fleet key of the password field of line `lineno` (passwd or shadow:
- * the second ':'-field after leading blanks, as the parsers cut it) when that field is a
- * hash; a locked "!hash" is digested without its '!' so it matches the unlocked copy. The
- * field is read in place in the file's buffer: no copy of it is made. */
-static void pw_digest(const kw_collect_opts *o, const kw_buf *lines, size_t n_lines,
-		      unsigned lineno, kw_account *a)
-{
-	if (lineno == 0 || lineno > n_lines || o->fleet_key_len > INT_MAX)
-		return;
-	kw_buf line = lines[lineno - 1], field;
-	kw_buf_skip_blanks(&line);
-	if (!kw_buf_field(&line, ':', &field) || !kw_buf_field(&line, ':', &field))
-		return;
-	kw_pw_info pi;
-	kw_pw_classify(field, &pi);
-	if (pi.state != KW_PW_HASH && pi.state != KW_PW_LOCKED)
-		return;
-	while (pi.state == KW_PW_LOCKED && kw_buf_left(&field) && kw_buf_cur(&field)[0] == '!')
-		field.off++;
-	unsigned int len = 0;
-	if (HMAC(EVP_sha256(), o->fleet_key, (int)o->fleet_key_len, kw_buf_cur(&field),
-		 kw_buf_left(&field), a->pw_digest, &len) && len == sizeof a->pw_digest)
+	unsigned int n = 0;
+	if (HMAC(EVP_sha256(), o->fleet_key, (int)o->fleet_key_len, p, len, a->pw_digest, &n) &&
+	    n == sizeof a->pw_digest)
 		a->has_pw_digest = true;
 	else
 		OPENSSL_cleanse(a->pw_digest, sizeof a->pw_digest);
-}
-
-/* Digests for every account whose password field (shadow's when passwd says "x") is a hash,
- * when the caller gave a fleet key. */
-static void collect_pw_digests(kw_collector *c, const kw_file *pw, const kw_file *sh)
-{
-	const kw_collect_opts *o = c->o;
-	if (!o || !o->fleet_key || o->fleet_key_len == 0)
-		return;
-	_cleanup_free_ kw_buf *pl = NULL, *sl = NULL;
-	size_t npl = 0, nsl = 0;
-	if (file_lines(pw, &pl, &npl) < 0 || file_lines(sh, &sl, &nsl) < 0) {
-		c->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < c->f->n_accounts; i++) {
-		kw_account *a = &c->f->accounts[i];
-		if (a->passwd_pw.state != KW_PW_SHADOWED)
-			pw_digest(o, pl, npl, a->passwd_line, a);
-		else if (a->has_shadow)
-			pw_digest(o, sl, nsl, a->shadow_line, a);
-	}
 }
 
 /* ---- accounts ---------------------------------------------------------------------- */
@@ -312,6 +266,10 @@ static void collect_accounts(kw_collector *c)
 			/* shadow(5): the account expires at the start of day `expire` */
 			a->expired = s->expire >= 0 && s->expire <= today;
 		}
+		if (p->pw.state != KW_PW_SHADOWED)
+			pw_digest(c->o, pw.data, p->pw_off, p->pw_len, &p->pw, a);
+		else if (s)
+			pw_digest(c->o, sh.data, s->pw_off, s->pw_len, &s->pw, a);
 	}
 	for (size_t i = 0; i < sdb.n && !c->oom; i++) {
 		if (kw_strindex_get(&passwd_ix, sdb.v[i].name) != KW_STRINDEX_NONE)
@@ -325,8 +283,6 @@ static void collect_accounts(kw_collector *c)
 	kw_strindex_release(&passwd_ix);
 	kw_passwd_db_release(&pdb);
 	kw_shadow_db_release(&sdb);
-	if (!c->oom)
-		collect_pw_digests(c, &pw, &sh);
 	/* the files hold password hashes: wipe our copies */
 	if (pw.data)
 		OPENSSL_cleanse(pw.data, pw.len);
