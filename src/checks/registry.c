@@ -39,8 +39,8 @@ const kw_check_def *kw_check_find(const char *id)
 	return NULL;
 }
 
-__attribute__((format(printf, 8, 0)))
 /* dflt: the severity when the profile sets none; cap: the highest it may be */
+__attribute__((format(printf, 9, 0)))
 static void emitv(kw_check_ctx *x, const kw_check_def *c, kw_severity dflt, kw_severity cap,
 		  const char *target, const char *path, unsigned line, const char *account,
 		  const char *fmt, va_list ap)
