@@ -19,6 +19,8 @@ static const char *const kw_err_names[] = {
 	[KW_E_CHANGED - KW_E_BASE] = "the file changed since the plan was made",
 	[KW_E_INROOT - KW_E_BASE] = "the journal would be inside the image root",
 	[KW_E_REFUSED - KW_E_BASE] = "refused by a safety check",
+	[KW_E_SIGNATURE - KW_E_BASE] = "signature does not verify",
+	[KW_E_TIMEOUT - KW_E_BASE] = "timed out",
 };
 
 const char *kw_strerror(int err)

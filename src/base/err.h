@@ -27,6 +27,8 @@ enum {
 	KW_E_CHANGED,    /* the file changed since the plan was made */
 	KW_E_INROOT,     /* a journal or backup would land inside the image root */
 	KW_E_REFUSED,    /* a safety rule refused the change (lock-out guard, sshd -t) */
+	KW_E_SIGNATURE,  /* a signature does not verify (a server's exchange hash, a log chain) */
+	KW_E_TIMEOUT,    /* a deadline passed (a scan phase) */
 	KW_E_LAST
 };
 
