@@ -120,6 +120,8 @@ int kw_cmd_keys_inventory(const char *cmd, const char *root, const char *image, 
 	kw_progress_init(&prog, image ? "reading archive" : "walking", quiet);
 	if (kw_cmd_open_target(cmd, root, image, false, &prog, t) < 0)
 		return 2;
+	kw_target_memo_stats(*t); /* read only: the collector, lock-out guard and StrictModes
+				   * checks ask about the same homes */
 	kw_collect_opts co = extra ? *extra : (kw_collect_opts){ 0 };
 	co.live_host = !root && !image;
 	co.keys_only = true;

@@ -368,7 +368,7 @@ void kw_collect_keyfile(kw_collector *c, const char *path, const char *account, 
 	if (kw_strindex_put(&c->f->keyfile_ix, k->path, f->n_keyfiles - 1, NULL) < 0)
 		c->oom = true;
 	size_t before = f->diags.n;
-	kw_authkeys_parse(k->path, file.data, file.len, &k->keys, &f->diags);
+	kw_authkeys_parse_memo(k->path, file.data, file.len, &c->keys, &k->keys, &f->diags);
 	k->bad_lines = (unsigned)(f->diags.n - before);
 	kw_file_release(&file);
 }
@@ -777,6 +777,7 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 			f->accounts[j].n_keys += (unsigned)k->keys.n;
 	}
 	if (!c.oom && f->deep && all) kw_collect_deep(&c);
+	kw_keymemo_release(&c.keys);
 	return c.oom ? -ENOMEM : 0;
 }
 

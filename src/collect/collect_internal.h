@@ -12,6 +12,7 @@ typedef struct kw_collector {
 	const kw_collect_opts *o;
 	uint64_t max_file;
 	bool oom;
+	kw_keymemo keys;     /* keys decoded so far, by their base64 text */
 } kw_collector;
 
 /* Read a file: 0, or a negative code; -ENOENT/-ENOTDIR are quiet, other errors are

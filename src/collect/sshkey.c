@@ -467,7 +467,92 @@ static size_t token_len(const kw_buf *b)
  * 1: the blob decodes, but to another type (or ECDSA curve) than the text names;
  * sshkey_read() fails with SSH_ERR_KEY_TYPE_MISMATCH / SSH_ERR_EC_CURVE_MISMATCH there.
  * *ret is filled with type_mismatch set and *s is left at the comment. */
-static int read_key(kw_buf *s, kw_pubkey *ret, const char **why, bool *type_known)
+struct kw_keymemo_row {
+	char *b64;     /* the key's base64 text (owned) */
+	char *ixkey;   /* its index key (owned; the index points at it) */
+	int r;         /* what pubkey_from_blob returned */
+	int got;       /* the type it found */
+	kw_pubkey k;
+};
+
+void kw_keymemo_release(kw_keymemo *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].b64);
+		free(m->v[i].ixkey);
+	}
+	free(m->v);
+	kw_strindex_release(&m->ix);
+	*m = (kw_keymemo){ 0 };
+}
+
+/* The memo's index key of a base64 text: its last 32 characters and its length. Hashing
+ * the whole text (up to 2 KiB) would cost more than it saves; the tail of a key blob is
+ * key material, so texts that share it are rare, and the row's full text decides. */
+#define KEYMEMO_TAIL 32
+static void keymemo_ixkey(const char *b64, size_t bl, char out[KEYMEMO_TAIL + 2 + KW_U64_DEC_MAX])
+{
+	size_t t = bl < KEYMEMO_TAIL ? bl : KEYMEMO_TAIL;
+	memcpy(out, b64 + bl - t, t);
+	out[t] = ':';
+	size_t n = 1 + kw_u64_dec(bl, out + t + 1);
+	out[t + n] = '\0';
+}
+
+/* Remember a decoded key (best effort: no memory, or another text with the same index
+ * key, means it is decoded again next time) */
+static void keymemo_put(kw_keymemo *m, const char *ixkey, const char *b64, size_t bl, int r,
+			int got, const kw_pubkey *k)
+{
+	if (m->n >= KW_KEYMEMO_MAX)
+		return;
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 64;
+		struct kw_keymemo_row *nv = realloc(m->v, nc * sizeof *nv);
+		if (!nv)
+			return;
+		m->v = nv;
+		m->cap = nc;
+	}
+	char *key = strdup(ixkey), *text = strndup(b64, bl);
+	if (!key || !text || kw_strindex_put(&m->ix, key, m->n, NULL) != 0) {
+		free(key);
+		free(text);
+		return;
+	}
+	m->v[m->n++] = (struct kw_keymemo_row){ .b64 = text, .ixkey = key, .r = r, .got = got, .k = *k };
+}
+
+/* The blob in base64 text: decoded and read, or taken from the memo */
+static int decode_key(kw_keymemo *m, const char *b64, size_t bl, kw_pubkey *k, int *got,
+		      const char **why)
+{
+	char ixkey[KEYMEMO_TAIL + 2 + KW_U64_DEC_MAX];
+	bool memo = m && bl <= KW_KEYMEMO_TOKEN;
+	if (memo) {
+		keymemo_ixkey(b64, bl, ixkey);
+		size_t i = kw_strindex_get(&m->ix, ixkey);
+		if (i != KW_STRINDEX_NONE && !memcmp(m->v[i].b64, b64, bl)) {
+			*k = m->v[i].k;
+			*got = m->v[i].got;
+			return m->v[i].r;
+		}
+	}
+	uint8_t *blob = NULL;
+	size_t blen = 0;
+	int r = kw_base64_decode(b64, bl, &blob, &blen);
+	if (r < 0) {
+		*why = r == -ENOMEM ? "out of memory" : "bad base64 in the key";
+		return r;
+	}
+	r = pubkey_from_blob(blob, blen, k, got);
+	free(blob);
+	if (memo && r != -ENOMEM && r != KW_E_CRYPTO)
+		keymemo_put(m, ixkey, b64, bl, r, *got, k);
+	return r;
+}
+
+static int read_key(kw_buf *s, kw_keymemo *m, kw_pubkey *ret, const char **why, bool *type_known)
 {
 	kw_buf c = *s;
 	*type_known = false;
@@ -489,17 +574,14 @@ static int read_key(kw_buf *s, kw_pubkey *ret, const char **why, bool *type_know
 		*why = "no key after the key type";
 		return KW_E_PARSE;
 	}
-	uint8_t *blob = NULL;
-	size_t blen = 0;
-	int r = kw_base64_decode((const char *)kw_buf_cur(&c), bl, &blob, &blen);
-	if (r < 0) {
-		*why = r == -ENOMEM ? "out of memory" : "bad base64 in the key";
-		return r;
-	}
 	int got = -1;
 	kw_pubkey k;
-	r = pubkey_from_blob(blob, blen, &k, &got);
-	free(blob);
+	const char *bwhy = NULL;
+	int r = decode_key(m, (const char *)kw_buf_cur(&c), bl, &k, &got, &bwhy);
+	if (bwhy) {
+		*why = bwhy;
+		return r;
+	}
 	if (r == -ENOMEM || r == KW_E_CRYPTO) {
 		*why = "out of memory";
 		return r;
@@ -543,7 +625,7 @@ int kw_pubkey_parse_line(kw_buf line, kw_pubkey *ret, char **ret_comment)
 	bool known;
 	kw_pubkey k;
 	kw_buf_skip_blanks(&line);
-	int r = read_key(&line, &k, &why, &known);
+	int r = read_key(&line, NULL, &k, &why, &known);
 	if (r == 1) {
 		*ret = k; /* type_mismatch set: say why, but the line is not a key */
 		return KW_E_PARSE;
@@ -1093,14 +1175,14 @@ static int ak_diag_ignored(kw_diags *d, const char *file, const kw_authkey *k)
  * a key at the start, else an options field and then the key. 0: *ret filled (record
  * it); 1: sshd ignores the line and there is no key to record (diagnosed); negative:
  * -ENOMEM or a diagnostics error. */
-static int parse_key_line(const char *file, unsigned lineno, kw_buf line, kw_diags *d,
-			  kw_authkey *ret)
+static int parse_key_line(const char *file, unsigned lineno, kw_buf line, kw_keymemo *m,
+			  kw_diags *d, kw_authkey *ret)
 {
 	kw_authkey k = { .line = lineno, .opts = { .valid = true, .tunnel = KW_AUTHOPT_TUN_NONE } };
 	kw_buf s = line, opts = kw_buf_view(line.p, 0);
 	const char *why = NULL, *why2 = NULL;
 	bool known = false, known2 = false, have_opts = false;
-	int r, kr = read_key(&s, &k.key, &why, &known);
+	int r, kr = read_key(&s, m, &k.key, &why, &known);
 	if (kr == -ENOMEM)
 		return kr;
 	if (kr != 0) {
@@ -1111,7 +1193,7 @@ static int parse_key_line(const char *file, unsigned lineno, kw_buf line, kw_dia
 		if (advance_past_options(&o) == 0) {
 			opts = kw_buf_view(line.p + line.off, o.off - line.off);
 			kw_buf_skip_blanks(&o);
-			kr2 = read_key(&o, &k.key, &why2, &known2);
+			kr2 = read_key(&o, m, &k.key, &why2, &known2);
 			if (kr2 == -ENOMEM)
 				return kr2;
 		} else {
@@ -1156,6 +1238,12 @@ static int parse_key_line(const char *file, unsigned lineno, kw_buf line, kw_dia
 int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_authkeys *ret,
 		      kw_diags *d)
 {
+	return kw_authkeys_parse_memo(file, data, len, NULL, ret, d);
+}
+
+int kw_authkeys_parse_memo(const char *file, const uint8_t *data, size_t len, kw_keymemo *memo,
+			   kw_authkeys *ret, kw_diags *d)
+{
 	kw_authkeys ak = { 0 };
 	size_t cap = 0;
 	kw_buf in = kw_buf_view(data, data ? len : 0);
@@ -1186,7 +1274,7 @@ int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_auth
 			continue;
 		}
 		kw_authkey k;
-		if ((r = parse_key_line(file, lineno, line, d, &k)) < 0)
+		if ((r = parse_key_line(file, lineno, line, memo, d, &k)) < 0)
 			goto fail;
 		if (r == 1)
 			continue;

@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/diag.h"
+#include "base/strindex.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -125,6 +126,19 @@ typedef struct kw_authkeys {
 	size_t n;
 } kw_authkeys;
 
+/* (Addition) Keys already decoded, by their base64 text: the same key in many files
+ * (an admin key in every account of a fleet image) is decoded and fingerprinted once.
+ * Owned by whoever parses many files (the collector); zero-initialise, then release.
+ * At most KW_KEYMEMO_MAX keys of at most KW_KEYMEMO_TOKEN bytes of base64 are kept. */
+#define KW_KEYMEMO_MAX 65536
+#define KW_KEYMEMO_TOKEN 2048
+typedef struct kw_keymemo {
+	kw_strindex ix;
+	struct kw_keymemo_row *v;
+	size_t n, cap;
+} kw_keymemo;
+void kw_keymemo_release(kw_keymemo *m);
+
 /* Parse an authorized_keys file as sshd does (auth2-pubkeyfile.c): blank lines and '#'
  * comments skipped; optional options field (quoted strings may hold spaces and escaped
  * quotes), key type, base64 blob, comment. Bad lines: diagnostics with file:line.
@@ -133,6 +147,9 @@ typedef struct kw_authkeys {
  * sshd_ignores set and a diagnostic: options sshd rejects, and a key type in the text that
  * does not match the blob (key.type_mismatch). */
 int kw_authkeys_parse(const char *file, const uint8_t *data, size_t len, kw_authkeys *ret, kw_diags *d);
+/* The same, with decoded keys taken from and added to memo (may be NULL). */
+int kw_authkeys_parse_memo(const char *file, const uint8_t *data, size_t len, kw_keymemo *memo,
+			   kw_authkeys *ret, kw_diags *d);
 void kw_authkeys_release(kw_authkeys *ak);
 
 /* One line of a .pub file: "type base64 [comment]". comment may be NULL (not wanted).

@@ -471,14 +471,6 @@ static void per_key(fctx *x, const kw_invkey *k)
 
 /* ---- keys compared with each other: one sort by fingerprint ---- */
 
-static int cmp_by_fp(const void *pa, const void *pb, void *ctx)
-{
-	const kw_invkey *keys = ctx;
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	int c = strcmp(keys[a].pub->fp, keys[b].pub->fp);
-	return c ? c : a < b ? -1 : a > b;
-}
-
 #define SHARED_NAMES_SHOWN 10
 
 /* ix[s..e): one fingerprint, in inventory order (by account, then file and line). */
@@ -528,17 +520,17 @@ static void compare_keys(fctx *x)
 {
 	const kw_inventory *inv = x->in->inv;
 	size_t n = 0;
-	size_t *ix = malloc((inv->n_keys ? inv->n_keys : 1) * sizeof *ix);
+	size_t *ix = malloc((inv->n_by_fp ? inv->n_by_fp : 1) * sizeof *ix);
 	if (!ix) {
 		x->cx.err = -ENOMEM;
 		return;
 	}
-	for (size_t i = 0; i < inv->n_keys; i++) {
-		const kw_invkey *k = &inv->keys[i];
-		if (k->role == KW_KEY_AUTHORIZED && k->has_pub && k->ak && !k->ignored)
-			ix[n++] = i;
+	/* the inventory's fingerprint order, authorized keys sshd reads only */
+	for (size_t j = 0; j < inv->n_by_fp; j++) {
+		const kw_invkey *k = &inv->keys[inv->by_fp[j]];
+		if (k->role == KW_KEY_AUTHORIZED && k->ak && !k->ignored)
+			ix[n++] = inv->by_fp[j];
 	}
-	qsort_r(ix, n, sizeof *ix, cmp_by_fp, inv->keys);
 	for (size_t s = 0, e; s < n && !x->cx.err; s = e) {
 		for (e = s + 1; e < n && !strcmp(inv->keys[ix[e]].pub->fp, inv->keys[ix[s]].pub->fp); e++)
 			;

@@ -142,27 +142,67 @@ static int cmp_keys(const void *x, const void *y)
 }
 
 /* Link entries that share a fingerprint (after sorting, so indexes are final): sort the
- * indexes of entries with a public key by fingerprint, then walk each run of equals. */
-static int cmp_fp(const void *x, const void *y, void *keys)
+ * indexes of entries with a public key by fingerprint, then walk each run of equals.
+ * Each row carries the fingerprint's characters after "SHA256:" packed big-endian into
+ * words (the same order as strcmp on them), so the sort never chases a pointer into the
+ * keys: many keys share a fingerprint, and those ties would each compare two strings
+ * far apart in memory. */
+#define FP_WORDS 6 /* 43 base64 characters */
+typedef struct fp_row {
+	uint64_t w[FP_WORDS];
+	size_t i;
+} fp_row;
+
+static int cmp_fp(const void *x, const void *y)
 {
-	const kw_invkey *k = keys;
-	size_t a = *(const size_t *)x, b = *(const size_t *)y;
-	int c = strcmp(k[a].pub->fp, k[b].pub->fp);
-	return c ? c : a < b ? -1 : a > b;
+	const fp_row *a = x, *b = y;
+	for (size_t j = 0; j < FP_WORDS; j++)
+		if (a->w[j] != b->w[j])
+			return a->w[j] < b->w[j] ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static bool same_fp(const fp_row *a, const fp_row *b)
+{
+	return !memcmp(a->w, b->w, sizeof a->w);
+}
+
+/* fingerprints are "SHA256:" + 43 characters; anything longer is cut (never happens:
+ * kw_pubkey_from_blob makes them) and anything shorter padded with NULs, as strcmp orders */
+static void fp_pack(const char *fp, fp_row *row)
+{
+	size_t n = strlen(fp);
+	for (size_t j = 0; j < FP_WORDS; j++) {
+		uint64_t v = 0;
+		for (size_t b = 0; b < 8; b++) {
+			size_t at = 7 + j * 8 + b;
+			v = v << 8 | (at < n ? (uint8_t)fp[at] : 0);
+		}
+		row->w[j] = v;
+	}
 }
 
 static int link_fingerprints(kw_inventory *inv)
 {
 	size_t n = 0;
-	size_t *ix = malloc((inv->n_keys ? inv->n_keys : 1) * sizeof *ix);
-	if (!ix)
+	fp_row *rows = malloc((inv->n_keys ? inv->n_keys : 1) * sizeof *rows);
+	inv->by_fp = malloc((inv->n_keys ? inv->n_keys : 1) * sizeof *inv->by_fp);
+	if (!rows || !inv->by_fp) {
+		free(rows);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < inv->n_keys; i++)
-		if (inv->keys[i].has_pub)
-			ix[n++] = i;
-	qsort_r(ix, n, sizeof *ix, cmp_fp, inv->keys);
+		if (inv->keys[i].has_pub) {
+			fp_pack(inv->keys[i].pub->fp, &rows[n]);
+			rows[n++].i = i;
+		}
+	qsort(rows, n, sizeof *rows, cmp_fp);
+	size_t *ix = inv->by_fp;
+	for (size_t k = 0; k < n; k++)
+		ix[k] = rows[k].i;
+	inv->n_by_fp = n;
 	for (size_t s = 0, e; s < n; s = e) {
-		for (e = s + 1; e < n && !strcmp(inv->keys[ix[e]].pub->fp, inv->keys[ix[s]].pub->fp); e++)
+		for (e = s + 1; e < n && same_fp(&rows[e], &rows[s]); e++)
 			;
 		/* ix[s..e) share one fingerprint, in index order */
 		for (size_t k = s; k < e; k++) {
@@ -172,7 +212,7 @@ static int link_fingerprints(kw_inventory *inv)
 				key->same_fp_first = (long)(k == s ? ix[s + 1] : ix[s]);
 		}
 	}
-	free(ix);
+	free(rows);
 	return 0;
 }
 
@@ -258,5 +298,6 @@ void kw_inventory_release(kw_inventory *inv)
 		return;
 	free(inv->keys);
 	free(inv->sources);
+	free(inv->by_fp);
 	memset(inv, 0, sizeof *inv);
 }

@@ -58,6 +58,9 @@ typedef struct kw_inventory {
 	size_t n_sources, cap_sources;
 	size_t n_authorized, n_unread, n_ignored, n_host, n_private;
 	size_t n_accounts;     /* accounts that at least one authorized key opens */
+	size_t *by_fp;         /* indexes of the keys with a public key, by fingerprint and
+				* then index (the keys that share one are adjacent) */
+	size_t n_by_fp;
 } kw_inventory;
 
 /* Build the inventory of f (views into f). 0 or -ENOMEM. Keys are ordered by role, then

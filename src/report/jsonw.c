@@ -92,12 +92,34 @@ void kw_jw_end(kw_jw *w)
 		flush(w);
 }
 
+/* Bytes that stand for themselves in a JSON string and on a terminal: printable ASCII
+ * other than '"' and '\\'. Eight at a time (the classic has-zero-byte test on x ^ c for
+ * each byte value c to avoid, and on x - 0x20 for control bytes), the rest one by one. */
+static size_t plain_prefix(const uint8_t *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, 8);
+		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+		uint64_t bad = (x & high) |                    /* >= 0x80 */
+			       ((x - ones * 0x20) & ~x & high) | /* < 0x20 */
+			       ((q - ones) & ~q & high) | ((b - ones) & ~b & high) | ((d - ones) & ~d & high);
+		if (bad)
+			break;
+	}
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 int kw_json_str(kw_sb *sb, const void *s, size_t n)
 {
 	const uint8_t *p = s;
 	kw_sb_putc(sb, '"');
 	/* kw_escape_is_clean already refuses a backslash: only the quote is left to look for */
-	if (kw_escape_is_clean(p, n) && !memchr(p, '"', n)) {
+	if (plain_prefix(p, n) == n || (kw_escape_is_clean(p, n) && !memchr(p, '"', n))) {
 		kw_sb_put(sb, p, n);
 	} else {
 		_cleanup_free_ char *e = kw_escape_dup(p, n);

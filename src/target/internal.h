@@ -11,6 +11,8 @@
 
 #include "target/target.h"
 
+#include "base/strindex.h"
+
 #include <sys/stat.h>
 
 #define KW_READ_DEFAULT ((size_t)1 << 20)  /* kw_target_read max 0 */
@@ -23,7 +25,9 @@
 typedef struct kw_target_ops {
 	int (*stat)(kw_target *t, const char *path, kw_stat *ret);
 	int (*lstat)(kw_target *t, const char *path, kw_stat *ret);
-	int (*read)(kw_target *t, const char *path, size_t max, kw_file *ret);
+	/* checked: the caller has just seen path as a regular file (the stat memo), so the
+	 * backend may skip its own check before opening (it still checks what it opened) */
+	int (*read)(kw_target *t, const char *path, size_t max, bool checked, kw_file *ret);
 	int (*list)(kw_target *t, const char *dir, kw_dirent **ret, size_t *ret_n);
 	int (*walk)(kw_target *t, const char *start, const kw_walk_opts *o, kw_walk_fn fn,
 		    void *ctx, uint64_t *ret_errors);
@@ -38,6 +42,11 @@ struct kw_target {
 	kw_target_warning *warnings;
 	size_t n_warnings, cap_warnings;
 	uint64_t dropped_warnings; /* warnings over KW_WARNINGS_MAX, not kept */
+	/* the stat memo (kw_target_memo_stats): "S"/"L" + path -> row */
+	bool memo_on;
+	kw_strindex memo_ix;
+	struct kw_memo_row *memo;
+	size_t memo_n, memo_cap;
 };
 
 /* Make a target; takes ownership of desc (malloc'd) and impl (freed with ops->free),

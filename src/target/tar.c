@@ -703,8 +703,9 @@ static int tar_lstat(kw_target *t, const char *path, kw_stat *ret)
 	return 0;
 }
 
-static int tar_read(kw_target *t, const char *path, size_t max, kw_file *ret)
+static int tar_read(kw_target *t, const char *path, size_t max, bool checked, kw_file *ret)
 {
+	(void)checked; /* the archive's metadata is already in memory */
 	struct tar_impl *ti = t->impl;
 	size_t i;
 	int r = tar_resolve(ti, path, true, &i);

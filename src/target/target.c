@@ -29,6 +29,14 @@ int kw_target_new(const kw_target_ops *ops, void *impl, char *desc, bool is_tar,
 	return 0;
 }
 
+/* ---- the stat memo ---- */
+
+struct kw_memo_row {
+	char *key;    /* 'S' or 'L', then the path (owned; the index points at it) */
+	int r;        /* the call's result */
+	kw_stat st;   /* when r == 0 */
+};
+
 void kw_target_free(kw_target *t)
 {
 	if (!t)
@@ -40,8 +48,83 @@ void kw_target_free(kw_target *t)
 		free(t->warnings[i].detail);
 	}
 	free(t->warnings);
+	for (size_t i = 0; i < t->memo_n; i++)
+		free(t->memo[i].key);
+	free(t->memo);
+	kw_strindex_release(&t->memo_ix);
 	free(t->desc);
 	free(t);
+}
+
+void kw_target_memo_stats(kw_target *t)
+{
+	if (t)
+		t->memo_on = true;
+}
+
+/* key[] = kind + path (the path was checked: shorter than KW_PATH_MAX) */
+static void memo_key(char kind, const char *path, char key[KW_PATH_MAX + 1])
+{
+	key[0] = kind;
+	strcpy(key + 1, path);
+}
+
+static const struct kw_memo_row *memo_get(const kw_target *t, const char *key)
+{
+	size_t i = kw_strindex_get(&t->memo_ix, key);
+	return i == KW_STRINDEX_NONE ? NULL : &t->memo[i];
+}
+
+/* Remember (best effort: a full memo or no memory just means the next call asks again) */
+static void memo_put(kw_target *t, const char *key, int r, const kw_stat *st)
+{
+	if (t->memo_n >= KW_MEMO_MAX || kw_strindex_get(&t->memo_ix, key) != KW_STRINDEX_NONE)
+		return;
+	if (t->memo_n == t->memo_cap) {
+		size_t ncap = t->memo_cap ? t->memo_cap * 2 : 256;
+		struct kw_memo_row *nv = realloc(t->memo, ncap * sizeof *nv);
+		if (!nv)
+			return;
+		t->memo = nv;
+		t->memo_cap = ncap;
+	}
+	char *k = strdup(key);
+	if (!k)
+		return;
+	if (kw_strindex_put(&t->memo_ix, k, t->memo_n, NULL) != 0) {
+		free(k);
+		return;
+	}
+	t->memo[t->memo_n++] = (struct kw_memo_row){ .key = k, .r = r, .st = r == 0 ? *st : (kw_stat){ 0 } };
+}
+
+/* stat or lstat through the memo: only results that describe the tree (found, or not
+ * there) are kept, not transient failures such as -ENOMEM or -EMFILE */
+static int stat_memo(kw_target *t, const char *path, bool follow, kw_stat *ret)
+{
+	int (*op)(kw_target *, const char *, kw_stat *) = follow ? t->ops->stat : t->ops->lstat;
+	if (!t->memo_on)
+		return op(t, path, ret);
+	char key[KW_PATH_MAX + 1];
+	memo_key(follow ? 'S' : 'L', path, key);
+	const struct kw_memo_row *m = memo_get(t, key);
+	if (!m && follow) {
+		/* what lstat saw answers stat too, unless it saw a symlink */
+		key[0] = 'L';
+		m = memo_get(t, key);
+		key[0] = 'S';
+		if (m && (m->r == 0 ? m->st.type == KW_FT_LNK : m->r != -ENOENT))
+			m = NULL;
+	}
+	if (m) {
+		if (m->r == 0)
+			*ret = m->st;
+		return m->r;
+	}
+	int r = op(t, path, ret);
+	if (r == 0 || r == -ENOENT || r == -ENOTDIR || r == -EACCES || r == KW_E_ESCAPE || r == KW_E_LOOP)
+		memo_put(t, key, r, ret);
+	return r;
 }
 
 int kw_target_add_warning(kw_target *t, const char *path, int err, const char *detail)
@@ -129,7 +212,7 @@ int kw_target_stat(kw_target *t, const char *path, kw_stat *ret)
 	int r = check_path(path);
 	if (r < 0)
 		return r;
-	return t->ops->stat(t, path, ret);
+	return stat_memo(t, path, true, ret);
 }
 
 int kw_target_lstat(kw_target *t, const char *path, kw_stat *ret)
@@ -139,7 +222,7 @@ int kw_target_lstat(kw_target *t, const char *path, kw_stat *ret)
 	int r = check_path(path);
 	if (r < 0)
 		return r;
-	return t->ops->lstat(t, path, ret);
+	return stat_memo(t, path, false, ret);
 }
 
 int kw_target_read(kw_target *t, const char *path, size_t max, kw_file *ret)
@@ -153,7 +236,21 @@ int kw_target_read(kw_target *t, const char *path, size_t max, kw_file *ret)
 		max = KW_READ_DEFAULT;
 	if (max > KW_READ_HARD_MAX)
 		max = KW_READ_HARD_MAX;
-	return t->ops->read(t, path, max, ret);
+	if (!t->memo_on)
+		return t->ops->read(t, path, max, false, ret);
+	char key[KW_PATH_MAX + 1];
+	memo_key('S', path, key);
+	const struct kw_memo_row *m = memo_get(t, key);
+	if (m && m->r < 0)
+		return m->r;
+	if (m && m->st.type != KW_FT_REG)
+		return KW_E_NOTREG;
+	r = t->ops->read(t, path, max, m != NULL, ret);
+	if (r == 0)
+		memo_put(t, key, 0, &ret->st);
+	else if (r == -ENOENT || r == -ENOTDIR)
+		memo_put(t, key, r, NULL);
+	return r;
 }
 
 void kw_file_release(kw_file *f)

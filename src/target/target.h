@@ -92,6 +92,14 @@ bool kw_target_is_tar(const kw_target *t);
 /* Warnings collected so far (tar: while reading the archive). Owned by the target. */
 const kw_target_warning *kw_target_warnings(const kw_target *t, size_t *n);
 
+/* Remember the result of every stat and lstat (and the metadata of every file read) for
+ * the life of the target, so that the many modules that ask about the same path (the
+ * collector, the lock-out guard, StrictModes checks) cost one system call between them.
+ * For commands that only read: a change made to the tree afterwards (by a writer, or by
+ * anyone else) is not seen. At most KW_MEMO_MAX paths are remembered. */
+#define KW_MEMO_MAX ((size_t)1 << 20)
+void kw_target_memo_stats(kw_target *t);
+
 /* stat follows symlinks (inside the root); lstat does not follow the last component. */
 int kw_target_stat(kw_target *t, const char *path, kw_stat *ret);
 int kw_target_lstat(kw_target *t, const char *path, kw_stat *ret);
