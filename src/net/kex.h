@@ -81,6 +81,13 @@ typedef struct kw_kex_result {
 
 void kw_kex_result_release(kw_kex_result *r);
 
+/* (Addition) The signature check alone, as kw_kex_step runs it on the reply: sig (string
+ * algorithm, string body) over data (the exchange hash H) with the key blob ks, for the
+ * host key algorithm hostkey_alg. Sets verified, verify_err and why of *res, nothing
+ * else. The outcome is in *res; returns 0, -EINVAL or -ENOMEM. */
+int kw_kex_verify(const char *hostkey_alg, kw_buf ks, kw_buf sig, const uint8_t *data, size_t len,
+		  kw_kex_result *res);
+
 typedef struct kw_kex kw_kex;
 
 /* hostkey_alg: the single host key algorithm the client KEXINIT offered.
@@ -90,13 +97,25 @@ void kw_kex_free(kw_kex *k);
 /* What H covers besides the kex values: V_C and V_S without CR LF, I_C and I_S the whole
  * KEXINIT payloads (type byte included). Copied. */
 int kw_kex_set_transcript(kw_kex *k, const char *v_c, const char *v_s, kw_buf i_c, kw_buf i_s);
+/* (Addition) For tests and fuzzing only: use this ephemeral private value instead of a
+ * random one, so that a captured reply can be replayed through a new kw_kex (same
+ * transcript, same private value) and verify again. Before kw_kex_first. Big-endian:
+ * X25519 the 32-byte private key (RFC 7748); ECDH the scalar d, 1 <= d < order; DH and
+ * GEX the exponent x, 1 < x < p - 1 (checked when p is known: kw_kex_first, or the GEX
+ * group, -EINVAL if it does not fit). At most 1024 bytes. 0, -EINVAL, -ENOMEM. */
+int kw_kex_set_private(kw_kex *k, const uint8_t *priv, size_t len);
 /* The first message after KEXINIT: KEXDH_INIT / KEX_ECDH_INIT with our ephemeral value,
  * or for GEX the KEX_DH_GEX_REQUEST (min 2048, n 3072, max 8192). Appended to out. */
 int kw_kex_first(kw_kex *k, kw_sb *out);
 /* One server message (type byte first). 1 = a payload to send was appended to out (GEX:
  * KEX_DH_GEX_INIT after the group), 0 = done: *res is filled (also when the signature is
  * bad: res->verified false and why set), <0 = the reply is malformed or unexpected
- * (KW_E_PARSE, KW_E_CRYPTO; err says what). */
+ * (KW_E_PARSE, KW_E_CRYPTO; err says what).
+ * (Addition) Also -ENOMEM, and -EINVAL for a call out of order (before kw_kex_first or
+ * kw_kex_set_transcript, after the result). After an error the exchange may be fed
+ * another message; after 0 it is over. A GEX group outside the 2048..8192 asked for,
+ * with an even p or with g not in (1, p-1) is refused (KW_E_PARSE), as OpenSSH's client
+ * refuses it. */
 int kw_kex_step(kw_kex *k, kw_buf msg, kw_sb *out, kw_kex_result *res, char *err, size_t errlen);
 
 /* ---- group-exchange probe ---- */
@@ -113,7 +132,7 @@ typedef struct kw_gex_group {
 /* KEX_DH_GEX_REQUEST payload appended to out */
 int kw_gex_request(kw_sb *out, uint32_t min, uint32_t n, uint32_t max);
 /* KEX_DH_GEX_GROUP payload (type byte first). 0 (the fields say what is wrong with the
- * group, if anything) or KW_E_PARSE / KW_E_TOOBIG. */
+ * group, if anything) or KW_E_PARSE / KW_E_TOOBIG ((Addition) or -ENOMEM). */
 int kw_gex_group_parse(kw_buf payload, uint32_t min, uint32_t max, kw_gex_group *g,
 		       char *err, size_t errlen);
 

@@ -37,6 +37,9 @@
  * ceiling a caller may raise it to (OpenSSH's) */
 #define KW_SSH_PACKET_DEFAULT 35000
 #define KW_SSH_PACKET_CEILING 262144
+/* the largest payload kw_ssh_packet_put sends: with the minimum padding the whole packet
+ * is then at most KW_SSH_PACKET_DEFAULT bytes, what every server must accept */
+#define KW_SSH_PAYLOAD_MAX (KW_SSH_PACKET_DEFAULT - 9)
 /* IGNORE / DEBUG / UNIMPLEMENTED skipped before the caller sees a message */
 #define KW_SSH_SKIP_MAX 32
 /* name-lists: names kept per list and in all ten lists; more are counted, not kept */
@@ -90,18 +93,36 @@ typedef struct kw_ssh_rx {
 	uint64_t total;        /* bytes fed in all */
 	char err[256];
 	/* (the implementation may add fields) */
+	int fail;              /* the first error (sticky: every later call returns it) */
+	uint32_t seq;          /* packets taken so far (RFC 4253 §6.4 sequence number) */
+	size_t scan;           /* bytes of the current line before the ident already checked */
+	int line_kind;         /* that line: undecided, the SSH- line, a line before it */
+	char **pre;            /* lines before the ident kept until it arrives */
+	size_t npre_kept, pre_cap;
 } kw_ssh_rx;
 
 /* packet_max: 0 = KW_SSH_PACKET_DEFAULT; clamped to [KW_SSH_PACKET_DEFAULT,
  * KW_SSH_PACKET_CEILING]. */
 void kw_ssh_rx_init(kw_ssh_rx *rx, size_t packet_max);
+/* Frees what rx holds; rx is left empty, as after kw_ssh_rx_init with its packet_max. */
 void kw_ssh_rx_release(kw_ssh_rx *rx);
 /* Append n bytes from the socket. KW_E_TOOBIG when the bytes held would pass
  * packet_max + 4 + KW_SSH_RX_SLACK (the caller must take items after every feed). */
 int kw_ssh_rx_feed(kw_ssh_rx *rx, const uint8_t *p, size_t n);
+/* packet_max + 4 + KW_SSH_RX_SLACK: the most bytes rx holds (a feed that would pass it
+ * fails). */
+size_t kw_ssh_rx_held_max(const kw_ssh_rx *rx);
 /* The server's identification. 1 = *id filled (owned by the caller), 0 = need more
  * bytes, <0 = KW_E_PARSE / KW_E_TOOBIG (too many or too long lines before it, an SSH-
- * line over KW_SSH_IDENT_MAX, a NUL, ...). Bytes after the line stay for the packets. */
+ * line over KW_SSH_IDENT_MAX, a NUL, ...). Bytes after the line stay for the packets.
+ * Every check is made at the byte where it becomes certain (an SSH- line is refused at
+ * its 255th byte when that is not its LF, without waiting for its end), so the result
+ * does not depend on how the stream was cut into feeds. -EINVAL when called again after
+ * it returned 1. Any line (CR LF or a bare LF) that starts with "SSH-" is the ident; lines
+ * before it are counted and the first KW_SSH_PRELINES_KEPT kept. kw_ssh_rx_packet does
+ * not need the ident to have been read (tests feed packets alone).
+ * Errors of the reader are sticky: after one, feed, ident, packet and message all return
+ * it (except -ENOMEM, which may be retried). */
 int kw_ssh_rx_ident(kw_ssh_rx *rx, kw_ssh_ident *id);
 /* One binary packet (before NEWKEYS: no MAC, block size 8). 1 = *payload is a view of
  * the payload valid until the next call on rx, 0 = need more, <0 = KW_E_PARSE (length
@@ -140,18 +161,24 @@ typedef struct kw_ssh_kexinit {
 	uint32_t reserved;
 	bool strict_kex;   /* "kex-strict-s-v00@openssh.com" in the kex list */
 	bool ext_info;     /* "ext-info-s" in the kex list */
+	size_t trailing;   /* bytes after the reserved field (RFC 4253 has none; ignored) */
 } kw_ssh_kexinit;
 
 /* A KEXINIT payload (type byte included). 0, KW_E_PARSE (err says which list and why),
- * -ENOMEM. On error *k is released. */
+ * -ENOMEM. On error *k is released. An empty name (",,", a leading or trailing comma) and
+ * a name holding a NUL are counted in bad and not kept; the pseudo names set strict_kex
+ * and ext_info even when they come past the caps. */
 int kw_ssh_kexinit_parse(kw_buf payload, kw_ssh_kexinit *k, char *err, size_t errlen);
 void kw_ssh_kexinit_release(kw_ssh_kexinit *k);
 bool kw_ssh_namelist_has(const kw_ssh_namelist *l, const char *name);
 /* The ten lists of the name-list of kexinit joined with ',' (what a KEXINIT carries). */
 int kw_ssh_namelist_join(const kw_ssh_namelist *l, kw_sb *out);
+/* "kex_algorithms", "server_host_key_algorithms", ... for KW_KEXL_*; "?" otherwise. */
+const char *kw_ssh_kexinit_list_name(int list);
 
 /* A client KEXINIT payload: lists[i] are comma-separated name-lists (NULL = empty),
- * cookie 16 random bytes, first_kex_packet_follows false. 0 or -ENOMEM / KW_E_TOOBIG. */
+ * cookie 16 random bytes, first_kex_packet_follows false. 0 or -ENOMEM / KW_E_TOOBIG
+ * (the payload would pass KW_SSH_PAYLOAD_MAX). */
 int kw_ssh_kexinit_build(const char *const lists[KW_KEXL_N], const uint8_t cookie[16],
 			 kw_sb *out);
 
@@ -162,14 +189,19 @@ typedef struct kw_ssh_disconnect {
 int kw_ssh_disconnect_parse(kw_buf payload, kw_ssh_disconnect *d);
 /* RFC 4253 §11.1 reason names ("PROTOCOL_ERROR" ...), "?" for others */
 const char *kw_ssh_disconnect_reason(uint32_t reason);
+/* "PROTOCOL_ERROR (2): <description, escaped and cut at 160 bytes>" into out[cap]
+ * (cut at a character boundary when it does not fit). 0 or -ENOMEM. */
+int kw_ssh_disconnect_describe(const kw_ssh_disconnect *d, char *out, size_t cap);
 
 /* ---- writing ---- */
 
 /* The identification line we send (with CR LF). */
 #define KW_SSH_CLIENT_IDENT "SSH-2.0-keyward_0.1"
 /* payload -> one unencrypted binary packet appended to out (block size 8, 4..255 bytes of
- * random padding). 0, -ENOMEM, KW_E_TOOBIG (payload over KW_SSH_PACKET_DEFAULT), or
- * KW_E_CRYPTO (no random bytes). */
+ * random padding). 0, -ENOMEM, KW_E_TOOBIG (payload over KW_SSH_PACKET_DEFAULT; precisely
+ * over KW_SSH_PAYLOAD_MAX, so the packet fits what every server accepts), or
+ * KW_E_CRYPTO (no random bytes). On error out is left as it was (so are the writers and
+ * kw_ssh_kexinit_build below). */
 int kw_ssh_packet_put(kw_sb *out, const uint8_t *payload, size_t len);
 
 /* RFC 4251 §5 writers used to build payloads (append to out; -ENOMEM / KW_E_TOOBIG) */
