@@ -454,26 +454,8 @@ static void run_algorithms(kw_check_ctx *x, const kw_sshd_view *g)
 		kw_sb fail, warn;
 		kw_sb_init(&fail);
 		kw_sb_init(&warn);
-		const char *p = list;
-		while (*p) {
-			const char *e = strchr(p, ',');
-			size_t n = e ? (size_t)(e - p) : strlen(p);
-			char name[256];
-			if (n && n < sizeof name) {
-				memcpy(name, p, n);
-				name[n] = '\0';
-				kw_grade gr;
-				const char *why;
-				if (kw_algos_grade(kind, name, policy, &gr, &why) == 0) {
-					kw_sb *sb = gr == KW_GRADE_FAIL ? &fail : gr == KW_GRADE_WARN ? &warn : NULL;
-					if (sb)
-						kw_sb_printf(sb, "%s%s (%s)", sb->len ? ", " : "", name, why);
-				}
-			}
-			if (!e)
-				break;
-			p = e + 1;
-		}
+		if (kw_algos_grade_list(kind, list, policy, &fail, &warn) == -ENOMEM)
+			x->err = -ENOMEM;
 		char src[512];
 		source_text(g->res, algo_opts[i], src, sizeof src);
 		if (fail.len)

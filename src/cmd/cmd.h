@@ -10,5 +10,6 @@ int cmd_harden(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 int cmd_guard(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif

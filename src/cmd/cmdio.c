@@ -1,5 +1,6 @@
 /* cmdio.c — see cmdio.h. */
 #include "cmd/cmdio.h"
+#include "checks/scan.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -101,7 +102,7 @@ int kw_cmd_close_output(FILE *f, const char *path, char *tmp)
 
 bool kw_cmd_check_known(const char *id)
 {
-	return kw_check_find(id) || kw_keys_check_find(id);
+	return kw_check_find(id) || kw_keys_check_find(id) || kw_scan_check_find(id);
 }
 
 int kw_cmd_format_json(const char *cmd, const char *arg, bool *json)

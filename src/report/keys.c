@@ -3,6 +3,7 @@
  * "fleet_key_id", "findings") the accounts and findings the caller computed. Every string
  * that came from the target goes through kw_escape. */
 #include "report/keys.h"
+#include "report/findings.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -50,60 +51,14 @@ static void key_cols(FILE *out, const kw_keys_meta *m, const kw_invkey *k)
 		fprintf(out, "%-10s %5s  %-50s", "?", "", "(public half not in the file)");
 }
 
-/* One finding:
- *   HIGH      keys.dsa  a DSA key grants access
- *             alice  /home/alice/.ssh/authorized_keys:3  SHA256:...
- *             evidence */
-static void finding_text(FILE *out, const kw_finding *f)
-{
-	_cleanup_free_ char *acc = f->account ? kw_escape_str(f->account) : NULL;
-	_cleanup_free_ char *path = f->path ? kw_escape_str(f->path) : NULL;
-	_cleanup_free_ char *fp = !strncmp(f->target, "SHA256:", 7) ? kw_escape_str(f->target) : NULL;
-	_cleanup_free_ char *ev = kw_escape_str(f->evidence);
-	const char *sev = kw_severity_label(f->severity);
-	fprintf(out, "  %-9s %s  %s\n            ", sev, f->check->id, f->check->title);
-	const char *sep = "";
-	if (acc) {
-		fputs(acc, out);
-		sep = "  ";
-	}
-	if (path) {
-		fprintf(out, f->line ? "%s%s:%u" : "%s%s", sep, path, f->line);
-		sep = "  ";
-	}
-	if (fp)
-		fprintf(out, "%s%s", sep, fp);
-	fprintf(out, "\n            %s\n", ev ? ev : "?");
-}
-
 /* The findings after the list, critical first (the caller sorted them). */
 static void findings_text(FILE *out, const kw_keys_meta *m)
 {
-	if (!m->findings) {
-		if (m->note) {
-			_cleanup_free_ char *n = kw_escape_str(m->note);
-			fprintf(out, "\nnote: %s\n", n ? n : "?");
-		}
-		return;
-	}
-	const kw_findings *fs = m->findings;
-	size_t by[KW_SEV__COUNT] = { 0 };
-	for (size_t i = 0; i < fs->n; i++)
-		if ((unsigned)fs->v[i].severity < KW_SEV__COUNT)
-			by[fs->v[i].severity]++;
-	fprintf(out, "\nfindings: ");
-	if (!fs->n)
-		fputs("none\n", out);
-	else
-		fprintf(out, "%zu (%zu critical, %zu high, %zu medium, %zu low, %zu info)\n", fs->n,
-			by[KW_SEV_CRITICAL], by[KW_SEV_HIGH], by[KW_SEV_MEDIUM], by[KW_SEV_LOW], by[KW_SEV_INFO]);
-	for (int sev = KW_SEV_CRITICAL; sev >= KW_SEV_INFO; sev--)
-		for (size_t i = 0; i < fs->n; i++)
-			if ((int)fs->v[i].severity == sev)
-				finding_text(out, &fs->v[i]);
+	if (m->findings)
+		kw_findings_text(out, m->findings, false);
 	if (m->note) {
 		_cleanup_free_ char *n = kw_escape_str(m->note);
-		fprintf(out, "note: %s\n", n ? n : "?");
+		fprintf(out, m->findings ? "note: %s\n" : "\nnote: %s\n", n ? n : "?");
 	}
 }
 
@@ -234,23 +189,6 @@ static void account_json(kw_jw *w, const kw_keys_account *ka)
 	kw_jw_end(w);
 }
 
-static void finding_json(kw_jw *w, const kw_finding *f)
-{
-	kw_jw_obj(w, NULL);
-	kw_jw_strz(w, "id", f->check->id);
-	kw_jw_strz(w, "severity", kw_severity_name(f->severity));
-	kw_jw_strz(w, "title", f->check->title);
-	kw_jw_strz(w, "account", f->account);
-	kw_jw_strz(w, "path", f->path);
-	if (f->line)
-		kw_jw_uint(w, "line", f->line);
-	else
-		kw_jw_null(w, "line");
-	kw_jw_strz(w, "fingerprint", !strncmp(f->target, "SHA256:", 7) ? f->target : NULL);
-	kw_jw_strz(w, "evidence", f->evidence);
-	kw_jw_end(w);
-}
-
 /* Streamed (report/jsonw.h): an inventory of 10,000 accounts holds 50,000 keys; a jansson
  * tree and its dump were more than half of keys scan's time. */
 int kw_keys_render_json(FILE *out, const kw_keys_meta *m, const kw_inventory *inv)
@@ -293,7 +231,7 @@ int kw_keys_render_json(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 	if (m->findings) {
 		kw_jw_arr(&w, "findings");
 		for (size_t i = 0; i < m->findings->n; i++)
-			finding_json(&w, &m->findings->v[i]);
+			kw_finding_json(&w, &m->findings->v[i]);
 		kw_jw_end(&w);
 	} else {
 		kw_jw_null(&w, "findings");

@@ -876,6 +876,33 @@ int kw_algos_grade(kw_alg_kind kind, const char *name, const char *policy, kw_gr
 	return kw_ratings_grade(r, kind, name, policy, ret, ret_reason);
 }
 
+int kw_algos_grade_list(kw_alg_kind kind, const char *list, const char *policy, kw_sb *fail,
+			kw_sb *warn)
+{
+	const char *p = list ? list : "";
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char name[256];
+		if (n && n < sizeof name) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			kw_grade gr;
+			const char *why;
+			int r = kw_algos_grade(kind, name, policy, &gr, &why);
+			if (r < 0)
+				return r;
+			kw_sb *sb = gr == KW_GRADE_FAIL ? fail : gr == KW_GRADE_WARN ? warn : NULL;
+			if (sb && kw_sb_printf(sb, "%s%s (%s)", sb->len ? ", " : "", name, why) < 0)
+				return -ENOMEM;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
 /* --------------------------------------------------------------- Terrapin -- */
 
 static bool list_any(const char *list, const char *needle, bool suffix)

@@ -96,6 +96,13 @@ const char *kw_grade_name(kw_grade g);   /* "ok" "warn" "fail" "unknown" */
 int kw_algos_grade(kw_alg_kind kind, const char *name, const char *policy, kw_grade *ret,
 		   const char **ret_reason);
 
+/* Grade every name of a comma list under policy (built-in ratings): the names graded
+ * fail appended to fail, those graded warn to warn, each as "name (reason)" joined by
+ * ", ". Names longer than 255 bytes are skipped. 0, -ENOENT (no such policy), KW_E_PARSE
+ * (bad embedded table), -ENOMEM. Shared by the sshd_config checks and the scanner. */
+int kw_algos_grade_list(kw_alg_kind kind, const char *list, const char *policy, kw_sb *fail,
+			kw_sb *warn);
+
 /* A parsed ratings table (a user-edited copy of data/algorithms.ratings). */
 typedef struct kw_ratings kw_ratings;
 

@@ -1,0 +1,781 @@
+/* scan.c — the scanner's event loop: see scan.h. */
+#include "net/scan.h"
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/escape.h"
+#include "base/vec.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const kw_scan_gex_req gex_defaults[] = {
+	{ 2048, 2048, 8192 },
+	{ 2048, 3072, 8192 },
+	{ 2048, 4096, 8192 },
+	{ 2048, 8192, 8192 },
+};
+
+const kw_scan_gex_req *kw_scan_gex_defaults(size_t *n)
+{
+	*n = sizeof gex_defaults / sizeof gex_defaults[0];
+	return gex_defaults;
+}
+
+const char *kw_scan_key_family(const char *alg)
+{
+	if (!strcmp(alg, "rsa-sha2-256") || !strcmp(alg, "rsa-sha2-512") || !strcmp(alg, "ssh-rsa"))
+		return "ssh-rsa";
+	return alg;
+}
+
+/* ---- probes and connections ---- */
+
+typedef enum { P_MAIN, P_KEY, P_GEX } pkind;
+typedef enum { S_CONNECT, S_IDENT, S_KEXINIT, S_REPLY } pstate;
+
+typedef struct probe {
+	size_t target;
+	pkind kind;
+	size_t slot;          /* P_KEY: index in keys; P_GEX: index in gex */
+} probe;
+
+typedef struct conn {
+	bool used;
+	int fd;
+	probe p;
+	pstate st;
+	uint64_t deadline;    /* ms, CLOCK_MONOTONIC */
+	kw_ssh_rx rx;
+	kw_sb out;            /* bytes still to send, from out_off */
+	size_t out_off;
+	bool want_out;        /* EPOLLOUT is registered */
+	char *v_s;            /* the server's ident line (owned) */
+	kw_kex *kex;
+	kw_sb i_c;            /* our KEXINIT payload */
+	uint64_t bytes;
+} conn;
+
+typedef struct tstate {
+	unsigned running;     /* connections open */
+	unsigned pending;     /* probes queued or running */
+	uint64_t t_first, t_last;
+	bool started, done;
+} tstate;
+
+typedef struct scanner {
+	const kw_targets *t;
+	const kw_scan_opts *o;
+	kw_scan_result *res;
+	tstate *ts;
+	conn *conns;
+	size_t nconns;        /* slots (= jobs) */
+	size_t active;
+	int ep;
+	size_t next_main;     /* next target whose main probe is not queued yet */
+	probe *follow;        /* follow-up probes not started yet */
+	size_t n_follow, cap_follow;
+	size_t done;          /* targets finished */
+	const kw_scan_gex_req *gex;
+	size_t n_gex;
+	uint32_t timeout;
+	bool stopping;        /* closing what is open after an interrupt: nothing finishes */
+} scanner;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void target_done_check(scanner *s, size_t ti)
+{
+	tstate *t = &s->ts[ti];
+	if (t->pending || t->done || s->stopping)
+		return;
+	t->done = true;
+	kw_scan_result *r = &s->res[ti];
+	r->finished = true;
+	r->ms = (uint32_t)(t->t_last - t->t_first);
+	s->done++;
+	if (s->o->progress)
+		s->o->progress(s->o->progress_ctx, s->done, s->t->n);
+}
+
+/* the error slot of a probe: the target (main connection before its KEXINIT), a key, a
+ * group-exchange request */
+static void record_error(scanner *s, conn *c, int err, const char *phase, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void record_error(scanner *s, conn *c, int err, const char *phase, const char *fmt, ...)
+{
+	kw_scan_result *r = &s->res[c->p.target];
+	char *why;
+	int *errp;
+	size_t cap;
+	if (c->p.kind == P_MAIN && !r->have_kexinit) {
+		why = r->why, errp = &r->err, cap = sizeof r->why;
+		r->phase = phase;
+	} else if (c->p.kind == P_GEX) {
+		why = r->gex[c->p.slot].why, errp = &r->gex[c->p.slot].err, cap = sizeof r->gex[0].why;
+	} else {
+		if (c->p.kind == P_MAIN)
+			r->phase = phase;
+		why = r->keys[c->p.slot].why, errp = &r->keys[c->p.slot].err, cap = sizeof r->keys[0].why;
+	}
+	if (*errp)
+		return; /* the first error says what happened */
+	*errp = err ? err : KW_E_PARSE;
+	va_list ap;
+	va_start(ap, fmt);
+	kw_verrf(why, cap, fmt, ap);
+	va_end(ap);
+}
+
+static void conn_close(scanner *s, conn *c)
+{
+	if (!c->used)
+		return;
+	if (c->fd >= 0) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+	}
+	kw_ssh_rx_release(&c->rx);
+	kw_sb_release(&c->out);
+	kw_sb_release(&c->i_c);
+	free(c->v_s);
+	kw_kex_free(c->kex);
+	size_t ti = c->p.target;
+	*c = (conn){ .used = false, .fd = -1 };
+	s->active--;
+	tstate *t = &s->ts[ti];
+	t->running--;
+	t->pending--;
+	t->t_last = now_ms();
+	target_done_check(s, ti);
+}
+
+static int add_follow(scanner *s, size_t target, pkind kind, size_t slot)
+{
+	probe *p = KW_VEC_PUSH(s->follow, s->n_follow, s->cap_follow);
+	if (!p)
+		return -ENOMEM;
+	*p = (probe){ .target = target, .kind = kind, .slot = slot };
+	s->ts[target].pending++;
+	return 0;
+}
+
+/* ---- sending ---- */
+
+static int flush_out(scanner *s, conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.s + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (c->out_off == c->out.len) {
+		kw_sb_clear(&c->out);
+		c->out_off = 0;
+	}
+	bool want = c->out.len > 0 || c->st == S_CONNECT;
+	if (want != c->want_out) {
+		struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
+					  .data.u64 = (uint64_t)(c - s->conns) };
+		if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+			return -errno;
+		c->want_out = want;
+	}
+	return 0;
+}
+
+static int queue_packet(conn *c, const kw_sb *payload)
+{
+	return kw_ssh_packet_put(&c->out, (const uint8_t *)payload->s, payload->len);
+}
+
+/* ---- the exchange ---- */
+
+/* our KEXINIT: one kex, one host key algorithm, the server's own ciphers, MACs and
+ * compression (so that it finds something in common and answers) */
+static int build_kexinit(conn *c, const kw_ssh_kexinit *sk, const char *kex, const char *hostkey)
+{
+	kw_sb lists[KW_KEXL_N];
+	const char *lp[KW_KEXL_N] = { 0 };
+	int r = 0;
+	for (int i = 0; i < KW_KEXL_N; i++)
+		kw_sb_init(&lists[i]);
+	lp[KW_KEXL_KEX] = kex;
+	lp[KW_KEXL_HOSTKEY] = hostkey;
+	for (int i = KW_KEXL_ENC_CS; i <= KW_KEXL_COMP_SC && r == 0; i++) {
+		r = kw_ssh_namelist_join(&sk->lists[i], &lists[i]);
+		lp[i] = lists[i].s;
+	}
+	uint8_t cookie[16];
+	if (r == 0 && RAND_bytes(cookie, sizeof cookie) != 1)
+		r = KW_E_CRYPTO;
+	if (r == 0)
+		r = kw_ssh_kexinit_build(lp, cookie, &c->i_c);
+	if (r == 0)
+		r = queue_packet(c, &c->i_c);
+	for (int i = 0; i < KW_KEXL_N; i++)
+		kw_sb_release(&lists[i]);
+	return r;
+}
+
+static const char *gex_alg(const kw_ssh_kexinit *k)
+{
+	static const char *const names[] = { "diffie-hellman-group-exchange-sha256",
+					     "diffie-hellman-group-exchange-sha1" };
+	for (size_t i = 0; i < 2; i++)
+		if (kw_ssh_namelist_has(&k->lists[KW_KEXL_KEX], names[i]))
+			return names[i];
+	return NULL;
+}
+
+/* The main connection has the server's KEXINIT: decide what else to ask. */
+static int plan_target(scanner *s, size_t ti)
+{
+	kw_scan_result *r = &s->res[ti];
+	const kw_ssh_kexinit *k = &r->kexinit;
+	const char *algs[32];
+	size_t n = kw_kex_hostkey_probes(&k->lists[KW_KEXL_HOSTKEY], algs, 32);
+	size_t nk = n == 0 ? 1 : s->o->all_hostkeys ? n : 1;
+	r->keys = calloc(nk, sizeof *r->keys);
+	if (!r->keys)
+		return -ENOMEM;
+	r->n_keys = nk;
+	if (n == 0) {
+		kw_scan_key *key = &r->keys[0];
+		key->err = KW_E_UNSUPPORTED;
+		kw_errf(key->why, sizeof key->why, "the server offers no host key algorithm keyward can verify");
+		if (k->lists[KW_KEXL_HOSTKEY].n)
+			snprintf(key->alg, sizeof key->alg, "%s", k->lists[KW_KEXL_HOSTKEY].names[0]);
+	}
+	for (size_t i = 0; i < n && i < nk; i++)
+		snprintf(r->keys[i].alg, sizeof r->keys[0].alg, "%s", algs[i]);
+	for (size_t i = 1; i < nk && n; i++)
+		if (add_follow(s, ti, P_KEY, i) < 0)
+			return -ENOMEM;
+	if (s->o->gex && gex_alg(k)) {
+		r->gex = calloc(s->n_gex, sizeof *r->gex);
+		if (!r->gex)
+			return -ENOMEM;
+		r->n_gex = s->n_gex;
+		for (size_t i = 0; i < s->n_gex; i++) {
+			r->gex[i].req = s->gex[i];
+			if (add_follow(s, ti, P_GEX, i) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* After the server's KEXINIT (sk, payload is): send ours and the first kex message.
+ * 1 = the connection has nothing more to do (no kex possible: recorded), 0 = sent. */
+static int start_exchange(scanner *s, conn *c, const kw_ssh_kexinit *sk, kw_buf is)
+{
+	kw_scan_result *r = &s->res[c->p.target];
+	kw_sb first;
+	kw_sb_init(&first);
+	int e = 0;
+	if (c->p.kind == P_GEX) {
+		kw_scan_gex *g = &r->gex[c->p.slot];
+		const char *alg = gex_alg(sk);
+		if (!alg) {
+			record_error(s, c, KW_E_UNSUPPORTED, "kexinit", "the server no longer offers group exchange");
+			return 1;
+		}
+		snprintf(g->kex, sizeof g->kex, "%s", alg);
+		const char *hk = sk->lists[KW_KEXL_HOSTKEY].n ? sk->lists[KW_KEXL_HOSTKEY].names[0] : "ssh-ed25519";
+		e = build_kexinit(c, sk, alg, hk);
+		if (e == 0)
+			e = kw_gex_request(&first, g->req.min, g->req.n, g->req.max);
+	} else {
+		kw_scan_key *key = &r->keys[c->p.slot];
+		if (key->err) /* nothing to verify (recorded by plan_target) */
+			return 1;
+		const char *kname = NULL;
+		kw_kex_alg ka = kw_kex_choose(&sk->lists[KW_KEXL_KEX], &kname);
+		if (ka == KW_KEX_NONE) {
+			record_error(s, c, KW_E_UNSUPPORTED, "kex", "the server offers no key exchange keyward can run");
+			return 1;
+		}
+		snprintf(key->kex, sizeof key->kex, "%s", kname);
+		e = build_kexinit(c, sk, kname, key->alg);
+		if (e == 0)
+			e = kw_kex_new(ka, key->alg, &c->kex);
+		if (e == 0)
+			e = kw_kex_set_transcript(c->kex, KW_SSH_CLIENT_IDENT, c->v_s,
+						  kw_buf_view(c->i_c.s, c->i_c.len), is);
+		if (e == 0)
+			e = kw_kex_first(c->kex, &first);
+	}
+	if (e == 0)
+		e = queue_packet(c, &first);
+	kw_sb_release(&first);
+	if (e < 0) {
+		record_error(s, c, e, "kex", "cannot start the key exchange: %s", kw_strerror(e));
+		return 1;
+	}
+	return 0;
+}
+
+static void describe_disconnect(kw_buf payload, char *out, size_t cap)
+{
+	kw_ssh_disconnect d;
+	if (kw_ssh_disconnect_parse(payload, &d) < 0 || kw_ssh_disconnect_describe(&d, out, cap) < 0)
+		snprintf(out, cap, "(unreadable)");
+}
+
+/* Take what rx holds. 1 = the connection is finished (result recorded), 0 = wait for
+ * more bytes. */
+static int process(scanner *s, conn *c)
+{
+	kw_scan_result *r = &s->res[c->p.target];
+	for (;;) {
+		if (c->st == S_IDENT) {
+			kw_ssh_ident id = { 0 };
+			int e = kw_ssh_rx_ident(&c->rx, &id);
+			if (e == 0)
+				return 0;
+			if (e < 0) {
+				record_error(s, c, e, "banner", "%s", kw_ssh_rx_error(&c->rx));
+				return 1;
+			}
+			c->v_s = strdup(id.line);
+			bool v2 = kw_ssh_ident_is_v2(&id);
+			if (c->p.kind == P_MAIN) {
+				r->ident = id;
+				r->have_ident = true;
+			} else {
+				kw_ssh_ident_release(&id);
+			}
+			if (!c->v_s) {
+				record_error(s, c, -ENOMEM, "banner", "out of memory");
+				return 1;
+			}
+			if (!v2) {
+				record_error(s, c, KW_E_UNSUPPORTED, "banner", "not an SSH-2 server");
+				return 1;
+			}
+			c->st = S_KEXINIT;
+			continue;
+		}
+		uint8_t type = 0;
+		kw_buf m;
+		int e = kw_ssh_rx_message(&c->rx, &type, &m);
+		if (e == 0)
+			return 0;
+		const char *phase = c->st == S_KEXINIT ? "kexinit" : "kex";
+		if (e < 0) {
+			record_error(s, c, e, phase, "%s", kw_ssh_rx_error(&c->rx));
+			return 1;
+		}
+		if (type == KW_SSH_MSG_DISCONNECT) {
+			char d[200];
+			describe_disconnect(m, d, sizeof d);
+			record_error(s, c, KW_E_REFUSED, phase, "the server disconnected: %s", d);
+			return 1;
+		}
+		if (c->st == S_KEXINIT) {
+			if (type != KW_SSH_MSG_KEXINIT) {
+				record_error(s, c, KW_E_PARSE, phase, "expected KEXINIT (20), got message %u", type);
+				return 1;
+			}
+			char err[200] = "";
+			kw_ssh_kexinit local = { 0 }, *sk = c->p.kind == P_MAIN ? &r->kexinit : &local;
+			e = kw_ssh_kexinit_parse(m, sk, err, sizeof err);
+			if (e < 0) {
+				record_error(s, c, e, phase, "bad KEXINIT: %s", err[0] ? err : kw_strerror(e));
+				return 1;
+			}
+			/* the payload view dies with the next rx call: the exchange copies it now */
+			if (c->p.kind == P_MAIN) {
+				if (plan_target(s, c->p.target) < 0) {
+					record_error(s, c, -ENOMEM, phase, "out of memory");
+					return 1;
+				}
+				r->have_kexinit = true;
+				r->phase = "kex";
+			}
+			int done = start_exchange(s, c, sk, m);
+			kw_ssh_kexinit_release(&local);
+			if (done)
+				return 1;
+			c->st = S_REPLY;
+			if ((e = flush_out(s, c)) < 0) {
+				record_error(s, c, e, phase, "send: %s", kw_strerror(e));
+				return 1;
+			}
+			continue;
+		}
+		/* S_REPLY */
+		if (c->p.kind == P_GEX) {
+			kw_scan_gex *g = &r->gex[c->p.slot];
+			if (type != KW_SSH_MSG_KEXDH_REPLY) {
+				record_error(s, c, KW_E_PARSE, phase, "expected KEX_DH_GEX_GROUP (31), got message %u", type);
+				return 1;
+			}
+			char err[200] = "";
+			e = kw_gex_group_parse(m, g->req.min, g->req.max, &g->g, err, sizeof err);
+			if (e < 0)
+				record_error(s, c, e, phase, "bad group: %s", err[0] ? err : kw_strerror(e));
+			return 1;
+		}
+		kw_scan_key *key = &r->keys[c->p.slot];
+		kw_sb next;
+		kw_sb_init(&next);
+		char err[200] = "";
+		e = kw_kex_step(c->kex, m, &next, &key->res, err, sizeof err);
+		if (e == 1) {
+			e = queue_packet(c, &next);
+			kw_sb_release(&next);
+			if (e == 0)
+				e = flush_out(s, c);
+			if (e < 0) {
+				record_error(s, c, e, phase, "send: %s", kw_strerror(e));
+				return 1;
+			}
+			continue;
+		}
+		kw_sb_release(&next);
+		if (e < 0) {
+			kw_kex_result_release(&key->res);
+			record_error(s, c, e, phase, "%s", err[0] ? err : kw_strerror(e));
+		} else if (c->p.kind == P_MAIN) {
+			r->phase = "done";
+		}
+		return 1;
+	}
+}
+
+static void on_readable(scanner *s, conn *c)
+{
+	uint8_t buf[16384];
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			int e = -errno;
+			record_error(s, c, e, c->st == S_IDENT ? "banner" : c->st == S_KEXINIT ? "kexinit" : "kex",
+				     "receive: %s", kw_strerror(e));
+			conn_close(s, c);
+			return;
+		}
+		const char *phase = c->st == S_IDENT ? "banner" : c->st == S_KEXINIT ? "kexinit" : "kex";
+		if (n == 0) {
+			record_error(s, c, -ECONNRESET, phase, "the server closed the connection");
+			conn_close(s, c);
+			return;
+		}
+		c->bytes += (uint64_t)n;
+		int e = c->bytes > KW_SCAN_CONN_BYTES_MAX ? KW_E_TOOBIG
+							   : kw_ssh_rx_feed(&c->rx, buf, (size_t)n);
+		if (e < 0) {
+			record_error(s, c, e, phase, "the server sent too much (%llu bytes)",
+				     (unsigned long long)c->bytes);
+			conn_close(s, c);
+			return;
+		}
+		if (process(s, c)) {
+			conn_close(s, c);
+			return;
+		}
+	}
+}
+
+static void on_event(scanner *s, conn *c, uint32_t events)
+{
+	if (c->st == S_CONNECT) {
+		int soerr = 0;
+		socklen_t sl = sizeof soerr;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+			soerr = errno;
+		if (soerr) {
+			record_error(s, c, -soerr, "connect", "connect: %s", strerror(soerr));
+			conn_close(s, c);
+			return;
+		}
+		if (!(events & (EPOLLOUT | EPOLLIN)))
+			return;
+		c->st = S_IDENT;
+	}
+	if (events & EPOLLOUT) {
+		int e = flush_out(s, c);
+		if (e < 0) {
+			record_error(s, c, e, c->st == S_IDENT ? "banner" : "kex", "send: %s", kw_strerror(e));
+			conn_close(s, c);
+			return;
+		}
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		on_readable(s, c);
+}
+
+/* ---- starting connections ---- */
+
+static int start_probe(scanner *s, const probe *p)
+{
+	conn *c = NULL;
+	for (size_t i = 0; i < s->nconns; i++)
+		if (!s->conns[i].used) {
+			c = &s->conns[i];
+			break;
+		}
+	if (!c)
+		return -EAGAIN;
+	const kw_target_ep *ep = &s->t->v[p->target];
+	kw_scan_result *r = &s->res[p->target];
+	tstate *t = &s->ts[p->target];
+	*c = (conn){ .used = true, .fd = -1, .p = *p, .st = S_CONNECT };
+	kw_ssh_rx_init(&c->rx, s->o->packet_max);
+	kw_sb_init(&c->out);
+	kw_sb_init(&c->i_c);
+	s->active++;
+	t->running++;
+	uint64_t now = now_ms();
+	if (!t->started) {
+		t->started = true;
+		t->t_first = now;
+	}
+	c->deadline = now + s->timeout;
+	r->conns++;
+
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	if (ep->addr.fam == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(ep->port);
+		memcpy(&in->sin_addr, ep->addr.b, 4);
+		sl = sizeof *in;
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(ep->port);
+		memcpy(&in6->sin6_addr, ep->addr.b, 16);
+		sl = sizeof *in6;
+	}
+	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int e = 0;
+	if (c->fd < 0) {
+		e = -errno;
+	} else {
+		int one = 1;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (connect(c->fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
+			e = -errno;
+	}
+	if (e == 0)
+		e = kw_sb_puts(&c->out, KW_SSH_CLIENT_IDENT "\r\n") < 0 ? -ENOMEM : 0;
+	if (e == 0) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)(c - s->conns) };
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+			e = -errno;
+		c->want_out = true;
+	}
+	if (e < 0) {
+		record_error(s, c, e, "connect", "connect: %s", kw_strerror(e));
+		conn_close(s, c);
+	}
+	return 0;
+}
+
+/* a target that cannot be connected to at all */
+static void skip_target(scanner *s, size_t ti, int err, const char *why)
+{
+	kw_scan_result *r = &s->res[ti];
+	r->err = err;
+	r->phase = "resolve";
+	snprintf(r->why, sizeof r->why, "%s", why);
+	s->ts[ti].pending = 0;
+	target_done_check(s, ti);
+}
+
+/* Start what may start: follow-ups first (they finish targets already begun), then the
+ * next targets' main connections. */
+static int start_more(scanner *s)
+{
+	for (size_t i = 0; i < s->n_follow && s->active < s->nconns;) {
+		probe p = s->follow[i];
+		if (s->ts[p.target].running >= KW_SCAN_PER_TARGET) {
+			i++;
+			continue;
+		}
+		memmove(&s->follow[i], &s->follow[i + 1], (s->n_follow - i - 1) * sizeof *s->follow);
+		s->n_follow--;
+		int e = start_probe(s, &p);
+		if (e < 0)
+			return e;
+	}
+	while (s->active < s->nconns && s->next_main < s->t->n) {
+		size_t ti = s->next_main++;
+		const kw_target_ep *ep = &s->t->v[ti];
+		if (ep->resolve_err || (ep->addr.fam != 4 && ep->addr.fam != 6)) {
+			skip_target(s, ti, ep->resolve_err ? ep->resolve_err : -EADDRNOTAVAIL,
+				    ep->resolve_err ? "the name does not resolve" : "no address");
+			continue;
+		}
+		s->ts[ti].pending = 1;
+		probe p = { .target = ti, .kind = P_MAIN };
+		int e = start_probe(s, &p);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+static void expire(scanner *s, uint64_t now)
+{
+	for (size_t i = 0; i < s->nconns; i++) {
+		conn *c = &s->conns[i];
+		if (!c->used || now < c->deadline)
+			continue;
+		const char *phase = c->st == S_CONNECT ? "connect" : c->st == S_IDENT ? "banner"
+				    : c->st == S_KEXINIT ? "kexinit" : "kex";
+		record_error(s, c, KW_E_TIMEOUT, phase, "no answer within %u ms (%s)", s->timeout,
+			     c->st == S_CONNECT ? "connecting" : c->st == S_IDENT ? "waiting for the banner"
+			     : c->st == S_KEXINIT ? "waiting for KEXINIT" : "waiting for the key exchange reply");
+		conn_close(s, c);
+	}
+}
+
+static uint64_t next_deadline(const scanner *s)
+{
+	uint64_t d = UINT64_MAX;
+	for (size_t i = 0; i < s->nconns; i++)
+		if (s->conns[i].used && s->conns[i].deadline < d)
+			d = s->conns[i].deadline;
+	return d;
+}
+
+/* At most jobs connections, and what the descriptor limit allows (raised to its hard
+ * limit first). */
+static size_t job_slots(unsigned jobs)
+{
+	size_t want = jobs ? jobs : KW_SCAN_JOBS_DEFAULT;
+	if (want > KW_SCAN_JOBS_MAX)
+		want = KW_SCAN_JOBS_MAX;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < want + 64) {
+			rlim_t old = rl.rlim_cur;
+			rl.rlim_cur = rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				rl.rlim_cur = old;
+		}
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + 32)
+			want = rl.rlim_cur > 48 ? (size_t)rl.rlim_cur - 32 : 16;
+	}
+	return want;
+}
+
+int kw_scan_run(const kw_targets *t, const kw_scan_opts *o, kw_scan_result **ret)
+{
+	*ret = NULL;
+	scanner s = { .t = t, .o = o, .ep = -1 };
+	s.timeout = o->timeout_ms ? o->timeout_ms : KW_SCAN_TIMEOUT_DEFAULT_MS;
+	if (o->gex_reqs && o->n_gex_reqs) {
+		s.gex = o->gex_reqs;
+		s.n_gex = o->n_gex_reqs > KW_SCAN_GEX_MAX ? KW_SCAN_GEX_MAX : o->n_gex_reqs;
+	} else {
+		s.gex = kw_scan_gex_defaults(&s.n_gex);
+	}
+	s.res = calloc(t->n ? t->n : 1, sizeof *s.res);
+	s.ts = calloc(t->n ? t->n : 1, sizeof *s.ts);
+	s.nconns = job_slots(o->jobs);
+	s.conns = calloc(s.nconns, sizeof *s.conns);
+	int e = 0;
+	if (!s.res || !s.ts || !s.conns)
+		e = -ENOMEM;
+	for (size_t i = 0; e == 0 && i < s.nconns; i++)
+		s.conns[i].fd = -1;
+	for (size_t i = 0; e == 0 && i < t->n; i++)
+		s.res[i].phase = "connect";
+	if (e == 0 && (s.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		e = -errno;
+	struct epoll_event evs[256];
+	while (e == 0 && !(o->stop && *o->stop)) {
+		if ((e = start_more(&s)) < 0)
+			break;
+		if (s.active == 0 && s.n_follow == 0 && s.next_main >= t->n)
+			break;
+		uint64_t now = now_ms(), d = next_deadline(&s);
+		int wait = d == UINT64_MAX ? 1000 : d <= now ? 0 : d - now > 1000 ? 1000 : (int)(d - now);
+		int n = epoll_wait(s.ep, evs, (int)(sizeof evs / sizeof evs[0]), wait);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			conn *c = &s.conns[evs[i].data.u64];
+			if (c->used)
+				on_event(&s, c, evs[i].events);
+		}
+		expire(&s, now_ms());
+	}
+	/* interrupted or failed: close what is open (its target stays unfinished) */
+	s.stopping = true;
+	for (size_t i = 0; s.conns && i < s.nconns; i++)
+		if (s.conns[i].used) {
+			record_error(&s, &s.conns[i], -EINTR, "interrupted", "interrupted");
+			conn_close(&s, &s.conns[i]);
+		}
+	for (size_t i = 0; s.res && i < t->n; i++)
+		if (!s.ts[i].done && !s.res[i].err && !s.res[i].have_kexinit) {
+			s.res[i].err = -EINTR;
+			snprintf(s.res[i].why, sizeof s.res[i].why, "not scanned (interrupted)");
+		}
+	if (s.ep >= 0)
+		close(s.ep);
+	free(s.conns);
+	free(s.ts);
+	free(s.follow);
+	if (e < 0) {
+		kw_scan_results_free(s.res, t->n);
+		return e;
+	}
+	*ret = s.res;
+	return 0;
+}
+
+void kw_scan_results_free(kw_scan_result *r, size_t n)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		kw_ssh_ident_release(&r[i].ident);
+		kw_ssh_kexinit_release(&r[i].kexinit);
+		for (size_t k = 0; k < r[i].n_keys; k++)
+			kw_kex_result_release(&r[i].keys[k].res);
+		free(r[i].keys);
+		free(r[i].gex);
+	}
+	free(r);
+}
