@@ -195,7 +195,8 @@ int kw_ssh_disconnect_describe(const kw_ssh_disconnect *d, char *out, size_t cap
 
 /* ---- writing ---- */
 
-/* The identification line we send (with CR LF). */
+/* The identification line we send (followed by CR LF on the wire; without it, it is V_C
+ * in the exchange hash). */
 #define KW_SSH_CLIENT_IDENT "SSH-2.0-keyward_0.1"
 /* payload -> one unencrypted binary packet appended to out (block size 8, 4..255 bytes of
  * random padding). 0, -ENOMEM, KW_E_TOOBIG (payload over KW_SSH_PACKET_DEFAULT; precisely
