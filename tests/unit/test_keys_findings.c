@@ -686,6 +686,262 @@ static void test_no_sshd_config(void **state)
 	scan_release(&r);
 }
 
+/* ---- the inventory's fingerprint order (by_fp), shared with the findings ---- */
+
+/* by_fp holds every key with a public key once, sorted by fingerprint (strcmp) and then
+ * by index; same_fp_count and same_fp_first agree with a brute-force count. */
+static void check_fp_order(const kw_inventory *inv)
+{
+	size_t with_pub = 0;
+	for (size_t i = 0; i < inv->n_keys; i++)
+		with_pub += inv->keys[i].has_pub;
+	assert_int_equal(inv->n_by_fp, with_pub);
+	assert_non_null(inv->by_fp);
+	bool *seen = calloc(inv->n_keys + 1, sizeof *seen);
+	assert_non_null(seen);
+	for (size_t j = 0; j < inv->n_by_fp; j++) {
+		size_t i = inv->by_fp[j];
+		assert_true(i < inv->n_keys);
+		assert_false(seen[i]);
+		seen[i] = true;
+		assert_true(inv->keys[i].has_pub);
+		if (j == 0)
+			continue;
+		size_t p = inv->by_fp[j - 1];
+		int c = strcmp(inv->keys[p].pub->fp, inv->keys[i].pub->fp);
+		if (c > 0 || (c == 0 && p > i))
+			fail_msg("by_fp[%zu] = %zu (%s) after by_fp[%zu] = %zu (%s)", j, i,
+				 inv->keys[i].pub->fp, j - 1, p, inv->keys[p].pub->fp);
+	}
+	free(seen);
+	for (size_t i = 0; i < inv->n_keys; i++) {
+		const kw_invkey *k = &inv->keys[i];
+		if (!k->has_pub) {
+			assert_int_equal(k->same_fp_count, 0);
+			assert_int_equal(k->same_fp_first, -1);
+			continue;
+		}
+		size_t count = 0;
+		long first = -1; /* the first other entry with this fingerprint */
+		for (size_t o = 0; o < inv->n_keys; o++) {
+			const kw_invkey *x = &inv->keys[o];
+			if (!x->has_pub || strcmp(x->pub->fp, k->pub->fp) != 0)
+				continue;
+			count++;
+			if (o != i && first < 0)
+				first = (long)o;
+		}
+		if (k->same_fp_count != count || k->same_fp_first != first)
+			fail_msg("key %zu (%s): same_fp_count %zu same_fp_first %ld, want %zu %ld", i,
+				 k->pub->fp, k->same_fp_count, k->same_fp_first, count, first);
+	}
+}
+
+static void put_file(const fixture *fx, const char *rel, const char *src, mode_t mode, uid_t uid)
+{
+	size_t len;
+	char *t = (char *)kwt_read_file(src, &len);
+	put(fx, rel, t, mode, uid);
+	free(t);
+}
+
+/* Keys shared by fingerprint across accounts, files, roles (authorized, unread, ignored,
+ * host, private): the inventory's fingerprint order and links, and the shared-key
+ * finding listing each account once, by account, then file and line. */
+static void test_fingerprint_order(void **state)
+{
+	fixture *fx = *state;
+	/* authorized_keys2 is not read: its keys are unread */
+	put(fx, "/etc/ssh/sshd_config", "UsePAM yes\nAuthorizedKeysFile .ssh/authorized_keys\n", 0644, 0);
+	char t[16384];
+	snprintf(t, sizeof t, "%s\n%s\n", pub("root_ed25519"), pub("canary"));
+	keys_of(fx, ROOT_AK, 0, t);
+	snprintf(t, sizeof t, "%s\n%s\nno-pty %s\n", pub("canary"), pub("alice_ecdsa"), pub("canary"));
+	put_alice(fx, t);
+	snprintf(t, sizeof t, "%s\n", pub("root_ed25519"));
+	keys_of(fx, "/home/alice/.ssh/authorized_keys2", 1000, t);
+	snprintf(t, sizeof t, "%s\n%s\nssh-rsa %s ignored\n%s\n", pub("alice_ecdsa"), pub("canary"),
+		 blob("canary"), pub("bob_rsa"));
+	keys_of(fx, BOB_AK, 1001, t);
+	snprintf(t, sizeof t, "%s\n%s\n", pub("canary"), pub("bob_rsa"));
+	keys_of(fx, "/home/svc/.ssh/authorized_keys", 999, t);
+	/* private keys: the canary's (with its public half), a PEM one (none) */
+	put_file(fx, "/home/alice/.ssh/id_ed25519", KEYS "canary", 0600, 1000);
+	put_file(fx, "/home/bob/.ssh/id_rsa", KEYS "deploy_pem", 0600, 1001);
+	put_file(fx, "/etc/ssh/ssh_host_ed25519_key", KEYS "canary", 0600, 0);
+
+	scan_run r;
+	scan(fx, &r);
+	const kw_inventory *inv = &r.inv;
+	check_fp_order(inv);
+	/* the canary: 5 authorized lines (root, alice 1 and 3, bob 2, svc 1), bob's ignored
+	 * line, alice's private key, the host key */
+	size_t canary = 0, without_pub = 0;
+	for (size_t i = 0; i < inv->n_keys; i++) {
+		const kw_invkey *k = &inv->keys[i];
+		if (!k->has_pub) {
+			without_pub++;
+			continue;
+		}
+		if (strcmp(k->pub->fp, CANARY_FP) == 0) {
+			canary++;
+			assert_int_equal(k->same_fp_count, 8);
+		} else if (strcmp(k->pub->fp, ROOT_FP) == 0) {
+			assert_int_equal(k->same_fp_count, 2);
+		} else if (strcmp(k->pub->fp, ECDSA_FP) == 0) {
+			assert_int_equal(k->same_fp_count, 2);
+		}
+	}
+	assert_int_equal(canary, 8);
+	assert_true(without_pub >= 1); /* the PEM key */
+	/* the canary's entries are adjacent in by_fp, in index order, which is inventory
+	 * order: authorized by account (alice, bob, root, svc), then host, then private */
+	size_t j0 = 0;
+	while (j0 < inv->n_by_fp && strcmp(inv->keys[inv->by_fp[j0]].pub->fp, CANARY_FP) != 0)
+		j0++;
+	assert_true(j0 + 8 <= inv->n_by_fp);
+	static const struct { enum kw_keyrole role; const char *account; const char *path; unsigned line; } want[] = {
+		{ KW_KEY_AUTHORIZED, "alice", ALICE_AK, 1 },
+		{ KW_KEY_AUTHORIZED, "alice", ALICE_AK, 3 },
+		{ KW_KEY_AUTHORIZED, "bob", BOB_AK, 2 },
+		{ KW_KEY_AUTHORIZED, "bob", BOB_AK, 3 },  /* ignored: still linked */
+		{ KW_KEY_AUTHORIZED, "root", ROOT_AK, 2 },
+		{ KW_KEY_AUTHORIZED, "svc", "/home/svc/.ssh/authorized_keys", 1 },
+		{ KW_KEY_HOST, NULL, "/etc/ssh/ssh_host_ed25519_key", 0 },
+		{ KW_KEY_PRIVATE, "alice", "/home/alice/.ssh/id_ed25519", 0 },
+	};
+	size_t first = inv->by_fp[j0];
+	for (size_t w = 0; w < 8; w++) {
+		const kw_invkey *k = &inv->keys[inv->by_fp[j0 + w]];
+		assert_string_equal(k->pub->fp, CANARY_FP);
+		assert_int_equal(k->role, want[w].role);
+		if (want[w].account)
+			assert_string_equal(k->account, want[w].account);
+		assert_string_equal(k->path, want[w].path);
+		assert_int_equal(k->line, want[w].line);
+		assert_int_equal(k->ignored, w == 3);
+		/* the first links to the second, every other one to the first */
+		assert_int_equal(k->same_fp_first, (long)(w == 0 ? inv->by_fp[j0 + 1] : first));
+	}
+	/* root's key: root's line and alice's unread file */
+	for (size_t i = 0; i < inv->n_keys; i++) {
+		const kw_invkey *k = &inv->keys[i];
+		if (k->has_pub && !strcmp(k->pub->fp, ROOT_FP) && k->role == KW_KEY_UNREAD)
+			assert_string_equal(inv->keys[k->same_fp_first].account, "root");
+	}
+
+	/* the shared-key findings: the canary opens 4 accounts (not the ignored line, the
+	 * host key or the private key), alice's ECDSA key 2, bob's RSA key 2 (svc's line
+	 * counts: dead weight is another finding); root's key only root (the unread file
+	 * opens nothing) */
+	assert_int_equal(count(&r, "keys.shared-across-accounts", NULL, 0), 3);
+	bool got[3] = { false, false, false };
+	for (size_t i = 0; i < r.fs.n; i++) {
+		const kw_finding *f = &r.fs.v[i];
+		if (strcmp(f->check->id, "keys.shared-across-accounts") != 0)
+			continue;
+		if (!strcmp(f->target, CANARY_FP)) {
+			assert_string_equal(f->evidence,
+				"ED25519 key opens 4 accounts: alice (" ALICE_AK ":1), bob (" BOB_AK ":2), "
+				"root (" ROOT_AK ":2), svc (/home/svc/.ssh/authorized_keys:1)");
+			got[0] = true;
+		} else if (!strcmp(f->target, ECDSA_FP)) {
+			assert_string_equal(f->evidence,
+				"ECDSA key opens 2 accounts: alice (" ALICE_AK ":2), bob (" BOB_AK ":1)");
+			got[1] = true;
+		} else {
+			assert_non_null(strstr(f->evidence, "RSA key opens 2 accounts: bob (" BOB_AK ":4), "
+							    "svc (/home/svc/.ssh/authorized_keys:2)"));
+			got[2] = true;
+		}
+	}
+	assert_true(got[0] && got[1] && got[2]);
+	/* the duplicate of the canary in alice's file, and only that one */
+	assert_int_equal(count(&r, "keys.duplicate-line", NULL, 0), 1);
+	assert_non_null(strstr(find(&r, "keys.duplicate-line", "alice", 3)->evidence, "already on line 1"));
+	scan_release(&r);
+}
+
+/* Fingerprints chosen to tell the packed comparison from strcmp: differences in the last
+ * character, at each 8-byte boundary, between '+', '/', digits and letters, and a short
+ * one (NUL padding sorts first), over hand-made facts with many ties. */
+static void test_fingerprint_order_packed(void **state)
+{
+	(void)state;
+	static const char base[] = "SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+	assert_int_equal(strlen(base), 50);
+	enum { NFP = 27, NFILES = 5, PER = 30 };
+	char fps[NFP][KW_FP_LEN];
+	size_t nfp = 0;
+	snprintf(fps[nfp++], KW_FP_LEN, "%s", base);
+	static const size_t at[] = { 7, 14, 15, 22, 23, 30, 31, 38, 39, 46, 47, 49 };
+	static const char subst[] = { '+', '/', '0', 'Z' };
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++) { /* 12 pairs */
+		snprintf(fps[nfp], KW_FP_LEN, "%s", base);
+		fps[nfp][at[i]] = subst[i % 4];
+		nfp++;
+		snprintf(fps[nfp], KW_FP_LEN, "%s", base);
+		fps[nfp][at[i]] = (char)(base[at[i]] + 1);
+		nfp++;
+	}
+	snprintf(fps[nfp++], KW_FP_LEN, "SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"); /* 49 */
+	snprintf(fps[nfp++], KW_FP_LEN, "SHA256:abcdefgh");
+	assert_int_equal(nfp, NFP);
+
+	kw_facts f;
+	memset(&f, 0, sizeof f);
+	kw_keyfile kf[NFILES];
+	kw_authkey *lines = calloc(NFILES * PER, sizeof *lines);
+	assert_non_null(lines);
+	static const char *const accounts[NFILES] = { "zed", "amy", "amy", "mo", NULL };
+	char paths[NFILES][64];
+	unsigned seed = 7;
+	for (size_t i = 0; i < NFILES; i++) {
+		snprintf(paths[i], sizeof paths[i], "/home/%s/.ssh/authorized_keys%s",
+			 accounts[i] ? accounts[i] : "none", i == 2 ? "2" : "");
+		kf[i] = (kw_keyfile){ .path = paths[i], .account = (char *)accounts[i],
+				      .granted = i != 3, .keys = { .v = lines + i * PER, .n = PER } };
+		for (size_t l = 0; l < PER; l++) {
+			seed = seed * 1103515245u + 12345u;
+			kw_authkey *k = &lines[i * PER + l];
+			k->line = (unsigned)l + 1;
+			snprintf(k->key.fp, sizeof k->key.fp, "%s", fps[(seed >> 16) % NFP]);
+			snprintf(k->key.label, sizeof k->key.label, "ED25519");
+			k->sshd_ignores = l % 7 == 3;
+		}
+	}
+	f.keyfiles = kf;
+	f.n_keyfiles = NFILES;
+	kw_inventory inv;
+	assert_int_equal(kw_inventory_build(&f, &inv), 0);
+	assert_int_equal(inv.n_keys, NFILES * PER);
+	check_fp_order(&inv);
+	/* every fingerprint used is one run, and all runs together are the whole order */
+	size_t runs = 0;
+	for (size_t j = 0; j < inv.n_by_fp; j++)
+		if (j == 0 || strcmp(inv.keys[inv.by_fp[j - 1]].pub->fp, inv.keys[inv.by_fp[j]].pub->fp))
+			runs++;
+	size_t used = 0;
+	for (size_t p = 0; p < NFP; p++)
+		for (size_t i = 0; i < inv.n_keys; i++)
+			if (!strcmp(inv.keys[i].pub->fp, fps[p])) {
+				used++;
+				break;
+			}
+	assert_int_equal(runs, used);
+	assert_true(used >= NFP - 4);
+	kw_inventory_release(&inv);
+	assert_null(inv.by_fp);
+	assert_int_equal(inv.n_by_fp, 0);
+
+	/* no keys at all */
+	memset(&f, 0, sizeof f);
+	assert_int_equal(kw_inventory_build(&f, &inv), 0);
+	assert_int_equal(inv.n_by_fp, 0);
+	kw_inventory_release(&inv);
+	free(lines);
+}
+
 /* ---- accounts, the allowlist parser, the check table ---- */
 
 static void test_accounts(void **state)
@@ -816,6 +1072,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unparsable_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_sshd_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_order, setup, teardown),
+		cmocka_unit_test(test_fingerprint_order_packed),
 		cmocka_unit_test(test_allowlist_parse),
 		cmocka_unit_test(test_check_table),
 	};

@@ -18,6 +18,10 @@
  * a field it rejects and, for a key it accepts, every option it parsed ("key options:",
  * "forced command:", "permitted open:", "expires at" ...). Those lines are compared with
  * our parse.
+ *
+ * The decoded-key memo (kw_authkeys_parse_memo) must give exactly what a plain parse
+ * gives; this file defines EVP_DecodeBlock (forwarding to libcrypto's) to count how many
+ * key texts were really decoded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +34,7 @@
 #include "base/err.h"
 #include "collect/sshkey.h"
 
+#include <dlfcn.h>
 #include <openssl/evp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -1634,6 +1639,480 @@ static void test_blob_errors(void **state)
 	assert_int_equal(kw_pubkey_from_blob(ed, sizeof ed, &k), KW_E_PARSE);
 }
 
+/* ---- the decoded-key memo (kw_authkeys_parse_memo) ---- */
+
+/* Base64 decodes made through libcrypto, counted: kw_base64_decode ends in
+ * EVP_DecodeBlock, so this tells how many key texts were really decoded (a memo hit
+ * decodes nothing). This definition takes the library's calls; the real one is next. */
+static unsigned long g_b64_decodes;
+int EVP_DecodeBlock(unsigned char *t, const unsigned char *f, int n)
+{
+	static int (*real)(unsigned char *, const unsigned char *, int);
+	if (!real) {
+		void *sym = dlsym(RTLD_NEXT, "EVP_DecodeBlock");
+		assert_non_null(sym);
+		memcpy(&real, &sym, sizeof real);
+	}
+	g_b64_decodes++;
+	return real(t, f, n);
+}
+
+static void same_str(const char *what, unsigned line, const char *a, const char *b)
+{
+	if (!a || !b) {
+		if (a != b)
+			fail_msg("line %u: %s: %s vs %s", line, what, a ? a : "(null)", b ? b : "(null)");
+		return;
+	}
+	if (strcmp(a, b) != 0)
+		fail_msg("line %u: %s: %s vs %s", line, what, a, b);
+}
+
+static void same_list(unsigned line, const kw_authopt_list *a, const kw_authopt_list *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		same_str("option list", line, a->v[i], b->v[i]);
+}
+
+/* Every field of two parses of the same text: keys and diagnostics */
+static void same_parse(const kw_authkeys *a, const kw_diags *da, const kw_authkeys *b,
+		       const kw_diags *db)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		const kw_authkey *x = &a->v[i], *y = &b->v[i];
+		unsigned l = x->line;
+		assert_int_equal(x->line, y->line);
+		same_str("type", l, x->key.type, y->key.type);
+		same_str("label", l, x->key.label, y->key.label);
+		assert_int_equal(x->key.bits, y->key.bits);
+		same_str("fp", l, x->key.fp, y->key.fp);
+		same_str("fp_md5", l, x->key.fp_md5, y->key.fp_md5);
+		same_str("curve", l, x->key.curve, y->key.curve);
+		same_str("text_type", l, x->key.text_type, y->key.text_type);
+		assert_int_equal(x->key.type_mismatch, y->key.type_mismatch);
+		same_str("comment", l, x->comment, y->comment);
+		same_str("options", l, x->options, y->options);
+		assert_int_equal(x->opt_command, y->opt_command);
+		assert_int_equal(x->opt_from, y->opt_from);
+		assert_int_equal(x->opt_cert_authority, y->opt_cert_authority);
+		assert_int_equal(x->opt_restrict, y->opt_restrict);
+		assert_int_equal(x->opts.valid, y->opts.valid);
+		same_str("opts.error", l, x->opts.error, y->opts.error);
+		assert_int_equal(x->opts.restricted, y->opts.restricted);
+		assert_int_equal(x->opts.cert_authority, y->opts.cert_authority);
+		assert_int_equal(x->opts.no_agent_forwarding, y->opts.no_agent_forwarding);
+		assert_int_equal(x->opts.no_port_forwarding, y->opts.no_port_forwarding);
+		assert_int_equal(x->opts.no_pty, y->opts.no_pty);
+		assert_int_equal(x->opts.no_user_rc, y->opts.no_user_rc);
+		assert_int_equal(x->opts.no_x11_forwarding, y->opts.no_x11_forwarding);
+		assert_int_equal(x->opts.no_touch_required, y->opts.no_touch_required);
+		assert_int_equal(x->opts.verify_required, y->opts.verify_required);
+		same_str("command", l, x->opts.command, y->opts.command);
+		same_str("from", l, x->opts.from, y->opts.from);
+		same_str("principals", l, x->opts.principals, y->opts.principals);
+		assert_int_equal(x->opts.expiry_time, y->opts.expiry_time);
+		same_list(l, &x->opts.permitopen, &y->opts.permitopen);
+		same_list(l, &x->opts.permitlisten, &y->opts.permitlisten);
+		same_list(l, &x->opts.environment, &y->opts.environment);
+		assert_int_equal(x->opts.tunnel, y->opts.tunnel);
+		assert_int_equal(x->opts.port_by_name, y->opts.port_by_name);
+		assert_int_equal(x->sshd_ignores, y->sshd_ignores);
+	}
+	assert_int_equal(da->n, db->n);
+	for (size_t i = 0; i < da->n; i++) {
+		assert_int_equal(da->v[i].line, db->v[i].line);
+		assert_int_equal(da->v[i].err, db->v[i].err);
+		assert_int_equal(da->v[i].fatal, db->v[i].fatal);
+		same_str("diag file", da->v[i].line, da->v[i].file, db->v[i].file);
+		same_str("diag msg", da->v[i].line, da->v[i].msg, db->v[i].msg);
+	}
+}
+
+/* text parsed without a memo (into *ref, *dref), then through memo (which may already
+ * hold keys) `times` times: each memo parse gives exactly the same as the plain one.
+ * Returns the decodes the memo parses made. */
+static unsigned long memo_matches_plain(const char *text, kw_keymemo *memo, int times,
+					kw_authkeys *ref, kw_diags *dref)
+{
+	*dref = (kw_diags){ 0 };
+	assert_int_equal(kw_authkeys_parse("ak", (const uint8_t *)text, strlen(text), ref, dref), 0);
+	unsigned long before = g_b64_decodes;
+	for (int i = 0; i < times; i++) {
+		kw_authkeys ak;
+		kw_diags d = { 0 };
+		assert_int_equal(kw_authkeys_parse_memo("ak", (const uint8_t *)text, strlen(text), memo,
+							&ak, &d), 0);
+		same_parse(ref, dref, &ak, &d);
+		kw_authkeys_release(&ak);
+		kw_diags_release(&d);
+	}
+	return g_b64_decodes - before;
+}
+
+/* The base64 field of a one-line .pub file (malloc'd) */
+static char *pub_b64(const char *path)
+{
+	size_t len;
+	char *text = (char *)kwt_read_file(path, &len);
+	const char *b = strchr(text, ' ');
+	assert_non_null(b);
+	b++;
+	char *out = strndup(b, strcspn(b, " \r\n"));
+	assert_non_null(out);
+	free(text);
+	return out;
+}
+
+static void keygen_fp(const char *path, char fp[64], char md5[64])
+{
+	kg_line kg;
+	assert_int_equal(keygen_l(path, &kg, 1), 1);
+	snprintf(fp, 64, "%s", kg.fp);
+	if (md5) {
+		assert_int_equal(keygen_l_hash(path, "md5", &kg, 1), 1);
+		snprintf(md5, 64, "%s", kg.fp);
+	}
+}
+
+/* Lines of text in reverse order (the text ends with a newline) */
+static char *reverse_lines(const char *text)
+{
+	size_t n = strlen(text);
+	char *out = malloc(n + 1);
+	assert_non_null(out);
+	size_t o = 0, end = n;
+	assert_true(n > 0 && text[n - 1] == '\n');
+	while (end > 0) {
+		size_t start = end - 1;
+		while (start > 0 && text[start - 1] != '\n')
+			start--;
+		memcpy(out + o, text + start, end - start);
+		o += end - start;
+		end = start;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The same keys in several lines and files, with other text types, options and comments,
+ * and the fixture file with every kind of line: through one memo exactly what a plain
+ * parse gives, against ssh-keygen, and each key text decoded once. */
+static void test_keymemo_same_results(void **state)
+{
+	(void)state;
+	char ed[256], ec384[256], ec256[256], rsa[256];
+	snprintf(ed, sizeof ed, "%s/memo_ed25519", tmpdir);
+	snprintf(ec384, sizeof ec384, "%s/memo_ec384", tmpdir);
+	snprintf(ec256, sizeof ec256, "%s/memo_ec256", tmpdir);
+	snprintf(rsa, sizeof rsa, "%s", DATA "fixture-rsa");
+	run("ssh-keygen -q -t ed25519 -N '' -C memo -f '%s'", ed);
+	run("ssh-keygen -q -t ecdsa -b 384 -N '' -C memo -f '%s'", ec384);
+	run("ssh-keygen -q -t ecdsa -b 256 -N '' -C memo -f '%s'", ec256);
+	const char *keys[] = { ed, ec384, ec256, rsa };
+	char *b64[4], fp[4][64], md5[4][64];
+	for (size_t i = 0; i < 4; i++) {
+		char p[300];
+		snprintf(p, sizeof p, "%s.pub", keys[i]);
+		b64[i] = pub_b64(p);
+		keygen_fp(p, fp[i], md5[i]);
+	}
+
+	char *text = NULL;
+	assert_true(asprintf(&text,
+		"ssh-ed25519 %s first\n"                      /* 1 */
+		"ssh-rsa %s ed25519 blob, RSA text\n"         /* 2: mismatch */
+		"no-pty,command=\"x\" ssh-ed25519 %s opts\n"  /* 3 */
+		"from=\"10.0.0.0/8\" ssh-rsa %s\n"            /* 4: mismatch, with options */
+		"ecdsa-sha2-nistp256 %s wrong curve\n"        /* 5: a nistp384 blob: mismatch */
+		"ecdsa-sha2-nistp384 %s right curve\n"        /* 6 */
+		"ecdsa-sha2-nistp256 %s wrong again\n"        /* 7 */
+		"ecdsa-sha2-nistp256 %s p256\n"               /* 8 */
+		"ecdsa-sha2-nistp384 %s p256 named p384\n"    /* 9: mismatch */
+		"rsa-sha2-256 %s rsa\n"                       /* 10 */
+		"ssh-rsa %s rsa\n"                            /* 11 */
+		"ssh-ed25519 %s rsa as ed25519\n"             /* 12: mismatch */
+		"rsa-sha2-512 %s\n"                           /* 13 */
+		"bogus-opt ssh-ed25519 %s bad options\n"      /* 14: ignored */
+		"ssh-ed25519 %s last\n",                      /* 15 */
+		b64[0], b64[0], b64[0], b64[0], b64[1], b64[1], b64[1], b64[2], b64[2], b64[3],
+		b64[3], b64[3], b64[3], b64[0], b64[0]) > 0);
+	static const struct { unsigned line; int key; bool mismatch; } want[] = {
+		{ 1, 0, false }, { 2, 0, true }, { 3, 0, false }, { 4, 0, true }, { 5, 1, true },
+		{ 6, 1, false }, { 7, 1, true }, { 8, 2, false }, { 9, 2, true }, { 10, 3, false },
+		{ 11, 3, false }, { 12, 3, true }, { 13, 3, false }, { 14, 0, false }, { 15, 0, false },
+	};
+
+	for (int order = 0; order < 2; order++) {
+		char *t = order ? reverse_lines(text) : strdup(text);
+		kw_keymemo memo = { 0 };
+		kw_authkeys ref;
+		kw_diags dref;
+		/* three parses through one memo: the first decodes each key text once, the
+		 * others (another file with the same keys) decode nothing */
+		unsigned long first = g_b64_decodes;
+		unsigned long dec = memo_matches_plain(t, &memo, 1, &ref, &dref);
+		unsigned long plain = g_b64_decodes - first - dec;
+		assert_int_equal(plain, 15);
+		assert_int_equal(dec, 4);
+		assert_int_equal(memo.n, 4);
+		kw_authkeys_release(&ref);
+		kw_diags_release(&dref);
+		dec = memo_matches_plain(t, &memo, 2, &ref, &dref);
+		assert_int_equal(dec, 0);
+		assert_int_equal(memo.n, 4);
+
+		/* and what they all give is right: ssh-keygen's fingerprints, the flags */
+		assert_int_equal(ref.n, 15);
+		for (size_t i = 0; i < ref.n; i++) {
+			const kw_authkey *k = &ref.v[i];
+			size_t w = order ? 14 - i : i;
+			assert_int_equal(k->line, order ? 16 - want[w].line : want[w].line);
+			assert_string_equal(k->key.fp, fp[want[w].key]);
+			assert_string_equal(k->key.fp_md5, md5[want[w].key]);
+			assert_int_equal(k->key.type_mismatch, want[w].mismatch);
+			assert_int_equal(k->sshd_ignores, want[w].mismatch || want[w].line == 14);
+		}
+		const kw_authkey *k = &ref.v[order ? 15 - 5 : 4]; /* line 5 of the text */
+		assert_string_equal(k->key.text_type, "ecdsa-sha2-nistp256");
+		assert_string_equal(k->key.type, "ecdsa-sha2-nistp384");
+		assert_string_equal(k->key.curve, "nistp384");
+		k = &ref.v[order ? 15 - 10 : 9];
+		assert_string_equal(k->key.text_type, "rsa-sha2-256");
+		assert_string_equal(k->key.type, "ssh-rsa");
+		assert_int_equal(k->key.bits, 2048);
+		assert_int_equal(dref.n, 7); /* 6 mismatches and the bad option */
+		kw_authkeys_release(&ref);
+		kw_diags_release(&dref);
+		kw_keymemo_release(&memo);
+		assert_int_equal(memo.n, 0);
+		assert_null(memo.v);
+		free(t);
+	}
+	free(text);
+
+	/* the fixture (every kind of line sshd reads or ignores), through a memo that
+	 * already holds other keys, then from the memo alone */
+	size_t len;
+	char *fixture = (char *)kwt_read_file(DATA "authorized_keys", &len);
+	assert_int_equal(strlen(fixture), len);
+	kw_keymemo memo = { 0 };
+	kw_authkeys ref;
+	kw_diags dref;
+	char one[1024];
+	snprintf(one, sizeof one, "ssh-ed25519 %s\nssh-rsa %s\n", b64[0], b64[3]);
+	memo_matches_plain(one, &memo, 1, &ref, &dref);
+	kw_authkeys_release(&ref);
+	kw_diags_release(&dref);
+	memo_matches_plain(fixture, &memo, 1, &ref, &dref);
+	kw_authkeys_release(&ref);
+	kw_diags_release(&dref);
+	assert_int_equal(memo_matches_plain(fixture, &memo, 2, &ref, &dref), 0);
+	assert_true(ref.n >= 10);
+	assert_true(dref.n >= 5);
+	kw_authkeys_release(&ref);
+	kw_diags_release(&dref);
+	kw_keymemo_release(&memo);
+	kw_keymemo_release(&memo); /* released twice: still empty */
+	free(fixture);
+
+	/* bad base64, reported the same way every time (and never remembered as a key) */
+	const char *bad = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI!!!not*base64 x\n"
+			  "ssh-ed25519 AAAA= y\n"
+			  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI!!!not*base64 x\n"
+			  "ssh-ed25519 AAAA= y\n";
+	memo = (kw_keymemo){ 0 };
+	memo_matches_plain(bad, &memo, 3, &ref, &dref);
+	assert_int_equal(ref.n, 0);
+	assert_int_equal(dref.n, 4);
+	for (size_t i = 0; i < dref.n; i++)
+		assert_non_null(strstr(dref.v[i].msg, "base64"));
+	assert_int_equal(memo.n, 0);
+	kw_authkeys_release(&ref);
+	kw_diags_release(&dref);
+	kw_keymemo_release(&memo);
+	for (size_t i = 0; i < 4; i++)
+		free(b64[i]);
+}
+
+/* The memo is indexed by a text's last 32 characters and its length: texts that share
+ * both but differ earlier are each decoded on their own (their own fingerprint or their
+ * own error), in whichever order they come. */
+static void test_keymemo_same_tail(void **state)
+{
+	(void)state;
+	char *orig = pub_b64(DATA "fixture-rsa.pub");
+	size_t bl = strlen(orig);
+	assert_true(bl > 200);
+	/* another modulus: one base64 character in its middle (text offset 150: blob bytes
+	 * 112..114, inside n, which starts at byte 22 and is 257 bytes long) */
+	char *mod = strdup(orig);
+	mod[150] = mod[150] == 'A' ? 'B' : 'A';
+	/* another type name length (blob byte 3: 7 -> 11): "ssh-rsa\0\0\0\3" is no name */
+	char *badtype = strdup(orig);
+	assert_int_equal(badtype[4], 'B');
+	badtype[4] = 'C';
+	/* not base64 at all */
+	char *badb64 = strdup(orig);
+	badb64[150] = '!';
+	/* an unknown key type: "ssh-rsa" -> "ssh-rsq" (byte 10, text offset 13) */
+	char *unknown = strdup(orig);
+	assert_int_equal(unknown[13], '2');
+	unknown[13] = '3';
+	const char *v[] = { orig, mod, badtype, badb64, unknown };
+	const size_t nv = sizeof v / sizeof v[0];
+	for (size_t i = 1; i < nv; i++) {
+		assert_int_equal(strlen(v[i]), bl);
+		assert_memory_equal(v[i] + bl - 32, orig + bl - 32, 32);
+		assert_true(strcmp(v[i], orig) != 0);
+	}
+
+	/* what each is, decoded alone: orig and mod against ssh-keygen */
+	char p[300], fp_orig[64], md5_orig[64], fp_mod[64], md5_mod[64];
+	keygen_fp(DATA "fixture-rsa.pub", fp_orig, md5_orig);
+	snprintf(p, sizeof p, "%s/memo-mod.pub", tmpdir);
+	char line[1024];
+	int w = snprintf(line, sizeof line, "ssh-rsa %s modified\n", mod);
+	write_file(p, line, (size_t)w);
+	keygen_fp(p, fp_mod, md5_mod);
+	assert_true(strcmp(fp_orig, fp_mod) != 0);
+	uint8_t *ublob = NULL;
+	size_t ulen = 0;
+	assert_int_equal(kw_base64_decode(unknown, bl, &ublob, &ulen), 0);
+	kw_pubkey uk;
+	assert_int_equal(kw_pubkey_from_blob(ublob, ulen, &uk), KW_E_UNSUPPORTED);
+	free(ublob);
+	assert_true(strcmp(uk.fp, fp_orig) != 0);
+
+	/* every ordered pair, each twice, through a fresh memo, and all five in one memo */
+	for (size_t i = 0; i <= nv; i++) {
+		for (size_t j = 0; j < nv; j++) {
+			if (i == j)
+				continue;
+			char *text = NULL;
+			if (i < nv)
+				assert_true(asprintf(&text, "ssh-rsa %s a\nssh-rsa %s b\nssh-rsa %s c\n"
+							    "ssh-rsa %s d\n", v[i], v[j], v[i], v[j]) > 0);
+			else /* j first, then all */
+				assert_true(asprintf(&text, "ssh-rsa %s\nssh-rsa %s\nssh-rsa %s\n"
+							    "ssh-rsa %s\nssh-rsa %s\nssh-rsa %s\n",
+						     v[j], v[0], v[1], v[2], v[3], v[4]) > 0);
+			kw_keymemo memo = { 0 };
+			kw_authkeys ref;
+			kw_diags dref;
+			memo_matches_plain(text, &memo, 2, &ref, &dref);
+			/* and the plain parse is right, so the memo's is too */
+			for (size_t k = 0; k < ref.n; k++) {
+				const kw_authkey *a = &ref.v[k];
+				unsigned l = a->line;
+				const char *which = i < nv ? ((l % 2) ? v[i] : v[j])
+							   : (l == 1 ? v[j] : v[l - 2]);
+				if (which == orig) {
+					assert_string_equal(a->key.fp, fp_orig);
+					assert_string_equal(a->key.fp_md5, md5_orig);
+					assert_false(a->key.type_mismatch);
+				} else if (which == mod) {
+					assert_string_equal(a->key.fp, fp_mod);
+					assert_string_equal(a->key.fp_md5, md5_mod);
+					assert_false(a->key.type_mismatch);
+					assert_int_equal(a->key.bits, 2048);
+				} else if (which == unknown) {
+					assert_string_equal(a->key.fp, uk.fp);
+					assert_string_equal(a->key.label, "UNKNOWN");
+					assert_true(a->key.type_mismatch);
+					assert_true(a->sshd_ignores);
+				} else {
+					fail_msg("line %u: a key recorded for %s", l,
+						 which == badtype ? "a malformed blob" : "bad base64");
+				}
+			}
+			for (size_t k = 0; k < dref.n; k++) {
+				unsigned l = dref.v[k].line;
+				const char *which = i < nv ? ((l % 2) ? v[i] : v[j])
+							   : (l == 1 ? v[j] : v[l - 2]);
+				if (which == badtype)
+					assert_non_null(strstr(dref.v[k].msg, "malformed"));
+				else if (which == badb64)
+					assert_non_null(strstr(dref.v[k].msg, "base64"));
+				else
+					assert_ptr_equal(which, unknown);
+			}
+			kw_authkeys_release(&ref);
+			kw_diags_release(&dref);
+			kw_keymemo_release(&memo);
+			free(text);
+		}
+	}
+	for (size_t i = 0; i < nv; i++)
+		free((char *)v[i]);
+}
+
+/* Texts longer than KW_KEYMEMO_TOKEN are not remembered, and are still decoded right:
+ * a certificate with many principals (ssh-keygen's fingerprint), and the bound itself. */
+static void test_keymemo_long_text(void **state)
+{
+	(void)state;
+	char key[256], ca[256], cert[300], principals[4096];
+	snprintf(key, sizeof key, "%s/memo_long", tmpdir);
+	snprintf(ca, sizeof ca, "%s/memo_ca", tmpdir);
+	snprintf(cert, sizeof cert, "%s-cert.pub", key);
+	run("ssh-keygen -q -t ed25519 -N '' -C long -f '%s'", key);
+	run("ssh-keygen -q -t ed25519 -N '' -C ca -f '%s'", ca);
+	size_t o = 0;
+	for (int i = 0; i < 250; i++) /* sshd takes 256 at most */
+		o += (size_t)snprintf(principals + o, sizeof principals - o, "%sp%03d", i ? "," : "", i);
+	run("ssh-keygen -q -s '%s' -I long -n '%s' '%s.pub'", ca, principals, key);
+	char *b64 = pub_b64(cert);
+	assert_true(strlen(b64) > KW_KEYMEMO_TOKEN);
+	char fp[64], md5[64];
+	keygen_fp(cert, fp, md5);
+	char *text = NULL;
+	assert_true(asprintf(&text, "ssh-ed25519-cert-v01@openssh.com %s one\n"
+				    "ssh-ed25519 %s cert blob, plain type\n"
+				    "ssh-ed25519-cert-v01@openssh.com %s two\n", b64, b64, b64) > 0);
+	kw_keymemo memo = { 0 };
+	kw_authkeys ref;
+	kw_diags dref;
+	unsigned long dec = memo_matches_plain(text, &memo, 2, &ref, &dref);
+	assert_int_equal(dec, 6); /* decoded every time */
+	assert_int_equal(memo.n, 0);
+	assert_int_equal(ref.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(ref.v[i].key.fp, fp);
+		assert_string_equal(ref.v[i].key.fp_md5, md5);
+		assert_string_equal(ref.v[i].key.label, "ED25519-CERT");
+		assert_int_equal(ref.v[i].key.type_mismatch, i == 1);
+	}
+	kw_authkeys_release(&ref);
+	kw_diags_release(&dref);
+	kw_keymemo_release(&memo);
+	free(text);
+	free(b64);
+
+	/* the bound: a text of KW_KEYMEMO_TOKEN characters is remembered, one group of four
+	 * more is not (both decode to a blob without a key type name: malformed) */
+	for (size_t extra = 0; extra <= 4; extra += 4) {
+		size_t n = KW_KEYMEMO_TOKEN + extra;
+		char *t = malloc(n + 32);
+		assert_non_null(t);
+		memcpy(t, "ssh-ed25519 ", 12);
+		memset(t + 12, 'A', n);
+		memcpy(t + 12 + n, "\n", 2);
+		memo = (kw_keymemo){ 0 };
+		dec = memo_matches_plain(t, &memo, 2, &ref, &dref);
+		assert_int_equal(dec, extra ? 2 : 1);
+		assert_int_equal(memo.n, extra ? 0 : 1);
+		assert_int_equal(ref.n, 0);
+		assert_int_equal(dref.n, 1);
+		assert_non_null(strstr(dref.v[0].msg, "malformed"));
+		kw_authkeys_release(&ref);
+		kw_diags_release(&dref);
+		kw_keymemo_release(&memo);
+		free(t);
+	}
+}
+
 static void test_parse_line(void **state)
 {
 	(void)state;
@@ -1693,6 +2172,9 @@ int main(void)
 		cmocka_unit_test(test_md5),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_blob_errors),
+		cmocka_unit_test(test_keymemo_same_results),
+		cmocka_unit_test(test_keymemo_same_tail),
+		cmocka_unit_test(test_keymemo_long_text),
 		cmocka_unit_test(test_parse_line),
 		cmocka_unit_test(test_format_names),
 	};

@@ -5,7 +5,9 @@
  * (plain, gzip, xz, zstd, pax); the folder backend (openat2 and the forced fallback) and
  * the tar backend must give the same answers. Hostile trees put a canary file outside
  * the root, watched with inotify: no backend may open or read it, and its content must
- * never come back. Runs as root (mknod, chown).
+ * never come back. Runs as root (mknod, chown). The stat memo is tested by changing the
+ * tree behind a memoised target's back, and against an unmemoised target on the fixture;
+ * reads that end at the file's size count their read() calls in /proc/thread-self/io.
  */
 #include "base/err.h"
 #include "target/internal.h"
@@ -1615,6 +1617,581 @@ static void test_corrupt_archives(void **state)
 	rm_rf(dir);
 }
 
+/* ---- the stat memo (kw_target_memo_stats) and reads that end at the file's size ---- */
+
+static void memo_root(char *root, size_t n)
+{
+	snprintf(root, n, "/tmp/kw-target-memo-XXXXXX");
+	assert_non_null(mkdtemp(root));
+}
+
+static void unlink_rel(const char *root, const char *rel)
+{
+	char p[PATH_MAX];
+	join(p, sizeof p, root, rel);
+	assert_int_equal(unlink(p), 0);
+}
+
+static void rmdir_rel(const char *root, const char *rel)
+{
+	char p[PATH_MAX];
+	join(p, sizeof p, root, rel);
+	assert_int_equal(rmdir(p), 0);
+}
+
+static void fifo_rel(const char *root, const char *rel)
+{
+	char p[PATH_MAX];
+	join(p, sizeof p, root, rel);
+	assert_int_equal(mkfifo(p, 0644), 0);
+}
+
+/* A folder target on root: openat2 (k 0) or the component walk (k 1), memo on or off. */
+static kw_target *open_memo(const char *root, int k, bool memo)
+{
+	kw_target *t = open_dir(root, k == 1);
+	if (memo)
+		kw_target_memo_stats(t);
+	return t;
+}
+
+static void assert_same_stat(const kw_stat *a, const kw_stat *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->mode, b->mode);
+	assert_int_equal(a->uid, b->uid);
+	assert_int_equal(a->gid, b->gid);
+	assert_int_equal(a->size, b->size);
+	assert_int_equal(a->nlink, b->nlink);
+	assert_int_equal(a->mtime, b->mtime);
+}
+
+/* (a) With the memo a second stat answers what the first saw, even after the file was
+ * changed or removed behind the target's back (a read-only command does not see later
+ * changes); without it, every change is seen. */
+static void test_memo_hides_later_changes(void **state)
+{
+	(void)state;
+	kw_target_memo_stats(NULL); /* harmless */
+	char root[64];
+	memo_root(root, sizeof root);
+	for (int k = 0; k < 2; k++) {
+		for (int memo = 0; memo < 2; memo++) {
+			puts_(root, "etc/f", "first\n", 0644);
+			own(root, "etc/f", 0, 0);
+			kw_target *t = open_memo(root, k, memo);
+			kw_stat a, b;
+			assert_int_equal(kw_target_stat(t, "/etc/f", &a), 0);
+			assert_int_equal(a.type, KW_FT_REG);
+			assert_int_equal(a.size, 6);
+			assert_int_equal(a.mode, 0644);
+			assert_int_equal(a.uid, 0);
+
+			/* another size, mode and owner */
+			puts_(root, "etc/f", "the second version\n", 0600);
+			own(root, "etc/f", 1234, 4321);
+			memset(&b, 0x5a, sizeof b);
+			assert_int_equal(kw_target_stat(t, "/etc/f", &b), 0);
+			if (memo) {
+				assert_same_stat(&a, &b);
+			} else {
+				assert_int_equal(b.size, 19);
+				assert_int_equal(b.mode, 0600);
+				assert_int_equal(b.uid, 1234);
+				assert_int_equal(b.gid, 4321);
+			}
+
+			/* removed */
+			unlink_rel(root, "etc/f");
+			memset(&b, 0x5a, sizeof b);
+			int r = kw_target_stat(t, "/etc/f", &b);
+			if (memo) {
+				assert_int_equal(r, 0);
+				assert_same_stat(&a, &b);
+			} else {
+				assert_int_equal(r, -ENOENT);
+			}
+
+			/* a directory removed: still a directory to the memo */
+			dir_(root, "var/d");
+			assert_int_equal(kw_target_stat(t, "/var/d", &a), 0);
+			assert_int_equal(a.type, KW_FT_DIR);
+			rmdir_rel(root, "var/d");
+			r = kw_target_stat(t, "/var/d", &b);
+			assert_int_equal(r, memo ? 0 : -ENOENT);
+			if (memo)
+				assert_same_stat(&a, &b);
+
+			/* the same holds for lstat */
+			puts_(root, "etc/g", "g\n", 0644);
+			assert_int_equal(kw_target_lstat(t, "/etc/g", &a), 0);
+			assert_int_equal(a.type, KW_FT_REG);
+			unlink_rel(root, "etc/g");
+			sym(root, "etc/g", "/etc/passwd");
+			r = kw_target_lstat(t, "/etc/g", &b);
+			assert_int_equal(r, 0);
+			assert_int_equal(b.type, memo ? KW_FT_REG : KW_FT_LNK);
+			unlink_rel(root, "etc/g");
+			kw_target_free(t);
+		}
+	}
+	rm_rf(root);
+}
+
+/* (b) Misses are remembered: -ENOENT (and -ENOTDIR) from stat, lstat and read answer
+ * later stats and reads of the path, even once the file exists. */
+static void test_memo_remembers_misses(void **state)
+{
+	(void)state;
+	char root[64];
+	memo_root(root, sizeof root);
+	for (int k = 0; k < 2; k++) {
+		for (int memo = 0; memo < 2; memo++) {
+			puts_(root, "etc/file", "a file\n", 0644);
+			kw_target *t = open_memo(root, k, memo);
+			kw_stat st;
+			kw_file f = { 0 };
+			assert_int_equal(kw_target_stat(t, "/etc/a", &st), -ENOENT);
+			assert_int_equal(kw_target_read(t, "/etc/b", 0, &f), -ENOENT);
+			assert_int_equal(kw_target_lstat(t, "/etc/c", &st), -ENOENT);
+			assert_int_equal(kw_target_stat(t, "/nodir/x", &st), -ENOENT);
+			int notdir = kw_target_stat(t, "/etc/file/x", &st);
+			assert_int_equal(notdir, -ENOTDIR);
+
+			/* now they all exist */
+			puts_(root, "etc/a", "a\n", 0644);
+			puts_(root, "etc/b", "b\n", 0644);
+			puts_(root, "etc/c", "c\n", 0644);
+			puts_(root, "nodir/x", "x\n", 0644);
+			unlink_rel(root, "etc/file");
+			puts_(root, "etc/file/x", "x\n", 0644);
+
+			int want = memo ? -ENOENT : 0;
+			assert_int_equal(kw_target_stat(t, "/etc/a", &st), want);
+			assert_int_equal(kw_target_read(t, "/etc/a", 0, &f), want); /* stat's miss */
+			kw_file_release(&f);
+			assert_int_equal(kw_target_read(t, "/etc/b", 0, &f), want);
+			kw_file_release(&f);
+			assert_int_equal(kw_target_stat(t, "/etc/b", &st), want);   /* read's miss */
+			assert_int_equal(kw_target_stat(t, "/etc/c", &st), want);   /* lstat's miss */
+			assert_int_equal(kw_target_lstat(t, "/etc/c", &st), want);
+			assert_int_equal(kw_target_stat(t, "/nodir/x", &st), want);
+			assert_int_equal(kw_target_read(t, "/nodir/x", 0, &f), want);
+			kw_file_release(&f);
+			assert_int_equal(kw_target_stat(t, "/etc/file/x", &st), memo ? notdir : 0);
+			assert_int_equal(kw_target_read(t, "/etc/file/x", 0, &f), memo ? notdir : 0);
+			kw_file_release(&f);
+			/* a path never asked about is seen as it is now */
+			assert_int_equal(kw_target_stat(t, "/etc/file", &st), 0);
+			assert_int_equal(st.type, KW_FT_DIR);
+			kw_target_free(t);
+			rm_rf(root);
+			assert_int_equal(mkdir(root, 0700), 0);
+		}
+	}
+	rm_rf(root);
+}
+
+/* (c) An lstat that saw no symlink answers a later stat; an lstat that saw a symlink does
+ * not (stat follows the link). */
+static void test_memo_lstat_answers_stat(void **state)
+{
+	(void)state;
+	char root[64];
+	memo_root(root, sizeof root);
+	for (int k = 0; k < 2; k++) {
+		for (int memo = 0; memo < 2; memo++) {
+			puts_(root, "etc/target", "the target file\n", 0640);
+			puts_(root, "etc/h", "h\n", 0600);
+			dir_(root, "etc/d");
+			sym(root, "etc/rel", "target");
+			sym(root, "etc/abs", "/etc/target");
+			sym(root, "etc/todir", "/etc/d");
+			sym(root, "etc/dangling", "/nowhere");
+			kw_target *t = open_memo(root, k, memo);
+			kw_stat l, s, real;
+			assert_int_equal(kw_target_stat(t, "/etc/target", &real), 0);
+
+			/* not a symlink: the lstat's answer is the stat's (the file is gone) */
+			assert_int_equal(kw_target_lstat(t, "/etc/h", &l), 0);
+			assert_int_equal(l.type, KW_FT_REG);
+			unlink_rel(root, "etc/h");
+			int r = kw_target_stat(t, "/etc/h", &s);
+			if (memo) {
+				assert_int_equal(r, 0);
+				assert_same_stat(&l, &s);
+			} else {
+				assert_int_equal(r, -ENOENT);
+			}
+			assert_int_equal(kw_target_lstat(t, "/etc/d", &l), 0);
+			assert_int_equal(l.type, KW_FT_DIR);
+			rmdir_rel(root, "etc/d");
+			r = kw_target_stat(t, "/etc/d", &s);
+			assert_int_equal(r, memo ? 0 : -ENOENT);
+			if (memo)
+				assert_same_stat(&l, &s);
+			dir_(root, "etc/d");
+
+			/* symlinks: stat follows them, whatever lstat saw before */
+			static const char *const links[] = { "/etc/rel", "/etc/abs" };
+			for (size_t i = 0; i < 2; i++) {
+				assert_int_equal(kw_target_lstat(t, links[i], &l), 0);
+				assert_int_equal(l.type, KW_FT_LNK);
+				assert_int_equal(kw_target_stat(t, links[i], &s), 0);
+				assert_int_equal(s.type, KW_FT_REG);
+				assert_same_stat(&s, &real);
+				/* and both stay what they are */
+				assert_int_equal(kw_target_lstat(t, links[i], &l), 0);
+				assert_int_equal(l.type, KW_FT_LNK);
+				assert_int_equal(kw_target_stat(t, links[i], &s), 0);
+				assert_int_equal(s.type, KW_FT_REG);
+				kw_file f;
+				assert_int_equal(kw_target_read(t, links[i], 0, &f), 0);
+				assert_string_equal((char *)f.data, "the target file\n");
+				assert_int_equal(f.st.type, KW_FT_REG);
+				assert_int_equal(f.st.mode, 0640);
+				kw_file_release(&f);
+			}
+			assert_int_equal(kw_target_lstat(t, "/etc/todir", &l), 0);
+			assert_int_equal(l.type, KW_FT_LNK);
+			assert_int_equal(kw_target_stat(t, "/etc/todir", &s), 0);
+			assert_int_equal(s.type, KW_FT_DIR);
+			kw_file f;
+			assert_int_equal(kw_target_read(t, "/etc/todir", 0, &f), KW_E_NOTREG);
+			assert_int_equal(kw_target_lstat(t, "/etc/dangling", &l), 0);
+			assert_int_equal(l.type, KW_FT_LNK);
+			assert_int_equal(kw_target_stat(t, "/etc/dangling", &s), -ENOENT);
+			assert_int_equal(kw_target_read(t, "/etc/dangling", 0, &f), -ENOENT);
+			kw_target_free(t);
+			rm_rf(root);
+			assert_int_equal(mkdir(root, 0700), 0);
+		}
+	}
+	rm_rf(root);
+}
+
+/* (d) A read of a path the memo saw as a directory (or anything but a regular file) is
+ * KW_E_NOTREG, even after a regular file took its place. */
+static void test_memo_read_of_a_directory(void **state)
+{
+	(void)state;
+	char root[64];
+	memo_root(root, sizeof root);
+	for (int k = 0; k < 2; k++) {
+		for (int memo = 0; memo < 2; memo++) {
+			dir_(root, "etc/d");
+			fifo_rel(root, "etc/p");
+			kw_target *t = open_memo(root, k, memo);
+			kw_stat st;
+			kw_file f = { 0 };
+			assert_int_equal(kw_target_stat(t, "/etc/d", &st), 0);
+			assert_int_equal(st.type, KW_FT_DIR);
+			assert_int_equal(kw_target_stat(t, "/etc/p", &st), 0);
+			assert_int_equal(st.type, KW_FT_OTHER);
+			assert_int_equal(kw_target_read(t, "/etc/d", 0, &f), KW_E_NOTREG);
+			assert_int_equal(kw_target_read(t, "/etc/p", 0, &f), KW_E_NOTREG);
+
+			rmdir_rel(root, "etc/d");
+			puts_(root, "etc/d", "now a file\n", 0644);
+			unlink_rel(root, "etc/p");
+			puts_(root, "etc/p", "no longer a fifo\n", 0644);
+			int r = kw_target_read(t, "/etc/d", 0, &f);
+			if (memo) {
+				assert_int_equal(r, KW_E_NOTREG);
+				assert_null(f.data);
+			} else {
+				assert_int_equal(r, 0);
+				assert_string_equal((char *)f.data, "now a file\n");
+				kw_file_release(&f);
+			}
+			r = kw_target_read(t, "/etc/p", 0, &f);
+			assert_int_equal(r, memo ? KW_E_NOTREG : 0);
+			kw_file_release(&f);
+			kw_target_free(t);
+			rm_rf(root);
+			assert_int_equal(mkdir(root, 0700), 0);
+		}
+	}
+	rm_rf(root);
+}
+
+/* (e) A read after a memoised stat (the backend skips its own check before opening)
+ * returns the file's content and metadata; what it opened is still checked. A read
+ * remembers the metadata it saw for later stats. */
+static void test_memo_read_after_stat(void **state)
+{
+	(void)state;
+	char root[64], out[64];
+	memo_root(root, sizeof root);
+	snprintf(out, sizeof out, "/tmp/kw-target-out-XXXXXX");
+	assert_non_null(mkdtemp(out));
+	puts_(out, "secret", "OUTSIDE THE ROOT\n", 0644);
+	char outside[PATH_MAX];
+	join(outside, sizeof outside, out, "secret");
+	static const char text[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 u@h\n";
+	for (int k = 0; k < 2; k++) {
+		puts_(root, "home/u/.ssh/authorized_keys", text, 0640);
+		own(root, "home/u/.ssh/authorized_keys", 1000, 1001);
+		sym(root, "home/u/.ssh/link", "authorized_keys");
+		puts_(root, "etc/fifo", "regular for now\n", 0644);
+		puts_(root, "etc/out", "regular for now\n", 0644);
+		puts_(root, "etc/q", "abc", 0644);
+		kw_target *t = open_memo(root, k, true);
+		kw_target *plain = open_memo(root, k, false);
+		kw_stat st, ps;
+		assert_int_equal(kw_target_stat(t, "/home/u/.ssh/authorized_keys", &st), 0);
+		assert_int_equal(kw_target_stat(plain, "/home/u/.ssh/authorized_keys", &ps), 0);
+		for (int pass = 0; pass < 2; pass++) {
+			kw_file f;
+			assert_int_equal(kw_target_read(t, "/home/u/.ssh/authorized_keys", 0, &f), 0);
+			assert_int_equal(f.len, strlen(text));
+			assert_memory_equal(f.data, text, f.len);
+			assert_int_equal(f.data[f.len], 0);
+			assert_false(f.truncated);
+			assert_same_stat(&f.st, &ps);
+			assert_int_equal(f.st.uid, 1000);
+			assert_int_equal(f.st.gid, 1001);
+			assert_int_equal(f.st.mode, 0640);
+			kw_file_release(&f);
+			/* capped */
+			assert_int_equal(kw_target_read(t, "/home/u/.ssh/authorized_keys", 5, &f), 0);
+			assert_int_equal(f.len, 5);
+			assert_true(f.truncated);
+			assert_memory_equal(f.data, text, 5);
+			kw_file_release(&f);
+		}
+		/* through a symlink that stat saw */
+		assert_int_equal(kw_target_stat(t, "/home/u/.ssh/link", &st), 0);
+		assert_same_stat(&st, &ps);
+		kw_file f;
+		assert_int_equal(kw_target_read(t, "/home/u/.ssh/link", 0, &f), 0);
+		assert_memory_equal(f.data, text, strlen(text));
+		assert_int_equal(f.len, strlen(text));
+		kw_file_release(&f);
+
+		/* replaced by a FIFO after the memo saw a regular file: refused, without
+		 * blocking on the open */
+		assert_int_equal(kw_target_stat(t, "/etc/fifo", &st), 0);
+		assert_int_equal(st.type, KW_FT_REG);
+		unlink_rel(root, "etc/fifo");
+		fifo_rel(root, "etc/fifo");
+		assert_int_equal(kw_target_read(t, "/etc/fifo", 0, &f), KW_E_NOTREG);
+		assert_null(f.data);
+		/* replaced by a symlink to a file outside the root: still resolved inside it */
+		assert_int_equal(kw_target_stat(t, "/etc/out", &st), 0);
+		unlink_rel(root, "etc/out");
+		sym(root, "etc/out", outside);
+		int r = kw_target_read(t, "/etc/out", 0, &f);
+		assert_true(r < 0);
+		assert_null(f.data);
+
+		/* a read remembers what it saw: a later stat answers the read's metadata */
+		assert_int_equal(kw_target_read(t, "/etc/q", 0, &f), 0);
+		assert_int_equal(f.len, 3);
+		kw_stat qs = f.st;
+		kw_file_release(&f);
+		puts_(root, "etc/q", "abcdefgh", 0600);
+		assert_int_equal(kw_target_stat(t, "/etc/q", &st), 0);
+		assert_same_stat(&st, &qs);
+		assert_int_equal(st.size, 3);
+		assert_int_equal(st.mode, 0644);
+		/* and the next read returns the file as it is now, whole (len = its size) */
+		assert_int_equal(kw_target_read(t, "/etc/q", 0, &f), 0);
+		assert_int_equal(f.len, 8);
+		assert_int_equal(f.st.size, 8);
+		assert_string_equal((char *)f.data, "abcdefgh");
+		kw_file_release(&f);
+		kw_target_free(t);
+		kw_target_free(plain);
+		rm_rf(root);
+		assert_int_equal(mkdir(root, 0700), 0);
+	}
+	rm_rf(root);
+	rm_rf(out);
+}
+
+/* read() calls made by this thread so far (/proc/thread-self/io syscr), with one read */
+static uint64_t thread_syscr(void)
+{
+	int fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	char buf[1024];
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	assert_true(n > 0);
+	close(fd);
+	buf[n] = '\0';
+	const char *p = strstr(buf, "syscr: ");
+	assert_non_null(p);
+	return strtoull(p + 7, NULL, 10);
+}
+
+/* read() calls made by kw_target_read(t, path, max), less thread_syscr's own */
+static uint64_t reads_of(kw_target *t, const char *path, size_t max, kw_file *f)
+{
+	uint64_t a = thread_syscr();
+	uint64_t b = thread_syscr();
+	uint64_t self = b - a; /* the first call's own read */
+	assert_int_equal(kw_target_read(t, path, max, f), 0);
+	uint64_t c = thread_syscr();
+	return c - b - self;
+}
+
+/* (f) Reads end at the file's size: whole files of every size around the first buffer
+ * (4096) come back exactly, with one read() for a whole file; capped reads are cut
+ * where they should be; /proc files that say size 0 are still read whole. */
+static void test_read_ends_at_size(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = { 0, 1, 2, 4095, 4096, 4097, 8191, 8192, 8193, 100000, 1 << 20 };
+	const size_t ns = sizeof sizes / sizeof sizes[0];
+	char root[64], arch[64], tarf[PATH_MAX];
+	memo_root(root, sizeof root);
+	snprintf(arch, sizeof arch, "/tmp/kw-target-rda-XXXXXX");
+	assert_non_null(mkdtemp(arch));
+	uint8_t *data = malloc((1 << 20) + 16); /* file i starts at data + i */
+	assert_non_null(data);
+	for (size_t i = 0; i < (1 << 20) + 16; i++)
+		data[i] = (uint8_t)((i * 131 + i / 251) ^ (i >> 9)); /* NUL bytes included */
+	for (size_t i = 0; i < ns; i++) {
+		char rel[32];
+		snprintf(rel, sizeof rel, "f/%zu", sizes[i]);
+		put(root, rel, data + i, sizes[i], 0644);
+	}
+	join(tarf, sizeof tarf, arch, "r.tar");
+	xsystem("tar -C '%s' -cf '%s' .", root, tarf);
+	kw_target *ts[5] = { open_memo(root, 0, false), open_memo(root, 1, false),
+			     open_memo(root, 0, true), open_memo(root, 1, true),
+			     open_tar(tarf, want_all) };
+	for (int k = 0; k < 5; k++) {
+		for (size_t i = 0; i < ns; i++) {
+			size_t sz = sizes[i];
+			const uint8_t *want = data + i;
+			char p[32];
+			snprintf(p, sizeof p, "/f/%zu", sz);
+			/* whole: max 0 (1 MiB), max = size, max = size + 1 */
+			size_t maxes[] = { 0, sz, sz + 1, sz + 4096 };
+			for (size_t m = 0; m < 4; m++) {
+				if (maxes[m] == 0 && m > 0)
+					continue;
+				kw_file f = { 0 };
+				uint64_t reads = 0;
+				if (k < 4)
+					reads = reads_of(ts[k], p, maxes[m], &f);
+				else
+					assert_int_equal(kw_target_read(ts[k], p, maxes[m], &f), 0);
+				if (f.len != sz)
+					print_message("target %d %s max %zu: len %zu\n", k, p, maxes[m], f.len);
+				assert_int_equal(f.len, sz);
+				assert_memory_equal(f.data, want, sz);
+				assert_int_equal(f.data[sz], 0);
+				assert_false(f.truncated);
+				assert_int_equal(f.st.size, sz);
+				assert_int_equal(f.st.type, KW_FT_REG);
+				/* one read() when the cap leaves room for a byte more than the
+				 * file (at the cap, a second read must learn there is no more) */
+				size_t eff = maxes[m] ? maxes[m] : (size_t)1 << 20;
+				if (k < 4 && eff > sz) {
+					if (reads != 1)
+						print_message("target %d %s max %zu: %" PRIu64 " reads\n",
+							      k, p, maxes[m], reads);
+					assert_int_equal(reads, 1);
+				}
+				kw_file_release(&f);
+			}
+			if (sz < 2)
+				continue;
+			/* capped one byte short, and at half */
+			size_t caps[] = { sz - 1, sz / 2 };
+			for (size_t m = 0; m < 2; m++) {
+				kw_file f = { 0 };
+				assert_int_equal(kw_target_read(ts[k], p, caps[m], &f), 0);
+				assert_int_equal(f.len, caps[m]);
+				assert_memory_equal(f.data, want, caps[m]);
+				assert_int_equal(f.data[f.len], 0);
+				assert_true(f.truncated);
+				assert_int_equal(f.st.size, sz);
+				kw_file_release(&f);
+			}
+		}
+	}
+	for (int k = 0; k < 5; k++)
+		kw_target_free(ts[k]);
+
+	/* /proc files say size 0 and are read to their end: status is under one page,
+	 * smaps of this process is several */
+	for (int k = 0; k < 4; k++) {
+		kw_target *t = NULL;
+		if (k & 1)
+			setenv("KW_NO_OPENAT2", "1", 1);
+		assert_int_equal(kw_target_open_dir("/", &t), 0);
+		unsetenv("KW_NO_OPENAT2");
+		if (k & 2)
+			kw_target_memo_stats(t);
+		kw_stat st;
+		assert_int_equal(kw_target_stat(t, "/proc/self/status", &st), 0);
+		assert_int_equal(st.type, KW_FT_REG);
+		assert_int_equal(st.size, 0);
+		for (int pass = 0; pass < 2; pass++) {
+			kw_file f;
+			assert_int_equal(kw_target_read(t, "/proc/self/status", 0, &f), 0);
+			assert_int_equal(f.st.size, 0);
+			assert_false(f.truncated);
+			assert_true(f.len > 100);
+			assert_int_equal(f.len, strlen((char *)f.data));
+			assert_int_equal(strncmp((char *)f.data, "Name:", 5), 0);
+			assert_int_equal(f.data[f.len - 1], '\n');
+			char pid[64];
+			snprintf(pid, sizeof pid, "\nPid:\t%d\n", (int)getpid());
+			assert_non_null(strstr((char *)f.data, pid));
+			kw_file_release(&f);
+			assert_int_equal(kw_target_read(t, "/proc/self/smaps", 0, &f), 0);
+			assert_true(f.len > 3 * 4096);
+			assert_int_equal(f.data[f.len - 1], '\n');
+			assert_false(f.truncated);
+			assert_non_null(strstr((char *)f.data, "\nRss:"));
+			kw_file_release(&f);
+			/* capped: cut, and said so */
+			assert_int_equal(kw_target_read(t, "/proc/self/status", 10, &f), 0);
+			assert_int_equal(f.len, 10);
+			assert_true(f.truncated);
+			assert_int_equal(strncmp((char *)f.data, "Name:", 5), 0);
+			kw_file_release(&f);
+		}
+		kw_target_free(t);
+	}
+	free(data);
+	rm_rf(root);
+	rm_rf(arch);
+}
+
+/* The memo never changes an answer on a tree that does not change: every probe of the
+ * fixture, asked in several orders (stat first, lstat first, read first) and again from
+ * the memo, gives what an unmemoised target gives. */
+static void test_memo_matches_plain(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		const size_t np = sizeof probes / sizeof probes[0];
+		for (int order = 0; order < 3; order++) {
+			kw_target *a = k < 2 ? open_dir(fx_root, k == 1) : open_tar(fx_tar, want_all);
+			kw_target *b = k < 2 ? open_dir(fx_root, k == 1) : open_tar(fx_tar, want_all);
+			kw_target_memo_stats(b);
+			for (size_t i = 0; i < np && order > 0; i++) {
+				kw_stat st;
+				kw_file f = { 0 };
+				if (order == 1)
+					(void)kw_target_lstat(b, probes[i], &st);
+				else if (kw_target_read(b, probes[i], 0, &f) == 0)
+					kw_file_release(&f);
+			}
+			compare_targets(a, b, true);
+			compare_targets(a, b, true); /* all from the memo now */
+			kw_target_free(a);
+			kw_target_free(b);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -1636,6 +2213,13 @@ int main(void)
 		cmocka_unit_test(test_walk_depth_cap),
 		cmocka_unit_test(test_walk_host_skips),
 		cmocka_unit_test(test_corrupt_archives),
+		cmocka_unit_test(test_memo_hides_later_changes),
+		cmocka_unit_test(test_memo_remembers_misses),
+		cmocka_unit_test(test_memo_lstat_answers_stat),
+		cmocka_unit_test(test_memo_read_of_a_directory),
+		cmocka_unit_test(test_memo_read_after_stat),
+		cmocka_unit_test(test_read_ends_at_size),
+		cmocka_unit_test(test_memo_matches_plain),
 	};
 	const struct CMUnitTest hostile[] = {
 		cmocka_unit_test(test_hostile_folder_openat2),
