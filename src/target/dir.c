@@ -354,10 +354,38 @@ static int read_capped(int fd, const struct stat *st, size_t max, kw_file *ret)
 	return 0;
 }
 
+/* A path the stat memo saw as a regular file, opened for reading without the check before
+ * the open, but only along a path without any symlink: an unprivileged user who swaps a
+ * file of theirs (or a folder on the way) for a symlink to a device after the memo saw it
+ * must not make root open the device (opening /dev/watchdog arms it). With a symlink on
+ * the way (or no openat2), -EAGAIN: take the checked way. */
+static int open_memo_checked(struct dir_impl *d, const char *path, int *ret_fd)
+{
+	if (!d->use_openat2)
+		return -EAGAIN;
+	struct open_how how = {
+		.flags = (uint64_t)(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	};
+	long fd = syscall(SYS_openat2, d->rootfd, path, &how, sizeof how);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? -errno : -EAGAIN;
+	*ret_fd = (int)fd;
+	return 0;
+}
+
 static int dir_read(kw_target *t, const char *path, size_t max, bool checked, kw_file *ret)
 {
 	struct dir_impl *d = t->impl;
 	struct stat st1, st2;
+	_cleanup_close_ int fd = -1;
+	if (checked) {
+		int r = open_memo_checked(d, path, &fd);
+		if (r == -EAGAIN)
+			checked = false;
+		else if (r < 0)
+			return r;
+	}
 	if (!checked) {
 		_cleanup_close_ int pfd = -1;
 		int r = dir_open(d, path, O_PATH, true, &pfd);
@@ -368,10 +396,11 @@ static int dir_read(kw_target *t, const char *path, size_t max, bool checked, kw
 	}
 	if (!checked && !S_ISREG(st1.st_mode))
 		return KW_E_NOTREG;
-	_cleanup_close_ int fd = -1;
-	int r = dir_open(d, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, true, &fd);
-	if (r < 0)
-		return r;
+	if (fd < 0) {
+		int r = dir_open(d, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, true, &fd);
+		if (r < 0)
+			return r;
+	}
 	if (fstat(fd, &st2) < 0)
 		return -errno;
 	if (!S_ISREG(st2.st_mode))
@@ -379,7 +408,7 @@ static int dir_read(kw_target *t, const char *path, size_t max, bool checked, kw
 	if (!checked && (st1.st_dev != st2.st_dev || st1.st_ino != st2.st_ino))
 		return -ESTALE;
 	kw_file f = { 0 };
-	r = read_capped(fd, &st2, max, &f);
+	int r = read_capped(fd, &st2, max, &f);
 	if (r < 0)
 		return r;
 	*ret = f;

@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -2167,6 +2168,53 @@ static void test_read_ends_at_size(void **state)
 /* The memo never changes an answer on a tree that does not change: every probe of the
  * fixture, asked in several orders (stat first, lstat first, read first) and again from
  * the memo, gives what an unmemoised target gives. */
+/* A file the memo saw as regular, swapped for a symlink to a FIFO (standing in for a
+ * device: opening some devices has side effects) before it is read: the read must not open
+ * what the symlink points at. A writer blocked in open(O_WRONLY) on the FIFO is released
+ * only when a reader opens it, so the writer still waiting proves nobody did. */
+static void test_memo_symlink_swap_not_opened(void **state)
+{
+	(void)state;
+	char root[64];
+	memo_root(root, sizeof root);
+	for (int k = 0; k < 2; k++) {
+		puts_(root, "home/u/.ssh/authorized_keys", "ssh-ed25519 AAAA u@h\n", 0644);
+		kw_target *t = open_memo(root, k, true);
+		kw_stat st;
+		assert_int_equal(kw_target_stat(t, "/home/u/.ssh/authorized_keys", &st), 0);
+		assert_int_equal(st.type, KW_FT_REG);
+		char dev[PATH_MAX];
+		join(dev, sizeof dev, root, "dev");
+		mkdir(dev, 0755);
+		join(dev, sizeof dev, root, "dev/watch");
+		unlink(dev);
+		fifo_rel(root, "dev/watch");
+		unlink_rel(root, "home/u/.ssh/authorized_keys");
+		sym(root, "home/u/.ssh/authorized_keys", "/dev/watch");
+		char fifo[PATH_MAX];
+		join(fifo, sizeof fifo, root, "dev/watch");
+		pid_t w = fork();
+		assert_true(w >= 0);
+		if (w == 0) {
+			alarm(10);
+			int fd = open(fifo, O_WRONLY);
+			_exit(fd >= 0 ? 0 : 1);
+		}
+		usleep(100 * 1000); /* the writer is in open() */
+		kw_file f;
+		assert_int_equal(kw_target_read(t, "/home/u/.ssh/authorized_keys", 0, &f), KW_E_NOTREG);
+		usleep(200 * 1000);
+		int status;
+		pid_t done = waitpid(w, &status, WNOHANG);
+		kill(w, SIGKILL);
+		waitpid(w, &status, 0);
+		assert_int_equal(done, 0); /* still blocked: the FIFO was never opened for reading */
+		kw_target_free(t);
+		unlink_rel(root, "home/u/.ssh/authorized_keys");
+	}
+	rm_rf(root);
+}
+
 static void test_memo_matches_plain(void **state)
 {
 	(void)state;
@@ -2218,6 +2266,7 @@ int main(void)
 		cmocka_unit_test(test_memo_lstat_answers_stat),
 		cmocka_unit_test(test_memo_read_of_a_directory),
 		cmocka_unit_test(test_memo_read_after_stat),
+		cmocka_unit_test(test_memo_symlink_swap_not_opened),
 		cmocka_unit_test(test_read_ends_at_size),
 		cmocka_unit_test(test_memo_matches_plain),
 	};
