@@ -747,11 +747,28 @@ int kw_scan_run(const kw_targets *t, const kw_scan_opts *o, kw_scan_result **ret
 			record_error(&s, &s.conns[i], -EINTR, "interrupted", "interrupted");
 			conn_close(&s, &s.conns[i]);
 		}
-	for (size_t i = 0; s.res && i < t->n; i++)
+	/* follow-ups still queued never ran: their slots say so (an empty slot would read as
+	 * a 0-bit group or a key without a type) */
+	for (size_t i = 0; s.res && i < s.n_follow; i++) {
+		const probe *p = &s.follow[i];
+		kw_scan_result *r = &s.res[p->target];
+		if (p->kind == P_GEX && p->slot < r->n_gex && !r->gex[p->slot].err) {
+			r->gex[p->slot].err = -EINTR;
+			snprintf(r->gex[p->slot].why, sizeof r->gex[0].why, "not probed (interrupted)");
+		} else if (p->kind == P_KEY && p->slot < r->n_keys && !r->keys[p->slot].err) {
+			r->keys[p->slot].err = -EINTR;
+			snprintf(r->keys[p->slot].why, sizeof r->keys[0].why, "not probed (interrupted)");
+		}
+	}
+	for (size_t i = 0; s.res && i < t->n; i++) {
+		if (!s.ts[i].done && s.ts[i].started)
+			s.res[i].ms = (uint32_t)(s.ts[i].t_last - s.ts[i].t_first);
 		if (!s.ts[i].done && !s.res[i].err && !s.res[i].have_kexinit) {
 			s.res[i].err = -EINTR;
+			s.res[i].phase = "interrupted";
 			snprintf(s.res[i].why, sizeof s.res[i].why, "not scanned (interrupted)");
 		}
+	}
 	if (s.ep >= 0)
 		close(s.ep);
 	free(s.conns);

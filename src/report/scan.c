@@ -186,7 +186,11 @@ static void json_target(kw_jw *w, const kw_scan_report *rep, size_t i)
 		kw_jw_strz(w, "algorithm", key->alg);
 		kw_jw_strz(w, "kex", key->kex[0] ? key->kex : NULL);
 		if (key->err) {
+			/* every documented key in every entry (docs/scan.md), null when unknown */
 			kw_jw_null(w, "type");
+			kw_jw_null(w, "bits");
+			kw_jw_null(w, "fingerprint");
+			kw_jw_null(w, "fingerprint_md5");
 			kw_jw_bool(w, "verified", false);
 			kw_jw_strz(w, "error", key->why);
 		} else {
@@ -211,12 +215,16 @@ static void json_target(kw_jw *w, const kw_scan_report *rep, size_t i)
 		kw_jw_strz(w, "kex", g->kex[0] ? g->kex : NULL);
 		if (g->err) {
 			kw_jw_null(w, "bits");
+			kw_jw_null(w, "in_range");
+			kw_jw_null(w, "p_odd");
+			kw_jw_null(w, "g_ok");
 			kw_jw_strz(w, "error", g->why);
 		} else {
 			kw_jw_uint(w, "bits", g->g.bits);
 			kw_jw_bool(w, "in_range", g->g.in_range);
 			kw_jw_bool(w, "p_odd", g->g.p_odd);
 			kw_jw_bool(w, "g_ok", g->g.g_ok);
+			kw_jw_null(w, "error");
 		}
 		kw_jw_end(w);
 	}
