@@ -4,6 +4,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/strindex.h"
 #include "base/vec.h"
 
 #include <arpa/inet.h>
@@ -74,6 +75,8 @@ typedef struct tstate {
 	unsigned pending;     /* probes queued or running */
 	uint64_t t_first, t_last;
 	bool started, done;
+	size_t group;         /* the first target with the same address and port */
+	unsigned ep_running;  /* (on the group's first target) connections open to it */
 } tstate;
 
 typedef struct scanner {
@@ -164,6 +167,7 @@ static void conn_close(scanner *s, conn *c)
 	s->active--;
 	tstate *t = &s->ts[ti];
 	t->running--;
+	s->ts[t->group].ep_running--;
 	t->pending--;
 	t->t_last = now_ms();
 	target_done_check(s, ti);
@@ -557,6 +561,7 @@ static int start_probe(scanner *s, const probe *p)
 	kw_sb_init(&c->i_c);
 	s->active++;
 	t->running++;
+	s->ts[t->group].ep_running++;
 	uint64_t now = now_ms();
 	if (!t->started) {
 		t->started = true;
@@ -622,7 +627,7 @@ static int start_more(scanner *s)
 {
 	for (size_t i = 0; i < s->n_follow && s->active < s->nconns;) {
 		probe p = s->follow[i];
-		if (s->ts[p.target].running >= KW_SCAN_PER_TARGET) {
+		if (s->ts[s->ts[p.target].group].ep_running >= KW_SCAN_PER_TARGET) {
 			i++;
 			continue;
 		}
@@ -639,6 +644,10 @@ static int start_more(scanner *s)
 			skip_target(s, ti, ep->resolve_err ? ep->resolve_err : -EADDRNOTAVAIL,
 				    ep->resolve_err ? "the name does not resolve" : "no address");
 			continue;
+		}
+		if (s->ts[s->ts[ti].group].ep_running >= KW_SCAN_PER_TARGET) {
+			s->next_main--; /* the same server listed again: wait for its connections */
+			break;
 		}
 		s->ts[ti].pending = 1;
 		probe p = { .target = ti, .kind = P_MAIN };
@@ -671,6 +680,30 @@ static uint64_t next_deadline(const scanner *s)
 		if (s->conns[i].used && s->conns[i].deadline < d)
 			d = s->conns[i].deadline;
 	return d;
+}
+
+/* Targets listed more than once (a repeated entry, overlapping ranges) share one server:
+ * the per-target connection limit counts per address and port. */
+static int group_endpoints(scanner *s)
+{
+	const size_t keylen = 2 * 16 + 16;
+	char *keys = malloc((s->t->n ? s->t->n : 1) * keylen);
+	kw_strindex ix = { 0 };
+	int e = keys ? 0 : -ENOMEM;
+	for (size_t i = 0; e == 0 && i < s->t->n; i++) {
+		const kw_target_ep *ep = &s->t->v[i];
+		char *k = keys + i * keylen;
+		kw_hex_lower(ep->addr.b, 16, k);
+		snprintf(k + 32, keylen - 32, "%u%05u", ep->addr.fam, ep->port);
+		size_t first = i;
+		int r = kw_strindex_put(&ix, k, i, &first);
+		if (r < 0)
+			e = r;
+		s->ts[i].group = first;
+	}
+	kw_strindex_release(&ix);
+	free(keys);
+	return e;
 }
 
 /* At most jobs connections, and what the descriptor limit allows (raised to its hard
@@ -716,6 +749,8 @@ int kw_scan_run(const kw_targets *t, const kw_scan_opts *o, kw_scan_result **ret
 		s.conns[i].fd = -1;
 	for (size_t i = 0; e == 0 && i < t->n; i++)
 		s.res[i].phase = "connect";
+	if (e == 0)
+		e = group_endpoints(&s);
 	if (e == 0 && (s.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		e = -errno;
 	struct epoll_event evs[256];

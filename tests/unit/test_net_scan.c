@@ -19,6 +19,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +256,86 @@ static void test_one_job(void **state)
 	kw_targets_release(&t);
 }
 
+/* A listener that accepts and never answers, counting how many of its connections are
+ * open at once (the scanner sends its identification at once: a read of 0 means it
+ * closed). */
+typedef struct counter {
+	int lfd;
+	volatile int stop;
+	int max_open;
+	int accepted;
+} counter;
+
+static void *count_conns(void *arg)
+{
+	counter *c = arg;
+	struct pollfd p[128];
+	int n = 1, open_now = 0;
+	p[0] = (struct pollfd){ .fd = c->lfd, .events = POLLIN };
+	while (!c->stop) {
+		if (poll(p, (nfds_t)n, 50) <= 0)
+			continue;
+		for (int i = n - 1; i >= 1; i--) {
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			char buf[256];
+			if (recv(p[i].fd, buf, sizeof buf, 0) > 0)
+				continue;
+			close(p[i].fd);
+			p[i] = p[--n];
+			open_now--;
+		}
+		if ((p[0].revents & POLLIN) && n < 128) {
+			int fd = accept(c->lfd, NULL, NULL);
+			if (fd >= 0) {
+				p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+				c->accepted++;
+				if (++open_now > c->max_open)
+					c->max_open = open_now;
+			}
+		}
+	}
+	for (int i = 1; i < n; i++)
+		close(p[i].fd);
+	return NULL;
+}
+
+/* one server listed many times: the per-target limit counts per address and port, so a
+ * server is never held by more than KW_SCAN_PER_TARGET of the scanner's connections (sshd's
+ * MaxStartups and dropbear's per-address limit would drop the rest) */
+static void test_same_server_listed_often(void **state)
+{
+	(void)state;
+	counter c = { .lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof a;
+	assert_true(c.lfd >= 0);
+	assert_int_equal(bind(c.lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(c.lfd, 64), 0);
+	assert_int_equal(getsockname(c.lfd, (struct sockaddr *)&a, &al), 0);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, count_conns, &c), 0);
+	kw_targets t;
+	kw_targets_init(&t, 0);
+	for (int i = 0; i < 16; i++)
+		add_port(&t, ntohs(a.sin_port));
+	kw_scan_opts o = { .jobs = 64, .timeout_ms = 300 };
+	kw_scan_result *r = NULL;
+	assert_int_equal(kw_scan_run(&t, &o, &r), 0);
+	c.stop = 1;
+	pthread_join(th, NULL);
+	close(c.lfd);
+	for (size_t i = 0; i < t.n; i++) {
+		assert_true(r[i].finished);
+		assert_int_equal(r[i].err, KW_E_TIMEOUT);
+	}
+	assert_int_equal(c.accepted, 16);
+	assert_true(c.max_open >= 2);
+	assert_true(c.max_open <= KW_SCAN_PER_TARGET);
+	kw_scan_results_free(r, t.n);
+	kw_targets_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_silent_server_deadline),
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_one_job),
+		cmocka_unit_test(test_same_server_listed_often),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
