@@ -29,6 +29,7 @@ enum {
 	C_BAD_NAMES,
 	C_SOFTWARE,
 	C_DRIFT,
+	C_KEY_REVOKED,
 	C__N
 };
 
@@ -109,6 +110,12 @@ static const kw_check_def defs[C__N] = {
 		"or something else answers on the port.",
 		"Restart sshd after checking the configuration (`sshd -t`), or find what is listening.",
 		{ "sshd(8): SIGHUP re-reads the configuration" } },
+	[C_KEY_REVOKED] = { "scan.host-key-revoked", KW_SEV_CRITICAL, "the server proved a revoked host key",
+		"The server signed the exchange with a key that the known_hosts file marks @revoked for "
+		"this host: ssh refuses it, and whoever holds it may be impersonating the host.",
+		"Find out why the server still uses the revoked key; replace it (`ssh-keygen -A` after "
+		"removing /etc/ssh/ssh_host_*) and update known_hosts.",
+		{ "sshd(8) SSH_KNOWN_HOSTS FILE FORMAT (@revoked)", "ssh(1) StrictHostKeyChecking" } },
 };
 
 const kw_check_def *kw_scan_check_defs(size_t *n)
@@ -219,6 +226,11 @@ static void check_keys(kw_check_ctx *x, const kw_scan_check_in *in)
 		any_verified = true;
 		if (expected(in, res->key.fp))
 			any_expected = true;
+		for (size_t j = 0; j < in->n_revoked; j++)
+			if (!strcmp(in->revoked[j], res->key.fp))
+				kw_emit(x, &defs[C_KEY_REVOKED], in->target, NULL, 0, NULL, "%s %u %s (%s)",
+					res->key.label, res->key.bits, res->key.fp,
+					in->revoked_source ? in->revoked_source : "known_hosts");
 		if (!strcmp(res->key.label, "RSA") && res->key.bits < rsa_min)
 			kw_emit_default(x, &defs[C_KEY_RSA_SMALL], res->key.bits < 2048 ? KW_SEV_HIGH : KW_SEV_MEDIUM,
 					in->target, NULL, 0, NULL, "RSA %u bits (%s policy asks for %u) %s",

@@ -27,6 +27,10 @@ typedef struct kw_scan_check_in {
 	size_t n_notes;
 	const char *const *drift;      /* differences between the wire and the config */
 	size_t n_drift;
+	const char *const *revoked;    /* fingerprints the server must not prove (@revoked
+					* lines of a known_hosts file for this host) */
+	size_t n_revoked;
+	const char *revoked_source;    /* "known_hosts FILE:LINE" */
 } kw_scan_check_in;
 
 /* 0 or -ENOMEM */

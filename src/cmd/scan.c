@@ -11,8 +11,13 @@
 #include "base/time.h"
 #include "base/vec.h"
 #include "checks/scan.h"
+#include "collect/facts.h"
+#include "net/drift.h"
+#include "net/knownhosts.h"
 #include "net/scan.h"
+#include "net/software.h"
 #include "net/targets.h"
+#include "sshd/config.h"
 #include "report/scan.h"
 #include "kw_config.h"
 
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +39,9 @@ static const char scan_help[] =
 "table and profiles as the sshd_config checks (data/algorithms.ratings). Many targets\n"
 "are scanned at once on one thread; a silent or hostile server only costs its own\n"
 "timeout. Only connections are made: nothing is logged in, nothing is sent beyond the\n"
-"key exchange.\n"
+"key exchange. The version in each banner is matched against a table of advisories\n"
+"(data/ssh-software.notes; a distribution patch level in the banner that carries the fix\n"
+"counts as fixed).\n"
 "\n"
 "targets:\n"
 "  HOST, HOST:PORT, ADDR, ADDR:PORT, IPv6, [IPv6]:PORT, CIDR (10.0.0.0/24, [2001:db8::/120]:22),\n"
@@ -44,9 +52,22 @@ static const char scan_help[] =
 "\n"
 "what to learn:\n"
 "  --hostkeys             every host key, not only the preferred one (one connection each)\n"
-"  --expect FP            the server must prove this host key (SHA256:...; repeatable)\n"
+"  --expect FP            the server must prove this host key (SHA256:...; repeatable;\n"
+"                         implies --hostkeys: the key may not be its preferred one)\n"
 "  --gex                  group-exchange probes (2048:2048:8192 ... 2048:8192:8192)\n"
 "  --md5                  show MD5 fingerprints too\n"
+"  --known-hosts FILE     expect the keys an OpenSSH known_hosts FILE holds for each\n"
+"                         target, looked up as ssh looks up: the name as written and the\n"
+"                         address, [host]:port for ports other than 22, hashed names\n"
+"                         too; a key it marks @revoked is a finding; @cert-authority\n"
+"                         lines are not used; implies --hostkeys (a file may hold only\n"
+"                         some of a server's key types)\n"
+"  --compare-config       compare what each server offers with the sshd_config of --root,\n"
+"                         read as `keyward sshd -T --root DIR` reads it (Ciphers, MACs,\n"
+"                         KexAlgorithms, HostKeyAlgorithms and the host keys in DIR):\n"
+"                         a difference is drift (sshd not restarted after a change,\n"
+"                         another config file in use, something else on the port)\n"
+"  --root DIR             where --compare-config reads /etc/ssh from (default /)\n"
 "\n"
 "how:\n"
 "  -j, --jobs N           connections at once (default 128)\n"
@@ -63,25 +84,29 @@ static const char scan_help[] =
 "exit: 0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 a target\n"
 "could not be scanned or the scan was interrupted (Ctrl-C prints what had finished).\n"
 "\n"
-"examples:\n"
+"Examples:\n"
 "  keyward scan 127.0.0.1:22 host-b:2222\n"
 "  keyward scan 10.0.0.0/24 --hostkeys --format json --output scan.json\n"
 "  keyward scan bastion --expect SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s\n"
-"  keyward scan @fleet.txt --gex --profile strict --fail-on high\n";
+"  keyward scan @fleet.txt --gex --profile strict --fail-on high\n"
+"  keyward scan @fleet.txt --known-hosts ~/.ssh/known_hosts\n"
+"  keyward scan 127.0.0.1:22 --compare-config --root /\n";
 
 typedef struct scan_args {
 	kw_targets targets;
 	const char **expect;
 	size_t n_expect, cap_expect;
 	const char *output, *profile;
-	bool json, quiet, md5, hostkeys, gex, fail;
+	const char *known_hosts, *root;
+	bool json, quiet, md5, hostkeys, gex, fail, compare;
 	kw_severity fail_on;
 	unsigned jobs;
 	uint32_t timeout_ms;
 } scan_args;
 
 enum { OPT_TARGETS = 1000, OPT_PORT, OPT_MAX, OPT_HOSTKEYS, OPT_EXPECT, OPT_GEX, OPT_MD5,
-       OPT_TIMEOUT, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_FAIL_ON, OPT_NO_PROGRESS };
+       OPT_TIMEOUT, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_FAIL_ON, OPT_NO_PROGRESS,
+       OPT_KNOWN_HOSTS, OPT_COMPARE, OPT_ROOT };
 
 static const struct option scan_options[] = {
 	{ "targets", required_argument, NULL, OPT_TARGETS },
@@ -99,6 +124,9 @@ static const struct option scan_options[] = {
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
+	{ "compare-config", no_argument, NULL, OPT_COMPARE },
+	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -195,10 +223,15 @@ static int parse_args(int argc, char **argv, scan_args *a)
 			a->fail = true;
 			break;
 		case 'q': case OPT_NO_PROGRESS: a->quiet = true; break;
+		case OPT_KNOWN_HOSTS: a->known_hosts = optarg; break;
+		case OPT_COMPARE: a->compare = true; break;
+		case OPT_ROOT: a->root = optarg; break;
 		case 'h': fputs(scan_help, stdout); return 1;
 		default: return usage_err("unknown option", NULL);
 		}
 	}
+	if (a->root && !a->compare)
+		return usage_err("--root goes with --compare-config", NULL);
 	kw_targets_init(&a->targets, max);
 	char err[512] = "";
 	for (int i = optind; i < argc; i++)
@@ -246,17 +279,304 @@ static void progress(void *ctx, size_t done, size_t total)
 	kw_progress_files(ctx, done);
 }
 
+/* ---- --known-hosts ---- */
+
+#define DIAGS_SHOWN 20
+
+static int load_known_hosts(const char *path, kw_known_hosts *kh)
+{
+	kw_diags d = { 0 };
+	int r = kw_kh_load(path, kh, &d);
+	size_t n = d.n;
+	if (d.n > DIAGS_SHOWN)
+		d.n = DIAGS_SHOWN;
+	kw_cmd_print_diags("scan", &d);
+	d.n = n;
+	kw_diags_release(&d);
+	_cleanup_free_ char *e = kw_escape_str(path);
+	if (r < 0) {
+		fprintf(stderr, "keyward scan: cannot read the known_hosts file %s: %s\n", e ? e : "",
+			kw_strerror(r));
+		return 2;
+	}
+	if (kh->skipped > DIAGS_SHOWN)
+		fprintf(stderr, "keyward scan: %s: %u lines ssh ignores, the first %d shown\n", e ? e : "",
+			kh->skipped, DIAGS_SHOWN);
+	return 0;
+}
+
+/* ---- --compare-config: the sshd_config of --root, read by the collector ---- */
+
+typedef struct cfgsrc {
+	kw_target *t;
+	kw_facts f;
+	bool have_facts;
+	char **types;              /* key types sshd would load (owned copies) */
+	size_t n_types, cap_types;
+	kw_drift_config c;
+} cfgsrc;
+
+static void cfgsrc_release(cfgsrc *cs)
+{
+	kw_strv_free(cs->types, cs->n_types);
+	if (cs->have_facts)
+		kw_facts_release(&cs->f);
+	kw_target_free(cs->t);
+	*cs = (cfgsrc){ 0 };
+}
+
+static int add_type(cfgsrc *cs, const char *type)
+{
+	char **slot = KW_VEC_PUSH(cs->types, cs->n_types, cs->cap_types);
+	if (!slot || !(*slot = strdup(type)))
+		return -ENOMEM;
+	return 0;
+}
+
+static void config_note(const char *path, const char *what)
+{
+	_cleanup_free_ char *e = kw_escape_str(path);
+	fprintf(stderr, "keyward scan: --compare-config: HostKey %s: %s\n", e ? e : "", what);
+}
+
+/* The type of the key sshd would load from one HostKey (sshd.c main: the private key
+ * with an empty passphrase, else with HostKeyAgent the public one; RSA keys under
+ * RequiredRSASize are refused), or NULL (*why says why). */
+static const char *hostkey_type(const kw_sshd_hostkey *hk, bool agent, unsigned long rsa_min,
+				const char **why)
+{
+	const kw_privkey_format fmt = hk->priv.format;
+	bool sshd_reads = fmt == KW_PK_OPENSSH || fmt == KW_PK_PEM_RSA || fmt == KW_PK_PEM_DSA ||
+			  fmt == KW_PK_PEM_EC || fmt == KW_PK_PKCS8;
+	const kw_pubkey *pub = NULL;
+	*why = NULL;
+	if (hk->readable && sshd_reads && hk->priv.encrypted != 1) {
+		if (hk->priv.has_pub)
+			pub = &hk->priv.pub;
+		else if (hk->has_pub)
+			pub = &hk->pub;
+		else if (fmt == KW_PK_PEM_RSA)
+			return "ssh-rsa";
+		else if (fmt == KW_PK_PEM_DSA)
+			return "ssh-dss";
+		else {
+			*why = "its type cannot be told without its .pub file: left out";
+			return NULL;
+		}
+	} else if (agent && hk->has_pub) {
+		pub = &hk->pub;
+	} else {
+		*why = "sshd would not load it (not a private key it reads, or encrypted): left out";
+		return NULL;
+	}
+	if (!strcmp(pub->type, "ssh-rsa") && pub->bits < rsa_min) {
+		*why = "an RSA key under RequiredRSASize, which sshd refuses: left out";
+		return NULL;
+	}
+	return pub->type;
+}
+
+/* HostCertificate files whose key type matches a loaded key (sshd pairs a certificate with
+ * the host key it certifies; keyward pairs them by type). */
+static int add_certificates(cfgsrc *cs, const kw_sshd_result *res)
+{
+	const char *const *v;
+	size_t n = kw_sshd_values(res, KW_SO_HOSTCERTIFICATE, &v);
+	size_t plain = cs->n_types;
+	for (size_t i = 0; i < n; i++) {
+		kw_file file = { 0 };
+		if (kw_target_read(cs->t, v[i], 1 << 20, &file) < 0) {
+			config_note(v[i], "certificate not readable: left out");
+			continue;
+		}
+		kw_buf b = kw_buf_view(file.data, file.len), line;
+		kw_pubkey k;
+		memset(&k, 0, sizeof k);
+		bool ok = kw_buf_line(&b, &line, 1 << 20, NULL) && kw_pubkey_parse_line(line, &k, NULL) == 0;
+		kw_file_release(&file);
+		const char *suffix = "-cert-v01@openssh.com";
+		size_t tl = strlen(k.type), sl = strlen(suffix);
+		if (!ok || tl <= sl || strcmp(k.type + tl - sl, suffix)) {
+			config_note(v[i], "not a certificate: left out");
+			continue;
+		}
+		bool paired = false;
+		for (size_t j = 0; j < plain && !paired; j++)
+			paired = strlen(cs->types[j]) == tl - sl && !strncmp(cs->types[j], k.type, tl - sl);
+		if (!paired) {
+			config_note(v[i], "no host key of its type: left out");
+			continue;
+		}
+		if (add_type(cs, k.type) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Read the sshd configuration of root as `keyward sshd -T --root DIR` does (the sshd
+ * engine through the collector, which also reads the HostKey files) into cs->c. 0 or 2. */
+static int load_config(const char *root, cfgsrc *cs)
+{
+	kw_progress prog;
+	kw_progress_init(&prog, "reading", true);
+	if (kw_cmd_open_target("scan", root, NULL, false, &prog, &cs->t) < 0)
+		return 2;
+	kw_collect_opts co = { .keys_only = true, .live_host = !root };
+	int r = kw_collect(cs->t, &co, &cs->f);
+	cs->have_facts = true;
+	_cleanup_free_ char *e = kw_escape_str(root ? root : "/");
+	const kw_sshd_facts *s = &cs->f.sshd;
+	if (r < 0) {
+		fprintf(stderr, "keyward scan: --compare-config: %s\n", kw_strerror(r));
+		return 2;
+	}
+	if (!s->present) {
+		fprintf(stderr, "keyward scan: --compare-config: %s has no /etc/ssh/sshd_config\n", e ? e : "");
+		return 2;
+	}
+	if (s->refused || !s->cfg || !s->n_views) {
+		kw_cmd_print_diags("scan", &s->diags);
+		kw_cmd_print_diags("scan", &cs->f.diags);
+		fprintf(stderr, "keyward scan: --compare-config: sshd would not start with the "
+			"configuration in %s\n", e ? e : "");
+		return 2;
+	}
+	const kw_sshd_result *res = s->views[0].res;
+	const char *agent = kw_sshd_value(res, KW_SO_HOSTKEYAGENT);
+	const char *rsa = kw_sshd_value(res, KW_SO_REQUIREDRSASIZE);
+	unsigned long rsa_min = rsa ? strtoul(rsa, NULL, 10) : 1024;
+	const char *const *hk;
+	size_t nhk = kw_sshd_values(res, KW_SO_HOSTKEY, &hk);
+	for (size_t i = 0; i < nhk; i++) {
+		const kw_sshd_hostkey *found = NULL;
+		for (size_t j = 0; j < s->n_hostkeys && !found; j++)
+			if (!strcmp(s->hostkeys[j].path, hk[i]))
+				found = &s->hostkeys[j];
+		if (!found) {
+			config_note(hk[i], "no such file in the root: left out");
+			continue;
+		}
+		const char *why;
+		const char *type = hostkey_type(found, agent && strcasecmp(agent, "none"), rsa_min, &why);
+		if (!type)
+			config_note(hk[i], why);
+		else if (add_type(cs, type) < 0)
+			return 2;
+	}
+	if (add_certificates(cs, res) < 0)
+		return 2;
+	cs->c = (kw_drift_config){
+		.ciphers = kw_sshd_value(res, KW_SO_CIPHERS),
+		.macs = kw_sshd_value(res, KW_SO_MACS),
+		.kex = kw_sshd_value(res, KW_SO_KEXALGORITHMS),
+		.hostkey_algs = kw_sshd_value(res, KW_SO_HOSTKEYALGORITHMS),
+		.key_types = (const char *const *)cs->types,
+		.n_key_types = cs->n_types,
+	};
+	return 0;
+}
+
+/* ---- per target ---- */
+
+typedef struct target_in {
+	const char **expect;
+	size_t n_expect, cap_expect;
+	kw_kh_match m;
+	char expect_src[512], revoked_src[512];
+	kw_sw_notes sw;
+	kw_scan_note *notes;
+	size_t n_notes;
+	kw_drift drift;
+} target_in;
+
+static void target_in_release(target_in *ti)
+{
+	free(ti->expect);
+	kw_kh_match_release(&ti->m);
+	kw_sw_notes_release(&ti->sw);
+	free(ti->notes);
+	kw_drift_release(&ti->drift);
+	*ti = (target_in){ 0 };
+}
+
+/* The known_hosts keys, --expect, software notes and drift of one target into in. */
+static int target_inputs(const scan_args *a, const kw_known_hosts *kh, const kw_sw_table *sw,
+			 const kw_drift_config *dc, const kw_target_ep *ep, const kw_scan_result *res,
+			 target_in *ti, kw_scan_check_in *in)
+{
+	int r = 0;
+	if (kh) {
+		char addr[KW_ADDR_STRLEN] = "";
+		const char *names[2];
+		size_t nn = 0;
+		if (ep->host)
+			names[nn++] = ep->host;
+		if (ep->addr.fam && kw_addr_format(&ep->addr, addr, sizeof addr))
+			names[nn++] = addr;
+		if ((r = kw_kh_lookup(kh, names, nn, ep->port, &ti->m)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ti->m.n_keys + a->n_expect; i++) {
+		const char **slot = KW_VEC_PUSH(ti->expect, ti->n_expect, ti->cap_expect);
+		if (!slot)
+			return -ENOMEM;
+		*slot = i < ti->m.n_keys ? ti->m.keys[i] : a->expect[i - ti->m.n_keys];
+	}
+	if (ti->m.n_keys)
+		snprintf(ti->expect_src, sizeof ti->expect_src, "known_hosts %s:%u%s", a->known_hosts,
+			 ti->m.keys_line, a->n_expect ? " and --expect" : "");
+	else
+		snprintf(ti->expect_src, sizeof ti->expect_src, "--expect");
+	snprintf(ti->revoked_src, sizeof ti->revoked_src, "@revoked in known_hosts %s:%u",
+		 a->known_hosts ? a->known_hosts : "", ti->m.revoked_line);
+	in->expect = ti->expect;
+	in->n_expect = ti->n_expect;
+	in->expect_given = ti->n_expect > 0;
+	in->expect_source = ti->expect_src;
+	in->revoked = ti->m.revoked;
+	in->n_revoked = ti->m.n_revoked;
+	in->revoked_source = ti->revoked_src;
+
+	if (res->have_ident) {
+		kw_sw_ident id;
+		if (kw_sw_ident_parse(res->ident.software, res->ident.comments, &id) == 0 &&
+		    (r = kw_sw_match(sw, &id, &ti->sw)) < 0)
+			return r;
+		ti->notes = calloc(ti->sw.n ? ti->sw.n : 1, sizeof *ti->notes);
+		if (!ti->notes)
+			return -ENOMEM;
+		for (size_t i = 0; i < ti->sw.n; i++) {
+			kw_severity sev = KW_SEV_MEDIUM;
+			if (ti->sw.v[i].status == KW_SW_FIXED)
+				continue;
+			kw_severity_parse(ti->sw.v[i].row->severity, &sev);
+			ti->notes[ti->n_notes++] = (kw_scan_note){ .severity = sev, .text = ti->sw.v[i].text };
+		}
+		in->notes = ti->notes;
+		in->n_notes = ti->n_notes;
+	}
+	if (dc && res->have_kexinit) {
+		if ((r = kw_drift_compare(dc, &res->kexinit, &ti->drift)) < 0)
+			return r;
+		in->drift = (const char *const *)ti->drift.v;
+		in->n_drift = ti->drift.n;
+	}
+	return 0;
+}
+
 /* the findings of every target, in target order, each target's sorted by severity */
 static int run_checks(const scan_args *a, const kw_profile *prof, const kw_scan_result *res,
+		      const kw_known_hosts *kh, const kw_sw_table *sw, const kw_drift_config *dc,
 		      kw_findings *all)
 {
 	for (size_t i = 0; i < a->targets.n; i++) {
 		_cleanup_free_ char *label = kw_target_label(&a->targets.v[i]);
-		kw_scan_check_in in = { .target = label ? label : "?", .r = &res[i],
-					.expect = a->expect, .n_expect = a->n_expect,
-					.expect_given = a->n_expect > 0, .expect_source = "--expect" };
+		kw_scan_check_in in = { .target = label ? label : "?", .r = &res[i] };
+		target_in ti = { 0 };
+		int r = target_inputs(a, kh, sw, dc, &a->targets.v[i], &res[i], &ti, &in);
 		kw_findings one = { 0 };
-		int r = kw_scan_checks(prof, &in, &one);
+		if (r == 0)
+			r = kw_scan_checks(prof, &in, &one);
 		kw_findings_sort(&one);
 		for (size_t j = 0; r == 0 && j < one.n; j++) {
 			kw_finding *f = KW_VEC_PUSH(all->v, all->n, all->cap);
@@ -268,6 +588,7 @@ static int run_checks(const scan_args *a, const kw_profile *prof, const kw_scan_
 			one.v[j] = (kw_finding){ 0 };
 		}
 		kw_findings_release(&one);
+		target_in_release(&ti);
 		if (r < 0)
 			return r;
 	}
@@ -281,6 +602,9 @@ int cmd_scan(int argc, char **argv)
 	kw_profile_init(&prof);
 	kw_findings fs = { 0 };
 	kw_scan_result *res = NULL;
+	kw_known_hosts kh = { 0 };
+	cfgsrc cs = { 0 };
+	const kw_sw_table *sw = kw_sw_builtin();
 	int status = 2;
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0) {
@@ -288,6 +612,14 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	if (load_profile(a.profile ? a.profile : "baseline", &prof) != 0)
+		goto out;
+	if (!sw) {
+		fputs("keyward scan: the built-in software notes (data/ssh-software.notes) do not parse\n", stderr);
+		goto out;
+	}
+	if (a.known_hosts && load_known_hosts(a.known_hosts, &kh) != 0)
+		goto out;
+	if (a.compare && load_config(a.root, &cs) != 0)
 		goto out;
 	kw_targets_resolve(&a.targets);
 
@@ -299,7 +631,7 @@ int cmd_scan(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
-	kw_scan_opts o = { .jobs = a.jobs, .timeout_ms = a.timeout_ms, .all_hostkeys = a.hostkeys,
+	kw_scan_opts o = { .jobs = a.jobs, .timeout_ms = a.timeout_ms, .all_hostkeys = a.hostkeys || a.known_hosts || a.n_expect,
 			   .gex = a.gex, .progress = progress, .progress_ctx = &prog, .stop = &interrupted };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -313,7 +645,8 @@ int cmd_scan(int argc, char **argv)
 		fprintf(stderr, "keyward scan: %s\n", kw_strerror(r));
 		goto out;
 	}
-	if ((r = run_checks(&a, &prof, res, &fs)) < 0) {
+	if ((r = run_checks(&a, &prof, res, a.known_hosts ? &kh : NULL, sw, a.compare ? &cs.c : NULL,
+			    &fs)) < 0) {
 		fprintf(stderr, "keyward scan: %s\n", kw_strerror(r));
 		goto out;
 	}
@@ -348,6 +681,8 @@ out:
 	kw_findings_release(&fs);
 	kw_profile_release(&prof);
 	kw_targets_release(&a.targets);
+	kw_kh_release(&kh);
+	cfgsrc_release(&cs);
 	free(a.expect);
 	return status;
 }
