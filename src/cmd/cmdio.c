@@ -105,6 +105,27 @@ bool kw_cmd_check_known(const char *id)
 	return kw_check_find(id) || kw_keys_check_find(id) || kw_scan_check_find(id);
 }
 
+int kw_cmd_load_profile(const char *cmd, const char *name, kw_profile *p)
+{
+	kw_diags d = { 0 };
+	int r = kw_profile_load(p, name, &d);
+	kw_cmd_print_diags(cmd, &d);
+	kw_diags_release(&d);
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(name);
+		fprintf(stderr, "keyward %s: cannot load profile %s\n", cmd, e ? e : "");
+		return 2;
+	}
+	int bad = 0;
+	for (size_t i = 0; i < p->n_ov; i++)
+		if (!kw_cmd_check_known(p->ov[i].id)) {
+			_cleanup_free_ char *e = kw_escape_str(p->ov[i].id);
+			fprintf(stderr, "keyward %s: the profile names an unknown check: %s\n", cmd, e ? e : "");
+			bad = 2;
+		}
+	return bad;
+}
+
 int kw_cmd_format_json(const char *cmd, const char *arg, bool *json)
 {
 	if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0)

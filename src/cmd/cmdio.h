@@ -4,6 +4,7 @@
 #ifndef KW_CMD_CMDIO_H
 #define KW_CMD_CMDIO_H
 
+#include "checks/profile.h"
 #include "base/diag.h"
 #include "cmd/progress.h"
 #include "collect/facts.h"
@@ -36,6 +37,10 @@ int kw_cmd_close_output(FILE *f, const char *path, char *tmp);
 /* Is id a check keyward has, in the audit's table or in keys scan's? (A profile or a
  * waiver file serves both commands.) */
 bool kw_cmd_check_known(const char *id);
+/* Load profile NAME (a built-in name or a file) for command cmd, its diagnostics printed,
+ * and every check id it names known to some command (a typo would silently do nothing).
+ * 0, or 2 (the exit code) after saying why on stderr. */
+int kw_cmd_load_profile(const char *cmd, const char *name, kw_profile *p);
 
 /* --format text|json: *json set; 0, or 2 after a usage message for cmd ("keys log"). */
 int kw_cmd_format_json(const char *cmd, const char *arg, bool *json);

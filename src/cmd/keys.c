@@ -184,27 +184,6 @@ static void err_file(const char *what, const char *path, int r)
 	fprintf(stderr, "keyward keys: cannot read %s %s: %s\n", what, e ? e : "", kw_strerror(r));
 }
 
-/* The profile, with every check it names known to audit or to keys scan. 0 or 2. */
-static int load_profile(const char *name, kw_profile *p)
-{
-	kw_diags d = { 0 };
-	int r = kw_profile_load(p, name, &d);
-	kw_cmd_print_diags("keys", &d);
-	kw_diags_release(&d);
-	if (r < 0) {
-		_cleanup_free_ char *e = kw_escape_str(name);
-		fprintf(stderr, "keyward keys: cannot load profile %s\n", e ? e : "");
-		return 2;
-	}
-	int bad = 0;
-	for (size_t i = 0; i < p->n_ov; i++)
-		if (!kw_cmd_check_known(p->ov[i].id)) {
-			_cleanup_free_ char *e = kw_escape_str(p->ov[i].id);
-			fprintf(stderr, "keyward keys: the profile names an unknown check: %s\n", e ? e : "");
-			bad = 2;
-		}
-	return bad;
-}
 
 #define ALLOWLIST_MAX ((size_t)16 << 20)
 
@@ -446,7 +425,7 @@ static int run_scan(int argc, char **argv)
 	scan_state s = { 0 };
 	kw_profile_init(&s.prof);
 	int status = 2;
-	if (load_profile(a.profile ? a.profile : "baseline", &s.prof) != 0 ||
+	if (kw_cmd_load_profile("keys", a.profile ? a.profile : "baseline", &s.prof) != 0 ||
 	    (a.allowed && load_allowlist(a.allowed, &s.allowed) != 0) ||
 	    (a.fleet_key && load_fleet_key(a.fleet_key, &s.fleet_key, &s.fleet_key_len, s.fleet_key_id) != 0))
 		goto out;

@@ -244,26 +244,6 @@ static int parse_args(int argc, char **argv, scan_args *a)
 	return 0;
 }
 
-static int load_profile(const char *name, kw_profile *p)
-{
-	kw_diags d = { 0 };
-	int r = kw_profile_load(p, name, &d);
-	kw_cmd_print_diags("scan", &d);
-	kw_diags_release(&d);
-	if (r < 0) {
-		_cleanup_free_ char *e = kw_escape_str(name);
-		fprintf(stderr, "keyward scan: cannot load profile %s\n", e ? e : "");
-		return 2;
-	}
-	int bad = 0;
-	for (size_t i = 0; i < p->n_ov; i++)
-		if (!kw_cmd_check_known(p->ov[i].id)) {
-			_cleanup_free_ char *e = kw_escape_str(p->ov[i].id);
-			fprintf(stderr, "keyward scan: the profile names an unknown check: %s\n", e ? e : "");
-			bad = 2;
-		}
-	return bad;
-}
 
 static volatile sig_atomic_t interrupted;
 
@@ -611,7 +591,7 @@ int cmd_scan(int argc, char **argv)
 		status = pr == 1 ? 0 : 2;
 		goto out;
 	}
-	if (load_profile(a.profile ? a.profile : "baseline", &prof) != 0)
+	if (kw_cmd_load_profile("scan", a.profile ? a.profile : "baseline", &prof) != 0)
 		goto out;
 	if (!sw) {
 		fputs("keyward scan: the built-in software notes (data/ssh-software.notes) do not parse\n", stderr);
