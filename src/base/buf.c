@@ -226,6 +226,11 @@ static int kw_sb_grow(kw_sb *sb, size_t extra)
 	return 0;
 }
 
+char *kw_sb_reserve_slow(kw_sb *sb, size_t n)
+{
+	return kw_sb_grow(sb, n) < 0 ? NULL : sb->s + sb->len;
+}
+
 int kw_sb_put_slow(kw_sb *sb, const void *p, size_t n)
 {
 	int r = kw_sb_grow(sb, n);
@@ -270,15 +275,37 @@ int kw_sb_printf(kw_sb *sb, const char *fmt, ...)
 	return r;
 }
 
-size_t kw_u64_dec(uint64_t v, char out[KW_U64_DEC_MAX])
+/* Two digits at a time from a table of "00" .. "99", from the end once the length is
+ * known (kw_u64_dec in buf.h takes values under 10^8 itself). */
+size_t kw_u64_dec_slow(uint64_t v, char out[KW_U64_DEC_MAX])
 {
-	char d[KW_U64_DEC_MAX];
-	size_t i = sizeof d;
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	memcpy(out, d + i, sizeof d - i);
-	return sizeof d - i;
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	static const uint64_t p10[KW_U64_DEC_MAX] = {
+		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+		1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+		1000000000000000000u, 10000000000000000000u,
+	};
+	/* floor(log10(v)) from the bit length (1233 / 4096 ~ log10(2)), corrected once */
+	uint64_t w = v | 1; /* as many digits as v (10^k is even), and never 0 */
+	unsigned bits = 64u - (unsigned)__builtin_clzll(w);
+	size_t t = (bits * 1233u) >> 12;
+	size_t n = t + 1 - (w < p10[t]);
+	char *q = out + n;
+	while (v >= 100) {
+		size_t r = (size_t)(v % 100);
+		v /= 100;
+		q -= 2;
+		memcpy(q, pairs + 2 * r, 2);
+	}
+	if (v >= 10)
+		memcpy(q - 2, pairs + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return n;
 }
 
 int kw_sb_put_u64(kw_sb *sb, uint64_t v)

@@ -65,6 +65,38 @@ static inline bool kw_buf_eq(const kw_buf *b, const char *s)
 	return true;
 }
 
+/* Are a[0..n) and b[0..n) the same bytes? For the short compares parsers make on every
+ * line (prefixes, cached stamps): inline, a word at a time, the last word overlapping the
+ * one before; never a byte outside either range. */
+static inline bool kw_mem_eq(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+	if (n >= 8) {
+		uint64_t u, v;
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&u, x + i, 8);
+			memcpy(&v, y + i, 8);
+			if (u != v)
+				return false;
+		}
+		memcpy(&u, x + n - 8, 8);
+		memcpy(&v, y + n - 8, 8);
+		return u == v;
+	}
+	if (n >= 4) {
+		uint32_t u0, v0, u1, v1;
+		memcpy(&u0, x, 4);
+		memcpy(&v0, y, 4);
+		memcpy(&u1, x + n - 4, 4);
+		memcpy(&v1, y + n - 4, 4);
+		return ((u0 ^ v0) | (u1 ^ v1)) == 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
 /* Parse an unsigned decimal (no sign, no spaces) in [0, max]. */
 int kw_buf_to_u64(const kw_buf *b, uint64_t max, uint64_t *out);
 
@@ -106,6 +138,22 @@ static inline int kw_sb_putc(kw_sb *sb, char c)
 	}
 	return kw_sb_put_slow(sb, &c, 1);
 }
+/* Room for n more bytes at the end, for renderers that write a whole record with one
+ * bounds check: where to write them, or NULL (KW_SB_MAX reached: overflow set; or out of
+ * memory). Write at most n bytes there (the builder's NUL may be overwritten), then call
+ * kw_sb_commit with the end of what was written, before any other call on sb. */
+char *kw_sb_reserve_slow(kw_sb *sb, size_t n);
+static inline char *kw_sb_reserve(kw_sb *sb, size_t n)
+{
+	if (n < sb->cap - sb->len)
+		return sb->s + sb->len;
+	return kw_sb_reserve_slow(sb, n);
+}
+static inline void kw_sb_commit(kw_sb *sb, char *end)
+{
+	sb->len = (size_t)(end - sb->s);
+	*end = '\0';
+}
 int kw_sb_puts(kw_sb *sb, const char *s);
 int kw_sb_printf(kw_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kw_sb_vprintf(kw_sb *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -115,8 +163,32 @@ void kw_hex_lower(const void *p, size_t n, char *out);
 /* Is s[0..n) lowercase hexadecimal digits only? */
 bool kw_is_hex_lower(const char *s, size_t n);
 #define KW_U64_DEC_MAX 20
-/* v in decimal into out (no NUL), without printf: its length. */
-size_t kw_u64_dec(uint64_t v, char out[KW_U64_DEC_MAX]);
+/* v in decimal into out (no NUL), without printf: its length. All of out may be
+ * written: the bytes after the digits are scratch. Inline: renderers print a few numbers
+ * for every record.
+ * Under 10^8 on a little-endian machine, the eight digits at once: the halves' four
+ * digits side by side in the two 32-bit lanes of a word, each split into hundreds and then
+ * tens with multiply-shift divisions (exact below 10000 and 100), the most significant
+ * digit in the lowest byte; leading zeros are shifted out and one 8-byte store writes the
+ * digits. */
+size_t kw_u64_dec_slow(uint64_t v, char out[KW_U64_DEC_MAX]);
+static inline size_t kw_u64_dec(uint64_t v, char out[KW_U64_DEC_MAX])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (v < 100000000u) {
+		uint64_t x = v / 10000 | (v % 10000) << 32;
+		uint64_t q = ((x * 10486) >> 20) & 0x0000007f0000007full;
+		x = (x - q * 100) << 16 | q;
+		q = ((x * 103) >> 10) & 0x000f000f000f000full;
+		x = (x - q * 10) << 8 | q;
+		size_t lead = x ? (size_t)__builtin_ctzll(x) / 8 : 7;
+		x = (x | 0x3030303030303030ull) >> (8 * lead);
+		memcpy(out, &x, 8);
+		return 8 - lead;
+	}
+#endif
+	return kw_u64_dec_slow(v, out);
+}
 
 /* Copy a view out as a new NUL-terminated string (caller frees). NULL on ENOMEM. */
 char *kw_buf_strdup(const kw_buf *v);

@@ -36,11 +36,21 @@ static void two(char *p, int v)
 
 void kw_time_hms(int64_t sec, char out[8])
 {
-	two(out, (int)(sec / 3600));
+	int h = (int)(sec / 3600), m = (int)(sec / 60 % 60), s = (int)(sec % 60);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* one 8-byte store: a caller that copies the text on at once reads it back whole
+	 * (eight byte stores would stall that load) */
+	uint64_t x = (uint64_t)(h / 10) | (uint64_t)(h % 10) << 8 | (uint64_t)(m / 10) << 24 |
+		     (uint64_t)(m % 10) << 32 | (uint64_t)(s / 10) << 48 | (uint64_t)(s % 10) << 56;
+	x += 0x30303a30303a3030ull; /* "00:00:00" */
+	memcpy(out, &x, 8);
+#else
+	two(out, h);
 	out[2] = ':';
-	two(out + 3, (int)(sec / 60 % 60));
+	two(out + 3, m);
 	out[5] = ':';
-	two(out + 6, (int)(sec % 60));
+	two(out + 6, s);
+#endif
 }
 
 size_t kw_time_iso(int64_t s, bool zulu, char *out, size_t cap)

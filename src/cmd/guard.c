@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "base/time.h"
 #include "guard/action.h"
 #include "guard/config.h"
@@ -26,6 +27,7 @@
 #include "report/jsonw.h"
 #include "report/out.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -277,40 +279,55 @@ static int close_output(FILE *f)
 
 /* ---- parse ---- */
 
-/* The date part of the last timestamp printed: a log's events share their day. */
+/* The text of the last second printed and the date of its day: a log's events share
+ * their day, and many share their second. */
 typedef struct time_cache {
 	bool valid;
 	int64_t day;
-	char date[11];     /* "YYYY-MM-DD" + 'T' */
+	int64_t sec;       /* seconds since the epoch of text */
+	char text[21];     /* "\"YYYY-MM-DDTHH:MM:SS." */
 } time_cache;
 
-#define KW_TIME_JSON_LEN 29
+#define TIME_JSON_LEN 29
 
-/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", quoted, into t */
-static void time_json(time_cache *tc, int64_t us, char t[KW_TIME_JSON_LEN])
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", quoted, into t[0..TIME_JSON_LEN) */
+static void time_json(time_cache *tc, int64_t us, char *t)
 {
 	int64_t s = us / 1000000, frac = us % 1000000;
 	if (frac < 0) {
 		frac += 1000000;
 		s--;
 	}
-	int64_t day = s / 86400, sec = s % 86400;
-	if (sec < 0) {
-		sec += 86400;
-		day--;
-	}
-	if (!tc->valid || day != tc->day) {
-		char iso[32];
-		if (kw_time_iso(day * 86400, false, iso, sizeof iso) != KW_ISO_LEN - 1)
-			memcpy(iso, "1970-01-01T", 11); /* a year beyond 9999 */
-		memcpy(tc->date, iso, sizeof tc->date);
-		tc->day = day;
+	if (tc->valid && s == tc->sec) {
+		memcpy(t, tc->text, sizeof tc->text);
+	} else {
+		int64_t day = s / 86400, sec = s % 86400;
+		if (sec < 0) {
+			sec += 86400;
+			day--;
+		}
+		if (!tc->valid || day != tc->day) {
+			char iso[32];
+			if (kw_time_iso(day * 86400, false, iso, sizeof iso) != KW_ISO_LEN - 1)
+				memcpy(iso, "1970-01-01T", 11); /* a year beyond 9999 */
+			tc->text[0] = '"';
+			memcpy(tc->text + 1, iso, 11);
+			tc->text[20] = '.';
+			tc->day = day;
+		}
+		kw_time_hms(sec, tc->text + 12);
+		tc->sec = s;
 		tc->valid = true;
+		/* the new time of day read back exactly as kw_time_hms stored it, apart from
+		 * the rest (a load across both would wait for the stores) */
+		memcpy(t, tc->text, 12);
+		memcpy(t + 12, tc->text + 12, 8);
+		t[20] = '.';
 	}
-	t[0] = '"';
-	memcpy(t + 1, tc->date, sizeof tc->date);
-	kw_time_hms(sec, t + 12);
-	t[20] = '.';
+	if (frac == 0) { /* syslog's timestamps have no fraction */
+		memcpy(t + 21, "000000Z\"", 8);
+		return;
+	}
 	for (int i = 26; i >= 21; i--) {
 		t[i] = (char)('0' + frac % 10);
 		frac /= 10;
@@ -319,120 +336,159 @@ static void time_json(time_cache *tc, int64_t us, char t[KW_TIME_JSON_LEN])
 	t[28] = '"';
 }
 
-/* A line's pieces gathered on the stack and appended to the output in a few copies
- * (guard parse prints a million of them); whatever does not fit is flushed first. */
-typedef struct lbuf {
-	kw_sb *sb;
+/* JSON that depends only on an event's kind, or on its process and flags, made once from
+ * the names guard/event.c gives. put_event copies all FRAG_CAP bytes (it reserves room for
+ * them) and keeps n. */
+#define FRAG_CAP 64
+typedef struct frag {
 	size_t n;
-	char b[240];
-} lbuf;
+	char s[FRAG_CAP];
+} frag;
 
-static void lflush(lbuf *l)
+#define NPROC (KW_GP_SSHD_AUTH + 1)
+
+/* what render_events needs; read by both of the reader's threads */
+typedef struct parse_ctx {
+	const kw_sb *names;         /* the file names as JSON strings; NULL for a single file */
+	frag kind[KW_GK_COUNT];     /* ,"kind":"NAME","addr": */
+	frag proc[NPROC][4];        /* ,"proc":"NAME" then ,"invalid_user":true if (flags & 1)
+				       and ,"preauth":true if (flags & 2) */
+} parse_ctx;
+
+static bool frag_make(frag *f, const char *a, const char *b, const char *c, const char *d)
 {
-	kw_sb_put(l->sb, l->b, l->n);
-	l->n = 0;
+	int n = snprintf(f->s, sizeof f->s, "%s%s%s%s", a, b, c, d);
+	f->n = n > 0 ? (size_t)n : 0;
+	return n >= 0 && (size_t)n < sizeof f->s;
 }
 
-static inline void lput(lbuf *l, const void *p, size_t n)
+static bool parse_ctx_init(parse_ctx *c, const kw_sb *names)
 {
-	const char *s = p;
-	while (n > sizeof l->b - l->n) {
-		size_t k = sizeof l->b - l->n;
-		memcpy(l->b + l->n, s, k);
-		l->n += k;
-		s += k;
-		n -= k;
-		lflush(l);
-	}
-	memcpy(l->b + l->n, s, n);
-	l->n += n;
+	memset(c, 0, sizeof *c);
+	c->names = names;
+	bool ok = true;
+	for (unsigned k = 0; k < KW_GK_COUNT; k++)
+		ok &= frag_make(&c->kind[k], ",\"kind\":\"", kw_gkind_name((enum kw_gkind)k), "\",\"addr\":", "");
+	for (unsigned p = 0; p < NPROC; p++)
+		for (unsigned f = 0; f < 4; f++)
+			ok &= frag_make(&c->proc[p][f], ",\"proc\":\"", kw_gproc_name((enum kw_gproc)p),
+					f & 1 ? "\",\"invalid_user\":true" : "\"", f & 2 ? ",\"preauth\":true" : "");
+	return ok;
 }
 
-#define LLIT(l, lit) lput((l), (lit), sizeof(lit) - 1)
-
-static void lu64(lbuf *l, uint64_t v)
+static inline char *put(char *p, const char *s, size_t n)
 {
-	char d[KW_U64_DEC_MAX];
-	lput(l, d, kw_u64_dec(v, d));
+	memcpy(p, s, n);
+	return p + n;
 }
 
-static void lstr(lbuf *l, const char *s)
-{
-	lput(l, s, strlen(s));
-}
+#define LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
 
-/* file_json: the file's name as a JSON string (quoted), or NULL to leave it out */
-static void put_event(kw_sb *sb, time_cache *tc, uint64_t line, const kw_gevent *ev,
-		      const kw_sb *file_json)
+/* The most put_event writes around the strings that came from the log: up to the user
+ * name (HEAD_MAX), and from there to the end of the line without the host name and the
+ * file name (TAIL_MAX). Each piece counts at its widest: a number as KW_U64_DEC_MAX (what
+ * kw_u64_dec may write), a fragment as FRAG_CAP (what is copied), the address as
+ * KW_ADDR_STRLEN and its quotes; "null" is never wider than what it stands for, except
+ * for the user, which TAIL_MAX counts. */
+#define HEAD_MAX (sizeof "{\"line\":" + KW_U64_DEC_MAX + sizeof ",\"time\":" + TIME_JSON_LEN + \
+		  FRAG_CAP + 1 + KW_ADDR_STRLEN + 1 + sizeof ",\"port\":" + KW_U64_DEC_MAX + \
+		  sizeof ",\"user\":")
+#define TAIL_MAX (sizeof "null" + sizeof ",\"pid\":" + KW_U64_DEC_MAX + FRAG_CAP + sizeof "}\n")
+
+/* One event as a JSON line, written in place with one reservation for each stretch between
+ * the strings that came from the log (escaped by kw_json_str). file_json: the file's name
+ * as a JSON string, or NULL to leave it out. */
+static void put_event(kw_sb *sb, const parse_ctx *c, time_cache *tc, uint64_t line,
+		      const kw_gevent *ev, const kw_sb *file_json)
 {
-	lbuf l = { .sb = sb };
-	LLIT(&l, "{\"line\":");
-	lu64(&l, line);
-	LLIT(&l, ",\"time\":");
+	char *p = kw_sb_reserve(sb, HEAD_MAX + TAIL_MAX);
+	if (!p)
+		return;
+	p = LIT(p, "{\"line\":");
+	p += kw_u64_dec(line, p);
+	p = LIT(p, ",\"time\":");
 	if (ev->time_us == KW_GTIME_UNKNOWN) {
-		LLIT(&l, "null");
+		p = LIT(p, "null");
 	} else {
-		char t[KW_TIME_JSON_LEN];
-		time_json(tc, ev->time_us, t);
-		lput(&l, t, sizeof t);
+		time_json(tc, ev->time_us, p);
+		p += TIME_JSON_LEN;
 	}
-	LLIT(&l, ",\"kind\":\"");
-	lstr(&l, kw_gkind_name(ev->kind));
-	LLIT(&l, "\",\"addr\":");
+	const frag *f = &c->kind[(unsigned)ev->kind < KW_GK_COUNT ? ev->kind : KW_GK_NONE];
+	memcpy(p, f->s, FRAG_CAP);
+	p += f->n;
 	if (ev->addr.fam) {
-		char a[KW_ADDR_STRLEN];
-		size_t an = kw_addr_format(&ev->addr, a, sizeof a);
-		LLIT(&l, "\"");
-		lput(&l, a, an);
-		LLIT(&l, "\"");
+		*p++ = '"';
+		p += kw_addr_format(&ev->addr, p, KW_ADDR_STRLEN);
+		*p++ = '"';
 	} else {
-		LLIT(&l, "null");
+		p = LIT(p, "null");
 	}
-	LLIT(&l, ",\"port\":");
+	p = LIT(p, ",\"port\":");
 	if (ev->port)
-		lu64(&l, ev->port);
+		p += kw_u64_dec(ev->port, p);
 	else
-		LLIT(&l, "null");
-	LLIT(&l, ",\"user\":");
+		p = LIT(p, "null");
+	p = LIT(p, ",\"user\":");
 	if (ev->has_user) {
-		lflush(&l);
+		kw_sb_commit(sb, p);
 		kw_json_str(sb, ev->user.p + ev->user.off, kw_buf_left(&ev->user));
+		if (!(p = kw_sb_reserve(sb, TAIL_MAX)))
+			return;
 	} else {
-		LLIT(&l, "null");
+		p = LIT(p, "null");
 	}
-	LLIT(&l, ",\"pid\":");
+	p = LIT(p, ",\"pid\":");
 	if (ev->pid)
-		lu64(&l, ev->pid);
+		p += kw_u64_dec(ev->pid, p);
 	else
-		LLIT(&l, "null");
-	LLIT(&l, ",\"proc\":\"");
-	lstr(&l, kw_gproc_name(ev->proc));
-	LLIT(&l, "\"");
-	if (ev->invalid_user)
-		LLIT(&l, ",\"invalid_user\":true");
-	if (ev->preauth)
-		LLIT(&l, ",\"preauth\":true");
-	if (kw_buf_left(&ev->host)) {
-		LLIT(&l, ",\"host\":");
-		lflush(&l);
+		p = LIT(p, "null");
+	f = &c->proc[(unsigned)ev->proc < NPROC ? ev->proc : KW_GP_UNKNOWN][ev->invalid_user | ev->preauth << 1];
+	memcpy(p, f->s, FRAG_CAP);
+	p += f->n;
+	bool host = kw_buf_left(&ev->host) > 0;
+	if (!host && !file_json) {
+		p = LIT(p, "}\n");
+		kw_sb_commit(sb, p);
+		return;
+	}
+	kw_sb_commit(sb, p);
+	if (host) {
+		kw_sb_put(sb, ",\"host\":", 8);
 		kw_json_str(sb, ev->host.p + ev->host.off, kw_buf_left(&ev->host));
 	}
 	if (file_json) {
-		LLIT(&l, ",\"file\":");
-		lput(&l, file_json->s, file_json->len);
+		kw_sb_put(sb, ",\"file\":", 8);
+		kw_sb_put(sb, file_json->s, file_json->len);
 	}
-	LLIT(&l, "}\n");
-	lflush(&l);
+	kw_sb_put(sb, "}\n", 2);
 }
 
 /* The events of one batch as JSON lines; runs on the reader's threads (guard/reader.h).
- * ctx: the file names as JSON strings, or NULL for a single file (no "file" field). */
+ * ctx: a parse_ctx. */
 static void render_events(const kw_gbatch *b, kw_sb *out, const void *ctx)
 {
-	const kw_sb *names = ctx;
+	const parse_ctx *c = ctx;
+	const kw_sb *file = c->names ? &c->names[b->file] : NULL;
 	time_cache tc = { .valid = false };
 	for (size_t i = 0; i < b->n; i++)
-		put_event(out, &tc, b->items[i].lineno, &b->items[i].ev, names ? &names[b->file] : NULL);
+		put_event(out, c, &tc, b->items[i].lineno, &b->items[i].ev, file);
+}
+
+/* Output into a pipe: a larger pipe buffer (1 MiB, what an unprivileged process may
+ * set by default) lets a batch's text go in with fewer sleeps and wake-ups on both sides.
+ * Best effort: the size stays as it is when the kernel refuses. */
+static void grow_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return;
+	int cur = fcntl(fd, F_GETPIPE_SZ);
+	if (cur >= 0 && cur < (1 << 20))
+		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+#else
+	(void)fd;
+#endif
 }
 
 static int run_parse(const gopts *o)
@@ -453,14 +509,19 @@ static int run_parse(const gopts *o)
 		}
 	}
 	kw_greader *rd = NULL;
-	int r = o->nargs > 1 && !names ? -ENOMEM : kw_greader_open(o->args, o->nargs, render_events, names, &rd);
+	parse_ctx ctx;
+	int r = o->nargs > 1 && !names ? -ENOMEM
+		: !parse_ctx_init(&ctx, names) ? -E2BIG /* a kind or process name over FRAG_CAP */
+		: kw_greader_open(o->args, o->nargs, render_events, &ctx, &rd);
 	const kw_gbatch *b;
-	bool write_failed = false;
+	int werr = 0;
+	/* each batch's text in whole write(2)s: nothing goes through out's buffer */
+	int fd = fileno(out);
+	grow_pipe(fd);
 	while (r >= 0 && (r = kw_greader_next(rd, &b)) == 1) {
-		size_t n = b->text->len;
-		write_failed = fwrite(b->text->s, 1, n, out) != n;
+		werr = kw_fd_write_all(fd, b->text->s, b->text->len);
 		kw_greader_done(rd);
-		if (write_failed)
+		if (werr < 0)
 			break;
 	}
 	if (r < 0) {
@@ -473,8 +534,8 @@ static int run_parse(const gopts *o)
 	for (size_t i = 0; names && i < o->nargs; i++)
 		kw_sb_release(&names[i]);
 	free(names);
-	if (close_output(out) < 0 || write_failed) {
-		fprintf(stderr, "keyward guard: error writing output: %s\n", strerror(errno));
+	if (close_output(out) < 0 || werr < 0) {
+		fprintf(stderr, "keyward guard: error writing output: %s\n", strerror(werr < 0 ? -werr : errno));
 		status = 2;
 	}
 	return status;

@@ -46,11 +46,11 @@ static inline kw_buf sp_head(kw_buf s, size_t n) { return sp(s.p, n); }
 
 static inline bool starts_n(kw_buf s, const char *lit, size_t n)
 {
-	return s.len >= n && !memcmp(s.p, lit, n);
+	return s.len >= n && kw_mem_eq(s.p, lit, n);
 }
 static inline bool ends_n(kw_buf s, const char *lit, size_t n)
 {
-	return s.len >= n && !memcmp(s.p + s.len - n, lit, n);
+	return s.len >= n && kw_mem_eq(s.p + s.len - n, lit, n);
 }
 #define STARTS(s, lit) starts_n((s), (lit), sizeof(lit) - 1)
 #define ENDS(s, lit) ends_n((s), (lit), sizeof(lit) - 1)
@@ -462,20 +462,23 @@ static int p_auth(kw_buf rest, bool accepted, const struct mctx *c, kw_gevent *e
 	return 1;
 }
 
-static int p_failed(kw_buf rest, const struct mctx *c, kw_gevent *ev)
+static int p_failed(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf rest = sp(txt, txt_len);
 	return p_auth(rest, false, c, ev);
 }
 
-static int p_accepted(kw_buf rest, const struct mctx *c, kw_gevent *ev)
+static int p_accepted(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf rest = sp(txt, txt_len);
 	return p_auth(rest, true, c, ev);
 }
 
 /* auth-pam.c: "PAM: %s for %s%.100s from %.100s" with pam_strerror's text; FreeBSD
  * adds " via LOCAL". H is PAM_RHOST: an address or, with UseDNS, a name. */
-static int p_pam(kw_buf rest, const struct mctx *c, kw_gevent *ev)
+static int p_pam(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf rest = sp(txt, txt_len);
 	static const char *const texts[] = {
 		"Authentication failure for ",
 		"authentication failure for ",
@@ -507,8 +510,9 @@ static int p_pam(kw_buf rest, const struct mctx *c, kw_gevent *ev)
 /* pam_unix (Linux-PAM support.c): "authentication failure; logname=%s uid=%d euid=%d
  * tty=%s ruser=%s rhost=%s %s%s" — the last pair is " user=" NAME when PAM knows the
  * user. The user comes last and is the client's text: rhost is read at its place. */
-static int p_pam_unix(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_pam_unix(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	kw_buf t;
 	uint64_t v;
@@ -548,8 +552,9 @@ static int p_pam_unix(kw_buf s, const struct mctx *c, kw_gevent *ev)
 
 /* auth.c: "Invalid user %.100s from %.100s port %d"; before 7.x without the port,
  * before 4.2 "Illegal user". */
-static int p_invalid(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_invalid(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	if (c->cut)
 		return 0;
 	(void)chop_port_tail(&s, &ev->port);
@@ -564,8 +569,9 @@ static int p_invalid(kw_buf s, const struct mctx *c, kw_gevent *ev)
  * canonical host name: a name with UseDNS) or, without a host, "User %.100s not allowed
  * because account is locked" / "... because shell %.100s does not exist|is not
  * executable". REASON is sshd's fixed text. */
-static int p_not_allowed(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_not_allowed(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	static const char *const with_host[] = {
 		" not allowed because listed in DenyUsers",
 		" not allowed because not listed in AllowUsers",
@@ -614,8 +620,9 @@ static bool addr_opt_port(kw_buf s, kw_gevent *ev)
 }
 
 /* auth.c: "ROOT LOGIN REFUSED FROM %.200s port %d" (older: without the port). */
-static int p_root_refused(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_root_refused(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	if (!addr_opt_port(s, ev))
 		return 0;
@@ -625,8 +632,9 @@ static int p_root_refused(kw_buf s, const struct mctx *c, kw_gevent *ev)
 
 /* auth.c auth_maxtries_exceeded: "maximum authentication attempts exceeded for
  * %s%.100s from %.200s port %d ssh2" */
-static int p_max_auth(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_max_auth(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	if (c->cut || !CHOP_TAIL(&s, " ssh2") || !chop_port_tail(&s, &ev->port) ||
 	    !user_from_host(s, false, UP_INVALID, ev))
 		return 0;
@@ -637,8 +645,9 @@ static int p_max_auth(kw_buf s, const struct mctx *c, kw_gevent *ev)
 /* packet.c ssh_packet_disconnect: "Disconnecting %s: %.100s" with the connection id
  * (7.3+), "Disconnecting: %.100s" before; the text is auth2.c's
  * "Too many authentication failures" (older: "... for %.100s"). */
-static int p_too_many(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_too_many(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	static const char tmaf[] = "Too many authentication failures";
 	if (CHOP_HEAD(&s, ": ")) {
 		if (!CHOP_HEAD(&s, tmaf))
@@ -660,8 +669,9 @@ static int p_too_many(kw_buf s, const struct mctx *c, kw_gevent *ev)
 
 /* packet.c sshpkt_vfatal: "Connection closed by %s" / "Connection reset by %s" with the
  * connection id; " [preauth]" when the pre-auth child wrote it. */
-static int p_closed(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_closed(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	if (c->cut || !remote_id(s, true, ev))
 		return 0;
 	ev->kind = ev->preauth ? KW_GK_PREAUTH_CLOSE : KW_GK_CLOSE;
@@ -669,8 +679,9 @@ static int p_closed(kw_buf s, const struct mctx *c, kw_gevent *ev)
 }
 
 /* packet.c sshpkt_vfatal: "Disconnected from %s" (the client sent a disconnect). */
-static int p_disconnected(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_disconnected(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	if (c->cut || !remote_id(s, true, ev))
 		return 0;
 	ev->kind = ev->preauth ? KW_GK_PREAUTH_DISCONNECT : KW_GK_CLOSE;
@@ -679,8 +690,9 @@ static int p_disconnected(kw_buf s, const struct mctx *c, kw_gevent *ev)
 
 /* packet.c: "Received disconnect from %s port %d:%u: %.400s" (7.3+); before,
  * "Received disconnect from %s: %u: %.400s". The text is the client's: never read. */
-static int p_received_disconnect(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_received_disconnect(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	kw_buf h = first_token(s);
 	s = sp_from(s, h.len);
@@ -700,8 +712,9 @@ static int p_received_disconnect(kw_buf s, const struct mctx *c, kw_gevent *ev)
 
 /* sshd.c (before 8.0): "Did not receive identification string from %s port %d"
  * (older: without the port). */
-static int p_no_ident(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_no_ident(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	if (!addr_opt_port(s, ev))
 		return 0;
@@ -714,8 +727,9 @@ static int p_no_ident(kw_buf s, const struct mctx *c, kw_gevent *ev)
  * invalid protocol identifier \"%.256s\"", "...: banner line contains invalid
  * characters", "Protocol major versions differ: %d vs. %d". No address: the engine
  * takes it from the connection (pid). */
-static int p_kex_ident(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_kex_ident(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	if (s.len == 0)
 		return 0;
@@ -736,8 +750,9 @@ static bool lead_addr_port(kw_buf s, kw_gevent *ev, const char *then)
 
 /* sshd.c: sshpkt_fatal(ssh, r, "banner exchange") -> "banner exchange: Connection from
  * %s port %d: %s" (ssh_err text: "invalid format", "could not read protocol version"). */
-static int p_banner(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_banner(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	if (!lead_addr_port(s, ev, ": "))
 		return 0;
@@ -748,8 +763,9 @@ static int p_banner(kw_buf s, const struct mctx *c, kw_gevent *ev)
 /* packet.c: "Unable to negotiate with %s: %s. Their offer: %s" — ssh_err's "no matching
  * ... found", then the client's offer. Key exchange runs before user authentication, so
  * the connection id is "H port P" and the address is read right after the prefix. */
-static int p_no_match(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_no_match(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	if (!lead_addr_port(s, ev, ": no matching "))
 		return 0;
@@ -759,8 +775,9 @@ static int p_no_match(kw_buf s, const struct mctx *c, kw_gevent *ev)
 
 /* sshd.c (before 8.0): "Bad protocol version identification '%.100s' from %s port %d";
  * kex.c (8.0+): "Bad remote protocol version identification: '%.100s'" (no address). */
-static int p_bad_protocol(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_bad_protocol(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	if (CHOP_HEAD(&s, "remote protocol version identification: '")) {
 		ev->kind = KW_GK_BAD_PROTOCOL;
 		return 1;
@@ -778,8 +795,9 @@ static int p_bad_protocol(kw_buf s, const struct mctx *c, kw_gevent *ev)
 /* sshd.c: "Timeout before authentication for %s port %d" (up to 9.7, from the
  * grace alarm) and "Timeout before authentication for connection from %s to %s, pid =
  * %ld" (9.8+, the listener; 9.8p1 alone wrote the local address first). */
-static int p_timeout(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_timeout(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	if (CHOP_HEAD(&s, "connection from ")) {
 		kw_buf h = first_token(s);
@@ -807,8 +825,9 @@ static int p_timeout(kw_buf s, const struct mctx *c, kw_gevent *ev)
  * last part is "past MaxStartups" (up to 9.7), "past Maxstartups" (9.8, 9.9),
  * "Maxstartups" (10.0+), or a PerSourcePenalties reason (srclimit.c, 9.8+:
  * "penalty: ...", "too many penalised addresses", "PerSourcePenalties"). */
-static int p_drop(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_drop(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	(void)c;
 	size_t e = digits_len(s);
 	if (e == 0)
@@ -846,8 +865,9 @@ static int p_drop(kw_buf s, const struct mctx *c, kw_gevent *ev)
 /* packet.c sshpkt_vfatal default case via dispatch.c: "ssh_dispatch_run_fatal:
  * Connection from %s: %s" with ssh_err's "message authentication code incorrect" or
  * "Connection corrupted". */
-static int p_mac(kw_buf s, const struct mctx *c, kw_gevent *ev)
+static int p_mac(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev)
 {
+	kw_buf s = sp(txt, txt_len);
 	if (c->cut)
 		return 0;
 	if (!CHOP_TAIL(&s, ": message authentication code incorrect") &&
@@ -861,7 +881,10 @@ static int p_mac(kw_buf s, const struct mctx *c, kw_gevent *ev)
 
 /* ---- the table: one row per kind, in kinds.def order ---- */
 
-typedef int (*shape_fn)(kw_buf rest, const struct mctx *c, kw_gevent *ev);
+/* The message after the row's prefix as a pointer and a length, not a kw_buf: a struct
+ * passed by value through a function pointer goes by memory, and reading it back whole
+ * right after it was stored field by field stalls on every line. */
+typedef int (*shape_fn)(const uint8_t *txt, size_t txt_len, const struct mctx *c, kw_gevent *ev);
 
 struct shape {
 	enum kw_gkind kind;
@@ -963,7 +986,7 @@ static int dispatch(kw_buf m, const struct mctx *c, kw_gevent *ev)
 			else
 				(void)CHOP_TAIL(&rest, " [postauth]");
 		}
-		return row->parse(rest, c, ev);
+		return row->parse(rest.p, rest.len, c, ev);
 	}
 	return 0;
 }

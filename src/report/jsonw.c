@@ -2,6 +2,7 @@
 #include "report/jsonw.h"
 
 #include "base/cleanup.h"
+#include "base/err.h"
 #include "base/escape.h"
 #include "report/out.h"
 
@@ -93,43 +94,76 @@ void kw_jw_end(kw_jw *w)
 }
 
 /* Bytes that stand for themselves in a JSON string and on a terminal: printable ASCII
- * other than '"' and '\\'. Eight at a time (the classic has-zero-byte test on x ^ c for
- * each byte value c to avoid, and on x - 0x20 for control bytes), the rest one by one. */
-static size_t plain_prefix(const uint8_t *p, size_t n)
+ * other than '"' and '\\'. The classic has-zero-byte test on x ^ c for each byte value c
+ * to avoid, and on x - 0x20 for control bytes, eight bytes at a time. */
+static uint64_t bad_bytes(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-		memcpy(&x, p + i, 8);
-		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
-		uint64_t bad = (x & high) |                    /* >= 0x80 */
-			       ((x - ones * 0x20) & ~x & high) | /* < 0x20 */
-			       ((q - ones) & ~q & high) | ((b - ones) & ~b & high) | ((d - ones) & ~d & high);
-		if (bad)
-			break;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+	return (x & high) |                    /* >= 0x80 */
+	       ((x - ones * 0x20) & ~x & high) | /* < 0x20 */
+	       ((q - ones) & ~q & high) | ((b - ones) & ~b & high) | ((d - ones) & ~d & high);
+}
+
+/* Is every byte of p[0..n) plain? The last, partial word is loaded overlapping the one
+ * before it, or (under 8 bytes) from two overlapping halves and padded with a plain
+ * byte: every byte looked at is one of the string's. */
+static bool all_plain(const uint8_t *p, size_t n)
+{
+	uint64_t x;
+	if (n >= 8) {
+		size_t i = 0;
+		for (; i + 8 < n; i += 8) {
+			memcpy(&x, p + i, 8);
+			if (bad_bytes(x))
+				return false;
+		}
+		memcpy(&x, p + n - 8, 8);
+		return !bad_bytes(x);
 	}
-	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
-		i++;
-	return i;
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		x = (uint64_t)a << 32 | b;
+	} else if (n >= 2) {
+		uint16_t a, b;
+		memcpy(&a, p, 2);
+		memcpy(&b, p + n - 2, 2);
+		x = 0x6161616100000000u | (uint64_t)a << 16 | b;
+	} else {
+		x = 0x6161616161616100u | (n ? p[0] : 'a');
+	}
+	return !bad_bytes(x);
 }
 
 int kw_json_str(kw_sb *sb, const void *s, size_t n)
 {
 	const uint8_t *p = s;
-	kw_sb_putc(sb, '"');
 	/* kw_escape_is_clean already refuses a backslash: only the quote is left to look for */
-	if (plain_prefix(p, n) == n || (kw_escape_is_clean(p, n) && !memchr(p, '"', n))) {
-		kw_sb_put(sb, p, n);
-	} else {
-		_cleanup_free_ char *e = kw_escape_dup(p, n);
-		if (!e)
-			return -ENOMEM;
-		for (const char *q = e; *q; q++) {
-			if (*q == '"' || *q == '\\')
-				kw_sb_putc(sb, '\\');
-			kw_sb_putc(sb, *q);
+	if (all_plain(p, n) || (kw_escape_is_clean(p, n) && !memchr(p, '"', n))) {
+		if (n > KW_SB_MAX) {
+			sb->overflow = true;
+			return KW_E_TOOBIG;
 		}
+		char *d = kw_sb_reserve(sb, n + 2);
+		if (!d)
+			return sb->overflow ? KW_E_TOOBIG : -ENOMEM;
+		d[0] = '"';
+		if (n)
+			memcpy(d + 1, p, n);
+		d[n + 1] = '"';
+		kw_sb_commit(sb, d + n + 2);
+		return 0;
+	}
+	_cleanup_free_ char *e = kw_escape_dup(p, n);
+	if (!e)
+		return -ENOMEM;
+	kw_sb_putc(sb, '"');
+	for (const char *q = e; *q; q++) {
+		if (*q == '"' || *q == '\\')
+			kw_sb_putc(sb, '\\');
+		kw_sb_putc(sb, *q);
 	}
 	return kw_sb_putc(sb, '"');
 }
