@@ -138,6 +138,38 @@ bool kw_buf_starts_with(const kw_buf *b, const char *prefix)
 	return kw_buf_left(b) >= n && memcmp(b->p + b->off, prefix, n) == 0;
 }
 
+int kw_buf_get_mpint(kw_buf *b, kw_buf *mag)
+{
+	kw_buf v;
+	if (kw_buf_get_string(b, &v) < 0)
+		return KW_E_PARSE;
+	const uint8_t *p = kw_buf_cur(&v);
+	size_t n = kw_buf_left(&v), max = KW_MPINT_MAX_BITS / 8;
+	if (n && (p[0] & 0x80))
+		return KW_E_PARSE; /* negative */
+	if (n > max + 1 || (n == max + 1 && p[0]))
+		return KW_E_TOOBIG;
+	while (n && !p[0]) {
+		p++;
+		n--;
+	}
+	*mag = kw_buf_view(p, n);
+	return 0;
+}
+
+unsigned kw_mpint_bits(kw_buf mag)
+{
+	size_t n = kw_buf_left(&mag);
+	if (!n)
+		return 0;
+	unsigned top = kw_buf_cur(&mag)[0], b = 0;
+	while (top) {
+		b++;
+		top >>= 1;
+	}
+	return (unsigned)((n - 1) * 8) + b;
+}
+
 int kw_buf_to_u64(const kw_buf *b, uint64_t max, uint64_t *out)
 {
 	size_t n = kw_buf_left(b);

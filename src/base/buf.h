@@ -41,6 +41,13 @@ int kw_buf_get_u8(kw_buf *b, uint8_t *v);
 int kw_buf_get_u32(kw_buf *b, uint32_t *v);
 int kw_buf_get_string(kw_buf *b, kw_buf *out);
 int kw_buf_get_bytes(kw_buf *b, size_t n, kw_buf *out);
+/* An mpint (RFC 4251 §5) as OpenSSH reads one: not negative, at most KW_MPINT_MAX_BITS
+ * (a 0x00 sign byte may precede a full-size value). *mag is the magnitude without leading
+ * zeros (a view). 0, KW_E_PARSE (no string, negative) or KW_E_TOOBIG. */
+#define KW_MPINT_MAX_BITS 16384
+int kw_buf_get_mpint(kw_buf *b, kw_buf *mag);
+/* bits of a magnitude without leading zeros (0 for an empty one) */
+unsigned kw_mpint_bits(kw_buf mag);
 int kw_buf_skip(kw_buf *b, size_t n);
 
 /* Split: next field up to (not including) sep; consumes the separator. Returns false when

@@ -105,6 +105,26 @@ bool kw_cmd_check_known(const char *id)
 	return kw_check_find(id) || kw_keys_check_find(id) || kw_scan_check_find(id);
 }
 
+FILE *kw_cmd_report_open(const char *cmd, const char *path, char **ret_tmp)
+{
+	FILE *out = kw_cmd_open_output(path, ret_tmp);
+	if (!out) {
+		_cleanup_free_ char *e = kw_escape_str(path);
+		fprintf(stderr, "keyward %s: cannot write %s\n", cmd, e ? e : "");
+	}
+	return out;
+}
+
+int kw_cmd_report_done(const char *cmd, FILE *f, const char *path, char *tmp, int render_rc,
+		       const char *what)
+{
+	if (kw_cmd_close_output(f, path, tmp) < 0 || render_rc < 0) {
+		fprintf(stderr, "keyward %s: error writing the %s\n", cmd, what);
+		return -1;
+	}
+	return 0;
+}
+
 int kw_cmd_load_profile(const char *cmd, const char *name, kw_profile *p)
 {
 	kw_diags d = { 0 };

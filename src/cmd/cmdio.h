@@ -33,6 +33,12 @@ void kw_cmd_print_diags(const char *cmd, const kw_diags *d);
 FILE *kw_cmd_open_output(const char *path, char **ret_tmp);
 /* 0, or -1 (the temp file is removed and path is untouched). */
 int kw_cmd_close_output(FILE *f, const char *path, char *tmp);
+/* The same for a command's report: kw_cmd_open_output, saying "keyward CMD: cannot write
+ * PATH" when it fails; then kw_cmd_report_done closes it and says "keyward CMD: error
+ * writing the WHAT" when the close or the renderer (render_rc < 0) failed. 0 or -1. */
+FILE *kw_cmd_report_open(const char *cmd, const char *path, char **ret_tmp);
+int kw_cmd_report_done(const char *cmd, FILE *f, const char *path, char *tmp, int render_rc,
+		       const char *what);
 
 /* Is id a check keyward has, in the audit's table or in keys scan's? (A profile or a
  * waiver file serves both commands.) */

@@ -402,18 +402,11 @@ static int write_report(scan_state *s, const keys_args *a, bool live, time_t now
 		fprintf(stderr, "keyward keys: note: %s\n", e ? e : "");
 	}
 	char *tmp = NULL;
-	FILE *out = kw_cmd_open_output(a->output, &tmp);
-	if (!out) {
-		_cleanup_free_ char *e = kw_escape_str(a->output);
-		fprintf(stderr, "keyward keys: cannot write %s\n", e ? e : "");
+	FILE *out = kw_cmd_report_open("keys", a->output, &tmp);
+	if (!out)
 		return -1;
-	}
 	int r = a->json ? kw_keys_render_json(out, &m, &s->inv) : kw_keys_render_text(out, &m, &s->inv);
-	if (kw_cmd_close_output(out, a->output, tmp) < 0 || r < 0) {
-		fputs("keyward keys: error writing the list\n", stderr);
-		return -1;
-	}
-	return 0;
+	return kw_cmd_report_done("keys", out, a->output, tmp, r, "list");
 }
 
 static int run_scan(int argc, char **argv)

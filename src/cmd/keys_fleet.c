@@ -553,17 +553,12 @@ int cmd_keys_merge(int argc, char **argv)
 		goto out;
 	}
 	char *tmp = NULL;
-	FILE *out = kw_cmd_open_output(a.output, &tmp);
-	if (!out) {
-		_cleanup_free_ char *e = kw_escape_str(a.output);
-		fprintf(stderr, "keyward keys merge: cannot write %s\n", e ? e : "");
+	FILE *out = kw_cmd_report_open("keys merge", a.output, &tmp);
+	if (!out)
 		goto out;
-	}
 	r = a.json ? render_json(out, &f) : render_text(out, &f);
-	if (kw_cmd_close_output(out, a.output, tmp) < 0 || r < 0) {
-		fputs("keyward keys merge: error writing the report\n", stderr);
+	if (kw_cmd_report_done("keys merge", out, a.output, tmp, r, "report") < 0)
 		goto out;
-	}
 	status = kw_fleet_any_finding(&f) ? 1 : 0;
 out:
 	kw_fleet_release(&f);

@@ -737,18 +737,11 @@ static int write_diff(const store_args *a, const kw_keysnap *b, const kw_keysnap
 		      const kw_keydiff *d)
 {
 	char *tmp = NULL;
-	FILE *out = kw_cmd_open_output(a->output, &tmp);
-	if (!out) {
-		_cleanup_free_ char *e = kw_escape_str(a->output);
-		errmsg(a, "cannot write %s", e ? e : "");
+	FILE *out = kw_cmd_report_open(a->cmd, a->output, &tmp);
+	if (!out)
 		return 2;
-	}
 	int r = a->json ? diff_json(out, b, after, d) : diff_text(out, b, after, d);
-	if (kw_cmd_close_output(out, a->output, tmp) < 0 || r < 0) {
-		errmsg(a, "error writing the diff");
-		return 2;
-	}
-	return 0;
+	return kw_cmd_report_done(a->cmd, out, a->output, tmp, r, "diff") < 0 ? 2 : 0;
 }
 
 /* ---- keys diff ---- */

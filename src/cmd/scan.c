@@ -8,9 +8,11 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/buf.h"
 #include "base/time.h"
 #include "base/vec.h"
 #include "checks/scan.h"
+#include "collect/sshkey.h"
 #include "collect/facts.h"
 #include "net/drift.h"
 #include "net/knownhosts.h"
@@ -133,41 +135,24 @@ static const struct option scan_options[] = {
 
 static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("scan", msg, what); }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	kw_buf b = kw_buf_view(s, strlen(s));
+	return kw_buf_to_u64(&b, max, out);
 }
 
 /* "500ms", "5s", "5", "1m" -> milliseconds in [1, 3600000] */
 static int parse_timeout(const char *s, uint32_t *ms)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -1;
-	unsigned long mult = !strcmp(end, "ms") ? 1 : !strcmp(end, "s") || !*end ? 1000 : !strcmp(end, "m") ? 60000 : 0;
-	if (!mult || v == 0 || v > 3600000UL / mult)
+	size_t d = strspn(s, "0123456789");
+	const char *unit = s + d;
+	uint64_t mult = !strcmp(unit, "ms") ? 1 : !*unit || !strcmp(unit, "s") ? 1000 : !strcmp(unit, "m") ? 60000 : 0;
+	kw_buf b = kw_buf_view(s, d);
+	uint64_t v;
+	if (!mult || kw_buf_to_u64(&b, 3600000 / mult, &v) < 0 || v == 0)
 		return -1;
 	*ms = (uint32_t)(v * mult);
 	return 0;
-}
-
-static bool fp_valid(const char *s)
-{
-	if (strncmp(s, "SHA256:", 7) || strlen(s) != 50)
-		return false;
-	for (const char *p = s + 7; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '+' || *p == '/'))
-			return false;
-	return true;
 }
 
 /* 1 = help printed, 0 = go on, 2 = usage error */
@@ -175,7 +160,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
 {
 	optind = 1;
 	int c;
-	unsigned long port = 22, max = KW_TARGETS_DEFAULT_CAP, v;
+	uint64_t port = 22, max = KW_TARGETS_DEFAULT_CAP, v;
 	const char *targets_file = NULL;
 	/* first pass: options (targets need --port and --max-targets first) */
 	while ((c = getopt_long(argc, argv, "qhj:", scan_options, NULL)) != -1) {
@@ -191,7 +176,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
 			break;
 		case OPT_HOSTKEYS: a->hostkeys = true; break;
 		case OPT_EXPECT: {
-			if (!fp_valid(optarg))
+			if (!kw_fp_sha256_valid(optarg, strlen(optarg)))
 				return usage_err("--expect takes a SHA256 fingerprint as ssh-keygen -l prints "
 						 "it (SHA256: and 43 characters), not ", optarg);
 			const char **slot = KW_VEC_PUSH(a->expect, a->n_expect, a->cap_expect);
@@ -394,14 +379,15 @@ static int add_certificates(cfgsrc *cs, const kw_sshd_result *res)
 }
 
 /* Read the sshd configuration of root as `keyward sshd -T --root DIR` does (the sshd
- * engine through the collector, which also reads the HostKey files) into cs->c. 0 or 2. */
+ * engine through the collector, which also reads the HostKey files; no homes) into cs->c.
+ * 0 or 2. */
 static int load_config(const char *root, cfgsrc *cs)
 {
 	kw_progress prog;
 	kw_progress_init(&prog, "reading", true);
 	if (kw_cmd_open_target("scan", root, NULL, false, &prog, &cs->t) < 0)
 		return 2;
-	kw_collect_opts co = { .keys_only = true, .live_host = !root };
+	kw_collect_opts co = { .sshd_only = true, .live_host = !root };
 	int r = kw_collect(cs->t, &co, &cs->f);
 	cs->have_facts = true;
 	_cleanup_free_ char *e = kw_escape_str(root ? root : "/");
@@ -644,17 +630,12 @@ int cmd_scan(int argc, char **argv)
 		.findings = &fs, .md5 = a.md5, .interrupted = interrupted, .exit_code = code,
 	};
 	char *tmp = NULL;
-	FILE *out = kw_cmd_open_output(a.output, &tmp);
-	if (!out) {
-		_cleanup_free_ char *e = kw_escape_str(a.output);
-		fprintf(stderr, "keyward scan: cannot write %s\n", e ? e : "");
+	FILE *out = kw_cmd_report_open("scan", a.output, &tmp);
+	if (!out)
 		goto out;
-	}
 	r = a.json ? kw_scan_render_json(out, &rep) : kw_scan_render_text(out, &rep);
-	if (kw_cmd_close_output(out, a.output, tmp) < 0 || r < 0) {
-		fputs("keyward scan: error writing the report\n", stderr);
+	if (kw_cmd_report_done("scan", out, a.output, tmp, r, "report") < 0)
 		goto out;
-	}
 	status = code;
 out:
 	kw_scan_results_free(res, a.targets.n);

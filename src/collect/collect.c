@@ -760,15 +760,16 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 	collect_accounts(&c);
 	for (size_t i = 0; i < f->n_accounts && !c.oom; i++)
 		c.oom = kw_strindex_put(&f->account_ix, f->accounts[i].name, i, NULL) < 0;
-	bool all = !(o && o->keys_only);
-	if (!c.oom) collect_homes(&c);
-	if (!c.oom) collect_host_keys(&c);
+	bool sshd_only = o && o->sshd_only;
+	bool all = !(o && (o->keys_only || sshd_only));
+	if (!c.oom && !sshd_only) collect_homes(&c);
+	if (!c.oom && !sshd_only) collect_host_keys(&c);
 	if (!c.oom && all) collect_identity(&c);
 	if (!c.oom && all) collect_cloud(&c);
 	if (!c.oom && all) collect_dhcp(&c);
 	if (!c.oom && all) kw_collect_sudoers(&c);
 	if (!c.oom) kw_collect_sshd(&c);
-	if (!c.oom) kw_collect_sshd_keyfiles(&c);
+	if (!c.oom && !sshd_only) kw_collect_sshd_keyfiles(&c);
 	/* keys per account, for the login-account review */
 	for (size_t i = 0; i < f->n_keyfiles; i++) {
 		const kw_keyfile *k = &f->keyfiles[i];

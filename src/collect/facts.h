@@ -186,6 +186,8 @@ typedef struct kw_collect_opts {
 	bool keys_only;            /* only what `keys scan` needs: accounts, sshd, authorized
 				    * keys, host keys, private keys in homes (no histories,
 				    * credentials, cloud, DHCP, sudo, identity, deep scan) */
+	bool sshd_only;            /* only accounts and the sshd configuration with its HostKey
+				    * files (scan --compare-config): no homes, no key files */
 	uint64_t max_file_size;    /* targeted reads (0: 16 MiB) */
 	uint64_t deep_max_size;    /* deep sniffing (0: 64 MiB) */
 	const uint8_t *fleet_key;  /* key of the password digests (kw_account.pw_digest);

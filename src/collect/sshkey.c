@@ -45,7 +45,6 @@
 #define KW_AK_MAX_LINE 16384               /* authorized_keys line cap */
 #define KW_AK_MAX_KEYS 100000
 #define KW_AK_MAX_LINES 1000000u
-#define KW_MPINT_MAX (16384 / 8 + 1)       /* OpenSSH's SSHBUF_MAX_BIGNUM + sign byte */
 #define KW_PK_SCAN 8192                    /* private key armour must start in here */
 #define KW_PK_PUB_MAX ((size_t)64 << 10)   /* OpenSSH: largest public key we decode */
 
@@ -274,22 +273,10 @@ static int fingerprints(const char *prefix, const uint8_t *p, size_t n, kw_pubke
 /* An mpint (RFC 4251): non-negative, at most 16384 bits; its size in bits. */
 static int get_mpint_bits(kw_buf *b, unsigned *bits)
 {
-	kw_buf v;
-	if (kw_buf_get_string(b, &v) < 0)
+	kw_buf mag;
+	if (kw_buf_get_mpint(b, &mag) < 0)
 		return KW_E_PARSE;
-	size_t n = kw_buf_left(&v);
-	const uint8_t *p = kw_buf_cur(&v);
-	if (n > KW_MPINT_MAX || (n > 0 && (p[0] & 0x80)) || (n == KW_MPINT_MAX && p[0] != 0))
-		return KW_E_PARSE;
-	if (n == 0) {
-		*bits = 0;
-		return 0;
-	}
-	BIGNUM *bn = BN_bin2bn(p, (int)n, NULL);
-	if (!bn)
-		return KW_E_CRYPTO;
-	*bits = (unsigned)BN_num_bits(bn);
-	BN_free(bn);
+	*bits = kw_mpint_bits(mag);
 	return 0;
 }
 

@@ -44,6 +44,29 @@ typedef struct kw_gevent {
 	kw_buf method;       /* Failed/Accepted METHOD (password, publickey, keyboard-interactive/pam ...) */
 } kw_gevent;
 
+/* The fields a message sets (kw_gparse_message), cleared field by field: a memset of the
+ * whole event is a rep stos, slow to start, and this runs on every line. */
+static inline void kw_gevent_clear_msg(kw_gevent *ev)
+{
+	ev->kind = KW_GK_NONE;
+	ev->addr = (kw_addr){ 0 };
+	ev->port = 0;
+	ev->user = kw_buf_view(NULL, 0);
+	ev->has_user = false;
+	ev->invalid_user = false;
+	ev->preauth = false;
+	ev->host = kw_buf_view(NULL, 0);
+	ev->method = kw_buf_view(NULL, 0);
+}
+
+/* The fields a line's prefix sets (time, pid, process name). */
+static inline void kw_gevent_clear_prefix(kw_gevent *ev)
+{
+	ev->time_us = KW_GTIME_UNKNOWN;
+	ev->pid = 0;
+	ev->proc = KW_GP_UNKNOWN;
+}
+
 const char *kw_gkind_name(enum kw_gkind k);     /* "failed-password"; "none" for KW_GK_NONE */
 enum kw_gclass kw_gkind_class(enum kw_gkind k);
 enum kw_gkind kw_gkind_from_name(const char *name); /* KW_GK_NONE if unknown */

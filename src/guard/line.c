@@ -692,31 +692,15 @@ out:
 
 /* ---- entry point ---- */
 
-/* Field by field: a memset of the whole event is a rep stos, slow to start, and this runs
- * on every line. */
-static void clear(kw_gevent *ev)
-{
-	ev->kind = KW_GK_NONE;
-	ev->time_us = KW_GTIME_UNKNOWN;
-	ev->pid = 0;
-	ev->proc = KW_GP_UNKNOWN;
-	ev->addr = (kw_addr){ 0 };
-	ev->port = 0;
-	ev->user = kw_buf_view(NULL, 0);
-	ev->has_user = false;
-	ev->invalid_user = false;
-	ev->preauth = false;
-	ev->host = kw_buf_view(NULL, 0);
-	ev->method = kw_buf_view(NULL, 0);
-}
-
+/* The message fields are cleared by kw_gparse_message, which every successful line passes
+ * through; a line that fails is cleared whole. */
 int kw_gparse_line(kw_gparser *p, const uint8_t *line, size_t n, kw_gevent *ev)
 {
-	clear(ev);
-	if (n == 0)
-		return 0;
+	kw_gevent_clear_prefix(ev);
 	int r = 0;
-	if (line[0] == '{') {
+	if (n == 0) {
+		r = 0;
+	} else if (line[0] == '{') {
 		r = json_line(line, n, ev);
 	} else if (line[0] == '<') {
 		size_t i = 1;
@@ -724,17 +708,17 @@ int kw_gparse_line(kw_gparser *p, const uint8_t *line, size_t n, kw_gevent *ev)
 		while (i < n && i < 4 && is_digit(line[i]))
 			pri = pri * 10 + (unsigned)(line[i++] - '0');
 		if (i == 1 || i >= n || line[i] != '>' || pri > 191)
-			return 0;
-		i++;
-		if (n - i >= 2 && line[i] == '1' && line[i + 1] == ' ')
-			r = rfc5424(line + i + 2, n - i - 2, ev);
+			r = 0;
+		else if (n - i - 1 >= 2 && line[i + 1] == '1' && line[i + 2] == ' ')
+			r = rfc5424(line + i + 3, n - i - 3, ev);
 		else
-			r = syslog_line(p, line + i, n - i, ev);
+			r = syslog_line(p, line + i + 1, n - i - 1, ev);
 	} else {
 		r = syslog_line(p, line, n, ev);
 	}
 	if (r != 1) {
-		clear(ev);
+		kw_gevent_clear_prefix(ev);
+		kw_gevent_clear_msg(ev);
 		return 0;
 	}
 	return 1;

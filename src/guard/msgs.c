@@ -991,22 +991,9 @@ static int dispatch(kw_buf m, const struct mctx *c, kw_gevent *ev)
 	return 0;
 }
 
-static void reset_fields(kw_gevent *ev)
-{
-	ev->kind = KW_GK_NONE;
-	memset(&ev->addr, 0, sizeof ev->addr);
-	ev->port = 0;
-	ev->user = kw_buf_view(NULL, 0);
-	ev->has_user = false;
-	ev->invalid_user = false;
-	ev->preauth = false;
-	ev->host = kw_buf_view(NULL, 0);
-	ev->method = kw_buf_view(NULL, 0);
-}
-
 int kw_gparse_message(const uint8_t *msg, size_t n, kw_gevent *ev)
 {
-	reset_fields(ev);
+	kw_gevent_clear_msg(ev);
 	if (!msg || n == 0)
 		return 0;
 	pthread_once(&idx_once, build_index);
@@ -1023,7 +1010,7 @@ int kw_gparse_message(const uint8_t *msg, size_t n, kw_gevent *ev)
 		(void)CHOP_HEAD(&m, "fatal: ");
 	int r = dispatch(m, &c, ev);
 	if (r != 1) {
-		reset_fields(ev);
+		kw_gevent_clear_msg(ev);
 		return 0;
 	}
 	return 1;

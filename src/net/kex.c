@@ -57,7 +57,7 @@
 #include <string.h>
 
 /* OpenSSH's SSHBUF_MAX_BIGNUM: mpints above 16384 bits are refused */
-#define MPINT_MAX_BYTES (16384 / 8)
+#define MPINT_MAX_BYTES (KW_MPINT_MAX_BITS / 8)
 /* bits of our DH exponent x (OpenSSH uses twice the session key need; 512 covers it) */
 #define DH_X_BITS 512
 /* what kw_kex_first asks for in a GEX request */
@@ -227,27 +227,6 @@ size_t kw_kex_hostkey_probes(const kw_ssh_namelist *server_hostkeys, const char 
 }
 
 /* ---- wire helpers (reading; writing is wire.h's) ---- */
-
-/* An mpint (RFC 4251 §5) as OpenSSH reads one: not negative, at most 16384 bits (a 0x00
- * sign byte may precede a full-size value). *mag is the magnitude without leading zeros. */
-static int get_mpint(kw_buf *b, kw_buf *mag)
-{
-	kw_buf v;
-	if (kw_buf_get_string(b, &v) < 0)
-		return KW_E_PARSE;
-	const uint8_t *p = kw_buf_cur(&v);
-	size_t n = kw_buf_left(&v);
-	if (n && (p[0] & 0x80))
-		return KW_E_PARSE; /* negative */
-	if (n > MPINT_MAX_BYTES + 1 || (n == MPINT_MAX_BYTES + 1 && p[0]))
-		return KW_E_TOOBIG;
-	while (n && !p[0]) {
-		p++;
-		n--;
-	}
-	*mag = kw_buf_view(p, n);
-	return 0;
-}
 
 static BIGNUM *bn_from(kw_buf mag)
 {
@@ -574,19 +553,6 @@ fail:
 
 /* ---- group exchange: the group ---- */
 
-/* bits of a magnitude given as big-endian bytes without leading zeros */
-static unsigned mag_bits(kw_buf mag)
-{
-	size_t n = kw_buf_left(&mag);
-	if (!n)
-		return 0;
-	unsigned top = kw_buf_cur(&mag)[0], b = 0;
-	while (top) {
-		b++;
-		top >>= 1;
-	}
-	return (unsigned)((n - 1) * 8) + b;
-}
 
 /* A KEX_DH_GEX_GROUP payload read and judged; p and g returned when wanted. */
 static int gex_group_read(kw_buf payload, uint32_t min, uint32_t max, kw_gex_group *g,
@@ -619,13 +585,13 @@ static int gex_group_read(kw_buf payload, uint32_t min, uint32_t max, kw_gex_gro
 			n--;
 		}
 		pm = kw_buf_view(p, n);
-		if (n > KW_GEX_P_MAX_BITS / 8 || mag_bits(pm) > KW_GEX_P_MAX_BITS) {
+		if (n > KW_GEX_P_MAX_BITS / 8 || kw_mpint_bits(pm) > KW_GEX_P_MAX_BITS) {
 			kw_errf(err, errlen, "KEX_DH_GEX_GROUP: p has more than %u bits (%zu bytes)",
 				(unsigned)KW_GEX_P_MAX_BITS, n);
 			return KW_E_TOOBIG;
 		}
 	}
-	if ((r = get_mpint(&b, &gm)) < 0) {
+	if ((r = kw_buf_get_mpint(&b, &gm)) < 0) {
 		kw_errf(err, errlen, "KEX_DH_GEX_GROUP: g is %s",
 			r == KW_E_TOOBIG ? "too large" : "malformed");
 		return KW_E_PARSE;
@@ -634,7 +600,7 @@ static int gex_group_read(kw_buf payload, uint32_t min, uint32_t max, kw_gex_gro
 		kw_errf(err, errlen, "KEX_DH_GEX_GROUP: %zu bytes after g", kw_buf_left(&b));
 		return KW_E_PARSE;
 	}
-	g->bits = mag_bits(pm);
+	g->bits = kw_mpint_bits(pm);
 	g->in_range = g->bits >= min && g->bits <= max;
 	g->p_odd = kw_buf_left(&pm) && (kw_buf_cur(&pm)[kw_buf_left(&pm) - 1] & 1);
 	BIGNUM *bp = bn_from(pm), *bg = bn_from(gm), *pm1 = BN_new();
@@ -858,7 +824,7 @@ static int hostkey_pkey(const hk_def *hk, kw_buf ks, EVP_PKEY **ret)
 		goto out;
 	case HK_RSA:
 		/* e, n */
-		if (get_mpint(&b, &m[0]) < 0 || get_mpint(&b, &m[1]) < 0 || kw_buf_left(&b) != 0)
+		if (kw_buf_get_mpint(&b, &m[0]) < 0 || kw_buf_get_mpint(&b, &m[1]) < 0 || kw_buf_left(&b) != 0)
 			goto out;
 		if (!(bn[0] = bn_from(m[0])) || !(bn[1] = bn_from(m[1])))
 			goto out;
@@ -870,7 +836,7 @@ static int hostkey_pkey(const hk_def *hk, kw_buf ks, EVP_PKEY **ret)
 	case HK_DSA:
 		/* p, q, g, y */
 		for (int i = 0; i < 4; i++)
-			if (get_mpint(&b, &m[i]) < 0 || !(bn[i] = bn_from(m[i])))
+			if (kw_buf_get_mpint(&b, &m[i]) < 0 || !(bn[i] = bn_from(m[i])))
 				goto out;
 		if (kw_buf_left(&b) != 0)
 			goto out;
@@ -986,7 +952,7 @@ static int check_signature(const hk_def *hk, kw_buf ks, kw_buf sigblob, const ui
 		break;
 	case HK_ECDSA: {
 		kw_buf rr, ss;
-		if (get_mpint(&body, &rr) < 0 || get_mpint(&body, &ss) < 0 || kw_buf_left(&body) != 0 ||
+		if (kw_buf_get_mpint(&body, &rr) < 0 || kw_buf_get_mpint(&body, &ss) < 0 || kw_buf_left(&body) != 0 ||
 		    rs_der(false, rr, ss, &owned, &sn) < 0) {
 			malformed = true;
 			break;
@@ -1124,7 +1090,7 @@ static int reply_step(kw_kex *k, kw_buf msg, kw_kex_result *res, char *err, size
 		return KW_E_PARSE;
 	}
 	if (dh) {
-		if ((r = get_mpint(&b, &fm)) < 0) {
+		if ((r = kw_buf_get_mpint(&b, &fm)) < 0) {
 			kw_errf(err, errlen, "the reply's DH value f is %s",
 				r == KW_E_TOOBIG ? "over 16384 bits" : "malformed or truncated");
 			return KW_E_PARSE;

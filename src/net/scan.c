@@ -48,6 +48,15 @@ const char *kw_scan_key_family(const char *alg)
 typedef enum { P_MAIN, P_KEY, P_GEX } pkind;
 typedef enum { S_CONNECT, S_IDENT, S_KEXINIT, S_REPLY } pstate;
 
+/* the phase a connection is in, as results name it, and what it waits for */
+static const char *const phase_name[] = {
+	[S_CONNECT] = "connect", [S_IDENT] = "banner", [S_KEXINIT] = "kexinit", [S_REPLY] = "kex",
+};
+static const char *const phase_wait[] = {
+	[S_CONNECT] = "connecting", [S_IDENT] = "waiting for the banner",
+	[S_KEXINIT] = "waiting for KEXINIT", [S_REPLY] = "waiting for the key exchange reply",
+};
+
 typedef struct probe {
 	size_t target;
 	pkind kind;
@@ -391,7 +400,7 @@ static int process(scanner *s, conn *c)
 		int e = kw_ssh_rx_message(&c->rx, &type, &m);
 		if (e == 0)
 			return 0;
-		const char *phase = c->st == S_KEXINIT ? "kexinit" : "kex";
+		const char *phase = phase_name[c->st];
 		if (e < 0) {
 			record_error(s, c, e, phase, "%s", kw_ssh_rx_error(&c->rx));
 			return 1;
@@ -485,12 +494,11 @@ static void on_readable(scanner *s, conn *c)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			int e = -errno;
-			record_error(s, c, e, c->st == S_IDENT ? "banner" : c->st == S_KEXINIT ? "kexinit" : "kex",
-				     "receive: %s", kw_strerror(e));
+			record_error(s, c, e, phase_name[c->st], "receive: %s", kw_strerror(e));
 			conn_close(s, c);
 			return;
 		}
-		const char *phase = c->st == S_IDENT ? "banner" : c->st == S_KEXINIT ? "kexinit" : "kex";
+		const char *phase = phase_name[c->st];
 		if (n == 0) {
 			record_error(s, c, -ECONNRESET, phase, "the server closed the connection");
 			conn_close(s, c);
@@ -531,7 +539,7 @@ static void on_event(scanner *s, conn *c, uint32_t events)
 	if (events & EPOLLOUT) {
 		int e = flush_out(s, c);
 		if (e < 0) {
-			record_error(s, c, e, c->st == S_IDENT ? "banner" : "kex", "send: %s", kw_strerror(e));
+			record_error(s, c, e, phase_name[c->st], "send: %s", kw_strerror(e));
 			conn_close(s, c);
 			return;
 		}
@@ -664,11 +672,8 @@ static void expire(scanner *s, uint64_t now)
 		conn *c = &s->conns[i];
 		if (!c->used || now < c->deadline)
 			continue;
-		const char *phase = c->st == S_CONNECT ? "connect" : c->st == S_IDENT ? "banner"
-				    : c->st == S_KEXINIT ? "kexinit" : "kex";
-		record_error(s, c, KW_E_TIMEOUT, phase, "no answer within %u ms (%s)", s->timeout,
-			     c->st == S_CONNECT ? "connecting" : c->st == S_IDENT ? "waiting for the banner"
-			     : c->st == S_KEXINIT ? "waiting for KEXINIT" : "waiting for the key exchange reply");
+		record_error(s, c, KW_E_TIMEOUT, phase_name[c->st], "no answer within %u ms (%s)",
+			     s->timeout, phase_wait[c->st]);
 		conn_close(s, c);
 	}
 }

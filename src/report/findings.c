@@ -53,7 +53,7 @@ void kw_findings_text(FILE *out, const kw_findings *fs, bool show_target)
 				finding_text(out, &fs->v[i], show_target);
 }
 
-static void finding_json(kw_jw *w, const kw_finding *f, bool show_target)
+void kw_finding_json(kw_jw *w, const kw_finding *f, bool show_target)
 {
 	kw_jw_obj(w, NULL);
 	kw_jw_strz(w, "id", f->check->id);
@@ -70,14 +70,4 @@ static void finding_json(kw_jw *w, const kw_finding *f, bool show_target)
 	kw_jw_strz(w, "fingerprint", !strncmp(f->target, "SHA256:", 7) ? f->target : NULL);
 	kw_jw_strz(w, "evidence", f->evidence);
 	kw_jw_end(w);
-}
-
-void kw_finding_json(kw_jw *w, const kw_finding *f)
-{
-	finding_json(w, f, false);
-}
-
-void kw_finding_json_target(kw_jw *w, const kw_finding *f)
-{
-	finding_json(w, f, true);
 }

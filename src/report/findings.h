@@ -18,7 +18,6 @@
 void kw_findings_text(FILE *out, const kw_findings *fs, bool show_target);
 /* {"id", "severity", "title", "account", "path", "line", "fingerprint", "evidence"}, and
  * "target" when show_target */
-void kw_finding_json(kw_jw *w, const kw_finding *f);
-void kw_finding_json_target(kw_jw *w, const kw_finding *f);
+void kw_finding_json(kw_jw *w, const kw_finding *f, bool show_target);
 
 #endif

@@ -231,7 +231,7 @@ int kw_keys_render_json(FILE *out, const kw_keys_meta *m, const kw_inventory *in
 	if (m->findings) {
 		kw_jw_arr(&w, "findings");
 		for (size_t i = 0; i < m->findings->n; i++)
-			kw_finding_json(&w, &m->findings->v[i]);
+			kw_finding_json(&w, &m->findings->v[i], false);
 		kw_jw_end(&w);
 	} else {
 		kw_jw_null(&w, "findings");

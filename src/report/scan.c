@@ -250,7 +250,7 @@ int kw_scan_render_json(FILE *out, const kw_scan_report *rep)
 	kw_jw_end(&w);
 	kw_jw_arr(&w, "findings");
 	for (size_t i = 0; i < rep->findings->n; i++)
-		kw_finding_json_target(&w, &rep->findings->v[i]);
+		kw_finding_json(&w, &rep->findings->v[i], true);
 	kw_jw_end(&w);
 	kw_jw_uint(&w, "exit_code", (uint64_t)rep->exit_code);
 	kw_jw_end(&w);

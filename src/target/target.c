@@ -78,7 +78,7 @@ static const struct kw_memo_row *memo_get(const kw_target *t, const char *key)
 /* Remember (best effort: a full memo or no memory just means the next call asks again) */
 static void memo_put(kw_target *t, const char *key, int r, const kw_stat *st)
 {
-	if (t->memo_n >= KW_MEMO_MAX || kw_strindex_get(&t->memo_ix, key) != KW_STRINDEX_NONE)
+	if (t->memo_n >= KW_MEMO_MAX)
 		return;
 	if (t->memo_n == t->memo_cap) {
 		size_t ncap = t->memo_cap ? t->memo_cap * 2 : 256;
@@ -91,7 +91,7 @@ static void memo_put(kw_target *t, const char *key, int r, const kw_stat *st)
 	char *k = strdup(key);
 	if (!k)
 		return;
-	if (kw_strindex_put(&t->memo_ix, k, t->memo_n, NULL) != 0) {
+	if (kw_strindex_put(&t->memo_ix, k, t->memo_n, NULL) != 0) { /* known already, or no memory */
 		free(k);
 		return;
 	}
@@ -246,6 +246,8 @@ int kw_target_read(kw_target *t, const char *path, size_t max, kw_file *ret)
 	if (m && m->st.type != KW_FT_REG)
 		return KW_E_NOTREG;
 	r = t->ops->read(t, path, max, m != NULL, ret);
+	if (m)
+		return r; /* the memo keeps what it saw first */
 	if (r == 0)
 		memo_put(t, key, 0, &ret->st);
 	else if (r == -ENOENT || r == -ENOTDIR)
