@@ -11,5 +11,6 @@ int cmd_undo(int argc, char **argv);
 int cmd_guard(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_cloud(int argc, char **argv);
 
 #endif

@@ -1,0 +1,417 @@
+/* jsonin.c — bounded jansson loading, lenient getters and JSON pointers (jsonin.h).
+ *
+ * The counting allocator is installed by a constructor, before main and before any
+ * jansson value exists, so every json_t of the program is counted and freed by the same
+ * pair of functions (a value made by plain malloc and freed by the counting free would
+ * corrupt the heap). The budget applies while kw_json_parse runs; outside it the budget
+ * is unlimited.
+ */
+#include "cloud/jsonin.h"
+
+#include "base/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- the counting allocator ---- */
+
+#define HDR 16 /* keeps malloc's 16-byte alignment */
+
+static size_t mem_in_use, mem_peak, mem_budget = SIZE_MAX;
+static bool mem_refused;
+
+static void *count_malloc(size_t n)
+{
+	if (n > mem_budget || mem_in_use > mem_budget - n || n > SIZE_MAX - HDR) {
+		mem_refused = true;
+		return NULL;
+	}
+	unsigned char *p = malloc(n + HDR);
+	if (!p)
+		return NULL;
+	memcpy(p, &n, sizeof n);
+	mem_in_use += n;
+	if (mem_in_use > mem_peak)
+		mem_peak = mem_in_use;
+	return p + HDR;
+}
+
+static void count_free(void *q)
+{
+	if (!q)
+		return;
+	unsigned char *p = (unsigned char *)q - HDR;
+	size_t n;
+	memcpy(&n, p, sizeof n);
+	mem_in_use -= n;
+	free(p);
+}
+
+__attribute__((constructor)) static void install_allocator(void)
+{
+	json_set_alloc_funcs(count_malloc, count_free);
+}
+
+size_t kw_json_memory_in_use(void)
+{
+	return mem_in_use;
+}
+
+size_t kw_json_memory_peak(void)
+{
+	return mem_peak;
+}
+
+/* ---- loading ---- */
+
+static void say(char *msg, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *msg, size_t cap, const char *fmt, ...)
+{
+	if (!msg || !cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, cap, fmt, ap);
+	va_end(ap);
+}
+
+static void size_text(size_t n, char *out, size_t cap)
+{
+	if (n >= ((size_t)1 << 30) && n % ((size_t)1 << 30) == 0)
+		snprintf(out, cap, "%zu GiB", n >> 30);
+	else if (n >= ((size_t)1 << 20))
+		snprintf(out, cap, "%zu MiB", n >> 20);
+	else
+		snprintf(out, cap, "%zu bytes", n);
+}
+
+int kw_json_parse(const char *text, size_t n, const kw_json_limits *lim, json_t **ret,
+		  char *msg, size_t cap)
+{
+	kw_json_limits dl = { KW_JSON_DEFAULT_MAX_BYTES, KW_JSON_DEFAULT_MAX_MEMORY };
+	if (!lim)
+		lim = &dl;
+	*ret = NULL;
+	char sz[32];
+	if (n > lim->max_bytes) {
+		size_text(lim->max_bytes, sz, sizeof sz);
+		say(msg, cap, "the file is larger than %s (--max-input)", sz);
+		return KW_E_TOOBIG;
+	}
+	if (n >= 2 && (((unsigned char)text[0] == 0xff && (unsigned char)text[1] == 0xfe) ||
+		       ((unsigned char)text[0] == 0xfe && (unsigned char)text[1] == 0xff))) {
+		say(msg, cap, "the file is UTF-16; convert it first: iconv -f UTF-16 -t UTF-8");
+		return KW_E_UNSUPPORTED;
+	}
+	if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte order mark */
+		text += 3;
+		n -= 3;
+	}
+	json_error_t e;
+	mem_refused = false;
+	mem_budget = mem_in_use < SIZE_MAX - lim->max_memory ? mem_in_use + lim->max_memory
+							     : SIZE_MAX;
+	json_t *j = json_loadb(text, n, JSON_REJECT_DUPLICATES, &e);
+	mem_budget = SIZE_MAX;
+	if (!j) {
+		if (mem_refused) {
+			size_text(lim->max_memory, sz, sizeof sz);
+			say(msg, cap, "the JSON tree needs more than %s of memory (--max-memory)", sz);
+			return KW_E_TOOBIG;
+		}
+		/* jansson's text is ASCII of its own making plus at most a quoted token */
+		say(msg, cap, "line %d column %d: %s", e.line, e.column, e.text);
+		return KW_E_PARSE;
+	}
+	*ret = j;
+	return 0;
+}
+
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_n)
+{
+	size_t cap = 1 << 16, n = 0;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((unsigned long long)st.st_size > max)
+			return KW_E_TOOBIG;
+		cap = (size_t)st.st_size + 1;
+	}
+	char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				free(buf);
+				return KW_E_TOOBIG;
+			}
+			size_t nc = cap * 2;
+			char *nb = realloc(buf, nc);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int err = -errno;
+			free(buf);
+			return err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			free(buf);
+			return KW_E_TOOBIG;
+		}
+	}
+	*ret = buf;
+	*ret_n = n;
+	return 0;
+}
+
+int kw_json_load_file(const char *path, const kw_json_limits *lim, json_t **ret, char *msg,
+		      size_t cap)
+{
+	kw_json_limits dl = { KW_JSON_DEFAULT_MAX_BYTES, KW_JSON_DEFAULT_MAX_MEMORY };
+	if (!lim)
+		lim = &dl;
+	*ret = NULL;
+	bool stdin_ = strcmp(path, "-") == 0;
+	int fd = stdin_ ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int err = -errno;
+		say(msg, cap, "cannot open: %s", kw_strerror(err));
+		return err;
+	}
+	struct stat st;
+	if (!stdin_ && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		say(msg, cap, "is a directory");
+		return KW_E_NOTREG;
+	}
+	char *text = NULL;
+	size_t n = 0;
+	int rc = read_fd(fd, lim->max_bytes, &text, &n);
+	if (!stdin_)
+		close(fd);
+	if (rc == KW_E_TOOBIG) {
+		char sz[32];
+		size_text(lim->max_bytes, sz, sizeof sz);
+		say(msg, cap, "the file is larger than %s (--max-input)", sz);
+		return rc;
+	}
+	if (rc < 0) {
+		say(msg, cap, "cannot read: %s", kw_strerror(rc));
+		return rc;
+	}
+	rc = kw_json_parse(text, n, lim, ret, msg, cap);
+	free(text);
+	return rc;
+}
+
+/* ---- getters ---- */
+
+static const json_t *get(const json_t *obj, const char *key)
+{
+	if (!obj || !json_is_object(obj))
+		return NULL;
+	const json_t *v = json_object_get(obj, key);
+	return v && !json_is_null(v) ? v : NULL;
+}
+
+int kw_jget_str(const json_t *obj, const char *key, const char **ret)
+{
+	const json_t *v = get(obj, key);
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		return KW_E_PARSE;
+	if (json_string_length(v) == 0)
+		return 0;
+	*ret = json_string_value(v);
+	return 1;
+}
+
+static int parse_ll(const char *s, long long *ret)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	bool neg = false;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (*s < '0' || *s > '9')
+		return KW_E_PARSE;
+	long long v = 0;
+	while (*s >= '0' && *s <= '9') {
+		if (v > (LLONG_MAX - 9) / 10)
+			return KW_E_PARSE;
+		v = v * 10 + (*s++ - '0');
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s)
+		return KW_E_PARSE;
+	*ret = neg ? -v : v;
+	return 0;
+}
+
+int kw_jget_int(const json_t *obj, const char *key, long long lo, long long hi, long long *ret)
+{
+	const json_t *v = get(obj, key);
+	if (!v)
+		return 0;
+	long long x;
+	if (json_is_integer(v)) {
+		x = json_integer_value(v);
+	} else if (json_is_real(v)) {
+		double d = json_real_value(v);
+		if (!(d >= -9.0e15 && d <= 9.0e15) || d != (double)(long long)d)
+			return KW_E_PARSE;
+		x = (long long)d;
+	} else if (json_is_string(v)) {
+		if (json_string_length(v) == 0)
+			return 0;
+		if (parse_ll(json_string_value(v), &x) < 0)
+			return KW_E_PARSE;
+	} else {
+		return KW_E_PARSE;
+	}
+	if (x < lo || x > hi)
+		return KW_E_PARSE;
+	*ret = x;
+	return 1;
+}
+
+int kw_jget_bool(const json_t *obj, const char *key, bool *ret)
+{
+	const json_t *v = get(obj, key);
+	if (!v)
+		return 0;
+	if (json_is_boolean(v)) {
+		*ret = json_is_true(v);
+		return 1;
+	}
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (!*s)
+			return 0;
+		if (strcasecmp(s, "true") == 0) {
+			*ret = true;
+			return 1;
+		}
+		if (strcasecmp(s, "false") == 0) {
+			*ret = false;
+			return 1;
+		}
+	}
+	return KW_E_PARSE;
+}
+
+int kw_jget_array(const json_t *obj, const char *key, json_t **ret)
+{
+	const json_t *v = get(obj, key);
+	if (!v)
+		return 0;
+	if (!json_is_array(v))
+		return KW_E_PARSE;
+	*ret = (json_t *)v;
+	return 1;
+}
+
+int kw_jget_object(const json_t *obj, const char *key, json_t **ret)
+{
+	const json_t *v = get(obj, key);
+	if (!v)
+		return 0;
+	if (!json_is_object(v))
+		return KW_E_PARSE;
+	*ret = (json_t *)v;
+	return 1;
+}
+
+int kw_jget_nested_array(const json_t *obj, const char *key, const char *inner, json_t **ret)
+{
+	const json_t *v = get(obj, key);
+	if (!v)
+		return 0;
+	if (json_is_array(v)) {
+		*ret = (json_t *)v;
+		return 1;
+	}
+	if (!json_is_object(v))
+		return KW_E_PARSE;
+	return kw_jget_array(v, inner, ret);
+}
+
+/* ---- pointers ---- */
+
+size_t kw_jptr_format(const kw_jptr *p, const char *file, char *out, size_t cap)
+{
+	if (!cap)
+		return 0;
+	size_t n = 0;
+	bool cut = false;
+#define PUT(c)                                   \
+	do {                                     \
+		if (n + 1 < cap)                 \
+			out[n++] = (c);          \
+		else                             \
+			cut = true;              \
+	} while (0)
+	for (const char *s = file; s && *s; s++)
+		PUT(*s);
+	PUT('#');
+	size_t kept = p->n < KW_JPTR_MAX ? p->n : KW_JPTR_MAX;
+	for (size_t i = 0; i < kept; i++) {
+		PUT('/');
+		if (p->seg[i]) {
+			for (const char *s = p->seg[i]; *s; s++) {
+				if (*s == '~') {
+					PUT('~');
+					PUT('0');
+				} else if (*s == '/') {
+					PUT('~');
+					PUT('1');
+				} else {
+					PUT(*s);
+				}
+			}
+		} else {
+			char num[24];
+			snprintf(num, sizeof num, "%zu", p->idx[i]);
+			for (const char *s = num; *s; s++)
+				PUT(*s);
+		}
+	}
+	if (p->n > KW_JPTR_MAX) {
+		PUT('/');
+		PUT('.');
+		PUT('.');
+		PUT('.');
+	}
+#undef PUT
+	if (cut && cap >= 4) {
+		n = cap - 4;
+		/* do not leave half a UTF-8 sequence before the ellipsis */
+		while (n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(out + n, "\xe2\x80\xa6", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return n;
+}

@@ -1,0 +1,363 @@
+/* cloud.c — `keyward cloud`: audit exported cloud settings (AWS, Alibaba Cloud, Terraform
+ * plans and states) for SSH/RDP open to the internet and launches that inherit or set a
+ * password; `keyward cloud policy` prints the deny policies that prevent them. */
+#include "cmd/cmd.h"
+#include "cmd/cmdio.h"
+
+#include "base/err.h"
+#include "base/time.h"
+#include "checks/cloud.h"
+#include "cloud/exposure.h"
+#include "cloud/load.h"
+#include "report/cloud.h"
+#include "report/cloud_policy.h"
+#include "kw_config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char cloud_help[] =
+"usage: keyward cloud FILE... [options]\n"
+"       keyward cloud policy [--provider aws|alibaba] [--name NAME] [--format text|json]\n"
+"\n"
+"Audit exported cloud settings for remote logon open to the internet and for launches\n"
+"that give an instance a preset or plaintext password. Nothing is sent anywhere: keyward\n"
+"reads the JSON your provider's CLI or Terraform wrote. Give several files at once to\n"
+"link instances to their groups (their exposure is then judged with all their groups'\n"
+"rules together, and with their public address); a group nothing uses is judged alone.\n"
+"\n"
+"inputs (the kind is told from each file's keys; '-' reads stdin; a JSON array of such\n"
+"documents is read document by document):\n"
+"  aws ec2 describe-security-groups          aws ec2 describe-security-group-rules\n"
+"  aws ec2 describe-instances                aws ec2 describe-launch-template-versions\n"
+"  aws ec2 run-instances request (--cli-input-json)\n"
+"  aliyun ecs DescribeSecurityGroupAttribute aliyun ecs DescribeInstances\n"
+"  aliyun ecs DescribeLaunchTemplateVersions RunInstances / CreateInstance request\n"
+"  terraform show -json PLANFILE             terraform show -json (state)\n"
+"\n"
+"what is judged:\n"
+"  SSH (tcp/22), RDP (tcp/3389, udp/3389), all ports and any other port reachable from\n"
+"  0.0.0.0/0 or ::/0 (any spelling, host bits set, or several rules that together cover\n"
+"  the whole space), port ranges that hold 22 or 3389, all-protocol rules. Alibaba rules\n"
+"  in priority order with Drop first at equal priority: an Accept from the internet is\n"
+"  cancelled only by a Drop of equal or better priority that covers its protocol, port\n"
+"  and the whole source. Group references are not the internet; prefix lists and port\n"
+"  lists the input does not resolve, and values known only after apply, are UNKNOWN,\n"
+"  never safe. Launches: PasswordInherit, plaintext passwords, no key pair, user data\n"
+"  that turns on password logon (base64 and gzip decoded). Values of passwords are never\n"
+"  printed.\n"
+"\n"
+"options:\n"
+"  --provider aws|alibaba  the provider of a launch request whose keys do not tell\n"
+"  --profile NAME|FILE     baseline (default) or strict, or a profile file\n"
+"  --format text|json      (default text)\n"
+"  --output FILE           write the report there (atomically) instead of stdout\n"
+"  --fail-on SEVERITY      exit 1 if a finding at or above SEVERITY (CI: --fail-on high)\n"
+"  --records               print what keyward understood instead: one JSON object per\n"
+"                          group, rule, instance and launch, with where it came from\n"
+"  --max-input SIZE        refuse files larger than SIZE (default 1G; K, M, G suffixes)\n"
+"  --max-memory SIZE       refuse files whose JSON tree needs more (default 4G)\n"
+"  --list-checks           the checks, their ids and default severities\n"
+"\n"
+"exit: 0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 an input\n"
+"could not be read (the others are still judged and reported).\n"
+"\n"
+"Examples:\n"
+"  aws ec2 describe-security-groups > sg.json; keyward cloud sg.json\n"
+"  keyward cloud sg.json instances.json --format json --output cloud.json\n"
+"  terraform show -json plan.out > plan.json; keyward cloud plan.json --fail-on high\n"
+"  keyward cloud launch-request.json --provider alibaba\n"
+"  keyward cloud policy --provider alibaba\n"
+"See docs/cloud.md and docs/cloud-policy.md.\n";
+
+static const char policy_help[] =
+"usage: keyward cloud policy [--provider aws|alibaba] [--name NAME] [--format text|json]\n"
+"\n"
+"Print the deny policies that stop what `keyward cloud` finds, ready to attach: Alibaba\n"
+"RAM custom policies or Resource Directory control policies (deny launches that inherit\n"
+"the image's password, Linux password logon, root as the initial user, new rules from\n"
+"0.0.0.0/0), and for AWS the service control policies that exist and a plain statement of\n"
+"what no SCP can enforce, with the detective controls to use instead.\n"
+"\n"
+"  --provider aws|alibaba  only that provider's (default: both)\n"
+"  --name NAME             only that policy's JSON document, byte for byte (to pass to\n"
+"                          `aliyun ram CreatePolicy --PolicyDocument` or\n"
+"                          `aws organizations create-policy --content`)\n"
+"  --format text|json      text: commented explanations and the documents (default)\n"
+"\n"
+"See docs/cloud-policy.md.\n";
+
+typedef struct cloud_args {
+	const char *output, *profile;
+	char **files;
+	size_t n_files;
+	bool json, fail, records, list_checks;
+	kw_severity fail_on;
+	kw_cloud_provider provider;
+	kw_json_limits lim;
+} cloud_args;
+
+enum { OPT_PROVIDER = 1000, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_FAIL_ON, OPT_RECORDS,
+       OPT_MAX_INPUT, OPT_MAX_MEMORY, OPT_LIST_CHECKS, OPT_NAME };
+
+static const struct option cloud_options[] = {
+	{ "provider", required_argument, NULL, OPT_PROVIDER },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "records", no_argument, NULL, OPT_RECORDS },
+	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+	{ "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("cloud", msg, what); }
+
+/* "512", "100M", "2G", "64k": bytes */
+static int parse_size(const char *s, size_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned shift = 0;
+	if (*end) {
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: return -1;
+		}
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (*end)
+			return -1;
+	}
+	if (v == 0 || v > (SIZE_MAX >> shift))
+		return -1;
+	*ret = (size_t)(v << shift);
+	return 0;
+}
+
+static int parse_provider(const char *s, kw_cloud_provider *p)
+{
+	if (strcasecmp(s, "aws") == 0)
+		*p = KW_CLOUD_AWS;
+	else if (strcasecmp(s, "alibaba") == 0 || strcasecmp(s, "aliyun") == 0 ||
+		 strcasecmp(s, "alicloud") == 0)
+		*p = KW_CLOUD_ALIBABA;
+	else
+		return -1;
+	return 0;
+}
+
+/* 0 run, 1 help printed, 2 usage error */
+static int parse_args(int argc, char **argv, cloud_args *a)
+{
+	a->lim.max_bytes = KW_JSON_DEFAULT_MAX_BYTES;
+	a->lim.max_memory = KW_JSON_DEFAULT_MAX_MEMORY;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", cloud_options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(cloud_help, stdout);
+			return 1;
+		case OPT_PROVIDER:
+			if (parse_provider(optarg, &a->provider) < 0)
+				return usage_err("unknown provider (aws, alibaba):", optarg);
+			break;
+		case OPT_PROFILE: a->profile = optarg; break;
+		case OPT_FORMAT:
+			if (kw_cmd_format_json("cloud", optarg, &a->json))
+				return 2;
+			break;
+		case OPT_OUTPUT: a->output = optarg; break;
+		case OPT_FAIL_ON:
+			if (kw_severity_parse(optarg, &a->fail_on) < 0)
+				return usage_err("unknown severity:", optarg);
+			a->fail = true;
+			break;
+		case OPT_RECORDS: a->records = true; break;
+		case OPT_LIST_CHECKS: a->list_checks = true; break;
+		case OPT_MAX_INPUT:
+			if (parse_size(optarg, &a->lim.max_bytes) < 0)
+				return usage_err("--max-input wants a size such as 100M or 2G:", optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (parse_size(optarg, &a->lim.max_memory) < 0)
+				return usage_err("--max-memory wants a size such as 512M or 4G:", optarg);
+			break;
+		default:
+			return usage_err("unknown option", argv[optind - 1]);
+		}
+	}
+	a->files = argv + optind;
+	a->n_files = (size_t)(argc - optind);
+	if (!a->n_files && !a->list_checks)
+		return usage_err("no input file given", NULL);
+	return 0;
+}
+
+static int list_checks(void)
+{
+	size_t n;
+	const kw_check_def *d = kw_cloud_check_defs(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%-28s %-8s %s\n", d[i].id, kw_severity_name(d[i].severity), d[i].title);
+	return ferror(stdout) || fflush(stdout) ? 2 : 0;
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "provider", required_argument, NULL, OPT_PROVIDER },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	kw_cloud_provider p = KW_CLOUD_ANY;
+	const char *name = NULL;
+	bool json = false;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(policy_help, stdout);
+			return 0;
+		case OPT_PROVIDER:
+			if (parse_provider(optarg, &p) < 0)
+				return kw_cmd_usage_err("cloud policy", "unknown provider (aws, alibaba):", optarg);
+			break;
+		case OPT_NAME: name = optarg; break;
+		case OPT_FORMAT:
+			if (kw_cmd_format_json("cloud policy", optarg, &json))
+				return 2;
+			break;
+		default:
+			return kw_cmd_usage_err("cloud policy", "unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return kw_cmd_usage_err("cloud policy", "unexpected argument", argv[optind]);
+	int r = kw_cloud_policy_render(stdout, p, name, json);
+	if (r == -ENOENT) {
+		size_t n;
+		const kw_cloud_policy *all = kw_cloud_policies(&n);
+		fputs("keyward cloud policy: no policy named that; the policies are:", stderr);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, " %s", all[i].name);
+		fputc('\n', stderr);
+		return 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "keyward cloud policy: %s\n", kw_strerror(r));
+		return 2;
+	}
+	return 0;
+}
+
+int cmd_cloud(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "policy") == 0)
+		return cmd_policy(argc - 1, argv + 1);
+	cloud_args a = { 0 };
+	kw_profile prof;
+	kw_profile_init(&prof);
+	kw_cloud_model m = { 0 };
+	kw_exposure e = { 0 };
+	kw_findings fs = { 0 };
+	kw_diags d = { 0 };
+	int status = 2;
+	int pr = parse_args(argc, argv, &a);
+	if (pr != 0) {
+		status = pr == 1 ? 0 : 2;
+		goto out;
+	}
+	if (a.list_checks) {
+		status = list_checks();
+		goto out;
+	}
+	if (kw_cmd_load_profile("cloud", a.profile ? a.profile : "baseline", &prof) != 0)
+		goto out;
+
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	time_t started = time(NULL);
+	bool unreadable = false;
+	for (size_t i = 0; i < a.n_files; i++) {
+		int r = kw_cloud_load_file(&m, a.files[i], &a.lim, a.provider, &d);
+		if (r == -ENOMEM) {
+			fputs("keyward cloud: out of memory\n", stderr);
+			goto out;
+		}
+		if (r < 0)
+			unreadable = true;
+	}
+	/* the report lists the problems; --records has no room for them */
+	if (a.records)
+		kw_cmd_print_diags("cloud", &d);
+	else if (d.n)
+		fprintf(stderr, "keyward cloud: %zu problem%s in the inputs (listed in the report)\n", d.n,
+			d.n == 1 ? "" : "s");
+	if (a.records) {
+		char *tmp = NULL;
+		FILE *out = kw_cmd_report_open("cloud", a.output, &tmp);
+		if (!out)
+			goto out;
+		int r = kw_cloud_render_records(out, &m);
+		if (kw_cmd_report_done("cloud", out, a.output, tmp, r, "records") < 0)
+			goto out;
+		status = unreadable ? 3 : 0;
+		goto out;
+	}
+	int r = kw_exposure_eval(&m, &e);
+	if (r == 0)
+		r = kw_cloud_checks(&prof, &m, &e, &fs);
+	if (r < 0) {
+		fprintf(stderr, "keyward cloud: %s\n", kw_strerror(r));
+		goto out;
+	}
+	kw_findings_sort(&fs);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int code = unreadable ? 3 : a.fail && kw_findings_count_at_least(&fs, a.fail_on) ? 1 : 0;
+	char iso[32];
+	kw_time_iso((int64_t)started, true, iso, sizeof iso);
+	kw_cloud_report rep = {
+		.version = KW_VERSION, .started = iso,
+		.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		.profile = a.profile ? a.profile : "baseline", .m = &m, .e = &e, .findings = &fs,
+		.diags = &d, .exit_code = code,
+	};
+	char *tmp = NULL;
+	FILE *out = kw_cmd_report_open("cloud", a.output, &tmp);
+	if (!out)
+		goto out;
+	r = a.json ? kw_cloud_render_json(out, &rep) : kw_cloud_render_text(out, &rep);
+	if (kw_cmd_report_done("cloud", out, a.output, tmp, r, "report") < 0)
+		goto out;
+	status = code;
+out:
+	kw_findings_release(&fs);
+	kw_exposure_release(&e);
+	kw_cloud_model_release(&m);
+	kw_diags_release(&d);
+	kw_profile_release(&prof);
+	return status;
+}
