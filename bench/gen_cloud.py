@@ -13,10 +13,13 @@ Writes, in OUTDIR (the same seed and options give the same bytes):
                       each in 1 or 2 of the groups above (SecurityGroups and its primary
                       NetworkInterface), 40 % with a PublicIpAddress, Windows on the RDP groups.
   ali.json            a JSON array of GROUPS Alibaba DescribeSecurityGroupAttribute responses
-                      (what `jq -s` of one response per group gives), 10 rules each:
+                      (what `jq -s .` of one response per group prints: 2-space
+                      indentation), 10 rules each:
                       Priority as strings "1".."100", Accept and Drop, PortRange "a/b",
                       "" in every unused field as the API returns them.
   planted.json        what was planted: groups per variant, per provider.
+  groups.tsv          provider, group id and variant of every group (to tell which kinds of
+                      group each tool flags).
 
 Most groups are an ordinary web tier (443/80 from the internet, 22 from a private range,
 group pairs, a prefix list, ICMP and DNS from private ranges). A share carries a variant
@@ -230,11 +233,13 @@ def main():
 
     vpcs = ["vpc-%017x" % rng.getrandbits(68) for _ in range(20)]
     groups, variants = [], []
+    tsv = open(os.path.join(a.outdir, "groups.tsv"), "w")
     for i in range(n):
         v = weighted(rng, AWS_VARIANTS)
         variants.append(v)
         planted["aws"][v] = planted["aws"].get(v, 0) + 1
         g = aws_group(rng, i, n, v, vpcs[i % len(vpcs)])
+        tsv.write("aws\t%s\t%s\n" % (g["GroupId"], v))
         for p in g["IpPermissions"] + g["IpPermissionsEgress"]:
             planted["aws_rules"] += (len(p["IpRanges"]) + len(p["Ipv6Ranges"]) +
                                      len(p["PrefixListIds"]) + len(p["UserIdGroupPairs"]))
@@ -309,11 +314,13 @@ def main():
             v = weighted(rng, ALI_VARIANTS)
             planted["alibaba"][v] = planted["alibaba"].get(v, 0) + 1
             g = ali_group(rng, i, n, v)
+            tsv.write("alibaba\t%s\t%s\n" % (g["SecurityGroupId"], v))
             planted["alibaba_rules"] += len(g["Permissions"]["Permission"])
-            f.write(json.dumps(g, indent=4))
+            f.write("  " + json.dumps(g, indent=2).replace("\n", "\n  "))
             f.write(",\n" if i + 1 < n else "\n")
         f.write("]\n")
 
+    tsv.close()
     with open(os.path.join(a.outdir, "planted.json"), "w") as f:
         json.dump(planted, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -351,10 +351,14 @@ static int gset_add_array(kw_cloud_read_ctx *x, gset *s, const json_t *a, const 
 			r = get_str(x, e, field, &id);
 		else
 			r = diag(x, "a group entry is %s: not read", jtype(e));
-		if (r >= 0 && id && *id)
+		if (r >= 0 && id && *id) {
 			r = gset_add(x, s, id);
-		else if (r >= 0 && !json_is_string(e))
+		} else if (r >= 0 && !json_is_string(e)) {
+			/* an entry without an id: some group is not known */
 			s->unknown = true;
+			if (r == ABSENT && field && json_is_object(e))
+				r = diag(x, "a group entry without %s", field);
+		}
 		kw_jptr_pop(&x->ptr);
 	}
 	return r < 0 ? r : 0;

@@ -719,10 +719,14 @@ static int gset_add_list(kw_cloud_read_ctx *x, gset *s, const json_t *o, const c
 			r = get_str(x, e, field, &id);
 		else
 			r = diag(x, "a group entry is %s: not read", jtype(e));
-		if (r >= 0 && id && *id)
+		if (r >= 0 && id && *id) {
 			r = gset_add(x, s, id);
-		else if (r >= 0 && !json_is_string(e))
-			s->unknown = true; /* an entry without an id: some group is not known */
+		} else if (r >= 0 && !json_is_string(e)) {
+			/* an entry without an id: some group is not known */
+			s->unknown = true;
+			if (r == ABSENT && field && json_is_object(e))
+				r = diag(x, "a group entry without %s", field);
+		}
 		kw_jptr_pop(&x->ptr);
 	}
 	kw_jptr_pop(&x->ptr);
@@ -966,6 +970,9 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 			kw_jptr_pop(&x->ptr);
 		}
 		kw_jptr_pop(&x->ptr);
+	} else if (r == BAD) {
+		pub = KW_TRI_UNKNOWN; /* unreadable interfaces: their groups and address unknown */
+		r = 0;
 	}
 	if (r < 0) {
 		free(gs.v);
@@ -1026,6 +1033,8 @@ static int read_run_request(kw_cloud_read_ctx *x, const json_t *doc)
 	int r = get_obj(x, doc, "LaunchTemplate", &lt);
 	if (r < 0)
 		return r;
+	if (r == BAD)
+		tref = "unreadable LaunchTemplate"; /* some template may give what is unsaid */
 	if (r == GOT) {
 		const char *id, *ver;
 		kw_jptr_key(&x->ptr, "LaunchTemplate");

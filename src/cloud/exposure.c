@@ -534,7 +534,8 @@ int kw_exposure_eval(const kw_cloud_model *m, kw_exposure *out)
 		s->index = (uint32_t)i;
 	}
 	for (size_t i = 0; i < m->n_launches; i++) {
-		if (!m->launches[i].n_groups)
+		/* a Terraform instance resource is also an instance: judged there once */
+		if (!m->launches[i].n_groups || m->launches[i].kind == KW_LAUNCH_RESOURCE)
 			continue;
 		kw_expo_subject *s = KW_VEC_PUSH(out->v, out->n, cap);
 		if (!s)

@@ -1,7 +1,8 @@
 /* exposure.h — what the whole internet reaches, from the normalised rules (model.h).
  *
  * A *subject* is what traffic lands on: an instance (the rules of all its groups pooled),
- * a launch that names groups, or a group evaluated alone when nothing in the input uses
+ * a launch request or template that names groups (a Terraform instance resource is an
+ * instance already), or a group evaluated alone when nothing in the input uses
  * it (or no input listed instances). For each subject and address family (IPv4, IPv6):
  *
  *   - openings: every Allow ingress rule whose source is the whole family (0.0.0.0/0, ::/0,

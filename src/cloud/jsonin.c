@@ -1,10 +1,10 @@
 /* jsonin.c — bounded jansson loading, lenient getters and JSON pointers (jsonin.h).
  *
  * The counting allocator is installed by a constructor, before main and before any
- * jansson value exists, so every json_t of the program is counted and freed by the same
- * pair of functions (a value made by plain malloc and freed by the counting free would
- * corrupt the heap). The budget applies while kw_json_parse runs; outside it the budget
- * is unlimited.
+ * jansson value exists. Its blocks are ordinary malloc blocks counted by their usable
+ * size, so a block freed with plain free() (what json_dumps returns) is still freed
+ * right; it only stays counted. The budget applies while kw_json_parse runs (relative to
+ * what is counted when it starts); outside it the budget is unlimited.
  */
 #include "cloud/jsonin.h"
 
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,37 +22,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- the counting allocator ---- */
-
-#define HDR 16 /* keeps malloc's 16-byte alignment */
+/* ---- the counting allocator ----
+ * Blocks are plain malloc blocks (no header): code that frees jansson's output with
+ * free() (json_dumps text) stays right. Their size is malloc_usable_size's. */
 
 static size_t mem_in_use, mem_peak, mem_budget = SIZE_MAX;
 static bool mem_refused;
 
 static void *count_malloc(size_t n)
 {
-	if (n > mem_budget || mem_in_use > mem_budget - n || n > SIZE_MAX - HDR) {
+	if (n > mem_budget || mem_in_use > mem_budget - n) {
 		mem_refused = true;
 		return NULL;
 	}
-	unsigned char *p = malloc(n + HDR);
+	void *p = malloc(n);
 	if (!p)
 		return NULL;
-	memcpy(p, &n, sizeof n);
-	mem_in_use += n;
+	mem_in_use += malloc_usable_size(p);
 	if (mem_in_use > mem_peak)
 		mem_peak = mem_in_use;
-	return p + HDR;
+	return p;
 }
 
-static void count_free(void *q)
+static void count_free(void *p)
 {
-	if (!q)
+	if (!p)
 		return;
-	unsigned char *p = (unsigned char *)q - HDR;
-	size_t n;
-	memcpy(&n, p, sizeof n);
-	mem_in_use -= n;
+	size_t n = malloc_usable_size(p);
+	mem_in_use = n < mem_in_use ? mem_in_use - n : 0;
 	free(p);
 }
 

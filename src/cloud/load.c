@@ -65,8 +65,15 @@ kw_cloud_kind kw_cloud_detect(const json_t *doc, kw_cloud_provider force)
 			return KW_KIND_TF_PLAN;
 		return KW_KIND_TF_STATE;
 	}
+	/* a raw terraform.tfstate (not through `terraform show -json`) */
+	const json_t *ver = json_object_get(doc, "version");
+	if (ver && json_is_integer(ver) && json_is_array(json_object_get(doc, "resources")) &&
+	    has(doc, "terraform_version"))
+		return KW_KIND_TF_STATE;
+	/* describe-security-groups; a run-instances request also has SecurityGroups: names */
 	const json_t *sg = json_object_get(doc, "SecurityGroups");
-	if (sg && json_is_array(sg))
+	if (sg && json_is_array(sg) && !json_is_string(json_array_get(sg, 0)) &&
+	    !has(doc, "MinCount") && !has(doc, "MaxCount") && !has(doc, "ImageId"))
 		return KW_KIND_AWS_SECURITY_GROUPS;
 	if (has(doc, "SecurityGroupRules"))
 		return KW_KIND_AWS_SECURITY_GROUP_RULES;
@@ -76,7 +83,7 @@ kw_cloud_kind kw_cloud_detect(const json_t *doc, kw_cloud_provider force)
 		return KW_KIND_AWS_LAUNCH_TEMPLATES;
 	if (has(doc, "Permissions"))
 		return KW_KIND_ALI_SECURITY_GROUP;
-	if (has(doc, "Instances"))
+	if (json_is_object(json_object_get(doc, "Instances")))
 		return KW_KIND_ALI_INSTANCES;
 	if (has(doc, "LaunchTemplateVersionSets"))
 		return KW_KIND_ALI_LAUNCH_TEMPLATES;

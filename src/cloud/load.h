@@ -2,7 +2,7 @@
  * and hand it to the provider's reader, which adds records to the model (model.h).
  *
  * Kinds (kw_cloud_kind) by their keys:
- *   SecurityGroups (array)                        aws describe-security-groups
+ *   SecurityGroups (array of objects)             aws describe-security-groups
  *   SecurityGroupRules                            aws describe-security-group-rules
  *   Reservations                                  aws describe-instances
  *   LaunchTemplateVersions                        aws describe-launch-template-versions
@@ -11,6 +11,7 @@
  *   LaunchTemplateVersionSets.LaunchTemplateVersionSet  alibaba DescribeLaunchTemplateVersions
  *   format_version + planned_values / resource_changes  terraform plan
  *   format_version + values                       terraform state
+ *   version (a number) + resources + terraform_version  a raw terraform.tfstate
  *   ImageId / KeyName / MinCount ...              aws run-instances request
  *   PasswordInherit / KeyPairName / Action ...    alibaba RunInstances / CreateInstance
  * A top-level array holds several documents (`jq -s` of many exports); each is detected on

@@ -27,7 +27,7 @@ typedef struct kw_cloud_policy {
 	size_t len;
 } kw_cloud_policy;
 
-/* All policies of provider p (KW_CLOUD_ANY: all), in print order. */
+/* All policies, in print order (each names its provider). */
 const kw_cloud_policy *kw_cloud_policies(size_t *n);
 const kw_cloud_policy *kw_cloud_policy_find(const char *name);
 

@@ -30,7 +30,16 @@
  * apply is resolved through the configuration block: the expression's references
  * ("aws_security_group.web.id"), the constants, module variables (the module call's
  * expression in the parent), root variables (their planned value) and module outputs,
- * at most TF_REF_HOPS hops deep.
+ * at most TF_REF_HOPS hops and TF_REF_BUDGET steps. A bare "aws_security_group.g" next to
+ * count.index or each.key means the instance with the referring resource's own index. A
+ * rule whose group cannot be resolved (a data source, a local, a conditional) gets a
+ * placeholder group of its own, "<rule address>.security_group_id" (see rule_group).
+ *
+ * planned_values leaves out what is known only after apply, so a resource read from
+ * there alone has its missing security_group_id resolved like an unknown one; everything
+ * else missing is read as absent (hand-written plans leave out what they do not use).
+ * Only an unknown ingress makes a group rules_unknown (egress does not expose a machine).
+ * model.have_instances is not set: a plan rarely lists every machine using its groups.
  *
  * Unknown values (after_unknown: true for an attribute, or per element of a list) are
  * never read as absent or safe: a source becomes KW_SRC_UNKNOWN, a protocol
@@ -45,8 +54,9 @@
  * appear once the plan knows them.
  *
  * Values of the wrong type are diagnostics (never quoting the value: it may be a secret)
- * and the record is kept with that part unknown. Passwords are only ever "set" or
- * "unknown". Nothing here does I/O; pointers in origins are RFC 6901 into the document.
+ * and the record is kept with that part unknown. Passwords are only ever set, absent or
+ * unknown; names marked sensitive are kept as "(sensitive)". Nothing here does I/O;
+ * pointers in origins are RFC 6901 into the document.
  */
 #include "cloud/load.h"
 #include "cloud/userdata.h"
@@ -65,7 +75,9 @@
 
 #define TF_MODULE_DEPTH 64      /* child_modules / module_calls nesting read */
 #define TF_REF_HOPS 16          /* reference resolution: variable/output hops */
-#define TF_GROUPS_MAX 4096      /* distinct groups on one instance or launch */
+#define TF_GROUPS_MAX 64        /* distinct groups on one instance or launch */
+#define TF_REF_BUDGET 4096      /* references, chain entries and constants one resolution
+				 * may visit (module calls can fan out) */
 #define TF_WHY_APPLY "known after apply"
 #define TF_WHY_BAD "unreadable in the input"
 
@@ -204,7 +216,9 @@ static int map_add(tf_map *m, pool_chunk **pool, uint64_t seed, const char *k, s
 typedef struct gvec {
 	uint32_t *v;
 	size_t n, cap;
-	bool full;              /* TF_GROUPS_MAX reached */
+	size_t max;             /* distinct groups kept at most */
+	size_t budget;          /* work left for the resolution (TF_REF_BUDGET) */
+	bool full;              /* max reached: the rest are not kept */
 } gvec;
 
 typedef struct tf {
@@ -238,6 +252,8 @@ typedef struct tf_res {
 	const json_t *sens;     /* after_sensitive / sensitive_values, or NULL */
 	const json_t *cfg;      /* configuration resource, or NULL */
 	const char *why;        /* why an unknown is unknown */
+	bool planned;           /* from a plan's planned_values, which leaves out what is
+				 * known only after apply */
 } tf_res;
 
 /* ------------------------------------------------------------------ small helpers */
@@ -415,7 +431,7 @@ static size_t seg_end(const char *s, size_t n, size_t pos)
 static size_t mod_prefix_len(const char *s, size_t n)
 {
 	size_t pos = 0;
-	for (unsigned d = 0; pos < n; d++) {
+	while (pos < n) {
 		size_t e = seg_end(s, n, pos);
 		if (!e)
 			break;
@@ -499,7 +515,7 @@ static int gvec_add(gvec *g, uint32_t i)
 	for (size_t k = 0; k < g->n; k++)
 		if (g->v[k] == i)
 			return 0;
-	if (g->n >= TF_GROUPS_MAX) {
+	if (g->n >= g->max) {
 		g->full = true;
 		return 0;
 	}
@@ -610,14 +626,24 @@ typedef struct refctx {
 	size_t cfglen;
 	const char *inst;       /* the module instance prefix, as addresses print it */
 	size_t instlen;
+	const char *own_idx;    /* the referring resource's own index ("[3]", "[\"a\"]"), in
+				 * its own module only; or NULL */
+	size_t own_len;
+	bool iter;              /* the expression uses count.index or each.key */
 } refctx;
 
 static int resolve_expr(tf *t, kw_cloud_provider p, const json_t *ex, const refctx *c,
 			gvec *out, bool *unres, unsigned hops);
 
-static int add_chain(const tf_map *m, uint32_t e, gvec *out)
+/* Every group of a map chain (within the budget: *unres when it runs out). */
+static int add_chain(const tf_map *m, uint32_t e, gvec *out, bool *unres)
 {
-	for (; e; e = m->ent[e - 1].next) {
+	for (; e && !out->full; e = m->ent[e - 1].next) {
+		if (!out->budget) {
+			*unres = true;
+			return 0;
+		}
+		out->budget--;
 		int rc = gvec_add(out, m->ent[e - 1].val);
 		if (rc < 0)
 			return rc;
@@ -641,6 +667,13 @@ static int add_const(tf *t, kw_cloud_provider p, const json_t *v, gvec *out, boo
 		size_t i;
 		const json_t *e;
 		json_array_foreach(v, i, e) {
+			if (out->full)
+				break;
+			if (!out->budget) {
+				*unres = true;
+				break;
+			}
+			out->budget--;
 			if (json_is_string(e) && json_string_length(e)) {
 				if ((rc = kw_cloud_group_get(t->m, p, json_string_value(e), &gi)) < 0 ||
 				    (rc = gvec_add(out, gi)) < 0)
@@ -679,7 +712,7 @@ static int resolve_var(tf *t, kw_cloud_provider p, const char *name, size_t nl, 
 	const json_t *exprs = call ? json_object_get(call, "expressions") : NULL;
 	const json_t *ex = json_is_object(exprs) ? json_object_getn(exprs, name, nl) : NULL;
 	if (ex) {
-		refctx pc = { c->cfgpath, last, c->inst, lasti };
+		refctx pc = { c->cfgpath, last, c->inst, lasti, NULL, 0, false };
 		return resolve_expr(t, p, ex, &pc, out, unres, hops + 1);
 	}
 	/* not set by the call: the variable's default */
@@ -727,7 +760,7 @@ static int resolve_output(tf *t, kw_cloud_provider p, const char *ref, size_t n,
 		if (!ex) {
 			*unres = true;
 		} else {
-			refctx cc = { cp, cpl, ip, ipl };
+			refctx cc = { cp, cpl, ip, ipl, NULL, 0, false };
 			rc = resolve_expr(t, p, ex, &cc, out, unres, hops + 1);
 		}
 	}
@@ -744,6 +777,11 @@ static int resolve_ref(tf *t, kw_cloud_provider p, const char *ref, size_t n, co
 	/* these never carry a group id */
 	if (PFX("count.") || PFX("each.key") || PFX("path.") || PFX("terraform.") || PFX("self."))
 		return 0;
+	if (!out->budget) {
+		*unres = true;
+		return 0;
+	}
+	out->budget--;
 	if (hops >= TF_REF_HOPS) {
 		*unres = true;
 		return 0;
@@ -775,25 +813,33 @@ static int resolve_ref(tf *t, kw_cloud_provider p, const char *ref, size_t n, co
 	size_t ie = ne;
 	if (ie < n && ref[ie] == '[')
 		ie = skip_brackets(ref, n, ie);
-	/* 1: that instance; 2: every instance of it in this module instance; 3: every
-	 * instance of it in every instance of this module (a counted module) */
+	/* 0: aws_security_group.g[count.index] / [each.key] in a resource of the same count
+	 * or for_each (Terraform lists it as aws_security_group.g and count.index): the
+	 * instance with the referring resource's own index; 1: that instance; 2: every
+	 * instance of it in this module instance; 3: every instance of it in every instance
+	 * of this module (a counted module) */
 	char *k = cat(c->inst, c->instlen, ref, ie, "", 0);
+	char *k0 = c->iter && ie == ne && c->own_len ? cat(c->inst, c->instlen, ref, ne, c->own_idx, c->own_len)
+						       : NULL;
 	char *k3 = cat(c->cfgpath, c->cfglen, ref, ne, "", 0);
 	int rc = 0;
-	if (!k || !k3) {
+	if (!k || !k3 || (c->iter && ie == ne && c->own_len && !k0)) {
 		rc = -ENOMEM;
 	} else {
 		uint32_t e;
-		if ((e = map_find(&t->gaddr, t->seed, k, c->instlen + ie)))
-			rc = add_chain(&t->gaddr, e, out);
+		if (k0 && (e = map_find(&t->gaddr, t->seed, k0, c->instlen + ne + c->own_len)))
+			rc = add_chain(&t->gaddr, e, out, unres);
+		else if ((e = map_find(&t->gaddr, t->seed, k, c->instlen + ie)))
+			rc = add_chain(&t->gaddr, e, out, unres);
 		else if (ie == ne && (e = map_find(&t->gbase, t->seed, k, c->instlen + ie)))
-			rc = add_chain(&t->gbase, e, out);
+			rc = add_chain(&t->gbase, e, out, unres);
 		else if ((e = map_find(&t->gcfg, t->seed, k3, c->cfglen + ne)))
-			rc = add_chain(&t->gcfg, e, out);
+			rc = add_chain(&t->gcfg, e, out, unres);
 		else
 			*unres = true;
 	}
 	free(k);
+	free(k0);
 	free(k3);
 	return rc;
 }
@@ -833,6 +879,17 @@ static int resolve_expr(tf *t, kw_cloud_provider p, const json_t *ex, const refc
 	int rc;
 	if (cv && (rc = add_const(t, p, cv, out, unres)) < 0)
 		return rc;
+	refctx cc = *c;
+	cc.iter = false;
+	if (json_is_array(refs) && c->own_len) {
+		size_t i;
+		const json_t *r;
+		json_array_foreach(refs, i, r)
+			if (json_is_string(r) && (strcmp(json_string_value(r), "count.index") == 0 ||
+						  strcmp(json_string_value(r), "each.key") == 0))
+				cc.iter = true;
+	}
+	c = &cc;
 	if (json_is_array(refs)) {
 		size_t i;
 		const json_t *r;
@@ -866,7 +923,10 @@ static int cfg_groups(tf *t, const tf_res *r, const char *name, gvec *out, bool 
 	char *cp = malloc(r->mod_len + 1);
 	if (!cp)
 		return -ENOMEM;
-	refctx c = { cp, strip_indexes(r->addr, r->mod_len, cp), r->addr, r->mod_len };
+	size_t li = strip_last_index(r->addr, r->addr_len);
+	refctx c = { cp, strip_indexes(r->addr, r->mod_len, cp), r->addr, r->mod_len,
+		     r->addr + li, r->addr_len - li, false };
+	out->budget = TF_REF_BUDGET;
 	int rc = resolve_expr(t, r->prov, ex, &c, out, unres, 0);
 	free(cp);
 	return rc;
@@ -875,11 +935,11 @@ static int cfg_groups(tf *t, const tf_res *r, const char *name, gvec *out, bool 
 /* The one group an unknown attribute names, if the configuration tells: 1 and *gi, or 0. */
 static int cfg_group1(tf *t, const tf_res *r, const char *name, uint32_t *gi)
 {
-	gvec g = { 0 };
+	gvec g = { .max = 2 };
 	bool unres = false;
 	int rc = cfg_groups(t, r, name, &g, &unres);
 	if (rc >= 0) {
-		rc = !unres && g.n == 1;
+		rc = !unres && !g.full && g.n == 1;
 		if (rc)
 			*gi = g.v[0];
 	}
@@ -1261,7 +1321,8 @@ static int rule_group(tf *t, const tf_res *r, rbase *b)
 		if ((rc = kw_cloud_group_get(t->m, r->prov, json_string_value(v), &gi)) < 0)
 			return rc;
 		found = 1;
-	} else if (s == AV_UNKNOWN && r->vals) {
+	} else if ((s == AV_UNKNOWN && r->vals) ||
+		   (s == AV_ABSENT && r->planned && !json_object_get(r->vals, "security_group_id"))) {
 		if ((found = cfg_group1(t, r, "security_group_id", &gi)) < 0)
 			return found;
 	} else if (s == AV_VALUE) {
@@ -1302,6 +1363,9 @@ static int no_source(tf *t, const tf_res *r, const rbase *b, int n, int deferred
 		return 0;
 	if (deferred)
 		return emit(t, b, KW_SRC_UNKNOWN, NULL, NULL, r->why);
+	if (r->planned)
+		return emit(t, b, KW_SRC_UNKNOWN, NULL, NULL,
+			    "no source in planned_values: known only after apply");
 	int rc = diag(t, NULL, "the rule names no source (CIDR, prefix list or group)");
 	return rc < 0 ? rc : emit(t, b, KW_SRC_UNKNOWN, NULL, NULL, "the rule names no source");
 }
@@ -1352,14 +1416,15 @@ static int ali_rule_body(tf *t, const tf_res *r, rbase *b, const json_t *obj, co
 }
 
 /* A rule whose element cannot be read at all: everything unknown. */
-static int rule_unreadable(tf *t, const rbase *base)
+static int rule_unreadable(tf *t, const rbase *base, const char *why)
 {
 	rbase b = *base;
 	b.proto = KW_PROTO_UNKNOWN;
 	b.ports_unknown = true;
 	b.lo = KW_PORT_ALL_LO;
 	b.hi = KW_PORT_ALL_HI;
-	return emit(t, &b, KW_SRC_UNKNOWN, NULL, NULL, TF_WHY_BAD);
+	b.why = why;
+	return emit(t, &b, KW_SRC_UNKNOWN, NULL, NULL, why);
 }
 
 /* Inline rules of a group resource: values[name] (a list of rule objects). */
@@ -1379,7 +1444,7 @@ static int inline_rules(tf *t, const tf_res *r, uint32_t gi, const char *name, u
 		b.group = gi;
 		b.dir = dir;
 		if (rc >= 0)
-			rc = rule_unreadable(t, &b);
+			rc = rule_unreadable(t, &b, TF_WHY_BAD);
 	} else {
 		const json_t *u = sub_unk(r->unk, name);
 		size_t i;
@@ -1394,7 +1459,7 @@ static int inline_rules(tf *t, const tf_res *r, uint32_t gi, const char *name, u
 			if (!json_is_object(e) && !json_is_true(ue)) {
 				rc = diag(t, NULL, "expected a rule object, got %s", type_name(e));
 				if (rc >= 0)
-					rc = rule_unreadable(t, &b);
+					rc = rule_unreadable(t, &b, TF_WHY_BAD);
 			} else {
 				rc = ali ? ali_rule_body(t, r, &b, e, ue) : aws_rule_body(t, r, &b, e, ue);
 			}
@@ -1436,12 +1501,13 @@ static int group_register(tf *t, const tf_res *r)
 	if (oom || !o)
 		return -ENOMEM;
 	kw_cloud_group *g = &t->m->groups[gi];
+	if (!g->has_rules || !g->origin)        /* a placeholder until now: this defines it */
+		g->origin = o;
 	g->has_rules = true;
 	if (name && !g->name)
 		g->name = name;
 	if (vpc && !g->vpc)
 		g->vpc = vpc;
-	g->origin = o;
 	if (ali && rattr(r, "security_group_type", false, &v) == AV_VALUE && json_is_string(v) &&
 	    strcasecmp(json_string_value(v), "enterprise") == 0)
 		g->enterprise = true;
@@ -1487,7 +1553,7 @@ static int group_rules(tf *t, const tf_res *r)
 static int unreadable_rule(tf *t, const tf_res *r, rbase *b)
 {
 	TRY(rule_group(t, r, b));
-	return rule_unreadable(t, b);
+	return rule_unreadable(t, b, r->why);
 }
 
 static int aws_sg_rule(tf *t, const tf_res *r)
@@ -1677,7 +1743,9 @@ static int groups_value(tf *t, const tf_res *r, const json_t *v, const json_t *u
 		uint32_t ne = names ? map_find(&t->gname, t->seed, json_string_value(e),
 					       json_string_length(e)) : 0;
 		if (ne) {
-			rc = add_chain(&t->gname, ne, &c->g);
+			bool unres = false;
+			c->g.budget = TF_REF_BUDGET;
+			rc = add_chain(&t->gname, ne, &c->g, &unres);
 		} else {
 			rc = kw_cloud_group_get(t->m, r->prov, json_string_value(e), &gi);
 			if (rc >= 0 && !t->m->groups[gi].origin &&
@@ -1814,7 +1882,7 @@ static int user_data(tf *t, const tf_res *r, const lspec *sp, kw_cloud_launch *l
 			return kw_userdata_judge(t->m, l, json_string_value(v), json_string_length(v), true);
 		if (s == AV_UNKNOWN) {
 			l->user_data = KW_TRI_UNKNOWN;
-			l->ud_why = r->vals ? "user_data_base64 is known after apply" : TF_WHY_BAD;
+			l->ud_why = r->vals ? "user_data_base64 is known after apply" : r->why;
 			return 0;
 		}
 		if (s == AV_VALUE) {
@@ -1828,7 +1896,7 @@ static int user_data(tf *t, const tf_res *r, const lspec *sp, kw_cloud_launch *l
 		return 0;
 	if (s == AV_UNKNOWN) {
 		l->user_data = KW_TRI_UNKNOWN;
-		l->ud_why = r->vals ? "user data is known after apply" : TF_WHY_BAD;
+		l->ud_why = r->vals ? "user data is known after apply" : r->why;
 		return 0;
 	}
 	if (!json_is_string(v)) {
@@ -1928,7 +1996,7 @@ static int launch(tf *t, const tf_res *r, const lspec *sp)
 	bool oom = false;
 	int rc;
 	const json_t *v;
-	lctx c = { 0 };
+	lctx c = { .g = { .max = TF_GROUPS_MAX } };
 
 	l.name = kw_cloud_strn(t->m, r->addr, r->addr_len);
 	l.origin = kw_cloud_origin(t->x);
@@ -2106,19 +2174,22 @@ static int handle(tf *t, const struct tf_type *ty, tf_res *r)
 {
 	r->prov = ty->prov;
 	r->mod_len = mod_prefix_len(r->addr, r->addr_len);
-	if (!r->why)
-		r->why = TF_WHY_APPLY;
 	if (!r->vals) {
 		r->unk = json_true();   /* everything unknown */
-		r->why = TF_WHY_BAD;
+		if (!r->why)
+			r->why = TF_WHY_BAD;
 	}
+	if (!r->why)
+		r->why = TF_WHY_APPLY;
+	if (t->pass == 1 && !ty->group)
+		return 0;
 	if (t->cfg_root) {
 		int rc = cfg_find(t, r->addr, r->addr_len, &r->cfg);
 		if (rc < 0)
 			return rc;
 	}
 	if (t->pass == 1)
-		return ty->group ? group_register(t, r) : 0;
+		return group_register(t, r);
 	return ty->fn(t, r);
 }
 
@@ -2254,6 +2325,7 @@ static int values_entry(tf *t, const json_t *e, const char *mod)
 	r.addr_len = strlen(r.addr);
 	if (t->plan && map_find(&t->seen, t->seed, r.addr, r.addr_len))
 		return 0;       /* read from resource_changes */
+	r.planned = t->plan;
 	const json_t *v = json_object_get(e, "values");
 	r.sens = json_object_get(e, "sensitive_values");
 	int rc = 0;
@@ -2261,8 +2333,8 @@ static int values_entry(tf *t, const json_t *e, const char *mod)
 		r.vals = v;
 	} else if (!v && t->plan) {
 		/* planned_values leaves out what is known only after apply */
-		r.unk = json_true();
 		r.vals = NULL;
+		r.why = TF_WHY_APPLY;
 	} else {
 		rc = diag(t, "values", "expected the resource's values (an object), got %s; %s read "
 			  "as unknown", type_name(v), r.addr);
@@ -2270,8 +2342,6 @@ static int values_entry(tf *t, const json_t *e, const char *mod)
 	push_key(t, "values");
 	if (rc >= 0)
 		rc = handle(t, ty, &r);
-	if (!v && t->plan)
-		r.why = TF_WHY_APPLY;
 	pop(t);
 	return rc;
 }
@@ -2430,12 +2500,14 @@ static int fatal(kw_cloud_read_ctx *x, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fatal(kw_cloud_read_ctx *x, int err, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], ptr[256] = "";
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	int rc = kw_diags_add_fatal(x->d, x->file, 0, err, "%s", msg);
+	if (x->ptr.n)   /* one document of several (a top-level array) */
+		kw_jptr_format(&x->ptr, NULL, ptr, sizeof ptr);
+	int rc = kw_diags_add_fatal(x->d, x->file, 0, err, "%s%s%s", ptr, *ptr ? ": " : "", msg);
 	return rc < 0 ? rc : err;
 }
 

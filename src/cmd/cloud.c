@@ -178,7 +178,7 @@ static int parse_args(int argc, char **argv, cloud_args *a)
 			return 1;
 		case OPT_PROVIDER:
 			if (parse_provider(optarg, &a->provider) < 0)
-				return usage_err("unknown provider (aws, alibaba):", optarg);
+				return usage_err("unknown provider (aws, alibaba): ", optarg);
 			break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_FORMAT:
@@ -188,18 +188,18 @@ static int parse_args(int argc, char **argv, cloud_args *a)
 		case OPT_OUTPUT: a->output = optarg; break;
 		case OPT_FAIL_ON:
 			if (kw_severity_parse(optarg, &a->fail_on) < 0)
-				return usage_err("unknown severity:", optarg);
+				return usage_err("unknown severity: ", optarg);
 			a->fail = true;
 			break;
 		case OPT_RECORDS: a->records = true; break;
 		case OPT_LIST_CHECKS: a->list_checks = true; break;
 		case OPT_MAX_INPUT:
 			if (parse_size(optarg, &a->lim.max_bytes) < 0)
-				return usage_err("--max-input wants a size such as 100M or 2G:", optarg);
+				return usage_err("--max-input wants a size such as 100M or 2G: ", optarg);
 			break;
 		case OPT_MAX_MEMORY:
 			if (parse_size(optarg, &a->lim.max_memory) < 0)
-				return usage_err("--max-memory wants a size such as 512M or 4G:", optarg);
+				return usage_err("--max-memory wants a size such as 512M or 4G: ", optarg);
 			break;
 		default:
 			return usage_err("unknown option", argv[optind - 1]);
@@ -243,7 +243,7 @@ static int cmd_policy(int argc, char **argv)
 			return 0;
 		case OPT_PROVIDER:
 			if (parse_provider(optarg, &p) < 0)
-				return kw_cmd_usage_err("cloud policy", "unknown provider (aws, alibaba):", optarg);
+				return kw_cmd_usage_err("cloud policy", "unknown provider (aws, alibaba): ", optarg);
 			break;
 		case OPT_NAME: name = optarg; break;
 		case OPT_FORMAT:
@@ -260,10 +260,16 @@ static int cmd_policy(int argc, char **argv)
 	if (r == -ENOENT) {
 		size_t n;
 		const kw_cloud_policy *all = kw_cloud_policies(&n);
-		fputs("keyward cloud policy: no policy named that; the policies are:", stderr);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s", all[i].name);
-		fputc('\n', stderr);
+		const kw_cloud_policy *named = name ? kw_cloud_policy_find(name) : NULL;
+		if (named)
+			fprintf(stderr, "keyward cloud policy: %s is a policy for %s, not %s\n", named->name,
+				kw_cloud_provider_name(named->provider), kw_cloud_provider_name(p));
+		else {
+			fputs("keyward cloud policy: no policy named that; the policies are:", stderr);
+			for (size_t i = 0; i < n; i++)
+				fprintf(stderr, " %s", all[i].name);
+			fputc('\n', stderr);
+		}
 		return 2;
 	}
 	if (r < 0) {

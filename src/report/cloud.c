@@ -273,7 +273,7 @@ int kw_cloud_render_text(FILE *out, const kw_cloud_report *r)
 		if (!subject_interesting(s))
 			continue;
 		if (!shown++)
-			fputs("\nreachable from the whole internet:\n", out);
+			fputs("\nopen to the whole internet by the rules (a public address is still needed):\n", out);
 		char name[512];
 		kw_cloud_subject_name(m, s, name, sizeof name);
 		fprintf(out, "  %-8s ", kind_name(s->kind));

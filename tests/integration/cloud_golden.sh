@@ -26,7 +26,7 @@ declare -A cases=(
 	[alibaba-pooled]="golden/alibaba-pooled.json"
 	[alibaba-priorities]="alibaba/drop_equal_priority.json alibaba/accept_better_priority.json alibaba/priority_forms.json"
 	[launches]="alibaba/request_inherit.json alibaba/request_password.json alibaba/request_nocred.json aws/run_key.json aws/run_userdata.json aws/run_nokey_template.json"
-	[terraform-plan]="terraform/research_minimal.json"
+	[terraform-plan]="terraform/minimal_plan.json terraform/aws_plan.json terraform/alicloud_plan.json"
 )
 
 summarise() {
