@@ -202,7 +202,7 @@ static int parse_args(int argc, char **argv, cloud_args *a)
 				return usage_err("--max-memory wants a size such as 512M or 4G: ", optarg);
 			break;
 		default:
-			return usage_err("unknown option", argv[optind - 1]);
+			return usage_err("unknown option ", argv[optind - 1]);
 		}
 	}
 	a->files = argv + optind;
@@ -251,11 +251,11 @@ static int cmd_policy(int argc, char **argv)
 				return 2;
 			break;
 		default:
-			return kw_cmd_usage_err("cloud policy", "unknown option", argv[optind - 1]);
+			return kw_cmd_usage_err("cloud policy", "unknown option ", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return kw_cmd_usage_err("cloud policy", "unexpected argument", argv[optind]);
+		return kw_cmd_usage_err("cloud policy", "unexpected argument ", argv[optind]);
 	int r = kw_cloud_policy_render(stdout, p, name, json);
 	if (r == -ENOENT) {
 		size_t n;
