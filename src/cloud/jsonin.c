@@ -91,36 +91,19 @@ static void size_text(size_t n, char *out, size_t cap)
 		snprintf(out, cap, "%zu bytes", n);
 }
 
-int kw_json_parse(const char *text, size_t n, const kw_json_limits *lim, json_t **ret,
-		  char *msg, size_t cap)
+/* One value from text[0..n) with jansson flags, under the memory budget. */
+static int parse_value(const char *text, size_t n, const kw_json_limits *lim, size_t flags,
+		       json_t **ret, size_t *used, char *msg, size_t cap)
 {
-	kw_json_limits dl = { KW_JSON_DEFAULT_MAX_BYTES, KW_JSON_DEFAULT_MAX_MEMORY };
-	if (!lim)
-		lim = &dl;
-	*ret = NULL;
-	char sz[32];
-	if (n > lim->max_bytes) {
-		size_text(lim->max_bytes, sz, sizeof sz);
-		say(msg, cap, "the file is larger than %s (--max-input)", sz);
-		return KW_E_TOOBIG;
-	}
-	if (n >= 2 && (((unsigned char)text[0] == 0xff && (unsigned char)text[1] == 0xfe) ||
-		       ((unsigned char)text[0] == 0xfe && (unsigned char)text[1] == 0xff))) {
-		say(msg, cap, "the file is UTF-16; convert it first: iconv -f UTF-16 -t UTF-8");
-		return KW_E_UNSUPPORTED;
-	}
-	if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 byte order mark */
-		text += 3;
-		n -= 3;
-	}
 	json_error_t e;
 	mem_refused = false;
 	mem_budget = mem_in_use < SIZE_MAX - lim->max_memory ? mem_in_use + lim->max_memory
 							     : SIZE_MAX;
-	json_t *j = json_loadb(text, n, JSON_REJECT_DUPLICATES, &e);
+	json_t *j = json_loadb(text, n, JSON_REJECT_DUPLICATES | flags, &e);
 	mem_budget = SIZE_MAX;
 	if (!j) {
 		if (mem_refused) {
+			char sz[32];
 			size_text(lim->max_memory, sz, sizeof sz);
 			say(msg, cap, "the JSON tree needs more than %s of memory (--max-memory)", sz);
 			return KW_E_TOOBIG;
@@ -129,8 +112,135 @@ int kw_json_parse(const char *text, size_t n, const kw_json_limits *lim, json_t 
 		say(msg, cap, "line %d column %d: %s", e.line, e.column, e.text);
 		return KW_E_PARSE;
 	}
+	if (used)
+		*used = (size_t)e.position;
 	*ret = j;
 	return 0;
+}
+
+/* What every parse checks first: the size, UTF-16, a UTF-8 byte order mark. */
+static int parse_prelude(const char **text, size_t *n, const kw_json_limits *lim, char *msg,
+			 size_t cap)
+{
+	if (*n > lim->max_bytes) {
+		char sz[32];
+		size_text(lim->max_bytes, sz, sizeof sz);
+		say(msg, cap, "the file is larger than %s (--max-input)", sz);
+		return KW_E_TOOBIG;
+	}
+	const unsigned char *u = (const unsigned char *)*text;
+	if (*n >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
+		say(msg, cap, "the file is UTF-16; convert it first: iconv -f UTF-16 -t UTF-8");
+		return KW_E_UNSUPPORTED;
+	}
+	if (*n >= 3 && memcmp(*text, "\xef\xbb\xbf", 3) == 0) {
+		*text += 3;
+		*n -= 3;
+	}
+	return 0;
+}
+
+int kw_json_parse(const char *text, size_t n, const kw_json_limits *lim, json_t **ret,
+		  char *msg, size_t cap)
+{
+	kw_json_limits dl = { KW_JSON_DEFAULT_MAX_BYTES, KW_JSON_DEFAULT_MAX_MEMORY };
+	if (!lim)
+		lim = &dl;
+	*ret = NULL;
+	int rc = parse_prelude(&text, &n, lim, msg, cap);
+	return rc < 0 ? rc : parse_value(text, n, lim, 0, ret, NULL, msg, cap);
+}
+
+static size_t skip_ws(const char *t, size_t n, size_t i)
+{
+	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* line and column of byte off, 1-based (errors only) */
+static void where(const char *t, size_t off, size_t *line, size_t *col)
+{
+	*line = 1;
+	size_t start = 0;
+	for (size_t i = 0; i < off; i++)
+		if (t[i] == '\n') {
+			(*line)++;
+			start = i + 1;
+		}
+	*col = off - start + 1;
+}
+
+int kw_json_parse_each(const char *text, size_t n, const kw_json_limits *lim,
+		       int (*each)(void *ctx, size_t index, json_t *doc), void *ctx, char *msg,
+		       size_t cap)
+{
+	kw_json_limits dl = { KW_JSON_DEFAULT_MAX_BYTES, KW_JSON_DEFAULT_MAX_MEMORY };
+	if (!lim)
+		lim = &dl;
+	int rc = parse_prelude(&text, &n, lim, msg, cap);
+	if (rc < 0)
+		return rc;
+	size_t i = skip_ws(text, n, 0);
+	if (i >= n || text[i] != '[') {
+		json_t *j = NULL;
+		if ((rc = parse_value(text, n, lim, 0, &j, NULL, msg, cap)) < 0)
+			return rc;
+		rc = each(ctx, SIZE_MAX, j);
+		json_decref(j);
+		return rc;
+	}
+	const char *why = NULL;
+	size_t k = 0, line, col;
+	i = skip_ws(text, n, i + 1);
+	if (i < n && text[i] == ']') {
+		i = skip_ws(text, n, i + 1);
+		if (i == n)
+		{
+			say(msg, cap, "an empty array: nothing to read");
+			return KW_E_PARSE;
+		}
+		why = "data after the array";
+		goto bad;
+	}
+	for (;;) {
+		json_t *j = NULL;
+		size_t used = 0;
+		char sub[200];
+		rc = parse_value(text + i, n - i, lim, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &j, &used,
+				 sub, sizeof sub);
+		if (rc < 0) {
+			if (rc == KW_E_TOOBIG) {
+				say(msg, cap, "%s", sub);
+				return rc;
+			}
+			where(text, i, &line, &col);
+			say(msg, cap, "element %zu (line %zu column %zu): %s", k, line, col, sub);
+			return rc;
+		}
+		rc = each(ctx, k++, j);
+		json_decref(j);
+		if (rc < 0)
+			return rc;
+		i = skip_ws(text, n, i + used);
+		if (i < n && text[i] == ',') {
+			i = skip_ws(text, n, i + 1);
+			continue;
+		}
+		if (i < n && text[i] == ']') {
+			i = skip_ws(text, n, i + 1);
+			if (i == n)
+				return 0;
+			why = "data after the array";
+		} else {
+			why = i < n ? "',' or ']' expected" : "the array is not closed";
+		}
+		break;
+	}
+bad:
+	where(text, i, &line, &col);
+	say(msg, cap, "line %zu column %zu: %s", line, col, why);
+	return KW_E_PARSE;
 }
 
 static int read_fd(int fd, size_t max, char **ret, size_t *ret_n)
@@ -181,8 +291,8 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_n)
 	return 0;
 }
 
-int kw_json_load_file(const char *path, const kw_json_limits *lim, json_t **ret, char *msg,
-		      size_t cap)
+int kw_json_read_file(const char *path, const kw_json_limits *lim, char **ret, size_t *ret_n,
+		      char *msg, size_t cap)
 {
 	kw_json_limits dl = { KW_JSON_DEFAULT_MAX_BYTES, KW_JSON_DEFAULT_MAX_MEMORY };
 	if (!lim)
@@ -201,21 +311,28 @@ int kw_json_load_file(const char *path, const kw_json_limits *lim, json_t **ret,
 		say(msg, cap, "is a directory");
 		return KW_E_NOTREG;
 	}
-	char *text = NULL;
-	size_t n = 0;
-	int rc = read_fd(fd, lim->max_bytes, &text, &n);
+	int rc = read_fd(fd, lim->max_bytes, ret, ret_n);
 	if (!stdin_)
 		close(fd);
 	if (rc == KW_E_TOOBIG) {
 		char sz[32];
 		size_text(lim->max_bytes, sz, sizeof sz);
 		say(msg, cap, "the file is larger than %s (--max-input)", sz);
-		return rc;
-	}
-	if (rc < 0) {
+	} else if (rc < 0) {
 		say(msg, cap, "cannot read: %s", kw_strerror(rc));
-		return rc;
 	}
+	return rc;
+}
+
+int kw_json_load_file(const char *path, const kw_json_limits *lim, json_t **ret, char *msg,
+		      size_t cap)
+{
+	char *text = NULL;
+	size_t n = 0;
+	*ret = NULL;
+	int rc = kw_json_read_file(path, lim, &text, &n, msg, cap);
+	if (rc < 0)
+		return rc;
 	rc = kw_json_parse(text, n, lim, ret, msg, cap);
 	free(text);
 	return rc;

@@ -36,6 +36,18 @@ typedef struct kw_json_limits {
  * "the JSON tree needs more than 4 GiB (--max-memory)"). */
 int kw_json_parse(const char *text, size_t n, const kw_json_limits *lim, json_t **ret,
 		  char *msg, size_t cap);
+/* The same, one document at a time when the text is a top-level array (`jq -s` of many
+ * exports): each element is parsed, handed to each(ctx, index, doc) and freed before the
+ * next is parsed, so memory holds one document, not the whole array. Text that is not an
+ * array is one document, index SIZE_MAX. A negative return of each stops and is returned.
+ * Errors as kw_json_parse, with the element's number and absolute line and column. */
+int kw_json_parse_each(const char *text, size_t n, const kw_json_limits *lim,
+		       int (*each)(void *ctx, size_t index, json_t *doc), void *ctx, char *msg,
+		       size_t cap);
+/* Read path ("-" = stdin) whole, at most lim->max_bytes: *ret (the caller frees) and
+ * *ret_n. 0 or a negative code with msg. */
+int kw_json_read_file(const char *path, const kw_json_limits *lim, char **ret, size_t *ret_n,
+		      char *msg, size_t cap);
 /* Read path ("-" = stdin) and parse it the same way. */
 int kw_json_load_file(const char *path, const kw_json_limits *lim, json_t **ret, char *msg,
 		      size_t cap);

@@ -188,77 +188,79 @@ static int read_doc(kw_cloud_read_ctx *x, const json_t *doc, kw_cloud_kind *ret_
 	}
 }
 
-static int read_root(kw_cloud_model *m, const char *name, const json_t *root,
-		     kw_cloud_provider force, kw_diags *d)
+typedef struct root_ctx {
+	kw_cloud_read_ctx x;
+	kw_cloud_kind kind;
+	size_t docs, good;
+	int first_err;
+} root_ctx;
+
+static int read_one(void *ctx_, size_t index, json_t *doc)
 {
-	kw_cloud_read_ctx x = { .m = m, .d = d, .force = force };
-	x.file = kw_cloud_str(m, name);
-	if (!x.file)
-		return -ENOMEM;
-	kw_cloud_kind kind = KW_KIND_UNKNOWN;
-	int rc = 0;
-	if (json_is_array(root)) {
-		/* several documents, one per element ("jq -s" of many exports) */
-		size_t i;
-		const json_t *doc;
-		int good = 0;
-		json_array_foreach(root, i, doc) {
-			kw_cloud_kind k;
-			kw_jptr_idx(&x.ptr, i);
-			int r = read_doc(&x, doc, &k);
-			kw_jptr_pop(&x.ptr);
-			if (r == -ENOMEM)
-				return r;
-			if (r == 0) {
-				good++;
-				if (kind == KW_KIND_UNKNOWN)
-					kind = k;
-			} else if (rc == 0) {
-				rc = r;
-			}
-		}
-		if (good)
-			rc = 0;
-		else if (json_array_size(root) == 0)
-			rc = kw_diags_add_fatal(d, x.file, 0, KW_E_PARSE, "an empty array: nothing to read") < 0
-				     ? -ENOMEM : KW_E_PARSE;
-	} else {
-		rc = read_doc(&x, root, &kind);
+	root_ctx *c = ctx_;
+	kw_cloud_kind k;
+	if (index != SIZE_MAX)
+		kw_jptr_idx(&c->x.ptr, index);
+	int r = read_doc(&c->x, doc, &k);
+	if (index != SIZE_MAX)
+		kw_jptr_pop(&c->x.ptr);
+	c->docs++;
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0) {
+		c->good++;
+		if (c->kind == KW_KIND_UNKNOWN)
+			c->kind = k;
+	} else if (c->first_err == 0) {
+		c->first_err = r;
 	}
+	return 0;
+}
+
+/* text (the file's bytes) into m, one document at a time for a top-level array */
+static int read_text(kw_cloud_model *m, const char *name, const char *text, size_t n,
+		     const kw_json_limits *lim, kw_cloud_provider force, kw_diags *d)
+{
+	root_ctx c = { .x = { .m = m, .d = d, .force = force } };
+	c.x.file = kw_cloud_str(m, name);
+	if (!c.x.file)
+		return -ENOMEM;
+	char msg[256];
+	int rc = kw_json_parse_each(text, n, lim, read_one, &c, msg, sizeof msg);
 	if (rc == -ENOMEM)
 		return rc;
+	if (rc < 0) {
+		/* the documents before a broken one are kept; the file is still a problem */
+		if (kw_diags_add_fatal(d, c.x.file, 0, rc, "%s", msg) < 0)
+			return -ENOMEM;
+	} else {
+		rc = c.good ? 0 : c.first_err;
+	}
 	kw_cloud_input *in = kw_cloud_input_add(m);
 	if (!in)
 		return -ENOMEM;
-	in->file = x.file;
-	in->kind = (uint8_t)kind;
-	in->records = x.records;
+	in->file = c.x.file;
+	in->kind = (uint8_t)c.kind;
+	in->records = c.x.records;
 	return rc;
 }
 
 int kw_cloud_load_text(kw_cloud_model *m, const char *name, const char *text, size_t n,
 		       const kw_json_limits *lim, kw_cloud_provider force, kw_diags *d)
 {
-	char msg[256];
-	json_t *root = NULL;
-	int rc = kw_json_parse(text, n, lim, &root, msg, sizeof msg);
-	if (rc < 0)
-		return kw_diags_add_fatal(d, name, 0, rc, "%s", msg) < 0 ? -ENOMEM : rc;
-	rc = read_root(m, name, root, force, d);
-	json_decref(root);
-	return rc;
+	return read_text(m, name, text, n, lim, force, d);
 }
 
 int kw_cloud_load_file(kw_cloud_model *m, const char *path, const kw_json_limits *lim,
 		       kw_cloud_provider force, kw_diags *d)
 {
 	char msg[256];
-	json_t *root = NULL;
-	int rc = kw_json_load_file(path, lim, &root, msg, sizeof msg);
+	char *text = NULL;
+	size_t n = 0;
+	int rc = kw_json_read_file(path, lim, &text, &n, msg, sizeof msg);
 	if (rc < 0)
 		return kw_diags_add_fatal(d, path, 0, rc, "%s", msg) < 0 ? -ENOMEM : rc;
-	rc = read_root(m, strcmp(path, "-") == 0 ? "(stdin)" : path, root, force, d);
-	json_decref(root);
+	rc = read_text(m, strcmp(path, "-") == 0 ? "(stdin)" : path, text, n, lim, force, d);
+	free(text);
 	return rc;
 }
-
