@@ -16,7 +16,10 @@
  *    nesting and a bare array;
  *  - pointers: keys with '/' and '~' escaped per RFC 6901, indexes, the file prefix,
  *    deeper than KW_JPTR_MAX ends in "/...", a small buffer is cut with an ellipsis at a
- *    UTF-8 boundary and stays NUL-terminated.
+ *    UTF-8 boundary and stays NUL-terminated;
+ *  - kw_json_parse_each: documents one at a time with their index, a single document as
+ *    SIZE_MAX, every malformed array named with its absolute line and column, and a
+ *    2,000-document array read under a 4 MiB budget that the whole tree would exceed.
  */
 #include "cloud/jsonin.h"
 #include "base/err.h"
@@ -249,6 +252,74 @@ static void test_pointers(void **state)
 		assert_int_equal((unsigned char)small[n - 5], 0xc3);
 }
 
+typedef struct seen {
+	size_t n, last;
+	size_t in_use_max;
+} seen;
+
+static int count_docs(void *ctx, size_t index, json_t *doc)
+{
+	seen *s = ctx;
+	s->n++;
+	s->last = index;
+	assert_non_null(doc);
+	if (kw_json_memory_in_use() > s->in_use_max)
+		s->in_use_max = kw_json_memory_in_use();
+	return 0;
+}
+
+/* kw_json_parse_each: one document at a time, errors placed in the whole text */
+static void test_each(void **state)
+{
+	(void)state;
+	char msg[256];
+	seen s = { 0 };
+	const char three[] = " [ {\"a\":1} ,\n[2], \"x\" ] \n";
+	assert_int_equal(kw_json_parse_each(three, strlen(three), NULL, count_docs, &s, msg, sizeof msg), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.last, 2);
+	memset(&s, 0, sizeof s);
+	const char one[] = "{\"a\":[1,2]}";
+	assert_int_equal(kw_json_parse_each(one, strlen(one), NULL, count_docs, &s, msg, sizeof msg), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.last, SIZE_MAX);
+	struct { const char *text, *want; } bad[] = {
+		{ "[]", "an empty array" },
+		{ "[{}, {}", "the array is not closed" },
+		{ "[{} {}]", "',' or ']' expected" },
+		{ "[{}]\n x", "line 2 column 2: data after the array" },
+		{ "[{},\n {\"a\":}]", "element 1 (line 2 column 2)" },
+		{ "[{\"k\":1,\"k\":2}]", "duplicate" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&s, 0, sizeof s);
+		int rc = kw_json_parse_each(bad[i].text, strlen(bad[i].text), NULL, count_docs, &s, msg, sizeof msg);
+		if (rc != KW_E_PARSE || !strstr(msg, bad[i].want))
+			fail_msg("%s: rc %d, message \"%s\", want \"%s\"", bad[i].text, rc, msg, bad[i].want);
+	}
+	/* memory holds one document: 2,000 documents of ~40 KB each never add up */
+	size_t docs = 2000, each = 2000;
+	char *big = malloc(docs * (each * 12 + 16) + 16);
+	size_t len = 0;
+	big[len++] = '[';
+	for (size_t d = 0; d < docs; d++) {
+		len += (size_t)sprintf(big + len, "%s{\"v\":[", d ? "," : "");
+		for (size_t k = 0; k < each; k++)
+			len += (size_t)sprintf(big + len, "%s%zu", k ? "," : "", k);
+		len += (size_t)sprintf(big + len, "]}");
+	}
+	big[len++] = ']';
+	memset(&s, 0, sizeof s);
+	size_t before = kw_json_memory_in_use();
+	kw_json_limits lim = { .max_bytes = (size_t)1 << 30, .max_memory = 4 << 20 };
+	assert_int_equal(kw_json_parse_each(big, len, &lim, count_docs, &s, msg, sizeof msg), 0);
+	assert_int_equal(s.n, docs);
+	assert_true(s.in_use_max - before < (4 << 20));
+	json_t *whole = NULL;
+	assert_int_equal(kw_json_parse(big, len, &lim, &whole, msg, sizeof msg), KW_E_TOOBIG);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_getters),
 		cmocka_unit_test(test_pointers),
+		cmocka_unit_test(test_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
