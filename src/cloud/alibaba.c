@@ -22,7 +22,7 @@
  * read the way that cannot hide an exposure (see read_permission). Passwords are never
  * copied: a Password parameter is recorded as "set", and no message quotes it.
  */
-#include "cloud/load.h"
+#include "cloud/readers.h"
 
 #include "base/err.h"
 #include "base/vec.h"
@@ -37,335 +37,10 @@
 
 #define P KW_CLOUD_ALIBABA
 
-/* The helpers below up to "Alibaba" are the same as aws.c's. */
-/* What the field readers below say: found, absent (no key, null, ""), or present with the
- * wrong type (BAD: the diagnostic is made). Negative: -ENOMEM. */
-enum { ABSENT = 0, GOT = 1, BAD = 2 };
-
-/* Numbers are read within ±2^53 (what JSON numbers hold exactly) and range-checked after,
- * so a message can say which way a value is wrong. */
-#define BIG (1LL << 53)
-
-/* ---- diagnostics ---- */
-
-static const char *jtype(const json_t *v)
-{
-	if (!v)
-		return "missing";
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "a number";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "?";
-}
-
-/* A diagnostic at the current pointer, or at pointer/key when key is given. 0 or -ENOMEM. */
-static int vdiag(kw_cloud_read_ctx *x, const char *key, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-static int vdiag(kw_cloud_read_ctx *x, const char *key, const char *fmt, va_list ap)
-{
-	char msg[384];
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	if (key)
-		kw_jptr_key(&x->ptr, key);
-	int r = kw_cloud_diag(x, KW_E_PARSE, "%s", msg);
-	if (key)
-		kw_jptr_pop(&x->ptr);
-	return r;
-}
-
-static int diag(kw_cloud_read_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int diag(kw_cloud_read_ctx *x, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vdiag(x, NULL, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static int diag_at(kw_cloud_read_ctx *x, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int diag_at(kw_cloud_read_ctx *x, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vdiag(x, key, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* The document cannot be read: a fatal diagnostic at the current pointer, KW_E_PARSE. */
-static int fatal(kw_cloud_read_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fatal(kw_cloud_read_ctx *x, const char *fmt, ...)
-{
-	char msg[384], where[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	kw_jptr_format(&x->ptr, NULL, where, sizeof where);
-	int r = kw_diags_add_fatal(x->d, x->file, 0, KW_E_PARSE, "%s: %s", where, msg);
-	return r < 0 ? r : KW_E_PARSE;
-}
-
-/* ---- typed fields ---- */
-
-static int get_str(kw_cloud_read_ctx *x, const json_t *o, const char *key, const char **ret)
-{
-	*ret = NULL;
-	int r = kw_jget_str(o, key, ret);
-	if (r != KW_E_PARSE)
-		return r > 0 && *ret ? GOT : (*ret = NULL, ABSENT);
-	*ret = NULL;
-	r = diag_at(x, key, "%s is %s, not a string", key, jtype(json_object_get(o, key)));
-	return r < 0 ? r : BAD;
-}
-
-static int get_int(kw_cloud_read_ctx *x, const json_t *o, const char *key, long long *ret)
-{
-	int r = kw_jget_int(o, key, -BIG, BIG, ret);
-	if (r != KW_E_PARSE)
-		return r > 0 ? GOT : ABSENT;
-	const json_t *v = json_object_get(o, key);
-	if (json_is_string(v))
-		r = diag_at(x, key, "%s '%.64s' is not a number", key, json_string_value(v));
-	else
-		r = diag_at(x, key, "%s is %s, not a whole number", key, jtype(v));
-	return r < 0 ? r : BAD;
-}
-
-static int get_bool(kw_cloud_read_ctx *x, const json_t *o, const char *key, bool *ret)
-{
-	int r = kw_jget_bool(o, key, ret);
-	if (r != KW_E_PARSE)
-		return r > 0 ? GOT : ABSENT;
-	r = diag_at(x, key, "%s is %s, not true or false", key, jtype(json_object_get(o, key)));
-	return r < 0 ? r : BAD;
-}
-
-static int get_obj(kw_cloud_read_ctx *x, const json_t *o, const char *key, json_t **ret)
-{
-	*ret = NULL;
-	int r = kw_jget_object(o, key, ret);
-	if (r != KW_E_PARSE)
-		return r > 0 && *ret ? GOT : ABSENT;
-	*ret = NULL;
-	r = diag_at(x, key, "%s is %s, not an object", key, jtype(json_object_get(o, key)));
-	return r < 0 ? r : BAD;
-}
-
-/* An arena copy of s (non-NULL) into *ret: 0 or -ENOMEM. */
-static int copy(kw_cloud_read_ctx *x, const char *s, const char **ret)
-{
-	*ret = kw_cloud_str(x->m, s);
-	return *ret ? 0 : -ENOMEM;
-}
-
-/* ---- rules ---- */
-
-/* Add one rule: the permission's template t with this source, at the current pointer. */
-static int emit(kw_cloud_read_ctx *x, const kw_cloud_rule *t, kw_cloud_src src, const kw_cidr *c,
-		const char *ref, const char *why)
-{
-	const char *origin = kw_cloud_origin(x);
-	if (!origin)
-		return -ENOMEM;
-	if (why && t->why_unknown) {
-		why = kw_cloud_strf(x->m, "%s; %s", t->why_unknown, why);
-		if (!why)
-			return -ENOMEM;
-	}
-	kw_cloud_rule *r = kw_cloud_rule_add(x->m);
-	if (!r)
-		return -ENOMEM;
-	*r = *t;
-	r->src = (uint8_t)src;
-	if (c)
-		r->cidr = *c;
-	r->ref = ref;
-	r->origin = origin;
-	if (why)
-		r->why_unknown = why;
-	x->records++;
-	return 0;
-}
-
-/* A rule of which nothing can be read: any protocol, port and source. */
-static int emit_unreadable(kw_cloud_read_ctx *x, uint32_t gi, kw_cloud_dir dir, const char *why)
-{
-	kw_cloud_rule t = {
-		.group = gi, .provider = P, .dir = (uint8_t)dir, .action = KW_ACT_ALLOW,
-		.proto = KW_PROTO_UNKNOWN, .ports_unknown = true, .port_hi = KW_PORT_ALL_HI,
-	};
-	return emit(x, &t, KW_SRC_UNKNOWN, NULL, NULL, why);
-}
-
-/* A CIDR source; an unreadable one is a diagnostic and an unknown source, never dropped. */
-static int emit_cidr(kw_cloud_read_ctx *x, const kw_cloud_rule *t, const char *text)
-{
-	kw_cidr c;
-	if (kw_cloud_cidr_parse(text, &c) == 0)
-		return emit(x, t, KW_SRC_CIDR, &c, NULL, NULL);
-	int r = diag(x, "'%.64s' is not a CIDR: read as any source", text);
-	if (r < 0)
-		return r;
-	const char *why = kw_cloud_strf(x->m, "unreadable CIDR '%.64s'", text);
-	return why ? emit(x, t, KW_SRC_UNKNOWN, NULL, NULL, why) : -ENOMEM;
-}
-
-static int emit_prefix_list(kw_cloud_read_ctx *x, const kw_cloud_rule *t, const char *id)
-{
-	const char *ref, *why;
-	if (copy(x, id, &ref) < 0 ||
-	    !(why = kw_cloud_strf(x->m, "prefix list %.128s is not resolved by the input", id)))
-		return -ENOMEM;
-	return emit(x, t, KW_SRC_PREFIX_LIST, NULL, ref, why);
-}
-
-static int emit_group_ref(kw_cloud_read_ctx *x, const kw_cloud_rule *t, const char *id)
-{
-	const char *ref;
-	if (copy(x, id, &ref) < 0)
-		return -ENOMEM;
-	return emit(x, t, KW_SRC_GROUP, NULL, ref, NULL);
-}
-
-/* IpProtocol into t: a string ("tcp", "-1", "50") or, leniently, a number. */
-static int read_proto(kw_cloud_read_ctx *x, const json_t *o, kw_cloud_rule *t)
-{
-	static const char key[] = "IpProtocol";
-	const json_t *v = json_object_get(o, key);
-	char num[32];
-	const char *s = NULL;
-	if (json_is_string(v))
-		s = json_string_value(v);
-	else if (json_is_integer(v)) {
-		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-		s = num;
-	}
-	kw_cloud_proto proto;
-	unsigned n = 0;
-	int r;
-	if (!v || json_is_null(v) || (s && !*s)) {
-		r = diag(x, "no IpProtocol: read as any protocol");
-		t->why_unknown = "no IpProtocol";
-	} else if (!s) {
-		r = diag_at(x, key, "IpProtocol is %s, not a protocol: read as any protocol", jtype(v));
-		t->why_unknown = "unreadable IpProtocol";
-	} else if (kw_cloud_proto_parse(s, &proto, &n) < 0) {
-		r = diag_at(x, key, "IpProtocol '%.32s' is not a protocol: read as any protocol", s);
-		t->why_unknown = "unreadable IpProtocol";
-	} else {
-		t->proto = (uint8_t)proto;
-		if (proto == KW_PROTO_OTHER)
-			t->proto_num = (uint16_t)(n <= 255 ? n : 0);
-		return 0;
-	}
-	t->proto = KW_PROTO_UNKNOWN;
-	return r;
-}
-
-/* ---- group lists of instances and launches ---- */
-
-typedef struct gset {
-	uint32_t *v;
-	size_t n, cap;
-	bool unknown;              /* some entry could not be read */
-} gset;
-
-/* Group id (the pointer is at where it is named): a placeholder if new. */
-static int gset_add(kw_cloud_read_ctx *x, gset *s, const char *id)
-{
-	uint32_t gi;
-	int r = kw_cloud_group_get(x->m, P, id, &gi);
-	if (r < 0)
-		return r;
-	kw_cloud_group *G = &x->m->groups[gi];
-	if (!G->origin && !(G->origin = kw_cloud_origin(x)))
-		return -ENOMEM;
-	uint32_t *slot = KW_VEC_PUSH(s->v, s->n, s->cap);
-	if (!slot)
-		return -ENOMEM;
-	*slot = gi;
-	return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* Deduplicate (first-seen order for short lists, index order for long ones: no quadratic
- * work on a hostile list) and move into the arena. */
-static int gset_finish(kw_cloud_read_ctx *x, gset *s, const uint32_t **ret, size_t *n)
-{
-	size_t k = 0;
-	if (s->n <= 64) {
-		for (size_t i = 0; i < s->n; i++) {
-			size_t j = 0;
-			while (j < k && s->v[j] != s->v[i])
-				j++;
-			if (j == k)
-				s->v[k++] = s->v[i];
-		}
-	} else {
-		qsort(s->v, s->n, sizeof *s->v, cmp_u32);
-		for (size_t i = 0; i < s->n; i++)
-			if (!k || s->v[k - 1] != s->v[i])
-				s->v[k++] = s->v[i];
-	}
-	*ret = NULL;
-	*n = 0;
-	if (k) {
-		uint32_t *a = kw_cloud_idx_array(x->m, k);
-		if (!a)
-			return -ENOMEM;
-		memcpy(a, s->v, k * sizeof *a);
-		*ret = a;
-		*n = k;
-	}
-	return 0;
-}
-
-/* ---- Alibaba ---- */
-
-/* Group ids in the array a (the pointer is at it): strings, or objects with field. */
-static int gset_add_array(kw_cloud_read_ctx *x, gset *s, const json_t *a, const char *field)
-{
-	int r = 0;
-	for (size_t i = 0; i < json_array_size(a) && r >= 0; i++) {
-		const json_t *e = json_array_get(a, i);
-		const char *id = NULL;
-		kw_jptr_idx(&x->ptr, i);
-		if (json_is_string(e))
-			id = json_string_value(e);
-		else if (field && json_is_object(e))
-			r = get_str(x, e, field, &id);
-		else
-			r = diag(x, "a group entry is %s: not read", jtype(e));
-		if (r >= 0 && id && *id) {
-			r = gset_add(x, s, id);
-		} else if (r >= 0 && !json_is_string(e)) {
-			/* an entry without an id: some group is not known */
-			s->unknown = true;
-			if (r == ABSENT && field && json_is_object(e))
-				r = diag(x, "a group entry without %s", field);
-		}
-		kw_jptr_pop(&x->ptr);
-	}
-	return r < 0 ? r : 0;
-}
+/* ---- group lists in Alibaba's shapes ---- */
 
 /* o[key][inner][] (or a bare o[key][]) of group ids. */
-static int gset_add_nested(kw_cloud_read_ctx *x, gset *s, const json_t *o, const char *key,
+static int gset_add_nested(kw_cloud_read_ctx *x, kw_rd_gset *s, const json_t *o, const char *key,
 			   const char *inner)
 {
 	json_t *a;
@@ -376,14 +51,14 @@ static int gset_add_nested(kw_cloud_read_ctx *x, gset *s, const json_t *o, const
 		s->unknown = true;
 		const json_t *v = json_object_get(o, key);
 		const json_t *in = json_object_get(v, inner);
-		return diag_at(x, key, "%s is %s, not a list of group ids", key,
-			       jtype(json_is_object(v) ? in : v));
+		return kw_rd_diag_at(x, key, "%s is %s, not a list of group ids", key,
+			       kw_rd_jtype(json_is_object(v) ? in : v));
 	}
 	bool nested = json_is_object(json_object_get(o, key));
 	kw_jptr_key(&x->ptr, key);
 	if (nested)
 		kw_jptr_key(&x->ptr, inner);
-	r = gset_add_array(x, s, a, NULL);
+	r = kw_rd_gset_add_array(x, P, s, a, NULL);
 	if (nested)
 		kw_jptr_pop(&x->ptr);
 	kw_jptr_pop(&x->ptr);
@@ -391,16 +66,16 @@ static int gset_add_nested(kw_cloud_read_ctx *x, gset *s, const json_t *o, const
 }
 
 /* A single group id field (SecurityGroupId). */
-static int gset_add_field(kw_cloud_read_ctx *x, gset *s, const json_t *o, const char *key)
+static int gset_add_field(kw_cloud_read_ctx *x, kw_rd_gset *s, const json_t *o, const char *key)
 {
 	const char *id;
-	int r = get_str(x, o, key, &id);
-	if (r == BAD)
+	int r = kw_rd_get_str(x, o, key, &id);
+	if (r == KW_RD_BAD)
 		s->unknown = true;
-	if (r != GOT)
+	if (r != KW_RD_GOT)
 		return r < 0 ? r : 0;
 	kw_jptr_key(&x->ptr, key);
-	r = gset_add(x, s, id);
+	r = kw_rd_gset_add(x, P, s, id);
 	kw_jptr_pop(&x->ptr);
 	return r;
 }
@@ -452,7 +127,7 @@ static int read_port_range(kw_cloud_read_ctx *x, const json_t *p, kw_cloud_rule 
 		return 0;
 	const char *list, *range;
 	int r;
-	if ((r = get_str(x, p, "PortRangeListId", &list)) < 0)
+	if ((r = kw_rd_get_str(x, p, "PortRangeListId", &list)) < 0)
 		return r;
 	if (list) {
 		/* a port list the input does not resolve: any port may be in it */
@@ -460,23 +135,23 @@ static int read_port_range(kw_cloud_read_ctx *x, const json_t *p, kw_cloud_rule 
 		t->why_unknown = kw_cloud_strf(x->m, "port list %.128s is not resolved by the input", list);
 		return t->why_unknown ? 0 : -ENOMEM;
 	}
-	if ((r = get_str(x, p, "PortRange", &range)) < 0)
+	if ((r = kw_rd_get_str(x, p, "PortRange", &range)) < 0)
 		return r;
 	long long lo, hi;
-	if (r == BAD) {
+	if (r == KW_RD_BAD) {
 		t->ports_unknown = true;
 	} else if (!range) {
 		if (t->proto != KW_PROTO_UNKNOWN)
-			r = diag(x, "a %s rule without PortRange: read as any port",
+			r = kw_rd_diag(x, "a %s rule without PortRange: read as any port",
 				 kw_cloud_proto_name((kw_cloud_proto)t->proto));
 		t->ports_unknown = true;
 	} else if (!parse_range(range, &lo, &hi)) {
-		r = diag_at(x, "PortRange", "PortRange '%.64s' is not a port range: read as any port", range);
+		r = kw_rd_diag_at(x, "PortRange", "PortRange '%.64s' is not a port range: read as any port", range);
 		t->ports_unknown = true;
 	} else if (lo == -1 && hi == -1) {
 		/* every port */
 	} else if (lo < 0 || hi > 65535 || lo > hi) {
-		r = diag_at(x, "PortRange", "PortRange '%.64s' is not a range of ports: read as any port", range);
+		r = kw_rd_diag_at(x, "PortRange", "PortRange '%.64s' is not a range of ports: read as any port", range);
 		t->ports_unknown = true;
 	} else {
 		t->port_lo = (uint16_t)lo;
@@ -517,33 +192,33 @@ static const struct src_def {
 static int read_permission(kw_cloud_read_ctx *x, uint32_t gi, const json_t *p)
 {
 	if (!json_is_object(p)) {
-		int r = diag(x, "a permission is %s, not an object: read as an inbound Accept of any "
-			     "protocol, port and source", jtype(p));
-		return r < 0 ? r : emit_unreadable(x, gi, KW_DIR_INGRESS, "unreadable permission");
+		int r = kw_rd_diag(x, "a permission is %s, not an object: read as an inbound Accept of any "
+			     "protocol, port and source", kw_rd_jtype(p));
+		return r < 0 ? r : kw_rd_emit_unreadable(x, P, gi, KW_DIR_INGRESS, "unreadable permission");
 	}
 	kw_cloud_rule t = { .group = gi, .provider = P, .action = KW_ACT_ALLOW, .priority = 1 };
 	const char *policy, *dir, *id;
 	int r;
-	if ((r = get_str(x, p, "SecurityGroupRuleId", &id)) < 0)
+	if ((r = kw_rd_get_str(x, p, "SecurityGroupRuleId", &id)) < 0)
 		return r;
-	if (id && copy(x, id, &t.id) < 0)
+	if (id && kw_rd_copy(x, id, &t.id) < 0)
 		return -ENOMEM;
 
 	/* Policy: Accept (also the API's default when absent) or Drop; anything else is read
 	 * as Accept, which can only add exposure. */
-	if ((r = get_str(x, p, "Policy", &policy)) < 0)
+	if ((r = kw_rd_get_str(x, p, "Policy", &policy)) < 0)
 		return r;
 	if (policy && !strcasecmp(policy, "drop"))
 		t.action = KW_ACT_DENY;
 	else if (policy && strcasecmp(policy, "accept") &&
-		 (r = diag_at(x, "Policy", "Policy '%.32s' is neither Accept nor Drop: read as Accept",
+		 (r = kw_rd_diag_at(x, "Policy", "Policy '%.32s' is neither Accept nor Drop: read as Accept",
 			      policy)) < 0)
 		return r;
 
 	/* Direction: an unreadable one is read as inbound for an Accept (it may expose) and as
 	 * outbound for a Drop (so it cancels no inbound Accept). */
 	bool dir_known = true;
-	if ((r = get_str(x, p, "Direction", &dir)) < 0)
+	if ((r = kw_rd_get_str(x, p, "Direction", &dir)) < 0)
 		return r;
 	if (dir && !strcasecmp(dir, "ingress")) {
 		t.dir = KW_DIR_INGRESS;
@@ -552,11 +227,11 @@ static int read_permission(kw_cloud_read_ctx *x, uint32_t gi, const json_t *p)
 	} else {
 		dir_known = false;
 		t.dir = t.action == KW_ACT_DENY ? KW_DIR_EGRESS : KW_DIR_INGRESS;
-		if (r == GOT)
-			r = diag_at(x, "Direction", "Direction '%.32s' is neither ingress nor egress: read as %s",
+		if (r == KW_RD_GOT)
+			r = kw_rd_diag_at(x, "Direction", "Direction '%.32s' is neither ingress nor egress: read as %s",
 				    dir, t.dir == KW_DIR_INGRESS ? "ingress" : "egress");
-		else if (r == ABSENT)
-			r = diag(x, "no Direction: read as %s", t.dir == KW_DIR_INGRESS ? "ingress" : "egress");
+		else if (r == KW_RD_ABSENT)
+			r = kw_rd_diag(x, "no Direction: read as %s", t.dir == KW_DIR_INGRESS ? "ingress" : "egress");
 		if (r < 0)
 			return r;
 	}
@@ -564,25 +239,25 @@ static int read_permission(kw_cloud_read_ctx *x, uint32_t gi, const json_t *p)
 	/* Priority: "1" or 1, 1..100; absent is the API's default, 1. */
 	long long prio = 1;
 	const json_t *pv = json_object_get(p, "Priority");
-	r = kw_jget_int(p, "Priority", -BIG, BIG, &prio);
+	r = kw_jget_int(p, "Priority", -KW_RD_BIG, KW_RD_BIG, &prio);
 	if (r == 0)
 		prio = 1;
 	if (r < 0 || prio < 1 || prio > 100) {
 		unsigned safe = t.action == KW_ACT_DENY ? PRIO_SAFE_DROP : PRIO_SAFE_ACCEPT;
 		if (r >= 0)
-			r = diag_at(x, "Priority", "Priority %lld is outside 1..100: read as %u", prio, safe);
+			r = kw_rd_diag_at(x, "Priority", "Priority %lld is outside 1..100: read as %u", prio, safe);
 		else if (json_is_string(pv))
-			r = diag_at(x, "Priority", "Priority '%.32s' is not a number: read as %u",
+			r = kw_rd_diag_at(x, "Priority", "Priority '%.32s' is not a number: read as %u",
 				    json_string_value(pv), safe);
 		else
-			r = diag_at(x, "Priority", "Priority is %s, not a number: read as %u", jtype(pv), safe);
+			r = kw_rd_diag_at(x, "Priority", "Priority is %s, not a number: read as %u", kw_rd_jtype(pv), safe);
 		if (r < 0)
 			return r;
 		prio = safe;
 	}
 	t.priority = (uint16_t)prio;
 
-	if ((r = read_proto(x, p, &t)) < 0 || (r = read_port_range(x, p, &t)) < 0)
+	if ((r = kw_rd_read_proto(x, p, &t)) < 0 || (r = read_port_range(x, p, &t)) < 0)
 		return r;
 
 	size_t before = x->records;
@@ -591,28 +266,28 @@ static int read_permission(kw_cloud_read_ctx *x, uint32_t gi, const json_t *p)
 		const char *v;
 		if (dir_known && def->dir != t.dir)
 			continue;
-		if ((r = get_str(x, p, def->key, &v)) < 0)
+		if ((r = kw_rd_get_str(x, p, def->key, &v)) < 0)
 			return r;
-		if (r == ABSENT)
+		if (r == KW_RD_ABSENT)
 			continue;
 		kw_jptr_key(&x->ptr, def->key);
-		if (r == BAD)
-			r = emit(x, &t, KW_SRC_UNKNOWN, NULL, NULL, "unreadable source");
+		if (r == KW_RD_BAD)
+			r = kw_rd_emit(x, &t, KW_SRC_UNKNOWN, NULL, NULL, "unreadable source");
 		else if (def->kind == S_CIDR)
-			r = emit_cidr(x, &t, v);
+			r = kw_rd_emit_cidr(x, &t, v);
 		else if (def->kind == S_GROUP)
-			r = emit_group_ref(x, &t, v);
+			r = kw_rd_emit_group_ref(x, &t, v);
 		else
-			r = emit_prefix_list(x, &t, v);
+			r = kw_rd_emit_prefix_list(x, &t, v);
 		kw_jptr_pop(&x->ptr);
 		if (r < 0)
 			return r;
 	}
 	if (x->records != before)
 		return 0;
-	if ((r = diag(x, "a rule that names no %s: read as any", t.dir == KW_DIR_INGRESS ? "source" : "destination")) < 0)
+	if ((r = kw_rd_diag(x, "a rule that names no %s: read as any", t.dir == KW_DIR_INGRESS ? "source" : "destination")) < 0)
 		return r;
-	return emit(x, &t, KW_SRC_UNKNOWN, NULL, NULL, "the rule names no source");
+	return kw_rd_emit(x, &t, KW_SRC_UNKNOWN, NULL, NULL, "the rule names no source");
 }
 
 /* The document's main array: o[key][inner] (or a bare o[key]); the pointer is left at it
@@ -629,10 +304,10 @@ static int main_nested(kw_cloud_read_ctx *x, const json_t *doc, const char *key,
 			kw_jptr_key(&x->ptr, inner);
 		return nested ? 2 : 1;
 	}
-	r = nested ? fatal(x, "%s.%s is %s, not an array: nothing can be read", key, inner,
-			   jtype(json_object_get(v, inner)))
-		   : fatal(x, "%s is %s, not an object holding %s[]: nothing can be read", key,
-			   jtype(v), inner);
+	r = nested ? kw_rd_fatal(x, "%s.%s is %s, not an array: nothing can be read", key, inner,
+			   kw_rd_jtype(json_object_get(v, inner)))
+		   : kw_rd_fatal(x, "%s is %s, not an object holding %s[]: nothing can be read", key,
+			   kw_rd_jtype(v), inner);
 	kw_jptr_pop(&x->ptr);
 	return r;
 }
@@ -650,14 +325,14 @@ static int read_security_group(kw_cloud_read_ctx *x, const json_t *doc)
 		return -ENOMEM;
 	const char *id, *name, *vpc, *tok, *type;
 	int r, rid, rvpc, rtok;
-	if ((r = rid = get_str(x, doc, "SecurityGroupId", &id)) < 0 ||
-	    (r = get_str(x, doc, "SecurityGroupName", &name)) < 0 ||
-	    (r = rvpc = get_str(x, doc, "VpcId", &vpc)) < 0 ||
-	    (r = rtok = get_str(x, doc, "NextToken", &tok)) < 0 ||
-	    (r = get_str(x, doc, "SecurityGroupType", &type)) < 0)
+	if ((r = rid = kw_rd_get_str(x, doc, "SecurityGroupId", &id)) < 0 ||
+	    (r = kw_rd_get_str(x, doc, "SecurityGroupName", &name)) < 0 ||
+	    (r = rvpc = kw_rd_get_str(x, doc, "VpcId", &vpc)) < 0 ||
+	    (r = rtok = kw_rd_get_str(x, doc, "NextToken", &tok)) < 0 ||
+	    (r = kw_rd_get_str(x, doc, "SecurityGroupType", &type)) < 0)
 		return r;
 	if (!id) {
-		if (rid == ABSENT && (r = diag(x, "no SecurityGroupId: the group is named by its place in the file")) < 0)
+		if (rid == KW_RD_ABSENT && (r = kw_rd_diag(x, "no SecurityGroupId: the group is named by its place in the file")) < 0)
 			return r;
 		id = origin;
 	}
@@ -670,15 +345,15 @@ static int read_security_group(kw_cloud_read_ctx *x, const json_t *doc)
 	if ((r = kw_cloud_group_get(x->m, P, id, &gi)) < 0)
 		return r;
 	kw_cloud_group *G = &x->m->groups[gi];
-	if (name && !G->name && copy(x, name, &G->name) < 0)
+	if (name && !G->name && kw_rd_copy(x, name, &G->name) < 0)
 		return -ENOMEM;
-	if (vpc && !G->vpc && copy(x, vpc, &G->vpc) < 0)
+	if (vpc && !G->vpc && kw_rd_copy(x, vpc, &G->vpc) < 0)
 		return -ENOMEM;
 	/* VpcId "" (present but empty) is a classic-network group; a missing key says nothing */
 	const json_t *vv = json_object_get(doc, "VpcId");
-	if (rvpc == ABSENT && json_is_string(vv))
+	if (rvpc == KW_RD_ABSENT && json_is_string(vv))
 		G->classic = true;
-	if (rtok == GOT || rtok == BAD)
+	if (rtok == KW_RD_GOT || rtok == KW_RD_BAD)
 		G->partial = true;
 	if (type && !strcasecmp(type, "enterprise"))
 		G->enterprise = true;
@@ -701,21 +376,21 @@ static int read_security_group(kw_cloud_read_ctx *x, const json_t *doc)
 static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 {
 	if (!json_is_object(in))
-		return diag(x, "an instance is %s, not an object: skipped", jtype(in));
+		return kw_rd_diag(x, "an instance is %s, not an object: skipped", kw_rd_jtype(in));
 	const char *origin = kw_cloud_origin(x);
 	if (!origin)
 		return -ENOMEM;
 	int r;
 	const char *id, *name, *ostype, *osname, *why = NULL;
-	if ((r = get_str(x, in, "InstanceId", &id)) < 0)
+	if ((r = kw_rd_get_str(x, in, "InstanceId", &id)) < 0)
 		return r;
 	if (!id) {
-		if (r == ABSENT && (r = diag(x, "no InstanceId: the instance is named by its place in the file")) < 0)
+		if (r == KW_RD_ABSENT && (r = kw_rd_diag(x, "no InstanceId: the instance is named by its place in the file")) < 0)
 			return r;
 		id = origin;
 	}
-	if ((r = get_str(x, in, "InstanceName", &name)) < 0 || (r = get_str(x, in, "OSType", &ostype)) < 0 ||
-	    (r = get_str(x, in, "OSNameEn", &osname)) < 0)
+	if ((r = kw_rd_get_str(x, in, "InstanceName", &name)) < 0 || (r = kw_rd_get_str(x, in, "OSType", &ostype)) < 0 ||
+	    (r = kw_rd_get_str(x, in, "OSNameEn", &osname)) < 0)
 		return r;
 	kw_cloud_os os = KW_OS_UNKNOWN;
 	if (ostype && !strcasecmp(ostype, "windows"))
@@ -733,7 +408,7 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 	if (r < 0) {
 		pub = KW_TRI_UNKNOWN;
 		why = "unreadable PublicIpAddress";
-		if ((r = diag_at(x, "PublicIpAddress", "PublicIpAddress is not a list of addresses")) < 0)
+		if ((r = kw_rd_diag_at(x, "PublicIpAddress", "PublicIpAddress is not a list of addresses")) < 0)
 			return r;
 	}
 	for (size_t i = 0; r > 0 && i < json_array_size(ips) && pub != KW_TRI_TRUE; i++) {
@@ -745,7 +420,7 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 		}
 	}
 	json_t *eip;
-	if ((r = get_obj(x, in, "EipAddress", &eip)) < 0)
+	if ((r = kw_rd_get_obj(x, in, "EipAddress", &eip)) < 0)
 		return r;
 	const json_t *eip_ip = json_object_get(eip, "IpAddress");
 	if (pub != KW_TRI_TRUE && json_is_string(eip_ip) && *json_string_value(eip_ip)) {
@@ -754,18 +429,18 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 			return -ENOMEM;
 	}
 	long long bw = 0;
-	if ((r = get_int(x, in, "InternetMaxBandwidthOut", &bw)) < 0)
+	if ((r = kw_rd_get_int(x, in, "InternetMaxBandwidthOut", &bw)) < 0)
 		return r;
-	if (pub != KW_TRI_TRUE && r == GOT && bw > 0) {
+	if (pub != KW_TRI_TRUE && r == KW_RD_GOT && bw > 0) {
 		pub = KW_TRI_TRUE;
 		if (!(why = kw_cloud_strf(x->m, "InternetMaxBandwidthOut %lld", bw)))
 			return -ENOMEM;
-	} else if (pub == KW_TRI_FALSE && r == BAD) {
+	} else if (pub == KW_TRI_FALSE && r == KW_RD_BAD) {
 		pub = KW_TRI_UNKNOWN;
 		why = "unreadable InternetMaxBandwidthOut";
 	}
 
-	gset gs = { 0 };
+	kw_rd_gset gs = { 0 };
 	const char *v6 = NULL;
 	r = gset_add_nested(x, &gs, in, "SecurityGroupIds", "SecurityGroupId");
 	json_t *nics;
@@ -802,28 +477,13 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 		if (!(why = kw_cloud_strf(x->m, "IPv6 address %.64s (public if it has IPv6 internet bandwidth)", v6)))
 			r = -ENOMEM;
 	}
-	const uint32_t *groups = NULL;
-	size_t n_groups = 0;
-	if (r >= 0)
-		r = gset_finish(x, &gs, &groups, &n_groups);
-	free(gs.v);
-	if (r < 0)
+	kw_cloud_instance t = {
+		.provider = P, .os = (uint8_t)os, .public_ip = (uint8_t)pub, .public_why = why,
+		.origin = origin, .groups_unknown = gs.unknown,
+	};
+	if ((r = kw_rd_gset_done(x, &gs, r, &t.groups, &t.n_groups)) < 0)
 		return r;
-	kw_cloud_instance *inst = kw_cloud_instance_add(x->m);
-	if (!inst)
-		return -ENOMEM;
-	inst->provider = P;
-	inst->os = (uint8_t)os;
-	inst->public_ip = (uint8_t)pub;
-	inst->public_why = why;
-	inst->origin = origin;
-	inst->groups = groups;
-	inst->n_groups = n_groups;
-	inst->groups_unknown = gs.unknown;
-	if (copy(x, id, &inst->id) < 0 || (name && copy(x, name, &inst->name) < 0))
-		return -ENOMEM;
-	x->records++;
-	return 0;
+	return kw_rd_instance_add(x, &t, id, name);
 }
 
 static int read_instances(kw_cloud_read_ctx *x, const json_t *doc)
@@ -831,8 +491,8 @@ static int read_instances(kw_cloud_read_ctx *x, const json_t *doc)
 	const char *tok;
 	long long total = 0;
 	int r, rtok, rtot;
-	if ((r = rtok = get_str(x, doc, "NextToken", &tok)) < 0 ||
-	    (r = rtot = get_int(x, doc, "TotalCount", &total)) < 0)
+	if ((r = rtok = kw_rd_get_str(x, doc, "NextToken", &tok)) < 0 ||
+	    (r = rtot = kw_rd_get_int(x, doc, "TotalCount", &total)) < 0)
 		return r;
 	json_t *a;
 	int depth = main_nested(x, doc, "Instances", "Instance", &a);
@@ -849,11 +509,11 @@ static int read_instances(kw_cloud_read_ctx *x, const json_t *doc)
 		return r;
 	/* One page of the listing (NextToken, or fewer instances than TotalCount: the API
 	 * returns 10 a page by default) does not tell which groups are unused. */
-	if (rtok == GOT || rtok == BAD)
-		return diag_at(x, "NextToken", "the instance listing is paged (NextToken): instances on "
+	if (rtok == KW_RD_GOT || rtok == KW_RD_BAD)
+		return kw_rd_diag_at(x, "NextToken", "the instance listing is paged (NextToken): instances on "
 			       "other pages are missing, so no security group is judged unused from it");
-	if (rtot == GOT && total > 0 && (unsigned long long)total > json_array_size(a))
-		return diag_at(x, "TotalCount", "the listing holds %zu of %lld instances (paged: use "
+	if (rtot == KW_RD_GOT && total > 0 && (unsigned long long)total > json_array_size(a))
+		return kw_rd_diag_at(x, "TotalCount", "the listing holds %zu of %lld instances (paged: use "
 			       "--PageSize 100 and every page, or aliyun's --pager): no security group "
 			       "is judged unused from it", json_array_size(a), total);
 	x->m->have_instances = true;
@@ -913,51 +573,51 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 {
 	int r;
 	/* In a request, a setting it does not give is FALSE, unless a launch template may
-	 * give it (ABSENT). */
+	 * give it (KW_RD_ABSENT). */
 	kw_tri unsaid = tref ? KW_TRI_ABSENT : KW_TRI_FALSE;
 	kw_tri inherit = unsaid, password = unsaid, key = unsaid, pub = unsaid;
 	const char *image, *key_name, *ud, *pw, *ostype, *owner;
 	bool b;
 
-	if ((r = get_str(x, d, "ImageId", &image)) < 0)
+	if ((r = kw_rd_get_str(x, d, "ImageId", &image)) < 0)
 		return r;
-	if ((r = get_bool(x, d, "PasswordInherit", &b)) < 0)
+	if ((r = kw_rd_get_bool(x, d, "PasswordInherit", &b)) < 0)
 		return r;
-	if (r == GOT)
+	if (r == KW_RD_GOT)
 		inherit = b ? KW_TRI_TRUE : KW_TRI_FALSE;
-	else if (r == BAD)
+	else if (r == KW_RD_BAD)
 		inherit = KW_TRI_UNKNOWN;
 	/* The password's value is never looked at beyond "is one given"; no message quotes
 	 * it (get_str names only its type). DescribeLaunchTemplateVersions never returns it,
 	 * so a template says nothing when it has none. */
-	if ((r = get_str(x, d, "Password", &pw)) < 0)
+	if ((r = kw_rd_get_str(x, d, "Password", &pw)) < 0)
 		return r;
-	if (r == GOT || r == BAD)
+	if (r == KW_RD_GOT || r == KW_RD_BAD)
 		password = KW_TRI_TRUE;
 	else if (kind == KW_LAUNCH_TEMPLATE)
 		password = KW_TRI_ABSENT;
 	pw = NULL;
-	if ((r = get_str(x, d, "KeyPairName", &key_name)) < 0)
+	if ((r = kw_rd_get_str(x, d, "KeyPairName", &key_name)) < 0)
 		return r;
-	if (r == GOT)
+	if (r == KW_RD_GOT)
 		key = KW_TRI_TRUE;
-	else if (r == BAD)
+	else if (r == KW_RD_BAD)
 		key = KW_TRI_UNKNOWN;
 	long long bw = 0;
-	if ((r = get_int(x, d, "InternetMaxBandwidthOut", &bw)) < 0)
+	if ((r = kw_rd_get_int(x, d, "InternetMaxBandwidthOut", &bw)) < 0)
 		return r;
-	if (r == GOT)
+	if (r == KW_RD_GOT)
 		pub = bw > 0 ? KW_TRI_TRUE : KW_TRI_FALSE;
-	else if (r == BAD)
+	else if (r == KW_RD_BAD)
 		pub = KW_TRI_UNKNOWN;
-	if ((r = get_str(x, d, "UserData", &ud)) < 0)
+	if ((r = kw_rd_get_str(x, d, "UserData", &ud)) < 0)
 		return r;
-	bool ud_bad = r == BAD;
-	if ((r = get_str(x, d, "OSType", &ostype)) < 0)
+	bool ud_bad = r == KW_RD_BAD;
+	if ((r = kw_rd_get_str(x, d, "OSType", &ostype)) < 0)
 		return r;
-	if (!ostype && (r = get_str(x, d, "ImagePlatform", &ostype)) < 0)
+	if (!ostype && (r = kw_rd_get_str(x, d, "ImagePlatform", &ostype)) < 0)
 		return r;
-	if ((r = get_str(x, d, "ImageOwnerAlias", &owner)) < 0)
+	if ((r = kw_rd_get_str(x, d, "ImageOwnerAlias", &owner)) < 0)
 		return r;
 	kw_cloud_os os = KW_OS_UNKNOWN;
 	if (ostype && !strcasecmp(ostype, "windows"))
@@ -967,7 +627,7 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 	else
 		os = image_os(image);
 
-	gset gs = { 0 };
+	kw_rd_gset gs = { 0 };
 	r = gset_add_field(x, &gs, d, "SecurityGroupId");
 	if (r >= 0)
 		r = gset_add_nested(x, &gs, d, "SecurityGroupIds", "SecurityGroupId");
@@ -1006,15 +666,12 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 		if (!json_is_string(fv) || !*json_string_value(fv) || !flat_group_key(fk))
 			continue;
 		kw_jptr_key(&x->ptr, fk);
-		r = gset_add(x, &gs, json_string_value(fv));
+		r = kw_rd_gset_add(x, P, &gs, json_string_value(fv));
 		kw_jptr_pop(&x->ptr);
 	}
 	const uint32_t *groups = NULL;
 	size_t n_groups = 0;
-	if (r >= 0)
-		r = gset_finish(x, &gs, &groups, &n_groups);
-	free(gs.v);
-	if (r < 0)
+	if ((r = kw_rd_gset_done(x, &gs, r, &groups, &n_groups)) < 0)
 		return r;
 
 	kw_cloud_launch *l = kw_cloud_launch_add(x->m);
@@ -1037,21 +694,11 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 	 * the same in templates */
 	l->custom_image = (image && !strncmp(image, "m-", 2)) ||
 			  (owner && (!strcasecmp(owner, "self") || !strcasecmp(owner, "others")));
-	if (image && copy(x, image, &l->image) < 0)
+	if (image && kw_rd_copy(x, image, &l->image) < 0)
 		return -ENOMEM;
 	x->records++;
-	if (ud_bad) {
-		l->user_data = KW_TRI_UNKNOWN;
-		l->ud_why = "UserData is not a string";
-	} else if (ud) {
-		/* the API takes UserData base64-encoded, and templates return it so */
-		kw_jptr_key(&x->ptr, "UserData");
-		r = kw_userdata_judge(x->m, l, ud, strlen(ud), true);
-		kw_jptr_pop(&x->ptr);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	/* the API takes UserData base64-encoded, and templates return it so */
+	return kw_rd_user_data(x, l, ud, ud_bad, true);
 }
 
 /* The Action's name when it is a plain API name, else NULL. */
@@ -1072,20 +719,20 @@ static int read_run_request(kw_cloud_read_ctx *x, const json_t *doc)
 		return -ENOMEM;
 	const char *action, *tid, *tname, *tver, *tref = NULL, *name;
 	int r;
-	if ((r = get_str(x, doc, "Action", &action)) < 0 ||
-	    (r = get_str(x, doc, "LaunchTemplateId", &tid)) < 0 ||
-	    (r = get_str(x, doc, "LaunchTemplateName", &tname)) < 0)
+	if ((r = kw_rd_get_str(x, doc, "Action", &action)) < 0 ||
+	    (r = kw_rd_get_str(x, doc, "LaunchTemplateId", &tid)) < 0 ||
+	    (r = kw_rd_get_str(x, doc, "LaunchTemplateName", &tname)) < 0)
 		return r;
 	/* LaunchTemplateVersion is a number or a string */
 	long long ver = 0;
-	r = kw_jget_int(doc, "LaunchTemplateVersion", 0, BIG, &ver);
+	r = kw_jget_int(doc, "LaunchTemplateVersion", 0, KW_RD_BIG, &ver);
 	tver = NULL;
-	if (r < 0 && (r = get_str(x, doc, "LaunchTemplateVersion", &tver)) < 0)
+	if (r < 0 && (r = kw_rd_get_str(x, doc, "LaunchTemplateVersion", &tver)) < 0)
 		return r;
 	if (!tid)
 		tid = tname;
 	if (tid) {
-		tref = r == GOT && !tver && ver ? kw_cloud_strf(x->m, "%s version %lld", tid, ver)
+		tref = r == KW_RD_GOT && !tver && ver ? kw_cloud_strf(x->m, "%s version %lld", tid, ver)
 			: tver ? kw_cloud_strf(x->m, "%s version %s", tid, tver)
 			       : kw_cloud_str(x->m, tid);
 		if (!tref)
@@ -1104,53 +751,21 @@ static int read_template_versions(kw_cloud_read_ctx *x, const json_t *doc)
 	int depth = main_nested(x, doc, "LaunchTemplateVersionSets", "LaunchTemplateVersionSet", &a);
 	if (depth < 0)
 		return depth;
-	int r = 0;
-	for (size_t i = 0; i < json_array_size(a) && r >= 0; i++) {
-		const json_t *v = json_array_get(a, i);
-		kw_jptr_idx(&x->ptr, i);
-		const char *origin = kw_cloud_origin(x), *id, *name;
-		long long ver = 0;
-		int rv = ABSENT;
-		json_t *data = NULL;
-		if (!origin)
-			r = -ENOMEM;
-		else if (!json_is_object(v))
-			r = diag(x, "a launch template version is %s, not an object: skipped", jtype(v));
-		else if ((r = get_str(x, v, "LaunchTemplateId", &id)) >= 0 &&
-			 (r = get_str(x, v, "LaunchTemplateName", &name)) >= 0 &&
-			 (r = rv = get_int(x, v, "VersionNumber", &ver)) >= 0 &&
-			 (r = get_obj(x, v, "LaunchTemplateData", &data)) >= 0) {
-			if (!id)
-				id = name;
-			const char *label = !id ? "launch template version"
-				: rv == GOT ? kw_cloud_strf(x->m, "%s version %lld", id, ver)
-					    : kw_cloud_str(x->m, id);
-			if (!label)
-				r = -ENOMEM;
-			else if (r == GOT) {
-				kw_jptr_key(&x->ptr, "LaunchTemplateData");
-				r = read_launch(x, data, KW_LAUNCH_TEMPLATE, label, NULL, origin);
-				kw_jptr_pop(&x->ptr);
-			} else if (r == ABSENT) {
-				r = diag(x, "a launch template version without LaunchTemplateData: skipped");
-			}
-		}
-		kw_jptr_pop(&x->ptr);
-	}
+	int r = kw_rd_template_versions(x, a, read_launch);
 	main_nested_pop(x, depth);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 int kw_cloud_read_alibaba(kw_cloud_read_ctx *x, kw_cloud_kind kind, const json_t *doc)
 {
 	if (!json_is_object(doc))
-		return fatal(x, "the document is %s, not an object", jtype(doc));
+		return kw_rd_fatal(x, "the document is %s, not an object", kw_rd_jtype(doc));
 	switch (kind) {
 	case KW_KIND_ALI_SECURITY_GROUP: return read_security_group(x, doc);
 	case KW_KIND_ALI_INSTANCES: return read_instances(x, doc);
 	case KW_KIND_ALI_LAUNCH_TEMPLATES: return read_template_versions(x, doc);
 	case KW_KIND_ALI_RUN_REQUEST: return read_run_request(x, doc);
 	default:
-		return fatal(x, "not an Alibaba Cloud export keyward reads (%s)", kw_cloud_kind_name(kind));
+		return kw_rd_fatal(x, "not an Alibaba Cloud export keyward reads (%s)", kw_cloud_kind_name(kind));
 	}
 }

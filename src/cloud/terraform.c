@@ -1556,7 +1556,8 @@ static int unreadable_rule(tf *t, const tf_res *r, rbase *b)
 	return rule_unreadable(t, b, r->why);
 }
 
-static int aws_sg_rule(tf *t, const tf_res *r)
+/* aws_security_group_rule and alicloud_security_group_rule: "type" is the direction. */
+static int sg_rule(tf *t, const tf_res *r, bool ali)
 {
 	rbase b = rbase_of(r);
 	bool oom = false;
@@ -1567,7 +1568,12 @@ static int aws_sg_rule(tf *t, const tf_res *r)
 	b.id = rstr(t, r, "security_group_rule_id", &oom);
 	if (oom)
 		return -ENOMEM;
-	return aws_rule_body(t, r, &b, r->vals, r->unk);
+	return ali ? ali_rule_body(t, r, &b, r->vals, r->unk) : aws_rule_body(t, r, &b, r->vals, r->unk);
+}
+
+static int aws_sg_rule(tf *t, const tf_res *r)
+{
+	return sg_rule(t, r, false);
 }
 
 static int aws_vpc_rule(tf *t, const tf_res *r, uint8_t dir)
@@ -1604,16 +1610,7 @@ static int aws_vpc_egress(tf *t, const tf_res *r)
 
 static int ali_sg_rule(tf *t, const tf_res *r)
 {
-	rbase b = rbase_of(r);
-	bool oom = false;
-	if (!r->vals)
-		return unreadable_rule(t, r, &b);
-	TRY(rule_dir(t, r, r->vals, r->unk, "type", &b));
-	TRY(rule_group(t, r, &b));
-	b.id = rstr(t, r, "security_group_rule_id", &oom);
-	if (oom)
-		return -ENOMEM;
-	return ali_rule_body(t, r, &b, r->vals, r->unk);
+	return sg_rule(t, r, true);
 }
 
 /* ------------------------------------------------------------------ instances and launches */

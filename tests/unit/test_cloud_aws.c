@@ -37,6 +37,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "cloudtest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,136 +46,14 @@
 
 #define DATA KW_TEST_DATA "/cloud/aws/"
 
-typedef struct fx {
-	kw_cloud_model m;
-	kw_diags d;
-	int rc;
-	char path[512];
-} fx;
-
-static fx *load(const char *name)
+static ct_fx *load(const char *name)
 {
-	fx *f = calloc(1, sizeof *f);
-	assert_non_null(f);
-	snprintf(f->path, sizeof f->path, "%s%s", DATA, name);
-	f->rc = kw_cloud_load_file(&f->m, f->path, NULL, KW_CLOUD_ANY, &f->d);
-	return f;
+	return ct_load(DATA, name);
 }
 
-static fx *load_text(const char *text)
+static const kw_cloud_group *group(const ct_fx *f, const char *id)
 {
-	fx *f = calloc(1, sizeof *f);
-	assert_non_null(f);
-	snprintf(f->path, sizeof f->path, "mem.json");
-	f->rc = kw_cloud_load_text(&f->m, "mem.json", text, strlen(text), NULL, KW_CLOUD_ANY, &f->d);
-	return f;
-}
-
-static void done(fx *f)
-{
-	kw_cloud_model_release(&f->m);
-	kw_diags_release(&f->d);
-	free(f);
-}
-
-static void no_diags(const fx *f)
-{
-	for (size_t i = 0; i < f->d.n; i++)
-		print_message("unexpected diagnostic: %s: %s\n", f->d.v[i].file ? f->d.v[i].file : "",
-			      f->d.v[i].msg);
-	assert_int_equal(f->d.n, 0);
-	assert_int_equal(f->rc, 0);
-}
-
-/* The diagnostic whose message contains all of the words (NULL-terminated), or fail. */
-static const kw_diag *diag_with(const fx *f, const char *w1, const char *w2)
-{
-	for (size_t i = 0; i < f->d.n; i++)
-		if (strstr(f->d.v[i].msg, w1) && (!w2 || strstr(f->d.v[i].msg, w2)))
-			return &f->d.v[i];
-	for (size_t i = 0; i < f->d.n; i++)
-		print_message("diagnostic: %s\n", f->d.v[i].msg);
-	fail_msg("no diagnostic with '%s'%s%s", w1, w2 ? " and " : "", w2 ? w2 : "");
-	return NULL;
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), t = strlen(tail);
-	return n >= t && !strcmp(s + n - t, tail);
-}
-
-/* The rule whose origin is FILE + ptr ("#/SecurityGroups/0/…"). */
-static const kw_cloud_rule *rule_at(const fx *f, const char *ptr)
-{
-	char want[1024];
-	snprintf(want, sizeof want, "%s%s", f->path, ptr);
-	const kw_cloud_rule *hit = NULL;
-	for (size_t i = 0; i < f->m.n_rules; i++)
-		if (f->m.rules[i].origin && !strcmp(f->m.rules[i].origin, want)) {
-			if (hit)
-				fail_msg("two rules at %s", want);
-			hit = &f->m.rules[i];
-		}
-	if (!hit) {
-		for (size_t i = 0; i < f->m.n_rules; i++)
-			print_message("rule origin: %s\n", f->m.rules[i].origin);
-		fail_msg("no rule at %s", want);
-	}
-	return hit;
-}
-
-static const kw_cloud_group *group(const fx *f, const char *id)
-{
-	long g = kw_cloud_group_find(&f->m, KW_CLOUD_AWS, id);
-	if (g < 0)
-		fail_msg("no group %s", id);
-	return &f->m.groups[g];
-}
-
-static const char *gid(const fx *f, const kw_cloud_rule *r)
-{
-	assert_true(r->group < f->m.n_groups);
-	return f->m.groups[r->group].id;
-}
-
-static void assert_cidr(const kw_cloud_rule *r, const char *want)
-{
-	char buf[KW_CIDR_STRLEN];
-	assert_int_equal(r->src, KW_SRC_CIDR);
-	if (!kw_cidr_format(&r->cidr, buf, sizeof buf))
-		fail_msg("unformattable CIDR");
-	if (strcmp(buf, want))
-		fail_msg("CIDR %s, expected %s (origin %s)", buf, want, r->origin);
-}
-
-static void assert_ports(const kw_cloud_rule *r, unsigned lo, unsigned hi, bool unknown)
-{
-	if (r->port_lo != lo || r->port_hi != hi || r->ports_unknown != unknown)
-		fail_msg("%s: ports %u-%u%s, expected %u-%u%s", r->origin, r->port_lo, r->port_hi,
-			 r->ports_unknown ? " (unknown)" : "", lo, hi, unknown ? " (unknown)" : "");
-}
-
-static const kw_cloud_instance *instance(const fx *f, const char *id)
-{
-	for (size_t i = 0; i < f->m.n_instances; i++)
-		if (!strcmp(f->m.instances[i].id, id))
-			return &f->m.instances[i];
-	fail_msg("no instance %s", id);
-	return NULL;
-}
-
-/* The instance's or launch's groups as "sg-a,sg-b". */
-static const char *groups_of(const fx *f, const uint32_t *g, size_t n, char *buf, size_t cap)
-{
-	size_t k = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		assert_true(g[i] < f->m.n_groups);
-		k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "," : "", f->m.groups[g[i]].id);
-		assert_true(k < cap);
-	}
-	return buf;
+	return ct_group(f, KW_CLOUD_AWS, id);
 }
 
 /* ---- describe-security-groups ---- */
@@ -182,8 +61,8 @@ static const char *groups_of(const fx *f, const uint32_t *g, size_t n, char *buf
 static void test_minimal(void **state)
 {
 	(void)state;
-	fx *f = load("minimal.json");
-	no_diags(f);
+	ct_fx *f = load("minimal.json");
+	ct_no_diags(f);
 	assert_int_equal(f->m.n_groups, 2);   /* a group reference adds no group */
 	assert_int_equal(f->m.n_rules, 4);
 	assert_int_equal(f->m.n_inputs, 1);
@@ -195,163 +74,163 @@ static void test_minimal(void **state)
 	assert_false(bad->partial);
 	assert_string_equal(bad->name, "web");
 	assert_string_equal(bad->vpc, "vpc-1");
-	assert_true(ends_with(bad->origin, "minimal.json#/SecurityGroups/0"));
+	assert_true(ct_ends_with(bad->origin, "minimal.json#/SecurityGroups/0"));
 
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
-	assert_string_equal(gid(f, r), "sg-0bad");
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
+	assert_string_equal(ct_gid(f, r), "sg-0bad");
 	assert_int_equal(r->provider, KW_CLOUD_AWS);
 	assert_int_equal(r->dir, KW_DIR_INGRESS);
 	assert_int_equal(r->action, KW_ACT_ALLOW);
 	assert_int_equal(r->proto, KW_PROTO_TCP);
 	assert_int_equal(r->priority, 0);
-	assert_ports(r, 0, 1024, false);
-	assert_cidr(r, "0.0.0.0/0");
+	ct_assert_ports(r, 0, 1024, false);
+	ct_assert_cidr(r, "0.0.0.0/0");
 	assert_true(kw_cloud_cidr_is_internet(&r->cidr));
 	assert_null(r->why_unknown);
 
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/1/Ipv6Ranges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/1/Ipv6Ranges/0");
 	assert_int_equal(r->proto, KW_PROTO_ALL);
-	assert_ports(r, 0, 65535, false);
-	assert_cidr(r, "::/0");
+	ct_assert_ports(r, 0, 65535, false);
+	ct_assert_cidr(r, "::/0");
 	assert_int_equal(r->cidr.a.fam, 6);
 
-	r = rule_at(f, "#/SecurityGroups/1/IpPermissions/0/IpRanges/0");
-	assert_string_equal(gid(f, r), "sg-0ok");
-	assert_cidr(r, "203.0.113.0/28");
-	assert_ports(r, 22, 22, false);
+	r = ct_rule_at(f, "#/SecurityGroups/1/IpPermissions/0/IpRanges/0");
+	assert_string_equal(ct_gid(f, r), "sg-0ok");
+	ct_assert_cidr(r, "203.0.113.0/28");
+	ct_assert_ports(r, 22, 22, false);
 	assert_false(kw_cloud_cidr_is_internet(&r->cidr));
 
-	r = rule_at(f, "#/SecurityGroups/1/IpPermissions/0/UserIdGroupPairs/0");
+	r = ct_rule_at(f, "#/SecurityGroups/1/IpPermissions/0/UserIdGroupPairs/0");
 	assert_int_equal(r->src, KW_SRC_GROUP);
 	assert_string_equal(r->ref, "sg-0bad");
-	assert_ports(r, 22, 22, false);
-	done(f);
+	ct_assert_ports(r, 22, 22, false);
+	ct_done(f);
 }
 
 static void test_ipv6_only_and_egress(void **state)
 {
 	(void)state;
-	fx *f = load("ipv6_only.json");
-	no_diags(f);
+	ct_fx *f = load("ipv6_only.json");
+	ct_no_diags(f);
 	assert_int_equal(f->m.n_rules, 3);
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/Ipv6Ranges/0");
-	assert_cidr(r, "::/0");
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/Ipv6Ranges/0");
+	ct_assert_cidr(r, "::/0");
 	assert_int_equal(r->proto, KW_PROTO_TCP);
-	assert_ports(r, 22, 22, false);
+	ct_assert_ports(r, 22, 22, false);
 	assert_int_equal(r->dir, KW_DIR_INGRESS);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissionsEgress/0/IpRanges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissionsEgress/0/IpRanges/0");
 	assert_int_equal(r->dir, KW_DIR_EGRESS);
 	assert_int_equal(r->proto, KW_PROTO_ALL);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissionsEgress/0/Ipv6Ranges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissionsEgress/0/Ipv6Ranges/0");
 	assert_int_equal(r->dir, KW_DIR_EGRESS);
 	assert_string_equal(group(f, "sg-0a6e")->name, "v6-ssh");
-	done(f);
+	ct_done(f);
 }
 
 static void test_ranges_and_protocols(void **state)
 {
 	(void)state;
-	fx *f = load("range_20_30.json");
-	no_diags(f);
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
-	assert_ports(r, 20, 30, false);
+	ct_fx *f = load("range_20_30.json");
+	ct_no_diags(f);
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
+	ct_assert_ports(r, 20, 30, false);
 	assert_int_equal(r->proto, KW_PROTO_TCP);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_UDP);
-	assert_ports(r, 3389, 3389, false);
-	done(f);
+	ct_assert_ports(r, 3389, 3389, false);
+	ct_done(f);
 
 	f = load("proto_all_noports.json");
-	no_diags(f);
+	ct_no_diags(f);
 	assert_int_equal(f->m.n_rules, 2);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_ALL);
-	assert_ports(r, 0, 65535, false);
-	done(f);
+	ct_assert_ports(r, 0, 65535, false);
+	ct_done(f);
 
 	f = load("proto_number.json");
-	no_diags(f);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
+	ct_no_diags(f);
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_OTHER);
 	assert_int_equal(r->proto_num, 50);
-	assert_ports(r, 0, 65535, false);
+	ct_assert_ports(r, 0, 65535, false);
 	/* icmp 8/-1: a type and a code, not ports */
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_ICMP);
-	assert_ports(r, 0, 65535, false);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/2/IpRanges/0");
+	ct_assert_ports(r, 0, 65535, false);
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/2/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_TCP);
-	assert_ports(r, 3389, 3389, false);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/3/Ipv6Ranges/0");
+	ct_assert_ports(r, 3389, 3389, false);
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/3/Ipv6Ranges/0");
 	assert_int_equal(r->proto, KW_PROTO_ICMPV6);
-	done(f);
+	ct_done(f);
 }
 
 static void test_references(void **state)
 {
 	(void)state;
-	fx *f = load("prefix_list.json");
-	no_diags(f);
+	ct_fx *f = load("prefix_list.json");
+	ct_no_diags(f);
 	assert_int_equal(f->m.n_rules, 1);
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/PrefixListIds/0");
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/PrefixListIds/0");
 	assert_int_equal(r->src, KW_SRC_PREFIX_LIST);
 	assert_string_equal(r->ref, "pl-0123456789abcdef0");
 	assert_string_equal(r->why_unknown, "prefix list pl-0123456789abcdef0 is not resolved by the input");
-	assert_ports(r, 22, 22, false);
-	done(f);
+	ct_assert_ports(r, 22, 22, false);
+	ct_done(f);
 
 	f = load("group_ref.json");
-	no_diags(f);
+	ct_no_diags(f);
 	assert_int_equal(f->m.n_rules, 2);
 	assert_int_equal(f->m.n_groups, 1);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/UserIdGroupPairs/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/UserIdGroupPairs/0");
 	assert_int_equal(r->src, KW_SRC_GROUP);
 	assert_string_equal(r->ref, "sg-0bastion");
 	assert_null(r->why_unknown);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/UserIdGroupPairs/1");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/UserIdGroupPairs/1");
 	assert_int_equal(r->src, KW_SRC_GROUP);
 	assert_string_equal(r->ref, "sg-0peer");
-	done(f);
+	ct_done(f);
 }
 
 static void test_cidr_spellings(void **state)
 {
 	(void)state;
-	fx *f = load("host_bits.json");
-	no_diags(f);
-	assert_cidr(rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0"), "2.2.2.0/28");
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/1");
-	assert_cidr(r, "0.0.0.0/0");
+	ct_fx *f = load("host_bits.json");
+	ct_no_diags(f);
+	ct_assert_cidr(ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0"), "2.2.2.0/28");
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/1");
+	ct_assert_cidr(r, "0.0.0.0/0");
 	assert_true(kw_cloud_cidr_is_internet(&r->cidr));
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/2");
-	assert_cidr(r, "198.51.100.7");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/2");
+	ct_assert_cidr(r, "198.51.100.7");
 	assert_int_equal(r->cidr.bits, 32);
-	done(f);
+	ct_done(f);
 
 	f = load("ipv6_forms.json");
-	no_diags(f);
+	ct_no_diags(f);
 	for (int i = 0; i < 2; i++) {
 		char p[128];
 		snprintf(p, sizeof p, "#/SecurityGroups/0/IpPermissions/0/Ipv6Ranges/%d", i);
-		r = rule_at(f, p);
-		assert_cidr(r, "::/0");
+		r = ct_rule_at(f, p);
+		ct_assert_cidr(r, "::/0");
 		assert_true(kw_cloud_cidr_is_internet(&r->cidr));
 		assert_int_equal(r->cidr.a.fam, 6);
 	}
-	assert_cidr(rule_at(f, "#/SecurityGroups/0/IpPermissions/0/Ipv6Ranges/2"), "2001:db8::/32");
-	done(f);
+	ct_assert_cidr(ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/Ipv6Ranges/2"), "2001:db8::/32");
+	ct_done(f);
 }
 
 static void test_next_token(void **state)
 {
 	(void)state;
-	fx *f = load("next_token.json");
-	no_diags(f);
+	ct_fx *f = load("next_token.json");
+	ct_no_diags(f);
 	assert_true(group(f, "sg-0p1")->partial);
 	assert_true(group(f, "sg-0p2")->partial);
 	assert_true(group(f, "sg-0p1")->has_rules); /* no rules on this page, but described */
 	assert_int_equal(f->m.n_rules, 1);
-	done(f);
+	ct_done(f);
 }
 
 /* ---- describe-security-group-rules ---- */
@@ -359,35 +238,35 @@ static void test_next_token(void **state)
 static void test_rule_list(void **state)
 {
 	(void)state;
-	fx *f = load("rule_list.json");
-	no_diags(f);
+	ct_fx *f = load("rule_list.json");
+	ct_no_diags(f);
 	assert_int_equal(f->m.inputs[0].kind, KW_KIND_AWS_SECURITY_GROUP_RULES);
 	assert_int_equal(f->m.n_rules, 5);
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroupRules/0/CidrIpv4");
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroupRules/0/CidrIpv4");
 	assert_int_equal(r->proto, KW_PROTO_ALL);
-	assert_ports(r, 0, 65535, false);     /* -1/-1 */
-	assert_cidr(r, "0.0.0.0/0");
+	ct_assert_ports(r, 0, 65535, false);     /* -1/-1 */
+	ct_assert_cidr(r, "0.0.0.0/0");
 	assert_string_equal(r->id, "sgr-0all");
-	assert_string_equal(gid(f, r), "sg-0rl");
+	assert_string_equal(ct_gid(f, r), "sg-0rl");
 	assert_int_equal(r->dir, KW_DIR_INGRESS);
-	r = rule_at(f, "#/SecurityGroupRules/1/CidrIpv6");
-	assert_cidr(r, "::/0");
-	assert_ports(r, 22, 22, false);
-	r = rule_at(f, "#/SecurityGroupRules/2/PrefixListId");
+	r = ct_rule_at(f, "#/SecurityGroupRules/1/CidrIpv6");
+	ct_assert_cidr(r, "::/0");
+	ct_assert_ports(r, 22, 22, false);
+	r = ct_rule_at(f, "#/SecurityGroupRules/2/PrefixListId");
 	assert_int_equal(r->src, KW_SRC_PREFIX_LIST);
 	assert_string_equal(r->ref, "pl-0corp");
 	assert_non_null(strstr(r->why_unknown, "pl-0corp"));
-	r = rule_at(f, "#/SecurityGroupRules/3/ReferencedGroupInfo");
+	r = ct_rule_at(f, "#/SecurityGroupRules/3/ReferencedGroupInfo");
 	assert_int_equal(r->src, KW_SRC_GROUP);
 	assert_string_equal(r->ref, "sg-0rl");
-	assert_string_equal(gid(f, r), "sg-0other");
-	r = rule_at(f, "#/SecurityGroupRules/4/CidrIpv4");
+	assert_string_equal(ct_gid(f, r), "sg-0other");
+	r = ct_rule_at(f, "#/SecurityGroupRules/4/CidrIpv4");
 	assert_int_equal(r->dir, KW_DIR_EGRESS);
 	const kw_cloud_group *g = group(f, "sg-0rl");
 	assert_true(g->has_rules);
-	assert_true(ends_with(g->origin, "#/SecurityGroupRules/0"));
+	assert_true(ct_ends_with(g->origin, "#/SecurityGroupRules/0"));
 	assert_true(group(f, "sg-0other")->has_rules);
-	done(f);
+	ct_done(f);
 }
 
 /* ---- broken input ---- */
@@ -395,109 +274,109 @@ static void test_rule_list(void **state)
 static void test_bad_ports(void **state)
 {
 	(void)state;
-	fx *f = load("bad_ports.json");
+	ct_fx *f = load("bad_ports.json");
 	assert_int_equal(f->rc, 0);
 	assert_int_equal(f->m.n_rules, 5);
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
-	assert_ports(r, 0, 65535, true);
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges/0");
+	ct_assert_ports(r, 0, 65535, true);
 	assert_non_null(r->why_unknown);
-	assert_cidr(r, "0.0.0.0/0");
-	const kw_diag *d = diag_with(f, "30-20", "any port");
+	ct_assert_cidr(r, "0.0.0.0/0");
+	const kw_diag *d = ct_diag_with(f, "30-20", "any port");
 	assert_non_null(strstr(d->msg, "#/SecurityGroups/0/IpPermissions/0"));
 	assert_false(d->fatal);
-	assert_ports(rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0"), 0, 65535, true);
-	diag_with(f, "0-70000", NULL);
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/2/IpRanges/0");
+	ct_assert_ports(ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0"), 0, 65535, true);
+	ct_diag_with(f, "0-70000", NULL);
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/2/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_UDP);
-	assert_ports(r, 0, 65535, true);
-	d = diag_with(f, "FromPort 'ssh' is not a number", NULL);
+	ct_assert_ports(r, 0, 65535, true);
+	d = ct_diag_with(f, "FromPort 'ssh' is not a number", NULL);
 	assert_non_null(strstr(d->msg, "#/SecurityGroups/0/IpPermissions/2/FromPort"));
 	/* numbers as strings are numbers */
-	assert_ports(rule_at(f, "#/SecurityGroups/0/IpPermissions/3/IpRanges/0"), 22, 22, false);
-	assert_ports(rule_at(f, "#/SecurityGroups/0/IpPermissions/4/IpRanges/0"), 0, 65535, true);
-	diag_with(f, "without FromPort and ToPort", NULL);
+	ct_assert_ports(ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/3/IpRanges/0"), 22, 22, false);
+	ct_assert_ports(ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/4/IpRanges/0"), 0, 65535, true);
+	ct_diag_with(f, "without FromPort and ToPort", NULL);
 	assert_int_equal(f->d.n, 4);
-	done(f);
+	ct_done(f);
 }
 
 static void test_bad_types(void **state)
 {
 	(void)state;
-	fx *f = load("bad_types.json");
+	ct_fx *f = load("bad_types.json");
 	assert_int_equal(f->rc, 0);
 	assert_false(kw_diags_any_fatal(&f->d));
 
 	/* IpRanges a string: one rule, any source */
-	const kw_cloud_rule *r = rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges");
+	const kw_cloud_rule *r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/0/IpRanges");
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
-	assert_ports(r, 22, 22, false);
-	diag_with(f, "IpRanges is a string, not an array", NULL);
+	ct_assert_ports(r, 22, 22, false);
+	ct_diag_with(f, "IpRanges is a string, not an array", NULL);
 	/* IpProtocol an object: any protocol, the ports and source kept */
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/1/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_UNKNOWN);
-	assert_ports(r, 22, 22, false);
-	assert_cidr(r, "0.0.0.0/0");
+	ct_assert_ports(r, 22, 22, false);
+	ct_assert_cidr(r, "0.0.0.0/0");
 	assert_non_null(r->why_unknown);
-	diag_with(f, "IpProtocol is an object", NULL);
+	ct_diag_with(f, "IpProtocol is an object", NULL);
 	/* four unreadable entries: four unknown sources, none dropped */
 	for (int i = 0; i < 4; i++) {
 		char p[128];
 		snprintf(p, sizeof p, "#/SecurityGroups/0/IpPermissions/2/IpRanges/%d", i);
-		r = rule_at(f, p);
+		r = ct_rule_at(f, p);
 		assert_int_equal(r->src, KW_SRC_UNKNOWN);
 		assert_non_null(r->why_unknown);
 	}
-	diag_with(f, "'everywhere' is not a CIDR", NULL);
-	diag_with(f, "CidrIp is a number", NULL);
-	diag_with(f, "entry is a number", NULL);
-	diag_with(f, "entry without CidrIp", NULL);
+	ct_diag_with(f, "'everywhere' is not a CIDR", NULL);
+	ct_diag_with(f, "CidrIp is a number", NULL);
+	ct_diag_with(f, "entry is a number", NULL);
+	ct_diag_with(f, "entry without CidrIp", NULL);
 	/* no source at all */
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/3");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/3");
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
 	assert_string_equal(r->why_unknown, "the permission names no source");
 	/* a permission that is a string */
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/4");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/4");
 	assert_int_equal(r->proto, KW_PROTO_UNKNOWN);
-	assert_ports(r, 0, 65535, true);
+	ct_assert_ports(r, 0, 65535, true);
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
 	/* an unknown protocol name */
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissions/5/IpRanges/0");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissions/5/IpRanges/0");
 	assert_int_equal(r->proto, KW_PROTO_UNKNOWN);
-	diag_with(f, "IpProtocol 'bogus' is not a protocol", NULL);
+	ct_diag_with(f, "IpProtocol 'bogus' is not a protocol", NULL);
 	/* IpPermissionsEgress an object */
-	r = rule_at(f, "#/SecurityGroups/0/IpPermissionsEgress");
+	r = ct_rule_at(f, "#/SecurityGroups/0/IpPermissionsEgress");
 	assert_int_equal(r->dir, KW_DIR_EGRESS);
 	/* IpPermissions a string: the group's inbound rules are unknown, not empty */
-	r = rule_at(f, "#/SecurityGroups/1/IpPermissions");
+	r = ct_rule_at(f, "#/SecurityGroups/1/IpPermissions");
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
-	assert_string_equal(gid(f, r), "sg-0bt2");
+	assert_string_equal(ct_gid(f, r), "sg-0bt2");
 	assert_true(group(f, "sg-0bt2")->has_rules);
 	/* no GroupId: named by its place */
 	char id[600];
 	snprintf(id, sizeof id, "%s#/SecurityGroups/2", f->path);
 	const kw_cloud_group *g = group(f, id);
 	assert_string_equal(g->name, "no-id");
-	diag_with(f, "no GroupId", NULL);
-	r = rule_at(f, "#/SecurityGroups/2/IpPermissions/0/IpRanges/0");
-	assert_cidr(r, "10.0.0.0/8");
+	ct_diag_with(f, "no GroupId", NULL);
+	r = ct_rule_at(f, "#/SecurityGroups/2/IpPermissions/0/IpRanges/0");
+	ct_assert_cidr(r, "10.0.0.0/8");
 	/* a string where a group should be; a group without IpPermissions */
-	diag_with(f, "a security group is a string", NULL);
+	ct_diag_with(f, "a security group is a string", NULL);
 	assert_false(group(f, "sg-0noperm")->has_rules);
-	diag_with(f, "no IpPermissions", NULL);
+	ct_diag_with(f, "no IpPermissions", NULL);
 	assert_int_equal(f->m.n_rules, 12);
 	assert_int_equal(f->m.inputs[0].records, 12);
-	done(f);
+	ct_done(f);
 }
 
 static void test_wrong_main_array(void **state)
 {
 	(void)state;
-	fx *f = load("not_array.json");
+	ct_fx *f = load("not_array.json");
 	assert_int_equal(f->rc, KW_E_PARSE);
 	assert_true(kw_diags_any_fatal(&f->d));
-	diag_with(f, "#/SecurityGroupRules: SecurityGroupRules is an object, not an array", NULL);
+	ct_diag_with(f, "#/SecurityGroupRules: SecurityGroupRules is an object, not an array", NULL);
 	assert_int_equal(f->m.n_rules, 0);
-	done(f);
+	ct_done(f);
 
 	/* straight to the reader: SecurityGroups of the wrong type, a kind not AWS's */
 	kw_cloud_model m = { 0 };
@@ -522,130 +401,117 @@ static void test_instances(void **state)
 {
 	(void)state;
 	char buf[512];
-	fx *f = load("instances.json");
-	no_diags(f);
+	ct_fx *f = load("instances.json");
+	ct_no_diags(f);
 	assert_int_equal(f->m.inputs[0].kind, KW_KIND_AWS_INSTANCES);
 	assert_int_equal(f->m.n_instances, 3);
 	assert_int_equal(f->m.inputs[0].records, 3);
 	assert_true(f->m.have_instances);
 
-	const kw_cloud_instance *in = instance(f, "i-0public");
+	const kw_cloud_instance *in = ct_instance(f, "i-0public");
 	assert_int_equal(in->provider, KW_CLOUD_AWS);
 	assert_string_equal(in->name, "web-1");
 	assert_int_equal(in->public_ip, KW_TRI_TRUE);
 	assert_string_equal(in->public_why, "public IP 198.51.100.10");
 	assert_int_equal(in->os, KW_OS_LINUX);
-	assert_string_equal(groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0web,sg-0ssh");
+	assert_string_equal(ct_groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0web,sg-0ssh");
 	assert_false(in->groups_unknown);
-	assert_true(ends_with(in->origin, "instances.json#/Reservations/0/Instances/0"));
+	assert_true(ct_ends_with(in->origin, "instances.json#/Reservations/0/Instances/0"));
 
-	in = instance(f, "i-0private");
+	in = ct_instance(f, "i-0private");
 	assert_string_equal(in->name, "db-1");
 	assert_int_equal(in->public_ip, KW_TRI_TRUE); /* its second interface has one */
 	assert_string_equal(in->public_why, "public IP 203.0.113.77 on eni-0c");
 	assert_int_equal(in->os, KW_OS_LINUX);
-	assert_string_equal(groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0db,sg-0mgmt");
+	assert_string_equal(ct_groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0db,sg-0mgmt");
 
-	in = instance(f, "i-0internal");
+	in = ct_instance(f, "i-0internal");
 	assert_null(in->name);
 	assert_int_equal(in->public_ip, KW_TRI_FALSE);
 	assert_null(in->public_why);
-	assert_string_equal(groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0db");
-	assert_true(ends_with(in->origin, "#/Reservations/1/Instances/0"));
+	assert_string_equal(ct_groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0db");
+	assert_true(ct_ends_with(in->origin, "#/Reservations/1/Instances/0"));
 
 	/* groups named by instances are placeholders, first mention as origin */
 	assert_int_equal(f->m.n_groups, 4);
 	const kw_cloud_group *g = group(f, "sg-0web");
 	assert_false(g->has_rules);
-	assert_true(ends_with(g->origin, "#/Reservations/0/Instances/0/SecurityGroups/0"));
+	assert_true(ct_ends_with(g->origin, "#/Reservations/0/Instances/0/SecurityGroups/0"));
 	g = group(f, "sg-0mgmt");
-	assert_true(ends_with(g->origin, "#/Reservations/0/Instances/1/NetworkInterfaces/1/Groups/0"));
-	done(f);
+	assert_true(ct_ends_with(g->origin, "#/Reservations/0/Instances/1/NetworkInterfaces/1/Groups/0"));
+	ct_done(f);
 }
 
 static void test_instances_windows_ipv6(void **state)
 {
 	(void)state;
-	fx *f = load("instances_windows.json");
-	no_diags(f);
-	const kw_cloud_instance *in = instance(f, "i-0win");
+	ct_fx *f = load("instances_windows.json");
+	ct_no_diags(f);
+	const kw_cloud_instance *in = ct_instance(f, "i-0win");
 	assert_int_equal(in->os, KW_OS_WINDOWS);
 	assert_string_equal(in->name, "jump-win");
 	assert_int_equal(in->public_ip, KW_TRI_TRUE);
-	in = instance(f, "i-0sql");
+	in = ct_instance(f, "i-0sql");
 	assert_int_equal(in->os, KW_OS_WINDOWS);
 	assert_int_equal(in->public_ip, KW_TRI_FALSE);
-	in = instance(f, "i-0v6");
+	in = ct_instance(f, "i-0v6");
 	assert_int_equal(in->os, KW_OS_LINUX);
 	assert_int_equal(in->public_ip, KW_TRI_UNKNOWN);
 	assert_non_null(strstr(in->public_why, "IPv6 address 2600:1f18:abcd::10"));
 	assert_int_equal(in->n_groups, 1);
-	in = instance(f, "i-0bsd");
+	in = ct_instance(f, "i-0bsd");
 	assert_int_equal(in->os, KW_OS_UNKNOWN);
 	assert_int_equal(in->n_groups, 0);
 	assert_null(in->groups);
-	done(f);
+	ct_done(f);
 
 	f = load("instances_paged.json");
 	assert_int_equal(f->rc, 0);
 	assert_int_equal(f->m.n_instances, 1);
 	assert_false(f->m.have_instances);
-	const kw_diag *d = diag_with(f, "paged (NextToken)", "unused");
+	const kw_diag *d = ct_diag_with(f, "paged (NextToken)", "unused");
 	assert_non_null(strstr(d->msg, "#/NextToken"));
 	assert_false(d->fatal);
-	done(f);
+	ct_done(f);
 }
 
 static void test_instances_bad_types(void **state)
 {
 	(void)state;
 	char buf[256];
-	fx *f = load("instances_bad.json");
+	ct_fx *f = load("instances_bad.json");
 	assert_int_equal(f->rc, 0);
 	assert_false(kw_diags_any_fatal(&f->d));
 	assert_int_equal(f->m.n_instances, 2);
 	assert_true(f->m.have_instances);
-	diag_with(f, "#/Reservations/0: a reservation is a string", NULL);
-	diag_with(f, "#/Reservations/1/Instances: Instances is an object, not an array", NULL);
-	const kw_cloud_instance *in = instance(f, "i-0bad1");
+	ct_diag_with(f, "#/Reservations/0: a reservation is a string", NULL);
+	ct_diag_with(f, "#/Reservations/1/Instances: Instances is an object, not an array", NULL);
+	const kw_cloud_instance *in = ct_instance(f, "i-0bad1");
 	assert_int_equal(in->public_ip, KW_TRI_UNKNOWN); /* PublicIpAddress a number */
 	assert_string_equal(in->public_why, "unreadable PublicIpAddress");
 	assert_true(in->groups_unknown);
-	assert_string_equal(groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0ok");
+	assert_string_equal(ct_groups_of(f, in->groups, in->n_groups, buf, sizeof buf), "sg-0ok");
 	assert_string_equal(in->name, "bad-one");
-	diag_with(f, "#/Reservations/2/Instances/0/SecurityGroups: SecurityGroups is a string", NULL);
-	diag_with(f, "NetworkInterfaces/0: a network interface is a number", NULL);
-	diag_with(f, "NetworkInterfaces/1/Groups/0: a group entry without GroupId", NULL);
+	ct_diag_with(f, "#/Reservations/2/Instances/0/SecurityGroups: SecurityGroups is a string", NULL);
+	ct_diag_with(f, "NetworkInterfaces/0: a network interface is a number", NULL);
+	ct_diag_with(f, "NetworkInterfaces/1/Groups/0: a group entry without GroupId", NULL);
 	char id[600];
 	snprintf(id, sizeof id, "%s#/Reservations/2/Instances/1", f->path);
-	in = instance(f, id);
+	in = ct_instance(f, id);
 	assert_int_equal(in->os, KW_OS_LINUX);
-	diag_with(f, "#/Reservations/2/Instances/2: an instance is an array", NULL);
+	ct_diag_with(f, "#/Reservations/2/Instances/2: an instance is an array", NULL);
 	assert_int_equal(f->d.n, 8);
-	done(f);
+	ct_done(f);
 }
 
 /* ---- launches ---- */
-
-static void no_secret(const fx *f, const char *secret)
-{
-	for (size_t i = 0; i < f->m.n_launches; i++) {
-		const kw_cloud_launch *l = &f->m.launches[i];
-		const char *s[] = { l->ud_what, l->ud_why, l->name, l->image, l->template_ref, l->origin };
-		for (size_t k = 0; k < sizeof s / sizeof *s; k++)
-			if (s[k] && strstr(s[k], secret))
-				fail_msg("the secret is in a launch field: %s", s[k]);
-	}
-	for (size_t i = 0; i < f->d.n; i++)
-		assert_null(strstr(f->d.v[i].msg, secret));
-}
 
 static void test_run_requests(void **state)
 {
 	(void)state;
 	char buf[512];
-	fx *f = load("run_key.json");
-	no_diags(f);
+	ct_fx *f = load("run_key.json");
+	ct_no_diags(f);
 	assert_int_equal(f->m.inputs[0].kind, KW_KIND_AWS_RUN_REQUEST);
 	assert_int_equal(f->m.n_launches, 1);
 	const kw_cloud_launch *l = &f->m.launches[0];
@@ -660,22 +526,22 @@ static void test_run_requests(void **state)
 	assert_int_equal(l->user_data, KW_TRI_ABSENT);
 	assert_false(l->custom_image);
 	assert_null(l->template_ref);
-	assert_string_equal(groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0web,sg-0ssh,sg-0mgmt");
-	assert_true(ends_with(l->origin, "run_key.json#"));
-	assert_true(ends_with(group(f, "sg-0mgmt")->origin, "#/NetworkInterfaces/0/Groups/0"));
-	done(f);
+	assert_string_equal(ct_groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0web,sg-0ssh,sg-0mgmt");
+	assert_true(ct_ends_with(l->origin, "run_key.json#"));
+	assert_true(ct_ends_with(group(f, "sg-0mgmt")->origin, "#/NetworkInterfaces/0/Groups/0"));
+	ct_done(f);
 
 	f = load("run_nokey_template.json");
-	no_diags(f);
+	ct_no_diags(f);
 	l = &f->m.launches[0];
 	assert_int_equal(l->key_pair, KW_TRI_ABSENT); /* the template may name one */
 	assert_string_equal(l->template_ref, "lt-0abc123 version $Latest");
 	assert_int_equal(l->public_ip, KW_TRI_TRUE);
 	assert_null(l->image);
-	done(f);
+	ct_done(f);
 
 	f = load("run_userdata.json");
-	no_diags(f);
+	ct_no_diags(f);
 	l = &f->m.launches[0];
 	assert_int_equal(l->key_pair, KW_TRI_FALSE); /* no key, no template */
 	assert_int_equal(l->public_ip, KW_TRI_ABSENT);
@@ -683,15 +549,15 @@ static void test_run_requests(void **state)
 	assert_true(l->ud_hits & KW_UD_PWAUTH);
 	assert_true(l->ud_hits & KW_UD_SETPW);
 	assert_int_equal(l->ud_line, 2);
-	no_secret(f, "S3cret-Not-For-Output");
-	done(f);
+	ct_no_secret(f, "S3cret-Not-For-Output");
+	ct_done(f);
 }
 
 static void test_run_request_bad_types(void **state)
 {
 	(void)state;
 	char buf[256];
-	fx *f = load("run_bad.json");
+	ct_fx *f = load("run_bad.json");
 	assert_int_equal(f->rc, 0);
 	assert_int_equal(f->m.n_launches, 1);
 	const kw_cloud_launch *l = &f->m.launches[0];
@@ -700,23 +566,23 @@ static void test_run_request_bad_types(void **state)
 	assert_non_null(l->ud_why);
 	assert_int_equal(l->public_ip, KW_TRI_UNKNOWN);
 	assert_string_equal(l->template_ref, "unreadable LaunchTemplate");
-	assert_string_equal(groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0y");
-	diag_with(f, "#/KeyName: KeyName is an object, not a string", NULL);
-	diag_with(f, "#/UserData: UserData is a number", NULL);
-	diag_with(f, "#/SecurityGroupIds: SecurityGroupIds is a string, not an array", NULL);
-	diag_with(f, "#/NetworkInterfaces/0/AssociatePublicIpAddress: AssociatePublicIpAddress is a string", NULL);
-	diag_with(f, "#/NetworkInterfaces/1: a network interface is a string", NULL);
-	diag_with(f, "#/LaunchTemplate: LaunchTemplate is a string", NULL);
+	assert_string_equal(ct_groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0y");
+	ct_diag_with(f, "#/KeyName: KeyName is an object, not a string", NULL);
+	ct_diag_with(f, "#/UserData: UserData is a number", NULL);
+	ct_diag_with(f, "#/SecurityGroupIds: SecurityGroupIds is a string, not an array", NULL);
+	ct_diag_with(f, "#/NetworkInterfaces/0/AssociatePublicIpAddress: AssociatePublicIpAddress is a string", NULL);
+	ct_diag_with(f, "#/NetworkInterfaces/1: a network interface is a string", NULL);
+	ct_diag_with(f, "#/LaunchTemplate: LaunchTemplate is a string", NULL);
 	assert_int_equal(f->d.n, 6);
-	done(f);
+	ct_done(f);
 }
 
 static void test_launch_templates(void **state)
 {
 	(void)state;
 	char buf[512];
-	fx *f = load("launch_templates.json");
-	no_diags(f);
+	ct_fx *f = load("launch_templates.json");
+	ct_no_diags(f);
 	assert_int_equal(f->m.inputs[0].kind, KW_KIND_AWS_LAUNCH_TEMPLATES);
 	assert_int_equal(f->m.n_launches, 2);
 	const kw_cloud_launch *l = &f->m.launches[0];
@@ -726,17 +592,17 @@ static void test_launch_templates(void **state)
 	assert_int_equal(l->public_ip, KW_TRI_TRUE);
 	assert_int_equal(l->user_data, KW_TRI_TRUE);
 	assert_true(l->ud_hits & KW_UD_PWAUTH);
-	assert_string_equal(groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0web,sg-0ssh");
-	assert_true(ends_with(l->origin, "#/LaunchTemplateVersions/0"));
+	assert_string_equal(ct_groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0web,sg-0ssh");
+	assert_true(ct_ends_with(l->origin, "#/LaunchTemplateVersions/0"));
 	l = &f->m.launches[1];
 	assert_string_equal(l->name, "lt-0web version 1");
 	assert_int_equal(l->key_pair, KW_TRI_TRUE);
 	assert_int_equal(l->public_ip, KW_TRI_ABSENT);
 	assert_int_equal(l->user_data, KW_TRI_TRUE);
 	assert_int_equal(l->ud_hits, 0);
-	assert_string_equal(groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0web");
-	assert_true(ends_with(l->origin, "#/LaunchTemplateVersions/1"));
-	done(f);
+	assert_string_equal(ct_groups_of(f, l->groups, l->n_groups, buf, sizeof buf), "sg-0web");
+	assert_true(ct_ends_with(l->origin, "#/LaunchTemplateVersions/1"));
+	ct_done(f);
 }
 
 /* ---- several documents, and size ---- */
@@ -744,25 +610,18 @@ static void test_launch_templates(void **state)
 static void test_several_documents(void **state)
 {
 	(void)state;
-	fx *f = load_text("[{\"SecurityGroups\":[{\"GroupId\":\"sg-a\",\"IpPermissions\":[]}]},"
+	ct_fx *f = ct_load_text("[{\"SecurityGroups\":[{\"GroupId\":\"sg-a\",\"IpPermissions\":[]}]},"
 			  " {\"SecurityGroups\":[{\"GroupId\":\"sg-a\",\"IpPermissions\":[{\"IpProtocol\":\"tcp\","
 			  "\"FromPort\":22,\"ToPort\":22,\"IpRanges\":[{\"CidrIp\":\"0.0.0.0/0\"}]}]}],"
 			  "\"NextToken\":\"x\"}]");
-	no_diags(f);
+	ct_no_diags(f);
 	assert_int_equal(f->m.n_groups, 1);
 	assert_int_equal(f->m.n_rules, 1);
 	assert_string_equal(f->m.rules[0].origin, "mem.json#/1/SecurityGroups/0/IpPermissions/0/IpRanges/0");
 	const kw_cloud_group *g = group(f, "sg-a");
 	assert_string_equal(g->origin, "mem.json#/0/SecurityGroups/0");
 	assert_true(g->partial); /* the second document is paged */
-	done(f);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	ct_done(f);
 }
 
 /* The sanitizer build checks the same code on a fifth of the size (it is ~3x slower, and
@@ -807,13 +666,13 @@ static void timed(const char *what, sbuf *b, kw_cloud_kind kind, size_t rules, s
 	kw_diags d = { 0 };
 	json_t *doc = NULL;
 	char msg[256];
-	double t0 = now();
+	double t0 = ct_now();
 	assert_int_equal(kw_json_parse(b->p, b->n, NULL, &doc, msg, sizeof msg), 0);
-	double t1 = now();
+	double t1 = ct_now();
 	assert_int_equal(kw_cloud_detect(doc, KW_CLOUD_ANY), kind);
 	kw_cloud_read_ctx x = { .m = &m, .d = &d, .file = "big.json" };
 	assert_int_equal(kw_cloud_read_aws(&x, kind, doc), 0);
-	double t2 = now();
+	double t2 = ct_now();
 	print_message("%s: %zu rules, %zu MB parsed in %.3f s, read in %.3f s\n", what, m.n_rules,
 		      b->n >> 20, t1 - t0, t2 - t1);
 	assert_int_equal(d.n, 0);
@@ -870,9 +729,9 @@ static void test_big_inputs(void **state)
 	char msg[256];
 	assert_int_equal(kw_json_parse(b.p, b.n, NULL, &doc, msg, sizeof msg), 0);
 	kw_cloud_read_ctx x = { .m = &m, .d = &d, .file = "big.json" };
-	double t0 = now();
+	double t0 = ct_now();
 	assert_int_equal(kw_cloud_read_aws(&x, KW_KIND_AWS_INSTANCES, doc), 0);
-	double t = now() - t0;
+	double t = ct_now() - t0;
 	print_message("an instance with %d group mentions read in %.3f s\n", 200000 / SCALE, t);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(m.n_instances, 1);

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "cloudtest.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -43,41 +44,15 @@
 #define FIX KW_TEST_DATA "/cloud/terraform/"
 #define TFJSON_DIR "/usr/share/gocode/src/github.com/hashicorp/terraform-json/testdata"
 
-typedef struct env {
-	kw_cloud_model m;
-	kw_diags d;
-	int rc;
-} env;
-
-static void env_free(env *e)
+static ct_fx *load(const char *name)
 {
-	kw_cloud_model_release(&e->m);
-	kw_diags_release(&e->d);
-	free(e);
-}
-
-static env *load(const char *name)
-{
-	env *e = calloc(1, sizeof *e);
-	assert_non_null(e);
-	char path[512];
-	snprintf(path, sizeof path, FIX "%s", name);
-	e->rc = kw_cloud_load_file(&e->m, path, NULL, KW_CLOUD_ANY, &e->d);
-	return e;
-}
-
-static env *load_text(const char *text)
-{
-	env *e = calloc(1, sizeof *e);
-	assert_non_null(e);
-	e->rc = kw_cloud_load_text(&e->m, "mem.json", text, strlen(text), NULL, KW_CLOUD_ANY, &e->d);
-	return e;
+	return ct_load(FIX, name);
 }
 
 /* Straight to the reader (kinds the loader does not detect, documents built in memory). */
-static env *read_doc(const json_t *doc, kw_cloud_kind kind)
+static ct_fx *read_doc(const json_t *doc, kw_cloud_kind kind)
 {
-	env *e = calloc(1, sizeof *e);
+	ct_fx *e = calloc(1, sizeof *e);
 	assert_non_null(e);
 	kw_cloud_read_ctx x = { .m = &e->m, .d = &e->d };
 	x.file = kw_cloud_str(&e->m, "doc.json");
@@ -105,51 +80,28 @@ static json_t *parse_file(const char *path)
 	return j;
 }
 
-static env *read_text(const char *text, kw_cloud_kind kind)
+static ct_fx *read_text(const char *text, kw_cloud_kind kind)
 {
 	json_t *j = parse(text);
-	env *e = read_doc(j, kind);
+	ct_fx *e = read_doc(j, kind);
 	json_decref(j);
 	return e;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-static void no_fatal(const env *e)
+static void no_fatal(const ct_fx *e)
 {
 	for (size_t i = 0; i < e->d.n; i++)
 		if (e->d.v[i].fatal)
 			fail_msg("fatal diagnostic: %s", e->d.v[i].msg);
 }
 
-static void no_diags(const env *e)
+static void no_diags(const ct_fx *e)
 {
 	if (e->d.n)
 		fail_msg("%zu diagnostics, the first: %s", e->d.n, e->d.v[0].msg);
 }
 
-static const kw_diag *diag_with(const env *e, const char *a, const char *b)
-{
-	for (size_t i = 0; i < e->d.n; i++)
-		if (strstr(e->d.v[i].msg, a) && (!b || strstr(e->d.v[i].msg, b)))
-			return &e->d.v[i];
-	return NULL;
-}
-
-static void want_diag(const env *e, const char *a, const char *b)
-{
-	if (!diag_with(e, a, b)) {
-		for (size_t i = 0; i < e->d.n; i++)
-			print_message("  diag: %s\n", e->d.v[i].msg);
-		fail_msg("no diagnostic with \"%s\" and \"%s\"", a, b ? b : "");
-	}
-}
-
-static const kw_cloud_group *group(const env *e, const char *id)
+static const kw_cloud_group *group(const ct_fx *e, const char *id)
 {
 	for (size_t i = 0; i < e->m.n_groups; i++)
 		if (strcmp(e->m.groups[i].id, id) == 0)
@@ -157,7 +109,7 @@ static const kw_cloud_group *group(const env *e, const char *id)
 	return NULL;
 }
 
-static const kw_cloud_group *want_group(const env *e, const char *id)
+static const kw_cloud_group *want_group(const ct_fx *e, const char *id)
 {
 	const kw_cloud_group *g = group(e, id);
 	if (!g)
@@ -165,18 +117,12 @@ static const kw_cloud_group *want_group(const env *e, const char *id)
 	return g;
 }
 
-static const char *gid(const env *e, const kw_cloud_rule *r)
-{
-	assert_true(r->group < e->m.n_groups);
-	return e->m.groups[r->group].id;
-}
-
 /* The rule whose origin ends with suffix (exactly one). */
-static const kw_cloud_rule *rule_at(const env *e, const char *suffix)
+static const kw_cloud_rule *rule_at(const ct_fx *e, const char *suffix)
 {
 	const kw_cloud_rule *found = NULL;
 	for (size_t i = 0; i < e->m.n_rules; i++) {
-		if (ends_with(e->m.rules[i].origin, suffix)) {
+		if (ct_ends_with(e->m.rules[i].origin, suffix)) {
 			if (found)
 				fail_msg("two rules at %s", suffix);
 			found = &e->m.rules[i];
@@ -191,7 +137,7 @@ static const kw_cloud_rule *rule_at(const env *e, const char *suffix)
 }
 
 /* Rules whose origin contains s. */
-static size_t rules_with(const env *e, const char *s)
+static size_t rules_with(const ct_fx *e, const char *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < e->m.n_rules; i++)
@@ -199,21 +145,12 @@ static size_t rules_with(const env *e, const char *s)
 	return n;
 }
 
-static const kw_cloud_launch *launch(const env *e, const char *name)
+static const kw_cloud_launch *launch(const ct_fx *e, const char *name)
 {
 	for (size_t i = 0; i < e->m.n_launches; i++)
 		if (strcmp(e->m.launches[i].name, name) == 0)
 			return &e->m.launches[i];
 	fail_msg("no launch %s", name);
-	return NULL;
-}
-
-static const kw_cloud_instance *instance(const env *e, const char *id)
-{
-	for (size_t i = 0; i < e->m.n_instances; i++)
-		if (strcmp(e->m.instances[i].id, id) == 0)
-			return &e->m.instances[i];
-	fail_msg("no instance %s", id);
 	return NULL;
 }
 
@@ -238,7 +175,7 @@ static void want_ports(const kw_cloud_rule *r, unsigned lo, unsigned hi)
 	assert_int_equal(r->port_hi, hi);
 }
 
-static void want_groups(const env *e, const uint32_t *g, size_t n, const char *const *ids, size_t want)
+static void want_groups(const ct_fx *e, const uint32_t *g, size_t n, const char *const *ids, size_t want)
 {
 	if (n != want) {
 		for (size_t i = 0; i < n; i++)
@@ -260,7 +197,7 @@ static bool has_str(const char *s, const char *secret)
 }
 
 /* A secret from the input appears in no string the model or the diagnostics hold. */
-static void never_kept(const env *e, const char *secret)
+static void never_kept(const ct_fx *e, const char *secret)
 {
 	const kw_cloud_model *m = &e->m;
 	for (size_t i = 0; i < m->n_groups; i++)
@@ -283,7 +220,7 @@ static void never_kept(const env *e, const char *secret)
 
 /* ------------------------------------------------------------------ fixtures */
 
-static void check_minimal(const env *e, const char *file)
+static void check_minimal(const ct_fx *e, const char *file)
 {
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
@@ -295,7 +232,7 @@ static void check_minimal(const env *e, const char *file)
 	char suffix[256];
 	snprintf(suffix, sizeof suffix, "%s#/planned_values/root_module/resources/0/values/cidr_ipv6", file);
 	const kw_cloud_rule *r = rule_at(e, suffix);
-	assert_string_equal(gid(e, r), "sg-0abc");
+	assert_string_equal(ct_gid(e, r), "sg-0abc");
 	assert_int_equal(r->provider, KW_CLOUD_AWS);
 	assert_int_equal(r->proto, KW_PROTO_ALL);
 	want_ports(r, 0, 65535);
@@ -303,7 +240,7 @@ static void check_minimal(const env *e, const char *file)
 	assert_null(r->why_unknown);
 
 	r = rule_at(e, "/resources/1/values/cidr_ip");
-	assert_string_equal(gid(e, r), "sg-bp1");
+	assert_string_equal(ct_gid(e, r), "sg-bp1");
 	assert_int_equal(r->provider, KW_CLOUD_ALIBABA);
 	assert_int_equal(r->proto, KW_PROTO_TCP);
 	assert_int_equal(r->action, KW_ACT_ALLOW);
@@ -311,7 +248,7 @@ static void check_minimal(const env *e, const char *file)
 	want_ports(r, 22, 22);
 	want_cidr(r, "0.0.0.0/0");
 
-	const kw_cloud_instance *in = instance(e, "alicloud_instance.web");
+	const kw_cloud_instance *in = ct_instance(e, "alicloud_instance.web");
 	assert_int_equal(in->public_ip, KW_TRI_TRUE);
 	assert_non_null(strstr(in->public_why, "internet_max_bandwidth_out 10"));
 	static const char *const g[] = { "sg-bp1" };
@@ -328,24 +265,24 @@ static void check_minimal(const env *e, const char *file)
 static void test_minimal(void **state)
 {
 	(void)state;
-	env *e = load("minimal_plan.json");
+	ct_fx *e = load("minimal_plan.json");
 	check_minimal(e, "minimal_plan.json");
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_bom(void **state)
 {
 	(void)state;
 	/* the loader skips a UTF-8 byte order mark (jansson alone refuses one) */
-	env *e = load("bom_plan.json");
+	ct_fx *e = load("bom_plan.json");
 	check_minimal(e, "bom_plan.json");
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_aws_plan(void **state)
 {
 	(void)state;
-	env *e = load("aws_plan.json");
+	ct_fx *e = load("aws_plan.json");
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
 	/* planned_values repeats every resource: read once (13 rule records from
@@ -367,10 +304,10 @@ static void test_aws_plan(void **state)
 	assert_string_equal(g->vpc, "vpc-0a1b2c3d4e5f60718");
 	assert_true(g->has_rules);
 	assert_false(g->rules_unknown);
-	assert_true(ends_with(g->origin, "aws_plan.json#/resource_changes/5/change/after"));
+	assert_true(ct_ends_with(g->origin, "aws_plan.json#/resource_changes/5/change/after"));
 
 	const kw_cloud_rule *r = rule_at(e, "aws_plan.json#/resource_changes/5/change/after/ingress/0/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "aws_security_group.web");
+	assert_string_equal(ct_gid(e, r), "aws_security_group.web");
 	assert_int_equal(r->dir, KW_DIR_INGRESS);
 	assert_int_equal(r->proto, KW_PROTO_TCP);
 	assert_int_equal(r->action, KW_ACT_ALLOW);
@@ -393,20 +330,20 @@ static void test_aws_plan(void **state)
 
 	/* a rule whose security_group_id is known after apply joins the group in the plan */
 	r = rule_at(e, "/resource_changes/9/change/after/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "aws_security_group.web");
+	assert_string_equal(ct_gid(e, r), "aws_security_group.web");
 	want_ports(r, 3389, 3389);
 	assert_int_equal(rules_with(e, "resource_changes/9/"), 1); /* no phantom source */
 
 	/* aws_vpc_security_group_ingress_rule: -1 without ports, ::/0 */
 	r = rule_at(e, "/resource_changes/10/change/after/cidr_ipv6");
-	assert_string_equal(gid(e, r), "aws_security_group.web");
+	assert_string_equal(ct_gid(e, r), "aws_security_group.web");
 	assert_int_equal(r->proto, KW_PROTO_ALL);
 	want_ports(r, 0, 65535);
 	want_cidr(r, "::/0");
 
 	/* 20-30, one record per CIDR */
 	r = rule_at(e, "/resource_changes/8/change/after/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "sg-0123456789abcdef0");
+	assert_string_equal(ct_gid(e, r), "sg-0123456789abcdef0");
 	want_ports(r, 20, 30);
 	want_cidr(r, "198.51.100.0/24");
 	r = rule_at(e, "/resource_changes/8/change/after/cidr_blocks/1");
@@ -428,14 +365,14 @@ static void test_aws_plan(void **state)
 	assert_int_equal(rules_with(e, "resource_changes/6/"), 1);
 
 	/* instances: both an instance and a launch */
-	const kw_cloud_instance *in = instance(e, "aws_instance.app");
+	const kw_cloud_instance *in = ct_instance(e, "aws_instance.app");
 	assert_string_equal(in->name, "app-1");
 	assert_int_equal(in->public_ip, KW_TRI_TRUE);
 	assert_non_null(strstr(in->public_why, "associate_public_ip_address"));
 	assert_false(in->groups_unknown);
 	static const char *const web[] = { "aws_security_group.web" };
 	want_groups(e, in->groups, in->n_groups, web, 1);
-	assert_true(ends_with(in->origin, "#/resource_changes/0/change/after"));
+	assert_true(ct_ends_with(in->origin, "#/resource_changes/0/change/after"));
 
 	const kw_cloud_launch *l = launch(e, "aws_instance.app");
 	assert_int_equal(l->kind, KW_LAUNCH_RESOURCE);
@@ -468,13 +405,13 @@ static void test_aws_plan(void **state)
 	want_groups(e, l->groups, l->n_groups, sg0, 1);
 	for (size_t i = 0; i < e->m.n_instances; i++)
 		assert_string_not_equal(e->m.instances[i].id, "aws_launch_template.bastion");
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_modules(void **state)
 {
 	(void)state;
-	env *e = load("modules_plan.json");
+	ct_fx *e = load("modules_plan.json");
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
 	assert_int_equal(rules_with(e, "planned_values"), 0);
@@ -485,33 +422,33 @@ static void test_modules(void **state)
 	const kw_cloud_group *db = want_group(e, "sg-0db0000000000000a"); /* no-op: id known */
 	assert_string_equal(db->name, "db");
 	const kw_cloud_rule *r = rule_at(e, "/resource_changes/6/change/after/ingress/0/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "module.net.aws_security_group.this[\"web\"]");
+	assert_string_equal(ct_gid(e, r), "module.net.aws_security_group.this[\"web\"]");
 	want_ports(r, 80, 80);
 
 	/* module.net.aws_security_group_rule.ssh: aws_security_group.this["web"].id */
 	r = rule_at(e, "/resource_changes/7/change/after/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "module.net.aws_security_group.this[\"web\"]");
+	assert_string_equal(ct_gid(e, r), "module.net.aws_security_group.this[\"web\"]");
 	want_ports(r, 22, 22);
 
 	/* count: aws_security_group.count[1].id, not count[0] */
 	r = rule_at(e, "/resource_changes/4/change/after/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "aws_security_group.count[1]");
+	assert_string_equal(ct_gid(e, r), "aws_security_group.count[1]");
 	assert_non_null(group(e, "aws_security_group.count[0]"));
 
 	/* a replaced rule (["delete","create"]) is read */
 	r = rule_at(e, "/resource_changes/8/change/after/cidr_ipv4");
-	assert_string_equal(gid(e, r), "sg-0db0000000000000a");
+	assert_string_equal(ct_gid(e, r), "sg-0db0000000000000a");
 	want_ports(r, 5432, 5432);
 
 	/* two modules down: var.db_sg and var.web_sg come from the parent's module call */
 	r = rule_at(e, "/resource_changes/9/change/after/referenced_security_group_id");
-	assert_string_equal(gid(e, r), "sg-0db0000000000000a");
+	assert_string_equal(ct_gid(e, r), "sg-0db0000000000000a");
 	assert_int_equal(r->src, KW_SRC_GROUP);
 	assert_string_equal(r->ref, "module.net.aws_security_group.this[\"web\"]");
 
 	/* a data source cannot be followed: the rule keeps a group of its own */
 	r = rule_at(e, "/resource_changes/3/change/after/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "aws_security_group_rule.by_data.security_group_id");
+	assert_string_equal(ct_gid(e, r), "aws_security_group_rule.by_data.security_group_id");
 	const kw_cloud_group *ph = want_group(e, "aws_security_group_rule.by_data.security_group_id");
 	assert_true(ph->rules_unknown);
 	assert_true(ph->has_rules);
@@ -519,13 +456,13 @@ static void test_modules(void **state)
 	want_cidr(r, "0.0.0.0/0");
 
 	/* an instance through a module output: only the "web" instance of the for_each */
-	const kw_cloud_instance *in = instance(e, "aws_instance.app");
+	const kw_cloud_instance *in = ct_instance(e, "aws_instance.app");
 	static const char *const w[] = { "module.net.aws_security_group.this[\"web\"]" };
 	want_groups(e, in->groups, in->n_groups, w, 1);
 	assert_false(in->groups_unknown);
 	assert_int_equal(in->public_ip, KW_TRI_UNKNOWN); /* the subnet decides */
 	assert_int_equal(launch(e, "aws_instance.app")->key_pair, KW_TRI_ABSENT);
-	env_free(e);
+	ct_done(e);
 }
 
 /* Without resource_changes, planned_values and its child_modules are read. */
@@ -534,25 +471,25 @@ static void test_planned_values_only(void **state)
 	(void)state;
 	json_t *doc = parse_file(FIX "modules_plan.json");
 	assert_int_equal(json_object_del(doc, "resource_changes"), 0);
-	env *e = read_doc(doc, KW_KIND_TF_PLAN);
+	ct_fx *e = read_doc(doc, KW_KIND_TF_PLAN);
 	json_decref(doc);
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
 	assert_int_equal(rules_with(e, "resource_changes"), 0);
 	const kw_cloud_rule *r = rule_at(e, "doc.json#/planned_values/root_module/child_modules/0/child_modules/0/"
 					    "resources/0/values/cidr_ipv4");
-	assert_string_equal(gid(e, r), "sg-0db0000000000000a");
+	assert_string_equal(ct_gid(e, r), "sg-0db0000000000000a");
 	r = rule_at(e, "#/planned_values/root_module/child_modules/0/resources/1/values/ingress/0/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "module.net.aws_security_group.this[\"web\"]");
+	assert_string_equal(ct_gid(e, r), "module.net.aws_security_group.this[\"web\"]");
 	r = rule_at(e, "#/planned_values/root_module/child_modules/0/resources/2/values/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "module.net.aws_security_group.this[\"web\"]");
-	env_free(e);
+	assert_string_equal(ct_gid(e, r), "module.net.aws_security_group.this[\"web\"]");
+	ct_done(e);
 }
 
 static void test_alicloud(void **state)
 {
 	(void)state;
-	env *e = load("alicloud_plan.json");
+	ct_fx *e = load("alicloud_plan.json");
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
 	const char *dflt = "alicloud_security_group.default";
@@ -565,8 +502,8 @@ static void test_alicloud(void **state)
 	/* accept and drop at equal priority: both kept, in the same group */
 	const kw_cloud_rule *acc = rule_at(e, "/resource_changes/7/change/after/cidr_ip");
 	const kw_cloud_rule *drop = rule_at(e, "/resource_changes/8/change/after/cidr_ip");
-	assert_string_equal(gid(e, acc), dflt);
-	assert_string_equal(gid(e, drop), dflt);
+	assert_string_equal(ct_gid(e, acc), dflt);
+	assert_string_equal(ct_gid(e, drop), dflt);
 	assert_int_equal(acc->action, KW_ACT_ALLOW);
 	assert_int_equal(drop->action, KW_ACT_DENY);
 	assert_int_equal(acc->priority, 1);
@@ -592,10 +529,10 @@ static void test_alicloud(void **state)
 	r = rule_at(e, "/resource_changes/10/change/after/cidr_ip");
 	assert_int_equal(r->proto, KW_PROTO_OTHER);
 	want_ports(r, 0, 65535);
-	assert_string_equal(gid(e, r), "sg-bp1existing0000001");
+	assert_string_equal(ct_gid(e, r), "sg-bp1existing0000001");
 
 	/* password_inherit on a custom image with internet bandwidth */
-	const kw_cloud_instance *in = instance(e, "alicloud_instance.web");
+	const kw_cloud_instance *in = ct_instance(e, "alicloud_instance.web");
 	assert_string_equal(in->name, "web-1");
 	assert_int_equal(in->public_ip, KW_TRI_TRUE);
 	static const char *const d1[] = { "alicloud_security_group.default" };
@@ -614,7 +551,7 @@ static void test_alicloud(void **state)
 	assert_true(l->ud_hits & KW_UD_PWAUTH);
 	assert_int_equal(l->os, KW_OS_LINUX);
 	assert_false(l->custom_image);
-	assert_int_equal(instance(e, "alicloud_instance.pw")->public_ip, KW_TRI_FALSE);
+	assert_int_equal(ct_instance(e, "alicloud_instance.pw")->public_ip, KW_TRI_FALSE);
 
 	l = launch(e, "alicloud_ecs_launch_template.golden");
 	assert_int_equal(l->kind, KW_LAUNCH_TEMPLATE);
@@ -636,13 +573,13 @@ static void test_alicloud(void **state)
 	never_kept(e, "Sup3r-Secret-Pw");
 	never_kept(e, "RootPw-2024");
 	never_kept(e, "KMS-ENCRYPTED-BLOB");
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_state(void **state)
 {
 	(void)state;
-	env *e = load("state.json");
+	ct_fx *e = load("state.json");
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
 	assert_int_equal(e->m.inputs[0].kind, KW_KIND_TF_STATE);
@@ -655,14 +592,14 @@ static void test_state(void **state)
 	want_cidr(r, "::/0"); /* written 0::/0 */
 	want_ports(r, 3389, 3389);
 
-	const kw_cloud_instance *in = instance(e, "i-0a1b2c3d4e5f60718");
+	const kw_cloud_instance *in = ct_instance(e, "i-0a1b2c3d4e5f60718");
 	assert_int_equal(in->public_ip, KW_TRI_TRUE);
 	assert_string_equal(in->public_why, "public IP 203.0.113.10");
 	static const char *const w[] = { "sg-0a1b2c3d4e5f60718" };
 	want_groups(e, in->groups, in->n_groups, w, 1);
 	assert_int_equal(launch(e, "aws_instance.web")->key_pair, KW_TRI_ABSENT); /* "" */
 
-	in = instance(e, "i-bp1db00000000000001");
+	in = ct_instance(e, "i-bp1db00000000000001");
 	assert_int_equal(in->os, KW_OS_WINDOWS);
 	assert_int_equal(in->public_ip, KW_TRI_FALSE);
 	const kw_cloud_launch *l = launch(e, "module.ali.alicloud_instance.db[0]");
@@ -670,25 +607,25 @@ static void test_state(void **state)
 	assert_int_equal(l->key_pair, KW_TRI_ABSENT);
 	r = rule_at(e, "#/values/root_module/child_modules/0/resources/1/values/cidr_ip");
 	assert_string_equal(r->id, "sgr-bp1rdp000000000001");
-	assert_string_equal(gid(e, r), "sg-bp1db00000000000001");
+	assert_string_equal(ct_gid(e, r), "sg-bp1db00000000000001");
 	want_ports(r, 3389, 3389);
 	never_kept(e, "Adm1n-Passw0rd");
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_raw_state(void **state)
 {
 	(void)state;
 	json_t *doc = parse_file(FIX "raw.tfstate");
-	env *e = read_doc(doc, KW_KIND_TF_STATE);
+	ct_fx *e = read_doc(doc, KW_KIND_TF_STATE);
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
 	assert_null(group(e, "sg-0shared0000000001")); /* a data source */
 	const kw_cloud_rule *r = rule_at(e, "doc.json#/resources/1/instances/0/attributes/ingress/0/cidr_blocks/0");
-	assert_string_equal(gid(e, r), "sg-0edge000000000001");
+	assert_string_equal(ct_gid(e, r), "sg-0edge000000000001");
 	r = rule_at(e, "#/resources/2/instances/0/attributes/cidr_ip");
-	assert_string_equal(gid(e, r), "sg-bp1raw0000000001");
-	env_free(e);
+	assert_string_equal(ct_gid(e, r), "sg-bp1raw0000000001");
+	ct_done(e);
 
 	/* without its group id the rule's placeholder shows the address Terraform prints */
 	json_t *attrs = json_object_get(json_array_get(json_object_get(json_array_get(
@@ -697,20 +634,20 @@ static void test_raw_state(void **state)
 	e = read_doc(doc, KW_KIND_TF_STATE);
 	json_decref(doc);
 	want_group(e, "alicloud_security_group_rule.rule[\"ssh \\\"v4\\\"\"].security_group_id");
-	want_diag(e, "no security_group_id", NULL);
+	ct_diag_with(e, "no security_group_id", NULL);
 	assert_int_equal(rules_with(e, "/resources/2/"), 1);
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_versions(void **state)
 {
 	(void)state;
-	env *e = load("format2_plan.json");
+	ct_fx *e = load("format2_plan.json");
 	assert_true(e->rc < 0);
 	assert_true(kw_diags_any_fatal(&e->d));
-	want_diag(e, "format_version", "\"2.0\"");
+	ct_diag_with(e, "format_version", "\"2.0\"");
 	assert_int_equal(e->m.n_rules, 0);
-	env_free(e);
+	ct_done(e);
 
 	static const struct {
 		const char *fv;
@@ -736,13 +673,13 @@ static void test_versions(void **state)
 			assert_true(kw_diags_any_fatal(&e->d));
 			assert_int_equal(e->m.n_rules, 0);
 		}
-		env_free(e);
+		ct_done(e);
 	}
 	/* not an object; a document that is no Terraform output */
 	e = read_text("[1,2]", KW_KIND_TF_PLAN);
 	assert_int_equal(e->rc, KW_E_PARSE);
 	assert_true(kw_diags_any_fatal(&e->d));
-	env_free(e);
+	ct_done(e);
 	/* several documents in one file: the refused one says which */
 	char *both = malloc(4096);
 	assert_non_null(both);
@@ -751,28 +688,28 @@ static void test_versions(void **state)
 		 "\"aws_security_group.a\",\"type\":\"aws_security_group\",\"name\":\"a\",\"values\":{\"id\":"
 		 "\"sg-a\",\"ingress\":[{\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,\"cidr_blocks\":"
 		 "[\"0.0.0.0/0\"]}]}}]}}},{\"format_version\":\"2.0\",\"values\":{}}]");
-	e = load_text(both);
+	e = ct_load_text(both);
 	free(both);
 	assert_int_equal(e->rc, 0);
 	assert_int_equal(e->m.n_rules, 1);
-	assert_true(ends_with(e->m.rules[0].origin, "mem.json#/0/values/root_module/resources/0/values/ingress/0/cidr_blocks/0"));
-	want_diag(e, "#/1: format_version", "\"2.0\"");
-	env_free(e);
+	assert_true(ct_ends_with(e->m.rules[0].origin, "mem.json#/0/values/root_module/resources/0/values/ingress/0/cidr_blocks/0"));
+	ct_diag_with(e, "#/1: format_version", "\"2.0\"");
+	ct_done(e);
 
 	e = read_text("{\"version\":3,\"resources\":[]}", KW_KIND_TF_STATE);
 	assert_int_equal(e->rc, KW_E_UNSUPPORTED);
-	want_diag(e, "version 3", NULL);
-	env_free(e);
+	ct_diag_with(e, "version 3", NULL);
+	ct_done(e);
 	e = read_text("{\"terraform_version\":\"1.0.0\"}", KW_KIND_TF_PLAN);
 	assert_true(e->rc < 0);
-	want_diag(e, "no format_version", NULL);
-	env_free(e);
+	ct_diag_with(e, "no format_version", NULL);
+	ct_done(e);
 }
 
 static void test_broken(void **state)
 {
 	(void)state;
-	env *e = load("broken_plan.json");
+	ct_fx *e = load("broken_plan.json");
 	assert_int_equal(e->rc, 0);
 	no_fatal(e);
 	/* every rule resource and inline rule gave a record: nothing silently dropped */
@@ -784,37 +721,37 @@ static void test_broken(void **state)
 			fail_msg("no rule record from %s", each[i]);
 
 	/* cidr_blocks a string, from_port "abc" */
-	want_diag(e, "resource_changes/0/change/after/cidr_blocks", "expected a list");
-	want_diag(e, "resource_changes/0/change/after/from_port", "port number");
+	ct_diag_with(e, "resource_changes/0/change/after/cidr_blocks", "expected a list");
+	ct_diag_with(e, "resource_changes/0/change/after/from_port", "port number");
 	const kw_cloud_rule *r = rule_at(e, "/resource_changes/0/change/after/cidr_blocks");
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
 	assert_true(r->ports_unknown);
-	assert_string_equal(gid(e, r), "sg-0b0rken000000001");
+	assert_string_equal(ct_gid(e, r), "sg-0b0rken000000001");
 
 	/* priority "high" on an accept: read as 1 (the rule counts first); "22-22" unreadable */
-	want_diag(e, "resource_changes/1/change/after/priority", "read as 1");
-	want_diag(e, "resource_changes/1/change/after/port_range", NULL);
+	ct_diag_with(e, "resource_changes/1/change/after/priority", "read as 1");
+	ct_diag_with(e, "resource_changes/1/change/after/port_range", NULL);
 	r = rule_at(e, "/resource_changes/1/change/after/cidr_ip");
 	assert_int_equal(r->priority, 1);
 	assert_true(r->ports_unknown);
 	want_cidr(r, "0.0.0.0/0");
 
 	/* a drop with priority 0 counts last; a list for security_group_id; sctp; bad CIDR */
-	want_diag(e, "resource_changes/2/change/after/priority", "read as 100");
-	want_diag(e, "resource_changes/2/change/after/security_group_id", "expected a group id");
-	want_diag(e, "resource_changes/2/change/after/ip_protocol", NULL);
-	want_diag(e, "resource_changes/2/change/after/type", NULL);
+	ct_diag_with(e, "resource_changes/2/change/after/priority", "read as 100");
+	ct_diag_with(e, "resource_changes/2/change/after/security_group_id", "expected a group id");
+	ct_diag_with(e, "resource_changes/2/change/after/ip_protocol", NULL);
+	ct_diag_with(e, "resource_changes/2/change/after/type", NULL);
 	r = rule_at(e, "/resource_changes/2/change/after/cidr_ip");
 	assert_int_equal(r->action, KW_ACT_DENY);
 	assert_int_equal(r->priority, 100);
 	assert_int_equal(r->proto, KW_PROTO_UNKNOWN);
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
 	assert_int_equal(r->dir, KW_DIR_INGRESS);
-	assert_string_equal(gid(e, r), "alicloud_security_group_rule.drop_prio.security_group_id");
+	assert_string_equal(ct_gid(e, r), "alicloud_security_group_rule.drop_prio.security_group_id");
 
 	/* values that are not an object: the group's rules are unknown; the rule is one
 	 * record with everything unknown */
-	want_diag(e, "resource_changes/3/change/after", "read as unknown");
+	ct_diag_with(e, "resource_changes/3/change/after", "read as unknown");
 	assert_true(want_group(e, "aws_security_group.bad_values")->rules_unknown);
 	assert_int_equal(rules_with(e, "resource_changes/4/"), 1);
 	r = rule_at(e, "/resource_changes/4/change/after");
@@ -823,13 +760,13 @@ static void test_broken(void **state)
 	assert_true(r->ports_unknown);
 
 	/* inline oddities */
-	want_diag(e, "resource_changes/5/change/after/id", NULL);
-	want_diag(e, "ingress/0", "expected a rule object");
-	want_diag(e, "ingress/1/from_port", "above");
-	want_diag(e, "ingress/1/cidr_blocks/0", "null");
-	want_diag(e, "ingress/2", "no source");
-	want_diag(e, "ingress/3/protocol", NULL);
-	want_diag(e, "egress", "expected a list of rules");
+	ct_diag_with(e, "resource_changes/5/change/after/id", NULL);
+	ct_diag_with(e, "ingress/0", "expected a rule object");
+	ct_diag_with(e, "ingress/1/from_port", "above");
+	ct_diag_with(e, "ingress/1/cidr_blocks/0", "null");
+	ct_diag_with(e, "ingress/2", "no source");
+	ct_diag_with(e, "ingress/3/protocol", NULL);
+	ct_diag_with(e, "egress", "expected a list of rules");
 	r = rule_at(e, "/ingress/1/cidr_blocks/2");
 	assert_true(r->ports_unknown);
 	want_cidr(r, "10.0.0.0/8");
@@ -846,14 +783,14 @@ static void test_broken(void **state)
 	assert_int_equal(l->password, KW_TRI_UNKNOWN);
 	assert_int_equal(l->password_inherit, KW_TRI_UNKNOWN);
 	assert_int_equal(l->public_ip, KW_TRI_UNKNOWN);
-	assert_true(instance(e, "alicloud_instance.bad")->groups_unknown);
-	want_diag(e, "resource_changes/7/change/after/password", "expected a string");
+	assert_true(ct_instance(e, "alicloud_instance.bad")->groups_unknown);
+	ct_diag_with(e, "resource_changes/7/change/after/password", "expected a string");
 	never_kept(e, "123456");
 
-	want_diag(e, "resource_changes/8", "expected a resource change object");
-	want_diag(e, "planned_values/root_module/resources", "expected a list");
-	want_diag(e, "planned_values/root_module/child_modules/0", "expected a module object");
-	env_free(e);
+	ct_diag_with(e, "resource_changes/8", "expected a resource change object");
+	ct_diag_with(e, "planned_values/root_module/resources", "expected a list");
+	ct_diag_with(e, "planned_values/root_module/child_modules/0", "expected a module object");
+	ct_done(e);
 }
 
 /* ------------------------------------------------------------------ unknown values */
@@ -872,10 +809,10 @@ static char *plan(const char *changes, const char *cfg_resources)
 	return s;
 }
 
-static env *plan_env(const char *changes, const char *cfg)
+static ct_fx *plan_env(const char *changes, const char *cfg)
 {
 	char *s = plan(changes, cfg);
-	env *e = load_text(s);
+	ct_fx *e = ct_load_text(s);
 	free(s);
 	return e;
 }
@@ -893,7 +830,7 @@ static void test_unknown_parts(void **state)
 {
 	(void)state;
 	/* one CIDR known, one known after apply (null in after, true in after_unknown) */
-	env *e = plan_env(SG_RULE("a", "{\"type\":\"ingress\",\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,"
+	ct_fx *e = plan_env(SG_RULE("a", "{\"type\":\"ingress\",\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,"
 				       "\"cidr_blocks\":[\"10.0.0.0/8\",null],\"security_group_id\":\"sg-1\"}",
 				  "{\"cidr_blocks\":[false,true]}"),
 			  NULL);
@@ -903,7 +840,7 @@ static void test_unknown_parts(void **state)
 	const kw_cloud_rule *r = rule_at(e, "/cidr_blocks/1");
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
 	assert_string_equal(r->why_unknown, "known after apply");
-	env_free(e);
+	ct_done(e);
 
 	/* protocol and ports known after apply */
 	e = plan_env(SG_RULE("p", "{\"type\":\"ingress\",\"cidr_blocks\":[\"0.0.0.0/0\"],\"security_group_id\":\"sg-1\"}",
@@ -914,7 +851,7 @@ static void test_unknown_parts(void **state)
 	assert_int_equal(r->proto, KW_PROTO_UNKNOWN);
 	assert_true(r->ports_unknown);
 	assert_string_equal(r->why_unknown, "known after apply");
-	env_free(e);
+	ct_done(e);
 	e = plan_env(SG_RULE("q", "{\"type\":\"ingress\",\"protocol\":\"tcp\",\"from_port\":22,\"cidr_blocks\":[\"0.0.0.0/0\"],"
 				  "\"security_group_id\":\"sg-1\"}",
 			     "{\"to_port\":true}"),
@@ -922,7 +859,7 @@ static void test_unknown_parts(void **state)
 	r = rule_at(e, "/cidr_blocks/0");
 	assert_int_equal(r->proto, KW_PROTO_TCP);
 	assert_true(r->ports_unknown);
-	env_free(e);
+	ct_done(e);
 
 	/* the group unknown and no configuration: a placeholder named after the rule; its
 	 * source_security_group_id (computed) does not add a phantom source */
@@ -932,9 +869,9 @@ static void test_unknown_parts(void **state)
 		     NULL);
 	no_diags(e);
 	assert_int_equal(e->m.n_rules, 1);
-	assert_string_equal(gid(e, &e->m.rules[0]), "aws_security_group_rule.g.security_group_id");
+	assert_string_equal(ct_gid(e, &e->m.rules[0]), "aws_security_group_rule.g.security_group_id");
 	assert_true(e->m.groups[e->m.rules[0].group].rules_unknown);
-	env_free(e);
+	ct_done(e);
 	/* ... but a rule with no other source keeps it, as unknown */
 	e = plan_env(SG_RULE("h", "{\"type\":\"ingress\",\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,"
 				  "\"security_group_id\":\"sg-1\"}",
@@ -942,7 +879,7 @@ static void test_unknown_parts(void **state)
 		     NULL);
 	assert_int_equal(e->m.n_rules, 1);
 	assert_int_equal(e->m.rules[0].src, KW_SRC_UNKNOWN);
-	env_free(e);
+	ct_done(e);
 	/* with a configuration that sets it to a group of the plan: that group */
 	e = plan_env(SG("src", "{\"name\":\"src\",\"ingress\":[],\"egress\":[]}", "{\"id\":true}") ","
 		     SG_RULE("i", "{\"type\":\"ingress\",\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,"
@@ -954,7 +891,7 @@ static void test_unknown_parts(void **state)
 	assert_int_equal(e->m.n_rules, 1);
 	assert_int_equal(e->m.rules[0].src, KW_SRC_GROUP);
 	assert_string_equal(e->m.rules[0].ref, "aws_security_group.src");
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_unknown_ingress(void **state)
@@ -962,18 +899,18 @@ static void test_unknown_ingress(void **state)
 	(void)state;
 	const char *g = SG("web", "{\"name\":\"web\"}", "{\"id\":true,\"ingress\":true,\"egress\":true}");
 	/* no configuration: the group's rules are unknown */
-	env *e = plan_env(g, NULL);
+	ct_fx *e = plan_env(g, NULL);
 	no_diags(e);
 	assert_true(want_group(e, "aws_security_group.web")->rules_unknown);
-	env_free(e);
+	ct_done(e);
 	/* configured (even through a dynamic value): unknown */
 	e = plan_env(g, "{\"address\":\"aws_security_group.web\",\"expressions\":{\"ingress\":{\"references\":[\"local.r\"]}}}");
 	assert_true(want_group(e, "aws_security_group.web")->rules_unknown);
-	env_free(e);
+	ct_done(e);
 	/* the configuration sets no ingress: the provider fills in the separate rules */
 	e = plan_env(g, "{\"address\":\"aws_security_group.web\",\"expressions\":{\"name\":{\"constant_value\":\"web\"}}}");
 	assert_false(want_group(e, "aws_security_group.web")->rules_unknown);
-	env_free(e);
+	ct_done(e);
 	/* one inline element known only after apply */
 	e = plan_env(SG("el", "{\"ingress\":[{\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,"
 			      "\"cidr_blocks\":[\"0.0.0.0/0\"]},{}]}",
@@ -984,7 +921,7 @@ static void test_unknown_ingress(void **state)
 	const kw_cloud_rule *r = rule_at(e, "/ingress/1/cidr_blocks");
 	assert_int_equal(r->src, KW_SRC_UNKNOWN);
 	assert_int_equal(r->proto, KW_PROTO_UNKNOWN);
-	env_free(e);
+	ct_done(e);
 }
 
 static void test_unknown_launch(void **state)
@@ -996,7 +933,7 @@ static void test_unknown_launch(void **state)
 		"\"after_unknown\":{\"password\":true,\"password_inherit\":true,\"key_name\":true,"
 		"\"internet_max_bandwidth_out\":true,\"security_groups\":true,\"user_data\":true},"
 		"\"after_sensitive\":{\"password\":true}}}";
-	env *e = plan_env(ch, NULL);
+	ct_fx *e = plan_env(ch, NULL);
 	no_diags(e);
 	const kw_cloud_launch *l = launch(e, "alicloud_instance.x");
 	assert_int_equal(l->password, KW_TRI_UNKNOWN);
@@ -1005,8 +942,8 @@ static void test_unknown_launch(void **state)
 	assert_int_equal(l->public_ip, KW_TRI_UNKNOWN);
 	assert_int_equal(l->user_data, KW_TRI_UNKNOWN);
 	assert_non_null(l->ud_why);
-	assert_true(instance(e, "alicloud_instance.x")->groups_unknown);
-	env_free(e);
+	assert_true(ct_instance(e, "alicloud_instance.x")->groups_unknown);
+	ct_done(e);
 	/* the same with a configuration that sets only password and password_inherit: the
 	 * computed ones are not set */
 	e = plan_env(ch, "{\"address\":\"alicloud_instance.x\",\"expressions\":{\"password\":{\"references\":"
@@ -1019,8 +956,8 @@ static void test_unknown_launch(void **state)
 	assert_int_equal(l->public_ip, KW_TRI_ABSENT);
 	assert_int_equal(l->user_data, KW_TRI_ABSENT);
 	/* security_groups names a group that is not in the plan */
-	assert_true(instance(e, "alicloud_instance.x")->groups_unknown);
-	env_free(e);
+	assert_true(ct_instance(e, "alicloud_instance.x")->groups_unknown);
+	ct_done(e);
 }
 
 static void test_sensitive_and_forget(void **state)
@@ -1036,17 +973,17 @@ static void test_sensitive_and_forget(void **state)
 		"\"secret-project\"},\"vpc_security_group_ids\":[\"sg-s\"]},\"after_sensitive\":{\"tags\":true}}},"
 		"{\"address\":\"aws_security_group.f\",\"type\":\"aws_security_group\",\"name\":\"f\",\"change\":"
 		"{\"actions\":[\"forget\"],\"before\":{\"id\":\"sg-f\"},\"after\":null}}]}";
-	env *e = load_text(text);
+	ct_fx *e = ct_load_text(text);
 	assert_int_equal(e->rc, 0);
 	no_diags(e);
 	assert_string_equal(want_group(e, "sg-s")->name, "(sensitive)");
 	assert_string_equal(want_group(e, "sg-s")->vpc, "vpc-1");
-	assert_null(instance(e, "i-1")->name);
+	assert_null(ct_instance(e, "i-1")->name);
 	assert_null(group(e, "sg-f"));
 	assert_null(group(e, "aws_security_group.f"));
 	never_kept(e, "prod-db-7");
 	never_kept(e, "secret-project");
-	env_free(e);
+	ct_done(e);
 }
 
 /* var -> module call -> output -> var ...: the hop cap ends it */
@@ -1062,11 +999,11 @@ static void test_reference_cycle(void **state)
 		"[\"module.m.o\"]}},\"module\":{\"outputs\":{\"o\":{\"expression\":{\"references\":[\"var.x\"]}}},"
 		"\"resources\":[{\"address\":\"aws_security_group_rule.r\",\"expressions\":{\"security_group_id\":"
 		"{\"references\":[\"var.x\"]}}}]}}}}}}";
-	env *e = load_text(text);
+	ct_fx *e = ct_load_text(text);
 	assert_int_equal(e->rc, 0);
 	assert_int_equal(e->m.n_rules, 1);
-	assert_string_equal(gid(e, &e->m.rules[0]), "module.m.aws_security_group_rule.r.security_group_id");
-	env_free(e);
+	assert_string_equal(ct_gid(e, &e->m.rules[0]), "module.m.aws_security_group_rule.r.security_group_id");
+	ct_done(e);
 }
 
 /* ------------------------------------------------------------------ bounds */
@@ -1093,24 +1030,17 @@ static void test_module_depth(void **state)
 		mod = kid;
 	}
 	json_t *doc = json_pack("{s:s, s:{s:o}}", "format_version", "1.2", "planned_values", "root_module", root);
-	env *e = read_doc(doc, KW_KIND_TF_PLAN);
+	ct_fx *e = read_doc(doc, KW_KIND_TF_PLAN);
 	json_decref(doc);
 	assert_int_equal(e->rc, 0);
 	assert_int_equal(e->m.n_rules, 1);
 	assert_int_equal(e->m.rules[0].port_lo, 10);
-	want_diag(e, "nested more than 64", NULL);
+	ct_diag_with(e, "nested more than 64", NULL);
 	size_t n = 0;
 	for (size_t i = 0; i < e->d.n; i++)
 		n += strstr(e->d.v[i].msg, "nested more than") != NULL;
 	assert_int_equal(n, 1);
-	env_free(e);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	ct_done(e);
 }
 
 static double cpu_now(void)
@@ -1128,7 +1058,7 @@ static void test_many(void **state)
 	 * (aws_security_group.g[count.index]); planned_values repeats the groups. Identical
 	 * parts are shared (jansson counts references), so building the test is cheap. */
 	enum { GROUPS = 20000, PER = 9 };
-	double tb = now();
+	double tb = ct_now();
 	json_t *rcs = json_array(), *pres = json_array(), *cres = json_array();
 	json_t *managed = json_string("managed"), *tsg = json_string("aws_security_group"),
 	       *trule = json_string("aws_security_group_rule");
@@ -1175,9 +1105,9 @@ static void test_many(void **state)
 				"resources", cres);
 	assert_non_null(doc);
 	assert_int_equal(json_array_size(rcs), GROUPS * (PER + 1));
-	double t0 = now(), c0 = cpu_now();
-	env *e = read_doc(doc, KW_KIND_TF_PLAN);
-	double dt = now() - t0, cpu = cpu_now() - c0;
+	double t0 = ct_now(), c0 = cpu_now();
+	ct_fx *e = read_doc(doc, KW_KIND_TF_PLAN);
+	double dt = ct_now() - t0, cpu = cpu_now() - c0;
 	json_decref(doc);
 	print_message("test_cloud_terraform: %d resources read in %.3f s (%.3f s of CPU; test JSON built in "
 		      "%.3f s)\n", GROUPS * (PER + 1), dt, cpu, t0 - tb);
@@ -1191,9 +1121,9 @@ static void test_many(void **state)
 		char want[64], at[64];
 		snprintf(want, sizeof want, "aws_security_group.g[%d]", probe[i]);
 		snprintf(at, sizeof at, "#/resource_changes/%d/change/after/cidr_blocks/0", probe[i] * (PER + 1) + 3);
-		assert_string_equal(gid(e, rule_at(e, at)), want);
+		assert_string_equal(ct_gid(e, rule_at(e, at)), want);
 		snprintf(at, sizeof at, "#/resource_changes/%d/change/after/ingress/0/cidr_blocks/0", probe[i] * (PER + 1));
-		assert_string_equal(gid(e, rule_at(e, at)), want);
+		assert_string_equal(ct_gid(e, rule_at(e, at)), want);
 	}
 #if defined(__SANITIZE_ADDRESS__) || !defined(__OPTIMIZE__)
 	double limit = 30.0;
@@ -1202,7 +1132,7 @@ static void test_many(void **state)
 #endif
 	if (cpu > limit)
 		fail_msg("%.3f s of CPU for %d resources (limit %.1f s)", cpu, GROUPS * (PER + 1), limit);
-	env_free(e);
+	ct_done(e);
 }
 
 /* ------------------------------------------------------------------ real Terraform output */
@@ -1227,18 +1157,18 @@ static void test_terraform_json_samples(void **state)
 			if (stat(path, &st) != 0)
 				continue;
 			json_t *doc = parse_file(path);
-			env *e = read_doc(doc, f == 0 ? KW_KIND_TF_PLAN : KW_KIND_TF_STATE);
+			ct_fx *e = read_doc(doc, f == 0 ? KW_KIND_TF_PLAN : KW_KIND_TF_STATE);
 			json_decref(doc);
 			if (e->rc != 0 || kw_diags_any_fatal(&e->d))
 				fail_msg("%s: rc %d, %s", path, e->rc, e->d.n ? e->d.v[0].msg : "");
 			if (f == 0) {
 				/* the loader agrees on the kind */
-				env *l = calloc(1, sizeof *l);
+				ct_fx *l = calloc(1, sizeof *l);
 				assert_non_null(l);
 				l->rc = kw_cloud_load_file(&l->m, path, NULL, KW_CLOUD_ANY, &l->d);
 				assert_int_equal(l->rc, 0);
 				assert_int_equal(l->m.inputs[0].kind, KW_KIND_TF_PLAN);
-				env_free(l);
+				ct_done(l);
 				plans++;
 			} else {
 				states++;
@@ -1249,9 +1179,9 @@ static void test_terraform_json_samples(void **state)
 				assert_int_equal(la->key_pair, KW_TRI_ABSENT);
 				assert_int_equal(la->public_ip, KW_TRI_UNKNOWN);
 				assert_string_equal(la->image, "ami-foobar");
-				assert_true(instance(e, "aws_instance.foo")->groups_unknown);
+				assert_true(ct_instance(e, "aws_instance.foo")->groups_unknown);
 			}
-			env_free(e);
+			ct_done(e);
 		}
 	}
 	closedir(dir);
