@@ -170,6 +170,37 @@ unsigned kw_mpint_bits(kw_buf mag)
 	return (unsigned)((n - 1) * 8) + b;
 }
 
+int kw_buf_to_size(const kw_buf *b, uint64_t *out)
+{
+	kw_buf v = kw_buf_view(kw_buf_cur(b), kw_buf_left(b));
+	size_t n = kw_buf_left(&v);
+	const uint8_t *p = kw_buf_cur(&v);
+	if (n && (p[n - 1] == 'B' || p[n - 1] == 'b'))
+		n--;
+	if (n >= 2 && p[n - 1] == 'i' && strchr("kKmMgG", p[n - 2]))
+		n--;
+	unsigned shift = 0;
+	if (n) {
+		switch (p[n - 1]) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: break;
+		}
+	}
+	if (shift)
+		n--;
+	if (n == 0)
+		return KW_E_PARSE;
+	v = kw_buf_view(p, n);
+	uint64_t x;
+	int r = kw_buf_to_u64(&v, UINT64_MAX >> shift, &x);
+	if (r < 0)
+		return r;
+	*out = x << shift;
+	return 0;
+}
+
 int kw_buf_to_u64(const kw_buf *b, uint64_t max, uint64_t *out)
 {
 	size_t n = kw_buf_left(b);

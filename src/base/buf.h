@@ -106,6 +106,9 @@ static inline bool kw_mem_eq(const void *a, const void *b, size_t n)
 
 /* Parse an unsigned decimal (no sign, no spaces) in [0, max]. */
 int kw_buf_to_u64(const kw_buf *b, uint64_t max, uint64_t *out);
+/* A size: "123", "16M", "2G", "64KiB", "1GB": decimal with an optional K, M or G (powers
+ * of 1024, any case), optionally followed by "iB" or "B". 0 or KW_E_PARSE. */
+int kw_buf_to_size(const kw_buf *b, uint64_t *out);
 
 /* ---- string builder ---- */
 

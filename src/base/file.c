@@ -31,12 +31,31 @@ int kw_open_regular_at(int dirfd, const char *path, bool nofollow, struct stat *
 
 int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len)
 {
-	_cleanup_free_ char *buf = malloc(max + 1);
+	/* start at the file's size (a regular file) or 64 KiB, and double up to max + 1:
+	 * a cap of a gigabyte costs nothing for a small file or a short pipe */
+	struct stat st;
+	size_t cap = (size_t)64 << 10;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+	    (uint64_t)st.st_size < max)
+		cap = (size_t)st.st_size + 1;
+	if (cap > max + 1)
+		cap = max + 1;
+	_cleanup_free_ char *buf = malloc(cap + 1);
 	if (!buf)
 		return -ENOMEM;
 	size_t len = 0;
 	for (;;) {
-		ssize_t k = read(fd, buf + len, max + 1 - len);
+		if (len == cap) {
+			if (cap > max)
+				return KW_E_TOOBIG; /* over the cap, or it grew while we read it */
+			size_t ncap = cap <= (max + 1) / 2 ? cap * 2 : max + 1;
+			char *nb = realloc(buf, ncap + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t k = read(fd, buf + len, cap - len);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -45,9 +64,9 @@ int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len)
 		if (k == 0)
 			break;
 		len += (size_t)k;
-		if (len > max)
-			return KW_E_TOOBIG; /* it grew while we read it */
 	}
+	if (len > max)
+		return KW_E_TOOBIG;
 	buf[len] = '\0';
 	*ret_len = len;
 	*ret = TAKE_PTR(buf);

@@ -17,7 +17,8 @@
 int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st);
 
 /* The rest of an open file, at most max bytes (else KW_E_TOOBIG), into *ret
- * (NUL-terminated; *ret_len does not count the NUL; caller frees). */
+ * (NUL-terminated; *ret_len does not count the NUL; caller frees). The buffer grows with
+ * what is read: a large cap costs nothing for a small input. */
 int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len);
 /* Write all of buf[0..len) to fd (short writes and EINTR retried): 0, -errno, or -EIO when
  * write makes no progress. */

@@ -238,29 +238,6 @@ static bool buf_ieq(kw_buf v, const char *s)
 	return kw_buf_left(&v) == n && strncasecmp((const char *)kw_buf_cur(&v), s, n) == 0;
 }
 
-/* "123", "16M": decimal with an optional K, M or G (powers of 1024, case-insensitive). */
-static int parse_size(kw_buf v, uint64_t *ret)
-{
-	size_t n = kw_buf_left(&v);
-	unsigned shift = 0;
-	if (n == 0)
-		return KW_E_PARSE;
-	switch (kw_buf_cur(&v)[n - 1]) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	default: break;
-	}
-	if (shift)
-		v = kw_buf_view(kw_buf_cur(&v), n - 1);
-	uint64_t x;
-	int r = kw_buf_to_u64(&v, UINT64_MAX >> shift, &x);
-	if (r < 0)
-		return r;
-	*ret = x << shift;
-	return 0;
-}
-
 static int parse_bool(kw_buf v, bool *ret)
 {
 	if (buf_ieq(v, "yes")) { *ret = true; return 0; }
@@ -461,7 +438,7 @@ static int do_set(struct pctx *c, const struct psrc *src, unsigned line, kw_buf 
 			return -ENOMEM;
 		break;
 	case SET_SIZE:
-		if (parse_size(val, &x) < 0) {
+		if (kw_buf_to_size(&val, &x) < 0) {
 			perr(c, src->name, line,
 			     "set %s: %s is not a size (a number with an optional K, M or G)",
 			     s->name, SHOW(sv));

@@ -472,18 +472,11 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 	}
 	/* IPv6 addresses reach the internet only with IPv6 public bandwidth, which
 	 * DescribeInstances does not show */
-	if (r >= 0 && pub == KW_TRI_FALSE && v6) {
-		pub = KW_TRI_UNKNOWN;
-		if (!(why = kw_cloud_strf(x->m, "IPv6 address %.64s (public if it has IPv6 internet bandwidth)", v6)))
-			r = -ENOMEM;
-	}
 	kw_cloud_instance t = {
 		.provider = P, .os = (uint8_t)os, .public_ip = (uint8_t)pub, .public_why = why,
-		.origin = origin, .groups_unknown = gs.unknown,
+		.origin = origin,
 	};
-	if ((r = kw_rd_gset_done(x, &gs, r, &t.groups, &t.n_groups)) < 0)
-		return r;
-	return kw_rd_instance_add(x, &t, id, name);
+	return kw_rd_instance_add(x, &gs, r, &t, id, name, v6, "it has IPv6 internet bandwidth");
 }
 
 static int read_instances(kw_cloud_read_ctx *x, const json_t *doc)

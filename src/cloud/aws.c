@@ -505,19 +505,11 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 	}
 	/* An IPv6 address is globally unique; whether the internet reaches it depends on the
 	 * subnet's routes (internet gateway or egress-only), which the export does not say. */
-	if (r >= 0 && pub_ip == KW_TRI_FALSE && v6) {
-		pub_ip = KW_TRI_UNKNOWN;
-		why = kw_cloud_strf(x->m, "IPv6 address %.64s (public if its subnet routes to an internet gateway)", v6);
-	}
-	if (r >= 0 && pub_ip != KW_TRI_FALSE && !why)
-		r = -ENOMEM;
 	kw_cloud_instance t = {
 		.provider = P, .os = (uint8_t)os, .public_ip = (uint8_t)pub_ip, .public_why = why,
-		.origin = origin, .groups_unknown = gs.unknown,
+		.origin = origin,
 	};
-	if ((r = kw_rd_gset_done(x, &gs, r, &t.groups, &t.n_groups)) < 0)
-		return r;
-	return kw_rd_instance_add(x, &t, id, name);
+	return kw_rd_instance_add(x, &gs, r, &t, id, name, v6, "its subnet routes to an internet gateway");
 }
 
 static int read_instances(kw_cloud_read_ctx *x, const json_t *doc)

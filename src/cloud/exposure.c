@@ -60,13 +60,16 @@ typedef struct ranges {
 	size_t n, cap;
 } ranges;
 
-/* remove [lo, hi] from the sorted, disjoint list */
+/* remove [lo, hi] from the sorted, disjoint list: 1 if that removed any port, 0 if not,
+ * -ENOMEM */
 static int ranges_sub(ranges *rs, uint16_t lo, uint16_t hi)
 {
+	int cut = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		kw_expo_range *x = &rs->v[i];
 		if (hi < x->lo || lo > x->hi)
 			continue;
+		cut = 1;
 		if (lo <= x->lo && hi >= x->hi) { /* all of it */
 			memmove(x, x + 1, (rs->n - i - 1) * sizeof *x);
 			rs->n--;
@@ -80,14 +83,14 @@ static int ranges_sub(ranges *rs, uint16_t lo, uint16_t hi)
 			x[1].lo = (uint16_t)(hi + 1);
 			x[1].hi = x->hi;
 			x->hi = (uint16_t)(lo - 1);
-			return 0;
+			return 1;
 		} else if (lo <= x->lo) {
 			x->lo = (uint16_t)(hi + 1);
 		} else {
 			x->hi = (uint16_t)(lo - 1);
 		}
 	}
-	return 0;
+	return cut;
 }
 
 static bool ranges_has(const ranges *rs, uint16_t port)
@@ -183,16 +186,10 @@ static int add_opening(pool *P, kw_expo_subject *s, uint32_t ri, uint32_t n_unio
 				continue; /* a narrower protocol: it only closes points (below) */
 			uint16_t dlo = has_ports(d->proto) ? d->port_lo : KW_PORT_ALL_LO;
 			uint16_t dhi = has_ports(d->proto) ? d->port_hi : KW_PORT_ALL_HI;
-			size_t before = P->left.n;
-			uint32_t span = 0;
-			for (size_t k = 0; k < before; k++)
-				span += (uint32_t)(P->left.v[k].hi - P->left.v[k].lo);
-			if (ranges_sub(&P->left, dlo, dhi) < 0)
-				return -ENOMEM;
-			uint32_t after = 0;
-			for (size_t k = 0; k < P->left.n; k++)
-				after += (uint32_t)(P->left.v[k].hi - P->left.v[k].lo);
-			if (cut_by == KW_EXPO_NONE && (P->left.n != before || after != span))
+			int cut = ranges_sub(&P->left, dlo, dhi);
+			if (cut < 0)
+				return cut;
+			if (cut && cut_by == KW_EXPO_NONE)
 				cut_by = P->drops[i];
 		}
 		if (P->left.n == 0)
@@ -396,13 +393,12 @@ static int eval_subject(pool *P, const byg *G, const uint32_t *groups, size_t n_
 		} else if (r->src != KW_SRC_CIDR) {
 			rc = add_opening(P, s, ri, 1, r->priority, 0);
 		} else if (!r->ports_unknown && r->proto != KW_PROTO_UNKNOWN) {
+			/* a narrower source: part of a union, maybe (with unknown ports, never) */
 			struct cand *c = KW_VEC_PUSH(P->cands, P->n_cands, P->cap_cands);
 			if (!c)
 				return -ENOMEM;
 			c->rule = ri;
 			c->hi = cand_span(&r->cidr, &c->lo);
-		} else if (r->ports_unknown || r->proto == KW_PROTO_UNKNOWN) {
-			/* a narrow source with unknown ports is not the internet */
 		}
 		if (rc < 0)
 			return rc;

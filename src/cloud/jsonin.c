@@ -9,9 +9,9 @@
 #include "cloud/jsonin.h"
 
 #include "base/err.h"
+#include "base/file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- the counting allocator ----
@@ -243,54 +242,6 @@ bad:
 	return KW_E_PARSE;
 }
 
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_n)
-{
-	size_t cap = 1 << 16, n = 0;
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		if ((unsigned long long)st.st_size > max)
-			return KW_E_TOOBIG;
-		cap = (size_t)st.st_size + 1;
-	}
-	char *buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap > max) {
-				free(buf);
-				return KW_E_TOOBIG;
-			}
-			size_t nc = cap * 2;
-			char *nb = realloc(buf, nc);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap = nc;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int err = -errno;
-			free(buf);
-			return err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			free(buf);
-			return KW_E_TOOBIG;
-		}
-	}
-	*ret = buf;
-	*ret_n = n;
-	return 0;
-}
-
 int kw_json_read_file(const char *path, const kw_json_limits *lim, char **ret, size_t *ret_n,
 		      char *msg, size_t cap)
 {
@@ -298,28 +249,16 @@ int kw_json_read_file(const char *path, const kw_json_limits *lim, char **ret, s
 	if (!lim)
 		lim = &dl;
 	*ret = NULL;
-	bool stdin_ = strcmp(path, "-") == 0;
-	int fd = stdin_ ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		int err = -errno;
-		say(msg, cap, "cannot open: %s", kw_strerror(err));
-		return err;
-	}
-	struct stat st;
-	if (!stdin_ && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		say(msg, cap, "is a directory");
-		return KW_E_NOTREG;
-	}
-	int rc = read_fd(fd, lim->max_bytes, ret, ret_n);
-	if (!stdin_)
-		close(fd);
+	int rc = strcmp(path, "-") == 0 ? kw_fd_read_capped(STDIN_FILENO, lim->max_bytes, ret, ret_n)
+					: kw_file_read_capped(path, lim->max_bytes, ret, ret_n, NULL);
 	if (rc == KW_E_TOOBIG) {
 		char sz[32];
 		size_text(lim->max_bytes, sz, sizeof sz);
 		say(msg, cap, "the file is larger than %s (--max-input)", sz);
+	} else if (rc == KW_E_NOTREG) {
+		say(msg, cap, "not a regular file");
 	} else if (rc < 0) {
-		say(msg, cap, "cannot read: %s", kw_strerror(rc));
+		say(msg, cap, "cannot open: %s", kw_strerror(rc));
 	}
 	return rc;
 }

@@ -114,26 +114,27 @@ int kw_rd_get_bool(kw_cloud_read_ctx *x, const json_t *o, const char *key, bool 
 	return r < 0 ? r : KW_RD_BAD;
 }
 
-int kw_rd_get_arr(kw_cloud_read_ctx *x, const json_t *o, const char *key, json_t **ret)
+/* an array or an object member: the getter, and the word for the message */
+static int get_container(kw_cloud_read_ctx *x, const json_t *o, const char *key, json_t **ret,
+			 int (*get)(const json_t *, const char *, json_t **), const char *want)
 {
 	*ret = NULL;
-	int r = kw_jget_array(o, key, ret);
+	int r = get(o, key, ret);
 	if (r != KW_E_PARSE)
 		return r > 0 && *ret ? KW_RD_GOT : KW_RD_ABSENT;
 	*ret = NULL;
-	r = kw_rd_diag_at(x, key, "%s is %s, not an array", key, kw_rd_jtype(json_object_get(o, key)));
+	r = kw_rd_diag_at(x, key, "%s is %s, not %s", key, kw_rd_jtype(json_object_get(o, key)), want);
 	return r < 0 ? r : KW_RD_BAD;
+}
+
+int kw_rd_get_arr(kw_cloud_read_ctx *x, const json_t *o, const char *key, json_t **ret)
+{
+	return get_container(x, o, key, ret, kw_jget_array, "an array");
 }
 
 int kw_rd_get_obj(kw_cloud_read_ctx *x, const json_t *o, const char *key, json_t **ret)
 {
-	*ret = NULL;
-	int r = kw_jget_object(o, key, ret);
-	if (r != KW_E_PARSE)
-		return r > 0 && *ret ? KW_RD_GOT : KW_RD_ABSENT;
-	*ret = NULL;
-	r = kw_rd_diag_at(x, key, "%s is %s, not an object", key, kw_rd_jtype(json_object_get(o, key)));
-	return r < 0 ? r : KW_RD_BAD;
+	return get_container(x, o, key, ret, kw_jget_object, "an object");
 }
 
 /* An arena copy of s (non-NULL) into *ret: 0 or -ENOMEM. */
@@ -342,9 +343,19 @@ int kw_rd_gset_done(kw_cloud_read_ctx *x, kw_rd_gset *s, int r, const uint32_t *
 
 /* ---- records ---- */
 
-int kw_rd_instance_add(kw_cloud_read_ctx *x, const kw_cloud_instance *t, const char *id,
-		       const char *name)
+int kw_rd_instance_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, kw_cloud_instance *t,
+		       const char *id, const char *name, const char *v6, const char *v6_when)
 {
+	/* an IPv6 address alone: public or not depends on what the export does not show */
+	if (r >= 0 && t->public_ip == KW_TRI_FALSE && v6) {
+		t->public_ip = KW_TRI_UNKNOWN;
+		t->public_why = kw_cloud_strf(x->m, "IPv6 address %.64s (public if %s)", v6, v6_when);
+	}
+	if (r >= 0 && t->public_ip != KW_TRI_FALSE && !t->public_why)
+		r = -ENOMEM;
+	t->groups_unknown = gs->unknown;
+	if ((r = kw_rd_gset_done(x, gs, r, &t->groups, &t->n_groups)) < 0)
+		return r;
 	kw_cloud_instance *inst = kw_cloud_instance_add(x->m);
 	if (!inst)
 		return -ENOMEM;

@@ -79,10 +79,13 @@ int kw_rd_gset_done(kw_cloud_read_ctx *x, kw_rd_gset *s, int r, const uint32_t *
 
 /* ---- records ---- */
 
-/* A new instance record: *t (its groups from kw_rd_gset_done) with arena copies of id and
- * name (may be NULL). 0 or -ENOMEM. */
-int kw_rd_instance_add(kw_cloud_read_ctx *x, const kw_cloud_instance *t, const char *id,
-		       const char *name);
+/* A new instance record from what a reader found, unless r < 0 (returned as it is): *t
+ * (provider, os, public_ip, public_why, origin) with its groups from gs (freed here), arena
+ * copies of id and name (may be NULL). An instance with only an IPv6 address v6 (may be
+ * NULL) and no public IPv4 is UNKNOWN: "IPv6 address ... (public if V6_WHEN)". A public
+ * address whose text could not be made is -ENOMEM. 0 or a negative code. */
+int kw_rd_instance_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, kw_cloud_instance *t,
+		       const char *id, const char *name, const char *v6, const char *v6_when);
 /* The launch's UserData ud (NULL: none; ud_bad: not a string) judged by kw_userdata_judge,
  * base64-encoded when b64. 0 or -ENOMEM. */
 int kw_rd_user_data(kw_cloud_read_ctx *x, kw_cloud_launch *l, const char *ud, bool ud_bad, bool b64);

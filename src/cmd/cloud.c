@@ -4,6 +4,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "checks/cloud.h"
@@ -121,33 +122,14 @@ static const struct option cloud_options[] = {
 
 static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("cloud", msg, what); }
 
-/* "512", "100M", "2G", "64k": bytes */
+/* "512", "100M", "2G", "64KiB": bytes, not 0, within size_t */
 static int parse_size(const char *s, size_t *ret)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	kw_buf b = kw_buf_view(s, strlen(s));
+	uint64_t v;
+	if (kw_buf_to_size(&b, &v) < 0 || v == 0 || v > SIZE_MAX)
 		return -1;
-	unsigned shift = 0;
-	if (*end) {
-		switch (*end) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		default: return -1;
-		}
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B' || *end == 'b')
-			end++;
-		if (*end)
-			return -1;
-	}
-	if (v == 0 || v > (SIZE_MAX >> shift))
-		return -1;
-	*ret = (size_t)(v << shift);
+	*ret = (size_t)v;
 	return 0;
 }
 

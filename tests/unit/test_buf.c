@@ -425,6 +425,31 @@ static void test_sb_detach_and_cap(void **state)
 	kw_sb_release(&sb);
 }
 
+/* kw_buf_to_size: the size syntax of profiles (max-file-size) and --max-input */
+static void test_to_size(void **state)
+{
+	(void)state;
+	static const struct { const char *s; uint64_t v; } good[] = {
+		{ "0", 0 }, { "512", 512 }, { "16M", 16u << 20 }, { "16m", 16u << 20 }, { "2G", 2ull << 30 },
+		{ "64k", 64u << 10 }, { "64KiB", 64u << 10 }, { "1GB", 1ull << 30 }, { "7B", 7 },
+		{ "17179869183G", 17179869183ull << 30 },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		kw_buf b = kw_buf_view(good[i].s, strlen(good[i].s));
+		uint64_t v = 1;
+		assert_int_equal(kw_buf_to_size(&b, &v), 0);
+		assert_true(v == good[i].v);
+	}
+	static const char *const bad[] = { "", "M", "iB", "-5", "+5", " 5", "5 ", "12Q", "5MM", "5iB",
+					   "17179869184G", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		kw_buf b = kw_buf_view(bad[i], strlen(bad[i]));
+		uint64_t v;
+		if (kw_buf_to_size(&b, &v) != KW_E_PARSE)
+			fail_msg("\"%s\" was accepted", bad[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_sb_growth),
 		cmocka_unit_test(test_sb_printf),
 		cmocka_unit_test(test_sb_detach_and_cap),
+		cmocka_unit_test(test_to_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

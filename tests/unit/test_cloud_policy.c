@@ -473,9 +473,8 @@ static void test_json(void **state)
 static void test_write_error(void **state)
 {
 	(void)state;
-	FILE *f = fopen("/dev/full", "w");
-	if (!f)
-		skip();
+	FILE *f = fopen("/dev/full", "w"); /* Linux always has it: its absence is a failure */
+	assert_non_null(f);
 	assert_int_equal(kw_cloud_policy_render(f, KW_CLOUD_ANY, NULL, false), -EIO);
 	clearerr(f);
 	assert_int_equal(kw_cloud_policy_render(f, KW_CLOUD_ANY, NULL, true), -EIO);

@@ -1901,32 +1901,33 @@ static void test_neg_malformed_gex(void **state)
 
 static kwt_peer g_dropbear, g_tiny;
 
-static int dropbear_setup(void **state)
+/* start a group's peer; a group whose setup fails is reported failed by cmocka */
+static int peer_up(kwt_peer *p, kwt_peer_kind kind, const char *name)
 {
-	(void)state;
-	if (kwt_peer_start(&g_dropbear, KWT_PEER_DROPBEAR, NULL) < 0) {
-		fprintf(stderr, "dropbear: %s\n", g_dropbear.why);
-		kwt_peer_stop(&g_dropbear);
+	if (kwt_peer_start(p, kind, NULL) < 0) {
+		fprintf(stderr, "%s: %s\n", name, p->why);
+		kwt_peer_stop(p);
 		return -1;
 	}
 	return 0;
+}
+
+static int dropbear_setup(void **state)
+{
+	(void)state;
+	return peer_up(&g_dropbear, KWT_PEER_DROPBEAR, "dropbear");
+}
+
+static int tiny_setup(void **state)
+{
+	(void)state;
+	return peer_up(&g_tiny, KWT_PEER_TINYSSHD, "tinysshd");
 }
 
 static int dropbear_teardown(void **state)
 {
 	(void)state;
 	kwt_peer_stop(&g_dropbear);
-	return 0;
-}
-
-static int tiny_setup(void **state)
-{
-	(void)state;
-	if (kwt_peer_start(&g_tiny, KWT_PEER_TINYSSHD, NULL) < 0) {
-		fprintf(stderr, "tinysshd: %s\n", g_tiny.why);
-		kwt_peer_stop(&g_tiny);
-		return -1;
-	}
 	return 0;
 }
 
