@@ -5,7 +5,10 @@
 #include "base/escape.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 int kw_sqlite_rc(sqlite3 *db, int rc)
 {
@@ -104,4 +107,36 @@ void kw_sqlite_errmsg(char *err, size_t errlen, sqlite3 *db, const char *what)
 		return;
 	_cleanup_free_ char *msg = kw_escape_str(db ? sqlite3_errmsg(db) : "out of memory");
 	kw_errf(err, errlen, "%s: %s", what, msg ? msg : "?");
+}
+
+static int is_wal(sqlite3 *db, bool *wal)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *m = sqlite3_column_text(st, 0);
+		*wal = m && !strcmp((const char *)m, "wal");
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int kw_sqlite_wal(sqlite3 *db, int busy_ms)
+{
+	for (int waited = 0;; waited += 10) {
+		bool wal = false;
+		int rc = is_wal(db, &wal);
+		if (rc == SQLITE_OK && wal)
+			return SQLITE_OK;
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		int prim = rc & 0xff;
+		bool race = rc == SQLITE_OK || prim == SQLITE_BUSY || prim == SQLITE_LOCKED ||
+			    prim == SQLITE_IOERR;
+		if (!race || waited >= busy_ms)
+			return rc == SQLITE_OK ? SQLITE_BUSY : rc; /* still not WAL */
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 }

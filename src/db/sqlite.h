@@ -34,6 +34,13 @@ int kw_sqlite_step_done(sqlite3_stmt *st);
 /* Roll back the open transaction, if there is one (after an error; nothing to report). */
 void kw_sqlite_rollback(sqlite3 *db);
 
+/* Put the file in WAL mode if it is not yet (WAL is recorded in the file). Several
+ * processes opening a new file at once race for the switch: SQLite answers BUSY without
+ * calling the busy handler, or an I/O error while another process sets the WAL file up;
+ * those are retried every 10 ms for up to busy_ms, until the file says WAL. SQLite's
+ * code. */
+int kw_sqlite_wal(sqlite3 *db, int busy_ms);
+
 /* The integer a pragma (or any one-value query) returns into *out: SQLite's code. */
 int kw_sqlite_pragma_int(sqlite3 *db, const char *sql, int *out);
 

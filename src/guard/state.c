@@ -418,13 +418,17 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
 static int configure(sqlite3 *db, char *err, size_t errlen)
 {
 	kw_sqlite_harden(db, BUSY_MS);
+	int rc = kw_sqlite_wal(db, BUSY_MS);
+	if (rc != SQLITE_OK) {
+		kw_sqlite_errmsg(err, errlen, db, "PRAGMA journal_mode = WAL");
+		return kw_sqlite_rc(db, rc);
+	}
 	static const char *const pragmas[] = {
-		"PRAGMA journal_mode = WAL",
 		"PRAGMA synchronous = FULL",
 		"PRAGMA foreign_keys = ON",
 	};
 	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas); i++) {
-		int rc = exec(db, pragmas[i]);
+		rc = exec(db, pragmas[i]);
 		if (rc != SQLITE_OK) {
 			kw_sqlite_errmsg(err, errlen, db, pragmas[i]);
 			return kw_sqlite_rc(db, rc);

@@ -432,37 +432,21 @@ static int check_file(const char *path, bool create, char *err, size_t errlen)
 	return 0;
 }
 
-static int is_wal(sqlite3 *db, bool *wal)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *m = sqlite3_column_text(st, 0);
-		*wal = m && !strcmp((const char *)m, "wal");
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 static int configure(kw_keystore *s, char *err, size_t errlen)
 {
 	kw_sqlite_harden(s->db, BUSY_MS);
-	/* WAL is recorded in the file: switch only a file that is not in WAL yet */
 	static const char *const pragmas[] = {
 		"PRAGMA synchronous = FULL",
 		"PRAGMA foreign_keys = ON",
-		"PRAGMA journal_mode = WAL",
 	};
-	bool wal = false;
-	int rc = is_wal(s->db, &wal);
-	if (rc != SQLITE_OK)
-		return db_err(s, rc, err, errlen, "reading the journal mode");
-	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas) - wal; i++) {
-		rc = sqlite3_exec(s->db, pragmas[i], NULL, NULL, NULL);
+	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas); i++) {
+		int rc = sqlite3_exec(s->db, pragmas[i], NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return db_err(s, rc, err, errlen, pragmas[i]);
 	}
+	int rc = kw_sqlite_wal(s->db, BUSY_MS);
+	if (rc != SQLITE_OK)
+		return db_err(s, rc, err, errlen, "PRAGMA journal_mode = WAL");
 	return 0;
 }
 

@@ -666,8 +666,10 @@ static void test_concurrent_create(void **state)
 		if (pids[i] == 0) {
 			kw_gstate *s = NULL;
 			char err[256];
-			if (kw_gstate_open(f->db, &s, err, sizeof err) < 0)
+			if (kw_gstate_open(f->db, &s, err, sizeof err) < 0) {
+				fprintf(stderr, "process %d: %s\n", i, err);
 				_exit(2);
+			}
 			for (int j = 0; j < PER; j++) {
 				char p[32];
 				snprintf(p, sizeof p, "100.65.%d.%d", i, j);
