@@ -33,7 +33,7 @@ static bool cp_unsafe(unsigned cp)
 	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
 	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
 	       cp == 0x200E || cp == 0x200F || cp == 0x061C || cp == 0xFEFF ||
-	       cp == 0x2028 || cp == 0x2029;
+	       cp == 0x2028 || cp == 0x2029 || cp == 0xFFFE || cp == 0xFFFF;
 }
 
 int kw_escape_append(kw_sb *sb, const void *vp, size_t n)

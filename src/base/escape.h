@@ -3,7 +3,7 @@
  * Everything that comes from an image, a log, a server or a JSON file (user names, file
  * names, comments, banners) passes through kw_escape() before it reaches a terminal or a
  * report. The output is valid UTF-8 with no C0/C1 control characters, no DEL and no
- * bidirectional-override code points: those become \n, \t, \r, \\, \xNN or \u{hex code point}.
+ * bidirectional-override code points and no U+FFFE/U+FFFF (which XML forbids): those become \n, \t, \r, \\, \xNN or \u{hex code point}.
  * Renderers add their own markup escaping (HTML, XML) on top of this; JSON gets valid
  * UTF-8, which jansson requires.
  */

@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "base/escape.h"
 #include "base/file.h"
+#include "base/vec.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -153,6 +154,40 @@ bool kw_profile_enabled(const kw_profile *p, const kw_check_def *c)
 {
 	const kw_profile_override *o = find_ov(p, c ? c->id : NULL);
 	return !o || !o->disabled;
+}
+
+static int check_list_push(kw_check_list *l, const kw_profile *p, const kw_check_def *c)
+{
+	if (!kw_profile_enabled(p, c))
+		return 0;
+	const kw_check_def **slot = KW_VEC_PUSH(l->v, l->n, l->cap);
+	if (!slot)
+		return -ENOMEM;
+	*slot = c;
+	return 0;
+}
+
+int kw_check_list_add(kw_check_list *l, const kw_profile *p, const kw_check_def *defs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (check_list_push(l, p, &defs[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int kw_check_list_add_ptrs(kw_check_list *l, const kw_profile *p,
+			   const kw_check_def *const *defs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (check_list_push(l, p, defs[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+void kw_check_list_release(kw_check_list *l)
+{
+	free(l->v);
+	*l = (kw_check_list){ 0 };
 }
 
 kw_severity kw_profile_severity_or(const kw_profile *p, const kw_check_def *c, kw_severity dflt)

@@ -87,6 +87,18 @@ kw_severity kw_profile_severity(const kw_profile *p, const kw_check_def *c);
  * case). */
 kw_severity kw_profile_severity_or(const kw_profile *p, const kw_check_def *c, kw_severity dflt);
 
+/* The checks of a table that a profile enables, in table order: what a report lists as
+ * the checks that ran (SARIF rules, JUnit cases). v is released with
+ * kw_check_list_release. 0 or -ENOMEM. */
+typedef struct kw_check_list {
+	const kw_check_def **v;
+	size_t n, cap;
+} kw_check_list;
+int kw_check_list_add(kw_check_list *l, const kw_profile *p, const kw_check_def *defs, size_t n);
+int kw_check_list_add_ptrs(kw_check_list *l, const kw_profile *p,
+			   const kw_check_def *const *defs, size_t n);
+void kw_check_list_release(kw_check_list *l);
+
 /* The profile's threshold for a check (threshold ID NUMBER), or def. */
 int64_t kw_profile_threshold(const kw_profile *p, const kw_check_def *c, int64_t def);
 

@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,8 +53,11 @@ static const char audit_help[] =
 "                        (info, low, medium, high, critical; default high)\n"
 "\n"
 "Output:\n"
-"  --format text|json    default text (JSON schema: docs/report-schema.md)\n"
+"  --format FORMAT       text (default), json (schema: docs/report-schema.md), sarif,\n"
+"                        junit, markdown, html or prometheus (docs/reports.md)\n"
 "  --output FILE         write the report to FILE (atomically) instead of stdout\n"
+"  --report FORMAT=FILE  also write the report in FORMAT to FILE (repeatable):\n"
+"                        --report sarif=keyward.sarif --report html=keyward.html\n"
 "  --list-checks         list every check: id, severity, title, references\n"
 "  --no-color            no colours even on a terminal (NO_COLOR is honoured too)\n"
 "  -q, --quiet           no progress display\n"
@@ -66,13 +70,14 @@ static const char audit_help[] =
 "Examples:\n"
 "  keyward audit\n"
 "  keyward audit --root /mnt/image --format json --output report.json --fail-on high\n"
+"  keyward audit --root /mnt/image --format sarif --output keyward.sarif --report html=audit.html\n"
 "  virt-tar-out -a disk.qcow2 / - | keyward audit --image -\n"
 "  keyward audit --image rootfs.tar.zst --deep --waive keys.authorized-keys:/home/ci/*\n"
 "  keyward audit --root /mnt/image --profile cis-debian12 --match-users all\n";
 
 enum {
 	OPT_ROOT = 256, OPT_IMAGE, OPT_DEEP, OPT_PROFILE, OPT_WAIVE, OPT_WAIVERS, OPT_FAIL_ON,
-	OPT_FORMAT, OPT_OUTPUT, OPT_LIST, OPT_NO_COLOR, OPT_AS_IMAGE, OPT_TODAY, OPT_MATCH_USERS,
+	OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_LIST, OPT_NO_COLOR, OPT_AS_IMAGE, OPT_TODAY, OPT_MATCH_USERS,
 };
 
 static const struct option audit_options[] = {
@@ -87,6 +92,7 @@ static const struct option audit_options[] = {
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "list-checks", no_argument, NULL, OPT_LIST },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "today", required_argument, NULL, OPT_TODAY }, /* for tests: the date waivers expire against */
@@ -97,10 +103,10 @@ static const struct option audit_options[] = {
 };
 
 typedef struct audit_args {
-	const char *root, *image, *profile, *waivers_file, *output, *today;
+	const char *root, *image, *profile, *waivers_file, *today;
 	bool deep, list, no_color, quiet, as_image, match_users;
 	int verbose;
-	kw_format format;
+	kw_cmd_outputs out;
 	kw_severity fail_on;
 	kw_waivers waivers;
 } audit_args;
@@ -133,7 +139,11 @@ static int parse_args(int argc, char **argv, audit_args *a)
 			break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_WAIVERS: a->waivers_file = optarg; break;
-		case OPT_OUTPUT: a->output = optarg; break;
+		case OPT_OUTPUT: a->out.output = optarg; break;
+		case OPT_REPORT:
+			if (kw_cmd_report_opt("audit", optarg, &a->out))
+				return -1;
+			break;
 		case OPT_LIST: a->list = true; break;
 		case OPT_NO_COLOR: a->no_color = true; break;
 		case OPT_TODAY: a->today = optarg; break;
@@ -153,10 +163,8 @@ static int parse_args(int argc, char **argv, audit_args *a)
 			}
 			break;
 		case OPT_FORMAT:
-			if (kw_format_parse(optarg, &a->format) < 0) {
-				err_escaped("bad --format (text, json): ", optarg);
+			if (kw_cmd_format_opt("audit", optarg, &a->out))
 				return -1;
-			}
 			break;
 		default:
 			fputs("Try 'keyward audit --help'.\n", stderr);
@@ -227,9 +235,25 @@ static int load_waivers(const char *file, kw_waivers *w)
 	return r < 0 ? -1 : 0;
 }
 
+struct audit_native {
+	const kw_report *rep;
+	bool color; /* on stdout */
+	int verbose;
+};
+
+static int audit_native_render(FILE *out, kw_format fmt, const void *ctx)
+{
+	const struct audit_native *n = ctx;
+	return kw_report_render(out, fmt, n->rep, out == stdout && n->color, n->verbose);
+}
+
 int cmd_audit(int argc, char **argv)
 {
-	audit_args a = { .format = KW_FMT_TEXT, .fail_on = KW_SEV_HIGH, .profile = "baseline" };
+	audit_args a = {
+		.out.allowed = (1u << KW_FMT_TEXT) | (1u << KW_FMT_JSON) | KW_CMD_SHARED_FORMATS,
+		.fail_on = KW_SEV_HIGH,
+		.profile = "baseline",
+	};
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0) {
 		kw_waivers_release(&a.waivers);
@@ -239,7 +263,10 @@ int cmd_audit(int argc, char **argv)
 		size_t n;
 		const kw_check_def *const *all = kw_checks_all(&n);
 		kw_waivers_release(&a.waivers);
-		return kw_report_check_list(stdout, a.format, all, n) < 0 ? 2 : 0;
+		if (a.out.format != KW_FMT_TEXT && a.out.format != KW_FMT_JSON)
+			return kw_cmd_usage_err("audit", "--list-checks prints text or json, not ",
+						kw_format_name(a.out.format));
+		return kw_report_check_list(stdout, a.out.format, all, n) < 0 ? 2 : 0;
 	}
 
 	int exit_code = 2;
@@ -314,19 +341,24 @@ int cmd_audit(int argc, char **argv)
 		.fail_on = a.fail_on,
 		.exit_code = exit_code,
 	};
-	char *tmp = NULL;
-	FILE *out = kw_cmd_open_output(a.output, &tmp);
-	if (!out) {
-		err_escaped("cannot write ", a.output);
+	kw_check_list ran = { 0 };
+	size_t n_all;
+	const kw_check_def *const *all = kw_checks_all(&n_all);
+	char rootbuf[PATH_MAX];
+	if (kw_check_list_add_ptrs(&ran, &prof, all, n_all) < 0) {
+		fputs("keyward audit: out of memory\n", stderr);
 		exit_code = 2;
 		goto out;
 	}
-	bool color = out == stdout && !a.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
-	if (kw_report_render(out, a.format, &rep, color, a.verbose) < 0 ||
-	    kw_cmd_close_output(out, a.output, tmp) < 0) {
-		fputs("keyward audit: error writing the report\n", stderr);
+	rep.checks = ran.v;
+	rep.n_checks = ran.n;
+	rep.root = a.image ? NULL : a.root ? realpath(a.root, rootbuf) : "/";
+	rep.paths = KW_PATHS_IN_ROOT;
+	rep.started_unix = (long long)now;
+	struct audit_native nat = { &rep, !a.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO), a.verbose };
+	if (kw_cmd_write_outputs("audit", &a.out, audit_native_render, &nat, &rep) < 0)
 		exit_code = 2;
-	}
+	kw_check_list_release(&ran);
 out:
 	kw_findings_release(&fs);
 	kw_facts_release(&facts);

@@ -56,8 +56,11 @@ static const char cloud_help[] =
 "options:\n"
 "  --provider aws|alibaba  the provider of a launch request whose keys do not tell\n"
 "  --profile NAME|FILE     baseline (default) or strict, or a profile file\n"
-"  --format text|json      (default text)\n"
+"  --format FORMAT         text (default), json, or the findings as sarif (the input\n"
+"                          file as location, the JSON pointer as a logical location),\n"
+"                          junit, markdown, html or prometheus (docs/reports.md)\n"
 "  --output FILE           write the report there (atomically) instead of stdout\n"
+"  --report FORMAT=FILE    also write FORMAT to FILE (repeatable)\n"
 "  --fail-on SEVERITY      exit 1 if a finding at or above SEVERITY (CI: --fail-on high)\n"
 "  --records               print what keyward understood instead: one JSON object per\n"
 "                          group, rule, instance and launch, with where it came from\n"
@@ -94,16 +97,17 @@ static const char policy_help[] =
 "See docs/cloud-policy.md.\n";
 
 typedef struct cloud_args {
-	const char *output, *profile;
+	const char *profile;
+	kw_cmd_outputs out;
 	char **files;
 	size_t n_files;
-	bool json, fail, records, list_checks;
+	bool fail, records, list_checks;
 	kw_severity fail_on;
 	kw_cloud_provider provider;
 	kw_json_limits lim;
 } cloud_args;
 
-enum { OPT_PROVIDER = 1000, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_FAIL_ON, OPT_RECORDS,
+enum { OPT_PROVIDER = 1000, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_FAIL_ON, OPT_RECORDS,
        OPT_MAX_INPUT, OPT_MAX_MEMORY, OPT_LIST_CHECKS, OPT_NAME };
 
 static const struct option cloud_options[] = {
@@ -111,6 +115,7 @@ static const struct option cloud_options[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "records", no_argument, NULL, OPT_RECORDS },
 	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
@@ -164,10 +169,14 @@ static int parse_args(int argc, char **argv, cloud_args *a)
 			break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_FORMAT:
-			if (kw_cmd_format_json("cloud", optarg, &a->json))
+			if (kw_cmd_format_opt("cloud", optarg, &a->out))
 				return 2;
 			break;
-		case OPT_OUTPUT: a->output = optarg; break;
+		case OPT_OUTPUT: a->out.output = optarg; break;
+		case OPT_REPORT:
+			if (kw_cmd_report_opt("cloud", optarg, &a->out))
+				return 2;
+			break;
 		case OPT_FAIL_ON:
 			if (kw_severity_parse(optarg, &a->fail_on) < 0)
 				return usage_err("unknown severity: ", optarg);
@@ -261,11 +270,49 @@ static int cmd_policy(int argc, char **argv)
 	return 0;
 }
 
+static int cloud_native_render(FILE *out, kw_format fmt, const void *ctx)
+{
+	return fmt == KW_FMT_JSON ? kw_cloud_render_json(out, ctx) : kw_cloud_render_text(out, ctx);
+}
+
+static int write_reports(const cloud_args *a, const kw_profile *prof, const kw_cloud_report *cr,
+			 long long started)
+{
+	kw_check_list ran = { 0 };
+	size_t n_defs = 0;
+	const kw_check_def *defs = kw_cloud_check_defs(&n_defs);
+	if (kw_check_list_add(&ran, prof, defs, n_defs) < 0) {
+		fputs("keyward cloud: out of memory\n", stderr);
+		return -1;
+	}
+	char target[64];
+	snprintf(target, sizeof target, "%zu input file%s", a->n_files, a->n_files == 1 ? "" : "s");
+	kw_report rep = {
+		.command = "cloud",
+		.target = a->n_files == 1 ? a->files[0] : target,
+		.profile = cr->profile,
+		.version = cr->version,
+		.started = cr->started,
+		.seconds = cr->seconds,
+		.findings = cr->findings,
+		.diags = cr->diags,
+		.fail_on = a->fail ? a->fail_on : KW_SEV__COUNT,
+		.exit_code = cr->exit_code,
+		.checks = ran.v,
+		.n_checks = ran.n,
+		.paths = KW_PATHS_INPUT,
+		.started_unix = started,
+	};
+	int r = kw_cmd_write_outputs("cloud", &a->out, cloud_native_render, cr, &rep);
+	kw_check_list_release(&ran);
+	return r;
+}
+
 int cmd_cloud(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "policy") == 0)
 		return cmd_policy(argc - 1, argv + 1);
-	cloud_args a = { 0 };
+	cloud_args a = { .out.allowed = (1u << KW_FMT_TEXT) | (1u << KW_FMT_JSON) | KW_CMD_SHARED_FORMATS };
 	kw_profile prof;
 	kw_profile_init(&prof);
 	kw_cloud_model m = { 0 };
@@ -306,11 +353,11 @@ int cmd_cloud(int argc, char **argv)
 			d.n == 1 ? "" : "s");
 	if (a.records) {
 		char *tmp = NULL;
-		FILE *out = kw_cmd_report_open("cloud", a.output, &tmp);
+		FILE *out = kw_cmd_report_open("cloud", a.out.output, &tmp);
 		if (!out)
 			goto out;
 		int r = kw_cloud_render_records(out, &m);
-		if (kw_cmd_report_done("cloud", out, a.output, tmp, r, "records") < 0)
+		if (kw_cmd_report_done("cloud", out, a.out.output, tmp, r, "records") < 0)
 			goto out;
 		status = unreadable ? 3 : 0;
 		goto out;
@@ -333,12 +380,7 @@ int cmd_cloud(int argc, char **argv)
 		.profile = a.profile ? a.profile : "baseline", .m = &m, .e = &e, .findings = &fs,
 		.diags = &d, .exit_code = code,
 	};
-	char *tmp = NULL;
-	FILE *out = kw_cmd_report_open("cloud", a.output, &tmp);
-	if (!out)
-		goto out;
-	r = a.json ? kw_cloud_render_json(out, &rep) : kw_cloud_render_text(out, &rep);
-	if (kw_cmd_report_done("cloud", out, a.output, tmp, r, "report") < 0)
+	if (write_reports(&a, &prof, &rep, (long long)started) < 0)
 		goto out;
 	status = code;
 out:

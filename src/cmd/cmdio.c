@@ -156,6 +156,89 @@ int kw_cmd_format_json(const char *cmd, const char *arg, bool *json)
 	return 0;
 }
 
+const char *kw_cmd_format_list(unsigned allowed, char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int f = 0; f < KW_FMT__COUNT; f++)
+		if (allowed & (1u << f)) {
+			int w = snprintf(buf + n, size - n, "%s%s", n ? ", " : "", kw_format_name((kw_format)f));
+			if (w < 0 || (size_t)w >= size - n)
+				break;
+			n += (size_t)w;
+		}
+	return buf;
+}
+
+static int format_arg(const char *cmd, const char *opt, const char *arg, const kw_cmd_outputs *o,
+		      kw_format *ret)
+{
+	if (kw_format_parse(arg, ret) == 0 && (o->allowed & (1u << *ret)))
+		return 0;
+	char list[128], msg[192];
+	snprintf(msg, sizeof msg, "%s takes %s, not ", opt, kw_cmd_format_list(o->allowed, list, sizeof list));
+	return kw_cmd_usage_err(cmd, msg, arg);
+}
+
+int kw_cmd_format_opt(const char *cmd, const char *arg, kw_cmd_outputs *o)
+{
+	return format_arg(cmd, "--format", arg, o, &o->format);
+}
+
+int kw_cmd_report_opt(const char *cmd, const char *arg, kw_cmd_outputs *o)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1])
+		return kw_cmd_usage_err(cmd, "--report takes FORMAT=FILE, not ", arg);
+	if (o->n_extra == KW_CMD_MAX_REPORTS)
+		return kw_cmd_usage_err(cmd, "too many --report options (8 at most): ", arg);
+	char name[32];
+	size_t n = (size_t)(eq - arg);
+	if (n >= sizeof name)
+		n = sizeof name - 1;
+	memcpy(name, arg, n);
+	name[n] = 0;
+	if (format_arg(cmd, "--report", name, o, &o->extra[o->n_extra].format))
+		return 2;
+	o->extra[o->n_extra++].path = eq + 1;
+	return 0;
+}
+
+static int write_one(const char *cmd, kw_format fmt, const char *path, kw_cmd_render_fn native,
+		     const void *ctx, const kw_report *rep)
+{
+	char *tmp = NULL;
+	FILE *out = kw_cmd_report_open(cmd, path, &tmp);
+	if (!out)
+		return -1;
+	int r;
+	if (native && (fmt == KW_FMT_TEXT || fmt == KW_FMT_JSON))
+		r = native(out, fmt, ctx);
+	else
+		r = kw_report_render(out, fmt, rep, false, 0);
+	if (kw_cmd_close_output(out, path, tmp) < 0 || r < 0) {
+		_cleanup_free_ char *e = path ? kw_escape_str(path) : NULL;
+		fprintf(stderr, "keyward %s: error writing the %s report%s%s%s: %s\n", cmd,
+			kw_format_name(fmt), e ? " (" : "", e ? e : "", e ? ")" : "",
+			r < 0 ? kw_strerror(r) : "the file could not be completed");
+		return -1;
+	}
+	return 0;
+}
+
+int kw_cmd_write_outputs(const char *cmd, const kw_cmd_outputs *o, kw_cmd_render_fn native,
+			 const void *ctx, const kw_report *rep)
+{
+	kw_report r = *rep;
+	char host[256] = "";
+	if (!r.host && gethostname(host, sizeof host - 1) == 0)
+		r.host = host;
+	int bad = write_one(cmd, o->format, o->output, native, ctx, &r);
+	for (size_t i = 0; i < o->n_extra; i++)
+		bad |= write_one(cmd, o->extra[i].format, o->extra[i].path, native, ctx, &r);
+	return bad ? -1 : 0;
+}
+
 int kw_cmd_keys_inventory(const char *cmd, const char *root, const char *image, bool quiet,
 			  const kw_collect_opts *extra, kw_target **t, kw_facts *f,
 			  kw_inventory *inv)

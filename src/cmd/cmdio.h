@@ -11,6 +11,8 @@
 #include "keys/inventory.h"
 #include "target/target.h"
 
+#include "report/report.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -50,6 +52,41 @@ int kw_cmd_load_profile(const char *cmd, const char *name, kw_profile *p);
 
 /* --format text|json: *json set; 0, or 2 after a usage message for cmd ("keys log"). */
 int kw_cmd_format_json(const char *cmd, const char *arg, bool *json);
+
+/* The reports a command writes: --format and --output (the main one: stdout unless
+ * --output), and any number of --report FORMAT=FILE, so one run can leave JSON for the
+ * archive, SARIF for code scanning and HTML for people. Each file is written atomically
+ * (kw_cmd_open_output). The formats a command takes: text and json are its own, the
+ * shared ones (sarif, junit, markdown, html, prometheus) are rendered from a kw_report. */
+#define KW_CMD_MAX_REPORTS 8
+#define KW_CMD_SHARED_FORMATS ((1u << KW_FMT_SARIF) | (1u << KW_FMT_JUNIT) | (1u << KW_FMT_MARKDOWN) | \
+			       (1u << KW_FMT_HTML) | (1u << KW_FMT_PROMETHEUS))
+typedef struct kw_cmd_outputs {
+	unsigned allowed;      /* bit (1u << kw_format) per format the command takes */
+	kw_format format;      /* --format (default text) */
+	const char *output;    /* --output, NULL = stdout */
+	struct {
+		kw_format format;
+		const char *path;
+	} extra[KW_CMD_MAX_REPORTS];
+	size_t n_extra;
+} kw_cmd_outputs;
+
+/* --format NAME and --report NAME=FILE; print a usage error and return 2 when bad. */
+int kw_cmd_format_opt(const char *cmd, const char *arg, kw_cmd_outputs *o);
+int kw_cmd_report_opt(const char *cmd, const char *arg, kw_cmd_outputs *o);
+/* "text, json, sarif, ..." of o->allowed, for messages and help */
+const char *kw_cmd_format_list(unsigned allowed, char *buf, size_t size);
+
+/* Render a command's own formats (text, json) to out. */
+typedef int (*kw_cmd_render_fn)(FILE *out, kw_format fmt, const void *ctx);
+/* Write the main report and every --report: text/json through native (may be NULL when
+ * the command's own formats are kw_report's), the shared formats from rep (whose host
+ * is this machine's name when NULL). Says
+ * "keyward CMD: cannot write FILE" or "error writing the report (FILE)" for each that
+ * fails; 0, or -1 when one did. */
+int kw_cmd_write_outputs(const char *cmd, const kw_cmd_outputs *o, kw_cmd_render_fn native,
+			 const void *ctx, const kw_report *rep);
 
 /* What keys scan, snapshot and diff start with: open the target of --root/--image
  * (progress on stderr unless quiet), collect what keys need (extra: more collector

@@ -9,6 +9,7 @@
  *               -> findings (src/keys/findings.c, pure) -> text / JSON (src/report/keys.c)
  */
 #include "cmd/cmd.h"
+#include "kw_config.h"
 #include "cmd/cmdio.h"
 #include "cmd/keys_cmds.h"
 #include "cmd/progress.h"
@@ -35,6 +36,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,9 +81,11 @@ static const char scan_help[] =
 "  --image FILE          an image tarball (docker export, virt-tar-out); - reads stdin\n"
 "\n"
 "Options:\n"
-"  --format text|json    text (default) or JSON (the input of a fleet view: format\n"
-"                        \"keyward-keys-inventory\", version 1)\n"
+"  --format FORMAT       text (default), json (the input of a fleet view: format\n"
+"                        \"keyward-keys-inventory\", version 1), or the findings as\n"
+"                        sarif, junit, markdown, html or prometheus (docs/reports.md)\n"
 "  --output FILE         write there (atomically) instead of stdout\n"
+"  --report FORMAT=FILE  also write FORMAT to FILE (repeatable)\n"
 "  --md5                 text: MD5 fingerprints, as ssh-keygen -E md5 (JSON has both)\n"
 "  --profile NAME|FILE   a built-in profile: baseline (default), strict, paranoid,\n"
 "                        mozilla-modern, cis-debian12; or a profile file (set\n"
@@ -111,12 +115,13 @@ static const char scan_help[] =
 "  virt-tar-out -a disk.qcow2 / - | keyward keys scan --image -\n";
 
 typedef struct keys_args {
-	const char *root, *image, *output, *profile, *allowed, *fleet_key;
-	bool json, quiet, md5, no_findings, fail;
+	const char *root, *image, *profile, *allowed, *fleet_key;
+	bool quiet, md5, no_findings, fail;
 	kw_severity fail_on;
+	kw_cmd_outputs out;
 } keys_args;
 
-enum { OPT_ROOT = 1000, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_MD5, OPT_PROFILE, OPT_ALLOWED,
+enum { OPT_ROOT = 1000, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_MD5, OPT_PROFILE, OPT_ALLOWED,
        OPT_FAIL_ON, OPT_FLEET_KEY, OPT_NO_FINDINGS };
 
 static const struct option keys_options[] = {
@@ -124,6 +129,7 @@ static const struct option keys_options[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "md5", no_argument, NULL, OPT_MD5 },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "allowed", required_argument, NULL, OPT_ALLOWED },
@@ -146,7 +152,11 @@ static int parse_args(int argc, char **argv, keys_args *a)
 		switch (c) {
 		case OPT_ROOT: a->root = optarg; break;
 		case OPT_IMAGE: a->image = optarg; break;
-		case OPT_OUTPUT: a->output = optarg; break;
+		case OPT_OUTPUT: a->out.output = optarg; break;
+		case OPT_REPORT:
+			if (kw_cmd_report_opt("keys", optarg, &a->out))
+				return 2;
+			break;
 		case OPT_MD5: a->md5 = true; break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_ALLOWED: a->allowed = optarg; break;
@@ -159,7 +169,7 @@ static int parse_args(int argc, char **argv, keys_args *a)
 			a->fail = true;
 			break;
 		case OPT_FORMAT:
-			if (kw_cmd_format_json("keys", optarg, &a->json))
+			if (kw_cmd_format_opt("keys", optarg, &a->out))
 				return 2;
 			break;
 		case 'q': a->quiet = true; break;
@@ -387,7 +397,27 @@ static int scan_findings(scan_state *s, const keys_args *a, time_t now)
 	return 0;
 }
 
-static int write_report(scan_state *s, const keys_args *a, bool live, time_t now)
+struct keys_native {
+	const kw_keys_meta *m;
+	const kw_inventory *inv;
+};
+
+static int keys_native_render(FILE *out, kw_format fmt, const void *ctx)
+{
+	const struct keys_native *n = ctx;
+	return fmt == KW_FMT_JSON ? kw_keys_render_json(out, n->m, n->inv)
+				  : kw_keys_render_text(out, n->m, n->inv);
+}
+
+static bool wants_json(const kw_cmd_outputs *o)
+{
+	bool any = o->format == KW_FMT_JSON;
+	for (size_t i = 0; i < o->n_extra; i++)
+		any |= o->extra[i].format == KW_FMT_JSON;
+	return any;
+}
+
+static int write_report(scan_state *s, const keys_args *a, bool live, time_t now, int status)
 {
 	char host[256] = "", scanned[32];
 	if (live && gethostname(host, sizeof host - 1) != 0)
@@ -397,21 +427,43 @@ static int write_report(scan_state *s, const keys_args *a, bool live, time_t now
 			   .md5 = a->md5, .accounts = s->accounts, .n_accounts = s->n_accounts,
 			   .findings = a->no_findings ? NULL : &s->fs,
 			   .fleet_key_id = a->fleet_key ? s->fleet_key_id : NULL, .note = s->note };
-	if (s->note && a->json) {
+	if (s->note && wants_json(&a->out)) {
 		_cleanup_free_ char *e = kw_escape_str(s->note);
 		fprintf(stderr, "keyward keys: note: %s\n", e ? e : "");
 	}
-	char *tmp = NULL;
-	FILE *out = kw_cmd_report_open("keys", a->output, &tmp);
-	if (!out)
+	kw_check_list ran = { 0 };
+	size_t n_defs = 0;
+	const kw_check_def *defs = kw_keys_checks(&n_defs);
+	if (!a->no_findings && kw_check_list_add(&ran, &s->prof, defs, n_defs) < 0) {
+		fputs("keyward keys: out of memory\n", stderr);
 		return -1;
-	int r = a->json ? kw_keys_render_json(out, &m, &s->inv) : kw_keys_render_text(out, &m, &s->inv);
-	return kw_cmd_report_done("keys", out, a->output, tmp, r, "list");
+	}
+	char rootbuf[PATH_MAX];
+	kw_report rep = {
+		.command = "keys scan",
+		.target = s->facts.target,
+		.profile = s->prof.name ? s->prof.name : a->profile ? a->profile : "baseline",
+		.version = KW_VERSION,
+		.started = scanned,
+		.findings = a->no_findings ? NULL : &s->fs,
+		.diags = &s->facts.diags,
+		.fail_on = a->fail ? a->fail_on : KW_SEV__COUNT,
+		.exit_code = status,
+		.checks = ran.v,
+		.n_checks = ran.n,
+		.root = a->image ? NULL : a->root ? realpath(a->root, rootbuf) : "/",
+		.paths = KW_PATHS_IN_ROOT,
+		.started_unix = (long long)now,
+	};
+	struct keys_native nat = { &m, &s->inv };
+	int r = kw_cmd_write_outputs("keys", &a->out, keys_native_render, &nat, &rep);
+	kw_check_list_release(&ran);
+	return r;
 }
 
 static int run_scan(int argc, char **argv)
 {
-	keys_args a = { 0 };
+	keys_args a = { .out.allowed = (1u << KW_FMT_TEXT) | (1u << KW_FMT_JSON) | KW_CMD_SHARED_FORMATS };
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0)
 		return pr == 1 ? 0 : 2;
@@ -441,10 +493,11 @@ static int run_scan(int argc, char **argv)
 		goto out;
 	}
 	kw_cmd_print_diags("keys", &s.facts.diags);
-	if (write_report(&s, &a, live, now) < 0)
+	int done = kw_diags_any_fatal(&s.facts.diags) || s.incomplete ? 3
+		   : a.fail && kw_findings_count_at_least(&s.fs, a.fail_on) ? 1 : 0;
+	if (write_report(&s, &a, live, now, done) < 0)
 		goto out;
-	status = kw_diags_any_fatal(&s.facts.diags) || s.incomplete ? 3
-		 : a.fail && kw_findings_count_at_least(&s.fs, a.fail_on) ? 1 : 0;
+	status = done;
 out:
 	scan_state_release(&s);
 	return status;

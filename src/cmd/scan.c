@@ -78,8 +78,10 @@ static const char scan_help[] =
 "\n"
 "report:\n"
 "  --profile NAME|FILE    baseline (default) or strict, or a profile file\n"
-"  --format text|json     (default text)\n"
+"  --format FORMAT        text (default), json, or the findings as sarif, junit (one\n"
+"                         suite per server), markdown, html or prometheus\n"
 "  --output FILE          write the report there (atomically) instead of stdout\n"
+"  --report FORMAT=FILE   also write FORMAT to FILE (repeatable)\n"
 "  --fail-on SEVERITY     exit 1 if a finding at or above SEVERITY\n"
 "  -q, --quiet            no progress line\n"
 "\n"
@@ -98,16 +100,17 @@ typedef struct scan_args {
 	kw_targets targets;
 	const char **expect;
 	size_t n_expect, cap_expect;
-	const char *output, *profile;
+	const char *profile;
+	kw_cmd_outputs out;
 	const char *known_hosts, *root;
-	bool json, quiet, md5, hostkeys, gex, fail, compare;
+	bool quiet, md5, hostkeys, gex, fail, compare;
 	kw_severity fail_on;
 	unsigned jobs;
 	uint32_t timeout_ms;
 } scan_args;
 
 enum { OPT_TARGETS = 1000, OPT_PORT, OPT_MAX, OPT_HOSTKEYS, OPT_EXPECT, OPT_GEX, OPT_MD5,
-       OPT_TIMEOUT, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_FAIL_ON, OPT_NO_PROGRESS,
+       OPT_TIMEOUT, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_FAIL_ON, OPT_NO_PROGRESS,
        OPT_KNOWN_HOSTS, OPT_COMPARE, OPT_ROOT };
 
 static const struct option scan_options[] = {
@@ -123,6 +126,7 @@ static const struct option scan_options[] = {
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -198,10 +202,14 @@ static int parse_args(int argc, char **argv, scan_args *a)
 			break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_FORMAT:
-			if (kw_cmd_format_json("scan", optarg, &a->json))
+			if (kw_cmd_format_opt("scan", optarg, &a->out))
 				return 2;
 			break;
-		case OPT_OUTPUT: a->output = optarg; break;
+		case OPT_OUTPUT: a->out.output = optarg; break;
+		case OPT_REPORT:
+			if (kw_cmd_report_opt("scan", optarg, &a->out))
+				return 2;
+			break;
 		case OPT_FAIL_ON:
 			if (kw_severity_parse(optarg, &a->fail_on) < 0)
 				return usage_err("--fail-on takes info, low, medium, high or critical, not ", optarg);
@@ -561,9 +569,56 @@ static int run_checks(const scan_args *a, const kw_profile *prof, const kw_scan_
 	return 0;
 }
 
+static int scan_native_render(FILE *out, kw_format fmt, const void *ctx)
+{
+	return fmt == KW_FMT_JSON ? kw_scan_render_json(out, ctx) : kw_scan_render_text(out, ctx);
+}
+
+/* The main report and every --report; the shared formats see one target per server. */
+static int write_reports(const scan_args *a, const kw_profile *prof, const kw_scan_report *sr,
+			 long long started)
+{
+	size_t n = a->targets.n;
+	char **labels = calloc(n ? n : 1, sizeof *labels);
+	kw_check_list ran = { 0 };
+	size_t n_defs = 0;
+	const kw_check_def *defs = kw_scan_check_defs(&n_defs);
+	int r = labels && kw_check_list_add(&ran, prof, defs, n_defs) == 0 ? 0 : -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (!(labels[i] = kw_target_label(&a->targets.v[i])))
+			r = -ENOMEM;
+	if (r < 0) {
+		fputs("keyward scan: out of memory\n", stderr);
+	} else {
+		kw_report rep = {
+			.command = "scan",
+			.target = n == 1 ? labels[0] : "servers",
+			.profile = sr->profile,
+			.version = sr->version,
+			.started = sr->started,
+			.seconds = sr->seconds,
+			.findings = sr->findings,
+			.fail_on = a->fail ? a->fail_on : KW_SEV__COUNT,
+			.exit_code = sr->exit_code,
+			.checks = ran.v,
+			.n_checks = ran.n,
+			.paths = KW_PATHS_NONE,
+			.targets = (const char *const *)labels,
+			.n_targets = n,
+			.started_unix = started,
+		};
+		r = kw_cmd_write_outputs("scan", &a->out, scan_native_render, sr, &rep);
+	}
+	for (size_t i = 0; labels && i < n; i++)
+		free(labels[i]);
+	free(labels);
+	kw_check_list_release(&ran);
+	return r;
+}
+
 int cmd_scan(int argc, char **argv)
 {
-	scan_args a = { 0 };
+	scan_args a = { .out.allowed = (1u << KW_FMT_TEXT) | (1u << KW_FMT_JSON) | KW_CMD_SHARED_FORMATS };
 	kw_profile prof;
 	kw_profile_init(&prof);
 	kw_findings fs = { 0 };
@@ -629,12 +684,7 @@ int cmd_scan(int argc, char **argv)
 		.profile = a.profile ? a.profile : "baseline", .targets = &a.targets, .results = res,
 		.findings = &fs, .md5 = a.md5, .interrupted = interrupted, .exit_code = code,
 	};
-	char *tmp = NULL;
-	FILE *out = kw_cmd_report_open("scan", a.output, &tmp);
-	if (!out)
-		goto out;
-	r = a.json ? kw_scan_render_json(out, &rep) : kw_scan_render_text(out, &rep);
-	if (kw_cmd_report_done("scan", out, a.output, tmp, r, "report") < 0)
+	if (write_reports(&a, &prof, &rep, (long long)started) < 0)
 		goto out;
 	status = code;
 out:

@@ -27,6 +27,12 @@ typedef struct kw_tally {
 
 void kw_report_tally(const kw_report *r, kw_tally *t);
 
+/* r->fail_on's name; "never" for KW_SEV__COUNT (a command without --fail-on). */
+static inline const char *kw_fail_on_name(kw_severity s)
+{
+	return (unsigned)s >= KW_SEV__COUNT ? "never" : kw_severity_name(s);
+}
+
 /* Append s escaped (kw_escape); NULL appends nothing. */
 int kw_report_esc(kw_sb *sb, const char *s);
 /* Length of the first sentence of s: through the first ". " (or the whole string). */
@@ -34,8 +40,36 @@ size_t kw_report_first_sentence(const char *s);
 /* Write sb to out; -EIO if the stream reports an error. */
 int kw_report_flush_sb(FILE *out, kw_sb *sb);
 
+/* The findings arranged for the shared formats: the checks (r->checks, then any check a
+ * finding has that is not among them), the targets (r->targets, then any other target a
+ * finding names; or the one r->target), and the findings in (target, check) order with
+ * the range of each pair. Arranging is not computing: nothing is judged here. */
+typedef struct kw_rgroups {
+	const kw_check_def **checks;
+	size_t n_checks;
+	const char **targets;
+	size_t n_targets;
+	size_t *order;      /* r->findings->n indices, by target then check, else as given */
+	size_t *start;      /* pair (t, c): order[start[t * n_checks + c] .. start[... + 1]) */
+	size_t *check_of;   /* per finding: its index in checks */
+} kw_rgroups;
+int kw_rgroups_build(const kw_report *r, kw_rgroups *g); /* 0 or -ENOMEM */
+void kw_rgroups_release(kw_rgroups *g);
+/* The area of a check id: what comes before its first '.' ("accounts"), into buf. */
+const char *kw_check_area(const kw_check_def *c, char *buf, size_t size);
+
 int kw_report_render_text(FILE *out, const kw_report *r, bool color, int verbosity);
 int kw_report_render_json(FILE *out, const kw_report *r);
+int kw_report_render_sarif(FILE *out, const kw_report *r);
+int kw_report_render_junit(FILE *out, const kw_report *r);
+int kw_report_render_markdown(FILE *out, const kw_report *r);
+int kw_report_render_html(FILE *out, const kw_report *r);
+int kw_report_render_prometheus(FILE *out, const kw_report *r);
+
+/* The head of an HTML page (doctype, CSP forbidding scripts and external assets, the
+ * shared style, the escaped title) and its end; the guard's replay page uses them too. */
+int kw_html_begin(kw_sb *sb, const char *title);
+int kw_html_end(kw_sb *sb);
 int kw_report_check_list_text(FILE *out, const kw_check_def *const *checks, size_t n);
 int kw_report_check_list_json(FILE *out, const kw_check_def *const *checks, size_t n);
 

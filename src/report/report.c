@@ -14,19 +14,31 @@
 #include <string.h>
 #include <strings.h>
 
+static const char *const format_names[KW_FMT__COUNT] = {
+	[KW_FMT_TEXT] = "text",         [KW_FMT_JSON] = "json",   [KW_FMT_SARIF] = "sarif",
+	[KW_FMT_JUNIT] = "junit",       [KW_FMT_MARKDOWN] = "markdown",
+	[KW_FMT_HTML] = "html",         [KW_FMT_PROMETHEUS] = "prometheus",
+};
+
 int kw_format_parse(const char *s, kw_format *ret)
 {
 	if (!s)
 		return KW_E_USAGE;
-	if (!strcasecmp(s, "text")) {
-		*ret = KW_FMT_TEXT;
-		return 0;
-	}
-	if (!strcasecmp(s, "json")) {
-		*ret = KW_FMT_JSON;
+	for (int f = 0; f < KW_FMT__COUNT; f++)
+		if (!strcasecmp(s, format_names[f])) {
+			*ret = (kw_format)f;
+			return 0;
+		}
+	if (!strcasecmp(s, "md")) {
+		*ret = KW_FMT_MARKDOWN;
 		return 0;
 	}
 	return KW_E_USAGE;
+}
+
+const char *kw_format_name(kw_format f)
+{
+	return (unsigned)f < KW_FMT__COUNT ? format_names[f] : "?";
 }
 
 void kw_report_tally(const kw_report *r, kw_tally *t)
@@ -99,6 +111,18 @@ int kw_report_render(FILE *out, kw_format fmt, const kw_report *r, bool color, i
 		return finish(out, kw_report_render_text(out, r, color, verbosity));
 	case KW_FMT_JSON:
 		return finish(out, kw_report_render_json(out, r));
+	case KW_FMT_SARIF:
+		return finish(out, kw_report_render_sarif(out, r));
+	case KW_FMT_JUNIT:
+		return finish(out, kw_report_render_junit(out, r));
+	case KW_FMT_MARKDOWN:
+		return finish(out, kw_report_render_markdown(out, r));
+	case KW_FMT_HTML:
+		return finish(out, kw_report_render_html(out, r));
+	case KW_FMT_PROMETHEUS:
+		return finish(out, kw_report_render_prometheus(out, r));
+	case KW_FMT__COUNT:
+		break;
 	}
 	return KW_E_USAGE;
 }
@@ -112,6 +136,8 @@ int kw_report_check_list(FILE *out, kw_format fmt, const kw_check_def *const *ch
 		return finish(out, kw_report_check_list_text(out, checks, n));
 	case KW_FMT_JSON:
 		return finish(out, kw_report_check_list_json(out, checks, n));
+	default:
+		break;
 	}
 	return KW_E_USAGE;
 }
