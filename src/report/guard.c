@@ -1,5 +1,7 @@
 /* guard.c — replay reports: text, JSON (streamed, report/jsonw.h), HTML (one file, inline SVG, no script). */
 #include "report/guard.h"
+#include "report/markup.h"
+#include "report/render.h"
 
 #include "base/buf.h"
 #include "base/cleanup.h"
@@ -201,20 +203,15 @@ int kw_greport_render_json(FILE *out, const kw_greport *r)
 
 /* ---- HTML ---- */
 
-/* kw_escape, then markup escaping: nothing from the log reaches the page as markup. */
+/* kw_escape, then markup escaping (report/markup.h): nothing from the log reaches the
+ * page as markup. */
 static void html_put(FILE *out, const char *s, size_t n)
 {
-	_cleanup_free_ char *e = kw_escape_dup(s, n);
-	for (const char *p = e ? e : "?"; *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default: fputc(*p, out);
-		}
-	}
+	kw_sb sb;
+	kw_sb_init(&sb);
+	kw_xml_put(&sb, s, n);
+	kw_report_flush_sb(out, &sb);
+	kw_sb_release(&sb);
 }
 
 static void html_svg_timeline(FILE *out, const kw_greport *r)
@@ -246,13 +243,13 @@ static void html_svg_timeline(FILE *out, const kw_greport *r)
 int kw_greport_render_html(FILE *out, const kw_greport *r)
 {
 	char a[KW_CIDR_STRLEN], t1[32], t2[32], dur[32];
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
-	      "<title>keyward guard replay</title>\n<style>\n"
-	      "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n"
-	      "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}\n"
-	      "th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-	      "code{background:#f6f6f6;padding:0 .2em}\n</style></head><body>\n", out);
+	kw_sb head;
+	kw_sb_init(&head);
+	kw_html_begin(&head, "keyward guard replay");
+	int hr = kw_report_flush_sb(out, &head);
+	kw_sb_release(&head);
+	if (hr < 0)
+		return hr;
 	kw_gtime_iso(r->first, t1, sizeof t1);
 	kw_gtime_iso(r->last, t2, sizeof t2);
 	fprintf(out, "<h1>keyward guard replay</h1>\n<p>%llu lines, %llu sshd events, %s &ndash; %s. Rules: host <code>",

@@ -230,10 +230,12 @@ int kw_report_render_html(FILE *out, const kw_report *r)
 	kw_sb tt;
 	kw_sb_init(&tt);
 	kw_sb_printf(&tt, "keyward %s: %s", cmd, multi ? "many targets" : r->target ? r->target : "");
-	kw_html_begin(&h.sb, tt.s);
+	kw_html_begin(&h.sb, tt.s); /* escapes the title */
 	kw_sb_release(&tt);
 
-	kw_sb_printf(&h.sb, "<header><h1>keyward %s</h1>\n<p class=\"meta\">", cmd);
+	put(&h, "<header><h1>keyward ");
+	esc(&h, cmd);
+	put(&h, "</h1>\n<p class=\"meta\">");
 	if (multi)
 		kw_sb_printf(&h.sb, "%zu targets", r->n_targets);
 	else
@@ -242,10 +244,12 @@ int kw_report_render_html(FILE *out, const kw_report *r)
 		put(&h, " &middot; profile ");
 		esc(&h, r->profile);
 	}
-	kw_sb_printf(&h.sb, " &middot; %zu checks &middot; started %s &middot; %.2f s &middot; keyward %s"
-		     " &middot; fail on %s &middot; exit code %d</p></header>\n",
-		     r->n_checks ? r->n_checks : r->checks_run, r->started ? r->started : "?", r->seconds,
-		     r->version ? r->version : "?", kw_fail_on_name(r->fail_on), r->exit_code);
+	kw_sb_printf(&h.sb, " &middot; %zu checks &middot; started ", r->n_checks ? r->n_checks : r->checks_run);
+	esc(&h, r->started ? r->started : "?");
+	kw_sb_printf(&h.sb, " &middot; %.2f s &middot; keyward ", r->seconds);
+	esc(&h, r->version ? r->version : "?");
+	kw_sb_printf(&h.sb, " &middot; fail on %s &middot; exit code %d</p></header>\n",
+		     kw_fail_on_name(r->fail_on), r->exit_code);
 
 	put(&h, "<section id=\"summary\"><h2>Summary</h2>\n<div class=\"tiles\">\n");
 	for (int s = KW_SEV_CRITICAL; s >= KW_SEV_INFO; s--)

@@ -143,16 +143,20 @@ static void suite(struct jctx *j, const kw_report *r, const kw_rgroups *g, size_
 		tests++;
 		errors = 1;
 	}
-	/* the timestamp type of the XSD has no zone: "2026-11-21T12:00:00" (UTC) */
+	/* the timestamp type of the XSD has no zone: "2026-11-21T12:00:00" (UTC); anything
+	 * but digits, '-', ':' and 'T' in r->started gives the epoch */
 	char ts[32] = "1970-01-01T00:00:00";
-	if (r->started && strlen(r->started) >= 19) {
+	if (r->started && strlen(r->started) >= 19 && strspn(r->started, "0123456789-:T") >= 19) {
 		memcpy(ts, r->started, 19);
 		ts[19] = 0;
 	}
-	kw_sb_printf(&j->sb, "  <testsuite name=\"keyward %s ", r->command ? r->command : "");
+	put(j, "  <testsuite name=\"keyward ");
+	esc(j, r->command);
+	put(j, " ");
 	esc(j, g->targets[t]);
-	kw_sb_printf(&j->sb, "\" package=\"keyward.%s\" id=\"%zu\" timestamp=\"%s\" hostname=\"",
-		     r->command ? r->command : "", t, ts);
+	put(j, "\" package=\"keyward.");
+	esc(j, r->command);
+	kw_sb_printf(&j->sb, "\" id=\"%zu\" timestamp=\"%s\" hostname=\"", t, ts);
 	esc(j, host);
 	kw_sb_printf(&j->sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 		     tests, fails, errors, skips, t == 0 ? r->seconds : 0.0);

@@ -86,16 +86,19 @@ int kw_report_render_markdown(FILE *out, const kw_report *r)
 		failing += t.by_sev[s];
 	struct mctx m = { .out = out };
 	kw_sb_init(&m.sb);
-	const char *cmd = r->command ? r->command : "report";
+	kw_sb cmd;
+	kw_sb_init(&cmd);
+	kw_md_puts(&cmd, r->command ? r->command : "report");
 	if (failing)
-		kw_sb_printf(&m.sb, "### keyward %s: %zu finding%s at or above %s (exit %d)\n\n", cmd,
+		kw_sb_printf(&m.sb, "### keyward %s: %zu finding%s at or above %s (exit %d)\n\n", cmd.s,
 			     failing, failing == 1 ? "" : "s", kw_fail_on_name(r->fail_on), r->exit_code);
 	else if ((unsigned)r->fail_on >= KW_SEV__COUNT)
-		kw_sb_printf(&m.sb, "### keyward %s: %zu finding%s (exit %d)\n\n", cmd, t.total,
+		kw_sb_printf(&m.sb, "### keyward %s: %zu finding%s (exit %d)\n\n", cmd.s, t.total,
 			     t.total == 1 ? "" : "s", r->exit_code);
 	else
-		kw_sb_printf(&m.sb, "### keyward %s: nothing at or above %s (exit %d)\n\n", cmd,
+		kw_sb_printf(&m.sb, "### keyward %s: nothing at or above %s (exit %d)\n\n", cmd.s,
 			     kw_fail_on_name(r->fail_on), r->exit_code);
+	kw_sb_release(&cmd);
 	put(&m, "Target: ");
 	if (r->n_targets)
 		kw_sb_printf(&m.sb, "%zu targets", r->n_targets);
@@ -105,9 +108,11 @@ int kw_report_render_markdown(FILE *out, const kw_report *r)
 		put(&m, " · profile ");
 		esc(&m, r->profile);
 	}
-	kw_sb_printf(&m.sb, " · %zu checks · keyward %s · %s · %.2f s\n\n",
-		     r->n_checks ? r->n_checks : r->checks_run, r->version ? r->version : "",
-		     r->started ? r->started : "", r->seconds);
+	kw_sb_printf(&m.sb, " · %zu checks · keyward ", r->n_checks ? r->n_checks : r->checks_run);
+	esc(&m, r->version);
+	put(&m, " · ");
+	esc(&m, r->started);
+	kw_sb_printf(&m.sb, " · %.2f s\n\n", r->seconds);
 	put(&m, "| severity | findings |\n| --- | ---: |\n");
 	for (int s = KW_SEV_CRITICAL; s >= KW_SEV_INFO; s--)
 		kw_sb_printf(&m.sb, "| %s | %zu |\n", kw_severity_name((kw_severity)s), t.by_sev[s]);

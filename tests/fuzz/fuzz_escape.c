@@ -9,11 +9,17 @@
  *  - kw_escape_append after existing content only appends;
  *  - a report whose target, finding strings and diagnostics are the input renders as
  *    text with no raw ESC or forged line, and as JSON that jansson parses back with the
- *    escaped target in "target". */
+ *    escaped target in "target";
+ *  - the markup escapes (report/markup.h): XML/HTML text has no < > " ' and every & starts
+ *    an entity; Markdown has every special character behind a backslash; a URI holds only
+ *    RFC 3986 characters and percent-decodes back to the input;
+ *  - the same report renders as SARIF that jansson parses, and as JUnit, Markdown, HTML
+ *    and Prometheus text with no control character other than newline. */
 #include "base/buf.h"
 #include "base/diag.h"
 #include "base/escape.h"
 #include "checks/finding.h"
+#include "report/markup.h"
 #include "report/report.h"
 
 #include <jansson.h>
@@ -54,7 +60,8 @@ static void check_safe(const char *s, size_t n)
 			abort();
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
 		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-		    cp == 0x200e || cp == 0x200f || cp == 0x061c || cp == 0xfeff)
+		    cp == 0x200e || cp == 0x200f || cp == 0x061c || cp == 0xfeff || cp == 0xfffe ||
+		    cp == 0xffff)
 			abort();
 		i += k;
 	}
@@ -73,6 +80,68 @@ static char *render(const kw_report *r, kw_format fmt, bool color, size_t *len)
 		return NULL;
 	}
 	return s;
+}
+
+static void check_markup(const uint8_t *data, size_t size)
+{
+	kw_sb sb;
+	kw_sb_init(&sb);
+	if (kw_xml_put(&sb, (const char *)data, size) == 0) {
+		check_safe(sb.s ? sb.s : "", sb.len);
+		static const char *const ents[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&#39;" };
+		for (size_t i = 0; i < sb.len; i++) {
+			if (strchr("<>\"'", sb.s[i]))
+				abort();
+			if (sb.s[i] == '&') {
+				bool ok = false;
+				for (size_t k = 0; k < 5 && !ok; k++)
+					ok = !strncmp(sb.s + i, ents[k], strlen(ents[k]));
+				if (!ok)
+					abort();
+			}
+		}
+	}
+	kw_sb_clear(&sb);
+	char *z = strndup((const char *)data, size);
+	if (z && kw_md_puts(&sb, z) == 0) {
+		for (size_t i = 0; i < sb.len; i++) {
+			if (sb.s[i] == '\\' && i + 1 < sb.len && strchr("\\`*_[]<>|!#&.:@~", sb.s[i + 1]) && sb.s[i + 1]) {
+				i++; /* an escaped character */
+				continue;
+			}
+			if (sb.s[i] && strchr("`*_[]<>|!#&.:@~", sb.s[i]))
+				abort();
+		}
+	}
+	free(z);
+	kw_sb_clear(&sb);
+	if (kw_uri_puts(&sb, (const char *)data, size) == 0) {
+		size_t o = 0;
+		for (size_t i = 0; i < sb.len; i++, o++) {
+			unsigned char c = (unsigned char)sb.s[i];
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/%", c) || !c)
+				abort();
+			if (c == '%') {
+				unsigned v;
+				if (i + 2 >= sb.len + 0 || sscanf(sb.s + i + 1, "%2X", &v) != 1)
+					abort();
+				c = (unsigned char)v;
+				i += 2;
+			}
+			if (o >= size || data[o] != c)
+				abort();
+		}
+		if (o != size)
+			abort();
+	}
+	kw_sb_release(&sb);
+}
+
+static void check_no_controls(const char *t, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)t[i] < 0x20 && t[i] != '\n')
+			abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -140,6 +209,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(root);
 		free(t);
 	}
+	const kw_check_def *checks[] = { &c };
+	rep.checks = checks;
+	rep.n_checks = 1;
+	rep.root = s;
+	rep.host = s;
+	t = render(&rep, KW_FMT_SARIF, false, &len);
+	if (t) {
+		json_t *root = json_loadb(t, len, 0, NULL);
+		if (!root)
+			abort();
+		json_decref(root);
+		free(t);
+	}
+	for (kw_format f = KW_FMT_JUNIT; f < KW_FMT__COUNT; f++) {
+		t = render(&rep, f, false, &len);
+		if (t)
+			check_no_controls(t, len);
+		free(t);
+	}
+	check_markup(data, size);
 	kw_findings_release(&fs);
 	kw_diags_release(&d);
 	free(s);

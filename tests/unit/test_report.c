@@ -331,7 +331,17 @@ static void test_format_parse(void **state)
 	assert_int_equal(f, KW_FMT_TEXT);
 	assert_int_equal(kw_format_parse("JSON", &f), 0);
 	assert_int_equal(f, KW_FMT_JSON);
-	assert_int_equal(kw_format_parse("sarif", &f), KW_E_USAGE);
+	assert_int_equal(kw_format_parse("sarif", &f), 0);
+	assert_int_equal(f, KW_FMT_SARIF);
+	assert_int_equal(kw_format_parse("md", &f), 0);
+	assert_int_equal(f, KW_FMT_MARKDOWN);
+	for (int i = 0; i < KW_FMT__COUNT; i++) {
+		assert_int_equal(kw_format_parse(kw_format_name((kw_format)i), &f), 0);
+		assert_int_equal(f, i);
+	}
+	assert_string_equal(kw_format_name(KW_FMT__COUNT), "?");
+	f = KW_FMT_JSON;
+	assert_int_equal(kw_format_parse("xml", &f), KW_E_USAGE);
 	assert_int_equal(kw_format_parse("", &f), KW_E_USAGE);
 	assert_int_equal(kw_format_parse(NULL, &f), KW_E_USAGE);
 	assert_int_equal(f, KW_FMT_JSON);
@@ -617,6 +627,267 @@ static void test_check_list(void **state)
 	free(m.s);
 }
 
+/* ---- the shared formats: sarif, junit, markdown, html, prometheus ---- */
+
+static const kw_check_def chk_clean = {
+	.id = "sudo.nopasswd",
+	.severity = KW_SEV_HIGH,
+	.title = "passwordless sudo",
+	.rationale = "Anyone with the account is root.",
+	.remediation = "Require a password.",
+};
+
+/* The checks that "ran": every fixture check plus one without findings; chk_history is
+ * left out on purpose, so a finding's check that is not in the list must still get a
+ * rule and a test case. */
+static const kw_check_def *const fx_checks[] = { &chk_empty, &chk_authkey, &chk_machine,
+						 &chk_login, &chk_clean };
+
+static kw_report shared_report(void)
+{
+	kw_report r = fixture_report();
+	r.checks = fx_checks;
+	r.n_checks = sizeof fx_checks / sizeof *fx_checks;
+	r.root = "/srv/img dir";
+	r.paths = KW_PATHS_IN_ROOT;
+	r.started_unix = 1781517600;
+	r.host = "build\"host";
+	return r;
+}
+
+static size_t count_str(const char *s, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* No byte of the output is a control character other than newline (and tab nowhere). */
+static void assert_no_controls(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\n')
+			fail_msg("control character 0x%02x at offset %zu", (unsigned char)s[i], i);
+	assert_null(strstr(s, "\xe2\x80\xae")); /* the bidi override */
+}
+
+static void test_shared_write_error(void **state)
+{
+	(void)state;
+	kw_report r = shared_report();
+	for (kw_format f = KW_FMT_SARIF; f < KW_FMT__COUNT; f++) {
+		FILE *full = fopen("/dev/full", "w");
+		assert_non_null(full);
+		int rc = kw_report_render(full, f, &r, false, 0);
+		if (rc >= 0)
+			fail_msg("%s on /dev/full returned %d", kw_format_name(f), rc);
+		fclose(full);
+		FILE *ro = fopen("/dev/null", "r");
+		assert_non_null(ro);
+		assert_true(kw_report_render(ro, f, &r, false, 0) < 0);
+		fclose(ro);
+	}
+}
+
+static void test_sarif(void **state)
+{
+	(void)state;
+	kw_report r = shared_report();
+	struct mem m = render(KW_FMT_SARIF, &r, false, 0);
+	assert_no_controls(m.s, m.len);
+	json_error_t e;
+	json_t *doc = json_loadb(m.s, m.len, 0, &e);
+	if (!doc)
+		fail_msg("SARIF does not parse: %s (line %d)", e.text, e.line);
+	assert_string_equal(json_string_value(json_object_get(doc, "version")), "2.1.0");
+	json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
+	json_t *rules = json_object_get(json_object_get(json_object_get(run, "tool"), "driver"), "rules");
+	/* the five checks that ran, in their order, then the history check a finding has */
+	assert_int_equal(json_array_size(rules), 6);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(json_string_value(json_object_get(json_array_get(rules, i), "id")), fx_checks[i]->id);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rules, 5), "id")), chk_history.id);
+	json_t *r0 = json_array_get(rules, 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r0, "defaultConfiguration"), "level")), "error");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r0, "properties"), "security-severity")), "9.5");
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r0, "help"), "text")), "Fix: Lock the account"));
+	/* the info check gets no security-severity: it is a note */
+	json_t *r3 = json_array_get(rules, 3);
+	assert_null(json_object_get(json_object_get(r3, "properties"), "security-severity"));
+
+	json_t *results = json_object_get(run, "results");
+	assert_int_equal(json_array_size(results), fx_findings.n);
+	size_t suppressed = 0, waived = 0;
+	for (size_t i = 0; i < fx_findings.n; i++) {
+		const kw_finding *f = &fx_findings.v[i];
+		json_t *res = json_array_get(results, i);
+		size_t ri = (size_t)json_integer_value(json_object_get(res, "ruleIndex"));
+		assert_string_equal(json_string_value(json_object_get(res, "ruleId")), f->check->id);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(rules, ri), "id")), f->check->id);
+		const char *lvl = json_string_value(json_object_get(res, "level"));
+		assert_string_equal(lvl, f->severity >= KW_SEV_HIGH ? "error" : f->severity == KW_SEV_MEDIUM ? "warning" : "note");
+		waived += f->waived;
+		json_t *sup = json_object_get(res, "suppressions");
+		if (sup) {
+			suppressed++;
+			assert_string_equal(json_string_value(json_object_get(json_array_get(sup, 0), "kind")), "external");
+		}
+		json_t *fp = json_object_get(json_object_get(res, "partialFingerprints"), "keyward/v1");
+		assert_int_equal(strlen(json_string_value(fp)), 16);
+		json_t *loc = json_object_get(json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+							     "physicalLocation"), "artifactLocation");
+		if (!f->path) {
+			assert_null(loc);
+			continue;
+		}
+		const char *uri = json_string_value(json_object_get(loc, "uri"));
+		assert_string_equal(json_string_value(json_object_get(loc, "uriBaseId")), "ROOT");
+		assert_true(uri[0] != '/');
+		/* a URI reference: nothing outside RFC 3986's characters, raw bytes encoded */
+		for (const char *p = uri; *p; p++)
+			assert_non_null(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/%", *p));
+		if (!strcmp(f->path, "/etc/shadow"))
+			assert_string_equal(uri, "etc/shadow");
+		if (strstr(f->path, "bad/.ssh"))
+			assert_string_equal(uri, "home/%FF%FEbad/.ssh/authorized_keys");
+		if (strstr(f->path, "script"))
+			assert_string_equal(uri, "root/%3C/script%3E%3Cscript%3Ealert(1)%3C/script%3E");
+	}
+	assert_true(waived > 0);
+	assert_int_equal(suppressed, waived);
+	json_t *base = json_object_get(json_object_get(run, "originalUriBaseIds"), "ROOT");
+	assert_string_equal(json_string_value(json_object_get(base, "uri")), "file:///srv/img%20dir/");
+	json_t *inv = json_array_get(json_object_get(run, "invocations"), 0);
+	assert_int_equal(json_integer_value(json_object_get(inv, "exitCode")), 3);
+	assert_false(json_boolean_value(json_object_get(inv, "executionSuccessful")));
+	json_t *notes = json_object_get(inv, "toolExecutionNotifications");
+	assert_int_equal(json_array_size(notes), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(notes, 1), "level")), "error");
+	json_decref(doc);
+	free(m.s);
+}
+
+static void test_junit(void **state)
+{
+	(void)state;
+	kw_report r = shared_report();
+	struct mem m = render(KW_FMT_JUNIT, &r, false, 0);
+	assert_no_controls(m.s, m.len);
+	assert_null(strstr(m.s, "<script"));
+	assert_null(strstr(m.s, "\x1b"));
+	/* six checks (five that ran and the history check) plus the problems met */
+	assert_int_equal(count_str(m.s, "<testcase "), 7);
+	/* failing at --fail-on high: empty-password (critical) and authorized-key (high);
+	 * machine-id and history are waived, login is info, sudo has nothing */
+	assert_int_equal(count_str(m.s, "<failure "), 2);
+	assert_non_null(strstr(m.s, "tests=\"7\" failures=\"2\" errors=\"1\""));
+	assert_int_equal(count_str(m.s, "<error "), 1);
+	size_t waived_checks = 0;
+	for (size_t i = 0; i < fx_findings.n; i++)
+		waived_checks += fx_findings.v[i].waived;
+	assert_int_equal(count_str(m.s, "<skipped "), waived_checks);
+	assert_non_null(strstr(m.s, "name=\"sudo.nopasswd\" time=\"0\"/>"));
+	assert_non_null(strstr(m.s, "hostname=\"build&quot;host\""));
+	assert_non_null(strstr(m.s, "timestamp=\"2026-06-15T10:00:00\""));
+	assert_non_null(strstr(m.s, "&lt;/script&gt;&lt;script&gt;"));
+	assert_non_null(strstr(m.s, EVIL_NAME_ESCAPED));
+	free(m.s);
+}
+
+static void test_markdown(void **state)
+{
+	(void)state;
+	kw_report r = shared_report();
+	struct mem m = render(KW_FMT_MARKDOWN, &r, false, 0);
+	assert_no_controls(m.s, m.len);
+	assert_non_null(strstr(m.s, "### keyward audit: 3 findings at or above high (exit 3)"));
+	/* every '<' is escaped, except in the details block keyward writes itself */
+	for (const char *p = strchr(m.s, '<'); p; p = strchr(p + 1, '<'))
+		if (p[-1] != '\\' && strncmp(p, "<details>", 9) && strncmp(p, "<summary>", 9) &&
+		    strncmp(p, "</summary>", 10) && strncmp(p, "</details>", 10))
+			fail_msg("unescaped '<' at offset %td: %.30s", p - m.s, p);
+	/* every finding row has exactly five unescaped '|' (four cells) */
+	size_t rows = 0;
+	for (char *line = m.s; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		size_t ll = strcspn(line, "\n");
+		if (strncmp(line, "| ", 2) || !memmem(line, ll, "` | ", 4) || line > strstr(m.s, "<details>"))
+			continue;
+		size_t pipes = 0;
+		for (char *p = line; *p && *p != '\n'; p++)
+			pipes += *p == '|' && p[-1] != '\\';
+		assert_int_equal(pipes, 5);
+		rows++;
+	}
+	assert_int_equal(rows, fx_findings.n);
+	assert_non_null(strstr(m.s, "\\<script\\>alert(1)"));
+	assert_non_null(strstr(m.s, "(waived: "));
+	free(m.s);
+}
+
+static void test_html(void **state)
+{
+	(void)state;
+	kw_report r = shared_report();
+	struct mem m = render(KW_FMT_HTML, &r, false, 0);
+	assert_no_controls(m.s, m.len);
+	assert_null(strstr(m.s, "<script"));
+	assert_non_null(strstr(m.s, "&lt;/script&gt;&lt;script&gt;alert(1)"));
+	assert_non_null(strstr(m.s, "default-src 'none'"));
+	/* only the elements html.c writes */
+	static const char *const allowed[] = { "!DOCTYPE", "html", "head", "meta", "title", "style", "body",
+		"header", "h1", "h2", "p", "section", "div", "b", "svg", "text", "rect", "input", "label",
+		"table", "thead", "tbody", "tr", "th", "td", "span", "code", "br", "details", "summary",
+		"em", "ul", "li", "strong", NULL };
+	for (const char *p = strchr(m.s, '<'); p; p = strchr(p + 1, '<')) {
+		const char *n = p + 1 + (p[1] == '/');
+		size_t len = strcspn(n, " >/\n");
+		bool ok = false;
+		for (size_t i = 0; allowed[i] && !ok; i++)
+			ok = strlen(allowed[i]) == len && !strncmp(n, allowed[i], len);
+		if (!ok)
+			fail_msg("unexpected element <%.*s>", (int)len, n);
+	}
+	/* one row per finding not waived, then the waived ones in their own table */
+	size_t open = 0;
+	for (size_t i = 0; i < fx_findings.n; i++)
+		open += !fx_findings.v[i].waived;
+	assert_int_equal(count_str(m.s, "<tr class=\"sev-"), fx_findings.n);
+	assert_non_null(strstr(m.s, "<h2>Findings ("));
+	char want[32];
+	snprintf(want, sizeof want, "<h2>Findings (%zu)</h2>", open);
+	assert_non_null(strstr(m.s, want));
+	assert_non_null(strstr(m.s, "<svg id=\"chart\""));
+	assert_int_equal(count_str(m.s, "id=\"show-"), 5);
+	free(m.s);
+}
+
+static void test_prometheus(void **state)
+{
+	(void)state;
+	kw_report r = shared_report();
+	r.target = "a\"b\\c\nd";
+	struct mem m = render(KW_FMT_PROMETHEUS, &r, false, 0);
+	assert_no_controls(m.s, m.len);
+	assert_non_null(strstr(m.s, "keyward_findings{command=\"audit\",target=\"a\\\"b\\\\\\\\c\\\\nd\",severity=\"critical\"} "));
+	assert_non_null(strstr(m.s, "keyward_exit_code{command=\"audit\",target=\"a\\\"b\\\\\\\\c\\\\nd\"} 3\n"));
+	assert_non_null(strstr(m.s, "keyward_last_run_timestamp_seconds{command=\"audit\",target=\"a\\\"b\\\\\\\\c\\\\nd\"} 1781517600\n"));
+	/* every line is a comment or NAME{labels} VALUE */
+	for (char *line = m.s; *line; line = strchr(line, '\n') + 1) {
+		if (line[0] == '#')
+			continue;
+		char *brace = strchr(line, '{'), *end = strchr(line, '\n');
+		assert_non_null(brace);
+		assert_true(brace < end);
+		assert_true(!strncmp(line, "keyward_", 8));
+		char *close = end;
+		while (close > brace && *close != '}')
+			close--;
+		assert_true(close[1] == ' ' && close[2] >= '0' && close[2] <= '9');
+	}
+	free(m.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,6 +903,12 @@ int main(void)
 		cmocka_unit_test(test_json_golden_and_fields),
 		cmocka_unit_test(test_json_empty_and_nulls),
 		cmocka_unit_test(test_check_list),
+		cmocka_unit_test(test_shared_write_error),
+		cmocka_unit_test(test_sarif),
+		cmocka_unit_test(test_junit),
+		cmocka_unit_test(test_markdown),
+		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_prometheus),
 	};
 	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
