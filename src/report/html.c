@@ -56,31 +56,18 @@ int kw_html_end(kw_sb *sb)
 	return kw_sb_puts(sb, "</body></html>\n");
 }
 
-struct hctx {
-	FILE *out;
-	kw_sb sb;
-	int err;
-};
-
-static void flush(struct hctx *h)
+static void put(kw_rout *o, const char *s)
 {
-	int r = kw_report_flush_sb(h->out, &h->sb);
-	if (r < 0 && !h->err)
-		h->err = r;
+	kw_sb_puts(&o->sb, s);
 }
 
-static void put(struct hctx *h, const char *s)
+static void esc(kw_rout *o, const char *s)
 {
-	kw_sb_puts(&h->sb, s);
-}
-
-static void esc(struct hctx *h, const char *s)
-{
-	kw_xml_puts(&h->sb, s);
+	kw_xml_puts(&o->sb, s);
 }
 
 /* Findings per area, stacked by severity: one bar per area, widths to scale. */
-static void chart(struct hctx *h, const kw_report *r, const kw_rgroups *g)
+static void chart(kw_rout *h, const kw_report *r, const kw_rgroups *g)
 {
 	char area[32], names[64][32];
 	size_t counts[64][KW_SEV__COUNT];
@@ -146,7 +133,7 @@ static void chart(struct hctx *h, const kw_report *r, const kw_rgroups *g)
 	put(h, "</svg>\n");
 }
 
-static void where(struct hctx *h, const kw_finding *f, bool show_target)
+static void where(kw_rout *h, const kw_finding *f, bool show_target)
 {
 	const char *sep = "";
 	if (show_target || (!f->account && !f->path)) {
@@ -169,7 +156,7 @@ static void where(struct hctx *h, const kw_finding *f, bool show_target)
 	}
 }
 
-static void finding_row(struct hctx *h, const kw_finding *f, bool show_target)
+static void finding_row(kw_rout *h, const kw_finding *f, bool show_target)
 {
 	const kw_check_def *c = f->check;
 	const char *sev = kw_severity_name(f->severity);
@@ -205,11 +192,10 @@ static void finding_row(struct hctx *h, const kw_finding *f, bool show_target)
 			any = true;
 		}
 	put(h, any ? "</p></details></td></tr>\n" : "</details></td></tr>\n");
-	if (h->sb.len > 65536)
-		flush(h);
+	kw_rout_block(h);
 }
 
-static void table_head(struct hctx *h)
+static void table_head(kw_rout *h)
 {
 	put(h, "<table class=\"findings\"><thead><tr><th>severity</th><th>check</th><th>where</th>"
 	       "<th>evidence</th></tr></thead><tbody>\n");
@@ -222,8 +208,8 @@ int kw_report_render_html(FILE *out, const kw_report *r)
 		return -ENOMEM;
 	kw_tally t;
 	kw_report_tally(r, &t);
-	struct hctx h = { .out = out };
-	kw_sb_init(&h.sb);
+	kw_rout h;
+	kw_rout_init(&h, out);
 	const char *cmd = r->command ? r->command : "report";
 	bool multi = r->n_targets > 0;
 
@@ -259,7 +245,7 @@ int kw_report_render_html(FILE *out, const kw_report *r)
 		     t.total == 1 ? "" : "s", t.waived, t.errors, t.errors == 1 ? "" : "s");
 	chart(&h, r, &g);
 	put(&h, "</section>\n");
-	flush(&h);
+	kw_rout_flush(&h);
 
 	kw_sb_printf(&h.sb, "<section id=\"findings\"><h2>Findings (%zu)</h2>\n<div class=\"filter\">\n", t.total);
 	for (int s = KW_SEV_CRITICAL; s >= KW_SEV_INFO; s--)
@@ -273,7 +259,7 @@ int kw_report_render_html(FILE *out, const kw_report *r)
 			if ((int)r->findings->v[i].severity == s && !r->findings->v[i].waived)
 				finding_row(&h, &r->findings->v[i], multi);
 	put(&h, "</tbody></table>\n</div></section>\n");
-	flush(&h);
+	kw_rout_flush(&h);
 
 	if (t.waived) {
 		kw_sb_printf(&h.sb, "<section id=\"waived\"><h2>Waived (%zu)</h2>\n", t.waived);
@@ -297,16 +283,12 @@ int kw_report_render_html(FILE *out, const kw_report *r)
 			}
 			esc(&h, d->msg ? d->msg : kw_strerror(d->err));
 			put(&h, d->fatal ? " <strong>(a check could not run)</strong></li>\n" : "</li>\n");
-			if (h.sb.len > 65536)
-				flush(&h);
+			kw_rout_block(&h);
 		}
 		put(&h, "</ul></section>\n");
 	}
 	kw_html_end(&h.sb);
-	flush(&h);
-	if (h.sb.overflow && !h.err)
-		h.err = -ENOMEM;
-	kw_sb_release(&h.sb);
+	int rc = kw_rout_finish(&h);
 	kw_rgroups_release(&g);
-	return h.err;
+	return rc;
 }

@@ -24,30 +24,17 @@
 
 #include <string.h>
 
-struct jctx {
-	FILE *out;
-	kw_sb sb;
-	int err;
-};
-
-static void flush(struct jctx *j)
+static void put(kw_rout *o, const char *s)
 {
-	int r = kw_report_flush_sb(j->out, &j->sb);
-	if (r < 0 && !j->err)
-		j->err = r;
+	kw_sb_puts(&o->sb, s);
 }
 
-static void put(struct jctx *j, const char *s)
+static void esc(kw_rout *o, const char *s)
 {
-	kw_sb_puts(&j->sb, s);
+	kw_xml_puts(&o->sb, s);
 }
 
-static void esc(struct jctx *j, const char *s)
-{
-	kw_xml_puts(&j->sb, s);
-}
-
-static void finding_line(struct jctx *j, const kw_finding *f, const char *target)
+static void finding_line(kw_rout *j, const kw_finding *f, const char *target)
 {
 	kw_sb_printf(&j->sb, "%s %s: ", kw_severity_label(f->severity), f->check->id);
 	if (target) {
@@ -78,7 +65,7 @@ static void finding_line(struct jctx *j, const kw_finding *f, const char *target
 	put(j, "\n");
 }
 
-static void testcase(struct jctx *j, const kw_report *r, const kw_rgroups *g, size_t t, size_t c)
+static void testcase(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t t, size_t c)
 {
 	const kw_check_def *def = g->checks[c];
 	size_t a = g->start[t * g->n_checks + c], b = g->start[t * g->n_checks + c + 1];
@@ -118,11 +105,10 @@ static void testcase(struct jctx *j, const kw_report *r, const kw_rgroups *g, si
 	} else {
 		put(j, "/>\n");
 	}
-	if (j->sb.len > 65536)
-		flush(j);
+	kw_rout_block(j);
 }
 
-static void suite(struct jctx *j, const kw_report *r, const kw_rgroups *g, size_t t,
+static void suite(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t t,
 		  const char *host)
 {
 	size_t fails = 0, skips = 0, errors = 0, tests = g->n_checks;
@@ -207,7 +193,7 @@ static void suite(struct jctx *j, const kw_report *r, const kw_rgroups *g, size_
 				finding_line(j, f, NULL);
 		}
 	put(j, "</system-out>\n    <system-err></system-err>\n  </testsuite>\n");
-	flush(j);
+	kw_rout_flush(j);
 }
 
 int kw_report_render_junit(FILE *out, const kw_report *r)
@@ -215,17 +201,14 @@ int kw_report_render_junit(FILE *out, const kw_report *r)
 	kw_rgroups g;
 	if (kw_rgroups_build(r, &g) < 0)
 		return -ENOMEM;
-	struct jctx j = { .out = out };
-	kw_sb_init(&j.sb);
+	kw_rout j;
+	kw_rout_init(&j, out);
 	const char *host = r->host && *r->host ? r->host : "localhost";
 	put(&j, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
 	for (size_t t = 0; t < g.n_targets && !j.err; t++)
 		suite(&j, r, &g, t, host);
 	put(&j, "</testsuites>\n");
-	flush(&j);
-	if (j.sb.overflow && !j.err)
-		j.err = -ENOMEM;
-	kw_sb_release(&j.sb);
+	int rc = kw_rout_finish(&j);
 	kw_rgroups_release(&g);
-	return j.err;
+	return rc;
 }

@@ -20,30 +20,17 @@
 
 #include <string.h>
 
-struct mctx {
-	FILE *out;
-	kw_sb sb;
-	int err;
-};
-
-static void flush(struct mctx *m)
+static void put(kw_rout *o, const char *s)
 {
-	int r = kw_report_flush_sb(m->out, &m->sb);
-	if (r < 0 && !m->err)
-		m->err = r;
+	kw_sb_puts(&o->sb, s);
 }
 
-static void put(struct mctx *m, const char *s)
+static void esc(kw_rout *o, const char *s)
 {
-	kw_sb_puts(&m->sb, s);
+	kw_md_puts(&o->sb, s);
 }
 
-static void esc(struct mctx *m, const char *s)
-{
-	kw_md_puts(&m->sb, s);
-}
-
-static void row(struct mctx *m, const kw_finding *f, bool show_target)
+static void row(kw_rout *m, const kw_finding *f, bool show_target)
 {
 	kw_sb_printf(&m->sb, "| %s | `%s` | ", kw_severity_name(f->severity), f->check->id);
 	const char *sep = "";
@@ -73,8 +60,7 @@ static void row(struct mctx *m, const kw_finding *f, bool show_target)
 		put(m, ")*");
 	}
 	put(m, " |\n");
-	if (m->sb.len > 65536)
-		flush(m);
+	kw_rout_block(m);
 }
 
 int kw_report_render_markdown(FILE *out, const kw_report *r)
@@ -84,8 +70,8 @@ int kw_report_render_markdown(FILE *out, const kw_report *r)
 	size_t failing = 0;
 	for (int s = (int)r->fail_on; s < KW_SEV__COUNT; s++)
 		failing += t.by_sev[s];
-	struct mctx m = { .out = out };
-	kw_sb_init(&m.sb);
+	kw_rout m;
+	kw_rout_init(&m, out);
 	kw_sb cmd;
 	kw_sb_init(&cmd);
 	kw_md_puts(&cmd, r->command ? r->command : "report");
@@ -121,7 +107,7 @@ int kw_report_render_markdown(FILE *out, const kw_report *r)
 	if (t.errors)
 		kw_sb_printf(&m.sb, "| errors | %zu |\n", t.errors);
 	put(&m, "\n");
-	flush(&m);
+	kw_rout_flush(&m);
 
 	size_t nf = r->findings ? r->findings->n : 0;
 	if (nf) {
@@ -135,7 +121,7 @@ int kw_report_render_markdown(FILE *out, const kw_report *r)
 						row(&m, f, r->n_targets > 0);
 				}
 		put(&m, "\n");
-		flush(&m);
+		kw_rout_flush(&m);
 		kw_rgroups g;
 		if (kw_rgroups_build(r, &g) < 0) {
 			kw_sb_release(&m.sb);
@@ -172,9 +158,6 @@ int kw_report_render_markdown(FILE *out, const kw_report *r)
 			put(&m, d->fatal ? " (a check could not run)\n" : "\n");
 		}
 	}
-	flush(&m);
-	if (m.sb.overflow && !m.err)
-		m.err = -ENOMEM;
-	kw_sb_release(&m.sb);
-	return m.err;
+	int rc = kw_rout_finish(&m);
+	return rc;
 }

@@ -40,6 +40,20 @@ size_t kw_report_first_sentence(const char *s);
 /* Write sb to out; -EIO if the stream reports an error. */
 int kw_report_flush_sb(FILE *out, kw_sb *sb);
 
+/* How the streaming renderers write: a block is built in sb, then written out; the first
+ * error is kept. kw_rout_flush writes what is there; kw_rout_block writes once the block
+ * holds 64 KiB; kw_rout_finish writes the rest, releases the buffer and returns 0, the
+ * first write error, or -ENOMEM when a piece did not fit in memory. */
+typedef struct kw_rout {
+	FILE *out;
+	kw_sb sb;
+	int err;
+} kw_rout;
+void kw_rout_init(kw_rout *o, FILE *out);
+void kw_rout_flush(kw_rout *o);
+void kw_rout_block(kw_rout *o);
+int kw_rout_finish(kw_rout *o);
+
 /* The findings arranged for the shared formats: the checks (r->checks, then any check a
  * finding has that is not among them), the targets (r->targets, then any other target a
  * finding names; or the one r->target), and the findings in (target, check) order with

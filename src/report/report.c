@@ -95,6 +95,35 @@ int kw_report_flush_sb(FILE *out, kw_sb *sb)
 	return ferror(out) ? -EIO : 0;
 }
 
+void kw_rout_init(kw_rout *o, FILE *out)
+{
+	o->out = out;
+	kw_sb_init(&o->sb);
+	o->err = 0;
+}
+
+void kw_rout_flush(kw_rout *o)
+{
+	int r = kw_report_flush_sb(o->out, &o->sb);
+	if (r < 0 && !o->err)
+		o->err = r;
+}
+
+void kw_rout_block(kw_rout *o)
+{
+	if (o->sb.len > 65536)
+		kw_rout_flush(o);
+}
+
+int kw_rout_finish(kw_rout *o)
+{
+	kw_rout_flush(o);
+	if (o->sb.overflow && !o->err)
+		o->err = -ENOMEM;
+	kw_sb_release(&o->sb);
+	return o->err;
+}
+
 /* The stream may buffer: a failed write shows only at flush. */
 static int finish(FILE *out, int r)
 {
