@@ -38,7 +38,7 @@ int kw_html_begin(kw_sb *sb, const char *title)
 		   "h1{font-size:1.5em;margin-bottom:.2em}p.meta{color:#555;margin-top:0}\n"
 		   "table{border-collapse:collapse;margin:1em 0;width:100%}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\n"
 		   "th{background:#f3f3f3}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-		   "td{overflow-wrap:break-word}td.w,td.e{overflow-wrap:anywhere}code{background:#f6f6f6;padding:0 .2em}\n"
+		   "td{overflow-wrap:anywhere}code{background:#f6f6f6;padding:0 .2em}svg{max-width:100%;height:auto}\n"
 		   ".tiles{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0}.tile{border-radius:.4em;padding:.5em 1em;color:#fff;min-width:6em}\n"
 		   ".tile b{display:block;font-size:1.6em}\n"
 		   ".sev{white-space:nowrap;display:inline-block;border-radius:.3em;padding:0 .4em;color:#fff;font-size:.85em;font-weight:bold}\n"
