@@ -29,48 +29,77 @@ int kw_open_regular_at(int dirfd, const char *path, bool nofollow, struct stat *
 	return TAKE_FD(fd);
 }
 
-int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len)
+int kw_fd_read_upto(int fd, size_t max, int64_t size_hint, char **ret, size_t *ret_len,
+		    bool *truncated)
 {
-	/* start at the file's size (a regular file) or 64 KiB, and double up to max + 1:
-	 * a cap of a gigabyte costs nothing for a small file or a short pipe */
-	struct stat st;
-	size_t cap = (size_t)64 << 10;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-	    (uint64_t)st.st_size < max)
-		cap = (size_t)st.st_size + 1;
-	if (cap > max + 1)
-		cap = max + 1;
+	/* one byte over the size, when known: a read that stops at the size is the end of
+	 * the file, with no second read to learn it; unknown (a pipe): 64 KiB, doubling up
+	 * to max, so a cap of a gigabyte costs nothing for a short input */
+	size_t cap = size_hint < 0 ? (size_t)64 << 10
+		     : (uint64_t)size_hint < max ? (size_t)size_hint + 1 : max;
+	if (cap < 4096)
+		cap = 4096;
+	if (cap > max)
+		cap = max;
 	_cleanup_free_ char *buf = malloc(cap + 1);
 	if (!buf)
 		return -ENOMEM;
 	size_t len = 0;
-	for (;;) {
+	bool eof = false;
+	while (len < max) {
 		if (len == cap) {
-			if (cap > max)
-				return KW_E_TOOBIG; /* over the cap, or it grew while we read it */
-			size_t ncap = cap <= (max + 1) / 2 ? cap * 2 : max + 1;
+			size_t ncap = cap * 2 < max ? cap * 2 : max;
 			char *nb = realloc(buf, ncap + 1);
 			if (!nb)
 				return -ENOMEM;
 			buf = nb;
 			cap = ncap;
 		}
-		ssize_t k = read(fd, buf + len, cap - len);
-		if (k < 0) {
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (k == 0)
+		if (n == 0) {
+			eof = true;
 			break;
-		len += (size_t)k;
+		}
+		len += (size_t)n;
+		if (size_hint > 0 && len == (uint64_t)size_hint && len < cap) {
+			eof = true;
+			break;
+		}
 	}
-	if (len > max)
-		return KW_E_TOOBIG;
+	*truncated = false;
+	if (!eof) {
+		char probe;
+		ssize_t n;
+		do
+			n = read(fd, &probe, 1);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -errno;
+		*truncated = n > 0;
+	}
 	buf[len] = '\0';
 	*ret_len = len;
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+int kw_fd_read_capped(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	int64_t hint = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
+	bool truncated;
+	int r = kw_fd_read_upto(fd, max, hint, ret, ret_len, &truncated);
+	if (r == 0 && truncated) {
+		free(*ret);
+		*ret = NULL;
+		return KW_E_TOOBIG;
+	}
+	return r;
 }
 
 int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 /* Read a whole regular file of at most max bytes into *ret (NUL-terminated; *ret_len does
@@ -16,6 +17,12 @@
  * st (may be NULL) gets the file's stat. 0 or a negative code. */
 int kw_file_read_capped(const char *path, size_t max, char **ret, size_t *ret_len, struct stat *st);
 
+/* Up to max bytes of the rest of an open file into *ret (NUL-terminated; *ret_len does not
+ * count the NUL; caller frees); *truncated: there was more. size_hint is the file's size
+ * when fstat knows it (else -1): the buffer starts one byte over it and a read that
+ * reaches it ends the file. */
+int kw_fd_read_upto(int fd, size_t max, int64_t size_hint, char **ret, size_t *ret_len,
+		    bool *truncated);
 /* The rest of an open file, at most max bytes (else KW_E_TOOBIG), into *ret
  * (NUL-terminated; *ret_len does not count the NUL; caller frees). The buffer grows with
  * what is read: a large cap costs nothing for a small input. */

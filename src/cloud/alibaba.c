@@ -80,6 +80,47 @@ static int gset_add_field(kw_cloud_read_ctx *x, kw_rd_gset *s, const json_t *o, 
 	return r;
 }
 
+/* What a network interface adds to its instance or launch: its groups ("SecurityGroupIds",
+ * and with group_field a single "SecurityGroupId" too) and, when v6 is set, the first
+ * IPv6 address. */
+struct nic_ctx {
+	kw_rd_gset *gs;
+	const char **v6;
+	bool group_field;
+};
+
+/* The network interfaces under key, a bare array or {"NetworkInterface": [...]}, each read
+ * with the pointer on it. 0 (none is fine) or a negative code. */
+static int read_nics(kw_cloud_read_ctx *x, const json_t *o, const char *key, struct nic_ctx *c)
+{
+	json_t *nics;
+	if (kw_jget_nested_array(o, key, "NetworkInterface", &nics) <= 0 || !nics)
+		return 0;
+	bool nested = json_is_object(json_object_get(o, key));
+	kw_jptr_key(&x->ptr, key);
+	if (nested)
+		kw_jptr_key(&x->ptr, "NetworkInterface");
+	int r = 0;
+	for (size_t i = 0; i < json_array_size(nics) && r >= 0; i++) {
+		const json_t *nic = json_array_get(nics, i);
+		if (!json_is_object(nic))
+			continue;
+		kw_jptr_idx(&x->ptr, i);
+		if (c->group_field)
+			r = gset_add_field(x, c->gs, nic, "SecurityGroupId");
+		if (r >= 0)
+			r = gset_add_nested(x, c->gs, nic, "SecurityGroupIds", "SecurityGroupId");
+		json_t *v6s;
+		if (c->v6 && !*c->v6 && kw_jget_nested_array(nic, "Ipv6Sets", "Ipv6Set", &v6s) > 0)
+			*c->v6 = kw_rd_first_ipv6(v6s);
+		kw_jptr_pop(&x->ptr);
+	}
+	if (nested)
+		kw_jptr_pop(&x->ptr);
+	kw_jptr_pop(&x->ptr);
+	return r;
+}
+
 /* ---- DescribeSecurityGroupAttribute ---- */
 
 /* "22/22", "1/65535", "-1/-1" (blanks allowed around the numbers; "22" alone is 22/22). */
@@ -443,33 +484,8 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 	kw_rd_gset gs = { 0 };
 	const char *v6 = NULL;
 	r = gset_add_nested(x, &gs, in, "SecurityGroupIds", "SecurityGroupId");
-	json_t *nics;
-	int rn = r < 0 ? 0 : kw_jget_nested_array(in, "NetworkInterfaces", "NetworkInterface", &nics);
-	if (rn > 0 && nics) {
-		bool nested = json_is_object(json_object_get(in, "NetworkInterfaces"));
-		kw_jptr_key(&x->ptr, "NetworkInterfaces");
-		if (nested)
-			kw_jptr_key(&x->ptr, "NetworkInterface");
-		for (size_t i = 0; i < json_array_size(nics) && r >= 0; i++) {
-			const json_t *nic = json_array_get(nics, i);
-			if (!json_is_object(nic))
-				continue;
-			kw_jptr_idx(&x->ptr, i);
-			r = gset_add_nested(x, &gs, nic, "SecurityGroupIds", "SecurityGroupId");
-			json_t *v6s;
-			if (!v6 && kw_jget_nested_array(nic, "Ipv6Sets", "Ipv6Set", &v6s) > 0) {
-				for (size_t j = 0; !v6 && j < json_array_size(v6s); j++) {
-					const json_t *a6 = json_object_get(json_array_get(v6s, j), "Ipv6Address");
-					if (json_is_string(a6) && *json_string_value(a6))
-						v6 = json_string_value(a6);
-				}
-			}
-			kw_jptr_pop(&x->ptr);
-		}
-		if (nested)
-			kw_jptr_pop(&x->ptr);
-		kw_jptr_pop(&x->ptr);
-	}
+	if (r >= 0)
+		r = read_nics(x, in, "NetworkInterfaces", &(struct nic_ctx){ .gs = &gs, .v6 = &v6 });
 	/* IPv6 addresses reach the internet only with IPv6 public bandwidth, which
 	 * DescribeInstances does not show */
 	kw_cloud_instance t = {
@@ -627,29 +643,8 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 	/* network interfaces: "NetworkInterface": [...] in request dumps,
 	 * "NetworkInterfaces": {"NetworkInterface": [...]} in templates */
 	static const char *const nic_keys[] = { "NetworkInterface", "NetworkInterfaces" };
-	for (size_t k = 0; k < 2 && r >= 0; k++) {
-		json_t *nics;
-		int rn = kw_jget_nested_array(d, nic_keys[k], "NetworkInterface", &nics);
-		if (rn <= 0 || !nics)
-			continue;
-		bool nested = json_is_object(json_object_get(d, nic_keys[k]));
-		kw_jptr_key(&x->ptr, nic_keys[k]);
-		if (nested)
-			kw_jptr_key(&x->ptr, "NetworkInterface");
-		for (size_t i = 0; i < json_array_size(nics) && r >= 0; i++) {
-			const json_t *nic = json_array_get(nics, i);
-			if (!json_is_object(nic))
-				continue;
-			kw_jptr_idx(&x->ptr, i);
-			r = gset_add_field(x, &gs, nic, "SecurityGroupId");
-			if (r >= 0)
-				r = gset_add_nested(x, &gs, nic, "SecurityGroupIds", "SecurityGroupId");
-			kw_jptr_pop(&x->ptr);
-		}
-		if (nested)
-			kw_jptr_pop(&x->ptr);
-		kw_jptr_pop(&x->ptr);
-	}
+	for (size_t k = 0; k < 2 && r >= 0; k++)
+		r = read_nics(x, d, nic_keys[k], &(struct nic_ctx){ .gs = &gs, .group_field = true });
 	/* the RPC flattened keys */
 	const char *fk;
 	const json_t *fv;

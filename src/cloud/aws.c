@@ -493,12 +493,8 @@ static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 				if (!why)
 					r = -ENOMEM;
 			}
-			const json_t *v6s = json_object_get(nic, "Ipv6Addresses");
-			for (size_t j = 0; !v6 && j < json_array_size(v6s); j++) {
-				const json_t *a6 = json_object_get(json_array_get(v6s, j), "Ipv6Address");
-				if (json_is_string(a6) && *json_string_value(a6))
-					v6 = json_string_value(a6);
-			}
+			if (!v6)
+				v6 = kw_rd_first_ipv6(json_object_get(nic, "Ipv6Addresses"));
 			kw_jptr_pop(&x->ptr);
 		}
 		kw_jptr_pop(&x->ptr);

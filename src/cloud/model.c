@@ -1,6 +1,8 @@
 /* model.c — the cloud records, their arena and the group index (model.h). */
 #include "cloud/model.h"
 
+#include "base/arena.h"
+
 #include "base/err.h"
 #include "base/hash.h"
 #include "base/vec.h"
@@ -124,56 +126,11 @@ int kw_cloud_cidr_parse(const char *s, kw_cidr *ret)
 	return kw_cidr_parse(s, n, ret);
 }
 
-/* ---- arena ---- */
-
-struct kw_cloud_arena_chunk {
-	kw_cloud_arena_chunk *next;
-	size_t used, cap;
-	_Alignas(8) char data[];
-};
-
-#define ARENA_CHUNK ((size_t)64 << 10)
-
-static void *arena_alloc(kw_cloud_model *m, size_t n, size_t align)
-{
-	kw_cloud_arena_chunk *c = m->arena;
-	if (c) {
-		size_t at = (c->used + align - 1) & ~(align - 1);
-		if (at <= c->cap && n <= c->cap - at) {
-			c->used = at + n;
-			return c->data + at;
-		}
-	}
-	size_t cap = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
-	if (cap > SIZE_MAX - sizeof *c)
-		return NULL;
-	kw_cloud_arena_chunk *nc = malloc(sizeof *nc + cap);
-	if (!nc)
-		return NULL;
-	nc->cap = cap;
-	nc->used = n;
-	m->arena_bytes += cap;
-	if (c && n > ARENA_CHUNK / 4) {
-		/* a big one-off: keep filling the current chunk afterwards */
-		nc->next = c->next;
-		c->next = nc;
-	} else {
-		nc->next = c;
-		m->arena = nc;
-	}
-	return nc->data;
-}
+/* ---- strings ---- */
 
 const char *kw_cloud_strn(kw_cloud_model *m, const char *s, size_t n)
 {
-	if (n == SIZE_MAX)
-		return NULL;
-	char *p = arena_alloc(m, n + 1, 1);
-	if (!p)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
+	return kw_arena_strndup(&m->arena, s, n);
 }
 
 const char *kw_cloud_str(kw_cloud_model *m, const char *s)
@@ -192,7 +149,7 @@ const char *kw_cloud_strf(kw_cloud_model *m, const char *fmt, ...)
 		return NULL;
 	if ((size_t)len < sizeof small)
 		return kw_cloud_strn(m, small, (size_t)len);
-	char *p = arena_alloc(m, (size_t)len + 1, 1);
+	char *p = kw_arena_alloc(&m->arena, (size_t)len + 1, 1);
 	if (!p)
 		return NULL;
 	va_start(ap, fmt);
@@ -205,7 +162,7 @@ uint32_t *kw_cloud_idx_array(kw_cloud_model *m, size_t n)
 {
 	if (n > SIZE_MAX / sizeof(uint32_t))
 		return NULL;
-	return arena_alloc(m, n ? n * sizeof(uint32_t) : 1, _Alignof(uint32_t));
+	return kw_arena_alloc(&m->arena, n ? n * sizeof(uint32_t) : 1, _Alignof(uint32_t));
 }
 
 /* ---- groups ---- */
@@ -310,9 +267,6 @@ void kw_cloud_model_release(kw_cloud_model *m)
 	free(m->launches);
 	free(m->inputs);
 	free(m->gidx);
-	for (kw_cloud_arena_chunk *c = m->arena, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
+	kw_arena_release(&m->arena);
 	memset(m, 0, sizeof *m);
 }

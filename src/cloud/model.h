@@ -23,6 +23,8 @@
 
 #include "guard/addr.h"
 
+#include "base/arena.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -184,7 +186,6 @@ typedef struct kw_cloud_input {
 	size_t records;            /* rules + instances + launches it gave */
 } kw_cloud_input;
 
-typedef struct kw_cloud_arena_chunk kw_cloud_arena_chunk;
 
 typedef struct kw_cloud_model {
 	kw_cloud_group *groups;
@@ -201,8 +202,7 @@ typedef struct kw_cloud_model {
 	/* private */
 	uint32_t *gidx;            /* open addressing over groups: index + 1, 0 = empty */
 	size_t gidx_cap;
-	kw_cloud_arena_chunk *arena;
-	size_t arena_bytes;        /* how much the arena holds (for --stats and limits) */
+	kw_arena arena;            /* every string and group list; .bytes: what it holds */
 } kw_cloud_model;
 
 void kw_cloud_model_release(kw_cloud_model *m);

@@ -343,6 +343,16 @@ int kw_rd_gset_done(kw_cloud_read_ctx *x, kw_rd_gset *s, int r, const uint32_t *
 
 /* ---- records ---- */
 
+const char *kw_rd_first_ipv6(const json_t *a)
+{
+	for (size_t j = 0; j < json_array_size(a); j++) {
+		const json_t *a6 = json_object_get(json_array_get(a, j), "Ipv6Address");
+		if (json_is_string(a6) && *json_string_value(a6))
+			return json_string_value(a6);
+	}
+	return NULL;
+}
+
 int kw_rd_instance_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, kw_cloud_instance *t,
 		       const char *id, const char *name, const char *v6, const char *v6_when)
 {

@@ -86,6 +86,9 @@ int kw_rd_gset_done(kw_cloud_read_ctx *x, kw_rd_gset *s, int r, const uint32_t *
  * address whose text could not be made is -ENOMEM. 0 or a negative code. */
 int kw_rd_instance_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, kw_cloud_instance *t,
 		       const char *id, const char *name, const char *v6, const char *v6_when);
+/* The first non-empty "Ipv6Address" string of an array of objects (a network interface's
+ * IPv6 list on both clouds), or NULL. */
+const char *kw_rd_first_ipv6(const json_t *a);
 /* The launch's UserData ud (NULL: none; ud_bad: not a string) judged by kw_userdata_judge,
  * base64-encoded when b64. 0 or -ENOMEM. */
 int kw_rd_user_data(kw_cloud_read_ctx *x, kw_cloud_launch *l, const char *ud, bool ud_bad, bool b64);

@@ -61,6 +61,7 @@
 #include "cloud/load.h"
 #include "cloud/userdata.h"
 
+#include "base/arena.h"
 #include "base/err.h"
 #include "base/hash.h"
 #include "base/vec.h"
@@ -81,42 +82,6 @@
 #define TF_WHY_APPLY "known after apply"
 #define TF_WHY_BAD "unreadable in the input"
 
-/* ------------------------------------------------------------------ string pool */
-
-typedef struct pool_chunk {
-	struct pool_chunk *next;
-	size_t used, cap;
-	char data[];
-} pool_chunk;
-
-static char *pool_dup(pool_chunk **pool, const char *s, size_t n)
-{
-	pool_chunk *c = *pool;
-	if (!c || c->cap - c->used < n + 1) {
-		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
-		c = malloc(sizeof *c + cap);
-		if (!c)
-			return NULL;
-		c->next = *pool;
-		c->used = 0;
-		c->cap = cap;
-		*pool = c;
-	}
-	char *p = c->data + c->used;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	c->used += n + 1;
-	return p;
-}
-
-static void pool_free(pool_chunk *c)
-{
-	while (c) {
-		pool_chunk *n = c->next;
-		free(c);
-		c = n;
-	}
-}
 
 /* ------------------------------------------------------------------ multimap: string -> values */
 
@@ -186,7 +151,7 @@ static uint32_t map_find(const tf_map *m, uint64_t seed, const char *k, size_t n
 	return s->k ? s->head : 0;
 }
 
-static int map_add(tf_map *m, pool_chunk **pool, uint64_t seed, const char *k, size_t n,
+static int map_add(tf_map *m, kw_arena *pool, uint64_t seed, const char *k, size_t n,
 		   uint32_t val)
 {
 	if ((m->used + 1) * 2 > m->cap && map_grow(m) < 0)
@@ -196,7 +161,7 @@ static int map_add(tf_map *m, pool_chunk **pool, uint64_t seed, const char *k, s
 	uint64_t h = map_hash(seed, k, n);
 	tf_slot *s = map_probe(m, h, k, n);
 	if (!s->k) {
-		char *copy = pool_dup(pool, k, n);
+		char *copy = kw_arena_strndup(pool, k, n);
 		if (!copy)
 			return -ENOMEM;
 		*s = (tf_slot){ .k = copy, .n = n, .h = h };
@@ -230,7 +195,7 @@ typedef struct tf {
 	const json_t *cfg_root; /* configuration.root_module, or NULL */
 	const json_t *vars;     /* top-level "variables" of a plan, or NULL */
 	uint64_t seed;
-	pool_chunk *pool;
+	kw_arena pool;
 	tf_map seen;            /* addresses read from resource_changes */
 	tf_map gaddr;           /* group resource address -> group */
 	tf_map gbase;           /* address without its last index -> groups */
@@ -2220,7 +2185,7 @@ static const char *make_addr(tf *t, const char *mod, const char *type, const cha
 	char *a = cat(mod ? mod : "", ml, ml ? "." : "", ml ? 1 : 0, type, tl);
 	char *b = a ? cat(a, ml + (ml ? 1 : 0) + tl, ".", 1, name, nl) : NULL;
 	char *c = b ? cat(b, strlen(b), ix, il, "", 0) : NULL;
-	const char *ret = c ? pool_dup(&t->pool, c, strlen(c)) : NULL;
+	const char *ret = c ? kw_arena_strndup(&t->pool, c, strlen(c)) : NULL;
 	free(ks);
 	free(a);
 	free(b);
@@ -2585,6 +2550,6 @@ int kw_cloud_read_terraform(kw_cloud_read_ctx *x, kw_cloud_kind kind, const json
 	map_release(&t.gname);
 	map_release(&t.cfgres);
 	free(t.cfgv);
-	pool_free(t.pool);
+	kw_arena_release(&t.pool);
 	return rc < 0 ? rc : 0;
 }

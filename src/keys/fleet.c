@@ -37,14 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_SIZE ((size_t)64 << 10)
-
-struct kw_fleet_block {
-	struct kw_fleet_block *next;
-	size_t used, cap;
-	char data[];
-};
-
 static const char *const role_names[KW_FLEET_ROLE_COUNT] = { "authorized", "host", "private" };
 static const char *const section_names[KW_FLEET_SECTION_COUNT] = {
 	"widespread", "root", "people", "host_keys", "private_keys", "hops",
@@ -85,35 +77,11 @@ void kw_fleet_release(kw_fleet *f)
 	free(f->str_host);
 	free(f->str_mark);
 	kw_strindex_release(&f->str_ix);
-	while (f->arena) {
-		struct kw_fleet_block *b = f->arena;
-		f->arena = b->next;
-		free(b);
-	}
+	kw_arena_release(&f->arena);
 	*f = (kw_fleet){ 0 };
 }
 
 /* ---- interned strings ---- */
-
-static char *arena_copy(kw_fleet *f, const char *s, size_t n)
-{
-	struct kw_fleet_block *b = f->arena;
-	if (!b || b->cap - b->used < n + 1) {
-		size_t cap = n + 1 > BLOCK_SIZE ? n + 1 : BLOCK_SIZE;
-		b = malloc(sizeof *b + cap);
-		if (!b)
-			return NULL;
-		b->used = 0;
-		b->cap = cap;
-		b->next = f->arena;
-		f->arena = b;
-	}
-	char *p = b->data + b->used;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	b->used += n + 1;
-	return p;
-}
 
 /* Room for string id n_str in f->str and its parallel arrays (new slots zeroed). */
 static int str_reserve(kw_fleet *f)
@@ -177,7 +145,7 @@ static int intern(kw_fleet *f, const char *s, size_t n, uint32_t *id)
 	int r = str_reserve(f);
 	if (r < 0)
 		return r;
-	char *copy = arena_copy(f, key, klen);
+	char *copy = kw_arena_strndup(&f->arena, key, klen);
 	if (!copy)
 		return -ENOMEM;
 	if ((r = kw_strindex_put(&f->str_ix, copy, f->n_str, NULL)) < 0)

@@ -37,6 +37,7 @@
 #ifndef KW_KEYS_FLEET_H
 #define KW_KEYS_FLEET_H
 
+#include "base/arena.h"
 #include "base/strindex.h"
 
 #include <stdbool.h>
@@ -153,7 +154,7 @@ typedef struct kw_fleet {
 	uint32_t *str_host;        /* per string id: host index + 1 of that host name, or 0 */
 	uint32_t *str_mark;        /* per string id: scratch stamps (uid 0 names, distinct names) */
 	uint32_t stamp;
-	struct kw_fleet_block *arena;
+	kw_arena arena;
 	bool finished;
 } kw_fleet;
 

@@ -34,13 +34,9 @@ static void esc(kw_rout *o, const char *s)
 	kw_xml_puts(&o->sb, s);
 }
 
-static void finding_line(kw_rout *j, const kw_finding *f, const char *target)
+static void finding_line(kw_rout *j, const kw_finding *f)
 {
 	kw_sb_printf(&j->sb, "%s %s: ", kw_severity_label(f->severity), f->check->id);
-	if (target) {
-		esc(j, target);
-		put(j, ": ");
-	}
 	if (f->account) {
 		esc(j, f->account);
 		put(j, " ");
@@ -51,7 +47,7 @@ static void finding_line(kw_rout *j, const kw_finding *f, const char *target)
 			kw_sb_printf(&j->sb, ":%u", f->line);
 		put(j, " ");
 	}
-	if (!f->account && !f->path && !target) {
+	if (!f->account && !f->path) {
 		esc(j, f->target);
 		put(j, " ");
 	}
@@ -65,9 +61,10 @@ static void finding_line(kw_rout *j, const kw_finding *f, const char *target)
 	put(j, "\n");
 }
 
-static void testcase(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t t, size_t c)
+/* The verdict of test case (target t, check c): how many of its findings fail (not
+ * waived, at or above fail-on), and whether it is skipped (all of them waived). */
+static size_t case_failing(const kw_report *r, const kw_rgroups *g, size_t t, size_t c, bool *skipped)
 {
-	const kw_check_def *def = g->checks[c];
 	size_t a = g->start[t * g->n_checks + c], b = g->start[t * g->n_checks + c + 1];
 	size_t failing = 0, waived = 0;
 	for (size_t k = a; k < b; k++) {
@@ -77,6 +74,16 @@ static void testcase(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t
 		else if (f->severity >= r->fail_on)
 			failing++;
 	}
+	*skipped = !failing && waived && waived == b - a;
+	return failing;
+}
+
+static void testcase(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t t, size_t c)
+{
+	const kw_check_def *def = g->checks[c];
+	size_t a = g->start[t * g->n_checks + c], b = g->start[t * g->n_checks + c + 1];
+	bool skipped;
+	size_t failing = case_failing(r, g, t, c, &skipped);
 	char area[32];
 	put(j, "    <testcase classname=\"keyward.");
 	esc(j, kw_check_area(def, area, sizeof area));
@@ -93,12 +100,12 @@ static void testcase(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t
 		for (size_t k = a; k < b; k++) {
 			const kw_finding *f = &r->findings->v[g->order[k]];
 			if (!f->waived && f->severity >= r->fail_on)
-				finding_line(j, f, NULL);
+				finding_line(j, f);
 		}
 		put(j, "Fix: ");
 		esc(j, def->remediation);
 		put(j, "</failure>\n    </testcase>\n");
-	} else if (waived && waived == b - a) {
+	} else if (skipped) {
 		put(j, ">\n      <skipped message=\"waived: ");
 		esc(j, r->findings->v[g->order[a]].waiver_reason);
 		put(j, "\"/>\n    </testcase>\n");
@@ -113,15 +120,9 @@ static void suite(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t t,
 {
 	size_t fails = 0, skips = 0, errors = 0, tests = g->n_checks;
 	for (size_t c = 0; c < g->n_checks; c++) {
-		size_t a = g->start[t * g->n_checks + c], b = g->start[t * g->n_checks + c + 1];
-		size_t failing = 0, waived = 0;
-		for (size_t k = a; k < b; k++) {
-			const kw_finding *f = &r->findings->v[g->order[k]];
-			waived += f->waived;
-			failing += !f->waived && f->severity >= r->fail_on;
-		}
-		fails += failing > 0;
-		skips += !failing && waived && waived == b - a;
+		bool skipped;
+		fails += case_failing(r, g, t, c, &skipped) > 0;
+		skips += skipped;
 	}
 	/* diagnostics belong to the run, shown in the first suite */
 	size_t ndiag = t == 0 && r->diags ? r->diags->n : 0;
@@ -190,7 +191,7 @@ static void suite(kw_rout *j, const kw_report *r, const kw_rgroups *g, size_t t,
 		for (size_t k = g->start[t * g->n_checks + c]; k < g->start[t * g->n_checks + c + 1]; k++) {
 			const kw_finding *f = &r->findings->v[g->order[k]];
 			if (f->waived || f->severity < r->fail_on)
-				finding_line(j, f, NULL);
+				finding_line(j, f);
 		}
 	put(j, "</system-out>\n    <system-err></system-err>\n  </testsuite>\n");
 	kw_rout_flush(j);

@@ -6,30 +6,36 @@
 #include <errno.h>
 #include <string.h>
 
-int kw_xml_put(kw_sb *sb, const char *s, size_t n)
+/* s[0..n) through kw_escape, then each character through put1 (the format's own
+ * escaping). Text with nothing for kw_escape to change (the common case) is not copied. */
+static int put_escaped(kw_sb *sb, const char *s, size_t n, int (*put1)(kw_sb *, char))
 {
 	if (!s)
 		return 0;
-	kw_sb e;
-	kw_sb_init(&e);
-	int r = kw_escape_append(&e, s, n);
-	for (size_t i = 0; r == 0 && i < e.len; i++) {
-		switch (e.s[i]) {
-		case '&': r = kw_sb_puts(sb, "&amp;"); break;
-		case '<': r = kw_sb_puts(sb, "&lt;"); break;
-		case '>': r = kw_sb_puts(sb, "&gt;"); break;
-		case '"': r = kw_sb_puts(sb, "&quot;"); break;
-		case '\'': r = kw_sb_puts(sb, "&#39;"); break;
-		default: r = kw_sb_putc(sb, e.s[i]);
-		}
+	kw_sb tmp;
+	kw_sb_init(&tmp);
+	int r = 0;
+	if (!kw_escape_is_clean(s, n)) {
+		r = kw_escape_append(&tmp, s, n);
+		s = tmp.s ? tmp.s : "";
+		n = tmp.len;
 	}
-	kw_sb_release(&e);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = put1(sb, s[i]);
+	kw_sb_release(&tmp);
 	return r;
 }
 
-int kw_xml_puts(kw_sb *sb, const char *s)
+static int xml_char(kw_sb *sb, char c)
 {
-	return s ? kw_xml_put(sb, s, strlen(s)) : 0;
+	switch (c) {
+	case '&': return kw_sb_puts(sb, "&amp;");
+	case '<': return kw_sb_puts(sb, "&lt;");
+	case '>': return kw_sb_puts(sb, "&gt;");
+	case '"': return kw_sb_puts(sb, "&quot;");
+	case '\'': return kw_sb_puts(sb, "&#39;");
+	default: return kw_sb_putc(sb, c);
+	}
 }
 
 /* What can start markup inline: code, emphasis, links and images, HTML and entities,
@@ -37,22 +43,38 @@ int kw_xml_puts(kw_sb *sb, const char *s)
  * "scheme:" of autolinks. */
 #define MD_SPECIAL "\\`*_[]<>|!#&.:@~"
 
+static int md_char(kw_sb *sb, char c)
+{
+	if (c && strchr(MD_SPECIAL, c) && kw_sb_putc(sb, '\\') < 0)
+		return -ENOMEM;
+	return kw_sb_putc(sb, c);
+}
+
+static int prom_char(kw_sb *sb, char c)
+{
+	if ((c == '\\' || c == '"') && kw_sb_putc(sb, '\\') < 0)
+		return -ENOMEM;
+	return kw_sb_putc(sb, c);
+}
+
+int kw_xml_put(kw_sb *sb, const char *s, size_t n)
+{
+	return put_escaped(sb, s, n, xml_char);
+}
+
+int kw_xml_puts(kw_sb *sb, const char *s)
+{
+	return s ? kw_xml_put(sb, s, strlen(s)) : 0;
+}
+
 int kw_md_puts(kw_sb *sb, const char *s)
 {
-	if (!s)
-		return 0;
-	kw_sb e;
-	kw_sb_init(&e);
-	int r = kw_escape_append(&e, s, strlen(s));
-	for (size_t i = 0; r == 0 && i < e.len; i++) {
-		unsigned char c = (unsigned char)e.s[i];
-		if (c && strchr(MD_SPECIAL, c))
-			r = kw_sb_putc(sb, '\\');
-		if (r == 0)
-			r = kw_sb_putc(sb, (char)c);
-	}
-	kw_sb_release(&e);
-	return r;
+	return s ? put_escaped(sb, s, strlen(s), md_char) : 0;
+}
+
+int kw_prom_label_puts(kw_sb *sb, const char *s)
+{
+	return s ? put_escaped(sb, s, strlen(s), prom_char) : 0;
 }
 
 int kw_uri_puts(kw_sb *sb, const char *s, size_t n)

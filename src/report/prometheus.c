@@ -12,7 +12,7 @@
  */
 #include "report/render.h"
 
-#include "base/escape.h"
+#include "report/markup.h"
 
 #include <errno.h>
 #include <string.h>
@@ -22,20 +22,6 @@ struct pctx {
 	kw_sb sb;
 	kw_sb labels; /* command="audit",target="..." */
 };
-
-static void label_value(kw_sb *sb, const char *s)
-{
-	kw_sb e;
-	kw_sb_init(&e);
-	if (s)
-		kw_escape_append(&e, s, strlen(s));
-	for (size_t i = 0; i < e.len; i++) {
-		if (e.s[i] == '\\' || e.s[i] == '"')
-			kw_sb_putc(sb, '\\');
-		kw_sb_putc(sb, e.s[i]);
-	}
-	kw_sb_release(&e);
-}
 
 static void family(struct pctx *p, const char *name, const char *help)
 {
@@ -48,7 +34,7 @@ static void sample(struct pctx *p, const char *name, const char *extra_k, const 
 	kw_sb_printf(&p->sb, "%s{%s", name, p->labels.s ? p->labels.s : "");
 	if (extra_k) {
 		kw_sb_printf(&p->sb, ",%s=\"", extra_k);
-		label_value(&p->sb, extra_v);
+		kw_prom_label_puts(&p->sb, extra_v);
 		kw_sb_putc(&p->sb, '"');
 	}
 	kw_sb_printf(&p->sb, "} %s\n", fmt_value);
@@ -65,9 +51,9 @@ int kw_report_render_prometheus(FILE *out, const kw_report *r)
 	kw_sb_init(&p.sb);
 	kw_sb_init(&p.labels);
 	kw_sb_puts(&p.labels, "command=\"");
-	label_value(&p.labels, r->command);
+	kw_prom_label_puts(&p.labels, r->command);
 	kw_sb_puts(&p.labels, "\",target=\"");
-	label_value(&p.labels, r->n_targets ? "many" : r->target);
+	kw_prom_label_puts(&p.labels, r->n_targets ? "many" : r->target);
 	kw_sb_putc(&p.labels, '"');
 	char v[64];
 

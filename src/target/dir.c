@@ -22,6 +22,7 @@
  */
 #include "target/internal.h"
 #include "target/resolve.h"
+#include "base/file.h"
 #include "base/cleanup.h"
 #include "base/err.h"
 
@@ -298,56 +299,13 @@ static int dir_lstat(kw_target *t, const char *path, kw_stat *ret)
 /* Read up to max bytes of an fd already checked to be a regular file. */
 static int read_capped(int fd, const struct stat *st, size_t max, kw_file *ret)
 {
-	size_t cap = max;
-	/* one byte more than the size: a read that stops at the size is the end of the file,
-	 * with no second read to learn it */
-	if (st->st_size >= 0 && (uint64_t)st->st_size < cap)
-		cap = (size_t)st->st_size + 1;
-	if (cap < 4096)
-		cap = max < 4096 ? max : 4096;
-	_cleanup_free_ uint8_t *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	size_t len = 0;
-	bool eof = false;
-	while (len < max) {
-		if (len == cap) {
-			size_t ncap = cap * 2 < max ? cap * 2 : max;
-			uint8_t *nb = realloc(buf, ncap + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			cap = ncap;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0) {
-			eof = true;
-			break;
-		}
-		len += (size_t)n;
-		if (st->st_size > 0 && len == (uint64_t)st->st_size && len < cap) {
-			eof = true;
-			break;
-		}
-	}
-	bool truncated = false;
-	if (!eof) {
-		uint8_t probe;
-		ssize_t n;
-		do
-			n = read(fd, &probe, 1);
-		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return -errno;
-		truncated = n > 0;
-	}
-	buf[len] = '\0';
-	ret->data = TAKE_PTR(buf);
+	char *buf;
+	size_t len;
+	bool truncated;
+	int r = kw_fd_read_upto(fd, max, (int64_t)st->st_size, &buf, &len, &truncated);
+	if (r < 0)
+		return r;
+	ret->data = (uint8_t *)buf;
 	ret->len = len;
 	ret->truncated = truncated;
 	kw_stat_from_sys(st, &ret->st);

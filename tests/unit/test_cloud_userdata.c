@@ -580,7 +580,7 @@ static void test_judge(void **state)
 	assert_int_equal(l.ud_line, 3);
 	assert_string_equal(l.ud_what, "ssh_pwauth: true");
 	assert_null(l.ud_why);
-	assert_true(m.arena_bytes > 0); /* ud_what lives in the arena */
+	assert_true(m.arena.bytes > 0); /* ud_what lives in the arena */
 	free(enc);
 
 	/* plain text where base64 was expected (aws run-instances --cli-input-json) */
