@@ -3,6 +3,7 @@
  * the user. */
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
+#include "cmd/opts.h"
 #include "cmd/progress.h"
 
 #include "base/cleanup.h"
@@ -23,89 +24,87 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char audit_help[] =
-"usage: keyward audit [--root DIR | --image FILE.tar[.gz|.xz|.zst] | --image -] [OPTIONS]\n"
-"\n"
-"Find preset logon credentials and secrets: usable or empty passwords, extra UID 0\n"
-"accounts, authorized SSH keys, histories, private keys, cloud and tool credentials,\n"
-"SSH host keys, machine-id, cloud-init passwords and instance state, passwordless sudo.\n"
-"\n"
-"What to audit (default: this host, /):\n"
-"  --root DIR            an image root mounted or unpacked in a folder; every path is\n"
-"                        resolved inside DIR (symlinks never lead out of it)\n"
-"  --image FILE          an image tarball (docker export, virt-tar-out, Packer output),\n"
-"                        read once as a stream, never unpacked; '-' reads stdin\n"
-"  --as-image            judge / as an image about to be captured (e.g. the last step\n"
-"                        of a Packer build): host keys and machine-id become findings\n"
-"                        instead of advice\n"
-"  --match-users all     evaluate sshd's Match blocks for every account of the target,\n"
-"                        not only for the global section and one witness per block\n"
-"  --deep                also walk every file for private keys and credentials by name\n"
-"                        and content (skips /proc, /sys, /dev, pseudo file systems)\n"
-"\n"
-"Policy:\n"
-"  --profile NAME|FILE   a built-in profile: baseline (default), paranoid, strict,\n"
-"                        mozilla-modern, cis-debian12; or a profile file (see\n"
-"                        docs/profiles.md)\n"
-"  --waive ID[:GLOB]     accept findings of check ID (for targets matching GLOB)\n"
-"  --waivers FILE        waiver file: ID [GLOB] expires=YYYY-MM-DD reason=TEXT\n"
-"  --fail-on SEVERITY    exit 1 if a finding at or above SEVERITY remains\n"
-"                        (info, low, medium, high, critical; default high)\n"
-"\n"
-"Output:\n"
-"  --format FORMAT       text (default), json (schema: docs/report-schema.md), sarif,\n"
-"                        junit, markdown, html or prometheus (docs/reports.md)\n"
-"  --output FILE         write the report to FILE (atomically) instead of stdout\n"
-"  --report FORMAT=FILE  also write the report in FORMAT to FILE (repeatable):\n"
-"                        --report sarif=keyward.sarif --report html=keyward.html\n"
-"  --list-checks         list every check: id, severity, title, references\n"
-"  --no-color            no colours even on a terminal (NO_COLOR is honoured too)\n"
-"  -q, --quiet           no progress display\n"
-"  -v, --verbose         show each finding's rationale and references\n"
-"  -h, --help            this help\n"
-"\n"
-"Exit status: 0 no finding at or above --fail-on; 1 there is one; 2 usage or input\n"
-"error; 3 some checks could not run (the errors section says which and why).\n"
-"\n"
-"Examples:\n"
-"  keyward audit\n"
-"  keyward audit --root /mnt/image --format json --output report.json --fail-on high\n"
-"  keyward audit --root /mnt/image --format sarif --output keyward.sarif --report html=audit.html\n"
-"  virt-tar-out -a disk.qcow2 / - | keyward audit --image -\n"
-"  keyward audit --image rootfs.tar.zst --deep --waive keys.authorized-keys:/home/ci/*\n"
-"  keyward audit --root /mnt/image --profile cis-debian12 --match-users all\n";
-
 enum {
 	OPT_ROOT = 256, OPT_IMAGE, OPT_DEEP, OPT_PROFILE, OPT_WAIVE, OPT_WAIVERS, OPT_FAIL_ON,
-	OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_LIST, OPT_NO_COLOR, OPT_AS_IMAGE, OPT_TODAY, OPT_MATCH_USERS,
+	OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_LIST, OPT_AS_IMAGE, OPT_TODAY, OPT_MATCH_USERS,
+	OPT_VERBOSE = 'v',
 };
 
-static const struct option audit_options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "as-image", no_argument, NULL, OPT_AS_IMAGE },
-	{ "deep", no_argument, NULL, OPT_DEEP },
-	{ "match-users", required_argument, NULL, OPT_MATCH_USERS },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "waive", required_argument, NULL, OPT_WAIVE },
-	{ "waivers", required_argument, NULL, OPT_WAIVERS },
-	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "list-checks", no_argument, NULL, OPT_LIST },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "today", required_argument, NULL, OPT_TODAY }, /* for tests: the date waivers expire against */
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const kw_opt audit_opts[] = {
+	KW_OPT_SECTION("What to audit (default: this host, /)"),
+	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "an image root mounted or unpacked in a folder; every path is resolved inside DIR "
+	  "(symlinks never lead out of it)" },
+	{ OPT_IMAGE, 0, "image", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "an image tarball (docker export, virt-tar-out, Packer output; tar, tar.gz, tar.xz, "
+	  "tar.zst), read once as a stream, never unpacked; '-' reads stdin" },
+	{ OPT_AS_IMAGE, 0, "as-image", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "judge / as an image about to be captured (e.g. the last step of a Packer build): host "
+	  "keys and machine-id become findings instead of advice" },
+	{ OPT_MATCH_USERS, 0, "match-users", KW_ARG_REQUIRED, "all", KW_COMP_WORDS, "all",
+	  "evaluate sshd's Match blocks for every account of the target, not only for the "
+	  "global section and one witness per block" },
+	{ OPT_DEEP, 0, "deep", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "also walk every file for private keys and credentials by name and content (skips "
+	  "/proc, /sys, /dev, pseudo file systems)" },
+	KW_OPT_SECTION("Policy"),
+	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
+	  "a built-in profile: baseline (default), paranoid, strict, mozilla-modern, "
+	  "cis-debian12; or a profile file (docs/profiles.md)" },
+	{ OPT_WAIVE, 0, "waive", KW_ARG_REQUIRED, "ID[:GLOB]", KW_COMP_NONE, NULL,
+	  "accept findings of check ID (for targets matching GLOB); repeatable" },
+	{ OPT_WAIVERS, 0, "waivers", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "a waiver file: lines of ID [GLOB] expires=YYYY-MM-DD reason=TEXT" },
+	{ OPT_TODAY, 0, "today", KW_ARG_REQUIRED, "YYYY-MM-DD", KW_COMP_NONE, NULL,
+	  "judge waiver expiry against this date instead of today (to see what expires soon)" },
+	{ OPT_FAIL_ON, 0, "fail-on", KW_ARG_REQUIRED, "SEVERITY", KW_COMP_WORDS,
+	  "info low medium high critical",
+	  "exit 1 if a finding at or above SEVERITY remains: info, low, medium, high (default) "
+	  "or critical" },
+	KW_OPT_SECTION("Output"),
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS,
+	  "text json sarif junit markdown html prometheus",
+	  "text (default), json (schema: docs/report-schema.md), sarif, junit, markdown, html "
+	  "or prometheus (docs/reports.md)" },
+	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "write the report to FILE (atomically) instead of stdout" },
+	{ OPT_REPORT, 0, "report", KW_ARG_REQUIRED, "FORMAT=FILE", KW_COMP_NONE, NULL,
+	  "also write the report in FORMAT to FILE; repeatable: --report sarif=keyward.sarif "
+	  "--report html=keyward.html" },
+	{ OPT_LIST, 0, "list-checks", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "list every check: id, severity, title, references" },
+	{ OPT_VERBOSE, 'v', "verbose", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "show each finding's rationale and references" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_audit = {
+	.name = "audit",
+	.summary = "audit a host, an image folder or an image tarball for preset credentials",
+	.synopsis = "[--root DIR | --image FILE.tar[.gz|.xz|.zst] | --image -] [OPTIONS]",
+	.description =
+	"Find preset logon credentials and secrets: usable or empty passwords, extra UID 0 "
+	"accounts, authorized SSH keys, histories, private keys, cloud and tool credentials, "
+	"SSH host keys, machine-id, cloud-init passwords and instance state, passwordless sudo. "
+	"sshd's configuration is read exactly as sshd reads it, inside the target.",
+	.opts = audit_opts,
+	.exit_status =
+	"0 no finding at or above --fail-on; 1 there is one; 2 usage or input error; 3 some "
+	"checks could not run (the errors section says which and why).",
+	.examples =
+	"keyward audit\n"
+	"keyward audit --root /mnt/image --format json --output report.json --fail-on high\n"
+	"keyward audit --root /mnt/image --format sarif --output keyward.sarif --report html=audit.html\n"
+	"virt-tar-out -a disk.qcow2 / - | keyward audit --image -\n"
+	"keyward audit --image rootfs.tar.zst --deep --waive keys.authorized-keys:/home/ci/*\n"
+	"keyward audit --root /mnt/image --profile cis-debian12 --match-users all\n",
 };
 
 typedef struct audit_args {
 	const char *root, *image, *profile, *waivers_file, *today;
-	bool deep, list, no_color, quiet, as_image, match_users;
+	bool deep, list, as_image, match_users;
 	int verbose;
+	int unhandled; /* kw_opts_unhandled's exit code */
 	kw_cmd_outputs out;
 	kw_severity fail_on;
 	kw_waivers waivers;
@@ -120,11 +119,13 @@ static void err_escaped(const char *what, const char *text)
 
 static void print_diags(const kw_diags *d) { kw_cmd_print_diags("audit", d); }
 
+/* 0 go on, 1 help printed, -1 usage error */
 static int parse_args(int argc, char **argv, audit_args *a)
 {
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qvh", audit_options, NULL)) != -1) {
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_audit);
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_ROOT: a->root = optarg; break;
 		case OPT_IMAGE: a->image = optarg; break;
@@ -145,11 +146,8 @@ static int parse_args(int argc, char **argv, audit_args *a)
 				return -1;
 			break;
 		case OPT_LIST: a->list = true; break;
-		case OPT_NO_COLOR: a->no_color = true; break;
 		case OPT_TODAY: a->today = optarg; break;
-		case 'q': a->quiet = true; break;
-		case 'v': a->verbose++; break;
-		case 'h': fputs(audit_help, stdout); return 1;
+		case OPT_VERBOSE: a->verbose++; break;
 		case OPT_WAIVE:
 			if (kw_waivers_add_arg(&a->waivers, optarg) < 0) {
 				err_escaped("bad --waive (want ID or ID:GLOB): ", optarg);
@@ -167,10 +165,12 @@ static int parse_args(int argc, char **argv, audit_args *a)
 				return -1;
 			break;
 		default:
-			fputs("Try 'keyward audit --help'.\n", stderr);
+			a->unhandled = kw_opts_unhandled(&p, c);
 			return -1;
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code ? -1 : 1;
 	if (optind < argc) {
 		err_escaped("unexpected argument: ", argv[optind]);
 		fputs("Try 'keyward audit --help'.\n", stderr);
@@ -257,7 +257,7 @@ int cmd_audit(int argc, char **argv)
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0) {
 		kw_waivers_release(&a.waivers);
-		return pr > 0 ? 0 : 2;
+		return pr > 0 ? 0 : a.unhandled ? a.unhandled : 2;
 	}
 	if (a.list) {
 		size_t n;
@@ -297,7 +297,7 @@ int cmd_audit(int argc, char **argv)
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
 
 	kw_progress prog;
-	kw_progress_init(&prog, a.image ? "reading archive" : "walking", a.quiet);
+	kw_progress_init(&prog, a.image ? "reading archive" : "walking", kw_ui_settings.quiet);
 	if (kw_cmd_open_target("audit", a.root, a.image, a.deep, &prog, &t) < 0)
 		goto out;
 
@@ -355,7 +355,7 @@ int cmd_audit(int argc, char **argv)
 	rep.root = a.image ? NULL : a.root ? realpath(a.root, rootbuf) : "/";
 	rep.paths = KW_PATHS_IN_ROOT;
 	rep.started_unix = (long long)now;
-	struct audit_native nat = { &rep, !a.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO), a.verbose };
+	struct audit_native nat = { &rep, kw_ui_color(stdout), a.verbose };
 	if (kw_cmd_write_outputs("audit", &a.out, audit_native_render, &nat, &rep) < 0)
 		exit_code = 2;
 	kw_check_list_release(&ran);

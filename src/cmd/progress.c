@@ -1,5 +1,6 @@
 /* progress.c — see progress.h. */
 #include "cmd/progress.h"
+#include "cmd/opts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@ static uint64_t now_ns(void)
 void kw_progress_init(kw_progress *p, const char *label, bool quiet)
 {
 	*p = (kw_progress){
-		.enabled = !quiet && isatty(STDERR_FILENO) && !getenv("KEYWARD_NO_PROGRESS"),
+		.enabled = !quiet && !kw_ui_settings.no_progress && isatty(STDERR_FILENO) &&
+			   !getenv("KEYWARD_NO_PROGRESS"),
 		.label = label,
 	};
 }
