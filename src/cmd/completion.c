@@ -112,25 +112,9 @@ void kw_print_completion_bash(FILE *out)
 	for (size_t i = 0; i < kw_n_commands; i++)
 		if (top_level(kw_commands[i].spec))
 			fprintf(out, "%s ", kw_commands[i].spec->name);
-	fputs("help completion --help --version\"\n\t\treturn\n\tfi\n"
+	fputs("--help --version\"\n\t\treturn\n\tfi\n"
 	      "\tkey=${COMP_WORDS[1]}\n"
-	      "\tcase $key in\n"
-	      "\thelp)\n"
-	      "\t\tif ((COMP_CWORD == 2)); then _keyward_words \"", out);
-	for (size_t i = 0; i < kw_n_commands; i++)
-		if (top_level(kw_commands[i].spec))
-			fprintf(out, "%s ", kw_commands[i].spec->name);
-	fputs("\"\n", out);
-	for (size_t i = 0; i < kw_n_commands; i++) {
-		const kw_cmd_spec *s = kw_commands[i].spec;
-		if (!top_level(s) || !has_subs(s))
-			continue;
-		fprintf(out, "\t\telif ((COMP_CWORD == 3)) && [[ ${COMP_WORDS[2]} == %s ]]; then _keyward_words \"", s->name);
-		bash_subs(out, s);
-		fputs("\"\n", out);
-	}
-	fputs("\t\tfi\n\t\treturn;;\n"
-	      "\tcompletion) ((COMP_CWORD == 2)) && _keyward_words \"bash zsh\"; return;;\n", out);
+	      "\tcase $key in\n", out);
 	for (size_t i = 0; i < kw_n_commands; i++) {
 		const kw_cmd_spec *s = kw_commands[i].spec;
 		if (!top_level(s) || !has_subs(s))
@@ -180,10 +164,10 @@ void kw_print_completion_bash(FILE *out)
 static void zsh_desc(FILE *out, const char *help)
 {
 	size_t n = 0, last_space = 0;
-	for (; help[n] && help[n] != ';' && help[n] != '(' && help[n] != ':' && n < 70; n++)
+	for (; help[n] && help[n] != ';' && help[n] != '(' && help[n] != ':' && n < 100; n++)
 		if (help[n] == ' ')
 			last_space = n;
-	if (help[n] && help[n] != ';' && help[n] != '(' && help[n] != ':' && last_space)
+	if (n == 100 && last_space)
 		n = last_space;
 	while (n && help[n - 1] == ' ')
 		n--;
@@ -202,7 +186,10 @@ static void zsh_desc(FILE *out, const char *help)
 
 static void zsh_action(FILE *out, kw_comp c, const char *words, const char *metavar)
 {
-	fprintf(out, "%s:", metavar ? metavar : "value");
+	/* the message field ends at a colon: escape those of ID[:GLOB] */
+	for (const char *m = metavar ? metavar : "value"; *m; m++)
+		fprintf(out, *m == ':' ? "\\:" : "%c", *m);
+	fputc(':', out);
 	switch (c) {
 	case KW_COMP_FILE: fputs("_files", out); break;
 	case KW_COMP_DIR: fputs("_files -/", out); break;
@@ -259,20 +246,9 @@ void kw_print_completion_zsh(FILE *out)
 	      "# commands' option tables: do not edit; regenerate.\n\n"
 	      "_keyward() {\n", out);
 	zsh_describe(out, "cmds", NULL);
-	fputs("\tcmds+=('help:the help of a command' 'completion:print a completion script')\n"
-	      "\tif (( CURRENT == 2 )); then\n"
+	fputs("\tif (( CURRENT == 2 )); then\n"
 	      "\t\t_describe -t commands 'keyward command' cmds\n\t\treturn\n\tfi\n"
-	      "\tlocal key=$words[2]\n\tcase $key in\n"
-	      "\thelp)\n\t\t(( CURRENT == 3 )) && _describe -t commands 'keyward command' cmds\n", out);
-	for (size_t i = 0; i < kw_n_commands; i++) {
-		const kw_cmd_spec *s = kw_commands[i].spec;
-		if (!top_level(s) || !has_subs(s))
-			continue;
-		fprintf(out, "\t\tif (( CURRENT == 4 )) && [[ $words[3] == %s ]]; then\n", s->name);
-		zsh_describe(out, "subs", s->name);
-		fputs("\t\t\t_describe -t commands 'subcommand' subs\n\t\tfi\n", out);
-	}
-	fputs("\t\treturn;;\n\tcompletion)\n\t\t(( CURRENT == 3 )) && _values 'shell' bash zsh\n\t\treturn;;\n", out);
+	      "\tlocal key=$words[2]\n\tcase $key in\n", out);
 	for (size_t i = 0; i < kw_n_commands; i++) {
 		const kw_cmd_spec *s = kw_commands[i].spec;
 		if (!top_level(s) || !has_subs(s))

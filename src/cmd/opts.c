@@ -531,10 +531,7 @@ void kw_print_main_scdoc(FILE *out)
 		scd_str(out, s->summary);
 		fputs("\n\n", out);
 	}
-	fputs("*keyward help* [_COMMAND_]\n\tThe help of a command, the same as *keyward* _COMMAND_ *--help*.\n\n"
-	      "*keyward completion* *bash*|*zsh*\n\tPrint a completion script: "
-	      "*source <(keyward completion bash)*. The Debian package installs both.\n\n"
-	      "# SHARED OPTIONS\n\nEvery command takes these:\n\n", out);
+	fputs("# SHARED OPTIONS\n\nEvery command takes these:\n\n", out);
 	static const kw_cmd_spec none = { .name = "" };
 	for (const kw_opt *o = kw_shared_opts; o->id != -1; o++)
 		scd_opt(out, o, shared_short(&none, o));

@@ -113,6 +113,8 @@ const kw_cmd_spec *kw_spec_find(const char *name);
 /* The bash or zsh completion script for every command. */
 void kw_print_completion_bash(FILE *out);
 void kw_print_completion_zsh(FILE *out);
+/* What `keyward` and `keyward --help` print: the commands and where to read more. */
+void kw_print_overview(FILE *out);
 /* keyward.1: the overview page (commands, shared options, exit codes, files). */
 void kw_print_main_scdoc(FILE *out);
 

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 "$KW" --help > "$TMP/help" 2>&1
 expect "keyward --help exits 0" test $? -eq 0
 expect "keyward --help lists the audit command" grep -q '^  audit ' "$TMP/help"
-for cmd in $(awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1} /^$/{if(f)exit}' "$TMP/help"); do
+for cmd in $(awk '/^Commands:/{f=1;next} f && /^  [a-z]/{print $1} /^$/{if(f)exit}' "$TMP/help"); do
 	"$KW" "$cmd" --help > "$TMP/h.$cmd" 2>&1
 	expect "keyward $cmd --help exits 0" test $? -eq 0
 	expect "keyward $cmd --help shows usage and examples" \
