@@ -113,13 +113,17 @@ expect "postinst enables the guard only where it was enabled before" \
 	bash -c "awk '/enable .keyward-guard.service./ && !inside {bad=1} /was-enabled .keyward-guard.service./ {inside=1} END {exit bad}' '$TMP/ctl/postinst'"
 expect "the maintainer scripts never start the oneshot services" \
 	bash -c "! grep -E \"deb-systemd-invoke .*'keyward-(audit|keys-snapshot)\\.service'\" '$TMP/ctl/postinst' '$TMP/ctl/prerm'"
-man=no
-grep -q ' /usr/share/man/man1/keyward\.1' "$TMP/contents" && man=yes
+# a man page for every page `keyward help --pages` names, and both completions
+missing=
+for page in $("$KW" help --pages); do
+	grep -q " /usr/share/man/man1/$page\.1\.gz\$" "$TMP/contents" || missing="$missing $page"
+done
+expect "the package has every man page (missing:${missing:- none})" test -z "$missing"
+expect "the package has the bash and zsh completions" \
+	bash -c "grep -q ' /usr/share/bash-completion/completions/keyward\$' '$TMP/contents' &&
+		grep -q ' /usr/share/zsh/vendor-completions/_keyward\$' '$TMP/contents'"
+man=yes
 lintian_args=(--fail-on 'error,warning')
-if [ "$man" = no ]; then
-	echo "# no man pages in the package yet: lintian's no-manual-page is not counted"
-	lintian_args+=(--suppress-tags no-manual-page)
-fi
 t0=$SECONDS
 lintian "${lintian_args[@]}" "$TMP/src/keyward_${VERSION}_${ARCH}.changes" > "$TMP/lintian.out" 2>&1
 rc=$?
