@@ -12,6 +12,7 @@
 #include "kw_config.h"
 #include "cmd/cmdio.h"
 #include "cmd/keys_cmds.h"
+#include "cmd/opts.h"
 #include "cmd/progress.h"
 
 #include "base/cleanup.h"
@@ -31,7 +32,6 @@
 #include "sshd/config.h"
 #include "target/target.h"
 
-#include <getopt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -41,114 +41,126 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char keys_help[] =
-"usage: keyward keys SUBCOMMAND [OPTIONS]   (keyward keys SUBCOMMAND --help for each)\n"
-"\n"
-"Every SSH key that grants access, and its life cycle.\n"
-"\n"
-"  scan       list every key that grants access and to whom (each account's effective\n"
-"             AuthorizedKeysFile, host keys, private keys), and what is wrong with them\n"
-"  snapshot   store the inventory in the keys database (SQLite)\n"
-"  diff       new, removed and changed keys since a snapshot\n"
-"  add        add a key to an account's authorized_keys (dry run unless --apply)\n"
-"  remove     remove a key from one account or every account (dry run unless --apply)\n"
-"  rotate     replace an account's key with a new one (dry run unless --apply)\n"
-"  log        the audit trail of snapshots and changes; --verify checks its hash chain\n"
-"  merge      the fleet view of many hosts' `keys scan --format json` inventories\n"
-"\n"
-"Examples:\n"
-"  keyward keys scan --root /mnt/image\n"
-"  keyward keys scan --format json --fail-on high --allowed /etc/keyward/allowed_keys\n";
+/* The parent: no options of its own (the shared ones give --help); it dispatches. */
+static const kw_opt keys_opts[] = { KW_OPT_END };
 
-static const char scan_help[] =
-"usage: keyward keys scan [--root DIR | --image FILE.tar[.gz|.xz|.zst] | --image -] [OPTIONS]\n"
-"\n"
-"Every SSH key that grants access to a host or an image, to whom, and what is wrong.\n"
-"\n"
-"Lists each authorized_keys line that opens an account (the files sshd would read for\n"
-"that account: its effective AuthorizedKeysFile, tokens %h %u %U expanded, Match blocks\n"
-"applied), the host keys, and user private keys with their fingerprints. Keys that\n"
-"appear in several places are linked (\"same key\"). AuthorizedKeysCommand,\n"
-"AuthorizedPrincipalsFile/Command and TrustedUserCAKeys grant access too but cannot be\n"
-"listed offline: they are named. Then the findings (docs/keys.md, \"Findings\"): DSA and\n"
-"short RSA keys, type prefixes that do not match the key, root keys without\n"
-"restrictions, from= missing where the profile requires it, expired keys, one key in\n"
-"several accounts, keys not in the allowlist, keys of accounts sshd never lets in, key\n"
-"files StrictModes rejects, duplicate and unparsable lines.\n"
-"\n"
-"Target (default: this host, read-only):\n"
-"  --root DIR            an image root mounted or unpacked in a folder\n"
-"  --image FILE          an image tarball (docker export, virt-tar-out); - reads stdin\n"
-"\n"
-"Options:\n"
-"  --format FORMAT       text (default), json (the input of a fleet view: format\n"
-"                        \"keyward-keys-inventory\", version 1), or the findings as\n"
-"                        sarif, junit, markdown, html or prometheus (docs/reports.md)\n"
-"  --output FILE         write there (atomically) instead of stdout\n"
-"  --report FORMAT=FILE  also write FORMAT to FILE (repeatable)\n"
-"  --md5                 text: MD5 fingerprints, as ssh-keygen -E md5 (JSON has both)\n"
-"  --profile NAME|FILE   a built-in profile: baseline (default), strict, paranoid,\n"
-"                        mozilla-modern, cis-debian12; or a profile file (set\n"
-"                        keys-rsa-min-bits, set keys-require-from, severity, disable)\n"
-"  --allowed FILE        the allowlist: one SHA256 fingerprint or public key line per\n"
-"                        line ('#' comments); every other authorized key is a finding\n"
-"  --fail-on SEVERITY    exit 1 if a finding at or above SEVERITY (info, low, medium,\n"
-"                        high, critical); default: never\n"
-"  --fleet-key FILE      16 bytes to 4 KiB, the same on every host of a fleet: accounts\n"
-"                        get a password_digest (HMAC-SHA256 of the password hash) that\n"
-"                        keys merge compares across hosts; the hash itself never leaves\n"
-"  --no-findings         list only (no findings, no per-account sshd evaluation)\n"
-"  -q, --quiet           no progress on stderr\n"
-"  -h, --help            this text\n"
-"\n"
-"Fingerprints are SHA256, exactly as `ssh-keygen -lf` prints them. Private keys are\n"
-"listed by their public fingerprint only; no key material is ever printed.\n"
-"\n"
-"Exit status: 0 listed (no finding at or above --fail-on); 1 a finding at or above\n"
-"--fail-on; 2 usage or I/O error; 3 something could not be read (see the messages on\n"
-"stderr: the list may be incomplete).\n"
-"\n"
-"Examples:\n"
-"  keyward keys scan\n"
-"  keyward keys scan --root /mnt/image --format json --output keys.json\n"
-"  keyward keys scan --root /mnt/image --profile strict --fail-on high\n"
-"  virt-tar-out -a disk.qcow2 / - | keyward keys scan --image -\n";
+const kw_cmd_spec kw_spec_keys = {
+	.name = "keys",
+	.summary = "list every SSH key that grants access, and to whom",
+	.synopsis = "SUBCOMMAND [OPTIONS]",
+	.description =
+	"Every SSH key that grants access, and its life cycle.\n\n"
+	"Subcommands (keyward keys SUBCOMMAND --help for each):\n"
+	"  scan       list every key that grants access and to whom (each account's\n"
+	"             effective AuthorizedKeysFile, host keys, private keys), and what is\n"
+	"             wrong with them\n"
+	"  snapshot   store the inventory in the keys database (SQLite)\n"
+	"  diff       new, removed and changed keys since a snapshot\n"
+	"  add        add a key to an account's authorized_keys (dry run unless --apply)\n"
+	"  remove     remove a key from one account or every account (dry run unless\n"
+	"             --apply)\n"
+	"  rotate     replace an account's key with a new one (dry run unless --apply)\n"
+	"  log        the audit trail of snapshots and changes; --verify checks its hash\n"
+	"             chain\n"
+	"  merge      the fleet view of many hosts' `keys scan --format json` inventories\n",
+	.opts = keys_opts,
+	.exit_status = "that of the subcommand; 2 without a subcommand or with an unknown one.",
+	.examples =
+	"keyward keys scan --root /mnt/image\n"
+	"keyward keys scan --format json --fail-on high --allowed /etc/keyward/allowed_keys\n",
+	.operands = KW_COMP_WORDS,
+	.operand_words = "scan snapshot diff add remove rotate log merge",
+};
+
+enum { OPT_ROOT = 256, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_MD5, OPT_PROFILE, OPT_ALLOWED,
+       OPT_FAIL_ON, OPT_FLEET_KEY, OPT_NO_FINDINGS };
+
+static const kw_opt scan_opts[] = {
+	KW_OPT_SECTION("Target (default: this host, read-only)"),
+	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "an image root mounted or unpacked in a folder" },
+	{ OPT_IMAGE, 0, "image", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "an image tarball (docker export, virt-tar-out; tar, tar.gz, tar.xz, tar.zst); - reads "
+	  "stdin" },
+	KW_OPT_SECTION("Options"),
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS,
+	  "text json sarif junit markdown html prometheus",
+	  "text (default), json (the input of a fleet view: format \"keyward-keys-inventory\", "
+	  "version 1), or the findings as sarif, junit, markdown, html or prometheus "
+	  "(docs/reports.md)" },
+	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "write there (atomically) instead of stdout" },
+	{ OPT_REPORT, 0, "report", KW_ARG_REQUIRED, "FORMAT=FILE", KW_COMP_NONE, NULL,
+	  "also write FORMAT to FILE (repeatable)" },
+	{ OPT_MD5, 0, "md5", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "text: MD5 fingerprints, as ssh-keygen -E md5 (JSON has both)" },
+	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
+	  "a built-in profile: baseline (default), strict, paranoid, mozilla-modern, "
+	  "cis-debian12; or a profile file (set keys-rsa-min-bits, set keys-require-from, "
+	  "severity, disable)" },
+	{ OPT_ALLOWED, 0, "allowed", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "the allowlist: one SHA256 fingerprint or public key line per line ('#' comments); "
+	  "every other authorized key is a finding" },
+	{ OPT_FAIL_ON, 0, "fail-on", KW_ARG_REQUIRED, "SEVERITY", KW_COMP_WORDS,
+	  "info low medium high critical",
+	  "exit 1 if a finding at or above SEVERITY (info, low, medium, high, critical); "
+	  "default: never" },
+	{ OPT_FLEET_KEY, 0, "fleet-key", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "16 bytes to 4 KiB, the same on every host of a fleet: accounts get a password_digest "
+	  "(HMAC-SHA256 of the password hash) that keys merge compares across hosts; the hash "
+	  "itself never leaves" },
+	{ OPT_NO_FINDINGS, 0, "no-findings", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "list only (no findings, no per-account sshd evaluation)" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_keys_scan = {
+	.name = "keys scan",
+	.summary = "list every key that grants access and to whom, and what is wrong with them",
+	.synopsis = "[--root DIR | --image FILE | --image -] [OPTIONS]",
+	.description =
+	"Every SSH key that grants access to a host or an image, to whom, and what is wrong.\n\n"
+	"Lists each authorized_keys line that opens an account (the files sshd would read for "
+	"that account: its effective AuthorizedKeysFile, tokens %h %u %U expanded, Match blocks "
+	"applied), the host keys, and user private keys with their fingerprints. Keys that "
+	"appear in several places are linked (\"same key\"). AuthorizedKeysCommand, "
+	"AuthorizedPrincipalsFile/Command and TrustedUserCAKeys grant access too but cannot be "
+	"listed offline: they are named. Then the findings (docs/keys.md, \"Findings\"): DSA and "
+	"short RSA keys, type prefixes that do not match the key, root keys without "
+	"restrictions, from= missing where the profile requires it, expired keys, one key in "
+	"several accounts, keys not in the allowlist, keys of accounts sshd never lets in, key "
+	"files StrictModes rejects, duplicate and unparsable lines.",
+	.opts = scan_opts,
+	.notes =
+	"Fingerprints are SHA256, exactly as `ssh-keygen -lf` prints them. Private keys are "
+	"listed by their public fingerprint only; no key material is ever printed.",
+	.exit_status =
+	"0 listed (no finding at or above --fail-on); 1 a finding at or above --fail-on; 2 usage "
+	"or I/O error; 3 something could not be read (see the messages on stderr: the list may "
+	"be incomplete).",
+	.examples =
+	"keyward keys scan\n"
+	"keyward keys scan --root /mnt/image --format json --output keys.json\n"
+	"keyward keys scan --root /mnt/image --profile strict --fail-on high\n"
+	"virt-tar-out -a disk.qcow2 / - | keyward keys scan --image -\n",
+};
 
 typedef struct keys_args {
 	const char *root, *image, *profile, *allowed, *fleet_key;
-	bool quiet, md5, no_findings, fail;
+	bool md5, no_findings, fail;
 	kw_severity fail_on;
 	kw_cmd_outputs out;
 } keys_args;
 
-enum { OPT_ROOT = 1000, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_MD5, OPT_PROFILE, OPT_ALLOWED,
-       OPT_FAIL_ON, OPT_FLEET_KEY, OPT_NO_FINDINGS };
-
-static const struct option keys_options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "md5", no_argument, NULL, OPT_MD5 },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "allowed", required_argument, NULL, OPT_ALLOWED },
-	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-	{ "fleet-key", required_argument, NULL, OPT_FLEET_KEY },
-	{ "no-findings", no_argument, NULL, OPT_NO_FINDINGS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("keys", msg, what); }
 
-/* 1 = help printed, 0 = go on, 2 = usage error */
+/* -1 = go on; else the exit status: 0 after --help, 2 usage error, 70 an unhandled option */
 static int parse_args(int argc, char **argv, keys_args *a)
 {
-	optind = 1;
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_keys_scan);
 	int c;
-	while ((c = getopt_long(argc, argv, "qh", keys_options, NULL)) != -1) {
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_ROOT: a->root = optarg; break;
 		case OPT_IMAGE: a->image = optarg; break;
@@ -172,18 +184,18 @@ static int parse_args(int argc, char **argv, keys_args *a)
 			if (kw_cmd_format_opt("keys", optarg, &a->out))
 				return 2;
 			break;
-		case 'q': a->quiet = true; break;
-		case 'h': fputs(scan_help, stdout); return 1;
-		default: return usage_err("unknown option", NULL);
+		default: return kw_opts_unhandled(&p, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code;
 	if (a->root && a->image)
 		return usage_err("--root and --image cannot be used together", NULL);
 	if (optind < argc)
 		return usage_err("unexpected argument: ", argv[optind]);
 	if (a->no_findings && (a->fail || a->allowed))
 		return usage_err("--no-findings cannot be used with --fail-on or --allowed", NULL);
-	return 0;
+	return -1;
 }
 
 /* ---- inputs named on the command line ---- */
@@ -465,8 +477,8 @@ static int run_scan(int argc, char **argv)
 {
 	keys_args a = { .out.allowed = (1u << KW_FMT_TEXT) | (1u << KW_FMT_JSON) | KW_CMD_SHARED_FORMATS };
 	int pr = parse_args(argc, argv, &a);
-	if (pr != 0)
-		return pr == 1 ? 0 : 2;
+	if (pr >= 0)
+		return pr;
 	scan_state s = { 0 };
 	kw_profile_init(&s.prof);
 	int status = 2;
@@ -477,7 +489,7 @@ static int run_scan(int argc, char **argv)
 
 	kw_collect_opts co = { .max_file_size = s.prof.max_file_size,
 			       .fleet_key = (const uint8_t *)s.fleet_key, .fleet_key_len = s.fleet_key_len };
-	int r = kw_cmd_keys_inventory("keys", a.root, a.image, a.quiet, &co, &s.t, &s.facts, &s.inv);
+	int r = kw_cmd_keys_inventory("keys", a.root, a.image, kw_ui_settings.quiet, &co, &s.t, &s.facts, &s.inv);
 	wipe_fleet_key(&s); /* the digests are made: the key is not needed any more */
 	if (r != 0)
 		goto out;
@@ -520,7 +532,7 @@ static const struct {
 int cmd_keys(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(keys_help, argc < 2 ? stderr : stdout);
+		kw_spec_print_help(&kw_spec_keys, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	for (size_t i = 0; i < sizeof keys_subcommands / sizeof keys_subcommands[0]; i++)

@@ -1,7 +1,7 @@
 /* keys_cmds.h — the subcommands of `keyward keys` that live in their own files; keys.c
  * dispatches to them. Each gets argv[0] = its own name ("snapshot", "add", ...), parses
- * its options with getopt_long (reset optind = 1), prints its own --help, and returns the
- * exit code.
+ * its options with kw_opts against its own spec (kw_spec_keys_NAME, cmd/opts.h), which
+ * also gives its --help, and returns the exit code.
  *
  *   keys_store.c  snapshot, diff        the inventory in SQLite, and what changed since
  *   keys_edit.c   add, remove, rotate   authorized_keys through the journaled writer

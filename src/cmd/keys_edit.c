@@ -18,6 +18,7 @@
 #include "cmd/keys_cmds.h"
 #include "cmd/cmdio.h"
 #include "cmd/fixcommon.h"
+#include "cmd/opts.h"
 
 #include "base/buf.h"
 #include "base/cleanup.h"
@@ -37,7 +38,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,163 +51,203 @@
 
 #define KEYFILE_READ_MAX ((size_t)64 << 20)
 
-/* ------------------------------------------------------------------ help texts -- */
+/* ------------------------------------------------------------------ options and help -- */
 
-#define COMMON_OPTIONS \
-"Target and journal:\n" \
-"  --root DIR            an image root in a folder (default /: this host). Image\n" \
-"                        tarballs cannot be edited: unpack or mount the image first\n" \
-"  --apply               make the change (default: dry run: show the plan and a diff)\n" \
-"  --journal DIR         where --apply journals the files it changes (default\n" \
-"                        " KW_JOURNAL_BASE "/<time>-keys-<sub>-<id>;\n" \
-"                        outside an image root); `keyward undo DIR` restores them\n" \
-"  --audit-log FILE      the audit trail (default " KW_AUDIT_LOG_DEFAULT ";\n" \
-"                        with --root too: the trail is this host's, not the image's)\n" \
-"  --no-diff             the plan without the diff\n" \
-"  --no-color            no colours (NO_COLOR is honoured too)\n" \
-"  -q, --quiet           no per-file lines while applying, no wait message\n" \
-"  -h, --help            this text\n"
+enum {
+	OPT_KEY = 256, OPT_NEW, OPT_OLD, OPT_FP, OPT_OPTIONS, OPT_ROOT, OPT_IMAGE, OPT_APPLY,
+	OPT_JOURNAL, OPT_AUDIT_LOG, OPT_FORCE, OPT_ALL_USERS, OPT_UNREAD, OPT_NO_DIFF,
+	OPT_FORMAT, OPT_VERIFY,
+};
 
-#define COMMON_NOTES \
-"The files are those sshd reads for the account: its effective AuthorizedKeysFile\n" \
-"(Match blocks applied, %h %u %U expanded, relative names from the home; sshd's default\n" \
-".ssh/authorized_keys .ssh/authorized_keys2 without an sshd_config). Every other line\n" \
-"of a file is kept byte for byte (comments, blank lines, CRLF ends, a missing final\n" \
-"newline). The folder of each file is locked (flock) from reading to writing, so\n" \
-"concurrent runs never lose a line; a file changed meanwhile by another tool is not\n" \
-"overwritten (run again). Symbolic links and hard-linked files are never written.\n" \
-"\n" \
-"--apply journals first (`keyward undo JOURNAL` restores the files byte for byte) and\n" \
-"appends one line to the audit trail (see `keyward keys log`). The trail is checked\n" \
-"before anything changes: an edit is not made when its trail is broken or cannot be\n" \
-"written. sshd reads authorized_keys at each login: nothing to reload.\n"
+/* The rows add, remove and rotate share; SUB names the journal ("add"). */
+#define TARGET_JOURNAL_OPTS(SUB) \
+	KW_OPT_SECTION("Target and journal"), \
+	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL, \
+	  "an image root in a folder (default /: this host). Image tarballs cannot be edited: " \
+	  "unpack or mount the image first" }, \
+	{ OPT_IMAGE, 0, "image", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL, \
+	  "refused, with the reason: an image tarball is rewritten whole, not edited in place " \
+	  "(`keyward keys scan --image` lists its keys)" }, \
+	{ OPT_APPLY, 0, "apply", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL, \
+	  "make the change (default: dry run: show the plan and a diff)" }, \
+	{ OPT_JOURNAL, 0, "journal", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL, \
+	  "where --apply journals the files it changes (default " KW_JOURNAL_BASE \
+	  "/<time>-keys-" SUB "-<id>; outside an image root); `keyward undo DIR` restores them" }, \
+	{ OPT_AUDIT_LOG, 0, "audit-log", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL, \
+	  "the audit trail (default " KW_AUDIT_LOG_DEFAULT "; with --root too: the trail is " \
+	  "this host's, not the image's)" }, \
+	{ OPT_NO_DIFF, 0, "no-diff", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL, \
+	  "the plan without the diff" }
 
-static const char add_help[] =
-"usage: keyward keys add USER --key FILE.pub|- [--options OPTIONS] [--apply] [OPTIONS]\n"
-"\n"
-"Authorize one public key for USER: append its line to the first of USER's\n"
-"authorized_keys files that exists (or create the first one sshd names: a missing\n"
-"~/.ssh is made 0700 and the file 0600, owned by USER; a file outside the home is made\n"
-"0644, owned by root). When one of USER's files already holds the key, nothing is done,\n"
-"unless --options asks for other options: then that line's options are replaced, its\n"
-"key text and comment kept. A line holding the key that sshd ignores (bad options, a\n"
-"wrong type prefix) is replaced by the new line.\n"
-"\n"
-"  USER                  the account (from the root's /etc/passwd)\n"
-"  --key FILE.pub|-      the public key: one line \"type base64 [comment]\" (a .pub\n"
-"                        file), or an authorized_keys line with options; - reads stdin.\n"
-"                        Refused: private keys, certificates (authorize the CA with\n"
-"                        --options cert-authority), several keys, unknown key types\n"
-"  --options OPTIONS     the options field of the line, e.g.\n"
-"                        'from=\"10.0.0.0/8\",no-agent-forwarding' (no blank outside\n"
-"                        quotes); refused with sshd's reason when sshd would reject it.\n"
-"                        Default: the options of the input line, if any. '' = none\n"
-"  --force               go ahead when changing a line's options would leave no account\n"
-"                        that can log in with a key (the lock-out guard, see keys remove)\n"
-"\n"
-COMMON_OPTIONS
-"\n"
-COMMON_NOTES
-"\n"
-"Exit status: 0 added, already there, or dry run; 1 the change failed (the journal\n"
-"undoes what was done) or could not be recorded in the audit trail; 2 usage error,\n"
-"unreadable input, or a refusal (a link, a trail that does not verify): nothing changed.\n"
-"\n"
-"Examples:\n"
-"  keyward keys add alice --key alice.pub                       # dry run: the diff\n"
-"  keyward keys add alice --key alice.pub --apply\n"
-"  keyward keys add deploy --key ci.pub --options 'from=\"10.0.0.0/8\",restrict' --apply\n"
-"  ssh-keygen -y -f ~/.ssh/id_ed25519 | keyward keys add bob --key - --apply\n"
-"  keyward keys add alice --key alice.pub --root /mnt/image --apply --journal /var/tmp/j\n";
+#define FORCE_OPT(HELP) { OPT_FORCE, 0, "force", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL, HELP }
 
-static const char remove_help[] =
-"usage: keyward keys remove USER --fingerprint SHA256:...|MD5:...|FILE.pub [--apply]\n"
-"       keyward keys remove --all-users --fingerprint ... [--apply]\n"
-"\n"
-"Remove every line holding the key from the authorized_keys files sshd reads for USER\n"
-"(or for every account: --all-users), whether sshd uses the line or ignores it.\n"
-"--fingerprint may be given several times (several keys at once); it takes a SHA256\n"
-"fingerprint as `ssh-keygen -lf` prints it, an MD5 one (ssh-keygen -E md5), or a\n"
-"public key file (--key is the same option).\n"
-"\n"
-"Lock-out guard: when some account can log in with a key now and none could after the\n"
-"removal (sshd's rules: shell, Allow/Deny lists, PermitRootLogin, StrictModes, ...), the\n"
-"removal is refused and the reasons are printed. --force removes anyway (you have a\n"
-"console, or another way in). Password logins are not counted.\n"
-"\n"
-"  --fingerprint REF     the key to remove (repeatable)\n"
-"  --all-users           every account's files\n"
-"  --include-unread      also files in the homes that sshd does not read for the\n"
-"                        account (a custom AuthorizedKeysFile leaves ~/.ssh/authorized_keys\n"
-"                        unread: its keys open nothing today, but would if the\n"
-"                        configuration changed)\n"
-"  --force               go ahead when the lock-out guard objects\n"
-"\n"
-COMMON_OPTIONS
-"\n"
-COMMON_NOTES
-"\n"
-"Exit status: 0 removed, or dry run; 1 no line holds the key (nothing changed), a change\n"
-"failed (the journal undoes what was done) or could not be recorded in the audit trail;\n"
-"2 usage error, unreadable input, or a refusal (the lock-out guard, a link, a trail that\n"
-"does not verify): nothing changed.\n"
-"\n"
-"Examples:\n"
-"  keyward keys remove alice --fingerprint SHA256:uYkR3uV0vRkBrmu9fXQ5JrB1Nq2tX8ZqjZ9EwFMpGmc\n"
-"  keyward keys remove alice --fingerprint old-laptop.pub --apply\n"
-"  keyward keys remove --all-users --fingerprint MD5:3b:7d:...:9f --apply   # a leaked key\n";
+#define EDIT_NOTES \
+"The files are those sshd reads for the account: its effective AuthorizedKeysFile " \
+"(Match blocks applied, %h %u %U expanded, relative names from the home; sshd's default " \
+".ssh/authorized_keys .ssh/authorized_keys2 without an sshd_config). Every other line " \
+"of a file is kept byte for byte (comments, blank lines, CRLF ends, a missing final " \
+"newline). The folder of each file is locked (flock) from reading to writing, so " \
+"concurrent runs never lose a line; a file changed meanwhile by another tool is not " \
+"overwritten (run again). Symbolic links and hard-linked files are never written.\n\n" \
+"--apply journals first (`keyward undo JOURNAL` restores the files byte for byte) and " \
+"appends one line to the audit trail (see `keyward keys log`). The trail is checked " \
+"before anything changes: an edit is not made when its trail is broken or cannot be " \
+"written. sshd reads authorized_keys at each login: nothing to reload.\n\n" \
+"With --quiet: no per-file lines while applying, no wait message."
 
-static const char rotate_help[] =
-"usage: keyward keys rotate USER --old SHA256:...|MD5:...|OLD.pub --new NEW.pub|-\n"
-"                           [--options OPTIONS] [--apply] [OPTIONS]\n"
-"\n"
-"Replace the old key by the new one in place, in every authorized_keys file of USER\n"
-"that holds it: the line keeps its position, its options (unless --options gives\n"
-"others) and its line end; the comment becomes the new key's. When a file already holds\n"
-"the new key, the old lines are removed there instead (no duplicate). The lock-out guard\n"
-"runs as for remove (the new key counts); --force overrides it.\n"
-"\n"
-"  --old REF             the key to replace: a fingerprint or a public key file\n"
-"  --new FILE.pub|-      the new public key (as keys add --key)\n"
-"  --options OPTIONS     options for the new lines instead of the old lines' ('' = none)\n"
-"  --force               go ahead when the lock-out guard objects\n"
-"\n"
-COMMON_OPTIONS
-"\n"
-COMMON_NOTES
-"\n"
-"Exit status: 0 rotated, or dry run; 1 no line holds the old key (nothing changed), a\n"
-"change failed (the journal undoes what was done) or could not be recorded in the audit\n"
-"trail; 2 usage error, unreadable input, or a refusal: nothing changed.\n"
-"\n"
-"Examples:\n"
-"  keyward keys rotate alice --old SHA256:uYkR3uV0vRkBrmu9fXQ5JrB1Nq2tX8ZqjZ9EwFMpGmc --new new.pub\n"
-"  keyward keys rotate alice --old old.pub --new new.pub --apply\n";
+static const kw_opt add_opts[] = {
+	{ OPT_KEY, 0, "key", KW_ARG_REQUIRED, "FILE.pub|-", KW_COMP_FILE, NULL,
+	  "the public key: one line \"type base64 [comment]\" (a .pub file), or an "
+	  "authorized_keys line with options; - reads stdin. Refused: private keys, certificates "
+	  "(authorize the CA with --options cert-authority), several keys, unknown key types" },
+	{ OPT_OPTIONS, 0, "options", KW_ARG_REQUIRED, "OPTIONS", KW_COMP_NONE, NULL,
+	  "the options field of the line, e.g. 'from=\"10.0.0.0/8\",no-agent-forwarding' (no "
+	  "blank outside quotes); refused with sshd's reason when sshd would reject it. Default: "
+	  "the options of the input line, if any. '' = none" },
+	FORCE_OPT("go ahead when changing a line's options would leave no account that can log "
+		  "in with a key (the lock-out guard, see keys remove)"),
+	TARGET_JOURNAL_OPTS("add"),
+	KW_OPT_END,
+};
 
-static const char log_help[] =
-"usage: keyward keys log [--audit-log FILE] [--format text|json] [--verify]\n"
-"\n"
-"The audit trail of keys add, remove, rotate and snapshot: one line per operation with\n"
-"its time (UTC), who ran it (uid, login name, SUDO_USER), the host, the root it changed,\n"
-"the action, the account and the key fingerprints (rotate: old, then new), the files and\n"
-"the journal. Lines are hash-chained (SHA-256; docs/keys-lifecycle.md has the exact\n"
-"rule) and a head file (FILE.head) records the last line, so an edited, deleted,\n"
-"inserted, reordered or truncated line is found by --verify.\n"
-"\n"
-"  --audit-log FILE      the trail (default " KW_AUDIT_LOG_DEFAULT ")\n"
-"  --format text|json    text (default; every string escaped), or json: the lines as\n"
-"                        stored, one JSON object per line\n"
-"  --verify              check the chain and the head file instead of listing\n"
-"  -h, --help            this text\n"
-"\n"
-"Exit status: listing: 0 listed, 1 some lines are not entries (named on stderr: run\n"
-"--verify), 2 the trail cannot be read or does not exist. --verify: 0 intact, 1 not\n"
-"intact (the first bad line and why), 2 the trail cannot be read or does not exist.\n"
-"\n"
-"Examples:\n"
-"  keyward keys log\n"
-"  keyward keys log --verify\n"
-"  keyward keys log --format json | jq -r 'select(.action==\"remove\") | .fingerprints[]'\n";
+const kw_cmd_spec kw_spec_keys_add = {
+	.name = "keys add",
+	.summary = "add a key to an account's authorized_keys (dry run unless --apply)",
+	.synopsis = "USER --key FILE.pub|- [--options OPTIONS] [--apply] [OPTIONS]",
+	.description =
+	"Authorize one public key for USER: append its line to the first of USER's "
+	"authorized_keys files that exists (or create the first one sshd names: a missing "
+	"~/.ssh is made 0700 and the file 0600, owned by USER; a file outside the home is made "
+	"0644, owned by root). When one of USER's files already holds the key, nothing is done, "
+	"unless --options asks for other options: then that line's options are replaced, its "
+	"key text and comment kept. A line holding the key that sshd ignores (bad options, a "
+	"wrong type prefix) is replaced by the new line.\n\n"
+	"USER is the account (from the root's /etc/passwd).",
+	.opts = add_opts,
+	.notes = EDIT_NOTES,
+	.exit_status =
+	"0 added, already there, or dry run; 1 the change failed (the journal undoes what was "
+	"done) or could not be recorded in the audit trail; 2 usage error, unreadable input, or "
+	"a refusal (a link, a trail that does not verify): nothing changed.",
+	.examples =
+	"keyward keys add alice --key alice.pub                       # dry run: the diff\n"
+	"keyward keys add alice --key alice.pub --apply\n"
+	"keyward keys add deploy --key ci.pub --options 'from=\"10.0.0.0/8\",restrict' --apply\n"
+	"ssh-keygen -y -f ~/.ssh/id_ed25519 | keyward keys add bob --key - --apply\n"
+	"keyward keys add alice --key alice.pub --root /mnt/image --apply --journal /var/tmp/j\n",
+};
+
+static const kw_opt remove_opts[] = {
+	{ OPT_FP, 0, "fingerprint", KW_ARG_REQUIRED, "REF", KW_COMP_FILE, NULL,
+	  "the key to remove (repeatable): a SHA256 fingerprint, an MD5 one or a public key "
+	  "file" },
+	{ OPT_KEY, 0, "key", KW_ARG_REQUIRED, "REF", KW_COMP_FILE, NULL,
+	  "the same as --fingerprint" },
+	{ OPT_ALL_USERS, 0, "all-users", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "every account's files" },
+	{ OPT_UNREAD, 0, "include-unread", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "also files in the homes that sshd does not read for the account (a custom "
+	  "AuthorizedKeysFile leaves ~/.ssh/authorized_keys unread: its keys open nothing today, "
+	  "but would if the configuration changed)" },
+	FORCE_OPT("go ahead when the lock-out guard objects"),
+	TARGET_JOURNAL_OPTS("remove"),
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_keys_remove = {
+	.name = "keys remove",
+	.summary = "remove a key from one account or every account (dry run unless --apply)",
+	.synopsis =
+	"USER --fingerprint SHA256:...|MD5:...|FILE.pub [--apply]\n"
+	"--all-users --fingerprint ... [--apply]",
+	.description =
+	"Remove every line holding the key from the authorized_keys files sshd reads for USER "
+	"(or for every account: --all-users), whether sshd uses the line or ignores it. "
+	"--fingerprint may be given several times (several keys at once); it takes a SHA256 "
+	"fingerprint as `ssh-keygen -lf` prints it, an MD5 one (ssh-keygen -E md5), or a "
+	"public key file (--key is the same option).\n\n"
+	"Lock-out guard: when some account can log in with a key now and none could after the "
+	"removal (sshd's rules: shell, Allow/Deny lists, PermitRootLogin, StrictModes, ...), the "
+	"removal is refused and the reasons are printed. --force removes anyway (you have a "
+	"console, or another way in). Password logins are not counted.",
+	.opts = remove_opts,
+	.notes = EDIT_NOTES,
+	.exit_status =
+	"0 removed, or dry run; 1 no line holds the key (nothing changed), a change failed (the "
+	"journal undoes what was done) or could not be recorded in the audit trail; 2 usage "
+	"error, unreadable input, or a refusal (the lock-out guard, a link, a trail that does "
+	"not verify): nothing changed.",
+	.examples =
+	"keyward keys remove alice --fingerprint SHA256:uYkR3uV0vRkBrmu9fXQ5JrB1Nq2tX8ZqjZ9EwFMpGmc\n"
+	"keyward keys remove alice --fingerprint old-laptop.pub --apply\n"
+	"keyward keys remove --all-users --fingerprint MD5:3b:7d:...:9f --apply   # a leaked key\n",
+};
+
+static const kw_opt rotate_opts[] = {
+	{ OPT_OLD, 0, "old", KW_ARG_REQUIRED, "REF", KW_COMP_FILE, NULL,
+	  "the key to replace: a fingerprint or a public key file" },
+	{ OPT_NEW, 0, "new", KW_ARG_REQUIRED, "FILE.pub|-", KW_COMP_FILE, NULL,
+	  "the new public key (as keys add --key)" },
+	{ OPT_OPTIONS, 0, "options", KW_ARG_REQUIRED, "OPTIONS", KW_COMP_NONE, NULL,
+	  "options for the new lines instead of the old lines' ('' = none)" },
+	FORCE_OPT("go ahead when the lock-out guard objects"),
+	TARGET_JOURNAL_OPTS("rotate"),
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_keys_rotate = {
+	.name = "keys rotate",
+	.summary = "replace an account's key with a new one (dry run unless --apply)",
+	.synopsis = "USER --old SHA256:...|MD5:...|OLD.pub --new NEW.pub|- [--options OPTIONS] [--apply] [OPTIONS]",
+	.description =
+	"Replace the old key by the new one in place, in every authorized_keys file of USER "
+	"that holds it: the line keeps its position, its options (unless --options gives "
+	"others) and its line end; the comment becomes the new key's. When a file already holds "
+	"the new key, the old lines are removed there instead (no duplicate). The lock-out guard "
+	"runs as for remove (the new key counts); --force overrides it.",
+	.opts = rotate_opts,
+	.notes = EDIT_NOTES,
+	.exit_status =
+	"0 rotated, or dry run; 1 no line holds the old key (nothing changed), a change failed "
+	"(the journal undoes what was done) or could not be recorded in the audit trail; 2 usage "
+	"error, unreadable input, or a refusal: nothing changed.",
+	.examples =
+	"keyward keys rotate alice --old SHA256:uYkR3uV0vRkBrmu9fXQ5JrB1Nq2tX8ZqjZ9EwFMpGmc --new new.pub\n"
+	"keyward keys rotate alice --old old.pub --new new.pub --apply\n",
+};
+
+static const kw_opt log_opts[] = {
+	{ OPT_AUDIT_LOG, 0, "audit-log", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "the trail (default " KW_AUDIT_LOG_DEFAULT ")" },
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "text|json", KW_COMP_WORDS, "text json",
+	  "text (default; every string escaped), or json: the lines as stored, one JSON object "
+	  "per line" },
+	{ OPT_VERIFY, 0, "verify", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "check the chain and the head file instead of listing" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_keys_log = {
+	.name = "keys log",
+	.summary = "the audit trail of snapshots and changes; --verify checks its hash chain",
+	.synopsis = "[--audit-log FILE] [--format text|json] [--verify]",
+	.description =
+	"The audit trail of keys add, remove, rotate and snapshot: one line per operation with "
+	"its time (UTC), who ran it (uid, login name, SUDO_USER), the host, the root it changed, "
+	"the action, the account and the key fingerprints (rotate: old, then new), the files and "
+	"the journal. Lines are hash-chained (SHA-256; docs/keys-lifecycle.md has the exact "
+	"rule) and a head file (FILE.head) records the last line, so an edited, deleted, "
+	"inserted, reordered or truncated line is found by --verify.",
+	.opts = log_opts,
+	.exit_status =
+	"listing: 0 listed, 1 some lines are not entries (named on stderr: run --verify), 2 the "
+	"trail cannot be read or does not exist. --verify: 0 intact, 1 not intact (the first "
+	"bad line and why), 2 the trail cannot be read or does not exist.",
+	.examples =
+	"keyward keys log\n"
+	"keyward keys log --verify\n"
+	"keyward keys log --format json | jq -r 'select(.action==\"remove\") | .fingerprints[]'\n",
+};
 
 /* ------------------------------------------------------------------ arguments -- */
 
@@ -224,68 +264,24 @@ typedef struct edit_args {
 	size_t n_refs, cap_refs;
 	const char *options;       /* NULL: not given */
 	const char *root, *image, *journal, *audit_log;
-	bool apply, force, all_users, include_unread, no_diff, no_color, quiet;
+	bool apply, force, all_users, include_unread, no_diff;
 } edit_args;
-
-enum {
-	OPT_KEY = 1000, OPT_NEW, OPT_OLD, OPT_FP, OPT_OPTIONS, OPT_ROOT, OPT_IMAGE, OPT_APPLY,
-	OPT_JOURNAL, OPT_AUDIT_LOG, OPT_FORCE, OPT_ALL_USERS, OPT_UNREAD, OPT_NO_DIFF,
-	OPT_NO_COLOR, OPT_FORMAT, OPT_VERIFY,
-};
-
-static const struct option edit_options[] = {
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "new", required_argument, NULL, OPT_NEW },
-	{ "old", required_argument, NULL, OPT_OLD },
-	{ "fingerprint", required_argument, NULL, OPT_FP },
-	{ "options", required_argument, NULL, OPT_OPTIONS },
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "apply", no_argument, NULL, OPT_APPLY },
-	{ "journal", required_argument, NULL, OPT_JOURNAL },
-	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "all-users", no_argument, NULL, OPT_ALL_USERS },
-	{ "include-unread", no_argument, NULL, OPT_UNREAD },
-	{ "no-diff", no_argument, NULL, OPT_NO_DIFF },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const char *const sub_help[] = { add_help, remove_help, rotate_help };
 
 static int usage(const edit_args *a, const char *msg, const char *what)
 {
 	return kw_cmd_usage_err(a->cmd, msg, what);
 }
 
-/* An option that this subcommand does not take. */
-static bool option_fits(edit_sub sub, int c)
-{
-	switch (c) {
-	case OPT_KEY: return sub != SUB_ROTATE;
-	case OPT_NEW: case OPT_OLD: return sub == SUB_ROTATE;
-	case OPT_FP: case OPT_ALL_USERS: case OPT_UNREAD: return sub == SUB_REMOVE;
-	case OPT_OPTIONS: return sub != SUB_REMOVE;
-	default: return true;
-	}
-}
+static const kw_cmd_spec *const sub_spec[] = { &kw_spec_keys_add, &kw_spec_keys_remove,
+						&kw_spec_keys_rotate };
 
-/* 1 help printed, 0 go on, 2 usage error. */
+/* -1 go on; else the exit status: 0 after --help, 2 usage error, 70 an unhandled option. */
 static int parse_edit_args(int argc, char **argv, edit_args *a)
 {
-	optind = 1;
-	opterr = 0;
+	kw_opts p;
+	kw_opts_begin(&p, sub_spec[a->sub]);
 	int c;
-	while ((c = getopt_long(argc, argv, "qh", edit_options, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(sub_help[a->sub], stdout);
-			return 1;
-		}
-		if (c == '?' || c == ':' || !option_fits(a->sub, c))
-			return usage(a, "unknown option or missing value: ", argv[optind - 1]);
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_KEY:
 			if (a->sub == SUB_REMOVE)
@@ -312,11 +308,11 @@ static int parse_edit_args(int argc, char **argv, edit_args *a)
 		case OPT_ALL_USERS: a->all_users = true; break;
 		case OPT_UNREAD: a->include_unread = true; break;
 		case OPT_NO_DIFF: a->no_diff = true; break;
-		case OPT_NO_COLOR: a->no_color = true; break;
-		case 'q': a->quiet = true; break;
-		default: return usage(a, "unknown option", NULL);
+		default: return kw_opts_unhandled(&p, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code;
 	int npos = argc - optind;
 	if (npos > 1)
 		return usage(a, "unexpected argument: ", argv[optind + 1]);
@@ -336,9 +332,7 @@ static int parse_edit_args(int argc, char **argv, edit_args *a)
 		return usage(a, "--fingerprint SHA256:... (or a .pub file) is required", NULL);
 	if (a->sub == SUB_ROTATE && (!a->old || !a->key))
 		return usage(a, "--old REF and --new FILE.pub are both required", NULL);
-	if (a->include_unread && a->sub != SUB_REMOVE)
-		return usage(a, "--include-unread is for remove", NULL);
-	return 0;
+	return -1;
 }
 
 /* ------------------------------------------------------------------ the run -- */
@@ -713,7 +707,7 @@ static int check_writable(const edit_run *e, const file_edit *f)
 static void wait_msg(void *ctx, const char *path)
 {
 	const edit_run *e = ctx;
-	if (!e->a->quiet)
+	if (!kw_ui_settings.quiet)
 		say(e, "waiting for another run that edits the keys in the folder of ", path);
 }
 
@@ -1175,7 +1169,7 @@ static int audit_record(edit_run *e, const char *log)
 			e->cmd, el ? el : "?", ee ? ee : "?", e->cmd);
 		return 1;
 	}
-	if (!e->a->quiet) {
+	if (!kw_ui_settings.quiet) {
 		_cleanup_free_ char *el = kw_escape_str(log);
 		printf("audit: recorded in %s\n", el ? el : "?");
 	}
@@ -1432,7 +1426,7 @@ static int run_edit(edit_run *e)
 			return rc;
 	}
 	kw_fix_opts fo = { .cmd = e->cmd, .root = e->root, .apply = a->apply, .journal = e->journal,
-			   .diffs = !a->no_diff, .color = e->color, .quiet = a->quiet };
+			   .diffs = !a->no_diff, .color = e->color, .quiet = kw_ui_settings.quiet };
 	rc = kw_fix_run(&fo, &e->plan, NULL);
 	if (!a->apply)
 		return rc;
@@ -1454,12 +1448,12 @@ static int cmd_edit(int argc, char **argv, edit_sub sub)
 	static const char *const cmds[] = { "keys add", "keys remove", "keys rotate" };
 	edit_args a = { .sub = sub, .name = names[sub], .cmd = cmds[sub] };
 	int pr = parse_edit_args(argc, argv, &a);
-	if (pr != 0) {
+	if (pr >= 0) {
 		free(a.refs);
-		return pr == 1 ? 0 : 2;
+		return pr;
 	}
 	edit_run e = { .a = &a, .cmd = a.cmd, .rootfd = -1 };
-	e.color = !a.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
+	e.color = kw_ui_color(stdout);
 	int rc = run_edit(&e);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = 2;
@@ -1650,31 +1644,23 @@ static int log_list(const log_args *a)
 
 int cmd_keys_log(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "verify", no_argument, NULL, OPT_VERIFY },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	log_args a = { .log = KW_AUDIT_LOG_DEFAULT };
-	optind = 1;
-	opterr = 0;
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_keys_log);
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
-		case 'h': fputs(log_help, stdout); return 0;
 		case OPT_AUDIT_LOG: a.log = optarg; break;
 		case OPT_VERIFY: a.verify = true; break;
 		case OPT_FORMAT:
 			if (kw_cmd_format_json("keys log", optarg, &a.json))
 				return 2;
 			break;
-		default:
-			return kw_cmd_usage_err("keys log", "unknown option or missing value: ",
-						argv[optind - 1]);
+		default: return kw_opts_unhandled(&p, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code;
 	if (optind < argc)
 		return kw_cmd_usage_err("keys log", "unexpected argument: ", argv[optind]);
 	int rc = a.verify ? log_verify(a.log) : log_list(&a);

@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
 #include "cmd/keys_cmds.h"
+#include "cmd/opts.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -21,7 +22,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,48 +29,60 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char merge_help[] =
-"usage: keyward keys merge FILE|FOLDER|- ... [--hosts N] [--newest] [--name-by-file]\n"
-"                          [--format text|json] [--output FILE]\n"
-"\n"
-"The fleet view: many hosts' inventories (the JSON of `keyward keys scan --format json`)\n"
-"read together. A FOLDER stands for every *.json file in it; - reads one from stdin.\n"
-"\n"
-"Reported:\n"
-"  keys on more than N hosts       one stolen key opens all of them (--hosts N, default 1:\n"
-"                                  a key that opens two hosts or more)\n"
-"  keys granting root              authorized for root (or a uid-0 account) on some host\n"
-"  one key, different accounts     the same key in alice@a and bob@b: shared by people?\n"
-"  host keys on several hosts      a cloned image's baked-in host key\n"
-"  private keys on several hosts   the same private key copied around\n"
-"  private keys opening other hosts\n"
-"                                  take the key from one host, log in to the next\n"
-"  accounts sharing a password     the same password hash (same password and salt) on\n"
-"                                  several accounts or hosts, from the keyed digests that\n"
-"                                  `keyward keys scan --fleet-key FILE` records (never the\n"
-"                                  hash itself); digests made under different fleet keys\n"
-"                                  are never compared\n"
-"\n"
-"Options:\n"
-"  --hosts N             report keys authorized on more than N hosts (default 1)\n"
-"  --newest              several inventories of one host: use the newest (by \"scanned\");\n"
-"                        without it, that is an error\n"
-"  --name-by-file        name each host by its file name (web-1.json: web-1), not by the\n"
-"                        host name inside: clones that kept one hostname stay apart\n"
-"  --format text|json    text (default) or JSON (\"keyward-keys-fleet\", version 1)\n"
-"  --output FILE         write there (atomically) instead of stdout\n"
-"  -h, --help            this text\n"
-"\n"
-"A host is named by the inventory's \"host\" (a live scan), else its \"target\", else the\n"
-"file name. Inventories are hostile input: each is capped at 64 MiB and checked member\n"
-"by member; one malformed inventory stops the merge.\n"
-"\n"
-"Exit status: 0 nothing to report; 1 something reported; 2 usage or input error.\n"
-"\n"
-"Examples:\n"
-"  keyward keys merge inventories/\n"
-"  keyward keys merge web-*.json db-*.json --hosts 5 --format json --output fleet.json\n"
-"See docs/keys-fleet.md for collecting inventories with Ansible.\n";
+enum { OPT_HOSTS = 256, OPT_FORMAT, OPT_OUTPUT, OPT_NEWEST, OPT_NAME_BY_FILE };
+
+static const kw_opt merge_opts[] = {
+	{ OPT_HOSTS, 0, "hosts", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "report keys authorized on more than N hosts (default 1)" },
+	{ OPT_NEWEST, 0, "newest", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "several inventories of one host: use the newest (by \"scanned\"); without it, that is "
+	  "an error" },
+	{ OPT_NAME_BY_FILE, 0, "name-by-file", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "name each host by its file name (web-1.json: web-1), not by the host name inside: "
+	  "clones that kept one hostname stay apart" },
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "text|json", KW_COMP_WORDS, "text json",
+	  "text (default) or JSON (\"keyward-keys-fleet\", version 1)" },
+	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "write there (atomically) instead of stdout" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_keys_merge = {
+	.name = "keys merge",
+	.summary = "the fleet view of many hosts' `keys scan --format json` inventories",
+	.synopsis = "FILE|FOLDER|- ... [--hosts N] [--newest] [OPTIONS]",
+	.description =
+	"The fleet view: many hosts' inventories (the JSON of `keyward keys scan --format json`) "
+	"read together. A FOLDER stands for every *.json file in it; - reads one from stdin.\n\n"
+	"Reported:\n"
+	"  keys on more than N hosts       one stolen key opens all of them (--hosts N,\n"
+	"                                  default 1: a key that opens two hosts or more)\n"
+	"  keys granting root              authorized for root (or a uid-0 account) on\n"
+	"                                  some host\n"
+	"  one key, different accounts     the same key in alice@a and bob@b: shared by\n"
+	"                                  people?\n"
+	"  host keys on several hosts      a cloned image's baked-in host key\n"
+	"  private keys on several hosts   the same private key copied around\n"
+	"  private keys opening other hosts\n"
+	"                                  take the key from one host, log in to the next\n"
+	"  accounts sharing a password     the same password hash (same password and\n"
+	"                                  salt) on several accounts or hosts, from the\n"
+	"                                  keyed digests that `keyward keys scan\n"
+	"                                  --fleet-key FILE` records (never the hash\n"
+	"                                  itself); digests made under different fleet\n"
+	"                                  keys are never compared\n",
+	.opts = merge_opts,
+	.notes =
+	"A host is named by the inventory's \"host\" (a live scan), else its \"target\", else the "
+	"file name. Inventories are hostile input: each is capped at 64 MiB and checked member "
+	"by member; one malformed inventory stops the merge.\n\n"
+	"See docs/keys-fleet.md for collecting inventories with Ansible.",
+	.exit_status = "0 nothing to report; 1 something reported; 2 usage or input error.",
+	.examples =
+	"keyward keys merge inventories/\n"
+	"keyward keys merge web-*.json db-*.json --hosts 5 --format json --output fleet.json\n",
+	.operands = KW_COMP_FILE,
+};
 
 typedef struct merge_args {
 	unsigned hosts;
@@ -78,27 +90,16 @@ typedef struct merge_args {
 	const char *output;
 } merge_args;
 
-enum { OPT_HOSTS = 1000, OPT_FORMAT, OPT_OUTPUT, OPT_NEWEST, OPT_NAME_BY_FILE };
-
-static const struct option merge_options[] = {
-	{ "hosts", required_argument, NULL, OPT_HOSTS },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "newest", no_argument, NULL, OPT_NEWEST },
-	{ "name-by-file", no_argument, NULL, OPT_NAME_BY_FILE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("keys merge", msg, what); }
 
-/* 1 = help printed, 0 = go on, 2 = usage error */
+/* -1 = go on; else the exit status: 0 after --help, 2 usage error, 70 an unhandled option */
 static int parse_args(int argc, char **argv, merge_args *a)
 {
-	optind = 1;
 	a->hosts = 1;
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_keys_merge);
 	int c;
-	while ((c = getopt_long(argc, argv, "h", merge_options, NULL)) != -1) {
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_HOSTS: {
 			char *end;
@@ -116,13 +117,14 @@ static int parse_args(int argc, char **argv, merge_args *a)
 		case OPT_OUTPUT: a->output = optarg; break;
 		case OPT_NEWEST: a->newest = true; break;
 		case OPT_NAME_BY_FILE: a->name_by_file = true; break;
-		case 'h': fputs(merge_help, stdout); return 1;
-		default: return usage_err("unknown option", NULL);
+		default: return kw_opts_unhandled(&p, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code;
 	if (optind >= argc)
 		return usage_err("name the inventories to merge (files, folders, or - for stdin)", NULL);
-	return 0;
+	return -1;
 }
 
 /* ---- loading ---- */
@@ -537,8 +539,8 @@ int cmd_keys_merge(int argc, char **argv)
 {
 	merge_args a = { 0 };
 	int pr = parse_args(argc, argv, &a);
-	if (pr != 0)
-		return pr == 1 ? 0 : 2;
+	if (pr >= 0)
+		return pr;
 	kw_fleet f;
 	kw_fleet_init(&f, &(kw_fleet_opts){ .hosts = a.hosts, .newest = a.newest,
 					    .name_by_file = a.name_by_file });

@@ -14,6 +14,7 @@
  */
 #include "cmd/cmdio.h"
 #include "cmd/keys_cmds.h"
+#include "cmd/opts.h"
 #include "cmd/progress.h"
 
 #include "base/cleanup.h"
@@ -27,7 +28,6 @@
 #include "report/out.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -40,141 +40,137 @@
 #define AUDIT_FP_MAX 1000   /* fingerprints named in one snapshot's audit line */
 #define NAME_MAX_LEN 4096
 
-static const char snapshot_help[] =
-"usage: keyward keys snapshot [--root DIR | --image FILE | --image - --name NAME] [OPTIONS]\n"
-"       keyward keys snapshot --list [--root DIR | --image FILE | --name NAME] [--db FILE]\n"
-"\n"
-"Store the key inventory of a host or an image (what `keyward keys scan` lists) in a\n"
-"SQLite database, so `keyward keys diff` can later say which keys appeared, went away or\n"
-"changed. Each snapshot is one transaction: it is stored whole or not at all; two\n"
-"snapshots taken at once both land. One line is appended to the audit trail (the\n"
-"snapshot's number, the database, the counts, a digest of the stored content and the\n"
-"authorized fingerprints), hash-chained so `keyward keys log --verify` detects edits;\n"
-"it is written before the snapshot is committed: without its line, nothing is stored.\n"
-"\n"
-"Target (default: this host, read-only):\n"
-"  --root DIR            an image root mounted or unpacked in a folder\n"
-"  --image FILE          an image tarball; - reads stdin (then --name is required)\n"
-"  --name NAME           file the snapshot under NAME instead of the target's own name\n"
-"                        (this host's name, or the absolute path of DIR or FILE): use\n"
-"                        it when each build of an image has a new file name\n"
-"\n"
-"Options:\n"
-"  --db FILE             the database (default " KW_KEYS_DB_DEFAULT ";\n"
-"                        created 0600 in a 0700 folder; a symbolic link is refused)\n"
-"  --audit-log FILE      the audit trail (default " KW_AUDIT_LOG_DEFAULT ")\n"
-"  --no-audit            do not append to the audit trail\n"
-"  --keep N              then delete all but the newest N snapshots of this target\n"
-"                        (their audit lines stay)\n"
-"  --list                list the stored snapshots (all, or the target's when a target\n"
-"                        option or --name is given) instead of taking one\n"
-"  --format text|json    the summary (or the list) as text (default) or JSON\n"
-"  -q, --quiet           no progress on stderr\n"
-"  -h, --help            this text\n"
-"\n"
-"Exit status: 0 stored (or listed); 2 usage, database or audit-log error; 3 stored, but\n"
-"something could not be read (see stderr): keys it holds are missing from the snapshot.\n"
-"\n"
-"Examples:\n"
-"  keyward keys snapshot                             # this host, daily from cron\n"
-"  keyward keys snapshot --root /mnt/image --db ./keys.db --audit-log ./keys-audit.log\n"
-"  virt-tar-out -a web.qcow2 / - | keyward keys snapshot --image - --name web-image\n"
-"  keyward keys snapshot --list\n";
-
-static const char diff_help[] =
-"usage: keyward keys diff [--root DIR | --image FILE | --image - --name NAME]\n"
-"                         [--since SNAPSHOT] [OPTIONS]\n"
-"       keyward keys diff --to SNAPSHOT [--since SNAPSHOT] [target] [OPTIONS]\n"
-"\n"
-"Which SSH keys are new, removed or changed on a target since a stored snapshot (see\n"
-"`keyward keys snapshot`). The target is scanned now, exactly as `keys scan` does, and\n"
-"compared with the latest snapshot filed under the same name (or the one --since names).\n"
-"With --to, two stored snapshots are compared and nothing is read: the target options\n"
-"then only say whose snapshots latest, latest~N and dates refer to.\n"
-"\n"
-"A key is the same key in the same place when its role (authorized, unread, host,\n"
-"private), account and fingerprint are equal. Such a key that moved to another line or\n"
-"file, or whose options, comment, private key format or encryption changed, or that sshd\n"
-"now ignores (or no longer ignores), is \"changed\", with what changed. The same key added\n"
-"for another account is \"new\". A key whose only change is its line (lines were added\n"
-"above it) is counted as moved. AuthorizedKeysCommand, TrustedUserCAKeys and the like\n"
-"that appear or disappear are reported too.\n"
-"\n"
-"SNAPSHOT is one of:\n"
-"  latest                the newest snapshot of the target (the default)\n"
-"  latest~N              the Nth before the newest (latest~1: the one before it)\n"
-"  12, #12               snapshot number 12 (see `keys snapshot --list`), any target\n"
-"  2026-11-21            the newest of the target taken on or before that day (UTC)\n"
-"  2026-11-21T12:00[:00][Z]   the newest taken at or before that time (UTC)\n"
-"\n"
-"Target (default: this host, read-only):\n"
-"  --root DIR | --image FILE | --image -   as for `keys scan`\n"
-"  --name NAME           the name the target's snapshots are filed under (default: this\n"
-"                        host's name, or the absolute path of DIR or FILE)\n"
-"\n"
-"Options:\n"
-"  --db FILE             the database (default " KW_KEYS_DB_DEFAULT ")\n"
-"  --since SNAPSHOT      compare with this snapshot (default: latest; with --to, the\n"
-"                        snapshot of the same target before the --to one)\n"
-"  --to SNAPSHOT         compare two stored snapshots instead of scanning\n"
-"  --format text|json    text (default) or JSON (format \"keyward-keys-diff\", version 1)\n"
-"  --output FILE         write there (atomically) instead of stdout\n"
-"  -q, --quiet           no progress on stderr\n"
-"  -h, --help            this text\n"
-"\n"
-"Exit status (as diff(1)): 0 no change; 1 changes found; 2 usage or database error, or\n"
-"no snapshot to compare with; 3 something could not be read now (see stderr: a key\n"
-"shown as removed may only be unreadable).\n"
-"\n"
-"Examples:\n"
-"  keyward keys diff                                 # this host since its last snapshot\n"
-"  keyward keys diff --root /mnt/image --since 2026-11-01 --format json\n"
-"  keyward keys diff --to latest --name web-image    # the last two snapshots of web-image\n";
-
 typedef struct store_args {
 	const char *cmd;      /* "keys snapshot" / "keys diff" */
 	const char *root, *image, *name, *db, *audit_log, *output, *since, *to;
-	bool json, quiet, list, no_audit;
+	bool json, list, no_audit;
 	size_t keep;          /* snapshot --keep N: 0 keeps all */
 	size_t pruned;        /* how many --keep deleted */
 } store_args;
 
 enum {
-	OPT_ROOT = 1000, OPT_IMAGE, OPT_NAME, OPT_DB, OPT_AUDIT_LOG, OPT_NO_AUDIT, OPT_LIST,
+	OPT_ROOT = 256, OPT_IMAGE, OPT_NAME, OPT_DB, OPT_AUDIT_LOG, OPT_NO_AUDIT, OPT_LIST,
 	OPT_FORMAT, OPT_OUTPUT, OPT_SINCE, OPT_TO, OPT_KEEP,
 };
 
-static const struct option snapshot_options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
-	{ "no-audit", no_argument, NULL, OPT_NO_AUDIT },
-	{ "list", no_argument, NULL, OPT_LIST },
-	{ "keep", required_argument, NULL, OPT_KEEP },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+#define ROOT_OPT { OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL, \
+	"an image root mounted or unpacked in a folder" }
+#define FORMAT_OPT(HELP) { OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "text|json", KW_COMP_WORDS, \
+	"text json", HELP }
+
+static const kw_opt snapshot_opts[] = {
+	KW_OPT_SECTION("Target (default: this host, read-only)"),
+	ROOT_OPT,
+	{ OPT_IMAGE, 0, "image", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "an image tarball; - reads stdin (then --name is required)" },
+	{ OPT_NAME, 0, "name", KW_ARG_REQUIRED, "NAME", KW_COMP_NONE, NULL,
+	  "file the snapshot under NAME instead of the target's own name (this host's name, or "
+	  "the absolute path of DIR or FILE): use it when each build of an image has a new file "
+	  "name" },
+	KW_OPT_SECTION("Options"),
+	{ OPT_DB, 0, "db", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "the database (default " KW_KEYS_DB_DEFAULT "; created 0600 in a 0700 folder; a "
+	  "symbolic link is refused)" },
+	{ OPT_AUDIT_LOG, 0, "audit-log", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "the audit trail (default " KW_AUDIT_LOG_DEFAULT ")" },
+	{ OPT_NO_AUDIT, 0, "no-audit", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "do not append to the audit trail" },
+	{ OPT_KEEP, 0, "keep", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "then delete all but the newest N snapshots of this target (their audit lines stay)" },
+	{ OPT_LIST, 0, "list", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "list the stored snapshots (all, or the target's when a target option or --name is "
+	  "given) instead of taking one" },
+	FORMAT_OPT("the summary (or the list) as text (default) or JSON"),
+	KW_OPT_END,
 };
 
-static const struct option diff_options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+const kw_cmd_spec kw_spec_keys_snapshot = {
+	.name = "keys snapshot",
+	.summary = "store the inventory in the keys database (SQLite)",
+	.synopsis =
+	"[--root DIR | --image FILE | --image - --name NAME] [OPTIONS]\n"
+	"--list [--root DIR | --image FILE | --name NAME] [--db FILE]",
+	.description =
+	"Store the key inventory of a host or an image (what `keyward keys scan` lists) in a "
+	"SQLite database, so `keyward keys diff` can later say which keys appeared, went away or "
+	"changed. Each snapshot is one transaction: it is stored whole or not at all; two "
+	"snapshots taken at once both land. One line is appended to the audit trail (the "
+	"snapshot's number, the database, the counts, a digest of the stored content and the "
+	"authorized fingerprints), hash-chained so `keyward keys log --verify` detects edits; "
+	"it is written before the snapshot is committed: without its line, nothing is stored.",
+	.opts = snapshot_opts,
+	.exit_status =
+	"0 stored (or listed); 2 usage, database or audit-log error; 3 stored, but something "
+	"could not be read (see stderr): keys it holds are missing from the snapshot.",
+	.examples =
+	"keyward keys snapshot                             # this host, daily from cron\n"
+	"keyward keys snapshot --root /mnt/image --db ./keys.db --audit-log ./keys-audit.log\n"
+	"virt-tar-out -a web.qcow2 / - | keyward keys snapshot --image - --name web-image\n"
+	"keyward keys snapshot --list\n",
+};
+
+static const kw_opt diff_opts[] = {
+	KW_OPT_SECTION("Target (default: this host, read-only)"),
+	ROOT_OPT,
+	{ OPT_IMAGE, 0, "image", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "an image tarball; - reads stdin (then --name is required); as for `keys scan`" },
+	{ OPT_NAME, 0, "name", KW_ARG_REQUIRED, "NAME", KW_COMP_NONE, NULL,
+	  "the name the target's snapshots are filed under (default: this host's name, or the "
+	  "absolute path of DIR or FILE)" },
+	KW_OPT_SECTION("Options"),
+	{ OPT_DB, 0, "db", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "the database (default " KW_KEYS_DB_DEFAULT ")" },
+	{ OPT_SINCE, 0, "since", KW_ARG_REQUIRED, "SNAPSHOT", KW_COMP_NONE, NULL,
+	  "compare with this snapshot (default: latest; with --to, the snapshot of the same "
+	  "target before the --to one)" },
+	{ OPT_TO, 0, "to", KW_ARG_REQUIRED, "SNAPSHOT", KW_COMP_NONE, NULL,
+	  "compare two stored snapshots instead of scanning" },
+	FORMAT_OPT("text (default) or JSON (format \"keyward-keys-diff\", version 1)"),
+	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "write there (atomically) instead of stdout" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_keys_diff = {
+	.name = "keys diff",
+	.summary = "new, removed and changed keys since a snapshot",
+	.synopsis =
+	"[--root DIR | --image FILE | --image - --name NAME] [--since SNAPSHOT] [OPTIONS]\n"
+	"--to SNAPSHOT [--since SNAPSHOT] [target] [OPTIONS]",
+	.description =
+	"Which SSH keys are new, removed or changed on a target since a stored snapshot (see "
+	"`keyward keys snapshot`). The target is scanned now, exactly as `keys scan` does, and "
+	"compared with the latest snapshot filed under the same name (or the one --since names). "
+	"With --to, two stored snapshots are compared and nothing is read: the target options "
+	"then only say whose snapshots latest, latest~N and dates refer to.\n\n"
+	"A key is the same key in the same place when its role (authorized, unread, host, "
+	"private), account and fingerprint are equal. Such a key that moved to another line or "
+	"file, or whose options, comment, private key format or encryption changed, or that sshd "
+	"now ignores (or no longer ignores), is \"changed\", with what changed. The same key added "
+	"for another account is \"new\". A key whose only change is its line (lines were added "
+	"above it) is counted as moved. AuthorizedKeysCommand, TrustedUserCAKeys and the like "
+	"that appear or disappear are reported too.\n\n"
+	"SNAPSHOT is one of:\n"
+	"  latest        the newest snapshot of the target (the default)\n"
+	"  latest~N      the Nth before the newest (latest~1: the one before it)\n"
+	"  12, #12       snapshot number 12 (see `keys snapshot --list`), any target\n"
+	"  2026-11-21    the newest of the target taken on or before that day (UTC)\n"
+	"  2026-11-21T12:00[:00][Z]\n"
+	"                the newest taken at or before that time (UTC)\n",
+	.opts = diff_opts,
+	.exit_status =
+	"as diff(1): 0 no change; 1 changes found; 2 usage or database error, or no snapshot to "
+	"compare with; 3 something could not be read now (see stderr: a key shown as removed "
+	"may only be unreadable).",
+	.examples =
+	"keyward keys diff                                 # this host since its last snapshot\n"
+	"keyward keys diff --root /mnt/image --since 2026-11-01 --format json\n"
+	"keyward keys diff --to latest --name web-image    # the last two snapshots of web-image\n",
 };
 
 /* ---- arguments ---- */
 
+/* 0 taken; 2 a bad value (said); -1 an id set_opt has no case for */
 static int set_opt(store_args *a, int c)
 {
 	switch (c) {
@@ -202,26 +198,26 @@ static int set_opt(store_args *a, int c)
 		if (kw_cmd_format_json(a->cmd, optarg, &a->json))
 			return 2;
 		break;
-	case 'q': a->quiet = true; break;
-	default: return kw_cmd_usage_err(a->cmd, "unknown option", NULL);
+	default: return -1;
 	}
 	return 0;
 }
 
-/* 1 = help printed, 0 = go on, 2 = usage error */
-static int parse_args(int argc, char **argv, const struct option *opts, const char *help,
-		      store_args *a)
+/* -1 = go on; else the exit status: 0 after --help, 2 usage error, 70 an unhandled option */
+static int parse_args(int argc, char **argv, const kw_cmd_spec *spec, store_args *a)
 {
-	optind = 1;
+	kw_opts p;
+	kw_opts_begin(&p, spec);
 	int c;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(help, stdout);
-			return 1;
-		}
-		if (set_opt(a, c) != 0)
-			return 2;
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
+		int r = set_opt(a, c);
+		if (r < 0)
+			return kw_opts_unhandled(&p, c);
+		if (r)
+			return r;
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code;
 	if (optind < argc)
 		return kw_cmd_usage_err(a->cmd, "unexpected argument: ", argv[optind]);
 	if (a->root && a->image)
@@ -238,7 +234,7 @@ static int parse_args(int argc, char **argv, const struct option *opts, const ch
 		a->db = KW_KEYS_DB_DEFAULT;
 	if (!a->audit_log)
 		a->audit_log = KW_AUDIT_LOG_DEFAULT;
-	return 0;
+	return -1;
 }
 
 static void errmsg(const store_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -326,7 +322,7 @@ static int scan_now(const store_args *a, const char *name, kw_keysnap *ret)
 	kw_target *t = NULL;
 	kw_facts facts = { 0 };
 	kw_inventory inv = { 0 };
-	if (kw_cmd_keys_inventory(a->cmd, a->root, a->image, a->quiet, NULL, &t, &facts, &inv) != 0)
+	if (kw_cmd_keys_inventory(a->cmd, a->root, a->image, kw_ui_settings.quiet, NULL, &t, &facts, &inv) != 0)
 		goto out;
 	kw_cmd_print_diags(a->cmd, &facts.diags);
 	int r = snap_of(&facts, &inv, name, ret);
@@ -785,9 +781,9 @@ static int diff_sides(const store_args *a, kw_keystore *s, kw_keysnap *before, k
 int cmd_keys_diff(int argc, char **argv)
 {
 	store_args a = { .cmd = "keys diff" };
-	int pr = parse_args(argc, argv, diff_options, diff_help, &a);
-	if (pr != 0)
-		return pr == 1 ? 0 : 2;
+	int pr = parse_args(argc, argv, &kw_spec_keys_diff, &a);
+	if (pr >= 0)
+		return pr;
 	kw_keystore *s = NULL;
 	kw_keysnap before = { 0 }, after = { 0 };
 	kw_keydiff d = { 0 };
@@ -975,9 +971,9 @@ static int store_snapshot(store_args *a, kw_keysnap *snap)
 int cmd_keys_snapshot(int argc, char **argv)
 {
 	store_args a = { .cmd = "keys snapshot" };
-	int pr = parse_args(argc, argv, snapshot_options, snapshot_help, &a);
-	if (pr != 0)
-		return pr == 1 ? 0 : 2;
+	int pr = parse_args(argc, argv, &kw_spec_keys_snapshot, &a);
+	if (pr >= 0)
+		return pr;
 	if (a.list)
 		return run_list(&a);
 	_cleanup_free_ char *name = target_name(&a);
