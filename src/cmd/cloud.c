@@ -3,6 +3,7 @@
  * password; `keyward cloud policy` prints the deny policies that prevent them. */
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
+#include "cmd/opts.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -15,86 +16,11 @@
 #include "kw_config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-static const char cloud_help[] =
-"usage: keyward cloud FILE... [options]\n"
-"       keyward cloud policy [--provider aws|alibaba] [--name NAME] [--format text|json]\n"
-"\n"
-"Audit exported cloud settings for remote logon open to the internet and for launches\n"
-"that give an instance a preset or plaintext password. Nothing is sent anywhere: keyward\n"
-"reads the JSON your provider's CLI or Terraform wrote. Give several files at once to\n"
-"link instances to their groups (their exposure is then judged with all their groups'\n"
-"rules together, and with their public address); a group nothing uses is judged alone.\n"
-"\n"
-"inputs (the kind is told from each file's keys; '-' reads stdin; a JSON array of such\n"
-"documents is read document by document):\n"
-"  aws ec2 describe-security-groups          aws ec2 describe-security-group-rules\n"
-"  aws ec2 describe-instances                aws ec2 describe-launch-template-versions\n"
-"  aws ec2 run-instances request (--cli-input-json)\n"
-"  aliyun ecs DescribeSecurityGroupAttribute aliyun ecs DescribeInstances\n"
-"  aliyun ecs DescribeLaunchTemplateVersions RunInstances / CreateInstance request\n"
-"  terraform show -json PLANFILE             terraform show -json (state)\n"
-"\n"
-"what is judged:\n"
-"  SSH (tcp/22), RDP (tcp/3389, udp/3389), all ports and any other port reachable from\n"
-"  0.0.0.0/0 or ::/0 (any spelling, host bits set, or several rules that together cover\n"
-"  the whole space), port ranges that hold 22 or 3389, all-protocol rules. Alibaba rules\n"
-"  in priority order with Drop first at equal priority: an Accept from the internet is\n"
-"  cancelled only by a Drop of equal or better priority that covers its protocol, port\n"
-"  and the whole source. Group references are not the internet; prefix lists and port\n"
-"  lists the input does not resolve, and values known only after apply, are UNKNOWN,\n"
-"  never safe. Launches: PasswordInherit, plaintext passwords, no key pair, user data\n"
-"  that turns on password logon (base64 and gzip decoded). Values of passwords are never\n"
-"  printed.\n"
-"\n"
-"options:\n"
-"  --provider aws|alibaba  the provider of a launch request whose keys do not tell\n"
-"  --profile NAME|FILE     baseline (default) or strict, or a profile file\n"
-"  --format FORMAT         text (default), json, or the findings as sarif (the input\n"
-"                          file as location, the JSON pointer as a logical location),\n"
-"                          junit, markdown, html or prometheus (docs/reports.md)\n"
-"  --output FILE           write the report there (atomically) instead of stdout\n"
-"  --report FORMAT=FILE    also write FORMAT to FILE (repeatable)\n"
-"  --fail-on SEVERITY      exit 1 if a finding at or above SEVERITY (CI: --fail-on high)\n"
-"  --records               print what keyward understood instead: one JSON object per\n"
-"                          group, rule, instance and launch, with where it came from\n"
-"  --max-input SIZE        refuse files larger than SIZE (default 1G; K, M, G suffixes)\n"
-"  --max-memory SIZE       refuse files whose JSON tree needs more (default 4G)\n"
-"  --list-checks           the checks, their ids and default severities\n"
-"\n"
-"exit: 0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 an input\n"
-"could not be read (the others are still judged and reported).\n"
-"\n"
-"Examples:\n"
-"  aws ec2 describe-security-groups > sg.json; keyward cloud sg.json\n"
-"  keyward cloud sg.json instances.json --format json --output cloud.json\n"
-"  terraform show -json plan.out > plan.json; keyward cloud plan.json --fail-on high\n"
-"  keyward cloud launch-request.json --provider alibaba\n"
-"  keyward cloud policy --provider alibaba\n"
-"See docs/cloud.md and docs/cloud-policy.md.\n";
-
-static const char policy_help[] =
-"usage: keyward cloud policy [--provider aws|alibaba] [--name NAME] [--format text|json]\n"
-"\n"
-"Print the deny policies that stop what `keyward cloud` finds, ready to attach: Alibaba\n"
-"RAM custom policies or Resource Directory control policies (deny launches that inherit\n"
-"the image's password, Linux password logon, root as the initial user, new rules from\n"
-"0.0.0.0/0), and for AWS the service control policies that exist and a plain statement of\n"
-"what no SCP can enforce, with the detective controls to use instead.\n"
-"\n"
-"  --provider aws|alibaba  only that provider's (default: both)\n"
-"  --name NAME             only that policy's JSON document, byte for byte (to pass to\n"
-"                          `aliyun ram CreatePolicy --PolicyDocument` or\n"
-"                          `aws organizations create-policy --content`)\n"
-"  --format text|json      text: commented explanations and the documents (default)\n"
-"\n"
-"See docs/cloud-policy.md.\n";
 
 typedef struct cloud_args {
 	const char *profile;
@@ -110,19 +36,123 @@ typedef struct cloud_args {
 enum { OPT_PROVIDER = 1000, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_FAIL_ON, OPT_RECORDS,
        OPT_MAX_INPUT, OPT_MAX_MEMORY, OPT_LIST_CHECKS, OPT_NAME };
 
-static const struct option cloud_options[] = {
-	{ "provider", required_argument, NULL, OPT_PROVIDER },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-	{ "records", no_argument, NULL, OPT_RECORDS },
-	{ "max-input", required_argument, NULL, OPT_MAX_INPUT },
-	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
-	{ "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const kw_opt cloud_opts[] = {
+	{ OPT_PROVIDER, 0, "provider", KW_ARG_REQUIRED, "aws|alibaba", KW_COMP_WORDS, "aws alibaba",
+	  "the provider of a launch request whose keys do not tell" },
+	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
+	  "baseline (default) or strict, or a profile file" },
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS,
+	  "text json sarif junit markdown html prometheus",
+	  "text (default), json, or the findings as sarif (the input file as location, the JSON "
+	  "pointer as a logical location), junit, markdown, html or prometheus (docs/reports.md)" },
+	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "write the report there (atomically) instead of stdout" },
+	{ OPT_REPORT, 0, "report", KW_ARG_REQUIRED, "FORMAT=FILE", KW_COMP_NONE, NULL,
+	  "also write FORMAT to FILE (repeatable)" },
+	{ OPT_FAIL_ON, 0, "fail-on", KW_ARG_REQUIRED, "SEVERITY", KW_COMP_WORDS,
+	  "info low medium high critical",
+	  "exit 1 if a finding at or above SEVERITY: info, low, medium, high or critical (CI: "
+	  "--fail-on high)" },
+	{ OPT_RECORDS, 0, "records", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "print what keyward understood instead: one JSON object per group, rule, instance and "
+	  "launch, with where it came from" },
+	{ OPT_MAX_INPUT, 0, "max-input", KW_ARG_REQUIRED, "SIZE", KW_COMP_NONE, NULL,
+	  "refuse files larger than SIZE (default 1G; K, M, G suffixes)" },
+	{ OPT_MAX_MEMORY, 0, "max-memory", KW_ARG_REQUIRED, "SIZE", KW_COMP_NONE, NULL,
+	  "refuse files whose JSON tree needs more (default 4G)" },
+	{ OPT_LIST_CHECKS, 0, "list-checks", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "the checks, their ids and default severities" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_cloud = {
+	.name = "cloud",
+	.summary = "audit exported cloud settings: SSH/RDP open to the internet, inherited passwords; deny policies",
+	.synopsis =
+	"FILE... [OPTIONS]\n"
+	"policy [--provider aws|alibaba] [--name NAME] [--format text|json]",
+	.description =
+	"Audit exported cloud settings for remote logon open to the internet and for launches "
+	"that give an instance a preset or plaintext password. Nothing is sent anywhere: keyward "
+	"reads the JSON your provider's CLI or Terraform wrote. Give several files at once to "
+	"link instances to their groups (their exposure is then judged with all their groups' "
+	"rules together, and with their public address); a group nothing uses is judged alone.\n"
+	"\n"
+	"Inputs (the kind is told from each file's keys; '-' reads stdin; a JSON array of such "
+	"documents is read document by document):\n"
+	"  aws ec2 describe-security-groups\n"
+	"  aws ec2 describe-security-group-rules\n"
+	"  aws ec2 describe-instances\n"
+	"  aws ec2 describe-launch-template-versions\n"
+	"  aws ec2 run-instances request (--cli-input-json)\n"
+	"  aliyun ecs DescribeSecurityGroupAttribute\n"
+	"  aliyun ecs DescribeInstances\n"
+	"  aliyun ecs DescribeLaunchTemplateVersions\n"
+	"  aliyun ecs RunInstances / CreateInstance request\n"
+	"  terraform show -json PLANFILE\n"
+	"  terraform show -json (state)\n"
+	"\n"
+	"What is judged: SSH (tcp/22), RDP (tcp/3389, udp/3389), all ports and any other port "
+	"reachable from 0.0.0.0/0 or ::/0 (any spelling, host bits set, or several rules that "
+	"together cover the whole space), port ranges that hold 22 or 3389, all-protocol rules. "
+	"Alibaba rules in priority order with Drop first at equal priority: an Accept from the "
+	"internet is cancelled only by a Drop of equal or better priority that covers its "
+	"protocol, port and the whole source. Group references are not the internet; prefix "
+	"lists and port lists the input does not resolve, and values known only after apply, "
+	"are UNKNOWN, never safe. Launches: PasswordInherit, plaintext passwords, no key pair, "
+	"user data that turns on password logon (base64 and gzip decoded). Values of passwords "
+	"are never printed.\n"
+	"\n"
+	"The deny policies that prevent these findings are printed by `keyward cloud policy` "
+	"(keyward help cloud policy).",
+	.opts = cloud_opts,
+	.notes = "See docs/cloud.md and docs/cloud-policy.md.",
+	.exit_status =
+	"0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 an input could not "
+	"be read (the others are still judged and reported).",
+	.examples =
+	"aws ec2 describe-security-groups > sg.json; keyward cloud sg.json\n"
+	"keyward cloud sg.json instances.json --format json --output cloud.json\n"
+	"terraform show -json plan.out > plan.json; keyward cloud plan.json --fail-on high\n"
+	"keyward cloud launch-request.json --provider alibaba\n"
+	"keyward cloud policy --provider alibaba\n",
+	.operands = KW_COMP_FILE,
+};
+
+static const kw_opt policy_opts[] = {
+	{ OPT_PROVIDER, 0, "provider", KW_ARG_REQUIRED, "aws|alibaba", KW_COMP_WORDS, "aws alibaba",
+	  "only that provider's (default: both)" },
+	/* the names of the built-in policies (src/cloud/policy.c, data/policies/NAME.json) */
+	{ OPT_NAME, 0, "name", KW_ARG_REQUIRED, "NAME", KW_COMP_WORDS,
+	  "alibaba-deny-password-inherit alibaba-deny-password-logon alibaba-deny-root-logon "
+	  "alibaba-deny-internet-rules aws-deny-key-pairs aws-require-launch-template",
+	  "only that policy's JSON document, byte for byte (to pass to `aliyun ram CreatePolicy "
+	  "--PolicyDocument` or `aws organizations create-policy --content`)" },
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "text|json", KW_COMP_WORDS, "text json",
+	  "text: commented explanations and the documents (default); json: the same as one "
+	  "JSON document" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_cloud_policy = {
+	.name = "cloud policy",
+	.summary = "print the deny policies that stop what keyward cloud finds, ready to attach",
+	.synopsis = "[--provider aws|alibaba] [--name NAME] [--format text|json]",
+	.description =
+	"Print the deny policies that stop what `keyward cloud` finds, ready to attach: Alibaba "
+	"RAM custom policies or Resource Directory control policies (deny launches that inherit "
+	"the image's password, Linux password logon, root as the initial user, new rules from "
+	"0.0.0.0/0), and for AWS the service control policies that exist and a plain statement "
+	"of what no SCP can enforce, with the detective controls to use instead.",
+	.opts = policy_opts,
+	.notes = "See docs/cloud-policy.md.",
+	.exit_status =
+	"0 printed; 2 usage or internal error, or no policy of that --name (for that "
+	"--provider).",
+	.examples =
+	"keyward cloud policy\n"
+	"keyward cloud policy --provider alibaba\n"
+	"keyward cloud policy --name alibaba-deny-password-inherit --format json\n",
 };
 
 static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("cloud", msg, what); }
@@ -150,19 +180,16 @@ static int parse_provider(const char *s, kw_cloud_provider *p)
 	return 0;
 }
 
-/* 0 run, 1 help printed, 2 usage error */
+/* 0 run, 1 help printed, 2 usage error, 70 an option without a handler */
 static int parse_args(int argc, char **argv, cloud_args *a)
 {
 	a->lim.max_bytes = KW_JSON_DEFAULT_MAX_BYTES;
 	a->lim.max_memory = KW_JSON_DEFAULT_MAX_MEMORY;
-	optind = 1;
-	opterr = 0;
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_cloud);
 	int c;
-	while ((c = getopt_long(argc, argv, "h", cloud_options, NULL)) != -1) {
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
-		case 'h':
-			fputs(cloud_help, stdout);
-			return 1;
 		case OPT_PROVIDER:
 			if (parse_provider(optarg, &a->provider) < 0)
 				return usage_err("unknown provider (aws, alibaba): ", optarg);
@@ -193,9 +220,11 @@ static int parse_args(int argc, char **argv, cloud_args *a)
 				return usage_err("--max-memory wants a size such as 512M or 4G: ", optarg);
 			break;
 		default:
-			return usage_err("unknown option ", argv[optind - 1]);
+			return kw_opts_unhandled(&p, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code ? p.exit_code : 1;
 	a->files = argv + optind;
 	a->n_files = (size_t)(argc - optind);
 	if (!a->n_files && !a->list_checks)
@@ -214,24 +243,14 @@ static int list_checks(void)
 
 static int cmd_policy(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "provider", required_argument, NULL, OPT_PROVIDER },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	kw_cloud_provider p = KW_CLOUD_ANY;
 	const char *name = NULL;
 	bool json = false;
-	optind = 1;
-	opterr = 0;
+	kw_opts po;
+	kw_opts_begin(&po, &kw_spec_cloud_policy);
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = kw_opts_next(&po, argc, argv)) >= 0) {
 		switch (c) {
-		case 'h':
-			fputs(policy_help, stdout);
-			return 0;
 		case OPT_PROVIDER:
 			if (parse_provider(optarg, &p) < 0)
 				return kw_cmd_usage_err("cloud policy", "unknown provider (aws, alibaba): ", optarg);
@@ -242,9 +261,11 @@ static int cmd_policy(int argc, char **argv)
 				return 2;
 			break;
 		default:
-			return kw_cmd_usage_err("cloud policy", "unknown option ", argv[optind - 1]);
+			return kw_opts_unhandled(&po, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return po.exit_code;
 	if (optind < argc)
 		return kw_cmd_usage_err("cloud policy", "unexpected argument ", argv[optind]);
 	int r = kw_cloud_policy_render(stdout, p, name, json);
@@ -322,7 +343,7 @@ int cmd_cloud(int argc, char **argv)
 	int status = 2;
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0) {
-		status = pr == 1 ? 0 : 2;
+		status = pr == 1 ? 0 : pr;
 		goto out;
 	}
 	if (a.list_checks) {

@@ -9,7 +9,7 @@ const kw_command kw_commands[] = {
 	/* { &kw_spec_sanitize, cmd_sanitize }, */
 	/* { &kw_spec_harden, cmd_harden }, */
 	/* { &kw_spec_undo, cmd_undo }, */
-	/* { &kw_spec_guard, cmd_guard }, */
+	{ &kw_spec_guard, cmd_guard },
 	{ &kw_spec_keys, cmd_keys },
 	{ &kw_spec_keys_scan, NULL },
 	{ &kw_spec_keys_snapshot, NULL },
@@ -19,9 +19,9 @@ const kw_command kw_commands[] = {
 	{ &kw_spec_keys_rotate, NULL },
 	{ &kw_spec_keys_log, NULL },
 	{ &kw_spec_keys_merge, NULL },
-	/* { &kw_spec_scan, cmd_scan }, */
-	/* { &kw_spec_cloud, cmd_cloud }, */
-	/* { &kw_spec_cloud_policy, NULL }, */
+	{ &kw_spec_scan, cmd_scan },
+	{ &kw_spec_cloud, cmd_cloud },
+	{ &kw_spec_cloud_policy, NULL },
 	{ &kw_spec_help, cmd_help },
 	{ &kw_spec_completion, cmd_completion },
 };

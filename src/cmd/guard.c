@@ -8,6 +8,8 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
+#include "cmd/opts.h"
+#include "cmd/progress.h"
 
 #include "base/buf.h"
 #include "base/cleanup.h"
@@ -28,7 +30,6 @@
 #include "report/out.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,66 +40,114 @@
 
 #define GUARD_CONF_DEFAULT "/etc/keyward/guard.conf"
 
-static const char guard_help[] =
-"usage: keyward guard parse FILE...\n"
-"       keyward guard --replay FILE... [--rules R] [--format text|json|html] [options]\n"
-"       keyward guard --follow FILE | --journal [--action KIND] [--db FILE] [options]\n"
-"       keyward guard status | list [--all] | ban ADDR[/BITS] | unban ADDR[/BITS]  [--db FILE]\n"
-"\n"
-"Read sshd's log, count failed logins per source with pam_abl rules, and ban the sources\n"
-"that cross them. Addresses are taken only from where sshd writes them, so a user name\n"
-"like 'x from 203.0.113.7 port 22' never gets 203.0.113.7 banned; from the journal only\n"
-"records that journald says came from sshd (uid 0, process sshd/sshd-session/sshd-auth)\n"
-"count, so `logger -t sshd` cannot frame anyone.\n"
-"\n"
-"modes:\n"
-"  parse FILE...          one JSON object per recognised sshd event (- = stdin)\n"
-"  --replay FILE...       what would have been banned, top sources, user names, timeline\n"
-"  --follow FILE          follow a log across rotations and ban (runs until SIGTERM)\n"
-"  --journal              follow the systemd journal (sd-journal) and ban\n"
-"  status                 live bans and read positions in the database\n"
-"  list [--all]           live bans (--all: every ban ever made)\n"
-"  ban ADDR[/BITS]        ban by hand (--time DURATION, default bantime)\n"
-"  unban ADDR[/BITS]      lift a ban from the database and the firewall\n"
-"\n"
-"options:\n"
-"  --config FILE          settings (default " GUARD_CONF_DEFAULT " if it exists); see docs/guard.md\n"
-"  --rules R              host rule, pam_abl syntax (default '*:10/1h,30/1d': ten failures\n"
-"                         in an hour or thirty in a day)\n"
-"  --user-rules R         user rule: once a user name is blocked, every source failing\n"
-"                         against it is banned (off by default)\n"
-"  --mode M               aggressive (default: pre-auth probes count) or normal\n"
-"  --bantime D            first ban length (default 1h; repeat offenders get longer bans)\n"
-"  --ignore CIDR          never ban this (repeatable); the host's own addresses, loopback and\n"
-"                         the client of $SSH_CONNECTION are ignored unless --no-ignore-self\n"
-"  --no-ignore-self\n"
-"  --action KIND          nft (default), ipset, hosts-deny, command, none\n"
-"  --nft-table NAME       nftables table (default keyward, family inet)\n"
-"  --hosts-deny FILE      hosts.deny path for --action hosts-deny\n"
-"  --db FILE              state database (default /var/lib/keyward/guard.db)\n"
-"  --journal-dir DIR      read journal files from DIR instead of the system journal\n"
-"  --from-start           ignore the stored read position and start at the beginning\n"
-"  --once                 with --follow/--journal: process what is there now, then exit\n"
-"  --format F             text (default), json or html (replay, list)\n"
-"  --output FILE          write the report there instead of stdout\n"
-"  --top N                sources and users listed in a replay report (default 20; 0 = all)\n"
-"  --time D               ban length for `guard ban` (0 = permanent)\n"
-"  -h, --help             this help\n"
-"\n"
-"Durations take a unit: 90s, 10m, 1h, 1d, 1w.\n"
-"Exit status: 0 ok; 1 a replay found sources to ban; 2 usage or input error.\n"
-"\n"
-"Examples:\n"
-"  keyward guard parse /var/log/auth.log | head\n"
-"  keyward guard --replay /var/log/auth.log* --format html --output attacks.html\n"
-"  keyward guard --journal --action nft               # what keyward-guard.service runs\n"
-"  keyward guard unban 198.51.100.7\n";
-
 enum {
 	OPT_REPLAY = 256, OPT_FOLLOW, OPT_JOURNAL, OPT_JOURNAL_DIR, OPT_CONFIG, OPT_RULES,
 	OPT_USER_RULES, OPT_MODE, OPT_BANTIME, OPT_IGNORE, OPT_NO_IGNORE_SELF, OPT_ACTION,
 	OPT_NFT_TABLE, OPT_HOSTS_DENY, OPT_DB, OPT_FROM_START, OPT_ONCE, OPT_FORMAT, OPT_OUTPUT,
 	OPT_TOP, OPT_TIME, OPT_ALL,
+};
+
+static const kw_opt guard_opts[] = {
+	KW_OPT_SECTION("Modes given as options"),
+	{ OPT_REPLAY, 0, "replay", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "replay the FILEs (- = stdin) against the rules: what would have been banned, top "
+	  "sources, user names, timeline; exit 1 if a source would have been banned" },
+	{ OPT_FOLLOW, 0, "follow", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "follow a log across rotations and ban (runs until SIGTERM)" },
+	{ OPT_JOURNAL, 0, "journal", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "follow the systemd journal (sd-journal) and ban" },
+	KW_OPT_SECTION("Rules"),
+	{ OPT_CONFIG, 0, "config", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "settings (default " GUARD_CONF_DEFAULT " if it exists); see docs/guard.md" },
+	{ OPT_RULES, 0, "rules", KW_ARG_REQUIRED, "R", KW_COMP_NONE, NULL,
+	  "host rule, pam_abl syntax (default '*:10/1h,30/1d': ten failures in an hour or thirty "
+	  "in a day)" },
+	{ OPT_USER_RULES, 0, "user-rules", KW_ARG_REQUIRED, "R", KW_COMP_NONE, NULL,
+	  "user rule: once a user name is blocked, every source failing against it is banned "
+	  "(off by default)" },
+	{ OPT_MODE, 0, "mode", KW_ARG_REQUIRED, "M", KW_COMP_WORDS, "aggressive normal",
+	  "aggressive (default: pre-auth probes count) or normal" },
+	{ OPT_BANTIME, 0, "bantime", KW_ARG_REQUIRED, "DURATION", KW_COMP_NONE, NULL,
+	  "first ban length (default 1h; repeat offenders get longer bans)" },
+	{ OPT_IGNORE, 0, "ignore", KW_ARG_REQUIRED, "CIDR", KW_COMP_NONE, NULL,
+	  "never ban this (repeatable); the host's own addresses, loopback and the client of "
+	  "$SSH_CONNECTION are ignored unless --no-ignore-self" },
+	{ OPT_NO_IGNORE_SELF, 0, "no-ignore-self", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "do not ignore the host's own addresses, loopback and the client of $SSH_CONNECTION: "
+	  "they are banned like any other source" },
+	KW_OPT_SECTION("Bans and state"),
+	{ OPT_ACTION, 0, "action", KW_ARG_REQUIRED, "KIND", KW_COMP_WORDS,
+	  "nft ipset hosts-deny command none",
+	  "how to ban: nft (default), ipset, hosts-deny, command, none" },
+	{ OPT_NFT_TABLE, 0, "nft-table", KW_ARG_REQUIRED, "NAME", KW_COMP_NONE, NULL,
+	  "nftables table (default keyward, family inet)" },
+	{ OPT_HOSTS_DENY, 0, "hosts-deny", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "hosts.deny path for --action hosts-deny" },
+	{ OPT_DB, 0, "db", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "state database (default /var/lib/keyward/guard.db)" },
+	{ OPT_TIME, 0, "time", KW_ARG_REQUIRED, "DURATION", KW_COMP_NONE, NULL,
+	  "ban length for `guard ban` (default the bantime; 0 = permanent)" },
+	{ OPT_ALL, 0, "all", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "with list: every ban ever made, not only the live ones" },
+	KW_OPT_SECTION("Reading"),
+	{ OPT_JOURNAL_DIR, 0, "journal-dir", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "read journal files from DIR instead of the system journal" },
+	{ OPT_FROM_START, 0, "from-start", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "ignore the stored read position and start at the beginning" },
+	{ OPT_ONCE, 0, "once", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "with --follow/--journal: process what is there now, then exit" },
+	KW_OPT_SECTION("Output"),
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS, "text json html",
+	  "text (default), json or html (replay, list)" },
+	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "write the report there instead of stdout" },
+	{ OPT_TOP, 0, "top", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "sources and users listed in a replay report (default 20; 0 = all)" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_guard = {
+	.name = "guard",
+	.summary = "find brute-force sources in sshd logs and ban them (nftables, ipset, hosts.deny)",
+	.synopsis =
+	"parse FILE...\n"
+	"--replay FILE... [--rules R] [--format text|json|html] [OPTIONS]\n"
+	"--follow FILE | --journal [--action KIND] [--db FILE] [OPTIONS]\n"
+	"status | list [--all] | ban ADDR[/BITS] | unban ADDR[/BITS] [--db FILE]",
+	.description =
+	"Read sshd's log, count failed logins per source with pam_abl rules, and ban the "
+	"sources that cross them. Addresses are taken only from where sshd writes them, so a "
+	"user name like 'x from 203.0.113.7 port 22' never gets 203.0.113.7 banned; from the "
+	"journal only records that journald says came from sshd (uid 0, process "
+	"sshd/sshd-session/sshd-auth) count, so `logger -t sshd` cannot frame anyone.\n"
+	"\n"
+	"Modes (one at a time):\n"
+	"  parse FILE...          one JSON object per recognised sshd event (- = stdin)\n"
+	"  --replay FILE...       what would have been banned, top sources, user names,\n"
+	"                         timeline\n"
+	"  --follow FILE          follow a log across rotations and ban (runs until\n"
+	"                         SIGTERM)\n"
+	"  --journal              follow the systemd journal (sd-journal) and ban\n"
+	"  status                 live bans and read positions in the database\n"
+	"  list [--all]           live bans (--all: every ban ever made)\n"
+	"  ban ADDR[/BITS]        ban by hand (--time DURATION, default bantime)\n"
+	"  unban ADDR[/BITS]      lift a ban from the database and the firewall\n",
+	.opts = guard_opts,
+	.notes =
+	"Durations take a unit: 90s, 10m, 1h, 1d, 1w.\n"
+	"\n"
+	"A replay shows its progress (lines read) on stderr when stderr is a terminal.",
+	.exit_status = "0 ok; 1 a replay found sources to ban; 2 usage or input error.",
+	.examples =
+	"keyward guard parse /var/log/auth.log | head\n"
+	"keyward guard --replay /var/log/auth.log* --format html --output attacks.html\n"
+	"keyward guard --journal --action nft   # what keyward-guard.service runs\n"
+	"keyward guard unban 198.51.100.7\n",
+	/* The operands are mostly paths (parse FILE..., --replay FILE...; ban and unban take
+	 * an address): files complete, so `guard --replay /var/log/au<TAB>` works. The mode
+	 * words are short and fixed; the synopsis and the modes list name them. Completing
+	 * the words instead would offer them at every position and never a log file. */
+	.operands = KW_COMP_FILE,
 };
 
 typedef struct gopts {
@@ -129,43 +178,17 @@ static int add_override(gopts *o, const char *key, const char *val)
 	return 0;
 }
 
+/* 0 go on, 1 help printed, 2 usage error, 70 an option without a handler */
 static int parse_opts(int argc, char **argv, gopts *o)
 {
-	static const struct option options[] = {
-		{ "replay", no_argument, NULL, OPT_REPLAY },
-		{ "follow", required_argument, NULL, OPT_FOLLOW },
-		{ "journal", no_argument, NULL, OPT_JOURNAL },
-		{ "journal-dir", required_argument, NULL, OPT_JOURNAL_DIR },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "user-rules", required_argument, NULL, OPT_USER_RULES },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "bantime", required_argument, NULL, OPT_BANTIME },
-		{ "ignore", required_argument, NULL, OPT_IGNORE },
-		{ "no-ignore-self", no_argument, NULL, OPT_NO_IGNORE_SELF },
-		{ "action", required_argument, NULL, OPT_ACTION },
-		{ "nft-table", required_argument, NULL, OPT_NFT_TABLE },
-		{ "hosts-deny", required_argument, NULL, OPT_HOSTS_DENY },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "from-start", no_argument, NULL, OPT_FROM_START },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "output", required_argument, NULL, OPT_OUTPUT },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ "time", required_argument, NULL, OPT_TIME },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	memset(o, 0, sizeof *o);
 	o->top = 20;
 	o->format = "text";
-	optind = 1;
-	opterr = 0;
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_guard);
 	int c, r;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
-		case 'h': fputs(guard_help, stdout); return 1;
 		case OPT_REPLAY: o->replay = true; break;
 		case OPT_FOLLOW: o->follow = true; o->follow_path = optarg; break;
 		case OPT_JOURNAL: o->journal = true; break;
@@ -196,9 +219,11 @@ static int parse_opts(int argc, char **argv, gopts *o)
 			break;
 		}
 		default:
-			return usage_err("unknown option ", argv[optind - 1]);
+			return kw_opts_unhandled(&p, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code ? p.exit_code : 1;
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
 	static const char *subs[] = { "parse", "status", "list", "ban", "unban" };
@@ -549,7 +574,12 @@ static int run_replay(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 		return usage_err("--replay needs at least one FILE (- for stdin)", NULL);
 	kw_greport rep;
 	char err[512] = "";
-	int r = kw_greplay(conf, ignore, o->args, o->nargs, o->top, &rep, err, sizeof err);
+	kw_progress prog;
+	kw_progress_init(&prog, "replaying", kw_ui_settings.quiet);
+	prog.unit = "lines";
+	kw_greplay_opts ro = { .top = o->top, .progress = kw_progress_files, .progress_ctx = &prog };
+	int r = kw_greplay(conf, ignore, o->args, o->nargs, &ro, &rep, err, sizeof err);
+	kw_progress_done(&prog);
 	if (r < 0) {
 		_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
 		fprintf(stderr, "keyward guard: %s\n", e ? e : "?");

@@ -372,7 +372,7 @@ static void scd_text(FILE *out, const char *t, size_t n, bool join)
 		char c = t[i];
 		if (join && c == '\n')
 			c = ' ';
-		if (c == '*' || c == '_' || c == '\\' || (sol && strchr("#-.|[]'", c)))
+		if (c == '*' || c == '_' || c == '\\' || (sol && strchr("#-.|[]'`", c)))
 			fputc('\\', out);
 		fputc(c, out);
 		sol = c == '\n';

@@ -3,6 +3,7 @@
  * sshd_config checks. */
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
+#include "cmd/opts.h"
 #include "cmd/progress.h"
 
 #include "base/cleanup.h"
@@ -23,7 +24,6 @@
 #include "report/scan.h"
 #include "kw_config.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,70 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char scan_help[] =
-"usage: keyward scan TARGET... [options]\n"
-"\n"
-"Rate live SSH servers: banner, the algorithms of their KEXINIT, host keys proved by a\n"
-"key exchange whose signature keyward verifies (ssh-keyscan does not), and the sizes of\n"
-"the Diffie-Hellman groups their group exchange hands out. Ratings come from the same\n"
-"table and profiles as the sshd_config checks (data/algorithms.ratings). Many targets\n"
-"are scanned at once on one thread; a silent or hostile server only costs its own\n"
-"timeout. Only connections are made: nothing is logged in, nothing is sent beyond the\n"
-"key exchange. The version in each banner is matched against a table of advisories\n"
-"(data/ssh-software.notes; a distribution patch level in the banner that carries the fix\n"
-"counts as fixed).\n"
-"\n"
-"targets:\n"
-"  HOST, HOST:PORT, ADDR, ADDR:PORT, IPv6, [IPv6]:PORT, CIDR (10.0.0.0/24, [2001:db8::/120]:22),\n"
-"  @FILE (one target per line, '#' comments)\n"
-"  --targets FILE         targets from FILE (- = stdin)\n"
-"  --port N               port for targets without one (default 22)\n"
-"  --max-targets N        refuse to expand more than N endpoints (default 65536)\n"
-"\n"
-"what to learn:\n"
-"  --hostkeys             every host key, not only the preferred one (one connection each)\n"
-"  --expect FP            the server must prove this host key (SHA256:...; repeatable;\n"
-"                         implies --hostkeys: the key may not be its preferred one)\n"
-"  --gex                  group-exchange probes (2048:2048:8192 ... 2048:8192:8192)\n"
-"  --md5                  show MD5 fingerprints too\n"
-"  --known-hosts FILE     expect the keys an OpenSSH known_hosts FILE holds for each\n"
-"                         target, looked up as ssh looks up: the name as written and the\n"
-"                         address, [host]:port for ports other than 22, hashed names\n"
-"                         too; a key it marks @revoked is a finding; @cert-authority\n"
-"                         lines are not used; implies --hostkeys (a file may hold only\n"
-"                         some of a server's key types)\n"
-"  --compare-config       compare what each server offers with the sshd_config of --root,\n"
-"                         read as `keyward sshd -T --root DIR` reads it (Ciphers, MACs,\n"
-"                         KexAlgorithms, HostKeyAlgorithms and the host keys in DIR):\n"
-"                         a difference is drift (sshd not restarted after a change,\n"
-"                         another config file in use, something else on the port)\n"
-"  --root DIR             where --compare-config reads /etc/ssh from (default /)\n"
-"\n"
-"how:\n"
-"  -j, --jobs N           connections at once (default 128)\n"
-"  --timeout DURATION     per connection: connect, banner, KEXINIT, reply (default 5s;\n"
-"                         500ms, 5s, 1m)\n"
-"\n"
-"report:\n"
-"  --profile NAME|FILE    baseline (default) or strict, or a profile file\n"
-"  --format FORMAT        text (default), json, or the findings as sarif, junit (one\n"
-"                         suite per server), markdown, html or prometheus\n"
-"  --output FILE          write the report there (atomically) instead of stdout\n"
-"  --report FORMAT=FILE   also write FORMAT to FILE (repeatable)\n"
-"  --fail-on SEVERITY     exit 1 if a finding at or above SEVERITY\n"
-"  -q, --quiet            no progress line\n"
-"\n"
-"exit: 0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 a target\n"
-"could not be scanned or the scan was interrupted (Ctrl-C prints what had finished).\n"
-"\n"
-"Examples:\n"
-"  keyward scan 127.0.0.1:22 host-b:2222\n"
-"  keyward scan 10.0.0.0/24 --hostkeys --format json --output scan.json\n"
-"  keyward scan bastion --expect SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s\n"
-"  keyward scan @fleet.txt --gex --profile strict --fail-on high\n"
-"  keyward scan @fleet.txt --known-hosts ~/.ssh/known_hosts\n"
-"  keyward scan 127.0.0.1:22 --compare-config --root /\n";
-
 typedef struct scan_args {
 	kw_targets targets;
 	const char **expect;
@@ -103,38 +39,101 @@ typedef struct scan_args {
 	const char *profile;
 	kw_cmd_outputs out;
 	const char *known_hosts, *root;
-	bool quiet, md5, hostkeys, gex, fail, compare;
+	bool md5, hostkeys, gex, fail, compare;
 	kw_severity fail_on;
 	unsigned jobs;
 	uint32_t timeout_ms;
 } scan_args;
 
 enum { OPT_TARGETS = 1000, OPT_PORT, OPT_MAX, OPT_HOSTKEYS, OPT_EXPECT, OPT_GEX, OPT_MD5,
-       OPT_TIMEOUT, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_FAIL_ON, OPT_NO_PROGRESS,
-       OPT_KNOWN_HOSTS, OPT_COMPARE, OPT_ROOT };
+       OPT_TIMEOUT, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_FAIL_ON,
+       OPT_KNOWN_HOSTS, OPT_COMPARE, OPT_ROOT, OPT_JOBS = 'j' };
 
-static const struct option scan_options[] = {
-	{ "targets", required_argument, NULL, OPT_TARGETS },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "max-targets", required_argument, NULL, OPT_MAX },
-	{ "hostkeys", no_argument, NULL, OPT_HOSTKEYS },
-	{ "expect", required_argument, NULL, OPT_EXPECT },
-	{ "gex", no_argument, NULL, OPT_GEX },
-	{ "md5", no_argument, NULL, OPT_MD5 },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
-	{ "compare-config", no_argument, NULL, OPT_COMPARE },
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const kw_opt scan_opts[] = {
+	KW_OPT_SECTION("Targets"),
+	{ OPT_TARGETS, 0, "targets", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "targets from FILE, one a line, '#' comments (- = stdin)" },
+	{ OPT_PORT, 0, "port", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "port for targets without one (default 22)" },
+	{ OPT_MAX, 0, "max-targets", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "refuse to expand more than N endpoints (default 65536)" },
+	KW_OPT_SECTION("What to learn"),
+	{ OPT_HOSTKEYS, 0, "hostkeys", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "every host key, not only the preferred one (one connection each)" },
+	{ OPT_EXPECT, 0, "expect", KW_ARG_REQUIRED, "FP", KW_COMP_NONE, NULL,
+	  "the server must prove this host key (SHA256:...; repeatable; implies --hostkeys: the "
+	  "key may not be its preferred one)" },
+	{ OPT_GEX, 0, "gex", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "group-exchange probes (2048:2048:8192 ... 2048:8192:8192)" },
+	{ OPT_MD5, 0, "md5", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "show MD5 fingerprints too" },
+	{ OPT_KNOWN_HOSTS, 0, "known-hosts", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "expect the keys an OpenSSH known_hosts FILE holds for each target, looked up as ssh "
+	  "looks up: the name as written and the address, [host]:port for ports other than 22, "
+	  "hashed names too; a key it marks @revoked is a finding; @cert-authority lines are not "
+	  "used; implies --hostkeys (a file may hold only some of a server's key types)" },
+	{ OPT_COMPARE, 0, "compare-config", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "compare what each server offers with the sshd_config of --root, read as `keyward sshd "
+	  "-T --root DIR` reads it (Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms and the host "
+	  "keys in DIR): a difference is drift (sshd not restarted after a change, another config "
+	  "file in use, something else on the port)" },
+	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "where --compare-config reads /etc/ssh from (default /)" },
+	KW_OPT_SECTION("How"),
+	{ OPT_JOBS, 'j', "jobs", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "connections at once (default 128, at most 4096)" },
+	{ OPT_TIMEOUT, 0, "timeout", KW_ARG_REQUIRED, "DURATION", KW_COMP_NONE, NULL,
+	  "per connection: connect, banner, KEXINIT, reply (default 5s; 500ms, 5s, 1m; at most "
+	  "1 h)" },
+	KW_OPT_SECTION("Report"),
+	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
+	  "baseline (default) or strict, or a profile file" },
+	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS,
+	  "text json sarif junit markdown html prometheus",
+	  "text (default), json, or the findings as sarif, junit (one suite per server), "
+	  "markdown, html or prometheus" },
+	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "write the report there (atomically) instead of stdout" },
+	{ OPT_REPORT, 0, "report", KW_ARG_REQUIRED, "FORMAT=FILE", KW_COMP_NONE, NULL,
+	  "also write FORMAT to FILE (repeatable)" },
+	{ OPT_FAIL_ON, 0, "fail-on", KW_ARG_REQUIRED, "SEVERITY", KW_COMP_WORDS,
+	  "info low medium high critical",
+	  "exit 1 if a finding at or above SEVERITY: info, low, medium, high or critical" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_scan = {
+	.name = "scan",
+	.summary = "rate live SSH servers: algorithms, verified host keys, DH groups, many at once",
+	.synopsis = "TARGET... [OPTIONS]",
+	.description =
+	"Rate live SSH servers: banner, the algorithms of their KEXINIT, host keys proved by a "
+	"key exchange whose signature keyward verifies (ssh-keyscan does not), and the sizes of "
+	"the Diffie-Hellman groups their group exchange hands out. Ratings come from the same "
+	"table and profiles as the sshd_config checks (data/algorithms.ratings). Many targets "
+	"are scanned at once on one thread; a silent or hostile server only costs its own "
+	"timeout. Only connections are made: nothing is logged in, nothing is sent beyond the "
+	"key exchange. The version in each banner is matched against a table of advisories "
+	"(data/ssh-software.notes; a distribution patch level in the banner that carries the "
+	"fix counts as fixed).\n"
+	"\n"
+	"A TARGET is HOST, HOST:PORT, ADDR, ADDR:PORT, IPv6, [IPv6]:PORT, a CIDR range "
+	"(10.0.0.0/24, [2001:db8::/120]:22), or @FILE (one target per line, '#' comments).\n"
+	"\n"
+	"A progress line (targets done) is shown on stderr when stderr is a terminal.",
+	.opts = scan_opts,
+	.exit_status =
+	"0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 a target could "
+	"not be scanned or the scan was interrupted (Ctrl-C prints what had finished).",
+	.examples =
+	"keyward scan 127.0.0.1:22 host-b:2222\n"
+	"keyward scan 10.0.0.0/24 --hostkeys --format json --output scan.json\n"
+	"keyward scan bastion --expect SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s\n"
+	"keyward scan @fleet.txt --gex --profile strict --fail-on high\n"
+	"keyward scan @fleet.txt --known-hosts ~/.ssh/known_hosts\n"
+	"keyward scan 127.0.0.1:22 --compare-config --root /\n",
+	/* hosts complete (the usual operand); an @FILE list is typed by hand */
+	.operands = KW_COMP_HOST,
 };
 
 static int usage_err(const char *msg, const char *what) { return kw_cmd_usage_err("scan", msg, what); }
@@ -159,15 +158,16 @@ static int parse_timeout(const char *s, uint32_t *ms)
 	return 0;
 }
 
-/* 1 = help printed, 0 = go on, 2 = usage error */
+/* 1 = help printed, 0 = go on, 2 = usage error, 70 = an option without a handler */
 static int parse_args(int argc, char **argv, scan_args *a)
 {
-	optind = 1;
 	int c;
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_scan);
 	uint64_t port = 22, max = KW_TARGETS_DEFAULT_CAP, v;
 	const char *targets_file = NULL;
 	/* first pass: options (targets need --port and --max-targets first) */
-	while ((c = getopt_long(argc, argv, "qhj:", scan_options, NULL)) != -1) {
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_TARGETS: targets_file = optarg; break;
 		case OPT_PORT:
@@ -191,7 +191,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		}
 		case OPT_GEX: a->gex = true; break;
 		case OPT_MD5: a->md5 = true; break;
-		case 'j':
+		case OPT_JOBS:
 			if (parse_uint(optarg, KW_SCAN_JOBS_MAX, &v) < 0 || v == 0)
 				return usage_err("--jobs takes 1 to 4096, not ", optarg);
 			a->jobs = (unsigned)v;
@@ -215,14 +215,14 @@ static int parse_args(int argc, char **argv, scan_args *a)
 				return usage_err("--fail-on takes info, low, medium, high or critical, not ", optarg);
 			a->fail = true;
 			break;
-		case 'q': case OPT_NO_PROGRESS: a->quiet = true; break;
 		case OPT_KNOWN_HOSTS: a->known_hosts = optarg; break;
 		case OPT_COMPARE: a->compare = true; break;
 		case OPT_ROOT: a->root = optarg; break;
-		case 'h': fputs(scan_help, stdout); return 1;
-		default: return usage_err("unknown option", NULL);
+		default: return kw_opts_unhandled(&p, c);
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code ? p.exit_code : 1;
 	if (a->root && !a->compare)
 		return usage_err("--root goes with --compare-config", NULL);
 	kw_targets_init(&a->targets, max);
@@ -629,7 +629,7 @@ int cmd_scan(int argc, char **argv)
 	int status = 2;
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0) {
-		status = pr == 1 ? 0 : 2;
+		status = pr == 1 ? 0 : pr;
 		goto out;
 	}
 	if (kw_cmd_load_profile("scan", a.profile ? a.profile : "baseline", &prof) != 0)
@@ -645,7 +645,7 @@ int cmd_scan(int argc, char **argv)
 	kw_targets_resolve(&a.targets);
 
 	kw_progress prog;
-	kw_progress_init(&prog, "scanning", a.quiet);
+	kw_progress_init(&prog, "scanning", kw_ui_settings.quiet);
 	prog.unit = "targets";
 	struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_term;
 	sigemptyset(&sa.sa_mask);

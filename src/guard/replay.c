@@ -140,8 +140,8 @@ static int replay_event(kw_gengine *g, kw_greport *r, const kw_gevent *ev)
 
 /* The files are read and parsed on a worker thread (guard/reader.h) while this one runs
  * the engine. */
-static int replay_files(kw_gengine *g, kw_greport *r, char **files, size_t nfiles, char *err,
-			size_t errlen)
+static int replay_files(kw_gengine *g, kw_greport *r, char **files, size_t nfiles,
+			const kw_greplay_opts *opts, char *err, size_t errlen)
 {
 	kw_greader *rd = NULL;
 	int rc = kw_greader_open(files, nfiles, NULL, NULL, &rd);
@@ -151,6 +151,8 @@ static int replay_files(kw_gengine *g, kw_greport *r, char **files, size_t nfile
 	while ((rc = kw_greader_next(rd, &b)) == 1) {
 		r->lines += b->lines;
 		r->truncated += b->truncated;
+		if (opts->progress)
+			opts->progress(opts->progress_ctx, r->lines);
 		/* the tables are bigger than the cache: ask for memory ahead of use, the index
 		 * slot PREFETCH_INDEX events ahead, the entry it names PREFETCH_ENTRY ahead;
 		 * pos[k % PREFETCH_INDEX] holds event k's index slot in between */
@@ -175,11 +177,11 @@ static int replay_files(kw_gengine *g, kw_greport *r, char **files, size_t nfile
 }
 
 int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size_t nfiles,
-	       size_t top, kw_greport *r, char *err, size_t errlen)
+	       const kw_greplay_opts *opts, kw_greport *r, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
 	err[0] = '\0';
-	r->top = top;
+	r->top = opts->top;
 	r->mode = conf->mode;
 	r->rules = strdup(conf->host_rule.text ? conf->host_rule.text : "");
 	r->user_rules = conf->has_user_rule && conf->user_rule.text ? strdup(conf->user_rule.text) : NULL;
@@ -195,9 +197,9 @@ int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size
 	int rc = kw_gengine_new(conf, ignore, &g);
 	if (rc < 0)
 		return rc;
-	rc = replay_files(g, r, files, nfiles, err, errlen);
+	rc = replay_files(g, r, files, nfiles, opts, err, errlen);
 	if (rc >= 0)
-		rc = collect_tables(g, r, top);
+		rc = collect_tables(g, r, opts->top);
 	kw_gengine_get_stats(g, &r->engine);
 	kw_gengine_free(g);
 	return rc;

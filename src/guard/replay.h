@@ -62,11 +62,21 @@ typedef struct kw_greport {
 	kw_gengine_stats engine;
 } kw_greport;
 
-/* Replay the files (in order; "-" = stdin) with conf, ranking the top sources and users
-(0 = rank all). On error (a file cannot be read) returns a negative code and names the
- * file in err. */
+/* What a replay is asked for besides the files. */
+typedef struct kw_greplay_opts {
+	size_t top;          /* the sources and users ranked (0 = rank all) */
+	/* May be NULL. Called on the caller's thread after each batch (at most 256 KiB of
+	 * log text, guard/reader.h) with the lines read so far, all files together: a
+	 * progress display (the library prints nothing itself). */
+	void (*progress)(void *ctx, uint64_t lines);
+	void *progress_ctx;
+} kw_greplay_opts;
+
+/* Replay the files (in order; "-" = stdin) with conf, ranking opts->top sources and
+ * users. On error (a file cannot be read) returns a negative code and names the file in
+ * err. */
 int kw_greplay(const kw_gconf *conf, const kw_iplist *ignore, char **files, size_t nfiles,
-	       size_t top, kw_greport *out, char *err, size_t errlen);
+	       const kw_greplay_opts *opts, kw_greport *out, char *err, size_t errlen);
 void kw_greport_release(kw_greport *r);
 
 #endif
