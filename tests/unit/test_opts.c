@@ -4,6 +4,8 @@
  * page source names each option, the parser returns each option's id with its value, and
  * the shared options (--color, --quiet, --no-progress, --help) do what they say. */
 #include "cmd/opts.h"
+#include "cloud/policy.h"
+#include "report/report.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -294,6 +296,53 @@ static void test_shared_options(void **state)
 	free(buf);
 }
 
+/* Completion words copied from other tables stay equal to them. */
+static const kw_opt *find_opt(const char *cmd, const char *name)
+{
+	const kw_cmd_spec *s = kw_spec_find(cmd);
+	assert_non_null(s);
+	for (const kw_opt *o = s->opts; o && o->id != -1; o++)
+		if (o->name && !strcmp(o->name, name))
+			return o;
+	fail_msg("%s has no --%s", cmd, name);
+	return NULL;
+}
+
+static void test_words_follow_their_sources(void **state)
+{
+	(void)state;
+	size_t n;
+	const kw_cloud_policy *p = kw_cloud_policies(&n);
+	/* the same set: as many words as policies, and every policy among them */
+	const char *words = find_opt("cloud policy", "name")->words;
+	size_t count = 1;
+	for (const char *c = words; *c; c++)
+		count += *c == ' ';
+	assert_int_equal(count, n);
+	for (size_t i = 0; i < n; i++) {
+		char pad[128], hay[1100];
+		snprintf(pad, sizeof pad, " %s ", p[i].name);
+		snprintf(hay, sizeof hay, " %s ", words);
+		if (!strstr(hay, pad))
+			fail_msg("cloud policy --name does not complete %s", p[i].name);
+	}
+	/* every --format word parses as a format */
+	for (size_t i = 0; i < kw_n_commands; i++) {
+		const kw_cmd_spec *s = kw_commands[i].spec;
+		for (const kw_opt *o = s->opts; o && o->id != -1; o++) {
+			if (!o->name || strcmp(o->name, "format") || !o->words)
+				continue;
+			char buf[256];
+			snprintf(buf, sizeof buf, "%s", o->words);
+			for (char *w = strtok(buf, " "); w; w = strtok(NULL, " ")) {
+				kw_format f;
+				if (kw_format_parse(w, &f) < 0)
+					fail_msg("%s --format completes '%s', not a format", s->name, w);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_man_source),
 		cmocka_unit_test(test_parser_returns_each_option),
 		cmocka_unit_test(test_shared_options),
+		cmocka_unit_test(test_words_follow_their_sources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
