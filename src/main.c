@@ -16,14 +16,10 @@ static const struct legacy_command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } legacy[] = {
-	{ "sshd", cmd_sshd, "print the effective sshd configuration like sshd -T, or check it like sshd -t" },
-	{ "sanitize", cmd_sanitize, "remove preset credentials from an image root (dry run unless --apply)" },
-	{ "harden", cmd_harden, "harden sshd: drop-in, moduli filter, sshd -t, lock-out guard (dry run unless --apply)" },
 	{ "guard", cmd_guard, "find brute-force sources in sshd logs and ban them (nftables, ipset, hosts.deny)" },
 	{ "keys", cmd_keys, "list every SSH key that grants access, and to whom" },
 	{ "scan", cmd_scan, "rate live SSH servers: algorithms, verified host keys, DH groups, many at once" },
 	{ "cloud", cmd_cloud, "audit exported cloud settings: SSH/RDP open to the internet, inherited passwords; deny policies" },
-	{ "undo", cmd_undo, "put back what sanitize or harden --apply changed, byte for byte" },
 };
 
 static void usage(FILE *out)
