@@ -10,18 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Commands still documented by hand (transitional: each moves to kw_commands with its spec). */
-static const struct legacy_command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-} legacy[] = {
-	{ "sshd", cmd_sshd, "print the effective sshd configuration like sshd -T, or check it like sshd -t" },
-	{ "sanitize", cmd_sanitize, "remove preset credentials from an image root (dry run unless --apply)" },
-	{ "harden", cmd_harden, "harden sshd: drop-in, moduli filter, sshd -t, lock-out guard (dry run unless --apply)" },
-	{ "undo", cmd_undo, "put back what sanitize or harden --apply changed, byte for byte" },
-};
-
 static int finish(int r)
 {
 	/* a failed write to stdout (full disk, closed pipe) must not pass as success */
@@ -50,9 +38,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < kw_n_commands; i++)
 		if (kw_commands[i].fn && !strcmp(kw_commands[i].spec->name, name))
 			return finish(kw_commands[i].fn(argc - 1, argv + 1));
-	for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++)
-		if (!strcmp(legacy[i].name, name))
-			return finish(legacy[i].fn(argc - 1, argv + 1));
 	_cleanup_free_ char *e = kw_escape_str(name);
 	fprintf(stderr, "keyward: unknown command '%s'\n\n", e ? e : "");
 	kw_print_overview(stderr);

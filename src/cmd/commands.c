@@ -5,10 +5,10 @@
 
 const kw_command kw_commands[] = {
 	{ &kw_spec_audit, cmd_audit },
-	/* { &kw_spec_sshd, cmd_sshd }, */
-	/* { &kw_spec_sanitize, cmd_sanitize }, */
-	/* { &kw_spec_harden, cmd_harden }, */
-	/* { &kw_spec_undo, cmd_undo }, */
+	{ &kw_spec_sshd, cmd_sshd },
+	{ &kw_spec_sanitize, cmd_sanitize },
+	{ &kw_spec_harden, cmd_harden },
+	{ &kw_spec_undo, cmd_undo },
 	{ &kw_spec_guard, cmd_guard },
 	{ &kw_spec_keys, cmd_keys },
 	{ &kw_spec_keys_scan, NULL },

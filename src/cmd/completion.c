@@ -74,7 +74,13 @@ static void bash_value(FILE *out, const kw_cmd_spec *spec, const kw_opt *o, char
 	if (o->name)
 		fprintf(out, "--%s", o->name);
 	const char *fn = bash_fn(o->comp);
-	if (!fn)
+	if (o->arg == KW_ARG_OPTIONAL) {
+		/* --moduli[=FILE]: a value only after '='; after a space comes the next argument */
+		if (o->comp == KW_COMP_WORDS)
+			fprintf(out, ") ((eq)) && { %s \"%s\"; return; };;\n", fn, o->words ? o->words : "");
+		else
+			fprintf(out, ") ((eq)) && { %s; return; };;\n", fn ? fn : ":");
+	} else if (!fn)
 		fputs(") return;;\n", out);
 	else if (o->comp == KW_COMP_WORDS)
 		fprintf(out, ") %s \"%s\"; return;;\n", fn, o->words ? o->words : "");
@@ -101,11 +107,11 @@ void kw_print_completion_bash(FILE *out)
 	      "_keyward_dirs() { local IFS=$'\\n'; compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- \"$cur\")); }\n"
 	      "_keyward_hosts() { local IFS=$'\\n'; COMPREPLY=($(compgen -A hostname -- \"$cur\")); }\n\n"
 	      "_keyward() {\n"
-	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= key\n"
+	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= key eq=0\n"
 	      "\t((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	      "\t# COMP_WORDBREAKS splits --format=json into --format, =, json\n"
-	      "\tif [[ $cur == = ]]; then cur=\n"
-	      "\telif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev=${COMP_WORDS[COMP_CWORD-2]}; fi\n"
+	      "\tif [[ $cur == = ]]; then cur= eq=1\n"
+	      "\telif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev=${COMP_WORDS[COMP_CWORD-2]} eq=1; fi\n"
 	      "\tCOMPREPLY=()\n"
 	      "\tif ((COMP_CWORD == 1)); then\n"
 	      "\t\t_keyward_words \"", out);

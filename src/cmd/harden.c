@@ -4,6 +4,7 @@
  * and --reload only). The only place of harden that prints or decides the exit code. */
 #include "cmd/cmd.h"
 #include "cmd/fixcommon.h"
+#include "cmd/opts.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -13,7 +14,6 @@
 #include "target/target.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,84 +23,80 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char harden_help[] =
-"usage: keyward harden [--root DIR] [--profile NAME|FILE] [--apply] [OPTIONS]\n"
-"\n"
-"Make sshd's hardened settings effective: password and keyboard-interactive logins off,\n"
-"root by key only, no host-based or rhosts trust, no user environment, X11 forwarding\n"
-"off, tight limits, weak algorithms removed, small Diffie-Hellman groups filtered out.\n"
-"Only what is not in force yet is written, and nothing is ever loosened. The settings go\n"
-"to a drop-in (/etc/ssh/sshd_config.d/00-keyward-harden.conf, or a name that sorts\n"
-"before every drop-in setting the same keywords: sshd keeps the first value it reads)\n"
-"when the main file Includes that folder early enough, else to a marked block at the top\n"
-"of sshd_config. Before anything is written, the result is checked: keyward's engine\n"
-"must see every setting in force, the real sshd -t must accept it and sshd -T must show\n"
-"the values (on a staged copy, in a private mount namespace), and a lock-out guard must\n"
-"find an account that can still log in with a key.\n"
-"\n"
-"Dry run unless --apply: prints the plan with unified diffs. --apply journals every file\n"
-"first; `keyward undo JOURNAL` restores them byte for byte. A second --apply does nothing.\n"
-"\n"
-"  --root DIR             an image root in a folder (default /: this host)\n"
-"  --profile NAME|FILE    a built-in harden set: baseline (default), strict; or a file in\n"
-"                         sshd_config syntax (see docs/harden.md, data/harden/*.conf)\n"
-"  --apply                make the changes (default: dry run)\n"
-"  --journal DIR          where --apply journals the originals (default\n"
-"                         " KW_JOURNAL_BASE "/<time>-harden-<id>; outside an image root)\n"
-"  --min-bits N           moduli: keep Diffie-Hellman groups of at least N bits in\n"
-"                         /etc/ssh/moduli.keyward (default 3072); the packaged file stays\n"
-"  --no-moduli            leave the moduli file alone\n"
-"  --i-have-console-access\n"
-"                         go ahead even when the lock-out guard finds no account that\n"
-"                         could log in with a key afterwards (a cloud image whose keys\n"
-"                         arrive at first boot, or a host with a console)\n"
-"  --reload               this host only: after --apply, check with sshd -t and reload\n"
-"                         sshd (systemctl reload ssh, else SIGHUP to the PidFile's pid);\n"
-"                         never done on an image root\n"
-"  --no-diff              the plan without diffs\n"
-"  --no-color             no colours (NO_COLOR is honoured too)\n"
-"  -q, --quiet            no per-file lines while applying\n"
-"  -h, --help             this help\n"
-"\n"
-"Environment: KEYWARD_SSHD names the sshd binary used for -t/-T (default /usr/sbin/sshd).\n"
-"\n"
-"Exit status: 0 done, dry run or nothing to do; 1 some change failed (the journal undoes\n"
-"what was done); 2 usage error, unreadable input, or a refusal (sshd rejects the result,\n"
-"the lock-out guard, the moduli filter would leave nothing): nothing is changed.\n"
-"\n"
-"Examples:\n"
-"  keyward harden\n"
-"  keyward harden --root /mnt/image --profile strict\n"
-"  keyward harden --root /mnt/image --apply --journal /var/tmp/harden-journal\n"
-"  keyward harden --apply --reload\n"
-"  keyward harden --profile ./site.conf --min-bits 4096 --no-diff\n"
-"  keyward undo /var/lib/keyward/journal/2026-01-01T000000Z-harden-1a2b\n";
-
 enum {
 	OPT_ROOT = 256, OPT_PROFILE, OPT_APPLY, OPT_JOURNAL, OPT_MIN_BITS, OPT_NO_MODULI,
-	OPT_CONSOLE, OPT_RELOAD, OPT_NO_DIFF, OPT_NO_COLOR,
+	OPT_CONSOLE, OPT_RELOAD, OPT_NO_DIFF,
 };
 
-static const struct option harden_options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "apply", no_argument, NULL, OPT_APPLY },
-	{ "journal", required_argument, NULL, OPT_JOURNAL },
-	{ "min-bits", required_argument, NULL, OPT_MIN_BITS },
-	{ "no-moduli", no_argument, NULL, OPT_NO_MODULI },
-	{ "i-have-console-access", no_argument, NULL, OPT_CONSOLE },
-	{ "reload", no_argument, NULL, OPT_RELOAD },
-	{ "no-diff", no_argument, NULL, OPT_NO_DIFF },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const kw_opt harden_opts[] = {
+	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "an image root in a folder (default /: this host)" },
+	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
+	  "a built-in harden set: baseline (default), strict; or a file in sshd_config syntax "
+	  "(see docs/harden.md, data/harden/*.conf)" },
+	{ OPT_APPLY, 0, "apply", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "make the changes (default: dry run)" },
+	{ OPT_JOURNAL, 0, "journal", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "where --apply journals the originals (default " KW_JOURNAL_BASE "/<time>-harden-<id>; "
+	  "outside an image root)" },
+	{ OPT_MIN_BITS, 0, "min-bits", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "keep only Diffie-Hellman groups of at least N bits (default 3072; 1024 to 8192), in "
+	  "/etc/ssh/moduli.keyward; the packaged moduli file stays" },
+	{ OPT_NO_MODULI, 0, "no-moduli", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "leave the moduli file alone" },
+	{ OPT_CONSOLE, 0, "i-have-console-access", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "override the lock-out guard: go ahead even when it finds no account that could log in "
+	  "with a key afterwards (a cloud image whose keys arrive at first boot, or a host with a "
+	  "console)" },
+	{ OPT_RELOAD, 0, "reload", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "reload sshd after --apply, on this host only: check with sshd -t, then systemctl "
+	  "reload ssh, else SIGHUP to the PidFile's pid; never done on an image root" },
+	{ OPT_NO_DIFF, 0, "no-diff", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "the plan without diffs" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_harden = {
+	.name = "harden",
+	.summary = "harden sshd: drop-in, moduli filter, sshd -t, lock-out guard (dry run unless --apply)",
+	.synopsis = "[--root DIR] [--profile NAME|FILE] [--apply] [OPTIONS]",
+	.description =
+	"Make sshd's hardened settings effective: password and keyboard-interactive logins off, "
+	"root by key only, no host-based or rhosts trust, no user environment, X11 forwarding "
+	"off, tight limits, weak algorithms removed, small Diffie-Hellman groups filtered out. "
+	"Only what is not in force yet is written, and nothing is ever loosened. The settings go "
+	"to a drop-in (/etc/ssh/sshd_config.d/00-keyward-harden.conf, or a name that sorts "
+	"before every drop-in setting the same keywords: sshd keeps the first value it reads) "
+	"when the main file Includes that folder early enough, else to a marked block at the top "
+	"of sshd_config. Before anything is written, the result is checked: keyward's engine "
+	"must see every setting in force, the real sshd -t must accept it and sshd -T must show "
+	"the values (on a staged copy, in a private mount namespace), and a lock-out guard must "
+	"find an account that can still log in with a key.\n"
+	"\n"
+	"Dry run unless --apply: prints the plan with unified diffs. --apply journals every file "
+	"first; `keyward undo JOURNAL` restores them byte for byte. A second --apply does nothing.",
+	.opts = harden_opts,
+	.notes =
+	"Environment: KEYWARD_SSHD names the sshd binary used for -t/-T (default "
+	KW_SSHD_PATH ").",
+	.exit_status =
+	"0 done, dry run or nothing to do; 1 some change failed (the journal undoes what was "
+	"done); 2 usage error, unreadable input, or a refusal (sshd rejects the result, the "
+	"lock-out guard, the moduli filter would leave nothing): nothing is changed.",
+	.examples =
+	"keyward harden\n"
+	"keyward harden --root /mnt/image --profile strict\n"
+	"keyward harden --root /mnt/image --apply --journal /var/tmp/harden-journal\n"
+	"keyward harden --apply --reload\n"
+	"keyward harden --profile ./site.conf --min-bits 4096 --no-diff\n"
+	"keyward undo " KW_JOURNAL_BASE "/2026-01-01T000000Z-harden-1a2b\n",
 };
 
 typedef struct harden_args {
 	const char *root, *profile, *journal;
 	uint32_t min_bits;
-	bool apply, no_moduli, console, reload, no_diff, no_color, quiet;
+	bool apply, no_moduli, console, reload, no_diff;
+	int unhandled; /* kw_opts_unhandled's exit code */
 } harden_args;
 
 static void say(const char *msg, const char *text)
@@ -108,11 +104,13 @@ static void say(const char *msg, const char *text)
 	kw_fix_err("harden", msg, text ? text : "");
 }
 
+/* 0 go on, 1 help printed, -1 usage error (or a.unhandled) */
 static int parse_args(int argc, char **argv, harden_args *a)
 {
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", harden_options, NULL)) != -1) {
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_harden);
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_ROOT: a->root = optarg; break;
 		case OPT_PROFILE: a->profile = optarg; break;
@@ -122,9 +120,6 @@ static int parse_args(int argc, char **argv, harden_args *a)
 		case OPT_CONSOLE: a->console = true; break;
 		case OPT_RELOAD: a->reload = true; break;
 		case OPT_NO_DIFF: a->no_diff = true; break;
-		case OPT_NO_COLOR: a->no_color = true; break;
-		case 'q': a->quiet = true; break;
-		case 'h': fputs(harden_help, stdout); return 1;
 		case OPT_MIN_BITS: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -136,10 +131,12 @@ static int parse_args(int argc, char **argv, harden_args *a)
 			break;
 		}
 		default:
-			fputs("Try 'keyward harden --help'.\n", stderr);
+			a->unhandled = kw_opts_unhandled(&p, c);
 			return -1;
 		}
 	}
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code ? -1 : 1;
 	if (optind < argc) {
 		say("unexpected argument: ", argv[optind]);
 		fputs("Try 'keyward harden --help'.\n", stderr);
@@ -277,7 +274,7 @@ int cmd_harden(int argc, char **argv)
 	harden_args a = { .profile = "baseline" };
 	int pr = parse_args(argc, argv, &a);
 	if (pr != 0)
-		return pr > 0 ? 0 : 2;
+		return pr > 0 ? 0 : a.unhandled ? a.unhandled : 2;
 	const char *root = a.root ? a.root : "/";
 	char real[PATH_MAX];
 	if (!realpath(root, real)) {
@@ -328,7 +325,7 @@ int cmd_harden(int argc, char **argv)
 		.console_access = a.console, .sshd = sshd,
 	};
 	r = kw_harden_plan(t, &facts, &ho, &plan, &res);
-	bool color = !a.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
+	bool color = kw_ui_color(stdout);
 	if (r == KW_E_REFUSED) {
 		if (plan.n) {
 			printf("what would be done:\n");
@@ -352,7 +349,7 @@ int cmd_harden(int argc, char **argv)
 	print_guard(stdout, &res.guard);
 	kw_fix_opts fo = {
 		.cmd = "harden", .root = root, .apply = a.apply, .journal = a.journal,
-		.diffs = !a.no_diff, .color = color, .quiet = a.quiet,
+		.diffs = !a.no_diff, .color = color, .quiet = kw_ui_settings.quiet,
 	};
 	rc = kw_fix_run(&fo, &plan, &journal);
 	bool changed = plan.n > 0;

@@ -4,6 +4,7 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/fixcommon.h"
+#include "cmd/opts.h"
 #include "cmd/progress.h"
 
 #include "base/err.h"
@@ -15,88 +16,85 @@
 #include "fix/sanitize.h"
 #include "target/target.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char sanitize_help[] =
-"usage: keyward sanitize --root DIR [--apply] [OPTIONS]\n"
-"       keyward sanitize --live --confirm HOSTNAME [--apply] [OPTIONS]\n"
-"       keyward sanitize --list-ops\n"
-"\n"
-"Remove preset logon credentials and per-instance state from an image root before it\n"
-"is captured: password hashes, authorized keys, histories, private keys, cloud CLI\n"
-"credentials, SSH host keys, machine-id, cloud-init state, DHCP leases, /tmp.\n"
-"Without --apply nothing changes: the plan and unified diffs are printed (password\n"
-"hashes shown as <hash>). With --apply every change is journaled first (original\n"
-"bytes, owner, mode, mtime, xattrs), each file is replaced atomically, and the root is\n"
-"audited again: the findings before and after are printed. A second --apply finds\n"
-"nothing to do. `keyward undo JOURNAL` puts everything back byte for byte.\n"
-"\n"
-"Target:\n"
-"  --root DIR            the image root (a mounted or unpacked image)\n"
-"  --live                the running host itself; needs --confirm with this host's\n"
-"  --confirm HOSTNAME    name, because it removes the credentials you log in with\n"
-"\n"
-"What to do (see --list-ops for every operation and its default):\n"
-"  --ops LIST            run only these operations (comma list; 'defaults', 'all')\n"
-"  --skip LIST           do not run these operations\n"
-"  --password-lock       set password fields to '!' (locked) instead of '*' (no password)\n"
-"  --keep-key FP         keep the authorized key with this SHA256:... fingerprint\n"
-"                        (as `ssh-keygen -lf` prints it); repeatable\n"
-"  --remove-user NAME    delete this build-time account (passwd, shadow, group, gshadow,\n"
-"                        subuid, subgid, home, mail, crontab); never root or a system\n"
-"                        account (uid below UID_MIN); repeatable\n"
-"\n"
-"Output and journal:\n"
-"  --apply               make the changes\n"
-"  --journal DIR         journal folder (default /var/lib/keyward/journal/<time>-sanitize-<id>;\n"
-"                        it must be outside the image root: it holds the removed secrets)\n"
-"  --no-diff             plan lines only, no diffs\n"
-"  --no-audit            do not audit before and after\n"
-"  --profile NAME|FILE   audit profile for the before/after audit (default baseline)\n"
-"  --no-color            no colours even on a terminal (NO_COLOR is honoured too)\n"
-"  -q, --quiet           no progress or per-change lines\n"
-"  -h, --help            this help\n"
-"\n"
-"Exit status: 0 done (or dry run, or nothing to do); 1 some change failed (the journal\n"
-"still undoes what was done); 2 usage error or refused (nothing changed).\n"
-"\n"
-"Examples:\n"
-"  keyward sanitize --root /mnt/image\n"
-"  keyward sanitize --root /mnt/image --apply\n"
-"  keyward sanitize --root /mnt/image --ops passwords,authorized-keys \\\n"
-"      --keep-key SHA256:uGj5Yp3QZ0eZ8kq3pF2p0Vb3bXkq1WcZQq8m2s0hY1A --apply\n"
-"  keyward sanitize --root /mnt/image --remove-user packer --apply\n"
-"  keyward undo /var/lib/keyward/journal/2026-11-21T101500Z-sanitize-3f2a\n";
-
 enum {
 	OPT_ROOT = 256, OPT_LIVE, OPT_CONFIRM, OPT_OPS, OPT_SKIP, OPT_LOCK, OPT_KEEP, OPT_RMUSER,
-	OPT_APPLY, OPT_JOURNAL, OPT_NODIFF, OPT_NOAUDIT, OPT_PROFILE, OPT_NOCOLOR, OPT_LIST,
+	OPT_APPLY, OPT_JOURNAL, OPT_NODIFF, OPT_NOAUDIT, OPT_PROFILE, OPT_LIST,
 };
 
-static const struct option options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "live", no_argument, NULL, OPT_LIVE },
-	{ "confirm", required_argument, NULL, OPT_CONFIRM },
-	{ "ops", required_argument, NULL, OPT_OPS },
-	{ "skip", required_argument, NULL, OPT_SKIP },
-	{ "password-lock", no_argument, NULL, OPT_LOCK },
-	{ "keep-key", required_argument, NULL, OPT_KEEP },
-	{ "remove-user", required_argument, NULL, OPT_RMUSER },
-	{ "apply", no_argument, NULL, OPT_APPLY },
-	{ "journal", required_argument, NULL, OPT_JOURNAL },
-	{ "no-diff", no_argument, NULL, OPT_NODIFF },
-	{ "no-audit", no_argument, NULL, OPT_NOAUDIT },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
-	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
-	{ "list-ops", no_argument, NULL, OPT_LIST },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+static const kw_opt sanitize_opts[] = {
+	KW_OPT_SECTION("Target"),
+	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "the image root (a mounted or unpacked image)" },
+	{ OPT_LIVE, 0, "live", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "the running host itself; needs --confirm with this host's name, because it removes "
+	  "the credentials you log in with" },
+	{ OPT_CONFIRM, 0, "confirm", KW_ARG_REQUIRED, "HOSTNAME", KW_COMP_NONE, NULL,
+	  "this host's name, to confirm --live" },
+	KW_OPT_SECTION("What to do (see --list-ops for every operation and its default)"),
+	{ OPT_OPS, 0, "ops", KW_ARG_REQUIRED, "LIST", KW_COMP_NONE, NULL,
+	  "run only these operations (comma list; 'defaults', 'all')" },
+	{ OPT_SKIP, 0, "skip", KW_ARG_REQUIRED, "LIST", KW_COMP_NONE, NULL,
+	  "do not run these operations (comma list)" },
+	{ OPT_LOCK, 0, "password-lock", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "set password fields to '!' (locked) instead of '*' (no password)" },
+	{ OPT_KEEP, 0, "keep-key", KW_ARG_REQUIRED, "FP", KW_COMP_NONE, NULL,
+	  "keep the authorized key with this SHA256:... fingerprint (as `ssh-keygen -lf` prints "
+	  "it); repeatable" },
+	{ OPT_RMUSER, 0, "remove-user", KW_ARG_REQUIRED, "NAME", KW_COMP_NONE, NULL,
+	  "delete this build-time account (passwd, shadow, group, gshadow, subuid, subgid, home, "
+	  "mail, crontab); never root or a system account (uid below UID_MIN); repeatable" },
+	{ OPT_LIST, 0, "list-ops", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "list every operation: its name, whether it runs by default, what it touches and does" },
+	KW_OPT_SECTION("Output and journal"),
+	{ OPT_APPLY, 0, "apply", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "make the changes (default: dry run)" },
+	{ OPT_JOURNAL, 0, "journal", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "journal folder (default " KW_JOURNAL_BASE "/<time>-sanitize-<id>; it must be outside "
+	  "the image root: it holds the removed secrets)" },
+	{ OPT_NODIFF, 0, "no-diff", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "plan lines only, no diffs" },
+	{ OPT_NOAUDIT, 0, "no-audit", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "do not audit before and after" },
+	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
+	  "audit profile for the before/after audit (default baseline; see keyward audit "
+	  "--profile)" },
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_sanitize = {
+	.name = "sanitize",
+	.summary = "remove preset credentials from an image root (dry run unless --apply)",
+	.synopsis =
+	"--root DIR [--apply] [OPTIONS]\n"
+	"--live --confirm HOSTNAME [--apply] [OPTIONS]\n"
+	"--list-ops",
+	.description =
+	"Remove preset logon credentials and per-instance state from an image root before it "
+	"is captured: password hashes, authorized keys, histories, private keys, cloud CLI "
+	"credentials, SSH host keys, machine-id, cloud-init state, DHCP leases, /tmp.\n"
+	"\n"
+	"Without --apply nothing changes: the plan and unified diffs are printed (password "
+	"hashes shown as <hash>). With --apply every change is journaled first (original "
+	"bytes, owner, mode, mtime, xattrs), each file is replaced atomically, and the root is "
+	"audited again: the findings before and after are printed. A second --apply finds "
+	"nothing to do. `keyward undo JOURNAL` puts everything back byte for byte.",
+	.opts = sanitize_opts,
+	.exit_status =
+	"0 done (or dry run, or nothing to do); 1 some change failed (the journal still undoes "
+	"what was done); 2 usage error or refused (nothing changed).",
+	.examples =
+	"keyward sanitize --root /mnt/image\n"
+	"keyward sanitize --root /mnt/image --apply\n"
+	"keyward sanitize --root /mnt/image --ops passwords,authorized-keys "
+	"--keep-key SHA256:uGj5Yp3QZ0eZ8kq3pF2p0Vb3bXkq1WcZQq8m2s0hY1A --apply\n"
+	"keyward sanitize --root /mnt/image --remove-user packer --apply\n"
+	"keyward undo " KW_JOURNAL_BASE "/2026-11-21T101500Z-sanitize-3f2a\n",
 };
 
 static void list_ops(void)
@@ -210,15 +208,14 @@ int cmd_sanitize(int argc, char **argv)
 {
 	const char *root = NULL, *confirm = NULL, *journal = NULL, *profile = "baseline";
 	const char *ops_arg = NULL, *skip_arg = NULL;
-	bool live = false, apply = false, diffs = true, audit = true, no_color = false;
-	bool quiet = false, lock = false;
+	bool live = false, apply = false, diffs = true, audit = true, lock = false;
 	const char **keep = NULL, **rmusers = NULL;
 	size_t n_keep = 0, cap_keep = 0, n_rm = 0, cap_rm = 0;
 	int exit_code = 2;
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qh", options, NULL)) != -1) {
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_sanitize);
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_ROOT: root = optarg; break;
 		case OPT_LIVE: live = true; break;
@@ -246,18 +243,15 @@ int cmd_sanitize(int argc, char **argv)
 		case OPT_NODIFF: diffs = false; break;
 		case OPT_NOAUDIT: audit = false; break;
 		case OPT_PROFILE: profile = optarg; break;
-		case OPT_NOCOLOR: no_color = true; break;
 		case OPT_LIST: list_ops(); exit_code = 0; goto out;
-		case 'q': quiet = true; break;
-		case 'h': fputs(sanitize_help, stdout); exit_code = 0; goto out;
-		case ':':
-			fprintf(stderr, "keyward sanitize: option %s needs a value\n", argv[optind - 1]);
-			goto out;
 		default:
-			fprintf(stderr, "keyward sanitize: unknown option %s (see --help)\n",
-				argv[optind - 1]);
+			exit_code = kw_opts_unhandled(&p, c);
 			goto out;
 		}
+	}
+	if (c == KW_OPTS_EXIT) {
+		exit_code = p.exit_code;
+		goto out;
 	}
 	if (optind < argc) {
 		kw_fix_err("sanitize", "unexpected argument: ", argv[optind]);
@@ -311,7 +305,7 @@ int cmd_sanitize(int argc, char **argv)
 		kw_fix_err("sanitize", "cannot load the profile ", profile);
 		goto done;
 	}
-	int r = collect_and_check(real, &prof, audit, &before, quiet);
+	int r = collect_and_check(real, &prof, audit, &before, kw_ui_settings.quiet);
 	if (r < 0) {
 		fprintf(stderr, "keyward sanitize: cannot read the root: %s\n", kw_strerror(r));
 		goto done;
@@ -343,12 +337,12 @@ int cmd_sanitize(int argc, char **argv)
 		.apply = apply,
 		.journal = journal,
 		.diffs = diffs,
-		.color = !no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO),
-		.quiet = quiet,
+		.color = kw_ui_color(stdout),
+		.quiet = kw_ui_settings.quiet,
 	};
 	exit_code = kw_fix_run(&fo, &plan, NULL);
 	if (apply && audit && plan.n && exit_code != 2) {
-		r = collect_and_check(real, &prof, true, &after, quiet);
+		r = collect_and_check(real, &prof, true, &after, kw_ui_settings.quiet);
 		if (r == 0)
 			print_before_after(&before.fs, &after.fs);
 		else

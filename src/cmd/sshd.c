@@ -4,6 +4,7 @@
  * (--verify) checked as safe primes. Only this file prints; the engines are
  * src/sshd/config.c and src/sshd/moduli.c. */
 #include "cmd/cmd.h"
+#include "cmd/opts.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -13,71 +14,82 @@
 #include "sshd/moduli.h"
 #include "target/target.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char sshd_help[] =
-"usage: keyward sshd -T [--root DIR | --image FILE] [-f FILE] [-h HOSTKEY]... [-o KEY=VALUE]...\n"
-"                       [-C user=U,host=H,addr=A,laddr=L,lport=P,rdomain=R]\n"
-"       keyward sshd -t [same options]\n"
-"       keyward sshd --moduli[=FILE] [--root DIR | --image FILE] [--min-bits N] [--verify]\n"
-"\n"
-"Read sshd_config exactly as OpenSSH 9.2 (Debian 12) reads it - Include globs, Match\n"
-"blocks in two passes, first-value-wins, accumulating keywords, defaults - and print the\n"
-"effective configuration in `sshd -T` format (lowercase keywords, normalised values), or\n"
-"only check the syntax. With --root or --image every file, Include and drop-in is read\n"
-"inside the image: the image's /etc/ssh/sshd_config.d, never this host's.\n"
-"\n"
-"  -T                    print the effective configuration (one \"keyword value\" a line;\n"
-"                        the order differs from sshd's, the lines are the same)\n"
-"  -t                    syntax check only: print nothing, exit 0 if sshd would start\n"
-"  --root DIR            an image root in a folder\n"
-"  --image FILE          an image tarball (tar, tar.gz, tar.xz, tar.zst)\n"
-"  -f FILE               the main config file inside the target (default\n"
-"                        /etc/ssh/sshd_config; \"none\" for compiled-in defaults)\n"
-"  -h HOSTKEY            add a HostKey before the file, like sshd -h\n"
-"  -o KEY=VALUE          a config line applied before the file (it wins), like sshd -o\n"
-"  -C SPEC               the connection to evaluate Match blocks for: user=, host=,\n"
-"                        addr=, laddr=, lport=, rdomain= (comma-separated)\n"
-"  --moduli[=FILE]       list the Diffie-Hellman groups of /etc/ssh/moduli (or FILE,\n"
-"                        inside the target) per size, the groups below --min-bits, and\n"
-"                        whether any group sshd can offer is left after such a filter\n"
-"  --min-bits N          the smallest group to keep (default 2002: the usual filter\n"
-"                        awk '$5 > 2000'; 3072 for ssh-audit's and Mozilla's advice)\n"
-"  --verify              also check every group: a safe prime of the stated size with a\n"
-"                        generator that generates the whole group (slow: progress shown)\n"
-"  --rounds N            Miller-Rabin rounds for --verify (default 16; 0: libcrypto's\n"
-"                        full count, about 2 hours for Debian's file)\n"
-"  --help                this help\n"
-"\n"
-"Users and groups for 'Match Group' come from the target's /etc/passwd and /etc/group.\n"
-"Like sshd 9.2, a 'Match LocalPort' anywhere is fatal unless -C gives lport=.\n"
-"\n"
-"Exit status: 0 success; 1 sshd would refuse this configuration (errors on stderr as\n"
-"FILE:LINE: message), or with --moduli: groups below --min-bits, none left, or a group\n"
-"that failed --verify; 2 usage error or unreadable input.\n"
-"\n"
-"Examples:\n"
-"  keyward sshd -T\n"
-"  keyward sshd -T --root /mnt/image -C user=alice,host=h.example,addr=203.0.113.5\n"
-"  keyward sshd -t --image rootfs.tar.zst\n"
-"  keyward sshd -T -f /etc/ssh/sshd_config -o PasswordAuthentication=no | grep password\n"
-"  keyward sshd --moduli --min-bits 3072\n"
-"  keyward sshd --moduli=/tmp/moduli.new --verify\n";
+enum { OPT_ROOT = 256, OPT_IMAGE, OPT_MODULI, OPT_MIN_BITS, OPT_VERIFY, OPT_ROUNDS };
 
-enum { OPT_ROOT = 256, OPT_IMAGE, OPT_HELP, OPT_MODULI, OPT_MIN_BITS, OPT_VERIFY, OPT_ROUNDS };
+static const kw_opt sshd_opts[] = {
+	{ 'T', 'T', NULL, KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "print the effective configuration (one \"keyword value\" a line; the order differs "
+	  "from sshd's, the lines are the same)" },
+	{ 't', 't', NULL, KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "syntax check only: print nothing, exit 0 if sshd would start" },
+	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
+	  "an image root in a folder" },
+	{ OPT_IMAGE, 0, "image", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "an image tarball (tar, tar.gz, tar.xz, tar.zst)" },
+	{ 'f', 'f', NULL, KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
+	  "the main config file inside the target (default /etc/ssh/sshd_config; \"none\" for "
+	  "compiled-in defaults)" },
+	{ 'h', 'h', NULL, KW_ARG_REQUIRED, "HOSTKEY", KW_COMP_FILE, NULL,
+	  "add a HostKey before the file, like sshd -h; repeatable" },
+	{ 'o', 'o', NULL, KW_ARG_REQUIRED, "KEY=VALUE", KW_COMP_NONE, NULL,
+	  "a config line applied before the file (it wins), like sshd -o; repeatable" },
+	{ 'C', 'C', NULL, KW_ARG_REQUIRED, "SPEC", KW_COMP_NONE, NULL,
+	  "the connection to evaluate Match blocks for: user=U,host=H,addr=A,laddr=L,lport=P,"
+	  "rdomain=R (any of them, comma-separated); needs -T" },
+	{ OPT_MODULI, 0, "moduli", KW_ARG_OPTIONAL, "FILE", KW_COMP_FILE, NULL,
+	  "list the Diffie-Hellman groups of /etc/ssh/moduli (or FILE, inside the target) per "
+	  "size, the groups below --min-bits, and whether any group sshd can offer is left "
+	  "after such a filter" },
+	{ OPT_MIN_BITS, 0, "min-bits", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "the smallest group to keep (default 2002: the usual filter awk '$5 > 2000'; 3072 "
+	  "for ssh-audit's and Mozilla's advice)" },
+	{ OPT_VERIFY, 0, "verify", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
+	  "also check every group: a safe prime of the stated size with a generator that "
+	  "generates the whole group (slow: progress shown)" },
+	{ OPT_ROUNDS, 0, "rounds", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
+	  "Miller-Rabin rounds for --verify (default 16; 0: libcrypto's full count, about 2 "
+	  "hours for Debian's file)" },
+	KW_OPT_END,
+};
 
-static const struct option sshd_options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "moduli", optional_argument, NULL, OPT_MODULI },
-	{ "min-bits", required_argument, NULL, OPT_MIN_BITS },
-	{ "verify", no_argument, NULL, OPT_VERIFY },
-	{ "rounds", required_argument, NULL, OPT_ROUNDS },
-	{ NULL, 0, NULL, 0 },
+const kw_cmd_spec kw_spec_sshd = {
+	.name = "sshd",
+	.summary = "print the effective sshd configuration like sshd -T, or check it like sshd -t",
+	.synopsis =
+	"-T [-f FILE] [-h HOSTKEY]... [-o KEY=VALUE]... [-C SPEC] [--root DIR | --image FILE]\n"
+	"-t [same options]\n"
+	"--moduli[=FILE] [--min-bits N] [--verify [--rounds N]] [--root DIR | --image FILE]",
+	.description =
+	"Read sshd_config exactly as OpenSSH 9.2 (Debian 12) reads it - Include globs, Match "
+	"blocks in two passes, first-value-wins, accumulating keywords, defaults - and print the "
+	"effective configuration in `sshd -T` format (lowercase keywords, normalised values), or "
+	"only check the syntax. With --root or --image every file, Include and drop-in is read "
+	"inside the image: the image's /etc/ssh/sshd_config.d, never this host's.\n"
+	"\n"
+	"With --moduli, count the Diffie-Hellman groups of the moduli file per size, show what a "
+	"--min-bits filter would remove, and with --verify check each group as a safe prime.",
+	.opts = sshd_opts,
+	.notes =
+	"Users and groups for 'Match Group' come from the target's /etc/passwd and /etc/group. "
+	"Like sshd 9.2, a 'Match LocalPort' anywhere is fatal unless -C gives lport=.\n"
+	"\n"
+	"-h is sshd's -h (a host key) here, so the help is --help only.",
+	.exit_status =
+	"0 success; 1 sshd would refuse this configuration (errors on stderr as FILE:LINE: "
+	"message), or with --moduli: groups below --min-bits, none left, or a group that failed "
+	"--verify; 2 usage error or unreadable input.",
+	.examples =
+	"keyward sshd -T\n"
+	"keyward sshd -T --root /mnt/image -C user=alice,host=h.example,addr=203.0.113.5\n"
+	"keyward sshd -t --image rootfs.tar.zst\n"
+	"keyward sshd -T -f /etc/ssh/sshd_config -o PasswordAuthentication=no | grep password\n"
+	"keyward sshd --moduli --min-bits 3072\n"
+	"keyward sshd --moduli=/tmp/moduli.new --verify\n",
+	.flags = KW_SPEC_OWN_H,
 };
 
 static void say(const char *prefix, const char *text)
@@ -146,7 +158,7 @@ static int run_moduli(kw_target *t, const char *path, uint32_t min_bits, bool ve
 		rc = 1;
 	if (verify) {
 		kw_progress prog;
-		kw_progress_init(&prog, "verifying", false);
+		kw_progress_init(&prog, "verifying", kw_ui_settings.quiet);
 		prog.unit = "groups";
 		kw_verify_opts o = { .rounds = rounds };
 		size_t bad = 0;
@@ -206,9 +218,9 @@ int cmd_sshd(int argc, char **argv)
 		goto done;
 	}
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":Ttf:h:o:C:", sshd_options, NULL)) != -1) {
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_sshd);
+	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case 'T': test_T = true; break;
 		case 't': test_t = true; break;
@@ -218,7 +230,6 @@ int cmd_sshd(int argc, char **argv)
 		case 'C': conn_spec = optarg; break;
 		case OPT_ROOT: root = optarg; break;
 		case OPT_IMAGE: image = optarg; break;
-		case OPT_HELP: fputs(sshd_help, stdout); rc = 0; goto done;
 		case OPT_MODULI:
 			moduli = true;
 			if (optarg)
@@ -239,9 +250,14 @@ int cmd_sshd(int argc, char **argv)
 				rounds = (unsigned)v;
 			break;
 		}
-		case ':': say("option needs an argument: ", argv[optind - 1]); goto usage;
-		default: say("unknown option: ", argv[optind - 1]); goto usage;
+		default:
+			rc = kw_opts_unhandled(&p, c);
+			goto done;
 		}
+	}
+	if (c == KW_OPTS_EXIT) {
+		rc = p.exit_code;
+		goto done;
 	}
 	if (optind < argc) {
 		say("extra argument: ", argv[optind]);

@@ -3,53 +3,51 @@
  */
 #include "cmd/cmd.h"
 #include "cmd/fixcommon.h"
+#include "cmd/opts.h"
 
 #include "base/err.h"
 #include "base/escape.h"
 #include "target/journal.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char undo_help[] =
-"usage: keyward undo JOURNAL\n"
-"\n"
-"Restore every file a `keyward sanitize --apply` or `keyward harden --apply` changed,\n"
-"from the journal folder it printed: original bytes, owner, group, mode, mtime and\n"
-"extended attributes (SELinux labels, ACLs, capabilities); files and folders it removed\n"
-"come back, files it created go away. Entries are undone newest first, each one\n"
-"atomically. A file that is already as recorded is left alone, so undo can be run\n"
-"again (after an interrupted undo, or an interrupted --apply) and then does nothing.\n"
-"The root the journal was written for is stored in it.\n"
-"\n"
-"  -h, --help    this help\n"
-"\n"
-"Exit status: 0 everything restored (or nothing to restore); 1 some entries could not\n"
-"be restored (the others were); 2 usage error or unreadable journal.\n"
-"\n"
-"Examples:\n"
-"  keyward undo /var/lib/keyward/journal/2026-11-21T101500Z-sanitize-3f2a\n"
-"  keyward undo \"$(ls -d /var/lib/keyward/journal/*-harden-* | tail -1)\"   # the last harden\n";
+static const kw_opt undo_opts[] = {
+	KW_OPT_END,
+};
+
+const kw_cmd_spec kw_spec_undo = {
+	.name = "undo",
+	.summary = "put back what sanitize or harden --apply changed, byte for byte",
+	.synopsis = "JOURNAL",
+	.description =
+	"Restore every file a `keyward sanitize --apply` or `keyward harden --apply` changed, "
+	"from the journal folder it printed: original bytes, owner, group, mode, mtime and "
+	"extended attributes (SELinux labels, ACLs, capabilities); files and folders it removed "
+	"come back, files it created go away. Entries are undone newest first, each one "
+	"atomically. A file that is already as recorded is left alone, so undo can be run "
+	"again (after an interrupted undo, or an interrupted --apply) and then does nothing. "
+	"The root the journal was written for is stored in it.",
+	.opts = undo_opts,
+	.exit_status =
+	"0 everything restored (or nothing to restore); 1 some entries could not be restored "
+	"(the others were); 2 usage error or unreadable journal.",
+	.examples =
+	"keyward undo " KW_JOURNAL_BASE "/2026-11-21T101500Z-sanitize-3f2a\n"
+	"keyward undo \"$(ls -d " KW_JOURNAL_BASE "/*-harden-* | tail -1)\"   # the last harden\n",
+	.operands = KW_COMP_DIR,
+};
 
 int cmd_undo(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(undo_help, stdout);
-			return 0;
-		}
-		fprintf(stderr, "keyward undo: unknown option %s (see --help)\n", argv[optind - 1]);
-		return 2;
-	}
+	kw_opts p;
+	kw_opts_begin(&p, &kw_spec_undo);
+	if ((c = kw_opts_next(&p, argc, argv)) >= 0)
+		return kw_opts_unhandled(&p, c); /* undo has no options of its own */
+	if (c == KW_OPTS_EXIT)
+		return p.exit_code;
 	if (argc - optind != 1) {
 		fputs("usage: keyward undo JOURNAL (see --help)\n", stderr);
 		return 2;
