@@ -73,6 +73,41 @@ expect "--color takes auto, always or never (else exit 2)" test $? -eq 2
 "$KW" help no-such-command >/dev/null 2>&1
 expect "help for an unknown command is exit 2" test $? -eq 2
 
+# ---- colour and progress, on a pseudo-terminal (script(1)) and off it ---------------
+mkdir -p "$TMP/img/etc" "$TMP/img/root"
+printf 'root::0:0:root:/root:/bin/bash\n' >"$TMP/img/etc/passwd"
+printf 'root::19000:0:99999:7:::\n' >"$TMP/img/etc/shadow"
+mkdir -p "$TMP/img/usr/share/doc/x" # enough files for --deep's walk to report progress
+for i in $(seq 1 2100); do : >"$TMP/img/usr/share/doc/x/f$i"; done
+ESC=$'\e['
+"$KW" audit --root "$TMP/img" --color always >"$TMP/c.always" 2>/dev/null
+"$KW" audit --root "$TMP/img" --color never >"$TMP/c.never" 2>/dev/null
+"$KW" audit --root "$TMP/img" >"$TMP/c.auto" 2>/dev/null
+expect "--color always colours a pipe" grep -qF "$ESC" "$TMP/c.always"
+expect "--color never and auto (not a terminal) do not" bash -c "! grep -qF '$ESC' '$TMP/c.never' && ! grep -qF '$ESC' '$TMP/c.auto'"
+expect "the coloured and plain reports say the same" \
+	bash -c "diff <(sed 's/\x1b\[[0-9;]*m//g' '$TMP/c.always') '$TMP/c.never'"
+# on a terminal: colour unless NO_COLOR or --no-color; progress on stderr unless -q or
+# --no-progress (lib.sh sets KEYWARD_NO_PROGRESS for every other test)
+tty_run() { # OUTFILE ARGS... : keyward on a pseudo-terminal, stdout and stderr both to it
+	local out=$1
+	shift
+	env -u KEYWARD_NO_PROGRESS TERM=dumb timeout 30 script -qec "$(printf '%q ' "$KW" "$@")" /dev/null >"$out" 2>&1 </dev/null
+}
+tty_run "$TMP/t.auto" audit --root "$TMP/img" --deep
+NO_COLOR=1 tty_run "$TMP/t.nocolor" audit --root "$TMP/img"
+tty_run "$TMP/t.flag" audit --root "$TMP/img" --no-color
+tty_run "$TMP/t.quiet" audit --root "$TMP/img" --deep -q
+tty_run "$TMP/t.noprog" audit --root "$TMP/img" --deep --no-progress
+expect "on a terminal: colour by default" grep -qF "$ESC" "$TMP/t.auto"
+# (the progress line's own erase-line sequence, ESC [ K, is not colour)
+nocolour() { sed 's/\x1b\[K//g' "$1" >"$1.stripped" && ! grep -aqF "$ESC" "$1.stripped"; }
+expect "on a terminal: NO_COLOR turns colour off" nocolour "$TMP/t.nocolor"
+expect "on a terminal: --no-color turns colour off" nocolour "$TMP/t.flag"
+expect "on a terminal: a progress line ('deep scan: N files')" grep -aq 'deep scan: [0-9]* files' "$TMP/t.auto"
+expect "-q and --no-progress: no progress line" \
+	bash -c "! grep -aq 'deep scan:' '$TMP/t.quiet' && ! grep -aq 'deep scan:' '$TMP/t.noprog'"
+
 # ---- man pages -------------------------------------------------------------------
 missing=0 warned=0 undocumented=0
 for page in "${pages[@]}"; do
