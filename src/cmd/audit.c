@@ -58,19 +58,16 @@ static const kw_opt audit_opts[] = {
 	{ OPT_TODAY, 0, "today", KW_ARG_REQUIRED, "YYYY-MM-DD", KW_COMP_NONE, NULL,
 	  "judge waiver expiry against this date instead of today (to see what expires soon)" },
 	{ OPT_FAIL_ON, 0, "fail-on", KW_ARG_REQUIRED, "SEVERITY", KW_COMP_WORDS,
-	  "info low medium high critical",
+	  KW_CMD_SEVERITY_WORDS,
 	  "exit 1 if a finding at or above SEVERITY remains: info, low, medium, high (default) "
 	  "or critical" },
 	KW_OPT_SECTION("Output"),
 	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS,
-	  "text json sarif junit markdown html prometheus",
+	  KW_CMD_FORMAT_WORDS,
 	  "text (default), json (schema: docs/report-schema.md), sarif, junit, markdown, html "
 	  "or prometheus (docs/reports.md)" },
-	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
-	  "write the report to FILE (atomically) instead of stdout" },
-	{ OPT_REPORT, 0, "report", KW_ARG_REQUIRED, "FORMAT=FILE", KW_COMP_NONE, NULL,
-	  "also write the report in FORMAT to FILE; repeatable: --report sarif=keyward.sarif "
-	  "--report html=keyward.html" },
+	KW_CMD_OPT_OUTPUT(OPT_OUTPUT),
+	KW_CMD_OPT_REPORT(OPT_REPORT),
 	{ OPT_LIST, 0, "list-checks", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
 	  "list every check: id, severity, title, references" },
 	{ OPT_VERBOSE, 'v', "verbose", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,

@@ -6,6 +6,7 @@
 
 #include "checks/profile.h"
 #include "base/diag.h"
+#include "cmd/opts.h"
 #include "cmd/progress.h"
 #include "collect/facts.h"
 #include "keys/inventory.h"
@@ -71,6 +72,19 @@ typedef struct kw_cmd_outputs {
 	} extra[KW_CMD_MAX_REPORTS];
 	size_t n_extra;
 } kw_cmd_outputs;
+
+/* The option rows every command with findings shares (kw_opt, opts.h): the --format words
+ * of text, json and the shared formats, --output FILE, --report FORMAT=FILE (repeatable),
+ * and the severity words of --fail-on. */
+#define KW_CMD_FORMAT_WORDS "text json sarif junit markdown html prometheus"
+#define KW_CMD_SEVERITY_WORDS "info low medium high critical"
+#define KW_CMD_OPT_OUTPUT(id) \
+	{ (id), 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL, \
+	  "write the report to FILE (atomically) instead of stdout" }
+#define KW_CMD_OPT_REPORT(id) \
+	{ (id), 0, "report", KW_ARG_REQUIRED, "FORMAT=FILE", KW_COMP_NONE, NULL, \
+	  "also write the report in FORMAT to FILE; repeatable: --report sarif=keyward.sarif " \
+	  "--report html=keyward.html" }
 
 /* --format NAME and --report NAME=FILE; print a usage error and return 2 when bad. */
 int kw_cmd_format_opt(const char *cmd, const char *arg, kw_cmd_outputs *o);

@@ -84,14 +84,12 @@ static const kw_opt scan_opts[] = {
 	  "stdin" },
 	KW_OPT_SECTION("Options"),
 	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS,
-	  "text json sarif junit markdown html prometheus",
+	  KW_CMD_FORMAT_WORDS,
 	  "text (default), json (the input of a fleet view: format \"keyward-keys-inventory\", "
 	  "version 1), or the findings as sarif, junit, markdown, html or prometheus "
 	  "(docs/reports.md)" },
-	{ OPT_OUTPUT, 0, "output", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
-	  "write there (atomically) instead of stdout" },
-	{ OPT_REPORT, 0, "report", KW_ARG_REQUIRED, "FORMAT=FILE", KW_COMP_NONE, NULL,
-	  "also write FORMAT to FILE (repeatable)" },
+	KW_CMD_OPT_OUTPUT(OPT_OUTPUT),
+	KW_CMD_OPT_REPORT(OPT_REPORT),
 	{ OPT_MD5, 0, "md5", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
 	  "text: MD5 fingerprints, as ssh-keygen -E md5 (JSON has both)" },
 	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
@@ -102,7 +100,7 @@ static const kw_opt scan_opts[] = {
 	  "the allowlist: one SHA256 fingerprint or public key line per line ('#' comments); "
 	  "every other authorized key is a finding" },
 	{ OPT_FAIL_ON, 0, "fail-on", KW_ARG_REQUIRED, "SEVERITY", KW_COMP_WORDS,
-	  "info low medium high critical",
+	  KW_CMD_SEVERITY_WORDS,
 	  "exit 1 if a finding at or above SEVERITY (info, low, medium, high, critical); "
 	  "default: never" },
 	{ OPT_FLEET_KEY, 0, "fleet-key", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
