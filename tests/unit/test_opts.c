@@ -326,6 +326,24 @@ static void test_words_follow_their_sources(void **state)
 		if (!strstr(hay, pad))
 			fail_msg("cloud policy --name does not complete %s", p[i].name);
 	}
+	/* `keyward help <TAB>` offers exactly the top-level commands */
+	const char *hw = kw_spec_find("help")->operand_words;
+	char hay[512];
+	snprintf(hay, sizeof hay, " %s ", hw);
+	size_t tops = 0, nw = 1;
+	for (const char *c = hw; *c; c++)
+		nw += *c == ' ';
+	for (size_t i = 0; i < kw_n_commands; i++) {
+		const char *nm = kw_commands[i].spec->name;
+		if (strchr(nm, ' '))
+			continue;
+		tops++;
+		char pad[64];
+		snprintf(pad, sizeof pad, " %s ", nm);
+		if (!strstr(hay, pad))
+			fail_msg("help does not complete %s", nm);
+	}
+	assert_int_equal(tops, nw);
 	/* every --format word parses as a format */
 	for (size_t i = 0; i < kw_n_commands; i++) {
 		const kw_cmd_spec *s = kw_commands[i].spec;
