@@ -52,13 +52,7 @@ R=$W/results
 rm -rf "$R"
 mkdir -p "$R"
 
-stamp=$(sha256sum bench/gen_cloud.py | cut -c1-16)
-if [ "$(cat "$W/.generated" 2>/dev/null)" != "$stamp" ]; then
-	echo "generating the exports in $W (fixed seed) ..."
-	rm -f "$W/.generated"
-	python3 bench/gen_cloud.py "$W"
-	echo "$stamp" >"$W/.generated"
-fi
+bench_cloud_exports "$W"
 
 # The baselines. AWS: Steampipe's vpc_security_group_remote_administration (one row per CIDR:
 # ip_protocol -1, or from_port <= 22|3389 <= to_port, and cidr_ipv4 = '0.0.0.0/0' or

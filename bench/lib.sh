@@ -40,6 +40,19 @@ print("made", made, "files")
 PY
 }
 
+# bench_cloud_exports DIR: the cloud exports of bench/gen_cloud.py (fixed seed) in DIR,
+# generated again only when the generator changed since (bench/cloud.sh, bench/reports.sh).
+bench_cloud_exports() {
+	local stamp
+	stamp=$(sha256sum bench/gen_cloud.py | cut -c1-16)
+	if [ "$(cat "$1/.generated" 2>/dev/null)" != "$stamp" ]; then
+		echo "generating the exports in $1 (fixed seed) ..."
+		rm -f "$1/.generated"
+		python3 bench/gen_cloud.py "$1"
+		echo "$stamp" >"$1/.generated"
+	fi
+}
+
 # bench_mean FILE.json INDEX: the mean time of hyperfine's result INDEX, in seconds.
 bench_mean() {
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.4f" % r[int(sys.argv[2])]["mean"])' "$1" "$2"

@@ -18,13 +18,7 @@ W=${1:-/tmp/keyward-bench-cloud}
 RUNS=${BENCH_RUNS:-5}
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
-stamp=$(sha256sum bench/gen_cloud.py | cut -c1-16)
-if [ "$(cat "$W/.generated" 2>/dev/null)" != "$stamp" ]; then
-	echo "generating the exports in $W (fixed seed) ..."
-	rm -f "$W/.generated"
-	python3 bench/gen_cloud.py "$W"
-	echo "$stamp" >"$W/.generated"
-fi
+bench_cloud_exports "$W"
 O=$W/reports
 rm -rf "$O"
 mkdir -p "$O"

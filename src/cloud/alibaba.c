@@ -416,20 +416,10 @@ static int read_security_group(kw_cloud_read_ctx *x, const json_t *doc)
 
 static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 {
-	if (!json_is_object(in))
-		return kw_rd_diag(x, "an instance is %s, not an object: skipped", kw_rd_jtype(in));
-	const char *origin = kw_cloud_origin(x);
-	if (!origin)
-		return -ENOMEM;
-	int r;
-	const char *id, *name, *ostype, *osname, *why = NULL;
-	if ((r = kw_rd_get_str(x, in, "InstanceId", &id)) < 0)
-		return r;
-	if (!id) {
-		if (r == KW_RD_ABSENT && (r = kw_rd_diag(x, "no InstanceId: the instance is named by its place in the file")) < 0)
-			return r;
-		id = origin;
-	}
+	const char *origin, *id, *name, *ostype, *osname, *why = NULL;
+	int r = kw_rd_instance_begin(x, in, &origin, &id);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if ((r = kw_rd_get_str(x, in, "InstanceName", &name)) < 0 || (r = kw_rd_get_str(x, in, "OSType", &ostype)) < 0 ||
 	    (r = kw_rd_get_str(x, in, "OSNameEn", &osname)) < 0)
 		return r;
@@ -657,36 +647,25 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 		r = kw_rd_gset_add(x, P, &gs, json_string_value(fv));
 		kw_jptr_pop(&x->ptr);
 	}
-	const uint32_t *groups = NULL;
-	size_t n_groups = 0;
-	if ((r = kw_rd_gset_done(x, &gs, r, &groups, &n_groups)) < 0)
-		return r;
-
-	kw_cloud_launch *l = kw_cloud_launch_add(x->m);
-	if (!l)
-		return -ENOMEM;
-	l->provider = P;
-	l->kind = (uint8_t)kind;
-	l->os = (uint8_t)os;
-	l->password_inherit = (uint8_t)inherit;
-	l->password = (uint8_t)password;
-	l->key_pair = (uint8_t)key;
-	l->public_ip = (uint8_t)pub;
-	l->user_data = KW_TRI_ABSENT;
-	l->name = name;
-	l->template_ref = tref;
-	l->origin = origin;
-	l->groups = groups;
-	l->n_groups = n_groups;
-	/* m-…: a custom image (may carry preset passwords); ImageOwnerAlias self/others says
-	 * the same in templates */
-	l->custom_image = (image && !strncmp(image, "m-", 2)) ||
-			  (owner && (!strcasecmp(owner, "self") || !strcasecmp(owner, "others")));
-	if (image && kw_rd_copy(x, image, &l->image) < 0)
-		return -ENOMEM;
-	x->records++;
+	kw_cloud_launch t = {
+		.provider = P,
+		.kind = (uint8_t)kind,
+		.os = (uint8_t)os,
+		.password_inherit = (uint8_t)inherit,
+		.password = (uint8_t)password,
+		.key_pair = (uint8_t)key,
+		.public_ip = (uint8_t)pub,
+		.user_data = KW_TRI_ABSENT,
+		.name = name,
+		.template_ref = tref,
+		.origin = origin,
+		/* m-…: a custom image (may carry preset passwords); ImageOwnerAlias self/others
+		 * says the same in templates */
+		.custom_image = (image && !strncmp(image, "m-", 2)) ||
+				(owner && (!strcasecmp(owner, "self") || !strcasecmp(owner, "others"))),
+	};
 	/* the API takes UserData base64-encoded, and templates return it so */
-	return kw_rd_user_data(x, l, ud, ud_bad, true);
+	return kw_rd_launch_add(x, &gs, r, &t, image, ud, ud_bad, true);
 }
 
 /* The Action's name when it is a plain API name, else NULL. */

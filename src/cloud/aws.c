@@ -418,20 +418,10 @@ static bool contains_ci(const char *s, const char *word)
 
 static int read_instance(kw_cloud_read_ctx *x, const json_t *in)
 {
-	if (!json_is_object(in))
-		return kw_rd_diag(x, "an instance is %s, not an object: skipped", kw_rd_jtype(in));
-	const char *origin = kw_cloud_origin(x);
-	if (!origin)
-		return -ENOMEM;
-	int r;
-	const char *id, *name = NULL, *platform, *details, *pub, *why = NULL;
-	if ((r = kw_rd_get_str(x, in, "InstanceId", &id)) < 0)
-		return r;
-	if (!id) {
-		if (r == KW_RD_ABSENT && (r = kw_rd_diag(x, "no InstanceId: the instance is named by its place in the file")) < 0)
-			return r;
-		id = origin;
-	}
+	const char *origin, *id, *name = NULL, *platform, *details, *pub, *why = NULL;
+	int r = kw_rd_instance_begin(x, in, &origin, &id);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	json_t *tags;
 	if ((r = kw_rd_get_arr(x, in, "Tags", &tags)) < 0)
 		return r;
@@ -547,25 +537,6 @@ static int read_instances(kw_cloud_read_ctx *x, const json_t *doc)
 
 /* ---- launches: run-instances requests and launch template versions ---- */
 
-/* Does the text look like base64 (and not like plain user data)? */
-static bool looks_base64(const char *s)
-{
-	size_t n = 0, pad = 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad++;
-		} else if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-				     (c >= '0' && c <= '9') || c == '+' || c == '/')) {
-			return false;
-		}
-		n++;
-	}
-	return n && n % 4 == 0 && pad <= 2;
-}
-
 /* The launch settings of d (a request, or LaunchTemplateData) into a new launch record.
  * name and tref are arena strings (tref may be NULL). In a request, a setting it does not
  * give is FALSE unless a launch template may give it (KW_RD_ABSENT). */
@@ -619,36 +590,26 @@ static int read_launch(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kin
 		pub = KW_TRI_UNKNOWN; /* unreadable interfaces: their groups and address unknown */
 		r = 0;
 	}
-	const uint32_t *groups;
-	size_t n_groups;
-	if ((r = kw_rd_gset_done(x, &gs, r, &groups, &n_groups)) < 0)
-		return r;
 	/* without AssociatePublicIpAddress the subnet's default decides: not said here */
 	if (pub == KW_TRI_ABSENT && any_pub_false)
 		pub = KW_TRI_FALSE;
-
-	kw_cloud_launch *l = kw_cloud_launch_add(x->m);
-	if (!l)
-		return -ENOMEM;
-	l->provider = P;
-	l->kind = (uint8_t)kind;
-	l->os = KW_OS_UNKNOWN;           /* neither a request nor a template says */
-	l->password_inherit = KW_TRI_ABSENT; /* AWS has no such setting */
-	l->password = KW_TRI_ABSENT;
-	l->key_pair = (uint8_t)key;
-	l->public_ip = (uint8_t)pub;
-	l->user_data = KW_TRI_ABSENT;
-	l->name = name;
-	l->template_ref = tref;
-	l->origin = origin;
-	l->groups = groups;
-	l->n_groups = n_groups;
-	if (image && kw_rd_copy(x, image, &l->image) < 0)
-		return -ENOMEM;
-	x->records++;
+	kw_cloud_launch t = {
+		.provider = P,
+		.kind = (uint8_t)kind,
+		.os = KW_OS_UNKNOWN,                 /* neither a request nor a template says */
+		.password_inherit = KW_TRI_ABSENT, /* AWS has no such setting */
+		.password = KW_TRI_ABSENT,
+		.key_pair = (uint8_t)key,
+		.public_ip = (uint8_t)pub,
+		.user_data = KW_TRI_ABSENT,
+		.name = name,
+		.template_ref = tref,
+		.origin = origin,
+	};
 	/* The API and describe-launch-template-versions hold UserData base64-encoded; a
 	 * --cli-input-json request holds it as text (the CLI encodes it when sending). */
-	return kw_rd_user_data(x, l, ud, ud_bad, ud && (kind != KW_LAUNCH_REQUEST || looks_base64(ud)));
+	bool b64 = ud && (kind != KW_LAUNCH_REQUEST || kw_userdata_looks_base64(ud, strlen(ud)));
+	return kw_rd_launch_add(x, &gs, r, &t, image, ud, ud_bad, b64);
 }
 
 static int read_run_request(kw_cloud_read_ctx *x, const json_t *doc)

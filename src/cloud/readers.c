@@ -353,6 +353,23 @@ const char *kw_rd_first_ipv6(const json_t *a)
 	return NULL;
 }
 
+int kw_rd_instance_begin(kw_cloud_read_ctx *x, const json_t *in, const char **origin, const char **id)
+{
+	int r;
+	if (!json_is_object(in))
+		return (r = kw_rd_diag(x, "an instance is %s, not an object: skipped", kw_rd_jtype(in))) < 0 ? r : 1;
+	if (!(*origin = kw_cloud_origin(x)))
+		return -ENOMEM;
+	if ((r = kw_rd_get_str(x, in, "InstanceId", id)) < 0)
+		return r;
+	if (!*id) {
+		if (r == KW_RD_ABSENT && (r = kw_rd_diag(x, "no InstanceId: the instance is named by its place in the file")) < 0)
+			return r;
+		*id = *origin;
+	}
+	return 0;
+}
+
 int kw_rd_instance_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, kw_cloud_instance *t,
 		       const char *id, const char *name, const char *v6, const char *v6_when)
 {
@@ -376,7 +393,7 @@ int kw_rd_instance_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, kw_cloud_ins
 	return 0;
 }
 
-int kw_rd_user_data(kw_cloud_read_ctx *x, kw_cloud_launch *l, const char *ud, bool ud_bad, bool b64)
+static int user_data(kw_cloud_read_ctx *x, kw_cloud_launch *l, const char *ud, bool ud_bad, bool b64)
 {
 	if (ud_bad) {
 		l->user_data = KW_TRI_UNKNOWN;
@@ -389,6 +406,25 @@ int kw_rd_user_data(kw_cloud_read_ctx *x, kw_cloud_launch *l, const char *ud, bo
 	int r = kw_userdata_judge(x->m, l, ud, strlen(ud), b64);
 	kw_jptr_pop(&x->ptr);
 	return r < 0 ? r : 0;
+}
+
+int kw_rd_launch_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, const kw_cloud_launch *t,
+		     const char *image, const char *ud, bool ud_bad, bool b64)
+{
+	const uint32_t *groups = NULL;
+	size_t n_groups = 0;
+	if ((r = kw_rd_gset_done(x, gs, r, &groups, &n_groups)) < 0)
+		return r;
+	kw_cloud_launch *l = kw_cloud_launch_add(x->m);
+	if (!l)
+		return -ENOMEM;
+	*l = *t;
+	l->groups = groups;
+	l->n_groups = n_groups;
+	if (image && kw_rd_copy(x, image, &l->image) < 0)
+		return -ENOMEM;
+	x->records++;
+	return user_data(x, l, ud, ud_bad, b64);
 }
 
 int kw_rd_template_versions(kw_cloud_read_ctx *x, const json_t *a, kw_rd_launch_fn read_launch)

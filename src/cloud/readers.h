@@ -79,6 +79,10 @@ int kw_rd_gset_done(kw_cloud_read_ctx *x, kw_rd_gset *s, int r, const uint32_t *
 
 /* ---- records ---- */
 
+/* The start of reading an instance object `in` (the pointer is at it): its origin and its
+ * "InstanceId" (the origin when it has none, which is a diagnostic). 1 when `in` is
+ * not an object (a diagnostic: the caller skips it), 0 to go on, or a negative code. */
+int kw_rd_instance_begin(kw_cloud_read_ctx *x, const json_t *in, const char **origin, const char **id);
 /* A new instance record from what a reader found, unless r < 0 (returned as it is): *t
  * (provider, os, public_ip, public_why, origin) with its groups from gs (freed here), arena
  * copies of id and name (may be NULL). An instance with only an IPv6 address v6 (may be
@@ -89,9 +93,13 @@ int kw_rd_instance_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, kw_cloud_ins
 /* The first non-empty "Ipv6Address" string of an array of objects (a network interface's
  * IPv6 list on both clouds), or NULL. */
 const char *kw_rd_first_ipv6(const json_t *a);
-/* The launch's UserData ud (NULL: none; ud_bad: not a string) judged by kw_userdata_judge,
- * base64-encoded when b64. 0 or -ENOMEM. */
-int kw_rd_user_data(kw_cloud_read_ctx *x, kw_cloud_launch *l, const char *ud, bool ud_bad, bool b64);
+/* A new launch record from what a reader found, unless r < 0 (returned as it is), as
+ * kw_rd_instance_add does for instances: *t (provider, kind, settings, name, template_ref,
+ * origin) with its groups from gs (freed here) and an arena copy of image (may be NULL);
+ * then its UserData ud (NULL: none; ud_bad: not a string) judged by kw_userdata_judge,
+ * base64-encoded when b64. 0 or a negative code. */
+int kw_rd_launch_add(kw_cloud_read_ctx *x, kw_rd_gset *gs, int r, const kw_cloud_launch *t,
+		     const char *image, const char *ud, bool ud_bad, bool b64);
 
 /* Reads one launch's settings d into a new launch record (the reader's read_launch). */
 typedef int (*kw_rd_launch_fn)(kw_cloud_read_ctx *x, const json_t *d, kw_launch_kind kind,

@@ -1818,22 +1818,6 @@ static bool hex40(const char *s, size_t n)
 	return true;
 }
 
-/* Alibaba keeps user data as the user gave it: base64, or text it encodes itself. */
-static bool looks_base64(const char *s, size_t n)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (ch == '\n' || ch == '\r')
-			continue;
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '+' || ch == '/' || ch == '='))
-			return false;
-		k++;
-	}
-	return k >= 4 && k % 4 == 0;
-}
-
 static int user_data(tf *t, const tf_res *r, const lspec *sp, kw_cloud_launch *l)
 {
 	const json_t *v;
@@ -1882,7 +1866,8 @@ static int user_data(tf *t, const tf_res *r, const lspec *sp, kw_cloud_launch *l
 			    "text (use user_data_base64, or give the plan with a literal user_data)";
 		return 0;
 	}
-	bool b64 = sp->ud_mode == UD_B64 || (sp->ud_mode == UD_AUTO && looks_base64(text, n));
+	/* Alibaba keeps user data as the user gave it: base64, or text it encodes itself */
+	bool b64 = sp->ud_mode == UD_B64 || (sp->ud_mode == UD_AUTO && kw_userdata_looks_base64(text, n));
 	return kw_userdata_judge(t->m, l, text, n, b64);
 }
 

@@ -1206,3 +1206,20 @@ int kw_userdata_judge(kw_cloud_model *m, kw_cloud_launch *l, const char *text, s
 		return -ENOMEM;
 	return 0;
 }
+
+bool kw_userdata_looks_base64(const char *text, size_t n)
+{
+	size_t k = 0, pad = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=')
+			pad++;
+		else if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+				  c == '+' || c == '/'))
+			return false;
+		k++;
+	}
+	return k && k % 4 == 0 && pad <= 2;
+}

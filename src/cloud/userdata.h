@@ -34,6 +34,12 @@ typedef struct kw_userdata_verdict {
 /* Scan decoded text (any bytes; NULs and binary are skipped over). Pure. */
 void kw_userdata_scan(const uint8_t *data, size_t n, kw_userdata_verdict *v);
 
+/* Does text[0..n) look like base64 rather than plain user data: only the base64 alphabet
+ * and whitespace, '=' only as the final padding (at most two), a multiple of four
+ * characters? For exports that hold user data either way (a --cli-input-json request,
+ * Alibaba's Terraform user_data). */
+bool kw_userdata_looks_base64(const char *text, size_t n);
+
 /* Decode text as an export holds it (base64 when is_base64, whitespace allowed; then gzip
  * if it starts with the gzip magic) into a new buffer, at most KW_USERDATA_MAX bytes.
  * 0, KW_E_PARSE (not base64, broken gzip: *why says so), KW_E_TOOBIG, -ENOMEM. */

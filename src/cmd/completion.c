@@ -5,26 +5,28 @@
 
 #include <string.h>
 
-static bool is_heading(const kw_opt *o) { return !o->name && !o->short_name; }
-
-/* Does the spec have subcommands (specs named "NAME SUB")? */
+/* Does the spec have subcommands? */
 static bool has_subs(const kw_cmd_spec *spec)
 {
-	size_t n = strlen(spec->name);
 	for (size_t i = 0; i < kw_n_commands; i++)
-		if (!strncmp(kw_commands[i].spec->name, spec->name, n) && kw_commands[i].spec->name[n] == ' ')
+		if (kw_spec_child(spec->name, kw_commands[i].spec))
 			return true;
 	return false;
 }
 
-static bool top_level(const kw_cmd_spec *s) { return !strchr(s->name, ' '); }
+static bool top_level(const kw_cmd_spec *s) { return kw_spec_child(NULL, s) != NULL; }
 
-/* The shared options as the spec shows them (-h dropped when the command owns it). */
-static char short_of(const kw_cmd_spec *spec, const kw_opt *o, bool shared)
+/* The names below parent (NULL: the top-level commands), sep between them. */
+static void put_children(FILE *out, const char *parent, const char *sep)
 {
-	if (shared && o->short_name == 'h' && (spec->flags & KW_SPEC_OWN_H))
-		return 0;
-	return o->short_name;
+	bool first = true;
+	for (size_t i = 0; i < kw_n_commands; i++) {
+		const char *c = kw_spec_child(parent, kw_commands[i].spec);
+		if (c) {
+			fprintf(out, "%s%s", first ? "" : sep, c);
+			first = false;
+		}
+	}
 }
 
 typedef void (*opt_fn)(FILE *out, const kw_cmd_spec *spec, const kw_opt *o, char sh, void *ctx);
@@ -32,10 +34,10 @@ typedef void (*opt_fn)(FILE *out, const kw_cmd_spec *spec, const kw_opt *o, char
 static void each_opt(FILE *out, const kw_cmd_spec *spec, opt_fn fn, void *ctx)
 {
 	for (const kw_opt *o = spec->opts; o && o->id != -1; o++)
-		if (!is_heading(o))
-			fn(out, spec, o, o->short_name, ctx);
+		if (!kw_opt_is_heading(o))
+			fn(out, spec, o, kw_opt_short(spec, o), ctx);
 	for (const kw_opt *o = kw_shared_opts; o->id != -1; o++)
-		fn(out, spec, o, short_of(spec, o, true), ctx);
+		fn(out, spec, o, kw_opt_short(spec, o), ctx);
 }
 
 /* ---- bash ---- */
@@ -88,16 +90,6 @@ static void bash_value(FILE *out, const kw_cmd_spec *spec, const kw_opt *o, char
 		fprintf(out, ") %s; return;;\n", fn);
 }
 
-static void bash_subs(FILE *out, const kw_cmd_spec *parent)
-{
-	size_t n = strlen(parent->name);
-	for (size_t i = 0; i < kw_n_commands; i++) {
-		const char *nm = kw_commands[i].spec->name;
-		if (!strncmp(nm, parent->name, n) && nm[n] == ' ')
-			fprintf(out, " %s", nm + n + 1);
-	}
-}
-
 void kw_print_completion_bash(FILE *out)
 {
 	fputs("# bash completion for keyward(1). Written by `keyward completion bash` from the\n"
@@ -115,26 +107,16 @@ void kw_print_completion_bash(FILE *out)
 	      "\tCOMPREPLY=()\n"
 	      "\tif ((COMP_CWORD == 1)); then\n"
 	      "\t\t_keyward_words \"", out);
-	for (size_t i = 0; i < kw_n_commands; i++)
-		if (top_level(kw_commands[i].spec))
-			fprintf(out, "%s ", kw_commands[i].spec->name);
-	fputs("--help --version\"\n\t\treturn\n\tfi\n"
+	put_children(out, NULL, " ");
+	fputs(" --help --version\"\n\t\treturn\n\tfi\n"
 	      "\tkey=${COMP_WORDS[1]}\n"
 	      "\tcase $key in\n", out);
 	for (size_t i = 0; i < kw_n_commands; i++) {
 		const kw_cmd_spec *s = kw_commands[i].spec;
 		if (!top_level(s) || !has_subs(s))
 			continue;
-		fprintf(out, "\t%s)\n\t\tcase ${COMP_WORDS[2]} in", s->name);
-		size_t n = strlen(s->name);
-		bool first = true;
-		for (size_t j = 0; j < kw_n_commands; j++) {
-			const char *nm = kw_commands[j].spec->name;
-			if (!strncmp(nm, s->name, n) && nm[n] == ' ') {
-				fprintf(out, "%s%s", first ? " " : "|", nm + n + 1);
-				first = false;
-			}
-		}
+		fprintf(out, "\t%s)\n\t\tcase ${COMP_WORDS[2]} in ", s->name);
+		put_children(out, s->name, "|");
 		fputs(") ((COMP_CWORD > 2)) && key=\"$key ${COMP_WORDS[2]}\";; esac;;\n", out);
 	}
 	fputs("\tesac\n\tcase $key in\n", out);
@@ -147,7 +129,7 @@ void kw_print_completion_bash(FILE *out)
 		fputs("\"; return; fi\n", out);
 		if (top_level(s) && has_subs(s)) {
 			fputs("\t\tif ((COMP_CWORD == 2)); then _keyward_words \"", out);
-			bash_subs(out, s);
+			put_children(out, s->name, " ");
 			fputs("\"; ", out);
 			const char *fn = bash_fn(s->operands);
 			if (fn && s->operands != KW_COMP_WORDS)
@@ -229,16 +211,15 @@ static void zsh_opt(FILE *out, const kw_cmd_spec *spec, const kw_opt *o, char sh
 	fputs("' \\\n", out);
 }
 
-static void zsh_describe(FILE *out, const char *var, const char *prefix)
+static void zsh_describe(FILE *out, const char *var, const char *parent)
 {
-	size_t n = prefix ? strlen(prefix) : 0;
 	fprintf(out, "\tlocal -a %s\n\t%s=(\n", var, var);
 	for (size_t i = 0; i < kw_n_commands; i++) {
 		const kw_cmd_spec *s = kw_commands[i].spec;
-		const char *nm = s->name;
-		if (prefix ? strncmp(nm, prefix, n) || nm[n] != ' ' : !top_level(s))
+		const char *c = kw_spec_child(parent, s);
+		if (!c)
 			continue;
-		fprintf(out, "\t\t'%s:", prefix ? nm + n + 1 : nm);
+		fprintf(out, "\t\t'%s:", c);
 		zsh_desc(out, s->summary);
 		fputs("'\n", out);
 	}

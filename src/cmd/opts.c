@@ -43,14 +43,19 @@ const kw_opt kw_shared_opts[] = {
 	KW_OPT_END,
 };
 
-static bool is_heading(const kw_opt *o) { return !o->name && !o->short_name; }
-
-/* The shared rows as this spec shows them: -h is dropped when the command has its own. */
-static char shared_short(const kw_cmd_spec *spec, const kw_opt *o)
+char kw_opt_short(const kw_cmd_spec *spec, const kw_opt *o)
 {
 	if (o->id == SHARED_HELP && (spec->flags & KW_SPEC_OWN_H))
 		return 0;
 	return o->short_name;
+}
+
+const char *kw_spec_child(const char *parent, const kw_cmd_spec *s)
+{
+	if (!parent)
+		return strchr(s->name, ' ') ? NULL : s->name;
+	size_t n = strlen(parent);
+	return !strncmp(s->name, parent, n) && s->name[n] == ' ' ? s->name + n + 1 : NULL;
 }
 
 static void add_opt(kw_opts *p, size_t *nl, size_t *ns, const kw_opt *o, char sh)
@@ -76,10 +81,10 @@ void kw_opts_begin(kw_opts *p, const kw_cmd_spec *spec)
 	size_t nl = 0, ns = 0;
 	p->shorts[ns++] = ':'; /* a missing value is ':', not '?' */
 	for (const kw_opt *o = spec->opts; o && o->id != -1; o++)
-		if (!is_heading(o))
-			add_opt(p, &nl, &ns, o, o->short_name);
+		if (!kw_opt_is_heading(o))
+			add_opt(p, &nl, &ns, o, kw_opt_short(spec, o));
 	for (const kw_opt *o = kw_shared_opts; o->id != -1; o++)
-		add_opt(p, &nl, &ns, o, shared_short(spec, o));
+		add_opt(p, &nl, &ns, o, kw_opt_short(spec, o));
 	p->shorts[ns] = '\0';
 	optind = 0; /* a full reset: glibc also forgets where it was inside "-abc" */
 	opterr = 0;
@@ -95,7 +100,7 @@ static void say(const kw_opts *p, const char *msg, const char *arg)
 static const kw_opt *find_id(const kw_cmd_spec *spec, int id)
 {
 	for (const kw_opt *o = spec->opts; o && o->id != -1; o++)
-		if (!is_heading(o) && o->id == id)
+		if (!kw_opt_is_heading(o) && o->id == id)
 			return o;
 	return NULL;
 }
@@ -322,7 +327,7 @@ void kw_spec_print_help(const kw_cmd_spec *spec, FILE *out)
 	split_blocks(out, spec->description, &text_ops, NULL);
 	bool heading = false;
 	for (const kw_opt *o = spec->opts; o && o->id != -1; o++) {
-		if (is_heading(o)) {
+		if (kw_opt_is_heading(o)) {
 			fprintf(out, "%s%s:\n", heading ? "\n" : "", o->help);
 			heading = true;
 			continue;
@@ -335,7 +340,7 @@ void kw_spec_print_help(const kw_cmd_spec *spec, FILE *out)
 	}
 	fprintf(out, "%sShared options (every command):\n", heading ? "\n" : "");
 	for (const kw_opt *o = kw_shared_opts; o->id != -1; o++)
-		print_opt(out, o, shared_short(spec, o));
+		print_opt(out, o, kw_opt_short(spec, o));
 	fputc('\n', out);
 	if (spec->notes)
 		split_blocks(out, spec->notes, &text_ops, NULL);
@@ -404,6 +409,11 @@ static void scd_verb(FILE *out, const char *t, size_t n, bool first, bool last, 
 
 static const blocks_ops scd_ops = { scd_para, scd_verb };
 
+/* what every page says of the environment (the shared options' variables) */
+static const char scd_environment[] =
+	"# ENVIRONMENT\n\n*NO_COLOR*\n\tWhen set and not empty, no colours (unless *--color always*).\n\n"
+	"*KEYWARD_NO_PROGRESS*\n\tWhen set and not empty, no progress display.\n\n";
+
 static void scd_str(FILE *out, const char *s) { scd_text(out, s, strlen(s), true); }
 
 static void scd_opt(FILE *out, const kw_opt *o, char sh)
@@ -459,7 +469,7 @@ void kw_spec_print_scdoc(const kw_cmd_spec *spec, FILE *out)
 	split_blocks(out, spec->description, &scd_ops, NULL);
 	fputs("# OPTIONS\n\n", out);
 	for (const kw_opt *o = spec->opts; o && o->id != -1; o++) {
-		if (is_heading(o)) {
+		if (kw_opt_is_heading(o)) {
 			fputs("## ", out);
 			upper(out, o->help);
 			fputs("\n\n", out);
@@ -469,7 +479,7 @@ void kw_spec_print_scdoc(const kw_cmd_spec *spec, FILE *out)
 	}
 	fputs("## SHARED OPTIONS\n\n", out);
 	for (const kw_opt *o = kw_shared_opts; o->id != -1; o++)
-		scd_opt(out, o, shared_short(spec, o));
+		scd_opt(out, o, kw_opt_short(spec, o));
 	if (spec->notes) {
 		fputs("# NOTES\n\n", out);
 		split_blocks(out, spec->notes, &scd_ops, NULL);
@@ -479,8 +489,7 @@ void kw_spec_print_scdoc(const kw_cmd_spec *spec, FILE *out)
 		scd_str(out, spec->exit_status);
 		fputs("\n\n", out);
 	}
-	fputs("# ENVIRONMENT\n\n*NO_COLOR*\n\tWhen set and not empty, no colours (unless *--color always*).\n\n"
-	      "*KEYWARD_NO_PROGRESS*\n\tWhen set and not empty, no progress display.\n\n", out);
+	fputs(scd_environment, out);
 	if (spec->examples) {
 		fputs("# EXAMPLES\n\n```\n", out);
 		fputs(spec->examples, out);
@@ -490,10 +499,11 @@ void kw_spec_print_scdoc(const kw_cmd_spec *spec, FILE *out)
 	}
 	fputs("# SEE ALSO\n\n*keyward*(1)", out);
 	/* the family: a command's subcommands, or a subcommand's parent and siblings */
-	size_t plen = strcspn(spec->name, " ");
+	char top[64];
+	snprintf(top, sizeof top, "%.*s", (int)strcspn(spec->name, " "), spec->name);
 	for (size_t i = 0; i < kw_n_commands; i++) {
 		const kw_cmd_spec *s = kw_commands[i].spec;
-		if (s == spec || strncmp(s->name, spec->name, plen) || (s->name[plen] && s->name[plen] != ' '))
+		if (s == spec || (strcmp(s->name, top) && !kw_spec_child(top, s)))
 			continue;
 		char other[64];
 		fprintf(out, ", *%s*(1)", kw_spec_page_name(s, other, sizeof other));
@@ -534,16 +544,15 @@ void kw_print_main_scdoc(FILE *out)
 	fputs("# SHARED OPTIONS\n\nEvery command takes these:\n\n", out);
 	static const kw_cmd_spec none = { .name = "" };
 	for (const kw_opt *o = kw_shared_opts; o->id != -1; o++)
-		scd_opt(out, o, shared_short(&none, o));
+		scd_opt(out, o, kw_opt_short(&none, o));
 	fputs("# EXIT STATUS\n\n"
 	      "*0*\n\tSuccess: nothing at or above *--fail-on*.\n\n"
 	      "*1*\n\tA finding at or above *--fail-on* (or, for commands without findings, what the command's page says).\n\n"
 	      "*2*\n\tA usage error, or input that could not be read.\n\n"
 	      "*3*\n\tSome checks could not run; the report says which and why.\n\n"
-	      "*70*\n\tAn internal error in keyward (please report it).\n\n"
-	      "# ENVIRONMENT\n\n*NO_COLOR*\n\tWhen set and not empty, no colours (unless *--color always*).\n\n"
-	      "*KEYWARD_NO_PROGRESS*\n\tWhen set and not empty, no progress display.\n\n"
-	      "# FILES\n\n"
+	      "*70*\n\tAn internal error in keyward (please report it).\n\n", out);
+	fputs(scd_environment, out);
+	fputs("# FILES\n\n"
 	      "_/etc/keyward/_\n\tguard.conf, waivers, allowed_keys: the configuration the units use.\n\n"
 	      "_/usr/share/keyward/_\n\tBuilt-in profiles, policies and hardening drop-ins.\n\n"
 	      "_/var/lib/keyward/_\n\tThe guard and keys databases, the undo journal, audit.json.\n\n"

@@ -36,6 +36,7 @@ typedef struct kw_opt {
 } kw_opt;
 
 #define KW_OPT_SECTION(title) { .help = (title) }
+static inline bool kw_opt_is_heading(const kw_opt *o) { return !o->name && !o->short_name; }
 #define KW_OPT_END { .id = -1 }
 
 enum { KW_SPEC_OWN_H = 1u << 0, /* -h is the command's own (sshd -h HOSTKEY): help is --help only */ };
@@ -109,6 +110,12 @@ extern const size_t kw_n_commands;
 /* The shared options, as documented in each command's help. */
 extern const kw_opt kw_shared_opts[];
 const kw_cmd_spec *kw_spec_find(const char *name);
+/* The letter a row (the spec's own or a shared one) has in spec: the shared -h is dropped
+ * where the command owns -h (KW_SPEC_OWN_H). */
+char kw_opt_short(const kw_cmd_spec *spec, const kw_opt *o);
+/* s's name below parent: "scan" for s "keys scan" and parent "keys"; with parent NULL, s's
+ * name when s is a top-level command. NULL when s is neither. */
+const char *kw_spec_child(const char *parent, const kw_cmd_spec *s);
 
 /* The bash or zsh completion script for every command. */
 void kw_print_completion_bash(FILE *out);

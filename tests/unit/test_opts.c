@@ -15,8 +15,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-static bool is_heading(const kw_opt *o) { return !o->name && !o->short_name; }
-
 static char *render(void (*fn)(const kw_cmd_spec *, FILE *), const kw_cmd_spec *s)
 {
 	char *buf = NULL;
@@ -76,7 +74,7 @@ static void test_every_option_is_documented(void **state)
 		for (const kw_opt *o = s->opts; o && o->id != -1; o++, n++) {
 			if (!o->help || !*o->help)
 				fail_msg("%s: a row without help text", s->name);
-			if (is_heading(o))
+			if (kw_opt_is_heading(o))
 				continue;
 			const char *nm = o->name ? o->name : "(short)";
 			if ((o->arg == KW_ARG_NONE) != (o->metavar == NULL))
@@ -91,7 +89,7 @@ static void test_every_option_is_documented(void **state)
 				fail_msg("%s --%s: help text ends with a newline", s->name, nm);
 			/* unique ids, long names and letters, also against the shared options */
 			for (const kw_opt *p = s->opts; p != o; p++) {
-				if (is_heading(p))
+				if (kw_opt_is_heading(p))
 					continue;
 				if (p->id == o->id || (o->name && p->name && !strcmp(o->name, p->name)) ||
 				    (o->short_name && p->short_name == o->short_name))
@@ -106,6 +104,17 @@ static void test_every_option_is_documented(void **state)
 		}
 		assert_true(n < KW_OPTS_MAX - 8);
 	}
+}
+
+/* How a document shows an option: "--name", or "-x" for a letter-only one, inside mark
+ * ("*--name*" in scdoc); a letter-only one is preceded by short_before ("  -T" in --help,
+ * where only the start of a row tells it from text). */
+static void flag_text(const kw_opt *o, const char *mark, const char *short_before, char *buf, size_t size)
+{
+	if (o->name)
+		snprintf(buf, size, "%s--%s%s", mark, o->name, mark);
+	else
+		snprintf(buf, size, "%s%s-%c%s", short_before, mark, o->short_name, mark);
 }
 
 /* A copy with every run of spaces and newlines as one space (the help wraps text). */
@@ -147,13 +156,10 @@ static void test_help_layout(void **state)
 		}
 		assert_true(examples);
 		for (const kw_opt *o = s->opts; o && o->id != -1; o++) {
-			if (is_heading(o))
+			if (kw_opt_is_heading(o))
 				continue;
 			char want[64];
-			if (o->name)
-				snprintf(want, sizeof want, "--%s", o->name);
-			else
-				snprintf(want, sizeof want, "  -%c", o->short_name);
+			flag_text(o, "", "  ", want, sizeof want);
 			if (!strstr(h, want))
 				fail_msg("%s: --help does not show %s", s->name, want);
 			char *nh = squeeze(h), *no = squeeze(o->help);
@@ -185,13 +191,10 @@ static void test_man_source(void **state)
 			if (!strstr(m, sec))
 				fail_msg("%s: the man page has no %s", s->name, sec);
 		for (const kw_opt *o = s->opts; o && o->id != -1; o++) {
-			if (is_heading(o))
+			if (kw_opt_is_heading(o))
 				continue;
 			char want[64];
-			if (o->name)
-				snprintf(want, sizeof want, "*--%s*", o->name);
-			else
-				snprintf(want, sizeof want, "*-%c*", o->short_name);
+			flag_text(o, "*", "", want, sizeof want);
 			if (!strstr(m, want))
 				fail_msg("%s: the man page does not document %s", s->name, want);
 		}
@@ -206,7 +209,7 @@ static void test_parser_returns_each_option(void **state)
 	for (size_t i = 0; i < kw_n_commands; i++) {
 		const kw_cmd_spec *s = kw_commands[i].spec;
 		for (const kw_opt *o = s->opts; o && o->id != -1; o++) {
-			if (is_heading(o))
+			if (kw_opt_is_heading(o))
 				continue;
 			for (int form = 0; form < 2; form++) {
 				char flag[64];
