@@ -1,0 +1,100 @@
+/* unattend.h — passwords left in Windows answer files, found without ever keeping one.
+ *
+ * Windows Setup and sysprep read answer files (unattend.xml, autounattend.xml,
+ * sysprep.xml; the legacy sysprep.inf and unattend.txt) and cache copies of them in the
+ * image (Windows\Panther ...). Group Policy Preferences files (Groups.xml, Services.xml,
+ * ScheduledTasks.xml, DataSources.xml, Drives.xml, Printers.xml) carry `cpassword`
+ * attributes encrypted with an AES key Microsoft published: plain text in effect.
+ *
+ * This module says which elements hold a password and in what form: plain text, the
+ * reversible PlainText=false encoding (base64 of UTF-16LE(password + suffix), where the
+ * suffix is the element's name: "AdministratorPassword" or "Password"), blanked by Setup
+ * ("*SENSITIVE*DATA*DELETED*"), empty. The value itself is never stored, returned or
+ * copied anywhere: only its form, its line and the element's place.
+ *
+ * Pure parsers: bytes in, records out, no I/O. XML goes through expat with every
+ * document type declaration refused (so no entity of any kind: no expansion bombs, no
+ * external entities), element nesting capped at KW_UA_MAX_DEPTH, text of one element
+ * capped at KW_UA_MAX_TEXT (longer values are still judged "set"). UTF-8 and UTF-16
+ * (with a byte order mark) are read, for XML and INF alike.
+ *
+ * Ownership: kw_ua_parse* fill a caller's kw_ua_result, released by kw_ua_result_release.
+ */
+#ifndef KW_WINDOWS_UNATTEND_H
+#define KW_WINDOWS_UNATTEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KW_UA_MAX_DEPTH 64
+#define KW_UA_MAX_TEXT 4096
+#define KW_UA_MAX_SECRETS 4096
+
+/* What the password is for. */
+typedef enum kw_ua_kind {
+	KW_UA_ADMIN = 0,      /* UserAccounts/AdministratorPassword; INF [GuiUnattended] AdminPassword */
+	KW_UA_LOCAL_ACCOUNT,  /* UserAccounts/LocalAccounts/LocalAccount/Password */
+	KW_UA_AUTOLOGON,      /* AutoLogon/Password */
+	KW_UA_DOMAIN_JOIN,    /* Identification/Credentials/Password; INF [Identification] DomainAdminPassword */
+	KW_UA_OTHER,          /* any other element or key named *Password (WDS login, ...) */
+	KW_UA_GPP,            /* a Group Policy Preferences cpassword attribute */
+	KW_UA__KIND_COUNT
+} kw_ua_kind;
+
+/* In what form it is there. */
+typedef enum kw_ua_form {
+	KW_UA_EMPTY = 0,      /* present and empty: a blank password (INF: "*" too) */
+	KW_UA_PLAINTEXT,      /* the value in clear (PlainText true or absent; INF; GPP decoded
+			       * by anyone: cpassword counts here) */
+	KW_UA_ENCODED,        /* PlainText=false and the value is base64 of
+			       * UTF-16LE(password + suffix): reversible by anyone */
+	KW_UA_OPAQUE,         /* PlainText=false, or INF EncryptedAdminPassword=Yes, and the
+			       * value is in no known form: still a secret left in the image */
+	KW_UA_REMOVED,        /* "*SENSITIVE*DATA*DELETED*": Setup blanked it */
+	KW_UA__FORM_COUNT
+} kw_ua_form;
+
+typedef struct kw_ua_secret {
+	kw_ua_kind kind;
+	kw_ua_form form;
+	unsigned line;        /* 1-based line of the value (XML: of the element holding it) */
+	char *element;        /* owned: the place, element names from below <component>
+			       * ("UserAccounts/LocalAccounts/LocalAccount/Password"); INF:
+			       * "[Section] Key"; GPP: "Groups/User/Properties@cpassword" */
+	char *account;        /* owned, may be NULL: the account it belongs to when the file
+			       * says (LocalAccount/Name, AutoLogon/Username, Credentials/Username,
+			       * GPP userName / newName); raw bytes from the file: escape to print */
+	char *pass;           /* owned, may be NULL: the unattend pass ("oobeSystem", "specialize") */
+} kw_ua_secret;
+
+typedef enum kw_ua_format {
+	KW_UA_FMT_UNKNOWN = 0,
+	KW_UA_FMT_XML,        /* an unattend / sysprep answer file */
+	KW_UA_FMT_GPP,        /* Group Policy Preferences XML */
+	KW_UA_FMT_INF,        /* sysprep.inf, unattend.txt, unattend.inf */
+} kw_ua_format;
+
+typedef struct kw_ua_result {
+	kw_ua_format format;
+	kw_ua_secret *v;
+	size_t n, cap;
+	bool autologon_enabled; /* AutoLogon/Enabled true (XML) or [GuiUnattended] AutoLogon=Yes */
+	bool truncated;         /* more than KW_UA_MAX_SECRETS: the rest were not kept */
+	unsigned error_line;    /* parse error: where (0: none or unknown) */
+	char error[160];        /* parse error: what ("" when none); never quotes the input */
+} kw_ua_result;
+
+/* Parse an XML answer file or GPP file. 0; KW_E_PARSE (malformed, a DOCTYPE, too deep:
+ * out->error says which, and secrets found before the error are kept); -ENOMEM. */
+int kw_ua_parse_xml(const uint8_t *data, size_t len, kw_ua_result *out);
+/* Parse a legacy INF answer file (sysprep.inf, unattend.txt). 0 or -ENOMEM. */
+int kw_ua_parse_inf(const uint8_t *data, size_t len, kw_ua_result *out);
+/* XML or INF by content (a '<' first, after a BOM and blanks, is XML). */
+int kw_ua_parse(const uint8_t *data, size_t len, kw_ua_result *out);
+void kw_ua_result_release(kw_ua_result *r);
+
+const char *kw_ua_kind_name(kw_ua_kind k);  /* "administrator password", "local account password", ... */
+const char *kw_ua_form_name(kw_ua_form f);  /* "plain text", "base64 (PlainText=false)", ... */
+
+#endif
