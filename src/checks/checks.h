@@ -41,11 +41,14 @@ void kw_emit_default(kw_check_ctx *x, const kw_check_def *c, kw_severity dflt, c
 		     const char *path, unsigned line, const char *account, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));
 
-/* Run every enabled check. *ret_run: how many checks were enabled. 0 or -ENOMEM. */
+/* Run every enabled check that applies to the target (kw_checks_for). *ret_run: how many
+ * checks were enabled. 0 or -ENOMEM. */
 int kw_checks_run(const kw_facts *f, const kw_profile *p, kw_findings *out, size_t *ret_run);
 
 /* All check definitions, in registry order (for --list-checks and validation). */
 const kw_check_def *const *kw_checks_all(size_t *ret_n);
+/* The checks that run on a Linux target, or on a Windows system volume (kw_facts.win). */
+const kw_check_def *const *kw_checks_for(bool windows, size_t *ret_n);
 const kw_check_def *kw_check_find(const char *id);
 
 /* UID range of login accounts: profile setting, else the image's login.defs. */
@@ -53,6 +56,6 @@ uint32_t kw_checks_uid_min(const kw_check_ctx *x);
 uint32_t kw_checks_uid_max(const kw_check_ctx *x);
 
 extern const kw_check_area kw_area_accounts, kw_area_keys, kw_area_secrets, kw_area_image,
-	kw_area_sudo, kw_area_sshd;
+	kw_area_sudo, kw_area_sshd, kw_area_windows;
 
 #endif

@@ -11,22 +11,47 @@
 
 static const kw_check_area *const areas[] = {
 	&kw_area_accounts, &kw_area_keys, &kw_area_secrets, &kw_area_image, &kw_area_sudo,
-	&kw_area_sshd,
+	&kw_area_sshd, &kw_area_windows,
 };
 
-#define KW_MAX_CHECKS 128
-static const kw_check_def *all_defs[KW_MAX_CHECKS];
-static size_t n_all_defs;
-
-const kw_check_def *const *kw_checks_all(size_t *ret_n)
+/* The areas that apply to a Windows system volume: its own, and those the collector
+ * fills from the profile folders (keys, credentials, histories) and Win32-OpenSSH (host
+ * keys). The others read Linux facts a Windows volume does not have. */
+static bool area_applies(const kw_check_area *a, bool windows)
 {
-	if (!n_all_defs) {
-		for (size_t a = 0; a < KW_ARRAY_LEN(areas); a++)
-			for (size_t i = 0; i < areas[a]->n_defs && n_all_defs < KW_MAX_CHECKS; i++)
-				all_defs[n_all_defs++] = &areas[a]->defs[i];
+	static const char *const win_areas[] = { "windows", "keys", "secrets", "image" };
+	if (!windows)
+		return strcmp(a->name, "windows") != 0;
+	for (size_t i = 0; i < KW_ARRAY_LEN(win_areas); i++)
+		if (!strcmp(a->name, win_areas[i]))
+			return true;
+	return false;
+}
+
+#define KW_MAX_CHECKS 160
+/* [0] every check, [1] a Linux target's, [2] a Windows volume's */
+static const kw_check_def *defs_of[3][KW_MAX_CHECKS];
+static size_t n_defs_of[3];
+
+static const kw_check_def *const *list(int which, size_t *ret_n)
+{
+	if (!n_defs_of[which]) {
+		for (size_t a = 0; a < KW_ARRAY_LEN(areas); a++) {
+			if (which && !area_applies(areas[a], which == 2))
+				continue;
+			for (size_t i = 0; i < areas[a]->n_defs && n_defs_of[which] < KW_MAX_CHECKS; i++)
+				defs_of[which][n_defs_of[which]++] = &areas[a]->defs[i];
+		}
 	}
-	*ret_n = n_all_defs;
-	return all_defs;
+	*ret_n = n_defs_of[which];
+	return defs_of[which];
+}
+
+const kw_check_def *const *kw_checks_all(size_t *ret_n) { return list(0, ret_n); }
+
+const kw_check_def *const *kw_checks_for(bool windows, size_t *ret_n)
+{
+	return list(windows ? 2 : 1, ret_n);
 }
 
 const kw_check_def *kw_check_find(const char *id)
@@ -103,6 +128,8 @@ int kw_checks_run(const kw_facts *f, const kw_profile *p, kw_findings *out, size
 	kw_check_ctx x = { .f = f, .p = p, .out = out };
 	size_t run = 0;
 	for (size_t a = 0; a < KW_ARRAY_LEN(areas); a++) {
+		if (!area_applies(areas[a], f->win != NULL))
+			continue;
 		for (size_t i = 0; i < areas[a]->n_defs; i++)
 			run += kw_profile_enabled(p, &areas[a]->defs[i]);
 		areas[a]->run(&x);

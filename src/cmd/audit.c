@@ -2,6 +2,7 @@
  * waivers, render, and decide the exit code. The only place in the audit that talks to
  * the user. */
 #include "cmd/cmd.h"
+#include "cmd/audit.h"
 #include "cmd/cmdio.h"
 #include "cmd/opts.h"
 #include "cmd/progress.h"
@@ -13,6 +14,7 @@
 #include "collect/facts.h"
 #include "report/report.h"
 #include "target/target.h"
+#include "windows/facts.h"
 #include "kw_config.h"
 
 #include <getopt.h>
@@ -24,11 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-enum {
-	OPT_ROOT = 256, OPT_IMAGE, OPT_DEEP, OPT_PROFILE, OPT_WAIVE, OPT_WAIVERS, OPT_FAIL_ON,
-	OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_LIST, OPT_AS_IMAGE, OPT_TODAY, OPT_MATCH_USERS,
-	OPT_VERBOSE = 'v',
-};
 
 static const kw_opt audit_opts[] = {
 	KW_OPT_SECTION("What to audit (default: this host, /)"),
@@ -44,34 +41,9 @@ static const kw_opt audit_opts[] = {
 	{ OPT_MATCH_USERS, 0, "match-users", KW_ARG_REQUIRED, "all", KW_COMP_WORDS, "all",
 	  "evaluate sshd's Match blocks for every account of the target, not only for the "
 	  "global section and one witness per block" },
-	{ OPT_DEEP, 0, "deep", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
-	  "also walk every file for private keys and credentials by name and content (skips "
-	  "/proc, /sys, /dev, pseudo file systems)" },
-	KW_OPT_SECTION("Policy"),
-	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
-	  "a built-in profile: baseline (default), paranoid, strict, mozilla-modern, "
-	  "cis-debian12; or a profile file (docs/profiles.md)" },
-	{ OPT_WAIVE, 0, "waive", KW_ARG_REQUIRED, "ID[:GLOB]", KW_COMP_NONE, NULL,
-	  "accept findings of check ID (for targets matching GLOB); repeatable" },
-	{ OPT_WAIVERS, 0, "waivers", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
-	  "a waiver file: lines of ID [GLOB] expires=YYYY-MM-DD reason=TEXT" },
-	{ OPT_TODAY, 0, "today", KW_ARG_REQUIRED, "YYYY-MM-DD", KW_COMP_NONE, NULL,
-	  "judge waiver expiry against this date instead of today (to see what expires soon)" },
-	{ OPT_FAIL_ON, 0, "fail-on", KW_ARG_REQUIRED, "SEVERITY", KW_COMP_WORDS,
-	  KW_CMD_SEVERITY_WORDS,
-	  "exit 1 if a finding at or above SEVERITY remains: info, low, medium, high (default) "
-	  "or critical" },
-	KW_OPT_SECTION("Output"),
-	{ OPT_FORMAT, 0, "format", KW_ARG_REQUIRED, "FORMAT", KW_COMP_WORDS,
-	  KW_CMD_FORMAT_WORDS,
-	  "text (default), json (schema: docs/report-schema.md), sarif, junit, markdown, html "
-	  "or prometheus (docs/reports.md)" },
-	KW_CMD_OPT_OUTPUT(OPT_OUTPUT),
-	KW_CMD_OPT_REPORT(OPT_REPORT),
-	{ OPT_LIST, 0, "list-checks", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
-	  "list every check: id, severity, title, references" },
-	{ OPT_VERBOSE, 'v', "verbose", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
-	  "show each finding's rationale and references" },
+	KW_AUDIT_OPT_DEEP,
+	KW_AUDIT_OPTS_POLICY,
+	KW_AUDIT_OPTS_OUTPUT,
 	KW_OPT_END,
 };
 
@@ -83,7 +55,10 @@ const kw_cmd_spec kw_spec_audit = {
 	"Find preset logon credentials and secrets: usable or empty passwords, extra UID 0 "
 	"accounts, authorized SSH keys, histories, private keys, cloud and tool credentials, "
 	"SSH host keys, machine-id, cloud-init passwords and instance state, passwordless sudo. "
-	"sshd's configuration is read exactly as sshd reads it, inside the target.",
+	"sshd's configuration is read exactly as sshd reads it, inside the target.\n\n"
+	"A Windows system volume (a Windows/System32/config folder and no /etc/passwd) gets the "
+	"checks of `keyward windows` instead of the Linux ones, plus the SSH keys, credential "
+	"files and histories of its profile folders.",
 	.opts = audit_opts,
 	.exit_status =
 	"0 no finding at or above --fail-on; 1 there is one; 2 usage or input error; 3 some "
@@ -94,7 +69,8 @@ const kw_cmd_spec kw_spec_audit = {
 	"keyward audit --root /mnt/image --format sarif --output keyward.sarif --report html=audit.html\n"
 	"virt-tar-out -a disk.qcow2 / - | keyward audit --image -\n"
 	"keyward audit --image rootfs.tar.zst --deep --waive keys.authorized-keys:/home/ci/*\n"
-	"keyward audit --root /mnt/image --profile cis-debian12 --match-users all\n",
+	"keyward audit --root /mnt/image --profile cis-debian12 --match-users all\n"
+	"keyward audit --root /mnt/winimage --format sarif --output windows.sarif\n",
 };
 
 typedef struct audit_args {
@@ -108,20 +84,23 @@ typedef struct audit_args {
 } audit_args;
 
 /* Print a message about user input, escaping what came from outside. */
+/* "audit" or "windows": the command this run is (messages, reports) */
+static const char *cmd_name = "audit";
+
 static void err_escaped(const char *what, const char *text)
 {
 	_cleanup_free_ char *e = kw_escape_str(text);
-	fprintf(stderr, "keyward audit: %s%s\n", what, e ? e : "");
+	fprintf(stderr, "keyward %s: %s%s\n", cmd_name, what, e ? e : "");
 }
 
-static void print_diags(const kw_diags *d) { kw_cmd_print_diags("audit", d); }
+static void print_diags(const kw_diags *d) { kw_cmd_print_diags(cmd_name, d); }
 
 /* 0 go on, 1 help printed, -1 usage error */
-static int parse_args(int argc, char **argv, audit_args *a)
+static int parse_args(int argc, char **argv, const kw_cmd_spec *spec, audit_args *a)
 {
 	int c;
 	kw_opts p;
-	kw_opts_begin(&p, &kw_spec_audit);
+	kw_opts_begin(&p, spec);
 	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_ROOT: a->root = optarg; break;
@@ -139,7 +118,7 @@ static int parse_args(int argc, char **argv, audit_args *a)
 		case OPT_WAIVERS: a->waivers_file = optarg; break;
 		case OPT_OUTPUT: a->out.output = optarg; break;
 		case OPT_REPORT:
-			if (kw_cmd_report_opt("audit", optarg, &a->out))
+			if (kw_cmd_report_opt(cmd_name, optarg, &a->out))
 				return -1;
 			break;
 		case OPT_LIST: a->list = true; break;
@@ -158,7 +137,7 @@ static int parse_args(int argc, char **argv, audit_args *a)
 			}
 			break;
 		case OPT_FORMAT:
-			if (kw_cmd_format_opt("audit", optarg, &a->out))
+			if (kw_cmd_format_opt(cmd_name, optarg, &a->out))
 				return -1;
 			break;
 		default:
@@ -170,11 +149,11 @@ static int parse_args(int argc, char **argv, audit_args *a)
 		return p.exit_code ? -1 : 1;
 	if (optind < argc) {
 		err_escaped("unexpected argument: ", argv[optind]);
-		fputs("Try 'keyward audit --help'.\n", stderr);
+		fprintf(stderr, "Try 'keyward %s --help'.\n", cmd_name);
 		return -1;
 	}
 	if (a->root && a->image) {
-		fputs("keyward audit: --root and --image cannot be used together\n", stderr);
+		fprintf(stderr, "keyward %s: --root and --image cannot be used together\n", cmd_name);
 		return -1;
 	}
 	return 0;
@@ -246,22 +225,34 @@ static int audit_native_render(FILE *out, kw_format fmt, const void *ctx)
 
 int cmd_audit(int argc, char **argv)
 {
+	return kw_cmd_audit_main(argc, argv, &kw_spec_audit, KW_AUDIT_ANY);
+}
+
+int kw_cmd_audit_main(int argc, char **argv, const kw_cmd_spec *spec, kw_audit_mode mode)
+{
+	cmd_name = spec->name;
 	audit_args a = {
 		.out.allowed = (1u << KW_FMT_TEXT) | (1u << KW_FMT_JSON) | KW_CMD_SHARED_FORMATS,
 		.fail_on = KW_SEV_HIGH,
 		.profile = "baseline",
 	};
-	int pr = parse_args(argc, argv, &a);
+	int pr = parse_args(argc, argv, spec, &a);
 	if (pr != 0) {
 		kw_waivers_release(&a.waivers);
 		return pr > 0 ? 0 : a.unhandled ? a.unhandled : 2;
 	}
+	bool windows = mode == KW_AUDIT_WINDOWS;
+	if (windows && !a.root && !a.list) {
+		kw_waivers_release(&a.waivers);
+		return kw_cmd_usage_err(cmd_name, "needs --root DIR: the Windows system volume, mounted "
+					"(ntfs-3g, guestmount) or copied into a folder", "");
+	}
 	if (a.list) {
 		size_t n;
-		const kw_check_def *const *all = kw_checks_all(&n);
+		const kw_check_def *const *all = windows ? kw_checks_for(true, &n) : kw_checks_all(&n);
 		kw_waivers_release(&a.waivers);
 		if (a.out.format != KW_FMT_TEXT && a.out.format != KW_FMT_JSON)
-			return kw_cmd_usage_err("audit", "--list-checks prints text or json, not ",
+			return kw_cmd_usage_err(cmd_name, "--list-checks prints text or json, not ",
 						kw_format_name(a.out.format));
 		return kw_report_check_list(stdout, a.out.format, all, n) < 0 ? 2 : 0;
 	}
@@ -295,8 +286,12 @@ int cmd_audit(int argc, char **argv)
 
 	kw_progress prog;
 	kw_progress_init(&prog, a.image ? "reading archive" : "walking", kw_ui_settings.quiet);
-	if (kw_cmd_open_target("audit", a.root, a.image, a.deep, &prog, &t) < 0)
+	if (kw_cmd_open_target(cmd_name, a.root, a.image, a.deep, &prog, &t) < 0)
 		goto out;
+	if (windows && !kw_win_detect(t)) {
+		err_escaped("not a Windows system volume (no Windows/System32/config folder): ", a.root);
+		goto out;
+	}
 
 	bool live = !a.root && !a.image && !a.as_image;
 	kw_collect_opts co = {
@@ -315,7 +310,7 @@ int cmd_audit(int argc, char **argv)
 	if (r == 0)
 		r = kw_checks_run(&facts, &prof, &fs, &checks_run);
 	if (r < 0) {
-		fprintf(stderr, "keyward audit: %s\n", kw_strerror(r));
+		fprintf(stderr, "keyward %s: %s\n", cmd_name, kw_strerror(r));
 		goto out;
 	}
 	kw_waivers_apply(&a.waivers, &fs, a.today ? a.today : today);
@@ -325,7 +320,7 @@ int cmd_audit(int argc, char **argv)
 	exit_code = kw_diags_any_fatal(&facts.diags) ? 3
 		    : kw_findings_count_at_least(&fs, a.fail_on) ? 1 : 0;
 	kw_report rep = {
-		.command = "audit",
+		.command = cmd_name,
 		.target = facts.target,
 		.profile = prof.name ? prof.name : a.profile,
 		.version = KW_VERSION,
@@ -340,10 +335,10 @@ int cmd_audit(int argc, char **argv)
 	};
 	kw_check_list ran = { 0 };
 	size_t n_all;
-	const kw_check_def *const *all = kw_checks_all(&n_all);
+	const kw_check_def *const *all = kw_checks_for(facts.win != NULL, &n_all);
 	char rootbuf[PATH_MAX];
 	if (kw_check_list_add_ptrs(&ran, &prof, all, n_all) < 0) {
-		fputs("keyward audit: out of memory\n", stderr);
+		fprintf(stderr, "keyward %s: out of memory\n", cmd_name);
 		exit_code = 2;
 		goto out;
 	}
@@ -353,7 +348,7 @@ int cmd_audit(int argc, char **argv)
 	rep.paths = KW_PATHS_IN_ROOT;
 	rep.started_unix = (long long)now;
 	struct audit_native nat = { &rep, kw_ui_color(stdout), a.verbose };
-	if (kw_cmd_write_outputs("audit", &a.out, audit_native_render, &nat, &rep) < 0)
+	if (kw_cmd_write_outputs(cmd_name, &a.out, audit_native_render, &nat, &rep) < 0)
 		exit_code = 2;
 	kw_check_list_release(&ran);
 out:

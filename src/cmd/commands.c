@@ -22,6 +22,7 @@ const kw_command kw_commands[] = {
 	{ &kw_spec_scan, cmd_scan },
 	{ &kw_spec_cloud, cmd_cloud },
 	{ &kw_spec_cloud_policy, NULL },
+	{ &kw_spec_windows, cmd_windows },
 	{ &kw_spec_help, cmd_help },
 	{ &kw_spec_completion, cmd_completion },
 };

@@ -12,6 +12,7 @@
  */
 #include "collect/facts.h"
 #include "collect/collect_internal.h"
+#include "windows/path.h"
 
 #include "base/buf.h"
 #include "base/cleanup.h"
@@ -40,6 +41,8 @@ static const char *const history_files[] = {
 	".psql_history", ".sqlite_history", ".rediscli_history", ".dbshell",
 	".mongosh/mongosh_repl_history", ".gdb_history", ".octave_hist", ".Rhistory",
 	".local/share/nano/search_history", ".config/fish/fish_history",
+	/* Windows profiles: PowerShell's PSReadLine keeps every command typed */
+	"AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt",
 };
 
 static const char *const authkeys_files[] = { ".ssh/authorized_keys", ".ssh/authorized_keys2" };
@@ -501,11 +504,32 @@ static void collect_creds(kw_collector *c, const home *h)
 	}
 }
 
+/* The profile folders of a Windows volume (Users/<name>), each its own account's home. */
+static int add_windows_homes(kw_collector *c, homes *hs)
+{
+	_cleanup_free_ char *users = NULL;
+	int r = kw_win_path(c->t, "/Users", &users);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	kw_dirent *d;
+	size_t nd;
+	if (list_dir(c, users, &d, &nd) < 0)
+		return 0;
+	for (size_t i = 0; i < nd && r == 0; i++) {
+		if (d[i].type != KW_FT_DIR)
+			continue;
+		_cleanup_free_ char *p = kw_path_join(users, d[i].name);
+		r = p ? add_home(hs, p, d[i].name) : -ENOMEM;
+	}
+	kw_dirents_free(d, nd);
+	return r;
+}
+
 static void collect_homes(kw_collector *c)
 {
 	kw_facts *f = c->f;
 	homes hs = { 0 };
-	int r = add_home(&hs, "/root", NULL);
+	int r = f->win ? add_windows_homes(c, &hs) : add_home(&hs, "/root", NULL);
 	for (size_t i = 0; i < f->n_accounts && r == 0; i++)
 		r = add_home(&hs, f->accounts[i].home, f->accounts[i].name);
 	/* /root belongs to the UID 0 account named root, even if passwd says otherwise */
@@ -514,7 +538,7 @@ static void collect_homes(kw_collector *c)
 			hs.v[i].account = strdup("root");
 	kw_dirent *d;
 	size_t nd;
-	if (r == 0 && list_dir(c, "/home", &d, &nd) == 0) {
+	if (r == 0 && !f->win && list_dir(c, "/home", &d, &nd) == 0) {
 		for (size_t i = 0; i < nd && r == 0; i++) {
 			if (d[i].type != KW_FT_DIR && d[i].type != KW_FT_LNK)
 				continue;
@@ -563,11 +587,12 @@ bool kw_collect_pubfile(kw_collector *c, const char *keypath, kw_pubkey *ret)
 	return ok;
 }
 
-static void collect_host_keys(kw_collector *c)
+/* ssh_host_*_key in dir: /etc/ssh, or Win32-OpenSSH's ProgramData/ssh */
+static void collect_host_keys(kw_collector *c, const char *dir)
 {
 	kw_dirent *d;
 	size_t n;
-	if (list_dir(c, "/etc/ssh", &d, &n) < 0)
+	if (!dir || list_dir(c, dir, &d, &n) < 0)
 		return;
 	for (size_t i = 0; i < n && !c->oom; i++) {
 		const char *name = d[i].name;
@@ -575,7 +600,7 @@ static void collect_host_keys(kw_collector *c)
 			continue;
 		if (fnmatch("ssh_host_*_key", name, 0) != 0 && strcmp(name, "ssh_host_key"))
 			continue;
-		_cleanup_free_ char *path = kw_path_join("/etc/ssh", name);
+		_cleanup_free_ char *path = kw_path_join(dir, name);
 		if (!path) { c->oom = true; break; }
 		kw_stat st;
 		if (kw_target_stat(c->t, path, &st) < 0 || st.type != KW_FT_REG)
@@ -731,6 +756,39 @@ bool kw_collect_want(const char *path, const kw_stat *st)
 	return false;
 }
 
+/* ---- a Windows system volume ------------------------------------------------------- */
+
+/* What applies of the above to Windows (the profile folders as homes: keys, credentials,
+ * histories; Win32-OpenSSH's host keys and administrators_authorized_keys) and the Windows
+ * facts proper (windows/collect.c): registry, answer files, stored credentials. */
+static int collect_windows(kw_collector *c, bool all, bool sshd_only)
+{
+	kw_facts *f = c->f;
+	if (!(f->win = calloc(1, sizeof *f->win)))
+		return -ENOMEM;
+	if (sshd_only)
+		return 0;
+	if (all && kw_win_collect(c->t, c->max_file, f->win, &f->diags) < 0)
+		c->oom = true;
+	if (!c->oom) collect_homes(c);
+	_cleanup_free_ char *ssh = NULL;
+	int r = kw_win_path(c->t, "/ProgramData/ssh", &ssh);
+	c->oom |= r == -ENOMEM;
+	if (!c->oom && ssh) {
+		collect_host_keys(c, ssh);
+		/* Win32-OpenSSH's default sshd_config: Match Group administrators ->
+		 * __PROGRAMDATA__/ssh/administrators_authorized_keys */
+		_cleanup_free_ char *ak = kw_path_join(ssh, "administrators_authorized_keys");
+		if (!ak)
+			c->oom = true;
+		else
+			kw_collect_keyfile(c, ak, "Administrators", true);
+	}
+	if (!c->oom && f->deep && all) kw_collect_deep(c);
+	kw_keymemo_release(&c->keys);
+	return c->oom ? -ENOMEM : 0;
+}
+
 /* ---- entry point ------------------------------------------------------------------- */
 
 int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
@@ -757,13 +815,17 @@ int kw_collect(kw_target *t, const kw_collect_opts *o, kw_facts *f)
 				   kw_strerror(w[i].err), w[i].detail ? ": " : "",
 				   w[i].detail ? w[i].detail : "");
 
+	bool sshd_only = o && o->sshd_only;
+	bool all = !(o && (o->keys_only || sshd_only));
+	kw_stat pst;
+	if (kw_target_lstat(t, "/etc/passwd", &pst) < 0 && kw_win_detect(t))
+		return collect_windows(&c, all, sshd_only);
+
 	collect_accounts(&c);
 	for (size_t i = 0; i < f->n_accounts && !c.oom; i++)
 		c.oom = kw_strindex_put(&f->account_ix, f->accounts[i].name, i, NULL) < 0;
-	bool sshd_only = o && o->sshd_only;
-	bool all = !(o && (o->keys_only || sshd_only));
 	if (!c.oom && !sshd_only) collect_homes(&c);
-	if (!c.oom && !sshd_only) collect_host_keys(&c);
+	if (!c.oom && !sshd_only) collect_host_keys(&c, "/etc/ssh");
 	if (!c.oom && all) collect_identity(&c);
 	if (!c.oom && all) collect_cloud(&c);
 	if (!c.oom && all) collect_dhcp(&c);
@@ -822,6 +884,8 @@ void kw_facts_release(kw_facts *f)
 	}
 	free(f->sudo);
 	kw_sshd_facts_release(&f->sshd);
+	kw_win_facts_release(f->win);
+	free(f->win);
 	kw_diags_release(&f->diags);
 	kw_strindex_release(&f->account_ix);
 	kw_strindex_release(&f->keyfile_ix);

@@ -24,6 +24,7 @@
 #include "sshd/config.h"
 #include "sshd/moduli.h"
 #include "target/target.h"
+#include "windows/facts.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -172,6 +173,9 @@ typedef struct kw_facts {
 	size_t n_sudo, cap_sudo;
 	uint64_t deep_files;       /* --deep: files walked */
 	kw_sshd_facts sshd;
+	kw_win_facts *win;         /* a Windows system volume (no /etc/passwd, a
+				    * Windows/System32/config folder): its registry, answer
+				    * files and leftovers; NULL for any other target */
 	kw_diags diags;            /* problems; fatal ones: a check could not run */
 	/* lookups that would otherwise scan lists (images with thousands of accounts); use
 	 * kw_facts_account / kw_facts_keyfile */
