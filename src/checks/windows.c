@@ -264,10 +264,10 @@ static void check_system(kw_check_ctx *x, const kw_win_facts *w)
 	const char *sys = hive_path(w, KW_WIN_SYSTEM);
 	if (w->rdp.cert_bound)
 		kw_emit(x, &defs[C_RDP_CERT], "RDP", sys, 0, NULL,
-			"WinStations\\RDP-Tcp has an SSLCertificateSHA1Hash value");
+			"the RDP-Tcp listener has an SSLCertificateSHA1Hash value");
 	if (w->limit_blank.state == KW_HVAL_SET && w->limit_blank.v == 0)
 		kw_emit(x, &defs[C_BLANK_NETWORK], "LimitBlankPasswordUse", sys, 0, NULL,
-			"Control\\Lsa\\LimitBlankPasswordUse=0");
+			"LimitBlankPasswordUse=0 in the Lsa key of the current control set");
 	for (size_t i = 0; i < w->n_services; i++) {
 		const kw_win_service *s = &w->services[i];
 		if (s->start.state != KW_HVAL_SET || s->start.v > 3)
@@ -295,7 +295,7 @@ static void check_autologon(kw_check_ctx *x, const kw_win_facts *w)
 			"Winlogon %s is set (AutoAdminLogon=%s%s%s)",
 			a->default_password == KW_HVAL_SET ? "DefaultPassword" : "AltDefaultPassword",
 			a->auto_admin_logon ? a->auto_admin_logon : "absent",
-			user ? ", DefaultUserName set" : "", "");
+			user ? ", DefaultUserName=" : "", user ? user : "");
 	if (on || a->lsa_secret)
 		kw_emit(x, &defs[C_AUTOLOGON], "Winlogon", sw, 0, user, "AutoAdminLogon=%s%s",
 			a->auto_admin_logon ? a->auto_admin_logon : "absent",
@@ -311,9 +311,12 @@ static void check_accounts(kw_check_ctx *x, const kw_win_facts *w)
 			continue;
 		if (a->f.acb & KW_ACB_DISABLED)
 			continue;
-		char set[40] = "never";
-		if (a->f.pw_last_set)
-			kw_time_iso(a->f.pw_last_set, false, set, sizeof set);
+		char set[64] = "";
+		if (a->f.pw_last_set) {
+			char iso[40];
+			kw_time_iso(a->f.pw_last_set, false, iso, sizeof iso);
+			snprintf(set, sizeof set, " (last set %s)", iso);
+		}
 		bool pw = a->v.has_nt;
 		if (!pw)
 			kw_emit(x, &defs[C_BLANK_PASSWORD], a->name, sam, 0, a->name,
@@ -324,13 +327,13 @@ static void check_accounts(kw_check_ctx *x, const kw_win_facts *w)
 				"RID %u enabled with PASSWD_NOTREQD", a->rid);
 		if (a->rid == KW_RID_ADMINISTRATOR && pw)
 			kw_emit(x, &defs[C_ADMIN_ENABLED], a->name, sam, 0, a->name,
-				"RID 500 enabled, password set (last set %s)", set);
+				"RID 500 enabled, password set%s", set);
 		else if (a->rid == KW_RID_GUEST)
 			kw_emit(x, &defs[C_GUEST_ENABLED], a->name, sam, 0, a->name, "RID 501 enabled");
 		else if (a->rid >= KW_RID_FIRST_USER)
 			kw_emit(x, &defs[C_LOCAL_ACCOUNT], a->name, sam, 0, a->name,
-				"RID %u enabled, password %s (last set %s), %u logons", a->rid,
-				pw ? "set" : "not set", set, a->f.logons);
+				"RID %u enabled, %s, %u logons", a->rid,
+				pw ? "password set" : "no password", a->f.logons);
 	}
 }
 
