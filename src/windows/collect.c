@@ -392,19 +392,27 @@ static kw_win_leftover *leftover(wc *c, kw_win_leftover_kind kind, const char *p
 	return l;
 }
 
-/* a folder of credential blobs: one leftover with the count of non-empty files */
-static void cred_dir(wc *c, const char *home, const char *rel, kw_win_leftover_kind kind,
-		     const char *profile)
+/* The entries of home/rel (any case): true with *dir (the caller's) and the listing. */
+static bool list_sub(wc *c, const char *home, const char *rel, char **dir, kw_dirent **d,
+		     size_t *n)
 {
 	_cleanup_free_ char *want = NULL;
 	if (asprintf(&want, "%s/%s", home, rel) < 0) {
 		c->oom = true;
-		return;
+		return false;
 	}
-	_cleanup_free_ char *dir = find(c, want);
+	*dir = find(c, want);
+	return *dir && kw_target_list(c->t, *dir, d, n) == 0;
+}
+
+/* a folder of credential blobs: one leftover with the count of non-empty files */
+static void cred_dir(wc *c, const char *home, const char *rel, kw_win_leftover_kind kind,
+		     const char *profile)
+{
+	_cleanup_free_ char *dir = NULL;
 	kw_dirent *d;
 	size_t n;
-	if (!dir || kw_target_list(c->t, dir, &d, &n) < 0)
+	if (!list_sub(c, home, rel, &dir, &d, &n))
 		return;
 	unsigned count = 0;
 	uint64_t bytes = 0;
@@ -455,15 +463,10 @@ static bool rdp_has_password(const uint8_t *p, size_t len)
 
 static void rdp_files(wc *c, const char *home, const char *sub, const char *profile)
 {
-	_cleanup_free_ char *want = NULL;
-	if (asprintf(&want, "%s/%s", home, sub) < 0) {
-		c->oom = true;
-		return;
-	}
-	_cleanup_free_ char *dir = find(c, want);
+	_cleanup_free_ char *dir = NULL;
 	kw_dirent *d;
 	size_t n;
-	if (!dir || kw_target_list(c->t, dir, &d, &n) < 0)
+	if (!list_sub(c, home, sub, &dir, &d, &n))
 		return;
 	for (size_t i = 0; i < n && !c->oom; i++) {
 		if (d[i].type != KW_FT_REG || !has_ext(d[i].name, ".rdp"))

@@ -3,6 +3,7 @@
 
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <hivex.h>
@@ -39,17 +40,10 @@ static int private_copy(const uint8_t *data, size_t len)
 	int fd = memfd_create("keyward-hive", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		off += (size_t)w;
+	int r = kw_fd_write_all(fd, data, len);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	return fd;
 }
