@@ -128,15 +128,15 @@ static bool all_blank(const char *s)
 }
 
 /* The longest prefix of s[0..n) of at most max bytes that does not split a UTF-8
- * sequence (s[max] is read only when n > max). */
+ * sequence (s[max] is read only when n > max; bytes that are no UTF-8 are cut at max). */
 static size_t utf8_cut(const char *s, size_t n, size_t max)
 {
 	if (n <= max)
 		return n;
 	size_t k = max;
-	while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+	while (k > 0 && max - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
 		k--;
-	return k;
+	return ((unsigned char)s[k] & 0xC0) == 0x80 ? max : k;
 }
 
 static char *dup_cut(const char *s, size_t n, size_t max)

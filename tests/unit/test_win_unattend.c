@@ -753,19 +753,26 @@ static void test_deep(void **state)
 	kw_ua_result_release(&r);
 }
 
+/* pre, n times c, post (a new string) */
+static char *filled(const char *pre, char c, size_t n, const char *post)
+{
+	size_t lp = strlen(pre), lq = strlen(post);
+	char *s = malloc(lp + n + lq + 1);
+	assert_non_null(s);
+	memcpy(s, pre, lp);
+	memset(s + lp, c, n);
+	memcpy(s + lp + n, post, lq + 1);
+	return s;
+}
+
 static void test_big(void **state)
 {
 	(void)state;
 	/* a 50 MB Value streams through in chunks, inside expat's 8 MiB budget: still set,
 	 * and too long to be a Windows encoding */
 	const char *pre = "<unattend><AdministratorPassword><Value>";
-	const char *post = "</Value><PlainText>false</PlainText></AdministratorPassword></unattend>";
-	size_t big = (size_t)50 << 20, lp = strlen(pre), lq = strlen(post);
-	char *doc = malloc(lp + big + lq + 1);
-	assert_non_null(doc);
-	memcpy(doc, pre, lp);
-	memset(doc + lp, 'A', big);
-	memcpy(doc + lp + big, post, lq + 1);
+	size_t big = (size_t)50 << 20, lp = strlen(pre);
+	char *doc = filled(pre, 'A', big, "</Value><PlainText>false</PlainText></AdministratorPassword></unattend>");
 	double t0 = now();
 	kw_ua_result r;
 	assert_int_equal(parse_xml_str(doc, &r), 0);
@@ -783,11 +790,8 @@ static void test_big(void **state)
 	printf("two 50 MB values: %.2f s\n", now() - t0);
 
 	/* a 9 MiB comment is one token: over the budget */
-	const char *cpre = "<unattend>\n<!--", *cpost = "--><Password>After-Pw</Password></unattend>";
-	size_t cn = (size_t)9 << 20;
-	memcpy(doc, cpre, strlen(cpre));
-	memset(doc + strlen(cpre), 'c', cn);
-	memcpy(doc + strlen(cpre) + cn, cpost, strlen(cpost) + 1);
+	free(doc);
+	doc = filled("<unattend>\n<!--", 'c', (size_t)9 << 20, "--><Password>After-Pw</Password></unattend>");
 	assert_int_equal(parse_xml_str(doc, &r), KW_E_PARSE);
 	assert_string_equal(r.error, "a tag, comment or processing instruction over 8 MiB");
 	assert_int_equal(r.n, 0);
