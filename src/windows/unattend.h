@@ -122,7 +122,8 @@ typedef struct kw_ua_result {
  * a tag over KW_UA_MAX_MEMORY: out->error says which, out->error_line where, and
  * secrets found before the error are kept); -ENOMEM. */
 int kw_ua_parse_xml(const uint8_t *data, size_t len, kw_ua_result *out);
-/* Parse a legacy INF answer file (sysprep.inf, unattend.txt). 0 or -ENOMEM. */
+/* Parse a legacy INF answer file (sysprep.inf, unattend.txt). 0 or -ENOMEM. UTF-16 is
+ * known by its byte order mark, or without one by a NUL among the first two bytes. */
 int kw_ua_parse_inf(const uint8_t *data, size_t len, kw_ua_result *out);
 /* XML or INF by content (a '<' first, after a BOM and blanks, is XML). */
 int kw_ua_parse(const uint8_t *data, size_t len, kw_ua_result *out);
