@@ -30,6 +30,19 @@
 #define KW_UA_MAX_DEPTH 64
 #define KW_UA_MAX_TEXT 4096
 #define KW_UA_MAX_SECRETS 4096
+/* (Additions) Caps on what is returned and on the work done:
+ *  - KW_UA_MAX_NAME: one element name, section or key name, pass or account, in bytes
+ *    (longer ones are cut at a UTF-8 character boundary);
+ *  - KW_UA_MAX_PATH: kw_ua_secret.element, in bytes (cut the same way);
+ *  - KW_UA_MAX_LINE: one INF line (the rest of a longer line is skipped; a value cut
+ *    there is still "set");
+ *  - KW_UA_MAX_MEMORY: what expat may allocate for one document. The input is fed in
+ *    chunks, so text of any length streams through; a single tag, comment or processing
+ *    instruction larger than this stops the parse with KW_E_PARSE. */
+#define KW_UA_MAX_NAME 256
+#define KW_UA_MAX_PATH 1024
+#define KW_UA_MAX_LINE 8192
+#define KW_UA_MAX_MEMORY ((size_t)8 << 20)
 
 /* What the password is for. */
 typedef enum kw_ua_kind {
@@ -64,7 +77,8 @@ typedef struct kw_ua_secret {
 			       * "[Section] Key"; GPP: "Groups/User/Properties@cpassword" */
 	char *account;        /* owned, may be NULL: the account it belongs to when the file
 			       * says (LocalAccount/Name, AutoLogon/Username, Credentials/Username,
-			       * GPP userName / newName); raw bytes from the file: escape to print */
+			       * GPP userName / newName, also accountName, runAs; INF [Identification]
+			       * DomainAdmin); raw bytes from the file: escape to print */
 	char *pass;           /* owned, may be NULL: the unattend pass ("oobeSystem", "specialize") */
 } kw_ua_secret;
 
@@ -85,10 +99,31 @@ typedef struct kw_ua_result {
 	char error[160];        /* parse error: what ("" when none); never quotes the input */
 } kw_ua_result;
 
-/* Parse an XML answer file or GPP file. 0; KW_E_PARSE (malformed, a DOCTYPE, too deep:
- * out->error says which, and secrets found before the error are kept); -ENOMEM. */
+/* How values are judged (XML and INF alike):
+ *  - leading and trailing blanks (space, tab, CR, LF) do not count: a value of blanks
+ *    only is EMPTY;
+ *  - "*SENSITIVE*DATA*DELETED*" is REMOVED, whatever PlainText says;
+ *  - PlainText false (or 0) and a value that decodes as base64 to valid UTF-16LE (no
+ *    NUL, no lone surrogate) ending in the element's own name as suffix is ENCODED; one
+ *    that decodes to the suffix alone encodes the empty password: EMPTY (a blank
+ *    password, reported as such); anything else is OPAQUE (a value longer than
+ *    KW_UA_MAX_TEXT too: no Windows encoder writes one);
+ *  - otherwise PLAINTEXT. A password element's value is its first <Value> child, or its
+ *    own text when it has none (Identification/Credentials/Password). A password
+ *    element inside another is not looked at.
+ *  - GPP: a cpassword attribute of blanks only is not a finding.
+ * An XML declaration naming an encoding expat does not know (windows-1252, ...) is read
+ * byte for byte as ISO-8859-1: every name matched is ASCII, and values are only judged.
+ *
+ * *out is overwritten (release a previous result first) and must be released after any
+ * return, an error included. */
+
+/* Parse an XML answer file or GPP file. 0; KW_E_PARSE (malformed, a DOCTYPE, too deep,
+ * a tag over KW_UA_MAX_MEMORY: out->error says which, out->error_line where, and
+ * secrets found before the error are kept); -ENOMEM. */
 int kw_ua_parse_xml(const uint8_t *data, size_t len, kw_ua_result *out);
-/* Parse a legacy INF answer file (sysprep.inf, unattend.txt). 0 or -ENOMEM. */
+/* Parse a legacy INF answer file (sysprep.inf, unattend.txt). 0 or -ENOMEM. UTF-16 is
+ * known by its byte order mark, or without one by a NUL among the first two bytes. */
 int kw_ua_parse_inf(const uint8_t *data, size_t len, kw_ua_result *out);
 /* XML or INF by content (a '<' first, after a BOM and blanks, is XML). */
 int kw_ua_parse(const uint8_t *data, size_t len, kw_ua_result *out);
