@@ -351,9 +351,10 @@ static void check_answers(kw_check_ctx *x, const kw_win_facts *w)
 			/* a blank password set by the file is a weak account, not a leaked secret */
 			kw_severity dflt = s->form == KW_UA_EMPTY ? KW_SEV_HIGH : c->severity;
 			kw_emit_default(x, c, dflt, an->path, an->path, s->line, s->account,
-					"%s: %s (%s)%s%s", kw_ua_kind_name(s->kind), kw_ua_form_name(s->form),
-					s->element ? s->element : "?", s->pass ? ", pass " : "",
-					s->pass ? s->pass : "");
+					"%s in %s: %s%s%s%s", kw_ua_kind_name(s->kind),
+					s->element ? s->element : "?", kw_ua_form_name(s->form),
+					s->pass ? ", pass " : "", s->pass ? s->pass : "",
+					an->from_registry ? "; the file SYSTEM\\Setup!UnattendFile names" : "");
 		}
 		if (!secrets)
 			kw_emit(x, &defs[C_ANSWER_FILE], an->path, an->path, 0, NULL, "%s%s",
