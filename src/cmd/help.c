@@ -34,7 +34,7 @@ const kw_cmd_spec kw_spec_help = {
 	.examples = "keyward help\nkeyward help audit\nkeyward help keys rotate\n"
 		    "keyward help --man audit | scdoc | man -l -\n",
 	.operands = KW_COMP_WORDS,
-	.operand_words = "audit sshd sanitize harden undo guard keys scan cloud help completion",
+	.operand_words = "audit sshd sanitize harden undo guard keys scan cloud windows help completion",
 };
 
 static const kw_opt completion_opts[] = { KW_OPT_END };
