@@ -100,8 +100,8 @@ static const kw_opt scan_opts[] = {
 	{ OPT_JOBS, 'j', "jobs", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
 	  "connections at once (default 128, at most 4096)" },
 	{ OPT_TIMEOUT, 0, "timeout", KW_ARG_REQUIRED, "DURATION", KW_COMP_NONE, NULL,
-	  "per connection: connect, banner, KEXINIT, reply (default 5s; 500ms, 5s, 1m; at most "
-	  "1 h)" },
+	  "per connection: connect, banner, KEXINIT, reply (RDP: connect, confirm, TLS "
+	  "handshake) (default 5s; 500ms, 5s, 1m; at most 1 h)" },
 	KW_OPT_SECTION("Report"),
 	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
 	  "baseline (default) or strict, or a profile file" },
@@ -121,7 +121,7 @@ const kw_cmd_spec kw_spec_scan = {
 	.name = "scan",
 	.summary = "rate live SSH and RDP servers: algorithms, verified host keys, DH groups, RDP "
 		   "security and certificates, many at once",
-	.synopsis = "TARGET... [OPTIONS]",
+	.synopsis = "[TARGET...] [--rdp HOST[:PORT]...] [OPTIONS]",
 	.description =
 	"Rate live SSH servers: banner, the algorithms of their KEXINIT, host keys proved by a "
 	"key exchange whose signature keyward verifies (ssh-keyscan does not), and the sizes of "

@@ -478,10 +478,13 @@ int kw_scan_render_json(FILE *out, const kw_scan_report *rep)
 	for (size_t i = 0; i < rep->targets->n; i++)
 		json_target(&w, rep, i);
 	kw_jw_end(&w);
-	kw_jw_arr(&w, "rdp_targets");
-	for (size_t i = 0; rep->rdp_targets && i < rep->rdp_targets->n; i++)
-		json_rdp_target(&w, rep, i);
-	kw_jw_end(&w);
+	/* only in runs with RDP targets: an SSH-only report keeps its documented keys */
+	if (rep->rdp_targets && rep->rdp_targets->n) {
+		kw_jw_arr(&w, "rdp_targets");
+		for (size_t i = 0; i < rep->rdp_targets->n; i++)
+			json_rdp_target(&w, rep, i);
+		kw_jw_end(&w);
+	}
 	kw_jw_arr(&w, "findings");
 	for (size_t i = 0; i < rep->findings->n; i++)
 		kw_finding_json(&w, &rep->findings->v[i], true);
