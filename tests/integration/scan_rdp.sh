@@ -23,7 +23,8 @@
 #    TLS cannot match;
 #  - SSH and RDP targets in one run (a real dropbear and xrdp, `rdp://` written as a
 #    target): one report, both kinds of findings; SARIF and JUnit carry the RDP findings;
-#  - usage: a malformed thumbprint, --expect-thumbprint without an RDP target (exit 2).
+#  - usage: a malformed thumbprint, --expect-thumbprint without an RDP target (exit 2);
+#  - no sanitizer report on stderr (the test runs in the ASan/UBSan build too).
 # Network traffic only to 127.0.0.1. Every daemon started here is killed by the EXIT trap.
 # Args: KEYWARD_BINARY SOURCE_ROOT.
 . "$(dirname "$0")/lib.sh"
@@ -391,6 +392,8 @@ run nordp "127.0.0.1:$PB" --expect-thumbprint "$SHA1"
 expect "--expect-thumbprint without an RDP target: exit 2" bash -c '[ "$(cat "$1")" = 2 ] && grep -q "goes with --rdp" "$2"' \
 	_ "$TMP/rc.nordp" "$TMP/err.nordp"
 
+expect "no sanitizer report on keyward's stderr in any run (ASan/UBSan builds)" \
+	bash -c '! grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$@"' _ "$TMP"/err.*
 rdp_stop
 expect "every daemon started here is gone" bash -c '! pgrep -f -- "--config $1/xrdp-" >/dev/null' _ "$D"
 echo "# $((SECONDS - start_all)) s in all"
