@@ -1,6 +1,7 @@
 /* cmdio.c — see cmdio.h. */
 #include "cmd/cmdio.h"
 #include "checks/cloud.h"
+#include "checks/rdp.h"
 #include "checks/scan.h"
 
 #include "base/cleanup.h"
@@ -104,7 +105,7 @@ int kw_cmd_close_output(FILE *f, const char *path, char *tmp)
 bool kw_cmd_check_known(const char *id)
 {
 	return kw_check_find(id) || kw_keys_check_find(id) || kw_scan_check_find(id) ||
-	       kw_cloud_check_find(id);
+	       kw_cloud_check_find(id) || kw_rdp_check_find(id);
 }
 
 FILE *kw_cmd_report_open(const char *cmd, const char *path, char **ret_tmp)

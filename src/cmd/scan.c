@@ -1,6 +1,8 @@
 /* scan.c — `keyward scan`: rate live SSH servers (banner, algorithms, verified host keys,
  * group-exchange sizes), many at once, against the same ratings and profiles as the
- * sshd_config checks. */
+ * sshd_config checks; and with --rdp, RDP servers (security negotiation, NLA, the TLS
+ * certificate and its thumbprint). SSH targets are scanned first, then RDP targets, each
+ * by its own engine; one report holds both. */
 #include "cmd/cmd.h"
 #include "cmd/cmdio.h"
 #include "cmd/opts.h"
@@ -12,11 +14,14 @@
 #include "base/buf.h"
 #include "base/time.h"
 #include "base/vec.h"
+#include "checks/rdp.h"
 #include "checks/scan.h"
 #include "collect/sshkey.h"
 #include "collect/facts.h"
 #include "net/drift.h"
 #include "net/knownhosts.h"
+#include "net/rdp.h"
+#include "net/rdpscan.h"
 #include "net/scan.h"
 #include "net/software.h"
 #include "net/targets.h"
@@ -34,6 +39,9 @@
 
 typedef struct scan_args {
 	kw_targets targets;
+	kw_targets rdp;             /* --rdp and rdp:// targets */
+	char **thumbs;              /* --expect-thumbprint, normalised (owned) */
+	size_t n_thumbs, cap_thumbs;
 	const char **expect;
 	size_t n_expect, cap_expect;
 	const char *profile;
@@ -47,7 +55,7 @@ typedef struct scan_args {
 
 enum { OPT_TARGETS = 1000, OPT_PORT, OPT_MAX, OPT_HOSTKEYS, OPT_EXPECT, OPT_GEX, OPT_MD5,
        OPT_TIMEOUT, OPT_PROFILE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_FAIL_ON,
-       OPT_KNOWN_HOSTS, OPT_COMPARE, OPT_ROOT, OPT_JOBS = 'j' };
+       OPT_KNOWN_HOSTS, OPT_COMPARE, OPT_ROOT, OPT_RDP, OPT_THUMBPRINT, OPT_JOBS = 'j' };
 
 static const kw_opt scan_opts[] = {
 	KW_OPT_SECTION("Targets"),
@@ -79,12 +87,21 @@ static const kw_opt scan_opts[] = {
 	  "file in use, something else on the port)" },
 	{ OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
 	  "where --compare-config reads /etc/ssh from (default /)" },
+	KW_OPT_SECTION("RDP"),
+	{ OPT_RDP, 0, "rdp", KW_ARG_REQUIRED, "HOST[:PORT]", KW_COMP_HOST, NULL,
+	  "probe an RDP server (port 3389 unless given; repeatable; also a CIDR range or @FILE; "
+	  "rdp://HOST:PORT as a TARGET does the same): the security protocol it selects, whether "
+	  "it insists on NLA, whether it still accepts standard RDP security, and its TLS "
+	  "certificate" },
+	{ OPT_THUMBPRINT, 0, "expect-thumbprint", KW_ARG_REQUIRED, "HEX", KW_COMP_NONE, NULL,
+	  "the RDP servers' certificate must have this SHA-1 (40 hex digits) or SHA-256 (64) "
+	  "thumbprint, as Windows shows it (colons and spaces allowed, any case; repeatable)" },
 	KW_OPT_SECTION("How"),
 	{ OPT_JOBS, 'j', "jobs", KW_ARG_REQUIRED, "N", KW_COMP_NONE, NULL,
 	  "connections at once (default 128, at most 4096)" },
 	{ OPT_TIMEOUT, 0, "timeout", KW_ARG_REQUIRED, "DURATION", KW_COMP_NONE, NULL,
-	  "per connection: connect, banner, KEXINIT, reply (default 5s; 500ms, 5s, 1m; at most "
-	  "1 h)" },
+	  "per connection: connect, banner, KEXINIT, reply (RDP: connect, confirm, TLS "
+	  "handshake) (default 5s; 500ms, 5s, 1m; at most 1 h)" },
 	KW_OPT_SECTION("Report"),
 	{ OPT_PROFILE, 0, "profile", KW_ARG_REQUIRED, "NAME|FILE", KW_COMP_FILE, NULL,
 	  "baseline (default) or strict, or a profile file" },
@@ -102,8 +119,9 @@ static const kw_opt scan_opts[] = {
 
 const kw_cmd_spec kw_spec_scan = {
 	.name = "scan",
-	.summary = "rate live SSH servers: algorithms, verified host keys, DH groups, many at once",
-	.synopsis = "TARGET... [OPTIONS]",
+	.summary = "rate live SSH and RDP servers: algorithms, verified host keys, DH groups, RDP "
+		   "security and certificates, many at once",
+	.synopsis = "[TARGET...] [--rdp HOST[:PORT]...] [OPTIONS]",
 	.description =
 	"Rate live SSH servers: banner, the algorithms of their KEXINIT, host keys proved by a "
 	"key exchange whose signature keyward verifies (ssh-keyscan does not), and the sizes of "
@@ -118,18 +136,31 @@ const kw_cmd_spec kw_spec_scan = {
 	"A TARGET is HOST, HOST:PORT, ADDR, ADDR:PORT, IPv6, [IPv6]:PORT, a CIDR range "
 	"(10.0.0.0/24, [2001:db8::/120]:22), or @FILE (one target per line, '#' comments).\n"
 	"\n"
+	"RDP servers (--rdp HOST, or a TARGET written rdp://HOST:PORT) are probed with up to "
+	"three connections each, after the SSH targets: a Connection Request offering TLS and "
+	"CredSSP (the protocol the server selects, then a TLS handshake for its certificate: "
+	"subject, issuer, validity, key, SHA-1 and SHA-256 thumbprints, self-signed or not, TLS "
+	"version and cipher), one offering TLS alone (does it insist on NLA?) and one offering "
+	"only standard RDP security (is the weak RC4 layer still accepted?). Nothing is logged "
+	"in. --expect-thumbprint compares the certificate with the thumbprint the instance "
+	"printed at boot.\n"
+	"\n"
 	"A progress line (targets done) is shown on stderr when stderr is a terminal.",
 	.opts = scan_opts,
 	.exit_status =
-	"0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 a target could "
-	"not be scanned or the scan was interrupted (Ctrl-C prints what had finished).",
+	"0 ok, 1 findings at or above --fail-on, 2 usage or internal error, 3 a target (SSH or "
+	"RDP) could not be scanned or the scan was interrupted (Ctrl-C prints what had "
+	"finished).",
 	.examples =
 	"keyward scan 127.0.0.1:22 host-b:2222\n"
 	"keyward scan 10.0.0.0/24 --hostkeys --format json --output scan.json\n"
 	"keyward scan bastion --expect SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s\n"
 	"keyward scan @fleet.txt --gex --profile strict --fail-on high\n"
 	"keyward scan @fleet.txt --known-hosts ~/.ssh/known_hosts\n"
-	"keyward scan 127.0.0.1:22 --compare-config --root /\n",
+	"keyward scan 127.0.0.1:22 --compare-config --root /\n"
+	"keyward scan --rdp 10.0.0.5 --rdp rdp-gw:3390 --fail-on high\n"
+	"keyward scan --rdp 10.0.0.5 ssh.example.com --format json\n"
+	"keyward scan rdp://10.0.0.5:3389 --expect-thumbprint 0A1B2C3D4E5F60718293A4B5C6D7E8F901234567\n",
 	/* hosts complete (the usual operand); an @FILE list is typed by hand */
 	.operands = KW_COMP_HOST,
 };
@@ -164,6 +195,8 @@ static int parse_args(int argc, char **argv, scan_args *a)
 	kw_opts_begin(&p, &kw_spec_scan);
 	uint64_t port = 22, max = KW_TARGETS_DEFAULT_CAP, v;
 	const char *targets_file = NULL;
+	_cleanup_free_ const char **rdp = NULL;
+	size_t n_rdp = 0, cap_rdp = 0;
 	/* first pass: options (targets need --port and --max-targets first) */
 	while ((c = kw_opts_next(&p, argc, argv)) >= 0) {
 		switch (c) {
@@ -216,6 +249,23 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		case OPT_KNOWN_HOSTS: a->known_hosts = optarg; break;
 		case OPT_COMPARE: a->compare = true; break;
 		case OPT_ROOT: a->root = optarg; break;
+		case OPT_RDP: {
+			const char **slot = KW_VEC_PUSH(rdp, n_rdp, cap_rdp);
+			if (!slot)
+				return usage_err("out of memory", NULL);
+			*slot = optarg;
+			break;
+		}
+		case OPT_THUMBPRINT: {
+			char norm[72];
+			if (kw_rdp_thumbprint_norm(optarg, norm, sizeof norm) < 0)
+				return usage_err("--expect-thumbprint takes a SHA-1 (40 hex digits) or SHA-256 (64 "
+						 "hex digits) thumbprint, colons or spaces allowed, not ", optarg);
+			char **slot = KW_VEC_PUSH(a->thumbs, a->n_thumbs, a->cap_thumbs);
+			if (!slot || !(*slot = strdup(norm)))
+				return usage_err("out of memory", NULL);
+			break;
+		}
 		default: return kw_opts_unhandled(&p, c);
 		}
 	}
@@ -224,14 +274,26 @@ static int parse_args(int argc, char **argv, scan_args *a)
 	if (a->root && !a->compare)
 		return usage_err("--root goes with --compare-config", NULL);
 	kw_targets_init(&a->targets, max);
+	kw_targets_init(&a->rdp, max);
 	char err[512] = "";
-	for (int i = optind; i < argc; i++)
-		if (kw_targets_add_arg(&a->targets, argv[i], (uint16_t)port, err, sizeof err) < 0)
+	for (int i = optind; i < argc; i++) {
+		/* rdp://SPEC: an RDP target written among the others */
+		if (!strncasecmp(argv[i], "rdp://", 6)) {
+			if (kw_targets_add(&a->rdp, argv[i] + 6, KW_RDP_PORT_DEFAULT, err, sizeof err) < 0)
+				return usage_err(err, NULL);
+		} else if (kw_targets_add_arg(&a->targets, argv[i], (uint16_t)port, err, sizeof err) < 0) {
+			return usage_err(err, NULL);
+		}
+	}
+	for (size_t i = 0; i < n_rdp; i++)
+		if (kw_targets_add_arg(&a->rdp, rdp[i], KW_RDP_PORT_DEFAULT, err, sizeof err) < 0)
 			return usage_err(err, NULL);
 	if (targets_file && kw_targets_load_file(&a->targets, targets_file, (uint16_t)port, err, sizeof err) < 0)
 		return usage_err(err, NULL);
-	if (a->targets.n == 0)
-		return usage_err("say what to scan: HOST[:PORT], a CIDR range, @FILE or --targets FILE", NULL);
+	if (a->targets.n == 0 && a->rdp.n == 0)
+		return usage_err("say what to scan: HOST[:PORT], a CIDR range, @FILE, --targets FILE or --rdp HOST", NULL);
+	if (a->n_thumbs && a->rdp.n == 0)
+		return usage_err("--expect-thumbprint goes with --rdp (or an rdp:// target)", NULL);
 	return 0;
 }
 
@@ -244,10 +306,17 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
+/* one count over both engines: RDP targets come after the SSH targets */
+typedef struct progress_ctx {
+	kw_progress *prog;
+	size_t offset;
+} progress_ctx;
+
 static void progress(void *ctx, size_t done, size_t total)
 {
 	(void)total;
-	kw_progress_files(ctx, done);
+	progress_ctx *pc = ctx;
+	kw_progress_files(pc->prog, pc->offset + done);
 }
 
 /* ---- --known-hosts ---- */
@@ -567,23 +636,57 @@ static int run_checks(const scan_args *a, const kw_profile *prof, const kw_scan_
 	return 0;
 }
 
+/* the findings of every RDP target, after the SSH targets', in target order */
+static int run_rdp_checks(const scan_args *a, const kw_profile *prof, const kw_rdp_result *res, int64_t now,
+			  kw_findings *all)
+{
+	for (size_t i = 0; i < a->rdp.n; i++) {
+		_cleanup_free_ char *label = kw_rdp_target_label(&a->rdp.v[i]);
+		kw_rdp_check_in in = { .target = label ? label : "?", .r = &res[i],
+				       .expect = (const char *const *)a->thumbs, .n_expect = a->n_thumbs, .now = now };
+		kw_findings one = { 0 };
+		int r = kw_rdp_checks(prof, &in, &one);
+		kw_findings_sort(&one);
+		for (size_t j = 0; r == 0 && j < one.n; j++) {
+			kw_finding *f = KW_VEC_PUSH(all->v, all->n, all->cap);
+			if (!f) {
+				r = -ENOMEM;
+				break;
+			}
+			*f = one.v[j];
+			one.v[j] = (kw_finding){ 0 };
+		}
+		kw_findings_release(&one);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int scan_native_render(FILE *out, kw_format fmt, const void *ctx)
 {
 	return fmt == KW_FMT_JSON ? kw_scan_render_json(out, ctx) : kw_scan_render_text(out, ctx);
 }
 
-/* The main report and every --report; the shared formats see one target per server. */
+/* The main report and every --report; the shared formats see one target per server (SSH
+ * targets, then RDP targets), and the checks of the engines that ran. */
 static int write_reports(const scan_args *a, const kw_profile *prof, const kw_scan_report *sr,
 			 long long started)
 {
-	size_t n = a->targets.n;
+	size_t n = a->targets.n + a->rdp.n;
 	char **labels = calloc(n ? n : 1, sizeof *labels);
 	kw_check_list ran = { 0 };
-	size_t n_defs = 0;
+	size_t n_defs = 0, n_rdp_defs = 0;
 	const kw_check_def *defs = kw_scan_check_defs(&n_defs);
-	int r = labels && kw_check_list_add(&ran, prof, defs, n_defs) == 0 ? 0 : -ENOMEM;
+	const kw_check_def *rdp_defs = kw_rdp_check_defs(&n_rdp_defs);
+	int r = labels ? 0 : -ENOMEM;
+	if (r == 0 && (a->targets.n || !a->rdp.n) && kw_check_list_add(&ran, prof, defs, n_defs) < 0)
+		r = -ENOMEM;
+	if (r == 0 && a->rdp.n && kw_check_list_add(&ran, prof, rdp_defs, n_rdp_defs) < 0)
+		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < n; i++)
-		if (!(labels[i] = kw_target_label(&a->targets.v[i])))
+		if (!(labels[i] = i < a->targets.n ? kw_target_label(&a->targets.v[i])
+						  : kw_rdp_target_label(&a->rdp.v[i - a->targets.n])))
 			r = -ENOMEM;
 	if (r < 0) {
 		fputs("keyward scan: out of memory\n", stderr);
@@ -621,6 +724,7 @@ int cmd_scan(int argc, char **argv)
 	kw_profile_init(&prof);
 	kw_findings fs = { 0 };
 	kw_scan_result *res = NULL;
+	kw_rdp_result *rdp_res = NULL;
 	kw_known_hosts kh = { 0 };
 	cfgsrc cs = { 0 };
 	const kw_sw_table *sw = kw_sw_builtin();
@@ -641,21 +745,41 @@ int cmd_scan(int argc, char **argv)
 	if (a.compare && load_config(a.root, &cs) != 0)
 		goto out;
 	kw_targets_resolve(&a.targets);
+	kw_targets_resolve(&a.rdp);
 
 	kw_progress prog;
 	kw_progress_init(&prog, "scanning", kw_ui_settings.quiet);
 	prog.unit = "targets";
+	progress_ctx pc = { .prog = &prog };
 	struct sigaction sa = { .sa_handler = on_sigint }, old_int, old_term;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
 	kw_scan_opts o = { .jobs = a.jobs, .timeout_ms = a.timeout_ms, .all_hostkeys = a.hostkeys || a.known_hosts || a.n_expect,
-			   .gex = a.gex, .progress = progress, .progress_ctx = &prog, .stop = &interrupted };
+			   .gex = a.gex, .progress = progress, .progress_ctx = &pc, .stop = &interrupted };
+	kw_rdp_opts ro = { .jobs = a.jobs, .timeout_ms = a.timeout_ms, .progress = progress, .progress_ctx = &pc,
+			   .stop = &interrupted };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	time_t started = time(NULL);
-	int r = kw_scan_run(&a.targets, &o, &res);
+	int r = 0;
+	/* an RDP-only run leaves res NULL for no SSH target: the SSH engine is not started */
+	if (a.targets.n)
+		r = kw_scan_run(&a.targets, &o, &res);
+	pc.offset = a.targets.n;
+	if (r == 0 && a.rdp.n && !interrupted) {
+		r = kw_rdp_run(&a.rdp, &ro, &rdp_res);
+	} else if (r == 0 && a.rdp.n) { /* interrupted before the RDP targets */
+		if (!(rdp_res = calloc(a.rdp.n, sizeof *rdp_res)))
+			r = -ENOMEM;
+		for (size_t i = 0; r == 0 && i < a.rdp.n; i++) {
+			kw_rdp_probe *neg = &rdp_res[i].probes[KW_RDP_PROBE_NEGOTIATE];
+			neg->err = -EINTR;
+			neg->phase = "interrupted";
+			snprintf(neg->why, sizeof neg->why, "not probed (interrupted)");
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	kw_progress_done(&prog);
 	sigaction(SIGINT, &old_int, NULL);
@@ -665,13 +789,17 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	if ((r = run_checks(&a, &prof, res, a.known_hosts ? &kh : NULL, sw, a.compare ? &cs.c : NULL,
-			    &fs)) < 0) {
+			    &fs)) < 0 ||
+	    (r = run_rdp_checks(&a, &prof, rdp_res, (int64_t)started, &fs)) < 0) {
 		fprintf(stderr, "keyward scan: %s\n", kw_strerror(r));
 		goto out;
 	}
 	bool incomplete = interrupted;
 	for (size_t i = 0; i < a.targets.n; i++)
 		if (!res[i].have_kexinit)
+			incomplete = true;
+	for (size_t i = 0; i < a.rdp.n; i++)
+		if (!rdp_res[i].answered)
 			incomplete = true;
 	int code = incomplete ? 3 : a.fail && kw_findings_count_at_least(&fs, a.fail_on) ? 1 : 0;
 	char iso[32];
@@ -680,6 +808,7 @@ int cmd_scan(int argc, char **argv)
 		.version = KW_VERSION, .started = iso,
 		.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		.profile = a.profile ? a.profile : "baseline", .targets = &a.targets, .results = res,
+		.rdp_targets = &a.rdp, .rdp_results = rdp_res,
 		.findings = &fs, .md5 = a.md5, .interrupted = interrupted, .exit_code = code,
 	};
 	if (write_reports(&a, &prof, &rep, (long long)started) < 0)
@@ -687,9 +816,12 @@ int cmd_scan(int argc, char **argv)
 	status = code;
 out:
 	kw_scan_results_free(res, a.targets.n);
+	kw_rdp_results_free(rdp_res, a.rdp.n);
 	kw_findings_release(&fs);
 	kw_profile_release(&prof);
 	kw_targets_release(&a.targets);
+	kw_targets_release(&a.rdp);
+	kw_strv_free(a.thumbs, a.n_thumbs);
 	kw_kh_release(&kh);
 	cfgsrc_release(&cs);
 	free(a.expect);

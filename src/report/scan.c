@@ -3,10 +3,12 @@
 
 #include "base/cleanup.h"
 #include "base/escape.h"
+#include "base/time.h"
 #include "report/findings.h"
 #include "report/jsonw.h"
 #include "report/out.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,16 +106,112 @@ static void text_target(FILE *out, const kw_scan_report *rep, size_t i)
 	}
 }
 
+
+/* ---- RDP targets ---- */
+
+static const char *tri_text(kw_rdp_tri t, const char *yes, const char *no)
+{
+	return t == KW_RDP_YES ? yes : t == KW_RDP_NO ? no : "unknown";
+}
+
+static const char *const flag_names[] = {
+	"EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED", "NEGRSP_FLAG_RESERVED",
+	"RESTRICTED_ADMIN_MODE_SUPPORTED", "REDIRECTED_AUTHENTICATION_MODE_SUPPORTED",
+};
+
+static void text_confirm(FILE *out, const kw_rdp_confirm *c)
+{
+	if (c->kind == KW_RDP_CC_BARE) {
+		fputs("no negotiation data (standard RDP security only)", out);
+	} else if (c->kind == KW_RDP_CC_FAILURE) {
+		const char *n = kw_rdp_failure_name(c->failure);
+		if (n)
+			fprintf(out, "failure %s", n);
+		else
+			fprintf(out, "failure code %u", (unsigned)c->failure);
+	} else {
+		const char *n = kw_rdp_protocol_name(c->selected);
+		if (n)
+			fprintf(out, "%s selected (%s)", n, kw_rdp_protocol_desc(c->selected));
+		else
+			fprintf(out, "protocol 0x%x selected", (unsigned)c->selected);
+	}
+}
+
+static void text_rdp_target(FILE *out, const kw_scan_report *rep, size_t i)
+{
+	const kw_rdp_result *r = &rep->rdp_results[i];
+	_cleanup_free_ char *label = kw_rdp_target_label(&rep->rdp_targets->v[i]);
+	fprintf(out, "%s  (%.3f s, %u connection%s)\n", label ? label : "?", r->ms / 1000.0, r->conns,
+		r->conns == 1 ? "" : "s");
+	const kw_rdp_probe *neg = &r->probes[KW_RDP_PROBE_NEGOTIATE];
+	if (!r->answered) {
+		fprintf(out, "  not probed: %s: %s\n", neg->phase ? neg->phase : "connect",
+			neg->why[0] ? neg->why : "no answer");
+		return;
+	}
+	for (int k = 0; k < KW_RDP_PROBES; k++) {
+		const kw_rdp_probe *p = &r->probes[k];
+		char asked[128];
+		kw_rdp_protocols_str(p->requested, asked, sizeof asked);
+		fprintf(out, "  %-10s %s: ", kw_rdp_probe_name((kw_rdp_probe_kind)k), asked);
+		if (!p->ran)
+			fputs(r->finished ? "not needed" : "not probed (interrupted)", out);
+		else if (p->err)
+			fprintf(out, "%s: %s", p->phase ? p->phase : "connect", p->why);
+		else
+			text_confirm(out, &p->cc);
+		fputc('\n', out);
+	}
+	fprintf(out, "  %-10s standard RDP security %s, NLA %s\n", "verdict",
+		tri_text(r->standard_security, "accepted", "refused"),
+		tri_text(r->nla_required, "required", "not required"));
+	const kw_rdp_tls *t = &r->tls;
+	if (!t->attempted)
+		return;
+	if (t->err) {
+		fprintf(out, "  %-10s %s\n", "TLS", t->why);
+		return;
+	}
+	fprintf(out, "  %-10s %s %s\n", "TLS", t->version, t->cipher);
+	if (!t->have_cert) {
+		fprintf(out, "  %-10s %s\n", "cert", t->cert_why);
+		return;
+	}
+	const kw_rdp_cert *c = &t->cert;
+	char a[KW_ISO_LEN + 1] = "?", b[KW_ISO_LEN + 1] = "?";
+	kw_time_iso(c->not_before, true, a, sizeof a);
+	kw_time_iso(c->not_after, true, b, sizeof b);
+	fprintf(out, "  %-10s subject ", "cert");
+	put_esc(out, c->subject);
+	fprintf(out, "\n  %-10s issuer  ", "");
+	put_esc(out, c->issuer);
+	fprintf(out, "%s\n", c->self_signed ? " (self-signed)" : "");
+	fprintf(out, "  %-10s valid   %s to %s\n", "", a, b);
+	fprintf(out, "  %-10s key     %s %u bits, %s\n", "", c->key_type, c->key_bits, c->sig_alg);
+	fprintf(out, "  %-10s SHA-1   %s\n", "", c->sha1);
+	fprintf(out, "  %-10s SHA-256 %s\n", "", c->sha256);
+}
+
 int kw_scan_render_text(FILE *out, const kw_scan_report *rep)
 {
-	size_t ok = 0;
+	size_t ok = 0, rdp_ok = 0, n_rdp = rep->rdp_targets ? rep->rdp_targets->n : 0;
 	for (size_t i = 0; i < rep->targets->n; i++) {
 		text_target(out, rep, i);
 		fputc('\n', out);
 		ok += rep->results[i].have_kexinit;
 	}
-	fprintf(out, "scanned %zu of %zu target%s in %.2f s%s\n", ok, rep->targets->n,
-		rep->targets->n == 1 ? "" : "s", rep->seconds, rep->interrupted ? " (interrupted)" : "");
+	for (size_t i = 0; i < n_rdp; i++) {
+		text_rdp_target(out, rep, i);
+		fputc('\n', out);
+		rdp_ok += rep->rdp_results[i].answered;
+	}
+	if (rep->targets->n || !n_rdp)
+		fprintf(out, "scanned %zu of %zu target%s", ok, rep->targets->n, rep->targets->n == 1 ? "" : "s");
+	if (n_rdp)
+		fprintf(out, "%sprobed %zu of %zu RDP target%s", rep->targets->n ? ", " : "", rdp_ok, n_rdp,
+			n_rdp == 1 ? "" : "s");
+	fprintf(out, " in %.2f s%s\n", rep->seconds, rep->interrupted ? " (interrupted)" : "");
 	kw_findings_text(out, rep->findings, true);
 	return kw_out_finish(out);
 }
@@ -232,6 +330,138 @@ static void json_target(kw_jw *w, const kw_scan_report *rep, size_t i)
 	kw_jw_end(w);
 }
 
+
+static void json_tri(kw_jw *w, const char *key, kw_rdp_tri t)
+{
+	if (t == KW_RDP_UNKNOWN)
+		kw_jw_null(w, key);
+	else
+		kw_jw_bool(w, key, t == KW_RDP_YES);
+}
+
+static void json_protocols(kw_jw *w, const char *key, uint32_t mask)
+{
+	kw_jw_arr(w, key);
+	if (mask == 0)
+		kw_jw_strz(w, NULL, "PROTOCOL_RDP");
+	for (int b = 0; b < 32; b++) {
+		uint32_t bit = (uint32_t)1 << b;
+		if (!(mask & bit))
+			continue;
+		const char *n = kw_rdp_protocol_name(bit);
+		char hex[16];
+		snprintf(hex, sizeof hex, "0x%x", bit);
+		kw_jw_strz(w, NULL, n ? n : hex);
+	}
+	kw_jw_end(w);
+}
+
+static void json_confirm(kw_jw *w, const kw_rdp_confirm *c)
+{
+	kw_jw_obj(w, "confirm");
+	kw_jw_strz(w, "type", c->kind == KW_RDP_CC_BARE ? "bare" : c->kind == KW_RDP_CC_FAILURE ? "failure" : "response");
+	if (c->kind == KW_RDP_CC_RESPONSE) {
+		kw_jw_strz(w, "selected", kw_rdp_protocol_name(c->selected));
+		kw_jw_uint(w, "selected_value", c->selected);
+		kw_jw_arr(w, "flags");
+		for (unsigned b = 0; b < 8; b++)
+			if (c->flags & (1u << b)) {
+				char hex[8];
+				snprintf(hex, sizeof hex, "0x%02x", 1u << b);
+				kw_jw_strz(w, NULL, b < KW_ARRAY_LEN(flag_names) ? flag_names[b] : hex);
+			}
+		kw_jw_end(w);
+	} else {
+		kw_jw_null(w, "selected");
+		kw_jw_null(w, "selected_value");
+		kw_jw_arr(w, "flags");
+		kw_jw_end(w);
+	}
+	if (c->kind == KW_RDP_CC_FAILURE) {
+		kw_jw_strz(w, "failure", kw_rdp_failure_name(c->failure));
+		kw_jw_uint(w, "failure_value", c->failure);
+	} else {
+		kw_jw_null(w, "failure");
+		kw_jw_null(w, "failure_value");
+	}
+	kw_jw_end(w);
+}
+
+static void json_cert(kw_jw *w, const kw_rdp_cert *c)
+{
+	char a[KW_ISO_LEN + 1] = "", b[KW_ISO_LEN + 1] = "";
+	kw_time_iso(c->not_before, true, a, sizeof a);
+	kw_time_iso(c->not_after, true, b, sizeof b);
+	kw_jw_obj(w, "certificate");
+	kw_jw_strz(w, "subject", c->subject);
+	kw_jw_strz(w, "issuer", c->issuer);
+	kw_jw_strz(w, "not_before", a);
+	kw_jw_strz(w, "not_after", b);
+	kw_jw_int(w, "not_before_unix", c->not_before);
+	kw_jw_int(w, "not_after_unix", c->not_after);
+	kw_jw_strz(w, "key_type", c->key_type);
+	kw_jw_uint(w, "key_bits", c->key_bits);
+	kw_jw_strz(w, "signature_algorithm", c->sig_alg);
+	kw_jw_strz(w, "sha1", c->sha1);
+	kw_jw_strz(w, "sha256", c->sha256);
+	kw_jw_bool(w, "self_signed", c->self_signed);
+	kw_jw_uint(w, "der_bytes", c->der_len);
+	kw_jw_end(w);
+}
+
+static void json_rdp_target(kw_jw *w, const kw_scan_report *rep, size_t i)
+{
+	const kw_rdp_result *r = &rep->rdp_results[i];
+	const kw_target_ep *ep = &rep->rdp_targets->v[i];
+	_cleanup_free_ char *label = kw_rdp_target_label(ep);
+	kw_jw_obj(w, NULL);
+	kw_jw_strz(w, "target", label);
+	kw_jw_strz(w, "spec", ep->spec);
+	char a[KW_ADDR_STRLEN] = "";
+	if (ep->addr.fam)
+		kw_addr_format(&ep->addr, a, sizeof a);
+	kw_jw_strz(w, "address", a[0] ? a : NULL);
+	kw_jw_uint(w, "port", ep->port);
+	kw_jw_strz(w, "status", r->answered ? "probed" : r->finished ? "failed" : "not probed");
+	kw_jw_uint(w, "ms", r->ms);
+	kw_jw_uint(w, "connections", r->conns);
+	kw_jw_arr(w, "probes");
+	for (int k = 0; k < KW_RDP_PROBES; k++) {
+		const kw_rdp_probe *p = &r->probes[k];
+		kw_jw_obj(w, NULL);
+		kw_jw_strz(w, "name", kw_rdp_probe_name((kw_rdp_probe_kind)k));
+		json_protocols(w, "requested", p->requested);
+		kw_jw_bool(w, "ran", p->ran);
+		kw_jw_strz(w, "phase", p->ran ? p->phase : NULL);
+		kw_jw_strz(w, "error", p->err ? p->why : NULL);
+		kw_jw_uint(w, "ms", p->ms);
+		if (p->ran && !p->err)
+			json_confirm(w, &p->cc);
+		else
+			kw_jw_null(w, "confirm");
+		kw_jw_end(w);
+	}
+	kw_jw_end(w);
+	json_tri(w, "standard_security", r->standard_security);
+	json_tri(w, "nla_required", r->nla_required);
+	const kw_rdp_tls *t = &r->tls;
+	if (t->attempted) {
+		kw_jw_obj(w, "tls");
+		kw_jw_strz(w, "version", t->err ? NULL : t->version);
+		kw_jw_strz(w, "cipher", t->err ? NULL : t->cipher);
+		kw_jw_strz(w, "error", t->err ? t->why : NULL);
+		if (t->have_cert)
+			json_cert(w, &t->cert);
+		else
+			kw_jw_null(w, "certificate");
+		kw_jw_strz(w, "certificate_error", !t->err && t->cert_err ? t->cert_why : NULL);
+		kw_jw_end(w);
+	} else {
+		kw_jw_null(w, "tls");
+	}
+	kw_jw_end(w);
+}
+
 int kw_scan_render_json(FILE *out, const kw_scan_report *rep)
 {
 	kw_jw w;
@@ -248,6 +478,13 @@ int kw_scan_render_json(FILE *out, const kw_scan_report *rep)
 	for (size_t i = 0; i < rep->targets->n; i++)
 		json_target(&w, rep, i);
 	kw_jw_end(&w);
+	/* only in runs with RDP targets: an SSH-only report keeps its documented keys */
+	if (rep->rdp_targets && rep->rdp_targets->n) {
+		kw_jw_arr(&w, "rdp_targets");
+		for (size_t i = 0; i < rep->rdp_targets->n; i++)
+			json_rdp_target(&w, rep, i);
+		kw_jw_end(&w);
+	}
 	kw_jw_arr(&w, "findings");
 	for (size_t i = 0; i < rep->findings->n; i++)
 		kw_finding_json(&w, &rep->findings->v[i], true);

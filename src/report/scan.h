@@ -1,11 +1,13 @@
 /* scan.h — `keyward scan` results as text and JSON ("keyward-scan" version 1, described
- * in docs/scan.md): per target the banner, the ten KEXINIT lists, the host keys (verified
- * or not, and why), the group-exchange sizes, then every finding. Renderers print what
- * they are given; every string from a server is escaped. */
+ * in docs/scan.md): per SSH target the banner, the ten KEXINIT lists, the host keys
+ * (verified or not, and why), the group-exchange sizes; per RDP target (--rdp) what each
+ * negotiation probe got, the two verdicts, the TLS version and the certificate; then every
+ * finding. Renderers print what they are given; every string from a server is escaped. */
 #ifndef KW_REPORT_SCAN_H
 #define KW_REPORT_SCAN_H
 
 #include "checks/finding.h"
+#include "net/rdpscan.h"
 #include "net/scan.h"
 #include "net/targets.h"
 
@@ -19,6 +21,8 @@ typedef struct kw_scan_report {
 	const char *profile;
 	const kw_targets *targets;
 	const kw_scan_result *results; /* targets->n of them */
+	const kw_targets *rdp_targets; /* NULL: none */
+	const kw_rdp_result *rdp_results; /* rdp_targets->n of them */
 	const kw_findings *findings;   /* sorted: by target, then severity */
 	bool md5;                   /* show MD5 fingerprints too */
 	bool interrupted;
