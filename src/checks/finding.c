@@ -120,6 +120,22 @@ void kw_findings_release(kw_findings *fs)
 	*fs = (kw_findings){ 0 };
 }
 
+int kw_findings_move(kw_findings *dst, kw_findings *src)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < src->n; i++) {
+		kw_finding *f = KW_VEC_PUSH(dst->v, dst->n, dst->cap);
+		if (!f) {
+			r = -ENOMEM;
+			break;
+		}
+		*f = src->v[i];
+		src->v[i] = (kw_finding){ 0 };
+	}
+	kw_findings_release(src);
+	return r;
+}
+
 /* NULL sorts before any string, so findings without a path come first. */
 static int cmp_opt_str(const char *a, const char *b)
 {

@@ -64,6 +64,9 @@ int kw_findings_add(kw_findings *fs, const kw_check_def *c, const char *target,
 		    const char *path, unsigned line, const char *account,
 		    const char *evidence_fmt, ...) __attribute__((format(printf, 7, 8)));
 void kw_findings_release(kw_findings *fs);
+/* Append every finding of src to dst (ownership moves) and release src: 0 or -ENOMEM
+ * (then what was not moved is freed with src). */
+int kw_findings_move(kw_findings *dst, kw_findings *src);
 /* Sort by severity (highest first), then check id, then target, then path, then line. */
 void kw_findings_sort(kw_findings *fs);
 /* Count of non-waived findings at or above sev. */

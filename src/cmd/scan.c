@@ -619,15 +619,8 @@ static int run_checks(const scan_args *a, const kw_profile *prof, const kw_scan_
 		if (r == 0)
 			r = kw_scan_checks(prof, &in, &one);
 		kw_findings_sort(&one);
-		for (size_t j = 0; r == 0 && j < one.n; j++) {
-			kw_finding *f = KW_VEC_PUSH(all->v, all->n, all->cap);
-			if (!f) {
-				r = -ENOMEM;
-				break;
-			}
-			*f = one.v[j];
-			one.v[j] = (kw_finding){ 0 };
-		}
+		if (r == 0)
+			r = kw_findings_move(all, &one);
 		kw_findings_release(&one);
 		target_in_release(&ti);
 		if (r < 0)
@@ -647,15 +640,8 @@ static int run_rdp_checks(const scan_args *a, const kw_profile *prof, const kw_r
 		kw_findings one = { 0 };
 		int r = kw_rdp_checks(prof, &in, &one);
 		kw_findings_sort(&one);
-		for (size_t j = 0; r == 0 && j < one.n; j++) {
-			kw_finding *f = KW_VEC_PUSH(all->v, all->n, all->cap);
-			if (!f) {
-				r = -ENOMEM;
-				break;
-			}
-			*f = one.v[j];
-			one.v[j] = (kw_finding){ 0 };
-		}
+		if (r == 0)
+			r = kw_findings_move(all, &one);
 		kw_findings_release(&one);
 		if (r < 0)
 			return r;

@@ -224,11 +224,9 @@ static void json_list(kw_jw *w, const char *key, const kw_ssh_namelist *l)
 	kw_jw_end(w);
 }
 
-static void json_target(kw_jw *w, const kw_scan_report *rep, size_t i)
+/* a target's object opened with what names its endpoint: target, spec, address, port */
+static void json_endpoint(kw_jw *w, const char *label, const kw_target_ep *ep)
 {
-	const kw_scan_result *r = &rep->results[i];
-	const kw_target_ep *ep = &rep->targets->v[i];
-	_cleanup_free_ char *label = kw_target_label(ep);
 	kw_jw_obj(w, NULL);
 	kw_jw_strz(w, "target", label);
 	kw_jw_strz(w, "spec", ep->spec);
@@ -237,6 +235,14 @@ static void json_target(kw_jw *w, const kw_scan_report *rep, size_t i)
 		kw_addr_format(&ep->addr, a, sizeof a);
 	kw_jw_strz(w, "address", a[0] ? a : NULL);
 	kw_jw_uint(w, "port", ep->port);
+}
+
+static void json_target(kw_jw *w, const kw_scan_report *rep, size_t i)
+{
+	const kw_scan_result *r = &rep->results[i];
+	const kw_target_ep *ep = &rep->targets->v[i];
+	_cleanup_free_ char *label = kw_target_label(ep);
+	json_endpoint(w, label, ep);
 	kw_jw_strz(w, "status", r->have_kexinit ? "scanned" : r->finished ? "failed" : "not scanned");
 	kw_jw_strz(w, "phase", r->phase);
 	kw_jw_strz(w, "error", r->err ? r->why : NULL);
@@ -414,14 +420,7 @@ static void json_rdp_target(kw_jw *w, const kw_scan_report *rep, size_t i)
 	const kw_rdp_result *r = &rep->rdp_results[i];
 	const kw_target_ep *ep = &rep->rdp_targets->v[i];
 	_cleanup_free_ char *label = kw_rdp_target_label(ep);
-	kw_jw_obj(w, NULL);
-	kw_jw_strz(w, "target", label);
-	kw_jw_strz(w, "spec", ep->spec);
-	char a[KW_ADDR_STRLEN] = "";
-	if (ep->addr.fam)
-		kw_addr_format(&ep->addr, a, sizeof a);
-	kw_jw_strz(w, "address", a[0] ? a : NULL);
-	kw_jw_uint(w, "port", ep->port);
+	json_endpoint(w, label, ep);
 	kw_jw_strz(w, "status", r->answered ? "probed" : r->finished ? "failed" : "not probed");
 	kw_jw_uint(w, "ms", r->ms);
 	kw_jw_uint(w, "connections", r->conns);
