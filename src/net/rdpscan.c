@@ -1,4 +1,4 @@
-/* rdpscan.c — the RDP prober's event loop: see rdpscan.h.
+/* rdpscan.c — the RDP prober's engine, its connections on net/loop.h: see rdpscan.h.
  *
  * Each connection walks CONNECT -> SEND (the 19-byte request) -> CONFIRM (exactly the
  * TPKT's bytes, kw_rdp_rx_want at a time) -> TLS (NEGOTIATE only, when a TLS-based
@@ -9,24 +9,21 @@
  */
 #include "net/rdpscan.h"
 
+#include "net/loop.h"
+
 #include "base/err.h"
 #include "base/buf.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 /* ---- the pure part: what to probe, what it means ---- */
 
@@ -124,12 +121,11 @@ static const char *const phase_wait[] = {
 };
 
 typedef struct conn {
-	bool used;
-	int fd;
+	kw_loop_slot ls;       /* in use, socket, deadline (first: see loop.h) */
 	size_t target;
 	kw_rdp_probe_kind kind;
 	cstate st;
-	uint64_t t0, deadline; /* ms, CLOCK_MONOTONIC */
+	uint64_t t0;           /* ms, CLOCK_MONOTONIC */
 	uint8_t req[KW_RDP_REQUEST_LEN];
 	size_t req_off;
 	kw_rdp_rx rx;
@@ -140,6 +136,7 @@ typedef struct conn {
 	uint32_t events;       /* registered with epoll */
 	uint64_t bytes;
 } conn;
+_Static_assert(offsetof(conn, ls) == 0, "a loop slot begins with its kw_loop_slot");
 
 typedef struct tstate {
 	unsigned plan;         /* follow-up probes still to run (1 << kind) */
@@ -152,9 +149,8 @@ typedef struct prober {
 	const kw_rdp_opts *o;
 	kw_rdp_result *res;
 	tstate *ts;
-	conn *conns;
-	size_t nconns, active;
-	int ep;
+	conn *conns;           /* the loop's slots */
+	kw_loop loop;
 	SSL_CTX *ctx;
 	size_t next_target;    /* the next target whose NEGOTIATE has not started */
 	size_t *ready;         /* targets with a follow-up waiting, oldest first */
@@ -163,13 +159,6 @@ typedef struct prober {
 	uint32_t timeout;
 	bool stopping;
 } prober;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void fail(prober *s, conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -213,23 +202,19 @@ static void target_finish(prober *s, size_t ti)
 
 static void conn_close(prober *s, conn *c)
 {
-	if (!c->used)
+	if (!c->ls.used)
 		return;
-	if (c->fd >= 0) {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
-	}
+	kw_loop_drop(&s->loop, &c->ls);
 	SSL_free(c->ssl); /* frees the BIOs */
 	size_t ti = c->target;
 	kw_rdp_probe *p = &s->res[ti].probes[c->kind];
-	uint64_t now = now_ms();
+	uint64_t now = kw_loop_now_ms();
 	p->ms = (uint32_t)(now - c->t0);
 	if (c->kind == KW_RDP_PROBE_NEGOTIATE && !p->err) {
 		s->res[ti].answered = true;
 		s->ts[ti].plan = kw_rdp_followups(p);
 	}
-	*c = (conn){ .used = false, .fd = -1 };
-	s->active--;
+	*c = (conn){ .ls = { .used = false, .fd = -1 } };
 	tstate *t = &s->ts[ti];
 	t->running = false;
 	t->t_last = now;
@@ -245,9 +230,9 @@ static int set_events(prober *s, conn *c, uint32_t ev)
 {
 	if (ev == c->events)
 		return 0;
-	struct epoll_event e = { .events = ev, .data.u64 = (uint64_t)(c - s->conns) };
-	if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e) < 0)
-		return -errno;
+	int e = kw_loop_mod(&s->loop, &c->ls, ev);
+	if (e < 0)
+		return e;
 	c->events = ev;
 	return 0;
 }
@@ -255,19 +240,10 @@ static int set_events(prober *s, conn *c, uint32_t ev)
 /* send what waits in c->out; 0 (all sent or EAGAIN) or -errno */
 static int send_pending(conn *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			return -errno;
-		}
-		c->out_off += (size_t)n;
-	}
-	c->out_len = c->out_off = 0;
-	return 0;
+	int e = kw_loop_send(c->ls.fd, c->out, c->out_len, &c->out_off);
+	if (e == 0 && c->out_off == c->out_len)
+		c->out_len = c->out_off = 0;
+	return e;
 }
 
 /* the last libssl error as text (our own words and libssl's: no server bytes) */
@@ -402,13 +378,11 @@ static void on_readable(prober *s, conn *c)
 		size_t want = c->st == S_TLS ? sizeof buf : kw_rdp_rx_want(&c->rx);
 		if (want == 0)
 			return;
-		ssize_t n = recv(c->fd, buf, want, 0);
+		ssize_t n = kw_loop_recv(c->ls.fd, buf, want);
+		if (n == -EAGAIN)
+			return;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			int e = -errno;
+			int e = (int)n;
 			fail(s, c, e, "receive: %s", kw_strerror(e));
 			conn_close(s, c);
 			return;
@@ -449,39 +423,33 @@ static void on_readable(prober *s, conn *c)
 	}
 }
 
-static void on_event(prober *s, conn *c, uint32_t events)
+/* the loop's on_event (loop.h): slot i is ready */
+static void on_event(void *ctx, size_t i, uint32_t events)
 {
+	prober *s = ctx;
+	conn *c = &s->conns[i];
 	if (c->st == S_CONNECT) {
-		int soerr = 0;
-		socklen_t sl = sizeof soerr;
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-			soerr = errno;
-		if (soerr) {
-			fail(s, c, -soerr, "connect: %s", strerror(soerr));
+		int e = kw_loop_connected(c->ls.fd, events);
+		if (e < 0) {
+			fail(s, c, e, "connect: %s", strerror(-e));
 			conn_close(s, c);
 			return;
 		}
-		if (!(events & (EPOLLOUT | EPOLLIN)))
+		if (e == 0)
 			return;
 		c->st = S_SEND;
 	}
 	if (c->st == S_SEND) {
-		while (c->req_off < sizeof c->req) {
-			ssize_t n = send(c->fd, c->req + c->req_off, sizeof c->req - c->req_off, MSG_NOSIGNAL);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				return;
-			if (n < 0) {
-				int e = -errno;
-				fail(s, c, e, "send: %s", kw_strerror(e));
-				conn_close(s, c);
-				return;
-			}
-			c->req_off += (size_t)n;
+		int e = kw_loop_send(c->ls.fd, c->req, sizeof c->req, &c->req_off);
+		if (e < 0) {
+			fail(s, c, e, "send: %s", kw_strerror(e));
+			conn_close(s, c);
+			return;
 		}
+		if (c->req_off < sizeof c->req)
+			return;
 		c->st = S_CONFIRM;
-		int e = set_events(s, c, EPOLLIN);
+		e = set_events(s, c, EPOLLIN);
 		if (e < 0) {
 			fail(s, c, e, "epoll: %s", kw_strerror(e));
 			conn_close(s, c);
@@ -504,17 +472,20 @@ static void on_event(prober *s, conn *c, uint32_t events)
 		on_readable(s, c);
 }
 
-static void start_probe(prober *s, conn *c, size_t ti, kw_rdp_probe_kind kind)
+static void start_probe(prober *s, size_t ti, kw_rdp_probe_kind kind)
 {
+	size_t slot;
+	if (!kw_loop_free_slot(&s->loop, &slot))
+		return; /* not reached: callers start only while active < n */
+	conn *c = &s->conns[slot];
 	const kw_target_ep *ep = &s->t->v[ti];
 	kw_rdp_result *r = &s->res[ti];
 	tstate *t = &s->ts[ti];
-	uint64_t now = now_ms();
-	*c = (conn){ .used = true, .fd = -1, .target = ti, .kind = kind, .st = S_CONNECT, .t0 = now,
-		     .deadline = now + s->timeout };
+	uint64_t now = kw_loop_now_ms();
+	*c = (conn){ .ls = { .fd = -1 }, .target = ti, .kind = kind, .st = S_CONNECT, .t0 = now };
+	kw_loop_take(&s->loop, &c->ls, now + s->timeout);
 	kw_rdp_rx_init(&c->rx);
 	kw_rdp_request(probe_requests[kind], c->req);
-	s->active++;
 	t->running = true;
 	if (!t->started) {
 		t->started = true;
@@ -525,49 +496,15 @@ static void start_probe(prober *s, conn *c, size_t ti, kw_rdp_probe_kind kind)
 	p->phase = "connect";
 	r->conns++;
 
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	if (ep->addr.fam == 4) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		in->sin_family = AF_INET;
-		in->sin_port = htons(ep->port);
-		memcpy(&in->sin_addr, ep->addr.b, 4);
-		sl = sizeof *in;
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(ep->port);
-		memcpy(&in6->sin6_addr, ep->addr.b, 16);
-		sl = sizeof *in6;
-	}
-	int e = 0;
-	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		e = -errno;
-	} else {
-		int one = 1;
-		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (connect(c->fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
-			e = -errno;
-	}
+	int e = kw_loop_connect(&c->ls, ep);
 	if (e == 0) {
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)(c - s->conns) };
-		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
-			e = -errno;
-		c->events = ev.events;
+		e = kw_loop_add(&s->loop, &c->ls, EPOLLIN | EPOLLOUT);
+		c->events = EPOLLIN | EPOLLOUT;
 	}
 	if (e < 0) {
 		fail(s, c, e, "connect: %s", kw_strerror(e));
 		conn_close(s, c);
 	}
-}
-
-static conn *free_slot(prober *s)
-{
-	for (size_t i = 0; i < s->nconns; i++)
-		if (!s->conns[i].used)
-			return &s->conns[i];
-	return NULL;
 }
 
 /* a target that cannot be connected to at all */
@@ -580,10 +517,12 @@ static void skip_target(prober *s, size_t ti, int err, const char *why)
 	target_finish(s, ti);
 }
 
-/* follow-ups first (they finish targets already begun), then new targets */
-static void start_more(prober *s)
+/* the loop's start_more (loop.h): follow-ups first (they finish targets already begun),
+ * then new targets */
+static int start_more(void *ctx)
 {
-	while (s->n_ready && s->active < s->nconns) {
+	prober *s = ctx;
+	while (s->n_ready && s->loop.active < s->loop.n) {
 		size_t ti = s->ready[0];
 		memmove(s->ready, s->ready + 1, (s->n_ready - 1) * sizeof *s->ready);
 		s->n_ready--;
@@ -591,39 +530,40 @@ static void start_more(prober *s)
 		kw_rdp_probe_kind k = (t->plan & (1u << KW_RDP_PROBE_TLS_ONLY)) ? KW_RDP_PROBE_TLS_ONLY
 										  : KW_RDP_PROBE_RDP_ONLY;
 		t->plan &= ~(1u << k);
-		start_probe(s, free_slot(s), ti, k);
+		start_probe(s, ti, k);
 	}
-	while (s->active < s->nconns && s->next_target < s->t->n) {
+	while (s->loop.active < s->loop.n && s->next_target < s->t->n) {
 		size_t ti = s->next_target++;
-		const kw_target_ep *ep = &s->t->v[ti];
-		if (ep->resolve_err || (ep->addr.fam != 4 && ep->addr.fam != 6)) {
-			skip_target(s, ti, ep->resolve_err ? ep->resolve_err : -EADDRNOTAVAIL,
-				    ep->resolve_err ? "the name does not resolve" : "no address");
+		const char *why;
+		int err = kw_loop_target_error(&s->t->v[ti], &why);
+		if (err) {
+			skip_target(s, ti, err, why);
 			continue;
 		}
-		start_probe(s, free_slot(s), ti, KW_RDP_PROBE_NEGOTIATE);
+		start_probe(s, ti, KW_RDP_PROBE_NEGOTIATE);
 	}
+	return 0;
 }
 
-static void expire(prober *s, uint64_t now)
+/* the loop's pending (loop.h): a follow-up or a target not started yet */
+static bool pending(void *ctx)
 {
-	for (size_t i = 0; i < s->nconns; i++) {
-		conn *c = &s->conns[i];
-		if (!c->used || now < c->deadline)
-			continue;
-		fail(s, c, KW_E_TIMEOUT, "no answer within %u ms (%s)", s->timeout, phase_wait[c->st]);
-		conn_close(s, c);
-	}
+	const prober *s = ctx;
+	return s->n_ready != 0 || s->next_target < s->t->n;
 }
 
-static uint64_t next_deadline(const prober *s)
+/* the loop's on_expire (loop.h) */
+static void on_expire(void *ctx, size_t i)
 {
-	uint64_t d = UINT64_MAX;
-	for (size_t i = 0; i < s->nconns; i++)
-		if (s->conns[i].used && s->conns[i].deadline < d)
-			d = s->conns[i].deadline;
-	return d;
+	prober *s = ctx;
+	conn *c = &s->conns[i];
+	fail(s, c, KW_E_TIMEOUT, "no answer within %u ms (%s)", s->timeout, phase_wait[c->st]);
+	conn_close(s, c);
 }
+
+static const kw_loop_ops loop_ops = {
+	.start_more = start_more, .pending = pending, .on_event = on_event, .on_expire = on_expire,
+};
 
 static size_t job_slots(unsigned jobs, size_t ntargets)
 {
@@ -632,18 +572,7 @@ static size_t job_slots(unsigned jobs, size_t ntargets)
 		want = 4096;
 	if (want > ntargets)
 		want = ntargets ? ntargets : 1; /* one connection per target at a time */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < want + 64) {
-			rlim_t old = rl.rlim_cur;
-			rl.rlim_cur = rl.rlim_max;
-			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-				rl.rlim_cur = old;
-		}
-		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + 32)
-			want = rl.rlim_cur > 48 ? (size_t)rl.rlim_cur - 32 : 16;
-	}
-	return want;
+	return kw_loop_fd_budget(want);
 }
 
 /* The client side of every handshake: nothing verified (the scan reports what the server
@@ -669,51 +598,31 @@ static SSL_CTX *make_ctx(void)
 int kw_rdp_run(const kw_targets *t, const kw_rdp_opts *o, kw_rdp_result **ret)
 {
 	*ret = NULL;
-	prober s = { .t = t, .o = o, .ep = -1 };
+	prober s = { .t = t, .o = o };
 	s.timeout = o->timeout_ms ? o->timeout_ms : KW_RDP_TIMEOUT_DEFAULT_MS;
 	size_t n = t->n ? t->n : 1;
 	s.res = calloc(n, sizeof *s.res);
 	s.ts = calloc(n, sizeof *s.ts);
 	s.ready = calloc(n, sizeof *s.ready);
-	s.nconns = job_slots(o->jobs, t->n);
-	s.conns = calloc(s.nconns, sizeof *s.conns);
+	size_t nconns = job_slots(o->jobs, t->n);
+	s.conns = calloc(nconns, sizeof *s.conns);
+	kw_loop_init(&s.loop, s.conns, nconns, sizeof *s.conns);
 	int e = 0;
 	if (!s.res || !s.ts || !s.ready || !s.conns)
 		e = -ENOMEM;
-	for (size_t i = 0; e == 0 && i < s.nconns; i++)
-		s.conns[i].fd = -1;
 	for (size_t i = 0; e == 0 && i < t->n; i++)
 		for (int k = 0; k < KW_RDP_PROBES; k++)
 			s.res[i].probes[k].requested = probe_requests[k];
 	if (e == 0 && !(s.ctx = make_ctx()))
 		e = KW_E_CRYPTO;
-	if (e == 0 && (s.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		e = -errno;
-	struct epoll_event evs[256];
-	while (e == 0 && !(o->stop && *o->stop)) {
-		start_more(&s);
-		if (s.active == 0 && s.n_ready == 0 && s.next_target >= t->n)
-			break;
-		uint64_t now = now_ms(), d = next_deadline(&s);
-		int wait = d == UINT64_MAX ? 1000 : d <= now ? 0 : d - now > 1000 ? 1000 : (int)(d - now);
-		int nev = epoll_wait(s.ep, evs, (int)(sizeof evs / sizeof evs[0]), wait);
-		if (nev < 0) {
-			if (errno == EINTR)
-				continue;
-			e = -errno;
-			break;
-		}
-		for (int i = 0; i < nev; i++) {
-			conn *c = &s.conns[evs[i].data.u64];
-			if (c->used)
-				on_event(&s, c, evs[i].events);
-		}
-		expire(&s, now_ms());
-	}
+	if (e == 0)
+		e = kw_loop_open(&s.loop);
+	if (e == 0)
+		e = kw_loop_run(&s.loop, &loop_ops, &s, o->stop);
 	/* interrupted or failed: close what is open; its target stays unfinished */
 	s.stopping = true;
-	for (size_t i = 0; s.conns && i < s.nconns; i++)
-		if (s.conns[i].used) {
+	for (size_t i = 0; i < s.loop.n; i++)
+		if (s.conns[i].ls.used) {
 			fail(&s, &s.conns[i], -EINTR, "the scan was interrupted");
 			if (s.conns[i].st != S_TLS)
 				s.res[s.conns[i].target].probes[s.conns[i].kind].phase = "interrupted";
@@ -733,8 +642,7 @@ int kw_rdp_run(const kw_targets *t, const kw_rdp_opts *o, kw_rdp_result **ret)
 		}
 		kw_rdp_verdicts(r);
 	}
-	if (s.ep >= 0)
-		close(s.ep);
+	kw_loop_release(&s.loop);
 	SSL_CTX_free(s.ctx);
 	free(s.conns);
 	free(s.ts);

@@ -1,5 +1,7 @@
-/* scan.c — the scanner's event loop: see scan.h. */
+/* scan.c — the SSH scanner's engine, its connections on net/loop.h: see scan.h. */
 #include "net/scan.h"
+
+#include "net/loop.h"
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -7,21 +9,14 @@
 #include "base/strindex.h"
 #include "base/vec.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 static const kw_scan_gex_req gex_defaults[] = {
 	{ 2048, 2048, 8192 },
@@ -64,11 +59,9 @@ typedef struct probe {
 } probe;
 
 typedef struct conn {
-	bool used;
-	int fd;
+	kw_loop_slot ls;      /* in use, socket, deadline (first: see loop.h) */
 	probe p;
 	pstate st;
-	uint64_t deadline;    /* ms, CLOCK_MONOTONIC */
 	kw_ssh_rx rx;
 	kw_sb out;            /* bytes still to send, from out_off */
 	size_t out_off;
@@ -78,6 +71,7 @@ typedef struct conn {
 	kw_sb i_c;            /* our KEXINIT payload */
 	uint64_t bytes;
 } conn;
+_Static_assert(offsetof(conn, ls) == 0, "a loop slot begins with its kw_loop_slot");
 
 typedef struct tstate {
 	unsigned running;     /* connections open */
@@ -93,10 +87,8 @@ typedef struct scanner {
 	const kw_scan_opts *o;
 	kw_scan_result *res;
 	tstate *ts;
-	conn *conns;
-	size_t nconns;        /* slots (= jobs) */
-	size_t active;
-	int ep;
+	conn *conns;          /* the loop's slots (as many as jobs) */
+	kw_loop loop;
 	size_t next_main;     /* next target whose main probe is not queued yet */
 	probe *follow;        /* follow-up probes not started yet */
 	size_t n_follow, cap_follow;
@@ -106,13 +98,6 @@ typedef struct scanner {
 	uint32_t timeout;
 	bool stopping;        /* closing what is open after an interrupt: nothing finishes */
 } scanner;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void target_done_check(scanner *s, size_t ti)
 {
@@ -160,25 +145,21 @@ static void record_error(scanner *s, conn *c, int err, const char *phase, const 
 
 static void conn_close(scanner *s, conn *c)
 {
-	if (!c->used)
+	if (!c->ls.used)
 		return;
-	if (c->fd >= 0) {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
-	}
+	kw_loop_drop(&s->loop, &c->ls);
 	kw_ssh_rx_release(&c->rx);
 	kw_sb_release(&c->out);
 	kw_sb_release(&c->i_c);
 	free(c->v_s);
 	kw_kex_free(c->kex);
 	size_t ti = c->p.target;
-	*c = (conn){ .used = false, .fd = -1 };
-	s->active--;
+	*c = (conn){ .ls = { .used = false, .fd = -1 } };
 	tstate *t = &s->ts[ti];
 	t->running--;
 	s->ts[t->group].ep_running--;
 	t->pending--;
-	t->t_last = now_ms();
+	t->t_last = kw_loop_now_ms();
 	target_done_check(s, ti);
 }
 
@@ -196,27 +177,17 @@ static int add_follow(scanner *s, size_t target, pkind kind, size_t slot)
 
 static int flush_out(scanner *s, conn *c)
 {
-	while (c->out_off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.s + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -errno;
-		}
-		c->out_off += (size_t)n;
-	}
+	int e = kw_loop_send(c->ls.fd, c->out.s, c->out.len, &c->out_off);
+	if (e < 0)
+		return e;
 	if (c->out_off == c->out.len) {
 		kw_sb_clear(&c->out);
 		c->out_off = 0;
 	}
 	bool want = c->out.len > 0 || c->st == S_CONNECT;
 	if (want != c->want_out) {
-		struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
-					  .data.u64 = (uint64_t)(c - s->conns) };
-		if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
-			return -errno;
+		if ((e = kw_loop_mod(&s->loop, &c->ls, EPOLLIN | (want ? EPOLLOUT : 0))) < 0)
+			return e;
 		c->want_out = want;
 	}
 	return 0;
@@ -487,13 +458,11 @@ static void on_readable(scanner *s, conn *c)
 {
 	uint8_t buf[16384];
 	for (;;) {
-		ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+		ssize_t n = kw_loop_recv(c->ls.fd, buf, sizeof buf);
+		if (n == -EAGAIN)
+			return;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			int e = -errno;
+			int e = (int)n;
 			record_error(s, c, e, phase_name[c->st], "receive: %s", kw_strerror(e));
 			conn_close(s, c);
 			return;
@@ -520,19 +489,19 @@ static void on_readable(scanner *s, conn *c)
 	}
 }
 
-static void on_event(scanner *s, conn *c, uint32_t events)
+/* the loop's on_event (loop.h): slot i is ready */
+static void on_event(void *ctx, size_t i, uint32_t events)
 {
+	scanner *s = ctx;
+	conn *c = &s->conns[i];
 	if (c->st == S_CONNECT) {
-		int soerr = 0;
-		socklen_t sl = sizeof soerr;
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-			soerr = errno;
-		if (soerr) {
-			record_error(s, c, -soerr, "connect", "connect: %s", strerror(soerr));
+		int e = kw_loop_connected(c->ls.fd, events);
+		if (e < 0) {
+			record_error(s, c, e, "connect", "connect: %s", strerror(-e));
 			conn_close(s, c);
 			return;
 		}
-		if (!(events & (EPOLLOUT | EPOLLIN)))
+		if (e == 0)
 			return;
 		c->st = S_IDENT;
 	}
@@ -552,63 +521,32 @@ static void on_event(scanner *s, conn *c, uint32_t events)
 
 static int start_probe(scanner *s, const probe *p)
 {
-	conn *c = NULL;
-	for (size_t i = 0; i < s->nconns; i++)
-		if (!s->conns[i].used) {
-			c = &s->conns[i];
-			break;
-		}
-	if (!c)
+	size_t slot;
+	if (!kw_loop_free_slot(&s->loop, &slot))
 		return -EAGAIN;
+	conn *c = &s->conns[slot];
 	const kw_target_ep *ep = &s->t->v[p->target];
 	kw_scan_result *r = &s->res[p->target];
 	tstate *t = &s->ts[p->target];
-	*c = (conn){ .used = true, .fd = -1, .p = *p, .st = S_CONNECT };
+	*c = (conn){ .ls = { .fd = -1 }, .p = *p, .st = S_CONNECT };
 	kw_ssh_rx_init(&c->rx, s->o->packet_max);
 	kw_sb_init(&c->out);
 	kw_sb_init(&c->i_c);
-	s->active++;
 	t->running++;
 	s->ts[t->group].ep_running++;
-	uint64_t now = now_ms();
+	uint64_t now = kw_loop_now_ms();
 	if (!t->started) {
 		t->started = true;
 		t->t_first = now;
 	}
-	c->deadline = now + s->timeout;
+	kw_loop_take(&s->loop, &c->ls, now + s->timeout);
 	r->conns++;
 
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	if (ep->addr.fam == 4) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		in->sin_family = AF_INET;
-		in->sin_port = htons(ep->port);
-		memcpy(&in->sin_addr, ep->addr.b, 4);
-		sl = sizeof *in;
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(ep->port);
-		memcpy(&in6->sin6_addr, ep->addr.b, 16);
-		sl = sizeof *in6;
-	}
-	c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int e = 0;
-	if (c->fd < 0) {
-		e = -errno;
-	} else {
-		int one = 1;
-		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (connect(c->fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
-			e = -errno;
-	}
+	int e = kw_loop_connect(&c->ls, ep);
 	if (e == 0)
 		e = kw_sb_puts(&c->out, KW_SSH_CLIENT_IDENT "\r\n") < 0 ? -ENOMEM : 0;
 	if (e == 0) {
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.u64 = (uint64_t)(c - s->conns) };
-		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
-			e = -errno;
+		e = kw_loop_add(&s->loop, &c->ls, EPOLLIN | EPOLLOUT);
 		c->want_out = true;
 	}
 	if (e < 0) {
@@ -629,11 +567,12 @@ static void skip_target(scanner *s, size_t ti, int err, const char *why)
 	target_done_check(s, ti);
 }
 
-/* Start what may start: follow-ups first (they finish targets already begun), then the
- * next targets' main connections. */
-static int start_more(scanner *s)
+/* The loop's start_more (loop.h): follow-ups first (they finish targets already begun),
+ * then the next targets' main connections. */
+static int start_more(void *ctx)
 {
-	for (size_t i = 0; i < s->n_follow && s->active < s->nconns;) {
+	scanner *s = ctx;
+	for (size_t i = 0; i < s->n_follow && s->loop.active < s->loop.n;) {
 		probe p = s->follow[i];
 		if (s->ts[s->ts[p.target].group].ep_running >= KW_SCAN_PER_TARGET) {
 			i++;
@@ -645,12 +584,12 @@ static int start_more(scanner *s)
 		if (e < 0)
 			return e;
 	}
-	while (s->active < s->nconns && s->next_main < s->t->n) {
+	while (s->loop.active < s->loop.n && s->next_main < s->t->n) {
 		size_t ti = s->next_main++;
-		const kw_target_ep *ep = &s->t->v[ti];
-		if (ep->resolve_err || (ep->addr.fam != 4 && ep->addr.fam != 6)) {
-			skip_target(s, ti, ep->resolve_err ? ep->resolve_err : -EADDRNOTAVAIL,
-				    ep->resolve_err ? "the name does not resolve" : "no address");
+		const char *why;
+		int err = kw_loop_target_error(&s->t->v[ti], &why);
+		if (err) {
+			skip_target(s, ti, err, why);
 			continue;
 		}
 		if (s->ts[s->ts[ti].group].ep_running >= KW_SCAN_PER_TARGET) {
@@ -666,26 +605,26 @@ static int start_more(scanner *s)
 	return 0;
 }
 
-static void expire(scanner *s, uint64_t now)
+/* the loop's pending (loop.h): a follow-up or a target not started yet */
+static bool pending(void *ctx)
 {
-	for (size_t i = 0; i < s->nconns; i++) {
-		conn *c = &s->conns[i];
-		if (!c->used || now < c->deadline)
-			continue;
-		record_error(s, c, KW_E_TIMEOUT, phase_name[c->st], "no answer within %u ms (%s)",
-			     s->timeout, phase_wait[c->st]);
-		conn_close(s, c);
-	}
+	const scanner *s = ctx;
+	return s->n_follow != 0 || s->next_main < s->t->n;
 }
 
-static uint64_t next_deadline(const scanner *s)
+/* the loop's on_expire (loop.h) */
+static void on_expire(void *ctx, size_t i)
 {
-	uint64_t d = UINT64_MAX;
-	for (size_t i = 0; i < s->nconns; i++)
-		if (s->conns[i].used && s->conns[i].deadline < d)
-			d = s->conns[i].deadline;
-	return d;
+	scanner *s = ctx;
+	conn *c = &s->conns[i];
+	record_error(s, c, KW_E_TIMEOUT, phase_name[c->st], "no answer within %u ms (%s)",
+		     s->timeout, phase_wait[c->st]);
+	conn_close(s, c);
 }
+
+static const kw_loop_ops loop_ops = {
+	.start_more = start_more, .pending = pending, .on_event = on_event, .on_expire = on_expire,
+};
 
 /* Targets listed more than once (a repeated entry, overlapping ranges) share one server:
  * the per-target connection limit counts per address and port. */
@@ -711,31 +650,19 @@ static int group_endpoints(scanner *s)
 	return e;
 }
 
-/* At most jobs connections, and what the descriptor limit allows (raised to its hard
- * limit first). */
+/* At most jobs connections, and what the descriptor limit allows. */
 static size_t job_slots(unsigned jobs)
 {
 	size_t want = jobs ? jobs : KW_SCAN_JOBS_DEFAULT;
 	if (want > KW_SCAN_JOBS_MAX)
 		want = KW_SCAN_JOBS_MAX;
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < want + 64) {
-			rlim_t old = rl.rlim_cur;
-			rl.rlim_cur = rl.rlim_max;
-			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-				rl.rlim_cur = old;
-		}
-		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want + 32)
-			want = rl.rlim_cur > 48 ? (size_t)rl.rlim_cur - 32 : 16;
-	}
-	return want;
+	return kw_loop_fd_budget(want);
 }
 
 int kw_scan_run(const kw_targets *t, const kw_scan_opts *o, kw_scan_result **ret)
 {
 	*ret = NULL;
-	scanner s = { .t = t, .o = o, .ep = -1 };
+	scanner s = { .t = t, .o = o };
 	s.timeout = o->timeout_ms ? o->timeout_ms : KW_SCAN_TIMEOUT_DEFAULT_MS;
 	if (o->gex_reqs && o->n_gex_reqs) {
 		s.gex = o->gex_reqs;
@@ -745,45 +672,24 @@ int kw_scan_run(const kw_targets *t, const kw_scan_opts *o, kw_scan_result **ret
 	}
 	s.res = calloc(t->n ? t->n : 1, sizeof *s.res);
 	s.ts = calloc(t->n ? t->n : 1, sizeof *s.ts);
-	s.nconns = job_slots(o->jobs);
-	s.conns = calloc(s.nconns, sizeof *s.conns);
+	size_t nconns = job_slots(o->jobs);
+	s.conns = calloc(nconns, sizeof *s.conns);
+	kw_loop_init(&s.loop, s.conns, nconns, sizeof *s.conns);
 	int e = 0;
 	if (!s.res || !s.ts || !s.conns)
 		e = -ENOMEM;
-	for (size_t i = 0; e == 0 && i < s.nconns; i++)
-		s.conns[i].fd = -1;
 	for (size_t i = 0; e == 0 && i < t->n; i++)
 		s.res[i].phase = "connect";
 	if (e == 0)
 		e = group_endpoints(&s);
-	if (e == 0 && (s.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		e = -errno;
-	struct epoll_event evs[256];
-	while (e == 0 && !(o->stop && *o->stop)) {
-		if ((e = start_more(&s)) < 0)
-			break;
-		if (s.active == 0 && s.n_follow == 0 && s.next_main >= t->n)
-			break;
-		uint64_t now = now_ms(), d = next_deadline(&s);
-		int wait = d == UINT64_MAX ? 1000 : d <= now ? 0 : d - now > 1000 ? 1000 : (int)(d - now);
-		int n = epoll_wait(s.ep, evs, (int)(sizeof evs / sizeof evs[0]), wait);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			e = -errno;
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			conn *c = &s.conns[evs[i].data.u64];
-			if (c->used)
-				on_event(&s, c, evs[i].events);
-		}
-		expire(&s, now_ms());
-	}
+	if (e == 0)
+		e = kw_loop_open(&s.loop);
+	if (e == 0)
+		e = kw_loop_run(&s.loop, &loop_ops, &s, o->stop);
 	/* interrupted or failed: close what is open (its target stays unfinished) */
 	s.stopping = true;
-	for (size_t i = 0; s.conns && i < s.nconns; i++)
-		if (s.conns[i].used) {
+	for (size_t i = 0; i < s.loop.n; i++)
+		if (s.conns[i].ls.used) {
 			record_error(&s, &s.conns[i], -EINTR, "interrupted", "interrupted");
 			conn_close(&s, &s.conns[i]);
 		}
@@ -809,8 +715,7 @@ int kw_scan_run(const kw_targets *t, const kw_scan_opts *o, kw_scan_result **ret
 			snprintf(s.res[i].why, sizeof s.res[i].why, "not scanned (interrupted)");
 		}
 	}
-	if (s.ep >= 0)
-		close(s.ep);
+	kw_loop_release(&s.loop);
 	free(s.conns);
 	free(s.ts);
 	free(s.follow);
