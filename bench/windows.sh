@@ -49,9 +49,13 @@
 #   printed: hive sizes, seconds (wall median, CPU mean) and MB for each command, the ratios
 #   competitor/keyward, and what each side reports about the same facts, side by side (the
 #   tools report different things: the counts are shown, not compared for equality).
+#   keyward copies each hive into an anonymous memory file before hivex opens it, so its
+#   peak memory follows the hives' sizes (inflated here, see above); RegRipper reads on
+#   demand.
 #   BENCH_CALLGRIND=1 adds keyward's instruction count under valgrind --tool=callgrind.
 #
 # Usage: bench/windows.sh [WORKDIR]   (default /tmp/keyward-bench-windows; the volume is reused)
+#        about 3 minutes on two cores, two of them samparse (10 s more to generate the volume)
 # Env: BENCH_RUNS (3), BENCH_ACCOUNTS (1000), BENCH_SERVICES (2000), BENCH_SOFTWARE_KEYS
 #      (40000), BENCH_PROFILES (300), BENCH_CALLGRIND (0)
 set -euo pipefail
