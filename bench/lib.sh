@@ -13,6 +13,16 @@ bench_setup() {
 	export KEYWARD_NO_PROGRESS=1
 }
 
+# bench_workdir DEFAULT_DIR DEFAULT_RUNS (after bench_setup): W, the work folder (the
+# script's first argument, else DEFAULT_DIR), made and absolute; RUNS, $BENCH_RUNS or
+# DEFAULT_RUNS. The script passes "$@" after them.
+bench_workdir() {
+	W=${3:-$1}
+	RUNS=${BENCH_RUNS:-$2}
+	mkdir -p "$W"
+	W=$(cd "$W" && pwd)
+}
+
 # bench_tree DIR FILES [TMPFILES]: the dirty fixture image plus FILES-TMPFILES filler
 # files in five top folders (100 per folder, fixed seed) and TMPFILES build leftovers
 # split between /tmp and /var/tmp.

@@ -14,10 +14,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_setup
-W=${1:-/tmp/keyward-bench-cloud}
-RUNS=${BENCH_RUNS:-5}
-mkdir -p "$W"
-W=$(cd "$W" && pwd)
+bench_workdir /tmp/keyward-bench-cloud 5 "$@"
 bench_cloud_exports "$W"
 O=$W/reports
 rm -rf "$O"

@@ -45,13 +45,10 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_setup
-W=${1:-/tmp/keyward-bench-scan}
+bench_workdir /tmp/keyward-bench-scan 10 "$@"
 K=${BENCH_SSHD:-20}
-RUNS=${BENCH_RUNS:-10}
 SLOW_RUNS=${BENCH_SLOW_RUNS:-5}
 ENTRIES=${BENCH_ENTRIES:-1000}
-mkdir -p "$W"
-W=$(cd "$W" && pwd)
 R=$W/results
 rm -rf "$R"
 mkdir -p "$R"

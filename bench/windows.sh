@@ -63,11 +63,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_setup
-W=${1:-/tmp/keyward-bench-windows}
-RUNS=${BENCH_RUNS:-3}
+bench_workdir /tmp/keyward-bench-windows 3 "$@"
 SIZES="${BENCH_ACCOUNTS:-1000} ${BENCH_SERVICES:-2000} ${BENCH_SOFTWARE_KEYS:-40000} ${BENCH_PROFILES:-300}"
-mkdir -p "$W"
-W=$(cd "$W" && pwd)
 R=$W/results
 rm -rf "$R"
 mkdir -p "$R"

@@ -129,10 +129,7 @@ const kw_check_def *kw_cloud_check_defs(size_t *n)
 
 const kw_check_def *kw_cloud_check_find(const char *id)
 {
-	for (size_t i = 0; i < C__N; i++)
-		if (strcmp(defs[i].id, id) == 0)
-			return &defs[i];
-	return NULL;
+	return kw_check_defs_find(defs, C__N, id);
 }
 
 /* ---- naming ---- */

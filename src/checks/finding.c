@@ -120,6 +120,14 @@ void kw_findings_release(kw_findings *fs)
 	*fs = (kw_findings){ 0 };
 }
 
+const kw_check_def *kw_check_defs_find(const kw_check_def *defs, size_t n, const char *id)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (!strcmp(defs[i].id, id))
+			return &defs[i];
+	return NULL;
+}
+
 int kw_findings_move(kw_findings *dst, kw_findings *src)
 {
 	int r = 0;

@@ -67,6 +67,8 @@ void kw_findings_release(kw_findings *fs);
 /* Append every finding of src to dst (ownership moves) and release src: 0 or -ENOMEM
  * (then what was not moved is freed with src). */
 int kw_findings_move(kw_findings *dst, kw_findings *src);
+/* The row of defs[0..n) whose id is id, or NULL (also for a NULL id). */
+const kw_check_def *kw_check_defs_find(const kw_check_def *defs, size_t n, const char *id);
 /* Sort by severity (highest first), then check id, then target, then path, then line. */
 void kw_findings_sort(kw_findings *fs);
 /* Count of non-waived findings at or above sev. */

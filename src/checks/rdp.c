@@ -101,10 +101,7 @@ const kw_check_def *kw_rdp_check_defs(size_t *n)
 
 const kw_check_def *kw_rdp_check_find(const char *id)
 {
-	for (size_t i = 0; i < C__N; i++)
-		if (!strcmp(defs[i].id, id))
-			return &defs[i];
-	return NULL;
+	return kw_check_defs_find(defs, C__N, id);
 }
 
 static bool answered(const kw_rdp_probe *p)

@@ -126,10 +126,7 @@ const kw_check_def *kw_scan_check_defs(size_t *n)
 
 const kw_check_def *kw_scan_check_find(const char *id)
 {
-	for (size_t i = 0; i < C__N; i++)
-		if (!strcmp(defs[i].id, id))
-			return &defs[i];
-	return NULL;
+	return kw_check_defs_find(defs, C__N, id);
 }
 
 static const struct {

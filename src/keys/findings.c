@@ -133,10 +133,7 @@ const kw_check_def *kw_keys_checks(size_t *ret_n)
 
 const kw_check_def *kw_keys_check_find(const char *id)
 {
-	for (size_t i = 0; id && i < KW_ARRAY_LEN(defs); i++)
-		if (!strcmp(defs[i].id, id))
-			return &defs[i];
-	return NULL;
+	return kw_check_defs_find(defs, KW_ARRAY_LEN(defs), id);
 }
 
 /* ---------------------------------------------------------------- allowlist -- */

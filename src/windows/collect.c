@@ -87,7 +87,6 @@ static kw_hive *open_hive(wc *c, kw_win_hive_id id)
 				   kw_strerror(r));
 		return NULL;
 	}
-	hi->size = f.st.size;
 	kw_hive *h = NULL;
 	char err[128] = "";
 	if (f.truncated)
@@ -138,7 +137,6 @@ static void collect_system(wc *c, kw_hive *h)
 	kw_hnode ts = kw_hive_key(h, cs, "Control\\Terminal Server");
 	num(h, ts, "fDenyTSConnections", &wf->rdp.deny);
 	kw_hnode tcp = kw_hive_key(h, ts, "WinStations\\RDP-Tcp");
-	wf->rdp.listener = tcp != 0;
 	num(h, tcp, "UserAuthentication", &wf->rdp.nla);
 	num(h, tcp, "SecurityLayer", &wf->rdp.layer);
 	num(h, tcp, "MinEncryptionLevel", &wf->rdp.encryption);
@@ -156,7 +154,6 @@ static void collect_system(wc *c, kw_hive *h)
 			return;
 		}
 		ws->def = &kw_win_services[i];
-		ws->present = true;
 		num(h, s, "Start", &ws->start);
 	}
 	char *uf = NULL;
@@ -178,7 +175,6 @@ static void collect_software(wc *c, kw_hive *h)
 
 	kw_win_autologon *al = &wf->autologon;
 	kw_hnode wl = kw_hive_key(h, root, "Microsoft\\Windows NT\\CurrentVersion\\Winlogon");
-	al->key = wl != 0;
 	if (!wl)
 		return;
 	uint32_t n;
@@ -198,15 +194,65 @@ static void collect_software(wc *c, kw_hive *h)
 	size_t len = 0;
 	al->default_password = kw_hive_exists(h, wl, "DefaultPassword", &len);
 	/* REG_SZ data is UTF-16 with a terminating NUL: 2 bytes or less is empty */
-	if (al->default_password == KW_HVAL_SET && len <= 2) {
+	if (al->default_password == KW_HVAL_SET && len <= 2)
 		al->default_password = KW_HVAL_ABSENT;
-		al->default_password_empty = true;
-	}
 	al->alt_default_password = kw_hive_exists(h, wl, "AltDefaultPassword", &len);
 	if (al->alt_default_password == KW_HVAL_SET && len <= 2)
 		al->alt_default_password = KW_HVAL_ABSENT;
 	kw_hive_str(h, wl, "DefaultUserName", &al->default_user);
-	kw_hive_str(h, wl, "DefaultDomainName", &al->default_domain);
+}
+
+/* Users\<RID as 8 hex digits> keys, listed once and found by RID (a child lookup per
+ * account would compare, and convert, every name under Users again for each account) */
+typedef struct rid_key {
+	uint32_t rid;
+	size_t order;       /* the first of two spellings of one RID wins, as in a lookup */
+	kw_hnode node;
+} rid_key;
+
+static int cmp_rid_key(const void *a, const void *b)
+{
+	const rid_key *x = a, *y = b;
+	if (x->rid != y->rid)
+		return x->rid < y->rid ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int rid_keys(kw_hive *h, kw_hnode users, rid_key **ret, size_t *ret_n)
+{
+	*ret = NULL;
+	*ret_n = 0;
+	_cleanup_free_ kw_hnode *kids = NULL;
+	size_t nk = 0;
+	if (kw_hive_children(h, users, &kids, &nk) < 0)
+		return 0;
+	rid_key *v = calloc(nk ? nk : 1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < nk; i++) {
+		_cleanup_free_ char *name = kw_hive_key_name(h, kids[i]);
+		if (!name || strlen(name) != 8 || strspn(name, "0123456789abcdefABCDEF") != 8)
+			continue;
+		v[n++] = (rid_key){ (uint32_t)strtoul(name, NULL, 16), i, kids[i] };
+	}
+	qsort(v, n, sizeof *v, cmp_rid_key);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static kw_hnode rid_key_find(const rid_key *v, size_t n, uint32_t rid)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* the first entry with this RID */
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].rid < rid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].rid == rid ? v[lo].node : 0;
 }
 
 static void collect_sam(wc *c, kw_hive *h)
@@ -226,6 +272,12 @@ static void collect_sam(wc *c, kw_hive *h)
 				   "the SAM's account names cannot be listed");
 		return;
 	}
+	_cleanup_free_ rid_key *rk = NULL;
+	size_t nrk = 0;
+	if (rid_keys(h, users, &rk, &nrk) < 0) {
+		c->oom = true;
+		return;
+	}
 	for (size_t i = 0; i < nk && !c->oom; i++) {
 		kw_win_account *a = KW_VEC_PUSH(wf->accounts, wf->n_accounts, wf->cap_accounts);
 		if (!a || !(a->name = kw_hive_key_name(h, kids[i]))) {
@@ -239,9 +291,7 @@ static void collect_sam(wc *c, kw_hive *h)
 			a->rid = type;
 			free(data);
 		}
-		char rid[16];
-		snprintf(rid, sizeof rid, "%08X", a->rid);
-		kw_hnode u = a->rid ? kw_hive_key(h, users, rid) : 0;
+		kw_hnode u = a->rid ? rid_key_find(rk, nrk, a->rid) : 0;
 		if (u && kw_hive_raw(h, u, "F", &data, &len, NULL) == KW_HVAL_SET) {
 			a->have_f = kw_sam_parse_f(data, len, &a->f) == 0;
 			free(data);
@@ -267,8 +317,6 @@ static void collect_security(wc *c, kw_hive *h)
 
 /* ---- answer files ------------------------------------------------------------------- */
 
-#define ANSWER_MAX ((size_t)16 << 20)
-
 static void add_answer(wc *c, const char *path, bool from_registry)
 {
 	kw_win_facts *wf = c->wf;
@@ -278,7 +326,7 @@ static void add_answer(wc *c, const char *path, bool from_registry)
 			return;
 		}
 	kw_file f = { 0 };
-	int r = kw_target_read(c->t, path, ANSWER_MAX, &f);
+	int r = kw_target_read(c->t, path, c->max_file, &f);
 	if (r == -ENOENT || r == -ENOTDIR || r == KW_E_NOTREG)
 		return;
 	if (r < 0) {
@@ -298,10 +346,12 @@ static void add_answer(wc *c, const char *path, bool from_registry)
 	kw_file_release(&f);
 	if (a->parse_err == -ENOMEM)
 		c->oom = true;
-	else if (a->parse_err < 0 || a->truncated)
-		kw_diags_add(c->d, path, a->r.error_line, a->parse_err ? a->parse_err : KW_E_TOOBIG,
-			     "%s", a->truncated ? "larger than 16 MiB: only the start was read"
-						: a->r.error[0] ? a->r.error : kw_strerror(a->parse_err));
+	else if (a->truncated)
+		kw_diags_add(c->d, path, 0, KW_E_TOOBIG, "larger than %llu MiB: only the start was read",
+			     (unsigned long long)(c->max_file >> 20));
+	else if (a->parse_err < 0)
+		kw_diags_add(c->d, path, a->r.error_line, a->parse_err, "%s",
+			     a->r.error[0] ? a->r.error : kw_strerror(a->parse_err));
 }
 
 static bool has_ext(const char *name, const char *ext)
@@ -584,7 +634,6 @@ void kw_win_facts_release(kw_win_facts *wf)
 		free(wf->hive[i].path);
 	free(wf->autologon.auto_admin_logon);
 	free(wf->autologon.default_user);
-	free(wf->autologon.default_domain);
 	for (size_t i = 0; i < wf->n_accounts; i++)
 		free(wf->accounts[i].name);
 	free(wf->accounts);

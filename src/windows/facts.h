@@ -30,7 +30,6 @@ typedef struct kw_win_hive_info {
 	char *path;                 /* as spelled in the image; NULL: not found */
 	bool opened;                /* read and accepted by libhivex */
 	bool dirty;                 /* sequence numbers differ: results may be stale */
-	uint64_t size;
 } kw_win_hive_info;
 
 /* A numeric registry setting: absent, set (v), or present with a wrong type. */
@@ -49,16 +48,13 @@ typedef struct kw_win_rdp {
 	kw_win_num encryption, encryption_policy; /* MinEncryptionLevel 1..4 */
 	kw_win_num port;                      /* PortNumber */
 	bool cert_bound;                      /* SSLCertificateSHA1Hash: a listener certificate */
-	bool listener;                        /* the RDP-Tcp key exists */
 } kw_win_rdp;
 
 typedef struct kw_win_autologon {
-	bool key;                   /* the Winlogon key was found */
 	char *auto_admin_logon;     /* AutoAdminLogon as text ("1"), NULL when absent */
 	kw_hval default_password;   /* DefaultPassword: SET means present and not empty */
-	bool default_password_empty;/* present but empty */
 	kw_hval alt_default_password;
-	char *default_user, *default_domain;
+	char *default_user;
 	bool lsa_secret;            /* SECURITY\Policy\Secrets\DefaultPassword exists */
 } kw_win_autologon;
 
@@ -82,7 +78,6 @@ extern const size_t kw_win_services_n;
 
 typedef struct kw_win_service {
 	const kw_win_service_def *def;
-	bool present;
 	kw_win_num start;           /* 0 boot, 1 system, 2 automatic, 3 manual, 4 disabled */
 } kw_win_service;
 
@@ -132,7 +127,8 @@ typedef struct kw_win_facts {
 /* Is the target a Windows system volume (a Windows/System32/config folder)? */
 bool kw_win_detect(kw_target *t);
 
-/* Collect the Windows facts. Problems that stop a check (a hive unreadable or refused)
+/* Collect the Windows facts; max_file caps answer files (kw_collect_opts.max_file_size)
+ * like every other targeted read. Problems that stop a check (a hive unreadable or refused)
  * go to diags as fatal, others as warnings. 0 or -ENOMEM. */
 int kw_win_collect(kw_target *t, uint64_t max_file, kw_win_facts *wf, kw_diags *diags);
 void kw_win_facts_release(kw_win_facts *wf);

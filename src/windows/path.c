@@ -46,9 +46,22 @@ int kw_win_path(kw_target *t, const char *path, char **ret)
 	_cleanup_free_ char *cur = malloc(cap);
 	if (!cur)
 		return -ENOMEM;
-	strcpy(cur, "/");
-	size_t used = 1;
-	const char *p = path;
+	/* the longest leading part that is spelled as asked: listings only below it (a
+	 * profile's missing AppData/.../Credentials costs one listing, not one per level) */
+	size_t used = strlen(path);
+	memcpy(cur, path, used + 1);
+	while (used > 1) {
+		while (used > 1 && cur[used - 1] != '/')
+			used--;
+		while (used > 1 && cur[used - 1] == '/')
+			used--;
+		cur[used] = '\0';
+		if (used <= 1 || kw_target_lstat(t, cur, &st) == 0)
+			break;
+	}
+	if (used <= 1)
+		strcpy(cur, "/"), used = 1;
+	const char *p = path + (used > 1 ? used : 0);
 	while (*p) {
 		while (*p == '/')
 			p++;

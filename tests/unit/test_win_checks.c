@@ -121,9 +121,9 @@ static void services(void **state)
 {
 	(void)state;
 	kw_win_service s[3] = {
-		{ &kw_win_services[0], true, SET(2) },   /* automatic */
-		{ &kw_win_services[1], true, SET(3) },   /* manual */
-		{ &kw_win_services[2], true, SET(4) },   /* disabled */
+		{ &kw_win_services[0], SET(2) },   /* automatic */
+		{ &kw_win_services[1], SET(3) },   /* manual */
+		{ &kw_win_services[2], SET(4) },   /* disabled */
 	};
 	w.services = s;
 	w.n_services = 3;
@@ -187,7 +187,6 @@ static void accounts(void **state)
 static void autologon(void **state)
 {
 	(void)state;
-	w.autologon.key = true;
 	w.autologon.default_password = KW_HVAL_SET; /* a password without AutoAdminLogon */
 	run();
 	assert_non_null(find("windows.autologon-password", "Winlogon"));
