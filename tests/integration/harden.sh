@@ -76,7 +76,7 @@ expect "dry run says sshd -t accepted the staged result" grep -q 'validated: ssh
 expect "dry run: the guard found admin's key" grep -qE '^  yes  admin: ED25519 key SHA256:' "$TMP/dry.out"
 expect "dry run says how to reload (image: nothing to reload)" grep -q 'image root: nothing to reload' "$TMP/dry.out"
 expect "dry run changes nothing (tree hash equal)" [ "$H0" = "$(treehash "$IMG")" ]
-expect "dry run leaves no staging folder behind" bash -c '! ls -d /tmp/keyward-stage.* 2>/dev/null | grep -q .'
+expect "dry run leaves no staging folder behind" bash -c '! ls -d "$TMPDIR"/keyward-stage.* 2>/dev/null | grep -q .'
 
 # ---- apply
 "$KW" harden --root "$IMG" --apply --journal "$TMP/j1" > "$TMP/apply.out" 2>&1; rc=$?

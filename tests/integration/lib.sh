@@ -9,6 +9,10 @@ T_PASS=0 T_FAIL=0
 TMP=$(mktemp -d /tmp/kwtest.XXXXXX) || exit 1
 case $TMP in /tmp/kwtest.*) ;; *) echo "lib.sh: bad temp dir" >&2; exit 1 ;; esac
 trap 'rm -rf "$TMP"' EXIT
+# keyward's own temporary folders (staging for sshd -t, ...) go here, not to a /tmp that
+# tests running in parallel share
+export TMPDIR=$TMP/tmpdir
+mkdir "$TMPDIR" || exit 1
 export KEYWARD_NO_PROGRESS=1
 
 expect() {
