@@ -21,7 +21,7 @@ struct kw_cmd_spec;
 extern const struct kw_cmd_spec kw_spec_audit, kw_spec_sshd, kw_spec_sanitize, kw_spec_harden,
 	kw_spec_undo, kw_spec_guard, kw_spec_keys, kw_spec_keys_scan, kw_spec_keys_snapshot,
 	kw_spec_keys_diff, kw_spec_keys_add, kw_spec_keys_remove, kw_spec_keys_rotate,
-	kw_spec_keys_log, kw_spec_keys_merge, kw_spec_scan, kw_spec_cloud, kw_spec_cloud_policy,
+	kw_spec_keys_log, kw_spec_keys_merge, kw_spec_keys_query, kw_spec_scan, kw_spec_cloud, kw_spec_cloud_policy,
 	kw_spec_windows, kw_spec_help, kw_spec_completion;
 
 #endif

@@ -19,6 +19,7 @@ const kw_command kw_commands[] = {
 	{ &kw_spec_keys_rotate, NULL },
 	{ &kw_spec_keys_log, NULL },
 	{ &kw_spec_keys_merge, NULL },
+	{ &kw_spec_keys_query, NULL },
 	{ &kw_spec_scan, cmd_scan },
 	{ &kw_spec_cloud, cmd_cloud },
 	{ &kw_spec_cloud_policy, NULL },

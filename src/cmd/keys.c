@@ -54,7 +54,8 @@ const kw_cmd_spec kw_spec_keys = {
 	"  scan       list every key that grants access and to whom (each account's\n"
 	"             effective AuthorizedKeysFile, host keys, private keys), and what is\n"
 	"             wrong with them\n"
-	"  snapshot   store the inventory in the keys database (SQLite)\n"
+	"  snapshot   store the inventory in the keys database (SQLite, or PostgreSQL\n"
+	"             for a fleet)\n"
 	"  diff       new, removed and changed keys since a snapshot\n"
 	"  add        add a key to an account's authorized_keys (dry run unless --apply)\n"
 	"  remove     remove a key from one account or every account (dry run unless\n"
@@ -62,14 +63,16 @@ const kw_cmd_spec kw_spec_keys = {
 	"  rotate     replace an account's key with a new one (dry run unless --apply)\n"
 	"  log        the audit trail of snapshots and changes; --verify checks its hash\n"
 	"             chain\n"
-	"  merge      the fleet view of many hosts' `keys scan --format json` inventories\n",
+	"  merge      the fleet view of many hosts' `keys scan --format json` inventories\n"
+	"  query      which hosts a key opens, which keys open many hosts (the database\n"
+	"             a fleet's snapshots go to)\n",
 	.opts = keys_opts,
 	.exit_status = "that of the subcommand; 2 without a subcommand or with an unknown one.",
 	.examples =
 	"keyward keys scan --root /mnt/image\n"
 	"keyward keys scan --format json --fail-on high --allowed /etc/keyward/allowed_keys\n",
 	.operands = KW_COMP_WORDS,
-	.operand_words = "scan snapshot diff add remove rotate log merge",
+	.operand_words = "scan snapshot diff add remove rotate log merge query",
 };
 
 enum { OPT_ROOT = 256, OPT_IMAGE, OPT_FORMAT, OPT_OUTPUT, OPT_REPORT, OPT_MD5, OPT_PROFILE, OPT_ALLOWED,
@@ -525,6 +528,7 @@ static const struct {
 	{ "rotate", cmd_keys_rotate },
 	{ "log", cmd_keys_log },
 	{ "merge", cmd_keys_merge },
+	{ "query", cmd_keys_query },
 };
 
 int cmd_keys(int argc, char **argv)
@@ -538,6 +542,6 @@ int cmd_keys(int argc, char **argv)
 			return keys_subcommands[i].fn(argc - 1, argv + 1);
 	_cleanup_free_ char *e = kw_escape_str(argv[1]);
 	fprintf(stderr, "keyward keys: unknown subcommand '%s' (available: scan, snapshot, diff, "
-		"add, remove, rotate, log, merge)\n", e ? e : "");
+		"add, remove, rotate, log, merge, query)\n", e ? e : "");
 	return 2;
 }

@@ -22,7 +22,9 @@
 #include "base/escape.h"
 #include "base/time.h"
 #include "collect/facts.h"
+#include "db/db.h"
 #include "keys/audit.h"
+#include "keys/hostid.h"
 #include "keys/inventory.h"
 #include "keys/store.h"
 #include "report/out.h"
@@ -42,7 +44,8 @@
 
 typedef struct store_args {
 	const char *cmd;      /* "keys snapshot" / "keys diff" */
-	const char *root, *image, *name, *db, *audit_log, *output, *since, *to;
+	const char *root, *image, *name, *db, *audit_log, *output, *since, *to, *host_id;
+	char *db_shown;       /* the database as it may be shown: escaped, no password */
 	bool json, list, no_audit;
 	size_t keep;          /* snapshot --keep N: 0 keeps all */
 	size_t pruned;        /* how many --keep deleted */
@@ -50,8 +53,13 @@ typedef struct store_args {
 
 enum {
 	OPT_ROOT = 256, OPT_IMAGE, OPT_NAME, OPT_DB, OPT_AUDIT_LOG, OPT_NO_AUDIT, OPT_LIST,
-	OPT_FORMAT, OPT_OUTPUT, OPT_SINCE, OPT_TO, OPT_KEEP,
+	OPT_FORMAT, OPT_OUTPUT, OPT_SINCE, OPT_TO, OPT_KEEP, OPT_HOST_ID,
 };
+
+#define DB_HELP "the database: a file (default " KW_KEYS_DB_DEFAULT "; created 0600 in a 0700 " \
+	"folder; a symbolic link is refused) or a PostgreSQL URI postgresql://USER@HOST/DB " \
+	"shared by a fleet (a password is better kept in ~/.pgpass or PGPASSFILE than in the URI)"
+#define DB_OPT(HELP) { OPT_DB, 0, "db", KW_ARG_REQUIRED, "FILE|URI", KW_COMP_FILE, NULL, HELP }
 
 #define ROOT_OPT { OPT_ROOT, 0, "root", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL, \
 	"an image root mounted or unpacked in a folder" }
@@ -68,9 +76,10 @@ static const kw_opt snapshot_opts[] = {
 	  "the absolute path of DIR or FILE): use it when each build of an image has a new file "
 	  "name" },
 	KW_OPT_SECTION("Options"),
-	{ OPT_DB, 0, "db", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
-	  "the database (default " KW_KEYS_DB_DEFAULT "; created 0600 in a 0700 folder; a "
-	  "symbolic link is refused)" },
+	DB_OPT(DB_HELP),
+	{ OPT_HOST_ID, 0, "host-id", KW_ARG_REQUIRED, "ID", KW_COMP_NONE, NULL,
+	  "the identity of the host in the database (default: a keyed hash of the target's "
+	  "/etc/machine-id, as machine-id(5) asks; a target without one: its name)" },
 	{ OPT_AUDIT_LOG, 0, "audit-log", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
 	  "the audit trail (default " KW_AUDIT_LOG_DEFAULT ")" },
 	{ OPT_NO_AUDIT, 0, "no-audit", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
@@ -86,14 +95,17 @@ static const kw_opt snapshot_opts[] = {
 
 const kw_cmd_spec kw_spec_keys_snapshot = {
 	.name = "keys snapshot",
-	.summary = "store the inventory in the keys database (SQLite)",
+	.summary = "store the inventory in the keys database (SQLite or PostgreSQL)",
 	.synopsis =
 	"[--root DIR | --image FILE | --image - --name NAME] [OPTIONS]\n"
-	"--list [--root DIR | --image FILE | --name NAME] [--db FILE]",
+	"--list [--root DIR | --image FILE | --name NAME] [--db FILE|URI]",
 	.description =
 	"Store the key inventory of a host or an image (what `keyward keys scan` lists) in a "
-	"SQLite database, so `keyward keys diff` can later say which keys appeared, went away or "
-	"changed. Each snapshot is one transaction: it is stored whole or not at all; two "
+	"database, so `keyward keys diff` can later say which keys appeared, went away or "
+	"changed. The database is a SQLite file on this host, or a PostgreSQL database that "
+	"every host of a fleet writes to (--db postgresql://...): then `keyward keys query` "
+	"says which hosts a key opens and which keys open many hosts. Each snapshot is filed "
+	"under a host identity (--host-id) and a target name (--name). Each snapshot is one transaction: it is stored whole or not at all; two "
 	"snapshots taken at once both land. One line is appended to the audit trail (the "
 	"snapshot's number, the database, the counts, a digest of the stored content and the "
 	"authorized fingerprints), hash-chained so `keyward keys log --verify` detects edits; "
@@ -106,6 +118,7 @@ const kw_cmd_spec kw_spec_keys_snapshot = {
 	"keyward keys snapshot                             # this host, daily from cron\n"
 	"keyward keys snapshot --root /mnt/image --db ./keys.db --audit-log ./keys-audit.log\n"
 	"virt-tar-out -a web.qcow2 / - | keyward keys snapshot --image - --name web-image\n"
+	"keyward keys snapshot --db postgresql://keyward@db.internal/keyward   # a fleet's store\n"
 	"keyward keys snapshot --list\n",
 };
 
@@ -118,8 +131,7 @@ static const kw_opt diff_opts[] = {
 	  "the name the target's snapshots are filed under (default: this host's name, or the "
 	  "absolute path of DIR or FILE)" },
 	KW_OPT_SECTION("Options"),
-	{ OPT_DB, 0, "db", KW_ARG_REQUIRED, "FILE", KW_COMP_FILE, NULL,
-	  "the database (default " KW_KEYS_DB_DEFAULT ")" },
+	DB_OPT("the database: a file (default " KW_KEYS_DB_DEFAULT ") or a postgresql:// URI"),
 	{ OPT_SINCE, 0, "since", KW_ARG_REQUIRED, "SNAPSHOT", KW_COMP_NONE, NULL,
 	  "compare with this snapshot (default: latest; with --to, the snapshot of the same "
 	  "target before the --to one)" },
@@ -178,6 +190,11 @@ static int set_opt(store_args *a, int c)
 	case OPT_IMAGE: a->image = optarg; break;
 	case OPT_NAME: a->name = optarg; break;
 	case OPT_DB: a->db = optarg; break;
+	case OPT_HOST_ID:
+		if (!*optarg || strlen(optarg) > 256)
+			return kw_cmd_usage_err(a->cmd, "--host-id must be 1 to 256 bytes", NULL);
+		a->host_id = optarg;
+		break;
 	case OPT_AUDIT_LOG: a->audit_log = optarg; break;
 	case OPT_NO_AUDIT: a->no_audit = true; break;
 	case OPT_LIST: a->list = true; break;
@@ -232,10 +249,15 @@ static int parse_args(int argc, char **argv, const kw_cmd_spec *spec, store_args
 					NULL);
 	if (!a->db)
 		a->db = KW_KEYS_DB_DEFAULT;
+	a->db_shown = kw_db_display(a->db);
+	if (!a->db_shown)
+		return kw_cmd_usage_err(a->cmd, "out of memory", NULL);
 	if (!a->audit_log)
 		a->audit_log = KW_AUDIT_LOG_DEFAULT;
 	return -1;
 }
+
+static void args_release(store_args *a) { free(a->db_shown); }
 
 static void errmsg(const store_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void errmsg(const store_args *a, const char *fmt, ...)
@@ -303,11 +325,28 @@ static void iso_time(int64_t t, char out[32])
 
 /* ---- scanning now ---- */
 
-static int snap_of(const kw_facts *facts, const kw_inventory *inv, const char *name,
-		   kw_keysnap *ret)
+/* --host-id; else the keyed hash of the target's machine-id; else "name:" and the target's
+ * name. NULL on ENOMEM. */
+static char *host_identity(const store_args *a, kw_target *t, const char *name)
+{
+	if (a->host_id)
+		return strdup(a->host_id);
+	char id[KW_HOST_ID_LEN];
+	if (t && kw_host_id(t, id) == 0)
+		return strdup(id);
+	char *r = NULL;
+	return asprintf(&r, "name:%s", name) < 0 ? NULL : r;
+}
+
+static int snap_of(const store_args *a, kw_target *t, const kw_facts *facts,
+		   const kw_inventory *inv, const char *name, kw_keysnap *ret)
 {
 	_cleanup_free_ char *host = this_host();
-	kw_keysnap_meta m = { .taken = (int64_t)time(NULL), .host = host, .target = name,
+	_cleanup_free_ char *host_id = host_identity(a, t, name);
+	if (!host_id)
+		return -ENOMEM;
+	kw_keysnap_meta m = { .taken = (int64_t)time(NULL), .host = host, .host_id = host_id,
+			      .target = name,
 			      .target_desc = facts->target ? facts->target : "?",
 			      .complete = !kw_diags_any_fatal(&facts->diags) };
 	return kw_keysnap_from_inventory(inv, &m, ret);
@@ -325,7 +364,7 @@ static int scan_now(const store_args *a, const char *name, kw_keysnap *ret)
 	if (kw_cmd_keys_inventory(a->cmd, a->root, a->image, kw_ui_settings.quiet, NULL, &t, &facts, &inv) != 0)
 		goto out;
 	kw_cmd_print_diags(a->cmd, &facts.diags);
-	int r = snap_of(&facts, &inv, name, ret);
+	int r = snap_of(a, t, &facts, &inv, name, ret);
 	if (r < 0) {
 		errmsg(a, "%s", kw_strerror(r));
 		goto out;
@@ -348,12 +387,11 @@ static int open_store(const store_args *a, bool create, kw_keystore **ret)
 	int r = kw_keystore_open(a->db, create ? KW_KEYSTORE_CREATE : 0, ret, err, sizeof err);
 	if (r == 0)
 		return 0;
-	_cleanup_free_ char *db = kw_escape_str(a->db);
 	if (r == -ENOENT && !create)
 		errmsg(a, "no snapshot yet: %s does not exist (take one with `keyward keys snapshot`%s)",
-		       db ? db : "?", strcmp(a->db, KW_KEYS_DB_DEFAULT) ? ", or check --db" : "");
+		       a->db_shown, strcmp(a->db, KW_KEYS_DB_DEFAULT) ? ", or check --db" : "");
 	else
-		errmsg(a, "%s: %s", db ? db : "?", err[0] ? err : kw_strerror(r));
+		errmsg(a, "%s: %s", a->db_shown, err[0] ? err : kw_strerror(r));
 	return 2;
 }
 
@@ -445,7 +483,7 @@ static int audit_snapshot(void *ctx, const kw_keysnap *s)
 	audit_ctx *c = ctx;
 	size_t n = 0, total = 0;
 	_cleanup_free_ const char **fps = granting_fps(s, &n, &total);
-	_cleanup_free_ char *db = abs_path(c->a->db);
+	_cleanup_free_ char *db = kw_db_is_pg(c->a->db) ? strdup(c->a->db_shown) : abs_path(c->a->db);
 	_cleanup_free_ char *root = audit_root(c->a);
 	json_t *detail = json_pack("{s:I,s:s?,s:s,s:s,s:b,s:o,s:I,s:b}",
 				   "snapshot", (json_int_t)s->id, "db", db, "target", s->target,
@@ -780,7 +818,7 @@ static int diff_sides(const store_args *a, kw_keystore *s, kw_keysnap *before, k
 
 int cmd_keys_diff(int argc, char **argv)
 {
-	store_args a = { .cmd = "keys diff" };
+	_cleanup_(args_release) store_args a = { .cmd = "keys diff" };
 	int pr = parse_args(argc, argv, &kw_spec_keys_diff, &a);
 	if (pr >= 0)
 		return pr;
@@ -824,7 +862,7 @@ static int snapshot_text(const store_args *a, const kw_keysnap *s)
 	if (s->n_sources)
 		printf("; %zu source%s not listable offline", s->n_sources, plural(s->n_sources));
 	fputs("\n  stored in ", stdout);
-	put_esc(stdout, a->db);
+	fputs(a->db_shown, stdout);
 	if (!a->no_audit) {
 		fputs(", audit line in ", stdout);
 		put_esc(stdout, a->audit_log);
@@ -846,11 +884,12 @@ static int snapshot_json(const store_args *a, const kw_keysnap *s)
 	json_object_set_new(root, "format", json_string("keyward-keys-snapshot"));
 	json_object_set_new(root, "version", json_integer(1));
 	json_object_set_new(root, "snapshot", json_integer(s->id));
-	json_object_set_new(root, "db", jstr(a->db));
+	json_object_set_new(root, "db", json_string(a->db_shown));
 	json_object_set_new(root, "audit_log", a->no_audit ? json_null() : jstr(a->audit_log));
 	json_object_set_new(root, "target", jstr(s->target));
 	json_object_set_new(root, "target_desc", jstr(s->target_desc));
 	json_object_set_new(root, "host", jstr(s->host));
+	json_object_set_new(root, "host_id", jstr(s->host_id));
 	json_object_set_new(root, "taken", json_string(when));
 	json_object_set_new(root, "complete", json_boolean(s->complete));
 	json_object_set_new(root, "digest", json_string(s->digest));
@@ -868,7 +907,7 @@ static int list_text(const store_args *a, const kw_keysnap *v, size_t n)
 			fputs(" of this target", stdout);
 		}
 		fputs(" in ", stdout);
-		put_esc(stdout, a->db);
+		fputs(a->db_shown, stdout);
 		fputc('\n', stdout);
 		return kw_out_finish(stdout);
 	}
@@ -906,7 +945,7 @@ static int list_json(const store_args *a, const kw_keysnap *v, size_t n)
 	}
 	json_object_set_new(root, "format", json_string("keyward-keys-snapshots"));
 	json_object_set_new(root, "version", json_integer(1));
-	json_object_set_new(root, "db", jstr(a->db));
+	json_object_set_new(root, "db", json_string(a->db_shown));
 	json_object_set_new(root, "snapshots", arr);
 	return kw_json_write(stdout, root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 }
@@ -953,24 +992,22 @@ static int store_snapshot(store_args *a, kw_keysnap *snap)
 	if (r == 0)
 		return 0;
 	if (snap->id) {
-		_cleanup_free_ char *db = kw_escape_str(a->db);
 		errmsg(a, "snapshot %lld stored, but older snapshots were not deleted: %s: %s",
-		       (long long)snap->id, db ? db : "?", err);
+		       (long long)snap->id, a->db_shown, err);
 	} else if (!err[0]) { /* the audit line failed: the snapshot was rolled back */
 		_cleanup_free_ char *log = kw_escape_str(a->audit_log);
 		errmsg(a, "nothing stored: the audit trail %s could not be written: %s (use "
 		       "--audit-log FILE, or --no-audit)", log ? log : "?",
 		       ac.err[0] ? ac.err : kw_strerror(r));
 	} else {
-		_cleanup_free_ char *db = kw_escape_str(a->db);
-		errmsg(a, "%s: %s", db ? db : "?", err);
+		errmsg(a, "%s: %s", a->db_shown, err);
 	}
 	return 2;
 }
 
 int cmd_keys_snapshot(int argc, char **argv)
 {
-	store_args a = { .cmd = "keys snapshot" };
+	_cleanup_(args_release) store_args a = { .cmd = "keys snapshot" };
 	int pr = parse_args(argc, argv, &kw_spec_keys_snapshot, &a);
 	if (pr >= 0)
 		return pr;

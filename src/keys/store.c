@@ -1,16 +1,18 @@
-/* store.c — key inventory snapshots in SQLite and the diff of two of them (store.h).
+/* store.c — key inventory snapshots in SQLite or PostgreSQL, the fleet queries over them,
+ * and the diff of two inventories (store.h).
  *
  * Layout of this file:
  *   snapshots in memory   kw_keysnap_from_inventory, release, the canonical digest
- *   the database          open (path checks, pragmas, schema migration), prepared
- *                         statements, save (one transaction), list, load (validated)
+ *   the database          the schema (DDL per backend, statements shared: db/db.h),
+ *                         save (one transaction), prune, list, load (validated)
+ *   fleet queries         where a key is, keys shared by hosts
  *   naming snapshots      kw_snapspec_parse (pure), kw_keystore_find (SQL)
  *   the diff              kw_keydiff_compute: sort both sides once, pair in three passes
  *
- * The database file is input: another program, a restore from backup, or someone with
- * the sqlite3 shell may have put anything in it. SQLite runs in defensive mode with an
- * untrusted schema (no triggers, no views), and every value read back is checked before it
- * becomes a kw_keyrec; a snapshot whose rows or digest do not check fails to load whole,
+ * The database is input: another program, a restore from backup, someone with the sqlite3
+ * shell or psql, or another host of the fleet may have put anything in it. SQLite runs in
+ * defensive mode with an untrusted schema (db.h), and every value read back is checked
+ * before it becomes a kw_keyrec; a snapshot whose rows or digest do not check fails to load whole,
  * because a half-loaded snapshot would show keys as added or removed that never were.
  *
  * The diff pairs entries in three passes over the two sides, each sorted once by
@@ -22,7 +24,7 @@
  */
 #include "keys/store.h"
 
-#include "db/sqlite.h"
+#include "db/db.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -36,11 +38,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +83,7 @@ void kw_keysnap_release(kw_keysnap *s)
 	free(s->keys);
 	free(s->sources);
 	free(s->host);
+	free(s->host_id);
 	free(s->target);
 	free(s->target_desc);
 	memset(s, 0, sizeof *s);
@@ -147,6 +148,8 @@ int kw_keysnap_from_inventory(const kw_inventory *inv, const kw_keysnap_meta *m,
 	ret->n_host = inv->n_host;
 	ret->n_private = inv->n_private;
 	int r = sdup(&ret->host, m->host);
+	if (r == 0)
+		r = sdup(&ret->host_id, m->host_id);
 	if (r == 0)
 		r = sdup(&ret->target, m->target);
 	if (r == 0)
@@ -235,6 +238,10 @@ int kw_keysnap_digest(const kw_keysnap *s, char out[KW_KEYSNAP_DIGEST_HEX + 1])
 		d_str(&d, s->sources[i].value);
 		d_str(&d, s->sources[i].account);
 	}
+	if (s->host_id) { /* schema 2; absent from older snapshots, whose digests stay */
+		d_str(&d, "host_id");
+		d_str(&d, s->host_id);
+	}
 	uint8_t h[32];
 	unsigned hl = 0;
 	if (!d.failed && (EVP_DigestFinal_ex(d.md, h, &hl) != 1 || hl != sizeof h))
@@ -248,7 +255,9 @@ int kw_keysnap_digest(const kw_keysnap *s, char out[KW_KEYSNAP_DIGEST_HEX + 1])
 
 /* ==== the database ==== */
 
-static const char schema_v1[] =
+/* SQLite and PostgreSQL keep the same tables (db.h): on PostgreSQL, text that comes from a
+ * target (names, paths, comments, options, values) is BYTEA, so any bytes are kept. */
+static const char sqlite_v1[] =
 	"CREATE TABLE snapshots("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" taken INTEGER NOT NULL,"
@@ -294,21 +303,91 @@ static const char schema_v1[] =
 	" account TEXT,"
 	" PRIMARY KEY(snapshot, seq)) STRICT, WITHOUT ROWID;";
 
-/* migrations[v] brings schema version v to v + 1 */
-static const char *const migrations[] = { schema_v1 };
-_Static_assert(KW_ARRAY_LEN(migrations) == KW_KEYSTORE_SCHEMA, "one migration per version");
+/* v2: the host identity of a snapshot, and each host's newest snapshot of each target
+ * (the fleet queries read those). Snapshots of v1 have no host_id: their host_latest
+ * rows carry "" as the identity. */
+static const char sqlite_v2[] =
+	"ALTER TABLE snapshots ADD COLUMN host_id TEXT;"
+	"CREATE TABLE host_latest("
+	" host_id TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" snapshot INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	" PRIMARY KEY(host_id, target)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX host_latest_snapshot ON host_latest(snapshot);"
+	"INSERT INTO host_latest(host_id, target, snapshot)"
+	" SELECT '', target, max(id) FROM snapshots GROUP BY target;";
+
+static const char pg_v1[] =
+	"CREATE TABLE snapshots("
+	" id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" taken BIGINT NOT NULL,"
+	" host BYTEA,"
+	" target BYTEA NOT NULL,"
+	" target_desc BYTEA NOT NULL,"
+	" complete BIGINT NOT NULL,"
+	" n_keys BIGINT NOT NULL,"
+	" n_sources BIGINT NOT NULL,"
+	" n_authorized BIGINT NOT NULL,"
+	" n_accounts BIGINT NOT NULL,"
+	" n_unread BIGINT NOT NULL,"
+	" n_ignored BIGINT NOT NULL,"
+	" n_host BIGINT NOT NULL,"
+	" n_private BIGINT NOT NULL,"
+	" digest TEXT NOT NULL);"
+	"CREATE INDEX snapshots_target ON snapshots(target, id);"
+	"CREATE TABLE keys("
+	" snapshot BIGINT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	" seq BIGINT NOT NULL,"
+	" role TEXT NOT NULL,"
+	" account BYTEA,"
+	" path BYTEA NOT NULL,"
+	" line BIGINT,"
+	" has_pub BIGINT NOT NULL,"
+	" type TEXT,"
+	" label TEXT,"
+	" bits BIGINT,"
+	" fingerprint TEXT,"
+	" fingerprint_md5 TEXT,"
+	" comment BYTEA,"
+	" options BYTEA,"
+	" sshd_ignores BIGINT NOT NULL,"
+	" format TEXT,"
+	" encrypted BIGINT,"
+	" PRIMARY KEY(snapshot, seq));"
+	"CREATE INDEX keys_fingerprint ON keys(fingerprint);"
+	"CREATE TABLE sources("
+	" snapshot BIGINT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	" seq BIGINT NOT NULL,"
+	" keyword BYTEA NOT NULL,"
+	" value BYTEA NOT NULL,"
+	" account BYTEA,"
+	" PRIMARY KEY(snapshot, seq));";
+
+static const char pg_v2[] =
+	"ALTER TABLE snapshots ADD COLUMN host_id BYTEA;"
+	"CREATE TABLE host_latest("
+	" host_id BYTEA NOT NULL,"
+	" target BYTEA NOT NULL,"
+	" snapshot BIGINT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"
+	" PRIMARY KEY(host_id, target));"
+	"CREATE INDEX host_latest_snapshot ON host_latest(snapshot);";
+
+/* [v] brings version v to v + 1 */
+static const char *const sqlite_migrations[] = { sqlite_v1, sqlite_v2 };
+static const char *const pg_migrations[] = { pg_v1, pg_v2 };
+_Static_assert(KW_ARRAY_LEN(sqlite_migrations) == KW_KEYSTORE_SCHEMA, "one migration per version");
+_Static_assert(KW_ARRAY_LEN(pg_migrations) == KW_KEYSTORE_SCHEMA, "one migration per version");
 
 #define SNAP_COLS "id, taken, host, target, target_desc, complete, n_keys, n_sources," \
-		  " n_authorized, n_accounts, n_unread, n_ignored, n_host, n_private, digest"
+		  " n_authorized, n_accounts, n_unread, n_ignored, n_host, n_private, digest, host_id"
 #define KEY_COLS "seq, role, account, path, line, has_pub, type, label, bits, fingerprint," \
 		 " fingerprint_md5, comment, options, sshd_ignores, format, encrypted"
 
 enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
 	ST_SNAP_ADD,
 	ST_KEY_ADD,
 	ST_SRC_ADD,
+	ST_LATEST_SET,
 	ST_SNAP_GET,
 	ST_KEYS_GET,
 	ST_SRCS_GET,
@@ -318,361 +397,194 @@ enum stmt_id {
 	ST_FIND_TIME,
 	ST_FIND_ID,
 	ST_PRUNE,
+	ST_Q_KEY,
+	ST_Q_SHARED,
+	ST_Q_HOSTS,
 	ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
 	[ST_SNAP_ADD] = "INSERT INTO snapshots(taken, host, target, target_desc, complete, n_keys,"
 			" n_sources, n_authorized, n_accounts, n_unread, n_ignored, n_host, n_private,"
-			" digest) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-	[ST_KEY_ADD] = "INSERT INTO keys(snapshot, " KEY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-		       " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+			" digest, host_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+			" $13, $14, $15) RETURNING id",
+	[ST_KEY_ADD] = "INSERT INTO keys(snapshot, " KEY_COLS ") VALUES($1, $2, $3, $4, $5, $6,"
+		       " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
 	[ST_SRC_ADD] = "INSERT INTO sources(snapshot, seq, keyword, value, account)"
-		       " VALUES(?1, ?2, ?3, ?4, ?5)",
-	[ST_SNAP_GET] = "SELECT " SNAP_COLS " FROM snapshots WHERE id = ?1",
-	[ST_KEYS_GET] = "SELECT " KEY_COLS " FROM keys WHERE snapshot = ?1 ORDER BY seq",
-	[ST_SRCS_GET] = "SELECT seq, keyword, value, account FROM sources WHERE snapshot = ?1"
+		       " VALUES($1, $2, $3, $4, $5)",
+	/* a host's newest snapshot of a target; a slower concurrent save of an older one
+	 * does not win */
+	[ST_LATEST_SET] = "INSERT INTO host_latest(host_id, target, snapshot) VALUES($1, $2, $3)"
+			  " ON CONFLICT(host_id, target) DO UPDATE SET snapshot = excluded.snapshot"
+			  " WHERE excluded.snapshot > host_latest.snapshot",
+	[ST_SNAP_GET] = "SELECT " SNAP_COLS " FROM snapshots WHERE id = $1",
+	[ST_KEYS_GET] = "SELECT " KEY_COLS " FROM keys WHERE snapshot = $1 ORDER BY seq",
+	[ST_SRCS_GET] = "SELECT seq, keyword, value, account FROM sources WHERE snapshot = $1"
 			" ORDER BY seq",
 	[ST_LIST_ALL] = "SELECT " SNAP_COLS " FROM snapshots ORDER BY id",
-	[ST_LIST_TARGET] = "SELECT " SNAP_COLS " FROM snapshots WHERE target = ?1 ORDER BY id",
-	[ST_FIND_LATEST] = "SELECT id FROM snapshots WHERE target = ?1 AND (?2 = 0 OR id < ?2)"
-			   " ORDER BY id DESC LIMIT 1 OFFSET ?3",
-	[ST_FIND_TIME] = "SELECT id FROM snapshots WHERE target = ?1 AND (?2 = 0 OR id < ?2)"
-			 " AND taken <= ?3 ORDER BY taken DESC, id DESC LIMIT 1",
-	[ST_FIND_ID] = "SELECT id FROM snapshots WHERE id = ?1",
-	[ST_PRUNE] = "DELETE FROM snapshots WHERE target = ?1 AND id NOT IN (SELECT id FROM"
-		     " snapshots WHERE target = ?1 ORDER BY id DESC LIMIT ?2)",
+	[ST_LIST_TARGET] = "SELECT " SNAP_COLS " FROM snapshots WHERE target = $1 ORDER BY id",
+	[ST_FIND_LATEST] = "SELECT id FROM snapshots WHERE target = $1"
+			   " AND (CAST($2 AS BIGINT) = 0 OR id < $2)"
+			   " ORDER BY id DESC LIMIT 1 OFFSET $3",
+	[ST_FIND_TIME] = "SELECT id FROM snapshots WHERE target = $1"
+			 " AND (CAST($2 AS BIGINT) = 0 OR id < $2)"
+			 " AND taken <= $3 ORDER BY taken DESC, id DESC LIMIT 1",
+	[ST_FIND_ID] = "SELECT id FROM snapshots WHERE id = $1",
+	/* a host's newest snapshot stays, whatever keep says: the fleet queries read it */
+	[ST_PRUNE] = "DELETE FROM snapshots WHERE target = $1 AND id NOT IN (SELECT id FROM"
+		     " snapshots WHERE target = $1 ORDER BY id DESC LIMIT $2)"
+		     " AND id NOT IN (SELECT snapshot FROM host_latest)",
+	/* where a key is, in each host's newest snapshot of each target */
+	[ST_Q_KEY] = "SELECT l.host_id, s.host, s.target, s.id, s.taken, k.role, k.account,"
+		     " k.path, k.line, k.sshd_ignores, k.label, k.bits, k.comment, k.options"
+		     " FROM keys k JOIN host_latest l ON l.snapshot = k.snapshot"
+		     " JOIN snapshots s ON s.id = k.snapshot"
+		     " WHERE k.fingerprint = $1 ORDER BY l.host_id, s.target, k.seq",
+	/* keys that open at least $1 hosts (lines sshd uses, in each host's newest snapshot) */
+	[ST_Q_SHARED] = "SELECT k.fingerprint, count(DISTINCT l.host_id) AS hosts, count(*),"
+			" min(k.label), max(k.bits)"
+			" FROM keys k JOIN host_latest l ON l.snapshot = k.snapshot"
+			" WHERE k.role = 'authorized' AND k.sshd_ignores = 0"
+			" AND k.fingerprint IS NOT NULL GROUP BY k.fingerprint"
+			" HAVING count(DISTINCT l.host_id) >= $1"
+			" ORDER BY hosts DESC, k.fingerprint LIMIT $2",
+	/* how many hosts the fleet tables know */
+	[ST_Q_HOSTS] = "SELECT count(DISTINCT host_id), count(*) FROM host_latest",
+};
+
+static const kw_db_schema keys_schema = {
+	.name = "keys",
+	.what = "keys database",
+	.app_id = APP_ID,
+	.version = KW_KEYSTORE_SCHEMA,
+	.sqlite_migrations = sqlite_migrations,
+	.pg_migrations = pg_migrations,
+	.stmts = stmt_sql,
+	.n_stmts = ST_COUNT,
+	.busy_ms = BUSY_MS,
 };
 
 struct kw_keystore {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
+	kw_db *db;
 };
 
-/* ---- errors ---- */
-
-/* "what: SQLite's message" (escaped: it may quote the file's content) */
-static int db_err(kw_keystore *s, int rc, char *err, size_t errlen, const char *what)
-{
-	kw_sqlite_errmsg(err, errlen, s ? s->db : NULL, what);
-	int r = kw_sqlite_rc(s ? s->db : NULL, rc);
-	return r < 0 ? r : -EIO;
-}
-
-/* ---- statements ---- */
-
-static sqlite3_stmt *use(kw_keystore *s, enum stmt_id id)
-{
-	return kw_sqlite_use(s->st[id]);
-}
-
-static int run(kw_keystore *s, enum stmt_id id)
-{
-	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
-	return kw_sqlite_step_done(st);
-}
-
-/* NULL binds NULL; text is bound with its byte length (raw bytes, never a NUL) */
-static int bind_str(sqlite3_stmt *st, int i, const char *t)
-{
-	if (!t)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, t, (int)strnlen(t, INT_MAX), SQLITE_STATIC);
-}
-
-static int bind_u64(sqlite3_stmt *st, int i, uint64_t v)
-{
-	return sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v);
-}
+static kw_dbq *use(kw_keystore *s, enum stmt_id id) { return kw_db_q(s->db, id); }
 
 /* ---- opening ---- */
 
-/* The file must be a regular file with one link, not a symbolic link; created 0600 when
- * asked (SQLite would make it 0644; its -wal and -shm files copy the database's mode). */
-static int check_file(const char *path, bool create, char *err, size_t errlen)
+int kw_keystore_open(const char *path, unsigned flags, kw_keystore **ret, char *err, size_t errlen)
 {
-	_cleanup_free_ char *e = kw_escape_str(path);
-	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (create ? O_CREAT : 0);
-	_cleanup_close_ int fd = open(path, flags, 0600);
-	if (fd < 0) {
-		int r = -errno;
-		if (r == -ELOOP)
-			kw_errf(err, errlen, "%s is a symbolic link: refused (name the real file)", e ? e : "");
-		else if (r == -ENOENT)
-			kw_errf(err, errlen, "%s does not exist", e ? e : "");
-		else
-			kw_errf(err, errlen, "cannot open %s: %s", e ? e : "", kw_strerror(r));
-		return r;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode)) {
-		kw_errf(err, errlen, "%s is not a regular file: refused", e ? e : "");
-		return KW_E_NOTREG;
-	}
-	if (st.st_nlink > 1) {
-		kw_errf(err, errlen, "%s has other hard links: refused", e ? e : "");
-		return KW_E_REFUSED;
-	}
-	/* SQLite's side files must not be links planted next to the database either */
-	static const char *const sides[] = { "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < KW_ARRAY_LEN(sides); i++) {
-		char side[PATH_MAX];
-		struct stat ss;
-		if (snprintf(side, sizeof side, "%s%s", path, sides[i]) >= (int)sizeof side)
-			return -ENAMETOOLONG;
-		if (lstat(side, &ss) == 0 && (!S_ISREG(ss.st_mode) || ss.st_nlink > 1)) {
-			kw_errf(err, errlen, "%s%s is not a plain file: refused", e ? e : "", sides[i]);
-			return KW_E_REFUSED;
-		}
-	}
-	return 0;
-}
-
-static int configure(kw_keystore *s, char *err, size_t errlen)
-{
-	kw_sqlite_harden(s->db, BUSY_MS);
-	static const char *const pragmas[] = {
-		"PRAGMA synchronous = FULL",
-		"PRAGMA foreign_keys = ON",
-	};
-	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas); i++) {
-		int rc = sqlite3_exec(s->db, pragmas[i], NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			return db_err(s, rc, err, errlen, pragmas[i]);
-	}
-	int rc = kw_sqlite_wal(s->db, BUSY_MS);
-	if (rc != SQLITE_OK)
-		return db_err(s, rc, err, errlen, "PRAGMA journal_mode = WAL");
-	return 0;
-}
-
-/* The version, application id and table count, read under the current transaction. */
-static int read_marks(sqlite3 *db, int *ver, int *app, int *tables)
-{
-	int rc = kw_sqlite_pragma_int(db, "PRAGMA user_version", ver);
-	if (rc == SQLITE_OK)
-		rc = kw_sqlite_pragma_int(db, "PRAGMA application_id", app);
-	if (rc == SQLITE_OK)
-		rc = kw_sqlite_pragma_int(db, "SELECT count(*) FROM sqlite_schema", tables);
-	return rc;
-}
-
-static int check_marks(int ver, int app, int tables, char *err, size_t errlen)
-{
-	if (app != APP_ID && (app != 0 || ver != 0 || tables != 0)) {
-		kw_errf(err, errlen, "not a keyward keys database (application id %d, schema version "
-			"%d): refused, nothing changed", app, ver);
-		return KW_E_UNSUPPORTED;
-	}
-	if (ver > KW_KEYSTORE_SCHEMA || ver < 0) {
-		kw_errf(err, errlen, "schema version %d of this keys database is not one this keyward "
-			"knows (it reads version %d): use a newer keyward", ver, KW_KEYSTORE_SCHEMA);
-		return KW_E_UNSUPPORTED;
-	}
-	return 0;
-}
-
-/* Bring the schema to KW_KEYSTORE_SCHEMA: under the write lock, re-reading the marks, so
- * two processes creating one file apply each migration once. */
-static int migrate(kw_keystore *s, char *err, size_t errlen)
-{
-	int ver = 0, app = 0, tables = 0;
-	int rc = read_marks(s->db, &ver, &app, &tables);
-	if (rc != SQLITE_OK)
-		return db_err(s, rc, err, errlen, "reading the schema version");
-	int r = check_marks(ver, app, tables, err, errlen);
-	if (r < 0 || ver == KW_KEYSTORE_SCHEMA)
-		return r;
-	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = read_marks(s->db, &ver, &app, &tables);
-	if (rc != SQLITE_OK) {
-		r = db_err(s, rc, err, errlen, "reading the schema version");
-	} else {
-		r = check_marks(ver, app, tables, err, errlen);
-	}
-	for (; r == 0 && ver < KW_KEYSTORE_SCHEMA; ver++) {
-		rc = sqlite3_exec(s->db, migrations[ver], NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			r = db_err(s, rc, err, errlen, "creating the schema");
-	}
-	if (r == 0) {
-		char sql[96];
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d",
-			 KW_KEYSTORE_SCHEMA, APP_ID);
-		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			r = db_err(s, rc, err, errlen, "recording the schema version");
-	}
-	if (r < 0)
-		kw_sqlite_rollback(s->db);
-	return r;
-}
-
-void kw_keystore_close(kw_keystore *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close_v2(s->db);
-	free(s);
-}
-
-static int prepare_all(kw_keystore *s, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < ST_COUNT; i++) {
-		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					    &s->st[i], NULL);
-		if (rc != SQLITE_OK) {
-			int r = db_err(s, rc, err, errlen, "the database does not have keyward's keys schema");
-			return r == -EBUSY ? r : KW_E_PARSE;
-		}
-	}
-	return 0;
-}
-
-/* Serialise opening among keyward processes: flock on the database's folder (not on the
- * file: closing another descriptor of the file would drop SQLite's own POSIX locks).
- * Switching a new file to WAL fails at once, without the busy handler, while another
- * connection is on it; once the file is set up, SQLite's locking suffices. Best effort:
- * -1 when the folder cannot be opened. */
-static int lock_folder(const char *path)
-{
-	_cleanup_free_ char *dir = kw_path_dir(path);
-	if (!dir)
-		return -1;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
-static int open_locked(const char *path, bool create, kw_keystore **ret, char *err, size_t errlen)
-{
-	int r = check_file(path, create, err, errlen);
-	if (r < 0)
-		return r;
+	*ret = NULL;
 	kw_keystore *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
-	if (rc != SQLITE_OK)
-		r = db_err(s, rc, err, errlen, "opening the database");
-	if (r == 0)
-		r = configure(s, err, errlen);
-	if (r == 0)
-		r = migrate(s, err, errlen);
-	if (r == 0)
-		r = prepare_all(s, err, errlen);
+	int r = kw_db_open(path, &keys_schema, flags & KW_KEYSTORE_CREATE ? KW_DB_CREATE : 0,
+			   &s->db, err, errlen);
 	if (r < 0) {
-		kw_keystore_close(s);
+		free(s);
 		return r;
 	}
 	*ret = s;
 	return 0;
 }
 
-int kw_keystore_open(const char *path, unsigned flags, kw_keystore **ret, char *err, size_t errlen)
+void kw_keystore_close(kw_keystore *s)
 {
-	if (err && errlen)
-		err[0] = '\0';
-	*ret = NULL;
-	if (!path || !*path)
-		return -EINVAL;
-	bool create = flags & KW_KEYSTORE_CREATE;
-	int r = create ? kw_mkdir_parents(path, 0700) : 0;
-	if (r < 0) {
-		kw_errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
-		return r;
-	}
-	int lock = lock_folder(path);
-	r = open_locked(path, create, ret, err, errlen);
-	if (lock >= 0)
-		close(lock); /* releases the flock */
-	return r;
+	if (!s)
+		return;
+	kw_db_close(s->db);
+	free(s);
 }
+
+bool kw_keystore_is_shared(const kw_keystore *s) { return kw_db_kind_of(s->db) == KW_DB_PG; }
 
 /* ---- saving ---- */
 
-static int add_snapshot_row(kw_keystore *s, const kw_keysnap *snap)
+static int add_snapshot_row(kw_keystore *s, const kw_keysnap *snap, int64_t *id)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SNAP_ADD);
-	sqlite3_bind_int64(st, 1, snap->taken);
-	bind_str(st, 2, snap->host);
-	bind_str(st, 3, snap->target);
-	bind_str(st, 4, snap->target_desc);
-	sqlite3_bind_int(st, 5, snap->complete);
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_SNAP_ADD);
+	kw_dbq_int(q, 1, snap->taken);
+	kw_dbq_str(q, 2, snap->host);
+	kw_dbq_str(q, 3, snap->target);
+	kw_dbq_str(q, 4, snap->target_desc);
+	kw_dbq_int(q, 5, snap->complete);
 	const size_t counts[] = { snap->n_keys, snap->n_sources, snap->n_authorized, snap->n_accounts,
 				  snap->n_unread, snap->n_ignored, snap->n_host, snap->n_private };
 	for (size_t i = 0; i < KW_ARRAY_LEN(counts); i++)
-		bind_u64(st, (int)i + 6, counts[i]);
-	bind_str(st, 14, snap->digest);
-	return kw_sqlite_step_done(st);
+		kw_dbq_int(q, (int)i + 6, counts[i] > INT64_MAX ? INT64_MAX : (int64_t)counts[i]);
+	kw_dbq_str(q, 14, snap->digest);
+	kw_dbq_str(q, 15, snap->host_id);
+	int r = kw_dbq_step(q);
+	if (r == 1 && kw_dbq_type(q, 0) == KW_DBV_INT) {
+		*id = kw_dbq_get_int(q, 0);
+		return kw_dbq_run(q);
+	}
+	return r < 0 ? r : KW_E_PARSE;
 }
 
 static int add_key_row(kw_keystore *s, int64_t id, size_t seq, const kw_keyrec *k)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_KEY_ADD);
-	sqlite3_bind_int64(st, 1, id);
-	bind_u64(st, 2, seq);
-	bind_str(st, 3, kw_keyrole_name(k->role));
-	bind_str(st, 4, k->account);
-	bind_str(st, 5, k->path);
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_KEY_ADD);
+	kw_dbq_int(q, 1, id);
+	kw_dbq_int(q, 2, (int64_t)seq);
+	kw_dbq_str(q, 3, kw_keyrole_name(k->role));
+	kw_dbq_str(q, 4, k->account);
+	kw_dbq_str(q, 5, k->path);
 	if (k->line)
-		sqlite3_bind_int64(st, 6, k->line);
-	sqlite3_bind_int(st, 7, k->has_pub);
-	if (k->has_pub) {
-		bind_str(st, 8, k->type);
-		bind_str(st, 9, k->label);
-		sqlite3_bind_int64(st, 10, k->bits);
-		bind_str(st, 11, k->fp);
-		bind_str(st, 12, k->fp_md5[0] ? k->fp_md5 : NULL);
-	}
-	bind_str(st, 13, k->comment);
-	bind_str(st, 14, k->options);
-	sqlite3_bind_int(st, 15, k->sshd_ignores);
-	bind_str(st, 16, k->format);
+		kw_dbq_int(q, 6, k->line);
+	else
+		kw_dbq_null(q, 6);
+	kw_dbq_int(q, 7, k->has_pub);
+	kw_dbq_str(q, 8, k->has_pub ? k->type : NULL);
+	kw_dbq_str(q, 9, k->has_pub ? k->label : NULL);
+	if (k->has_pub)
+		kw_dbq_int(q, 10, k->bits);
+	else
+		kw_dbq_null(q, 10);
+	kw_dbq_str(q, 11, k->has_pub ? k->fp : NULL);
+	kw_dbq_str(q, 12, k->has_pub && k->fp_md5[0] ? k->fp_md5 : NULL);
+	kw_dbq_str(q, 13, k->comment);
+	kw_dbq_str(q, 14, k->options);
+	kw_dbq_int(q, 15, k->sshd_ignores);
+	kw_dbq_str(q, 16, k->format);
 	if (k->encrypted >= 0)
-		sqlite3_bind_int(st, 17, k->encrypted);
-	return kw_sqlite_step_done(st);
+		kw_dbq_int(q, 17, k->encrypted);
+	else
+		kw_dbq_null(q, 17);
+	return kw_dbq_run(q);
 }
 
 static int add_source_row(kw_keystore *s, int64_t id, size_t seq, const kw_keysrc *src)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SRC_ADD);
-	sqlite3_bind_int64(st, 1, id);
-	bind_u64(st, 2, seq);
-	bind_str(st, 3, src->keyword);
-	bind_str(st, 4, src->value);
-	bind_str(st, 5, src->account);
-	return kw_sqlite_step_done(st);
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_SRC_ADD);
+	kw_dbq_int(q, 1, id);
+	kw_dbq_int(q, 2, (int64_t)seq);
+	kw_dbq_str(q, 3, src->keyword);
+	kw_dbq_str(q, 4, src->value);
+	kw_dbq_str(q, 5, src->account);
+	return kw_dbq_run(q);
 }
 
-/* The rows of one snapshot; SQLite's rc (SQLITE_DONE when all went in). */
+static int set_latest(kw_keystore *s, const kw_keysnap *snap, int64_t id)
+{
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_LATEST_SET);
+	kw_dbq_str(q, 1, snap->host_id ? snap->host_id : "");
+	kw_dbq_str(q, 2, snap->target);
+	kw_dbq_int(q, 3, id);
+	return kw_dbq_run(q);
+}
+
+/* The rows of one snapshot: 0 or a code. */
 static int add_rows(kw_keystore *s, kw_keysnap *snap, int64_t *id)
 {
-	int rc = add_snapshot_row(s, snap);
-	if (rc != SQLITE_DONE)
-		return rc;
-	*id = sqlite3_last_insert_rowid(s->db);
-	for (size_t i = 0; rc == SQLITE_DONE && i < snap->n_keys; i++)
-		rc = add_key_row(s, *id, i, &snap->keys[i]);
-	for (size_t i = 0; rc == SQLITE_DONE && i < snap->n_sources; i++)
-		rc = add_source_row(s, *id, i, &snap->sources[i]);
-	return rc;
+	int r = add_snapshot_row(s, snap, id);
+	for (size_t i = 0; r == 0 && i < snap->n_keys; i++)
+		r = add_key_row(s, *id, i, &snap->keys[i]);
+	for (size_t i = 0; r == 0 && i < snap->n_sources; i++)
+		r = add_source_row(s, *id, i, &snap->sources[i]);
+	if (r == 0)
+		r = set_latest(s, snap, *id);
+	return r;
 }
 
 int kw_keystore_save(kw_keystore *s, kw_keysnap *snap, kw_keystore_commit_fn before_commit,
@@ -685,21 +597,21 @@ int kw_keystore_save(kw_keystore *s, kw_keysnap *snap, kw_keystore_commit_fn bef
 		kw_errf(err, errlen, "computing the snapshot's digest: %s", kw_strerror(r));
 		return r;
 	}
-	int rc = run(s, ST_BEGIN);
-	if (rc != SQLITE_DONE)
-		return db_err(s, rc, err, errlen, "starting the transaction");
+	r = kw_db_begin(s->db);
+	if (r < 0)
+		return kw_db_fail(s->db, r, err, errlen, "starting the transaction");
 	int64_t id = 0;
-	rc = add_rows(s, snap, &id);
-	if (rc != SQLITE_DONE) {
-		r = db_err(s, rc, err, errlen, "storing the snapshot");
+	r = add_rows(s, snap, &id);
+	if (r < 0) {
+		kw_db_fail(s->db, r, err, errlen, "storing the snapshot");
 	} else if (before_commit) {
 		snap->id = id;
 		r = before_commit(ctx, snap);
 	}
-	if (r == 0 && (rc = run(s, ST_COMMIT)) != SQLITE_DONE)
-		r = db_err(s, rc, err, errlen, "committing the snapshot");
+	if (r == 0 && (r = kw_db_commit(s->db)) < 0)
+		kw_db_fail(s->db, r, err, errlen, "committing the snapshot");
 	if (r < 0) {
-		kw_sqlite_rollback(s->db);
+		kw_db_rollback(s->db);
 		snap->id = 0;
 		snap->digest[0] = '\0';
 		return r;
@@ -714,57 +626,56 @@ int kw_keystore_prune(kw_keystore *s, const char *target, size_t keep, size_t *r
 {
 	if (!target || keep == 0)
 		return -EINVAL;
-	int rc = run(s, ST_BEGIN);
-	if (rc != SQLITE_DONE)
-		return db_err(s, rc, err, errlen, "starting the transaction");
-	int r = 0;
-	size_t n = 0;
+	int r = kw_db_begin(s->db);
+	if (r < 0)
+		return kw_db_fail(s->db, r, err, errlen, "starting the transaction");
+	int64_t n = 0;
 	{
-		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_PRUNE);
-		bind_str(st, 1, target);
-		bind_u64(st, 2, keep);
-		rc = kw_sqlite_step_done(st);
-		n = (size_t)sqlite3_changes(s->db);
+		_cleanup_dbq_ kw_dbq *q = use(s, ST_PRUNE);
+		kw_dbq_str(q, 1, target);
+		kw_dbq_int(q, 2, keep > INT64_MAX ? INT64_MAX : (int64_t)keep);
+		r = kw_dbq_run(q);
+		n = kw_dbq_changes(q);
 	}
-	if (rc == SQLITE_DONE)
-		rc = run(s, ST_COMMIT);
-	if (rc != SQLITE_DONE) {
-		r = db_err(s, rc, err, errlen, "deleting old snapshots");
-		kw_sqlite_rollback(s->db);
+	if (r == 0)
+		r = kw_db_commit(s->db);
+	if (r < 0) {
+		kw_db_fail(s->db, r, err, errlen, "deleting old snapshots");
+		kw_db_rollback(s->db);
 		return r;
 	}
 	if (ret_deleted)
-		*ret_deleted = n;
+		*ret_deleted = n > 0 ? (size_t)n : 0;
 	return 0;
 }
 
 /* ---- reading back, validated ---- */
 
-/* A text column into a new string: TEXT (or NULL when nullable), no NUL, bounded.
+/* A text column into a new string: text (or NULL when nullable), no NUL, bounded.
  * 0, KW_E_PARSE or -ENOMEM. */
-static int col_str(sqlite3_stmt *st, int i, bool nullable, char **out)
+static int col_str(kw_dbq *q, int i, bool nullable, char **out)
 {
 	*out = NULL;
-	int t = sqlite3_column_type(st, i);
-	if (t == SQLITE_NULL)
+	kw_dbv t = kw_dbq_type(q, i);
+	if (t == KW_DBV_NULL)
 		return nullable ? 0 : KW_E_PARSE;
-	if (t != SQLITE_TEXT)
+	if (t != KW_DBV_TEXT)
 		return KW_E_PARSE;
-	const unsigned char *p = sqlite3_column_text(st, i);
-	int n = sqlite3_column_bytes(st, i);
+	size_t n = 0;
+	const char *p = kw_dbq_get_text(q, i, &n);
 	if (!p)
 		return -ENOMEM;
-	if (n < 0 || (size_t)n > KW_KEYSTORE_TEXT_MAX || memchr(p, 0, (size_t)n))
+	if (n > KW_KEYSTORE_TEXT_MAX || memchr(p, 0, n))
 		return KW_E_PARSE;
-	*out = strndup((const char *)p, (size_t)n);
+	*out = strndup(p, n);
 	return *out ? 0 : -ENOMEM;
 }
 
 /* A text column into out[cap] (NULL: "" when nullable). */
-static int col_fixed(sqlite3_stmt *st, int i, bool nullable, char *out, size_t cap)
+static int col_fixed(kw_dbq *q, int i, bool nullable, char *out, size_t cap)
 {
 	_cleanup_free_ char *v = NULL;
-	int r = col_str(st, i, nullable, &v);
+	int r = col_str(q, i, nullable, &v);
 	if (r < 0)
 		return r;
 	size_t n = v ? strlen(v) : 0;
@@ -775,17 +686,17 @@ static int col_fixed(sqlite3_stmt *st, int i, bool nullable, char *out, size_t c
 }
 
 /* An integer column in [lo, hi]; NULL gives dflt when nullable. */
-static int col_int(sqlite3_stmt *st, int i, bool nullable, int64_t lo, int64_t hi, int64_t dflt,
+static int col_int(kw_dbq *q, int i, bool nullable, int64_t lo, int64_t hi, int64_t dflt,
 		   int64_t *out)
 {
-	int t = sqlite3_column_type(st, i);
-	if (t == SQLITE_NULL && nullable) {
+	kw_dbv t = kw_dbq_type(q, i);
+	if (t == KW_DBV_NULL && nullable) {
 		*out = dflt;
 		return 0;
 	}
-	if (t != SQLITE_INTEGER)
+	if (t != KW_DBV_INT)
 		return KW_E_PARSE;
-	int64_t v = sqlite3_column_int64(st, i);
+	int64_t v = kw_dbq_get_int(q, i);
 	if (v < lo || v > hi)
 		return KW_E_PARSE;
 	*out = v;
@@ -824,7 +735,7 @@ static bool digest_ok(const char *s)
 	} while (0)
 
 /* One SNAP_COLS row; *n_sources gets the count of source rows it records. */
-static int decode_snap(sqlite3_stmt *st, kw_keysnap *s, size_t *n_sources, const char **why)
+static int decode_snap(kw_dbq *st, kw_keysnap *s, size_t *n_sources, const char **why)
 {
 	int64_t v, n[8];
 	CHECK(col_int(st, 0, false, 1, INT64_MAX, 0, &s->id), "id");
@@ -847,12 +758,13 @@ static int decode_snap(sqlite3_stmt *st, kw_keysnap *s, size_t *n_sources, const
 	s->n_private = (size_t)n[7];
 	CHECK(col_fixed(st, 14, false, s->digest, sizeof s->digest), "digest");
 	CHECK(digest_ok(s->digest) ? 0 : KW_E_PARSE, "digest");
+	CHECK(col_str(st, 15, true, &s->host_id), "host_id");
 	*n_sources = (size_t)n[1];
 	return 0;
 }
 
 /* One KEY_COLS row, the seq'th. */
-static int decode_key(sqlite3_stmt *st, size_t seq, kw_keyrec *k, const char **why)
+static int decode_key(kw_dbq *st, size_t seq, kw_keyrec *k, const char **why)
 {
 	int64_t v;
 	char role[16];
@@ -886,7 +798,7 @@ static int decode_key(sqlite3_stmt *st, size_t seq, kw_keyrec *k, const char **w
 	return 0;
 }
 
-static int decode_source(sqlite3_stmt *st, size_t seq, kw_keysrc *src, const char **why)
+static int decode_source(kw_dbq *st, size_t seq, kw_keysrc *src, const char **why)
 {
 	int64_t v;
 	CHECK(col_int(st, 0, false, 0, INT64_MAX, 0, &v), "seq");
@@ -911,56 +823,52 @@ static int row_err(int r, char *err, size_t errlen, int64_t id, const char *tabl
 
 static int load_keys(kw_keystore *s, kw_keysnap *snap, char *err, size_t errlen)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_KEYS_GET);
-	sqlite3_bind_int64(st, 1, snap->id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_KEYS_GET);
+	kw_dbq_int(q, 1, snap->id);
+	int r;
+	while ((r = kw_dbq_step(q)) > 0) {
 		const char *why = NULL;
 		kw_keyrec *k = KW_VEC_PUSH(snap->keys, snap->n_keys, snap->cap_keys);
 		if (!k)
 			return -ENOMEM;
-		int r = decode_key(st, snap->n_keys - 1, k, &why);
+		r = decode_key(q, snap->n_keys - 1, k, &why);
 		if (r < 0)
 			return row_err(r, err, errlen, snap->id, "keys", snap->n_keys - 1, why);
 	}
-	if (rc != SQLITE_DONE)
-		return db_err(s, rc, err, errlen, "reading the keys");
-	return 0;
+	return r < 0 ? kw_db_fail(s->db, r, err, errlen, "reading the keys") : 0;
 }
 
 static int load_sources(kw_keystore *s, kw_keysnap *snap, char *err, size_t errlen)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SRCS_GET);
-	sqlite3_bind_int64(st, 1, snap->id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_SRCS_GET);
+	kw_dbq_int(q, 1, snap->id);
+	int r;
+	while ((r = kw_dbq_step(q)) > 0) {
 		const char *why = NULL;
 		kw_keysrc *src = KW_VEC_PUSH(snap->sources, snap->n_sources, snap->cap_sources);
 		if (!src)
 			return -ENOMEM;
-		int r = decode_source(st, snap->n_sources - 1, src, &why);
+		r = decode_source(q, snap->n_sources - 1, src, &why);
 		if (r < 0)
 			return row_err(r, err, errlen, snap->id, "sources", snap->n_sources - 1, why);
 	}
-	if (rc != SQLITE_DONE)
-		return db_err(s, rc, err, errlen, "reading the sources");
-	return 0;
+	return r < 0 ? kw_db_fail(s->db, r, err, errlen, "reading the sources") : 0;
 }
 
 static int load_all(kw_keystore *s, int64_t id, kw_keysnap *ret, char *err, size_t errlen)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_SNAP_GET);
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_SNAP_GET);
+	kw_dbq_int(q, 1, id);
+	int r = kw_dbq_step(q);
+	if (r == 0) {
 		kw_errf(err, errlen, "there is no snapshot %lld", (long long)id);
 		return -ENOENT;
 	}
-	if (rc != SQLITE_ROW)
-		return db_err(s, rc, err, errlen, "reading the snapshot");
+	if (r < 0)
+		return kw_db_fail(s->db, r, err, errlen, "reading the snapshot");
 	const char *why = NULL;
 	size_t want_sources = 0;
-	int r = decode_snap(st, ret, &want_sources, &why);
+	r = decode_snap(q, ret, &want_sources, &why);
 	if (r < 0)
 		return row_err(r, err, errlen, id, "snapshots", 0, why);
 	r = load_keys(s, ret, err, errlen);
@@ -991,11 +899,12 @@ int kw_keystore_load(kw_keystore *s, int64_t id, kw_keysnap *ret, char *err, siz
 	memset(ret, 0, sizeof *ret);
 	/* one read transaction: a snapshot saved meanwhile cannot interleave (it would not
 	 * change this one's rows, but its reads stay consistent and cheaper) */
-	int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return db_err(s, rc, err, errlen, "starting a read");
-	int r = load_all(s, id, ret, err, errlen);
-	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	int r = kw_db_exec(s->db, kw_db_kind_of(s->db) == KW_DB_PG
+			   ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+	if (r < 0)
+		return kw_db_fail(s->db, r, err, errlen, "starting a read");
+	r = load_all(s, id, ret, err, errlen);
+	kw_db_rollback(s->db); /* a read: nothing to keep */
 	if (r < 0)
 		kw_keysnap_release(ret);
 	return r;
@@ -1006,13 +915,13 @@ int kw_keystore_list(kw_keystore *s, const char *target, kw_keysnap **ret, size_
 {
 	*ret = NULL;
 	*n = 0;
-	_cleanup_reset_ sqlite3_stmt *st = use(s, target ? ST_LIST_TARGET : ST_LIST_ALL);
+	_cleanup_dbq_ kw_dbq *q = use(s, target ? ST_LIST_TARGET : ST_LIST_ALL);
 	if (target)
-		bind_str(st, 1, target);
+		kw_dbq_str(q, 1, target);
 	kw_keysnap *v = NULL;
 	size_t len = 0, cap = 0;
-	int rc, r = 0;
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int r;
+	while ((r = kw_dbq_step(q)) > 0) {
 		const char *why = NULL;
 		kw_keysnap *snap = KW_VEC_PUSH(v, len, cap);
 		if (!snap) {
@@ -1020,12 +929,14 @@ int kw_keystore_list(kw_keystore *s, const char *target, kw_keysnap **ret, size_
 			break;
 		}
 		size_t n_sources = 0;
-		r = decode_snap(st, snap, &n_sources, &why);
-		if (r < 0)
+		r = decode_snap(q, snap, &n_sources, &why);
+		if (r < 0) {
 			r = row_err(r, err, errlen, snap->id, "snapshots", 0, why);
+			break;
+		}
 	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = db_err(s, rc, err, errlen, "listing the snapshots");
+	if (r < 0 && r != -ENOMEM && r != KW_E_PARSE)
+		kw_db_fail(s->db, r, err, errlen, "listing the snapshots");
 	if (r < 0) {
 		for (size_t i = 0; i < len; i++)
 			kw_keysnap_release(&v[i]);
@@ -1034,6 +945,157 @@ int kw_keystore_list(kw_keystore *s, const char *target, kw_keysnap **ret, size_
 	}
 	*ret = v;
 	*n = len;
+	return 0;
+}
+
+/* ---- fleet queries ---- */
+
+void kw_keyplaces_free(kw_keyplace *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].host_id);
+		free(v[i].host);
+		free(v[i].target);
+		free(v[i].account);
+		free(v[i].path);
+		free(v[i].comment);
+		free(v[i].options);
+	}
+	free(v);
+}
+
+#define CHECK(expr, col)                                                                  \
+	do {                                                                              \
+		int _r = (expr);                                                          \
+		if (_r < 0) {                                                             \
+			*why = (col);                                                     \
+			return _r;                                                        \
+		}                                                                         \
+	} while (0)
+
+static int decode_place(kw_dbq *q, kw_keyplace *p, const char **why)
+{
+	int64_t v;
+	char role[16];
+	CHECK(col_str(q, 0, false, &p->host_id), "host_id");
+	CHECK(col_str(q, 1, true, &p->host), "host");
+	CHECK(col_str(q, 2, false, &p->target), "target");
+	CHECK(col_int(q, 3, false, 1, INT64_MAX, 0, &p->snapshot), "id");
+	CHECK(col_int(q, 4, false, INT64_MIN, INT64_MAX, 0, &p->taken), "taken");
+	CHECK(col_fixed(q, 5, false, role, sizeof role), "role");
+	CHECK(kw_keyrole_from_name(role, &p->role), "role");
+	CHECK(col_str(q, 6, true, &p->account), "account");
+	CHECK(col_str(q, 7, false, &p->path), "path");
+	CHECK(col_int(q, 8, true, 1, UINT32_MAX, 0, &v), "line");
+	p->line = (unsigned)v;
+	CHECK(col_int(q, 9, false, 0, 1, 0, &v), "sshd_ignores");
+	p->sshd_ignores = v;
+	CHECK(col_fixed(q, 10, true, p->label, sizeof p->label), "label");
+	CHECK(col_int(q, 11, true, 0, UINT32_MAX, 0, &v), "bits");
+	p->bits = (unsigned)v;
+	CHECK(col_str(q, 12, true, &p->comment), "comment");
+	CHECK(col_str(q, 13, true, &p->options), "options");
+	return 0;
+}
+
+static int decode_shared(kw_dbq *q, kw_keyshared *k, const char **why)
+{
+	int64_t v;
+	CHECK(col_fixed(q, 0, false, k->fp, sizeof k->fp), "fingerprint");
+	CHECK(kw_fp_sha256_valid(k->fp, strlen(k->fp)) ? 0 : KW_E_PARSE, "fingerprint");
+	CHECK(col_int(q, 1, false, 1, INT64_MAX, 0, &v), "hosts");
+	k->hosts = (size_t)v;
+	CHECK(col_int(q, 2, false, 1, INT64_MAX, 0, &v), "places");
+	k->places = (size_t)v;
+	CHECK(col_fixed(q, 3, true, k->label, sizeof k->label), "label");
+	CHECK(col_int(q, 4, true, 0, UINT32_MAX, 0, &v), "bits");
+	k->bits = (unsigned)v;
+	return 0;
+}
+
+#undef CHECK
+
+static int query_err(kw_keystore *s, int r, char *err, size_t errlen, const char *what,
+		     const char *why)
+{
+	if (r == -ENOMEM)
+		return r;
+	if (r == KW_E_PARSE && why) {
+		kw_errf(err, errlen, "%s: a row has a bad %s: the database was changed outside "
+			"keyward or is damaged", what, why);
+		return r;
+	}
+	return kw_db_fail(s->db, r, err, errlen, what);
+}
+
+int kw_keystore_where(kw_keystore *s, const char *fp, kw_keyplace **ret, size_t *n, char *err,
+		      size_t errlen)
+{
+	*ret = NULL;
+	*n = 0;
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_Q_KEY);
+	kw_dbq_str(q, 1, fp);
+	kw_keyplace *v = NULL;
+	size_t len = 0, cap = 0;
+	const char *why = NULL;
+	int r;
+	while ((r = kw_dbq_step(q)) > 0) {
+		kw_keyplace *p = KW_VEC_PUSH(v, len, cap);
+		r = p ? decode_place(q, p, &why) : -ENOMEM;
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		kw_keyplaces_free(v, len);
+		return query_err(s, r, err, errlen, "looking up the key", why);
+	}
+	*ret = v;
+	*n = len;
+	return 0;
+}
+
+int kw_keystore_shared(kw_keystore *s, size_t min_hosts, size_t limit, kw_keyshared **ret,
+		       size_t *n, char *err, size_t errlen)
+{
+	*ret = NULL;
+	*n = 0;
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_Q_SHARED);
+	kw_dbq_int(q, 1, min_hosts > INT64_MAX ? INT64_MAX : (int64_t)min_hosts);
+	kw_dbq_int(q, 2, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	kw_keyshared *v = NULL;
+	size_t len = 0, cap = 0;
+	const char *why = NULL;
+	int r;
+	while ((r = kw_dbq_step(q)) > 0) {
+		kw_keyshared *k = KW_VEC_PUSH(v, len, cap);
+		r = k ? decode_shared(q, k, &why) : -ENOMEM;
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		free(v);
+		return query_err(s, r, err, errlen, "counting shared keys", why);
+	}
+	*ret = v;
+	*n = len;
+	return 0;
+}
+
+int kw_keystore_fleet_size(kw_keystore *s, size_t *hosts, size_t *latest, char *err,
+			   size_t errlen)
+{
+	_cleanup_dbq_ kw_dbq *q = use(s, ST_Q_HOSTS);
+	int64_t h = 0, l = 0;
+	int r = kw_dbq_step(q);
+	if (r > 0)
+		r = col_int(q, 0, false, 0, INT64_MAX, 0, &h) < 0 ||
+		    col_int(q, 1, false, 0, INT64_MAX, 0, &l) < 0 ? KW_E_PARSE : 0;
+	else if (r == 0)
+		r = KW_E_PARSE;
+	if (r < 0)
+		return query_err(s, r, err, errlen, "counting hosts", "count");
+	*hosts = (size_t)h;
+	*latest = (size_t)l;
 	return 0;
 }
 
@@ -1161,23 +1223,23 @@ int kw_keystore_find(kw_keystore *s, const char *target, const kw_snapspec *spec
 			  : spec->kind == KW_SNAP_TIME ? ST_FIND_TIME : ST_FIND_LATEST;
 	if (id != ST_FIND_ID && !target)
 		return -EINVAL;
-	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
+	_cleanup_dbq_ kw_dbq *q = use(s, id);
 	if (id == ST_FIND_ID) {
-		sqlite3_bind_int64(st, 1, spec->n);
+		kw_dbq_int(q, 1, spec->n);
 	} else {
-		bind_str(st, 1, target);
-		sqlite3_bind_int64(st, 2, before > 0 ? before : 0);
-		sqlite3_bind_int64(st, 3, spec->n);
+		kw_dbq_str(q, 1, target);
+		kw_dbq_int(q, 2, before > 0 ? before : 0);
+		kw_dbq_int(q, 3, spec->n);
 	}
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	int r = kw_dbq_step(q);
+	if (r == 0) {
 		not_found(target, spec, before, err, errlen);
 		return -ENOENT;
 	}
-	if (rc != SQLITE_ROW)
-		return db_err(s, rc, err, errlen, "looking for the snapshot");
+	if (r < 0)
+		return kw_db_fail(s->db, r, err, errlen, "looking for the snapshot");
 	int64_t v;
-	if (col_int(st, 0, false, 1, INT64_MAX, 0, &v) < 0) {
+	if (col_int(q, 0, false, 1, INT64_MAX, 0, &v) < 0) {
 		kw_errf(err, errlen, "a snapshot id in the database is not a positive number");
 		return KW_E_PARSE;
 	}

@@ -9,28 +9,33 @@
  * live host's name, the absolute path of an image root or tarball, or a name the user
  * gives. `keys diff` compares with snapshots of the same name.
  *
- * ---- The file ----
- * One SQLite database (default KW_KEYS_DB_DEFAULT; its folder is made 0700, the file 0600,
- * in WAL mode with synchronous=FULL, foreign keys on, a busy timeout so concurrent
- * snapshots all land). PRAGMA application_id marks it as keyward's keys database and PRAGMA
- * user_version holds the schema version (KW_KEYSTORE_SCHEMA): a file of another
- * application, or of a newer schema, is refused and never changed. The path must not be
- * a symbolic link nor anything but a regular file with a single link. Tables (STRICT):
+ * ---- The database ----
+ * A kw_db (db/db.h): a SQLite file (default KW_KEYS_DB_DEFAULT; the file checks, modes,
+ * WAL and synchronous=FULL of db.h, so concurrent snapshots all land) or a PostgreSQL
+ * database named by a postgresql:// URI, shared by a fleet. The same tables and queries
+ * on both (schema version KW_KEYSTORE_SCHEMA; a database of another application or of a
+ * newer schema is refused and never changed):
  *
- *   snapshots(id INTEGER PRIMARY KEY AUTOINCREMENT, taken (Unix seconds, UTC), host,
- *             target, target_desc, complete, n_keys, n_sources, n_authorized, n_accounts,
- *             n_unread, n_ignored, n_host, n_private, digest)
+ *   snapshots(id, taken (Unix seconds, UTC), host, host_id, target, target_desc, complete,
+ *             n_keys, n_sources, n_authorized, n_accounts, n_unread, n_ignored, n_host,
+ *             n_private, digest)
  *   keys(snapshot -> snapshots.id ON DELETE CASCADE, seq, role, account, path, line,
  *        has_pub, type, label, bits, fingerprint, fingerprint_md5, comment, options,
  *        sshd_ignores, format, encrypted)
  *   sources(snapshot -> snapshots.id ON DELETE CASCADE, seq, keyword, value, account)
+ *   host_latest(host_id, target, snapshot): each host's newest snapshot of each target,
+ *        what the fleet queries read (a host that drops a key stops being listed for it)
  *
- * A snapshot is written in one transaction (BEGIN IMMEDIATE): it is all there or not at
- * all. digest is the hex SHA-256 of the snapshot's canonical encoding (kw_keysnap_digest):
- * loading recomputes it, and every row read back is validated (types, ranges, the shape of
- * fingerprints, no NUL): a snapshot that was edited by hand or damaged fails to load
- * (KW_E_PARSE with why) instead of producing a wrong diff. The audit line of a snapshot
- * records the digest, so the hash-chained audit trail pins what the database held.
+ * host_id is the identity of the machine the snapshot describes (its machine-id, or what
+ * the user names); snapshots of schema 1 have none ("" in host_latest). No secret is
+ * stored: fingerprints, paths, accounts, options and comments only.
+ *
+ * A snapshot is written in one transaction: it is all there or not at all. digest is the
+ * hex SHA-256 of the snapshot's canonical encoding (kw_keysnap_digest): loading recomputes
+ * it, and every row read back is validated (types, ranges, the shape of fingerprints, no
+ * NUL): a snapshot that was edited by hand or damaged fails to load (KW_E_PARSE with why)
+ * instead of producing a wrong diff. The audit line of a snapshot records the digest, so
+ * the hash-chained audit trail pins what the database held.
  *
  * ---- Identity and the diff ----
  * Two entries are "the same key in the same place" when role, account and fingerprint are
@@ -56,7 +61,7 @@
 #include <stdint.h>
 
 #define KW_KEYS_DB_DEFAULT "/var/lib/keyward/keys.db"
-#define KW_KEYSTORE_SCHEMA 1               /* PRAGMA user_version this code writes */
+#define KW_KEYSTORE_SCHEMA 2               /* the schema version this code writes */
 #define KW_KEYSTORE_TEXT_MAX ((size_t)1 << 16) /* longest string accepted from the file */
 #define KW_KEYSNAP_DIGEST_HEX 64
 
@@ -90,6 +95,8 @@ typedef struct kw_keysnap {
 	int64_t id;              /* 0: not stored (a live scan) */
 	int64_t taken;           /* Unix seconds, UTC */
 	char *host;              /* the machine that took it; may be NULL */
+	char *host_id;           /* the identity of the machine it describes; NULL in
+				  * snapshots of schema 1 */
 	char *target;            /* the target name diffs match on */
 	char *target_desc;       /* kw_target_describe: "folder /mnt/img" */
 	bool complete;           /* nothing was unreadable when it was taken */
@@ -105,6 +112,7 @@ typedef struct kw_keysnap {
 typedef struct kw_keysnap_meta {
 	int64_t taken;
 	const char *host;        /* may be NULL */
+	const char *host_id;     /* may be NULL */
 	const char *target;
 	const char *target_desc;
 	bool complete;
@@ -130,12 +138,14 @@ enum {
 				       * it a missing file is -ENOENT */
 };
 
-/* Open the database at path. 0, or a negative code with err filled: -ELOOP (a symbolic
- * link), KW_E_NOTREG, KW_E_REFUSED (a file with other hard links), KW_E_UNSUPPORTED (not
- * keyward's keys database, or a schema version this code does not know), -ENOENT,
- * -errno, KW_E_PARSE. */
+/* Open the database name (a file path or a postgresql:// URI). 0, or a negative code with
+ * err filled: -ELOOP (a symbolic link), KW_E_NOTREG, KW_E_REFUSED (a file with other hard
+ * links), KW_E_UNSUPPORTED (not keyward's keys database, or a schema version this code
+ * does not know), -ENOENT, -ECONNREFUSED (PostgreSQL unreachable), -errno, KW_E_PARSE. */
 int kw_keystore_open(const char *path, unsigned flags, kw_keystore **ret, char *err, size_t errlen);
 void kw_keystore_close(kw_keystore *s);
+/* Whether s is a PostgreSQL database (shared by hosts) rather than a local file. */
+bool kw_keystore_is_shared(const kw_keystore *s);
 
 /* Called by kw_keystore_save with the snapshot's rows written but not yet committed, and
  * snap->id and snap->digest set (the database's write lock is held): 0 commits, a
@@ -161,6 +171,48 @@ int kw_keystore_load(kw_keystore *s, int64_t id, kw_keysnap *ret, char *err, siz
  * sources, in one transaction; *ret_deleted (may be NULL) says how many went. */
 int kw_keystore_prune(kw_keystore *s, const char *target, size_t keep, size_t *ret_deleted,
 		      char *err, size_t errlen);
+
+/* ---- fleet queries: over each host's newest snapshot of each target ---- */
+
+/* One place a key is: a host, and where on it. Strings owned, raw (escape to print). */
+typedef struct kw_keyplace {
+	char *host_id;           /* "" for snapshots without one */
+	char *host;              /* may be NULL */
+	char *target;
+	int64_t snapshot, taken;
+	enum kw_keyrole role;
+	char *account;           /* NULL for host keys */
+	char *path;
+	unsigned line;           /* 0: none */
+	bool sshd_ignores;
+	char label[16];          /* ssh-keygen's type label ("ED25519"); "" when unknown */
+	unsigned bits;
+	char *comment, *options; /* may be NULL */
+} kw_keyplace;
+
+/* Every place of the key with SHA256 fingerprint fp (every role), ordered by host_id,
+ * target and position. Caller frees with kw_keyplaces_free. */
+int kw_keystore_where(kw_keystore *s, const char *fp, kw_keyplace **ret, size_t *n, char *err,
+		      size_t errlen);
+void kw_keyplaces_free(kw_keyplace *v, size_t n);
+
+/* A key authorized (on lines sshd uses) on several hosts. */
+typedef struct kw_keyshared {
+	char fp[KW_FP_LEN];
+	size_t hosts;            /* distinct host_ids */
+	size_t places;           /* authorized lines, over all of them */
+	char label[16];          /* ssh-keygen's type label */
+	unsigned bits;
+} kw_keyshared;
+
+/* Keys authorized on at least min_hosts hosts, most hosts first (then by fingerprint), at
+ * most limit (0: all). Caller frees *ret. */
+int kw_keystore_shared(kw_keystore *s, size_t min_hosts, size_t limit, kw_keyshared **ret,
+		       size_t *n, char *err, size_t errlen);
+
+/* How many hosts (distinct host_ids) and host/target pairs the fleet tables know. */
+int kw_keystore_fleet_size(kw_keystore *s, size_t *hosts, size_t *latest, char *err,
+			   size_t errlen);
 
 /* ---- naming a snapshot (--since, --to) ---- */
 

@@ -1,0 +1,68 @@
+/* hostid.c — see hostid.h. */
+#include "keys/hostid.h"
+
+#include "base/err.h"
+#include "base/buf.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+
+/* 6c1f0e8a-93b2-4d57-b0a4-1e2f7c9d3a58 */
+const uint8_t kw_host_id_app[16] = { 0x6c, 0x1f, 0x0e, 0x8a, 0x93, 0xb2, 0x4d, 0x57,
+				     0xb0, 0xa4, 0x1e, 0x2f, 0x7c, 0x9d, 0x3a, 0x58 };
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int kw_host_id_from_machine_id(const char *text, size_t len, char out[KW_HOST_ID_LEN])
+{
+	out[0] = '\0';
+	if (len == 33 && text[32] == '\n')
+		len = 32;
+	if (len != 32)
+		return KW_E_PARSE;
+	uint8_t id[16];
+	for (size_t i = 0; i < 16; i++) {
+		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return KW_E_PARSE;
+		id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	static const uint8_t zero[16];
+	if (!memcmp(id, zero, sizeof id)) /* systemd refuses the null ID too */
+		return KW_E_PARSE;
+	uint8_t mac[EVP_MAX_MD_SIZE];
+	unsigned maclen = 0;
+	if (!HMAC(EVP_sha256(), id, sizeof id, kw_host_id_app, sizeof kw_host_id_app, mac, &maclen) ||
+	    maclen < 16)
+		return KW_E_CRYPTO;
+	/* a version 4 UUID, variant 1 (RFC 4122), as systemd makes it */
+	mac[6] = (uint8_t)((mac[6] & 0x0f) | 0x40);
+	mac[8] = (uint8_t)((mac[8] & 0x3f) | 0x80);
+	kw_hex_lower(mac, 16, out);
+	memset(id, 0, sizeof id);
+	return 0;
+}
+
+int kw_host_id(kw_target *t, char out[KW_HOST_ID_LEN])
+{
+	out[0] = '\0';
+	kw_file f = { 0 };
+	int r = kw_target_read(t, "/etc/machine-id", 64, &f);
+	if (r < 0)
+		return r;
+	r = f.truncated ? KW_E_PARSE : kw_host_id_from_machine_id((const char *)f.data, f.len, out);
+	memset(f.data, 0, f.len);
+	kw_file_release(&f);
+	return r;
+}
