@@ -17,12 +17,15 @@
 #include "base/escape.h"
 #include "base/file.h"
 #include "base/time.h"
+#include "base/vec.h"
+#include "keys/hostid.h"
 #include "guard/action.h"
 #include "guard/config.h"
 #include "guard/engine.h"
 #include "guard/line.h"
 #include "guard/reader.h"
 #include "guard/replay.h"
+#include "guard/share.h"
 #include "guard/source.h"
 #include "guard/state.h"
 #include "report/guard.h"
@@ -30,6 +33,7 @@
 #include "report/out.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +48,7 @@ enum {
 	OPT_REPLAY = 256, OPT_FOLLOW, OPT_JOURNAL, OPT_JOURNAL_DIR, OPT_CONFIG, OPT_RULES,
 	OPT_USER_RULES, OPT_MODE, OPT_BANTIME, OPT_IGNORE, OPT_NO_IGNORE_SELF, OPT_ACTION,
 	OPT_NFT_TABLE, OPT_HOSTS_DENY, OPT_DB, OPT_FROM_START, OPT_ONCE, OPT_FORMAT, OPT_OUTPUT,
-	OPT_TOP, OPT_TIME, OPT_ALL,
+	OPT_TOP, OPT_TIME, OPT_ALL, OPT_SHARE, OPT_HOST_ID,
 };
 
 static const kw_opt guard_opts[] = {
@@ -89,6 +93,12 @@ static const kw_opt guard_opts[] = {
 	  "ban length for `guard ban` (default the bantime; 0 = permanent)" },
 	{ OPT_ALL, 0, "all", KW_ARG_NONE, NULL, KW_COMP_NONE, NULL,
 	  "with list: every ban ever made, not only the live ones" },
+	KW_OPT_SECTION("Fleet"),
+	{ OPT_SHARE, 0, "share", KW_ARG_REQUIRED, "URI", KW_COMP_NONE, NULL,
+	  "with --follow/--journal: publish this host's bans to the PostgreSQL database URI "
+	  "(postgresql://USER@HOST/DB) and apply every other guard's; see FLEET below" },
+	{ OPT_HOST_ID, 0, "host-id", KW_ARG_REQUIRED, "ID", KW_COMP_NONE, NULL,
+	  "this host in the shared table (default: a keyed hash of /etc/machine-id)" },
 	KW_OPT_SECTION("Reading"),
 	{ OPT_JOURNAL_DIR, 0, "journal-dir", KW_ARG_REQUIRED, "DIR", KW_COMP_DIR, NULL,
 	  "read journal files from DIR instead of the system journal" },
@@ -112,7 +122,7 @@ const kw_cmd_spec kw_spec_guard = {
 	.synopsis =
 	"parse FILE...\n"
 	"--replay FILE... [--rules R] [--format text|json|html] [OPTIONS]\n"
-	"--follow FILE | --journal [--action KIND] [--db FILE] [OPTIONS]\n"
+	"--follow FILE | --journal [--action KIND] [--db FILE] [--share URI] [OPTIONS]\n"
 	"status | list [--all] | ban ADDR[/BITS] | unban ADDR[/BITS] [--db FILE]",
 	.description =
 	"Read sshd's log, count failed logins per source with pam_abl rules, and ban the "
@@ -134,6 +144,14 @@ const kw_cmd_spec kw_spec_guard = {
 	"  unban ADDR[/BITS]      lift a ban from the database and the firewall\n",
 	.opts = guard_opts,
 	.notes =
+	"FLEET: with --share (or share = URI in the settings) every guard of a fleet writes the "
+	"bans it decides to one PostgreSQL table and applies the others' within a second "
+	"(LISTEN/NOTIFY), for their remaining time. The ignore list applies to them too: a "
+	"fleet never bans its own bastion. At most share_rate bans (default 600) are taken from "
+	"one host per minute; the rest are reported. When the database cannot be reached the "
+	"guard works alone, keeps its bans in its state database, and publishes them and takes "
+	"the others' when it is back: no ban is lost or taken twice.\n"
+	"\n"
 	"Durations take a unit: 90s, 10m, 1h, 1d, 1w.\n"
 	"\n"
 	"A replay shows its progress (lines read) on stderr when stderr is a terminal.",
@@ -142,6 +160,7 @@ const kw_cmd_spec kw_spec_guard = {
 	"keyward guard parse /var/log/auth.log | head\n"
 	"keyward guard --replay /var/log/auth.log* --format html --output attacks.html\n"
 	"keyward guard --journal --action nft   # what keyward-guard.service runs\n"
+	"keyward guard --journal --share postgresql://keyward@db.internal/keyward\n"
 	"keyward guard unban 198.51.100.7\n",
 	/* The operands are mostly paths (parse FILE..., --replay FILE...; ban and unban take
 	 * an address): files complete, so `guard --replay /var/log/au<TAB>` works. The mode
@@ -204,6 +223,8 @@ static int parse_opts(int argc, char **argv, gopts *o)
 		case OPT_NFT_TABLE: if ((r = add_override(o, "nft_table", optarg))) return r; break;
 		case OPT_HOSTS_DENY: if ((r = add_override(o, "hosts_deny", optarg))) return r; break;
 		case OPT_DB: if ((r = add_override(o, "db", optarg))) return r; break;
+		case OPT_SHARE: if ((r = add_override(o, "share", optarg))) return r; break;
+		case OPT_HOST_ID: if ((r = add_override(o, "host_id", optarg))) return r; break;
 		case OPT_FROM_START: o->from_start = true; break;
 		case OPT_ONCE: o->once = true; break;
 		case OPT_FORMAT: o->format = optarg; break;
@@ -608,6 +629,35 @@ static int run_replay(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 
 /* ---- state and actions ---- */
 
+/* The fleet's share, when bans are shared. Its thread applies the bans it takes through
+ * the same action handle as the main loop: every action call holds `lock`. */
+typedef struct fleet {
+	kw_gshare *share;
+	kw_gaction *act;
+	pthread_mutex_t lock;
+	kw_gban *notes;            /* bans taken, for the engine (main loop drains them) */
+	size_t n_notes, cap_notes;
+} fleet;
+static fleet fl = { .lock = PTHREAD_MUTEX_INITIALIZER };
+#define NOTES_MAX 4096
+
+static int act_ban(kw_gaction *act, const kw_cidr *p, uint64_t timeout_s, const char *rule,
+		   char *err, size_t errlen)
+{
+	pthread_mutex_lock(&fl.lock);
+	int r = kw_gaction_ban(act, p, timeout_s, rule, err, errlen);
+	pthread_mutex_unlock(&fl.lock);
+	return r;
+}
+
+static int act_unban(kw_gaction *act, const kw_cidr *p, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&fl.lock);
+	int r = kw_gaction_unban(act, p, err, errlen);
+	pthread_mutex_unlock(&fl.lock);
+	return r;
+}
+
 static int open_state(const kw_gconf *conf, kw_gstate **st)
 {
 	char err[512] = "";
@@ -670,15 +720,16 @@ static int apply_ban(kw_gstate *st, kw_gaction *act, const kw_gdecision *d, enum
 	b.rule[rl] = '\0';
 	snprintf(b.reason, sizeof b.reason, "%u attempts, last %s", d->failures, kw_gkind_name(kind));
 	origin_name(b.origin, sizeof b.origin);
-	int r = kw_gstate_ban(st, &b);
+	int r = fl.share ? kw_gstate_ban_share(st, &b) : kw_gstate_ban(st, &b);
 	char a[KW_CIDR_STRLEN];
 	kw_cidr_format(&d->prefix, a, sizeof a);
 	if (r < 0) {
 		fprintf(stderr, "keyward guard: could not record the ban of %s: %s\n", a, kw_strerror(r));
 		return r;
 	}
+	kw_gshare_kick(fl.share);
 	char err[512] = "";
-	r = kw_gaction_ban(act, &d->prefix, d->duration_s, d->rule, err, sizeof err);
+	r = act_ban(act, &d->prefix, d->duration_s, d->rule, err, sizeof err);
 	if (r < 0)
 		say_action_error("ban", &d->prefix, err, r);
 	char dur[32];
@@ -710,7 +761,7 @@ static void expire_due(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_t no
 		return;
 	for (size_t i = 0; i < n; i++) {
 		char err[512] = "", a[KW_CIDR_STRLEN];
-		int r = kw_gaction_unban(act, &due[i].prefix, err, sizeof err);
+		int r = act_unban(act, &due[i].prefix, err, sizeof err);
 		if (r < 0)
 			say_action_error("unban", &due[i].prefix, err, r);
 		if (g)
@@ -736,14 +787,111 @@ static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_
 			continue;
 		done++;
 		char err[512] = "";
-		int r = kw_gaction_ban(act, &live[i].prefix, remaining(live[i].expires, now), live[i].rule,
-				       err, sizeof err);
+		int r = act_ban(act, &live[i].prefix, remaining(live[i].expires, now), live[i].rule,
+				err, sizeof err);
 		if (r < 0)
 			say_action_error("restore", &live[i].prefix, err, r);
 		if (g)
 			kw_gengine_note_ban(g, &live[i].prefix, live[i].start, live[i].expires, live[i].offense);
 	}
 	return done;
+}
+
+/* ---- sharing with the fleet ---- */
+
+static void share_apply(void *ctx, const kw_gban *b, uint64_t timeout_s)
+{
+	fleet *f = ctx;
+	char err[512] = "", a[KW_CIDR_STRLEN];
+	pthread_mutex_lock(&f->lock);
+	int r = kw_gaction_ban(f->act, &b->prefix, timeout_s, b->rule, err, sizeof err);
+	kw_gban *slot = f->n_notes < NOTES_MAX ? KW_VEC_PUSH(f->notes, f->n_notes, f->cap_notes) : NULL;
+	if (slot)
+		*slot = *b;
+	pthread_mutex_unlock(&f->lock);
+	if (r < 0)
+		say_action_error("ban", &b->prefix, err, r);
+	kw_cidr_format(&b->prefix, a, sizeof a);
+	char dur[32];
+	if (timeout_s)
+		snprintf(dur, sizeof dur, "%llus", (unsigned long long)timeout_s);
+	else
+		snprintf(dur, sizeof dur, "ever");
+	/* origin, rule: clean text (kw_gban_decode) */
+	fprintf(stderr, "keyward guard: banned %s for %s (shared by %s: %s)\n", a, dur, b->origin, b->rule);
+}
+
+static void share_say(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "keyward guard: %s\n", line); /* made of escaped and clean parts */
+}
+
+/* The bans the share took since the last call, told to the engine: it will not decide
+ * them again. */
+static void note_shared(kw_gengine *g)
+{
+	pthread_mutex_lock(&fl.lock);
+	kw_gban *v = fl.notes;
+	size_t n = fl.n_notes;
+	fl.notes = NULL;
+	fl.n_notes = fl.cap_notes = 0;
+	pthread_mutex_unlock(&fl.lock);
+	for (size_t i = 0; i < n; i++)
+		kw_gengine_note_ban(g, &v[i].prefix, v[i].start, v[i].expires, v[i].offense);
+	free(v);
+}
+
+/* conf->host_id, else the keyed hash of /etc/machine-id, else the host name. */
+static void host_identity(const kw_gconf *conf, char *out, size_t cap)
+{
+	if (conf->host_id && conf->host_id[0]) {
+		snprintf(out, cap, "%s", conf->host_id);
+		return;
+	}
+	_cleanup_free_ char *mid = NULL;
+	size_t len = 0;
+	char id[KW_HOST_ID_LEN];
+	if (kw_file_read_capped("/etc/machine-id", 64, &mid, &len, NULL) == 0 &&
+	    kw_host_id_from_machine_id(mid, len, id) == 0) {
+		snprintf(out, cap, "%s", id);
+		return;
+	}
+	origin_name(out, cap);
+}
+
+/* 0, or 2 after saying why. */
+static int start_share(const kw_gconf *conf, const kw_iplist *ignore, kw_gaction *act)
+{
+	char host_id[128], err[512] = "";
+	host_identity(conf, host_id, sizeof host_id);
+	fl.act = act;
+	kw_gshare_opts so = { .uri = conf->share, .state_path = conf->db, .host_id = host_id,
+			      .ignore = ignore, .rate = conf->share_rate,
+			      .hooks = { .apply = share_apply, .say = share_say, .ctx = &fl } };
+	int r = kw_gshare_start(&so, &fl.share, err, sizeof err);
+	if (r < 0) {
+		_cleanup_free_ char *e = kw_escape_str(err[0] ? err : kw_strerror(r));
+		fprintf(stderr, "keyward guard: sharing bans: %s\n", e ? e : "?");
+		return 2;
+	}
+	return 0;
+}
+
+static void stop_share(void)
+{
+	if (!fl.share)
+		return;
+	kw_gshare_stats s;
+	kw_gshare_stop(fl.share, &s);
+	fl.share = NULL;
+	free(fl.notes);
+	fl.notes = NULL;
+	fl.n_notes = fl.cap_notes = 0;
+	fprintf(stderr, "keyward guard: shared: %llu published, %llu taken, not taken: %llu ignored, "
+		"%llu over share_rate, %llu malformed\n", (unsigned long long)s.published,
+		(unsigned long long)s.taken, (unsigned long long)s.ignored,
+		(unsigned long long)s.limited, (unsigned long long)s.malformed);
 }
 
 /* ---- follow ---- */
@@ -768,6 +916,8 @@ static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 	int64_t now = (int64_t)time(NULL);
 	expire_due(st, act, g, now);
 	size_t restored = restore_bans(st, act, g, now, NULL);
+	if (conf->share && conf->share[0] && (status = start_share(conf, ignore, act)))
+		goto out;
 
 	char cursor[4096] = "", err[512] = "";
 	key = kw_gsource_key(o->journal, o->journal ? o->journal_dir : o->follow_path);
@@ -840,6 +990,8 @@ static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 			expire_due(st, act, g, now);
 			last_expire = now;
 		}
+		if (fl.share)
+			note_shared(g);
 	}
 	if (dirty && kw_gsource_cursor(src, cursor, sizeof cursor) >= 0)
 		kw_gstate_pos_set(st, key, cursor, (int64_t)time(NULL));
@@ -853,6 +1005,7 @@ static int run_follow(const gopts *o, const kw_gconf *conf, const kw_iplist *ign
 			(unsigned long long)es.counted, (unsigned long long)ss.untrusted);
 	}
 out:
+	stop_share();
 	free(key);
 	kw_gsource_close(src);
 	kw_gengine_free(g);

@@ -100,25 +100,36 @@ static int sq_rc(kw_db *db, int rc)
 /* ---- SQLite: the file ---- */
 
 /* The file must be a regular file with one link, not a symbolic link, and its side files
- * plain files too; created 0600 when asked. */
+ * plain files too; created 0600 when asked. Checked with lstat, never by opening the
+ * file: closing any descriptor of a file drops every POSIX lock the process holds on it,
+ * SQLite's included, and another connection of this process (the guard's share thread)
+ * may hold them. SQLite then opens it with SQLITE_OPEN_NOFOLLOW. */
 static int sq_check_file(const char *path, bool create, char *err, size_t errlen)
 {
 	_cleanup_free_ char *e = kw_escape_str(path);
-	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (create ? O_CREAT : 0);
-	_cleanup_close_ int fd = open(path, flags, 0600);
-	if (fd < 0) {
+	struct stat st;
+	if (lstat(path, &st) < 0) {
 		int r = -errno;
-		if (r == -ELOOP)
-			kw_errf(err, errlen, "%s is a symbolic link: refused (name the real file)", e ? e : "");
-		else if (r == -ENOENT)
+		if (r == -ENOENT && create) {
+			int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+			if (fd >= 0) {
+				close(fd); /* a new file: no lock of ours on it yet */
+				return sq_check_file(path, false, err, errlen);
+			}
+			r = errno == EEXIST ? 0 : -errno; /* made meanwhile by another process */
+			if (r == 0)
+				return sq_check_file(path, false, err, errlen);
+		}
+		if (r == -ENOENT)
 			kw_errf(err, errlen, "%s does not exist", e ? e : "");
 		else
 			kw_errf(err, errlen, "cannot open %s: %s", e ? e : "", kw_strerror(r));
 		return r;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	if (S_ISLNK(st.st_mode)) {
+		kw_errf(err, errlen, "%s is a symbolic link: refused (name the real file)", e ? e : "");
+		return -ELOOP;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		kw_errf(err, errlen, "%s is not a regular file: refused", e ? e : "");
 		return KW_E_NOTREG;
@@ -348,7 +359,13 @@ int kw_db_open(const char *name, const kw_db_schema *schema, unsigned flags, kw_
 		db->q[i].cur = -1;
 	}
 	int r;
-	if (kw_db_is_pg(name)) {
+	bool pg = kw_db_is_pg(name);
+	if (!(pg ? schema->pg_migrations : schema->sqlite_migrations)) {
+		kw_errf(err, errlen, "the %s is %s only", schema->what, pg ? "a SQLite file" : "PostgreSQL");
+		kw_db_close(db);
+		return KW_E_USAGE;
+	}
+	if (pg) {
 		db->kind = KW_DB_PG;
 		r = kw_pg_open(db, name, err, errlen);
 	} else {

@@ -99,6 +99,18 @@ void kw_db_errmsg(kw_db *db, char *err, size_t errlen, const char *what);
 /* The same, returning r: for `return kw_db_fail(db, r, err, errlen, "saving")`. */
 int kw_db_fail(kw_db *db, int r, char *err, size_t errlen, const char *what);
 
+/* ---- PostgreSQL's notifications (LISTEN / NOTIFY) ---- */
+
+/* LISTEN on channel (an identifier of the caller's own, used as it is). 0 or a code;
+ * KW_E_UNSUPPORTED on SQLite. */
+int kw_db_listen(kw_db *db, const char *channel);
+/* The connection's socket, to poll(2) for notifications; -1 on SQLite. */
+int kw_db_socket(kw_db *db);
+/* Read what the server sent without blocking: 1 if one notification or more arrived
+ * (all consumed: the caller then queries what is new), 0 none, -ECONNRESET when the
+ * connection is gone. */
+int kw_db_notified(kw_db *db);
+
 /* ---- statements ---- */
 
 /* Prepared statement number id of the schema, reset and with its bindings cleared. */

@@ -15,6 +15,7 @@
 #include "base/escape.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +44,21 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/* libpq's message on one line: runs of newlines, tabs and spaces become one space. */
 static void set_msg(kw_db *db, const char *m)
 {
-	snprintf(db->msg, sizeof db->msg, "%s", m && *m ? m : "unknown error");
-	size_t n = strlen(db->msg);
-	while (n && (db->msg[n - 1] == '\n' || db->msg[n - 1] == ' '))
-		db->msg[--n] = '\0';
+	if (!m || !*m)
+		m = "unknown error";
+	size_t o = 0;
+	for (; *m && o + 1 < sizeof db->msg; m++) {
+		bool blank = *m == '\n' || *m == '\t' || *m == ' ' || *m == '\r';
+		if (blank && (o == 0 || db->msg[o - 1] == ' '))
+			continue;
+		db->msg[o++] = blank ? ' ' : *m;
+	}
+	while (o && db->msg[o - 1] == ' ')
+		o--;
+	db->msg[o] = '\0';
 }
 
 /* A failed result's SQLSTATE as keyward's code. */
@@ -427,4 +437,38 @@ const char *kw_pg_text(kw_dbq *q, int col, size_t *len)
 	int n = PQgetlength(q->res, q->cur, col);
 	*len = n > 0 ? (size_t)n : 0;
 	return PQgetvalue(q->res, q->cur, col);
+}
+
+/* ---- notifications ---- */
+
+int kw_db_listen(kw_db *db, const char *channel)
+{
+	if (db->kind != KW_DB_PG)
+		return KW_E_UNSUPPORTED;
+	char sql[128];
+	if (snprintf(sql, sizeof sql, "LISTEN %s", channel) >= (int)sizeof sql)
+		return -EINVAL;
+	return kw_pg_exec(db, sql);
+}
+
+int kw_db_socket(kw_db *db)
+{
+	return db->kind == KW_DB_PG && db->pg ? PQsocket(db->pg) : -1;
+}
+
+int kw_db_notified(kw_db *db)
+{
+	if (db->kind != KW_DB_PG || !db->pg)
+		return KW_E_UNSUPPORTED;
+	if (!PQconsumeInput(db->pg) || PQstatus(db->pg) == CONNECTION_BAD) {
+		set_msg(db, PQerrorMessage(db->pg));
+		return -ECONNRESET;
+	}
+	int got = 0;
+	PGnotify *n;
+	while ((n = PQnotifies(db->pg))) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
 }

@@ -21,6 +21,8 @@
  */
 #include "guard/config.h"
 
+#include "db/db.h"
+
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -47,6 +49,7 @@
 #define CONF_MAX_ARGS 64
 #define CONF_MAX_ARG 1024
 #define CONF_MAX_NAME 64      /* nft table, daemon names */
+#define CONF_MAX_SHARE 4096   /* the shared bans URI */
 #define CONF_MAX_IPSET 31     /* the kernel's IPSET_MAXNAMELEN - 1 */
 #define CONF_MAX_PATH 1024
 #define IPLIST_MAX 65536
@@ -301,6 +304,28 @@ static int set_source(kw_gconf *c, const keydef *k, const char *v, char *msg, si
 	return set_path(c, k, v, msg, cap);
 }
 
+/* "" (off) or a PostgreSQL URI. */
+static int set_share(kw_gconf *c, const keydef *k, const char *v, char *msg, size_t cap)
+{
+	if (v[0] && !kw_db_is_pg(v))
+		return msgf(msg, cap, "expected a PostgreSQL URI (postgresql://USER@HOST/DB) or nothing");
+	if (strlen(v) > CONF_MAX_SHARE)
+		return msgf(msg, cap, "longer than %d bytes", CONF_MAX_SHARE);
+	return set_string(c, k, v);
+}
+
+/* "" (derived from /etc/machine-id) or a name of printable ASCII without blanks. */
+static int set_host_id(kw_gconf *c, const keydef *k, const char *v, char *msg, size_t cap)
+{
+	for (size_t i = 0; v[i]; i++)
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f || i >= CONF_MAX_NAME) {
+			char s[SHOW_MAX * 4 + 8];
+			return msgf(msg, cap, "expected at most %d printable characters without blanks, found '%s'",
+				    CONF_MAX_NAME, show(v, strlen(v), s, sizeof s));
+		}
+	return set_string(c, k, v);
+}
+
 /* "BITS:MEMBERS" or "0" (off) for one family. */
 static int set_subnet(const char *v, unsigned maxbits, uint8_t *bits, uint32_t *members, char *msg, size_t cap)
 {
@@ -527,6 +552,9 @@ static const keydef keys[] = {
 	{ "unban_command",      "",                         set_argv, OFF(unban_command), 0, 0 },
 	{ "db",                 "/var/lib/keyward/guard.db", set_path, OFF(db), 0, 0 },
 	{ "source",             "journal",                  set_source, OFF(source), 0, 0 },
+	{ "share",              "",                         set_share, OFF(share), 0, 0 },
+	{ "share_rate",         "600",                      set_u32, OFF(share_rate), 1, 1000000 },
+	{ "host_id",            "",                         set_host_id, OFF(host_id), 0, 0 },
 };
 
 static const keydef *find_key(const char *name)
@@ -560,7 +588,8 @@ void kw_gconf_release(kw_gconf *c)
 	kw_rules_release(&c->user_rule);
 	kw_iplist_release(&c->ignore);
 	char **strings[] = { &c->nft_table, &c->nft_family, &c->ipset_v4, &c->ipset_v6,
-			     &c->hosts_deny, &c->hosts_deny_service, &c->db, &c->source };
+			     &c->hosts_deny, &c->hosts_deny_service, &c->db, &c->source,
+			     &c->share, &c->host_id };
 	for (size_t i = 0; i < KW_ARRAY_LEN(strings); i++)
 		free(*strings[i]);
 	free_argv(c->ban_command);

@@ -22,6 +22,9 @@
  *   ban_command = /path arg %a %t %r       unban_command = /path arg %a
  *   db = /var/lib/keyward/guard.db
  *   source = /var/log/auth.log | journal
+ *   share = postgresql://...      (bans shared with the fleet's other guards; "" = off)
+ *   share_rate = 600              (bans accepted from one other host per minute)
+ *   host_id =                     (this host in the shared table; "" = from /etc/machine-id)
  */
 #ifndef KW_GUARD_CONFIG_H
 #define KW_GUARD_CONFIG_H
@@ -67,6 +70,9 @@ typedef struct kw_gconf {
 	char **ban_command, **unban_command; /* argv templates, NULL-terminated; NULL = unset */
 	char *db;
 	char *source;            /* path, or "journal" */
+	char *share;             /* PostgreSQL URI of the fleet's shared bans; "" = off */
+	uint32_t share_rate;     /* bans accepted from one other host per minute */
+	char *host_id;           /* "" = derived from /etc/machine-id */
 } kw_gconf;
 
 /* Defaults as documented above. */

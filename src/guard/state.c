@@ -30,7 +30,7 @@
  */
 #include "guard/state.h"
 
-#include "db/sqlite.h"
+#include "db/db.h"
 
 #include "base/cleanup.h"
 #include "base/err.h"
@@ -41,7 +41,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +83,17 @@ static const char *const migrations[] = {
 	" source TEXT PRIMARY KEY NOT NULL,"
 	" cursor TEXT NOT NULL,"
 	" updated INTEGER NOT NULL);",
+	/* 1 -> 2: the bans this guard made that the fleet's shared table has not taken yet
+	 * (kw_gstate_ban_share; the sharing side deletes each row once it is published) */
+	"CREATE TABLE outbox("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" prefix TEXT NOT NULL,"
+	" start INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" offense INTEGER NOT NULL,"
+	" rule TEXT NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" origin TEXT NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)KW_ARRAY_LEN(migrations))
 
@@ -91,8 +101,6 @@ static const char *const migrations[] = {
 #define BAN_COLS "prefix, start, expires, offense, rule, reason, origin"
 
 enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
 	ST_BAN_GET,
 	ST_BAN_PUT,
 	ST_HIST_ADD,
@@ -106,92 +114,90 @@ enum stmt_id {
 	ST_HISTORY,
 	ST_POS_GET,
 	ST_POS_SET,
+	ST_OUT_ADD,
+	ST_OUT_LIST,
+	ST_OUT_DEL,
 	ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_BAN_GET] = "SELECT " BAN_COLS ", family, bits FROM bans WHERE prefix = ?1",
+	[ST_BAN_GET] = "SELECT " BAN_COLS ", family, bits FROM bans WHERE prefix = $1",
 	[ST_BAN_PUT] = "INSERT INTO bans(prefix, family, bits, start, expires, offense, rule,"
-		       " reason, origin) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		       " reason, origin) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 		       " ON CONFLICT(prefix) DO UPDATE SET family = excluded.family,"
 		       " bits = excluded.bits, start = excluded.start,"
 		       " expires = excluded.expires, offense = excluded.offense,"
 		       " rule = excluded.rule, reason = excluded.reason,"
 		       " origin = excluded.origin",
 	[ST_HIST_ADD] = "INSERT INTO history(prefix, start, expires, offense, rule, reason,"
-			" origin) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_UNBAN] = "DELETE FROM bans WHERE prefix = ?1 RETURNING expires",
-	[ST_HIST_LIFT] = "UPDATE history SET lifted = ?2, lifted_why = ?3"
-			 " WHERE prefix = ?1 AND lifted IS NULL",
+			" origin) VALUES($1, $2, $3, $4, $5, $6, $7)",
+	[ST_UNBAN] = "DELETE FROM bans WHERE prefix = $1 RETURNING expires",
+	[ST_HIST_LIFT] = "UPDATE history SET lifted = $2, lifted_why = $3"
+			 " WHERE prefix = $1 AND lifted IS NULL",
 	[ST_LIVE] = "SELECT " BAN_COLS ", family, bits FROM bans"
-		    " WHERE expires = 0 OR expires > ?1 ORDER BY start, prefix",
+		    " WHERE expires = 0 OR expires > $1 ORDER BY start, prefix",
 	[ST_EXPIRED] = "SELECT " BAN_COLS ", family, bits FROM bans"
-		       " WHERE expires != 0 AND expires <= ?1 ORDER BY expires, prefix",
+		       " WHERE expires != 0 AND expires <= $1 ORDER BY expires, prefix",
 	[ST_EXPIRE_LIFT] = "UPDATE history SET lifted_why = 'expired', lifted ="
 			   " (SELECT b.expires FROM bans b WHERE b.prefix = history.prefix)"
 			   " WHERE lifted IS NULL AND prefix IN"
-			   " (SELECT prefix FROM bans WHERE expires != 0 AND expires <= ?1)",
-	[ST_EXPIRE_DEL] = "DELETE FROM bans WHERE expires != 0 AND expires <= ?1",
-	[ST_OFFENSES] = "SELECT count(*) FROM history WHERE prefix = ?1 AND start >= ?2",
+			   " (SELECT prefix FROM bans WHERE expires != 0 AND expires <= $1)",
+	[ST_EXPIRE_DEL] = "DELETE FROM bans WHERE expires != 0 AND expires <= $1",
+	[ST_OFFENSES] = "SELECT count(*) FROM history WHERE prefix = $1 AND start >= $2",
 	[ST_HISTORY] = "SELECT " BAN_COLS " FROM history ORDER BY start DESC, id DESC"
-		       " LIMIT ?1",
-	[ST_POS_GET] = "SELECT cursor FROM positions WHERE source = ?1",
-	[ST_POS_SET] = "INSERT INTO positions(source, cursor, updated) VALUES(?1, ?2, ?3)"
+		       " LIMIT $1",
+	[ST_POS_GET] = "SELECT cursor FROM positions WHERE source = $1",
+	[ST_POS_SET] = "INSERT INTO positions(source, cursor, updated) VALUES($1, $2, $3)"
 		       " ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor,"
 		       " updated = excluded.updated",
+	[ST_OUT_ADD] = "INSERT INTO outbox(prefix, start, expires, offense, rule, reason, origin)"
+		       " VALUES($1, $2, $3, $4, $5, $6, $7)",
+	[ST_OUT_LIST] = "SELECT " BAN_COLS ", seq FROM outbox ORDER BY seq LIMIT $1",
+	[ST_OUT_DEL] = "DELETE FROM outbox WHERE seq = $1",
+};
+
+static const kw_db_schema guard_schema = {
+	.name = "guard",
+	.what = "guard database",
+	.app_id = APP_ID,
+	.version = SCHEMA_VERSION,
+	.sqlite_migrations = migrations,
+	.pg_migrations = NULL,   /* this host's own state: a file only */
+	.stmts = stmt_sql,
+	.n_stmts = ST_COUNT,
+	.busy_ms = BUSY_MS,
 };
 
 struct kw_gstate {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
+	kw_db *db;
 };
 
 /* ---- statements ---- */
 
-static sqlite3_stmt *use(kw_gstate *s, enum stmt_id id)
-{
-	return kw_sqlite_use(s->st[id]);
-}
+static kw_dbq *use(kw_gstate *s, enum stmt_id id) { return kw_db_q(s->db, id); }
 
-/* Step to the end: 0 or a keyword code. */
-static int step_rc(kw_gstate *s, sqlite3_stmt *st)
-{
-	return kw_sqlite_rc(s->db, kw_sqlite_step_done(st));
-}
+static int run(kw_dbq *q) { return kw_dbq_run(q); }
 
-static int run(kw_gstate *s, enum stmt_id id)
-{
-	_cleanup_reset_ sqlite3_stmt *st = use(s, id);
-	return step_rc(s, st);
-}
-
-static int tx_begin(kw_gstate *s) { return run(s, ST_BEGIN); }
+static int tx_begin(kw_gstate *s) { return kw_db_begin(s->db); }
 
 /* Commit if r >= 0 (and return r), else roll back (and return r). */
 static int tx_end(kw_gstate *s, int r)
 {
 	if (r >= 0) {
-		int c = run(s, ST_COMMIT);
+		int c = kw_db_commit(s->db);
 		if (c == 0)
 			return r;
 		r = c;
 	}
-	kw_sqlite_rollback(s->db);
+	kw_db_rollback(s->db);
 	return r;
 }
 
-static int bind_text(sqlite3_stmt *st, int i, const char *t)
-{
-	return sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
-}
-
-static int bind_prefix(sqlite3_stmt *st, int i, const kw_cidr *c, char key[KW_CIDR_STRLEN])
+static int bind_prefix(kw_dbq *q, int i, const kw_cidr *c, char key[KW_CIDR_STRLEN])
 {
 	if (kw_cidr_format(c, key, KW_CIDR_STRLEN) == 0)
 		return -EINVAL;
-	return bind_text(st, i, key) == SQLITE_OK ? 0 : -ENOMEM;
+	return kw_dbq_str(q, i, key);
 }
 
 /* ---- validation ---- */
@@ -250,35 +256,32 @@ static int clean_field(const char *in, size_t cap, char *out)
 	return 0;
 }
 
-/* Text column i into out[cap]: TEXT, shorter than cap, no NUL, clean. */
-static bool col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+/* Text column i into out[cap]: text, shorter than cap, no NUL, clean. */
+static bool col_text(kw_dbq *st, int i, char *out, size_t cap)
 {
-	if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+	size_t n = 0;
+	const char *t = kw_dbq_get_text(st, i, &n);
+	if (!t || n >= cap || memchr(t, 0, n))
 		return false;
-	const unsigned char *t = sqlite3_column_text(st, i);
-	int n = sqlite3_column_bytes(st, i);
-	if (!t || n < 0 || (size_t)n >= cap || memchr(t, 0, (size_t)n))
+	if (!text_safe(t, n))
 		return false;
-	if (!text_safe((const char *)t, (size_t)n))
-		return false;
-	memcpy(out, t, (size_t)n);
+	memcpy(out, t, n);
 	out[n] = '\0';
 	return true;
 }
 
-static bool col_int(sqlite3_stmt *st, int i, int64_t lo, int64_t hi, int64_t *out)
+static bool col_int(kw_dbq *st, int i, int64_t lo, int64_t hi, int64_t *out)
 {
-	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+	if (kw_dbq_type(st, i) != KW_DBV_INT)
 		return false;
-	int64_t v = sqlite3_column_int64(st, i);
+	int64_t v = kw_dbq_get_int(st, i);
 	if (v < lo || v > hi)
 		return false;
 	*out = v;
 	return true;
 }
 
-/* One row of BAN_COLS (+ family, bits when fambits) into *out; false if anything is off. */
-static bool decode_row(sqlite3_stmt *st, bool fambits, kw_gban *out)
+bool kw_gban_decode(kw_dbq *st, bool fambits, kw_gban *out)
 {
 	kw_gban b;
 	memset(&b, 0, sizeof b);
@@ -310,14 +313,14 @@ static bool decode_row(sqlite3_stmt *st, bool fambits, kw_gban *out)
 }
 
 /* Every valid row of a prepared, bound SELECT into a new array. */
-static int collect_rows(kw_gstate *s, sqlite3_stmt *st, bool fambits, kw_gban **out, size_t *n)
+static int collect_rows(kw_dbq *st, bool fambits, kw_gban **out, size_t *n)
 {
 	kw_gban *v = NULL;
 	size_t len = 0, cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = kw_dbq_step(st)) > 0) {
 		kw_gban b;
-		if (!decode_row(st, fambits, &b))
+		if (!kw_gban_decode(st, fambits, &b))
 			continue;
 		kw_gban *slot = KW_VEC_PUSH(v, len, cap);
 		if (!slot) {
@@ -326,9 +329,9 @@ static int collect_rows(kw_gstate *s, sqlite3_stmt *st, bool fambits, kw_gban **
 		}
 		*slot = b;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc < 0) {
 		free(v);
-		return kw_sqlite_rc(s->db, rc);
+		return rc;
 	}
 	*out = v;
 	*n = len;
@@ -337,158 +340,30 @@ static int collect_rows(kw_gstate *s, sqlite3_stmt *st, bool fambits, kw_gban **
 
 /* ---- open / close ---- */
 
-/* Create the file 0600 if it is missing (SQLite would use 0644; its -wal and -shm files
- * copy the database's mode). Refuses a symlink and anything but a regular file. */
-static int create_file(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-				      O_NONBLOCK, 0600);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	return S_ISREG(st.st_mode) ? 0 : KW_E_NOTREG;
-}
-
-static int exec(sqlite3 *db, const char *sql)
-{
-	return sqlite3_exec(db, sql, NULL, NULL, NULL);
-}
-
-/* Bring the schema to SCHEMA_VERSION (under the write lock, re-reading the version). */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
-{
-	int ver = 0, app = 0, tables = 0;
-	int rc = kw_sqlite_pragma_int(db, "PRAGMA user_version", &ver);
-	if (rc == SQLITE_OK && ver == SCHEMA_VERSION)
-		rc = kw_sqlite_pragma_int(db, "PRAGMA application_id", &app);
-	if (rc != SQLITE_OK) {
-		kw_sqlite_errmsg(err, errlen, db, "reading the schema version");
-		return kw_sqlite_rc(db, rc);
-	}
-	if (ver == SCHEMA_VERSION && app == APP_ID)
-		return 0;
-	rc = exec(db, "BEGIN IMMEDIATE");
-	if (rc == SQLITE_OK)
-		rc = kw_sqlite_pragma_int(db, "PRAGMA user_version", &ver);
-	if (rc == SQLITE_OK)
-		rc = kw_sqlite_pragma_int(db, "PRAGMA application_id", &app);
-	if (rc == SQLITE_OK)
-		rc = kw_sqlite_pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
-	if (rc != SQLITE_OK) {
-		kw_sqlite_errmsg(err, errlen, db, "reading the schema version");
-		kw_sqlite_rollback(db);
-		return kw_sqlite_rc(db, rc);
-	}
-	int r = 0;
-	if (app != APP_ID && (app != 0 || ver != 0 || tables != 0)) {
-		kw_errf(err, errlen, "not a keyward guard database (application id %d, "
-			 "schema version %d)", app, ver);
-		r = KW_E_UNSUPPORTED;
-	} else if (ver > SCHEMA_VERSION || ver < 0) {
-		kw_errf(err, errlen, "database schema version %d is not one this keyward knows "
-			 "(newest %d)", ver, SCHEMA_VERSION);
-		r = KW_E_UNSUPPORTED;
-	}
-	for (; r == 0 && ver < SCHEMA_VERSION; ver++) {
-		rc = exec(db, migrations[ver]);
-		if (rc != SQLITE_OK) {
-			kw_sqlite_errmsg(err, errlen, db, "creating the schema");
-			r = kw_sqlite_rc(db, rc);
-		}
-	}
-	if (r == 0) {
-		char sql[96];
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d",
-			 SCHEMA_VERSION, APP_ID);
-		rc = exec(db, sql);
-		if (rc == SQLITE_OK)
-			rc = exec(db, "COMMIT");
-		if (rc != SQLITE_OK) {
-			kw_sqlite_errmsg(err, errlen, db, "recording the schema version");
-			r = kw_sqlite_rc(db, rc);
-		}
-	}
-	if (r < 0)
-		kw_sqlite_rollback(db);
-	return r;
-}
-
-static int configure(sqlite3 *db, char *err, size_t errlen)
-{
-	kw_sqlite_harden(db, BUSY_MS);
-	int rc = kw_sqlite_wal(db, BUSY_MS);
-	if (rc != SQLITE_OK) {
-		kw_sqlite_errmsg(err, errlen, db, "PRAGMA journal_mode = WAL");
-		return kw_sqlite_rc(db, rc);
-	}
-	static const char *const pragmas[] = {
-		"PRAGMA synchronous = FULL",
-		"PRAGMA foreign_keys = ON",
-	};
-	for (size_t i = 0; i < KW_ARRAY_LEN(pragmas); i++) {
-		rc = exec(db, pragmas[i]);
-		if (rc != SQLITE_OK) {
-			kw_sqlite_errmsg(err, errlen, db, pragmas[i]);
-			return kw_sqlite_rc(db, rc);
-		}
-	}
-	return 0;
-}
-
 void kw_gstate_close(kw_gstate *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close_v2(s->db);
+	kw_db_close(s->db);
 	free(s);
 }
 
 int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen)
 {
-	if (err && errlen)
-		err[0] = '\0';
 	*out = NULL;
 	if (!path || !*path)
 		return -EINVAL;
-	int r = kw_mkdir_parents(path, 0700);
-	if (r < 0) {
-		kw_errf(err, errlen, "creating the folder of the database: %s", kw_strerror(r));
-		return r;
-	}
-	r = create_file(path);
-	if (r < 0) {
-		kw_errf(err, errlen, "opening the database: %s", kw_strerror(r));
-		return r;
+	if (kw_db_is_pg(path)) {
+		kw_errf(err, errlen, "the guard's own state is a file on this host (share bans with "
+			"share = postgresql://...)");
+		return KW_E_USAGE;
 	}
 	kw_gstate *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
-	if (rc != SQLITE_OK) {
-		kw_sqlite_errmsg(err, errlen, s->db, "opening the database");
-		r = kw_sqlite_rc(s->db, rc);
-		kw_gstate_close(s);
-		return r < 0 ? r : -EIO;
-	}
-	r = configure(s->db, err, errlen);
-	if (r == 0)
-		r = migrate(s->db, err, errlen);
-	for (size_t i = 0; r == 0 && i < ST_COUNT; i++) {
-		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					&s->st[i], NULL);
-		if (rc != SQLITE_OK) {
-			kw_sqlite_errmsg(err, errlen, s->db, "the database does not have keyward's schema");
-			r = kw_sqlite_rc(s->db, rc);
-			if (r == 0)
-				r = KW_E_PARSE;
-		}
-	}
+	int r = kw_db_open(path, &guard_schema, KW_DB_CREATE, &s->db, err, errlen);
 	if (r < 0) {
-		kw_gstate_close(s);
+		free(s);
 		return r;
 	}
 	*out = s;
@@ -512,48 +387,59 @@ static kw_gban merge(const kw_gban *old, const kw_gban *b)
 
 static int put_ban(kw_gstate *s, const kw_gban *m, const char *key)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_BAN_PUT);
-	bind_text(st, 1, key);
-	sqlite3_bind_int(st, 2, m->prefix.a.fam);
-	sqlite3_bind_int(st, 3, m->prefix.bits);
-	sqlite3_bind_int64(st, 4, m->start);
-	sqlite3_bind_int64(st, 5, m->expires);
-	sqlite3_bind_int64(st, 6, m->offense);
-	bind_text(st, 7, m->rule);
-	bind_text(st, 8, m->reason);
-	bind_text(st, 9, m->origin);
-	return step_rc(s, st);
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_BAN_PUT);
+	kw_dbq_str(st, 1, key);
+	kw_dbq_int(st, 2, m->prefix.a.fam);
+	kw_dbq_int(st, 3, m->prefix.bits);
+	kw_dbq_int(st, 4, m->start);
+	kw_dbq_int(st, 5, m->expires);
+	kw_dbq_int(st, 6, m->offense);
+	kw_dbq_str(st, 7, m->rule);
+	kw_dbq_str(st, 8, m->reason);
+	kw_dbq_str(st, 9, m->origin);
+	return run(st);
+}
+
+/* The seven BAN_COLS of b as parameters $1..$7 (key: its prefix's text). */
+static void bind_ban(kw_dbq *st, const kw_gban *b, const char *key)
+{
+	kw_dbq_str(st, 1, key);
+	kw_dbq_int(st, 2, b->start);
+	kw_dbq_int(st, 3, b->expires);
+	kw_dbq_int(st, 4, b->offense);
+	kw_dbq_str(st, 5, b->rule);
+	kw_dbq_str(st, 6, b->reason);
+	kw_dbq_str(st, 7, b->origin);
 }
 
 static int add_history(kw_gstate *s, const kw_gban *b, const char *key)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_HIST_ADD);
-	bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, b->start);
-	sqlite3_bind_int64(st, 3, b->expires);
-	sqlite3_bind_int64(st, 4, b->offense);
-	bind_text(st, 5, b->rule);
-	bind_text(st, 6, b->reason);
-	bind_text(st, 7, b->origin);
-	return step_rc(s, st);
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_HIST_ADD);
+	bind_ban(st, b, key);
+	return run(st);
+}
+
+static int add_outbox(kw_gstate *s, const kw_gban *b, const char *key)
+{
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_OUT_ADD);
+	bind_ban(st, b, key);
+	return run(st);
 }
 
 /* The stored ban of key, if there is a valid one: 1 found, 0 none. */
 static int get_ban(kw_gstate *s, const char *key, kw_gban *out)
 {
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_BAN_GET);
-	bind_text(st, 1, key);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return kw_sqlite_rc(s->db, rc);
-	return decode_row(st, true, out) ? 1 : 0;
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_BAN_GET);
+	kw_dbq_str(st, 1, key);
+	int rc = kw_dbq_step(st);
+	if (rc <= 0)
+		return rc;
+	return kw_gban_decode(st, true, out) ? 1 : 0;
 }
 
-int kw_gstate_ban(kw_gstate *s, const kw_gban *in)
+int kw_gban_clean(const kw_gban *in, kw_gban *out)
 {
-	if (!s || !in || !prefix_ok(&in->prefix) || in->start < 0 || in->expires < 0 ||
+	if (!in || !prefix_ok(&in->prefix) || in->start < 0 || in->expires < 0 ||
 	    (in->expires != 0 && in->expires < in->start))
 		return -EINVAL;
 	kw_gban b;
@@ -567,12 +453,32 @@ int kw_gstate_ban(kw_gstate *s, const kw_gban *in)
 		r = clean_field(in->reason, sizeof in->reason, b.reason);
 	if (r == 0)
 		r = clean_field(in->origin, sizeof in->origin, b.origin);
+	if (r == 0)
+		*out = b;
+	return r;
+}
+
+/* What goes with a ban in its transaction. */
+typedef struct ban_extra {
+	bool outbox;             /* queue it for the fleet */
+	const char *pos_source;  /* and/or record a read position */
+	const char *pos_cursor;
+	int64_t now;
+} ban_extra;
+
+static int pos_put(kw_gstate *s, const char *source, const char *cursor, int64_t now);
+
+static int ban_tx(kw_gstate *s, const kw_gban *in, const ban_extra *x)
+{
+	if (!s)
+		return -EINVAL;
+	kw_gban b;
+	int r = kw_gban_clean(in, &b);
 	if (r < 0)
 		return r;
 	char key[KW_CIDR_STRLEN];
 	if (kw_cidr_format(&b.prefix, key, sizeof key) == 0)
 		return -EINVAL;
-
 	r = tx_begin(s);
 	if (r < 0)
 		return r;
@@ -584,7 +490,26 @@ int kw_gstate_ban(kw_gstate *s, const kw_gban *in)
 		r = put_ban(s, &m, key);
 	if (r >= 0)
 		r = add_history(s, &b, key);
+	if (r >= 0 && x && x->outbox)
+		r = add_outbox(s, &b, key);
+	if (r >= 0 && x && x->pos_source)
+		r = pos_put(s, x->pos_source, x->pos_cursor, x->now);
 	return tx_end(s, r < 0 ? r : 0);
+}
+
+int kw_gstate_ban(kw_gstate *s, const kw_gban *in) { return ban_tx(s, in, NULL); }
+
+int kw_gstate_ban_share(kw_gstate *s, const kw_gban *in)
+{
+	return ban_tx(s, in, &(ban_extra){ .outbox = true });
+}
+
+int kw_gstate_ban_remote(kw_gstate *s, const kw_gban *in, const char *source, const char *cursor,
+			 int64_t now)
+{
+	if (!source || !cursor)
+		return -EINVAL;
+	return ban_tx(s, in, &(ban_extra){ .pos_source = source, .pos_cursor = cursor, .now = now });
 }
 
 int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char *why)
@@ -606,23 +531,23 @@ int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char
 		return r;
 	int was_live = 0;
 	{
-		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_UNBAN);
+		_cleanup_dbq_ kw_dbq *st = use(s, ST_UNBAN);
 		r = bind_prefix(st, 1, &c, key);
-		int rc = SQLITE_DONE;
-		while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t exp = sqlite3_column_int64(st, 0);
-			if (sqlite3_column_type(st, 0) == SQLITE_INTEGER && (exp == 0 || exp > now))
+		int rc = 0;
+		while (r == 0 && (rc = kw_dbq_step(st)) > 0) {
+			int64_t exp = kw_dbq_get_int(st, 0);
+			if (kw_dbq_type(st, 0) == KW_DBV_INT && (exp == 0 || exp > now))
 				was_live = 1;
 		}
-		if (r == 0 && rc != SQLITE_DONE)
-			r = kw_sqlite_rc(s->db, rc);
+		if (r == 0 && rc < 0)
+			r = rc;
 	}
 	if (r == 0) {
-		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_HIST_LIFT);
-		bind_text(st, 1, key);
-		sqlite3_bind_int64(st, 2, now);
-		bind_text(st, 3, whyc);
-		r = step_rc(s, st);
+		_cleanup_dbq_ kw_dbq *st = use(s, ST_HIST_LIFT);
+		kw_dbq_str(st, 1, key);
+		kw_dbq_int(st, 2, now);
+		kw_dbq_str(st, 3, whyc);
+		r = run(st);
 	}
 	return tx_end(s, r < 0 ? r : was_live);
 }
@@ -633,9 +558,9 @@ int kw_gstate_live(kw_gstate *s, int64_t now, kw_gban **out, size_t *n)
 	*n = 0;
 	if (!s)
 		return -EINVAL;
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_LIVE);
-	sqlite3_bind_int64(st, 1, now);
-	return collect_rows(s, st, true, out, n);
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_LIVE);
+	kw_dbq_int(st, 1, now);
+	return collect_rows(st, true, out, n);
 }
 
 int kw_gstate_expire(kw_gstate *s, int64_t now, kw_gban **out, size_t *n)
@@ -650,19 +575,19 @@ int kw_gstate_expire(kw_gstate *s, int64_t now, kw_gban **out, size_t *n)
 	kw_gban *v = NULL;
 	size_t len = 0;
 	{
-		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRED);
-		sqlite3_bind_int64(st, 1, now);
-		r = collect_rows(s, st, true, &v, &len);
+		_cleanup_dbq_ kw_dbq *st = use(s, ST_EXPIRED);
+		kw_dbq_int(st, 1, now);
+		r = collect_rows(st, true, &v, &len);
 	}
 	if (r == 0) {
-		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRE_LIFT);
-		sqlite3_bind_int64(st, 1, now);
-		r = step_rc(s, st);
+		_cleanup_dbq_ kw_dbq *st = use(s, ST_EXPIRE_LIFT);
+		kw_dbq_int(st, 1, now);
+		r = run(st);
 	}
 	if (r == 0) {
-		_cleanup_reset_ sqlite3_stmt *st = use(s, ST_EXPIRE_DEL);
-		sqlite3_bind_int64(st, 1, now);
-		r = step_rc(s, st);
+		_cleanup_dbq_ kw_dbq *st = use(s, ST_EXPIRE_DEL);
+		kw_dbq_int(st, 1, now);
+		r = run(st);
 	}
 	r = tx_end(s, r);
 	if (r < 0) {
@@ -681,15 +606,15 @@ int kw_gstate_offenses(kw_gstate *s, const kw_cidr *prefix, int64_t since, uint3
 		return -EINVAL;
 	kw_cidr c = kw_cidr_of(&prefix->a, prefix->bits);
 	char key[KW_CIDR_STRLEN];
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_OFFENSES);
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_OFFENSES);
 	int r = bind_prefix(st, 1, &c, key);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 2, since);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? -EIO : kw_sqlite_rc(s->db, rc);
-	int64_t v = sqlite3_column_int64(st, 0);
+	kw_dbq_int(st, 2, since);
+	int rc = kw_dbq_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -EIO : rc;
+	int64_t v = kw_dbq_get_int(st, 0);
 	*count = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	return 0;
 }
@@ -700,9 +625,54 @@ int kw_gstate_history(kw_gstate *s, size_t limit, kw_gban **out, size_t *n)
 	*n = 0;
 	if (!s)
 		return -EINVAL;
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_HISTORY);
-	sqlite3_bind_int64(st, 1, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
-	return collect_rows(s, st, false, out, n);
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_HISTORY);
+	kw_dbq_int(st, 1, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
+	return collect_rows(st, false, out, n);
+}
+
+/* ---- the outbox ---- */
+
+int kw_gstate_outbox(kw_gstate *s, size_t max, kw_gout **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!s || max == 0)
+		return -EINVAL;
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_OUT_LIST);
+	kw_dbq_int(st, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	kw_gout *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+	while ((rc = kw_dbq_step(st)) > 0) {
+		kw_gout o;
+		int64_t seq;
+		if (!col_int(st, 7, 1, INT64_MAX, &seq))
+			continue;
+		o.seq = seq;
+		o.valid = kw_gban_decode(st, false, &o.ban);
+		kw_gout *slot = KW_VEC_PUSH(v, len, cap);
+		if (!slot) {
+			free(v);
+			return -ENOMEM;
+		}
+		*slot = o;
+	}
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int kw_gstate_outbox_done(kw_gstate *s, int64_t seq)
+{
+	if (!s)
+		return -EINVAL;
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_OUT_DEL);
+	kw_dbq_int(st, 1, seq);
+	return run(st);
 }
 
 /* ---- read positions ---- */
@@ -714,35 +684,36 @@ int kw_gstate_pos_get(kw_gstate *s, const char *source, char *cursor, size_t cap
 	cursor[0] = '\0';
 	if (strlen(source) > POS_MAX)
 		return KW_E_TOOBIG;
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_POS_GET);
-	bind_text(st, 1, source);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return kw_sqlite_rc(s->db, rc);
-	if (sqlite3_column_type(st, 0) != SQLITE_TEXT)
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_POS_GET);
+	kw_dbq_str(st, 1, source);
+	int rc = kw_dbq_step(st);
+	if (rc <= 0)
+		return rc;
+	size_t len = 0;
+	const char *t = kw_dbq_get_text(st, 0, &len);
+	if (!t || len > POS_MAX || memchr(t, 0, len))
 		return 0; /* a bad row: as if there were none, the reader starts afresh */
-	const unsigned char *t = sqlite3_column_text(st, 0);
-	int len = sqlite3_column_bytes(st, 0);
-	if (!t || len < 0 || len > POS_MAX || memchr(t, 0, (size_t)len))
-		return 0;
-	if ((size_t)len >= cap)
+	if (len >= cap)
 		return KW_E_TOOBIG;
-	memcpy(cursor, t, (size_t)len);
+	memcpy(cursor, t, len);
 	cursor[len] = '\0';
 	return 1;
+}
+
+static int pos_put(kw_gstate *s, const char *source, const char *cursor, int64_t now)
+{
+	if (strlen(source) > POS_MAX || strlen(cursor) > POS_MAX)
+		return KW_E_TOOBIG;
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_POS_SET);
+	kw_dbq_str(st, 1, source);
+	kw_dbq_str(st, 2, cursor);
+	kw_dbq_int(st, 3, now);
+	return run(st);
 }
 
 int kw_gstate_pos_set(kw_gstate *s, const char *source, const char *cursor, int64_t now)
 {
 	if (!s || !source || !cursor || !*source)
 		return -EINVAL;
-	if (strlen(source) > POS_MAX || strlen(cursor) > POS_MAX)
-		return KW_E_TOOBIG;
-	_cleanup_reset_ sqlite3_stmt *st = use(s, ST_POS_SET);
-	bind_text(st, 1, source);
-	bind_text(st, 2, cursor);
-	sqlite3_bind_int64(st, 3, now);
-	return step_rc(s, st);
+	return pos_put(s, source, cursor, now);
 }

@@ -8,12 +8,16 @@
  *   history(id, prefix, start, expires, offense, rule, reason, origin, lifted, lifted_why)
  *        every ban ever made, for escalation (offense counts) and `guard list --all`
  *   positions(source TEXT PRIMARY KEY, cursor TEXT, updated)
- *        file: "inode:size-at-read:offset:hash-of-first-line"; journal: the journal cursor
+ *        file: "inode:size-at-read:offset:hash-of-first-line"; journal: the journal cursor;
+ *        "share:URI": the id of the last shared ban taken from the fleet's table
+ *   outbox(seq, prefix, start, expires, offense, rule, reason, origin)
+ *        bans this guard made that the fleet's shared table has not taken yet
  * Times are Unix seconds. Writes use one transaction each, synchronous=FULL for bans.
  */
 #ifndef KW_GUARD_STATE_H
 #define KW_GUARD_STATE_H
 
+#include "db/db.h"
 #include "guard/addr.h"
 
 #include <stdbool.h>
@@ -38,6 +42,12 @@ void kw_gstate_close(kw_gstate *s);
 
 /* Record a ban (insert or extend a live one, and append to history). */
 int kw_gstate_ban(kw_gstate *s, const kw_gban *b);
+/* The same, and queue it in the outbox for the fleet, in one transaction. */
+int kw_gstate_ban_share(kw_gstate *s, const kw_gban *b);
+/* The same as kw_gstate_ban for a ban taken from the fleet, with the read position of the
+ * shared table (source, cursor) in the same transaction: a ban is taken exactly once. */
+int kw_gstate_ban_remote(kw_gstate *s, const kw_gban *b, const char *source, const char *cursor,
+			 int64_t now);
 /* Lift a live ban; 1 if there was one, 0 if not. why: "manual", "expired". */
 int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char *why);
 /* Live bans at now (expired ones are not returned); caller frees *out. */
@@ -48,6 +58,25 @@ int kw_gstate_expire(kw_gstate *s, int64_t now, kw_gban **out, size_t *n);
 int kw_gstate_offenses(kw_gstate *s, const kw_cidr *prefix, int64_t since, uint32_t *count);
 /* All history rows, newest first, at most limit (0 = all); caller frees. */
 int kw_gstate_history(kw_gstate *s, size_t limit, kw_gban **out, size_t *n);
+
+/* The outbox, oldest first, at most max rows; a row whose ban does not check (the file was
+ * edited) has valid false: delete it without publishing. Caller frees *out. */
+typedef struct kw_gout {
+	int64_t seq;             /* unique and increasing in this database */
+	bool valid;
+	kw_gban ban;
+} kw_gout;
+int kw_gstate_outbox(kw_gstate *s, size_t max, kw_gout **out, size_t *n);
+int kw_gstate_outbox_done(kw_gstate *s, int64_t seq);
+
+/* A ban as it may be stored: the prefix in canonical form (host bits cleared), times
+ * checked, rule, reason and origin made clean (escaped, cut on a character boundary).
+ * 0 or -EINVAL. */
+int kw_gban_clean(const kw_gban *in, kw_gban *out);
+/* One row whose first seven columns are prefix, start, expires, offense, rule, reason,
+ * origin (and family, bits when fambits), checked as the state's own rows are: only
+ * keyward's canonical prefix text, sane times, clean text. false when anything is off. */
+bool kw_gban_decode(kw_dbq *q, bool fambits, kw_gban *out);
 
 /* Read positions. get: 1 found (cursor copied, NUL-terminated), 0 none. */
 int kw_gstate_pos_get(kw_gstate *s, const char *source, char *cursor, size_t cap);

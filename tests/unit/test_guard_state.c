@@ -166,7 +166,7 @@ static void test_open_create_reopen(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	kw_gstate_close(s);
 
-	assert_int_equal(raw_int(f->db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(f->db, "PRAGMA user_version"), 2);
 	assert_int_equal(raw_int(f->db, "PRAGMA application_id"), 0x6b774744);
 	sqlite3 *h = NULL;
 	sqlite3_stmt *q = NULL;
@@ -192,7 +192,7 @@ static void test_open_create_reopen(void **state)
 	assert_int_equal(live_count(s, 1500), 2);
 	kw_gstate_close(s2);
 	kw_gstate_close(s);
-	assert_int_equal(raw_int(f->db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(f->db, "PRAGMA user_version"), 2);
 }
 
 static void test_refusals(void **state)
