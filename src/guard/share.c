@@ -301,7 +301,7 @@ static int fetch(kw_gshare *s, take_row *v, size_t *n)
 	_cleanup_dbq_ kw_dbq *q = kw_db_q(s->db, ST_TAKE);
 	kw_dbq_int(q, 1, s->last_id);
 	kw_dbq_int(q, 2, now_s());
-	int r;
+	int r = 0;
 	while (*n < BATCH && (r = kw_dbq_step(q)) > 0) {
 		take_row *t = &v[*n];
 		memset(t, 0, sizeof *t);

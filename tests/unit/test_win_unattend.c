@@ -387,7 +387,7 @@ static void test_passes_and_scopes(void **state)
 	}
 	assert_false(r.autologon_enabled);
 	for (int i = 1; i <= 6; i++) {
-		char pw[16];
+		char pw[24];
 		snprintf(pw, sizeof pw, "Pass-%d", i);
 		assert_no_leak(&r, pw);
 	}
