@@ -4,11 +4,12 @@
 # print what changed since the snapshot before it. Its output goes to the journal:
 #   journalctl -u keyward-keys-snapshot.service
 #
-#   keys-snapshot [--root DIR] [--db FILE] [--audit-log FILE] [--keep N]
+#   keys-snapshot [--root DIR] [--db FILE|URI] [--audit-log FILE] [--keep N]
 #
 # Defaults: this host, keyward's own database and audit trail (/var/lib/keyward/keys.db,
 # /var/lib/keyward/keys-audit.log), the newest 90 snapshots kept. $KEYWARD names the
-# binary (default /usr/bin/keyward).
+# binary (default /usr/bin/keyward); $KEYWARD_KEYS_DB the database when --db is not given
+# (a file, or a fleet's postgresql:// URI: docs/fleet.md).
 #
 # `keyward keys diff --to latest` compares the last two snapshots; it exits 2 when there
 # is only one, so the first run says so itself instead of failing.
@@ -17,7 +18,7 @@
 # are missing from the snapshot: see the messages above).
 set -u
 kw=${KEYWARD:-/usr/bin/keyward}
-root=/ db='' log='' keep=90
+root=/ db=${KEYWARD_KEYS_DB:-} log='' keep=90
 while [ $# -gt 0 ]; do
 	case $1 in
 	--root|--db|--audit-log|--keep)
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
 		--root) root=$2 ;; --db) db=$2 ;; --audit-log) log=$2 ;; --keep) keep=$2 ;;
 		esac
 		shift 2 ;;
-	*) echo "usage: keys-snapshot [--root DIR] [--db FILE] [--audit-log FILE] [--keep N]" >&2
+	*) echo "usage: keys-snapshot [--root DIR] [--db FILE|URI] [--audit-log FILE] [--keep N]" >&2
 	   exit 2 ;;
 	esac
 done

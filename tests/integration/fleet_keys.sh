@@ -127,6 +127,16 @@ expect "keys diff between two PostgreSQL snapshots: exit 1, key b removed" \
 "$KW" keys diff --root "$TMP/host3" --name host3 --db "$PGURI" >/dev/null 2>&1
 expect "keys diff of an unchanged host against PostgreSQL: exit 0 (rows read back and digest check)" test $? = 0
 
+# the packaged timer's script, pointed at the fleet's database by its environment
+KEYWARD="$KW" KEYWARD_KEYS_DB="$PGURI" sh "$SRC/data/systemd/keyward-keys-snapshot.sh" --root "$TMP/host2" \
+	--audit-log "$LOG" >"$TMP/timer1.out" 2>&1
+rc1=$?
+cp "$K/c.pub" "$TMP/host2/home/alice/.ssh/authorized_keys"
+KEYWARD="$KW" KEYWARD_KEYS_DB="$PGURI" sh "$SRC/data/systemd/keyward-keys-snapshot.sh" --root "$TMP/host2" \
+	--audit-log "$LOG" >"$TMP/timer2.out" 2>&1
+expect "keyward-keys-snapshot.sh with KEYWARD_KEYS_DB: two snapshots in PostgreSQL, the second shows the change" \
+	test "$rc1:$?:$(grep -c "$FPC" "$TMP/timer2.out")" = "0:0:1" -a -n "$(grep "$FPB" "$TMP/timer2.out")"
+
 # hostile bytes: an account name and a comment that are not UTF-8 and hold control characters
 H=$TMP/host6
 mkhost 6
