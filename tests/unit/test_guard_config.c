@@ -43,7 +43,7 @@ static const char *const all_keys[] = {
 	"bantime_max", "escalation", "escalation_window", "ignore", "ignore_self",
 	"subnet_v4", "subnet_v6", "max_sources", "action", "nft_table", "nft_family",
 	"ipset_v4", "ipset_v6", "hosts_deny", "hosts_deny_service", "ban_command",
-	"unban_command", "db", "source",
+	"unban_command", "db", "source", "share", "share_rate", "host_id",
 };
 #define NKEYS (sizeof all_keys / sizeof all_keys[0])
 
@@ -134,6 +134,9 @@ static void assert_gconf_equal(const kw_gconf *a, const kw_gconf *b)
 	assert_argv_equal(a->unban_command, b->unban_command);
 	assert_string_equal(a->db, b->db);
 	assert_string_equal(a->source, b->source);
+	assert_string_equal(a->share, b->share);
+	assert_int_equal(a->share_rate, b->share_rate);
+	assert_string_equal(a->host_id, b->host_id);
 }
 
 static void set_ok(kw_gconf *c, const char *key, const char *value)
@@ -355,6 +358,14 @@ static void test_each_key(void **state)
 	assert_string_equal(c.source, "/var/log/secure");
 	set_ok(&c, "source", "journal");
 	assert_string_equal(c.source, "journal");
+	set_ok(&c, "share", "postgresql://keyward@db.internal/keyward?sslmode=verify-full");
+	assert_string_equal(c.share, "postgresql://keyward@db.internal/keyward?sslmode=verify-full");
+	set_ok(&c, "share", "");
+	assert_string_equal(c.share, "");
+	set_ok(&c, "share_rate", "5");
+	assert_int_equal(c.share_rate, 5);
+	set_ok(&c, "host_id", "rack7-node4");
+	assert_string_equal(c.host_id, "rack7-node4");
 	set_ok(&c, "ignore", "10.0.0.0/8");
 	assert_int_equal(c.ignore.n, 1);
 	set_ok(&c, "ban_command", "/bin/true %a");
@@ -410,6 +421,9 @@ static void test_bad_values(void **state)
 		{ "db", "", "db: expected an absolute path, found ''" },
 		{ "source", "auth.log", "source: expected 'journal' or an absolute path, found 'auth.log'" },
 		{ "source", "Journal", "source: expected 'journal' or an absolute path, found 'Journal'" },
+		{ "share", "/var/lib/keyward/bans.db", "share: expected a PostgreSQL URI (postgresql://USER@HOST/DB) or nothing" },
+		{ "share_rate", "0", "share_rate: expected a whole number from 1 to 1000000, found '0'" },
+		{ "host_id", "web 1", "host_id: expected at most 64 printable characters without blanks, found 'web 1'" },
 		{ "ignore", "10.0.0.0/8 10.0.0.0/33", "ignore: '10.0.0.0/33' is not an address or CIDR prefix" },
 		{ "ignore", "example.com", "ignore: 'example.com' is not an address or CIDR prefix" },
 		{ "ban_command", "logger %a", "ban_command: the program must be an absolute path, found 'logger'" },
