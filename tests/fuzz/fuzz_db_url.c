@@ -4,8 +4,9 @@
  *
  * Properties checked on every input (a NUL-free string):
  *  - kw_db_display returns text with no control character (it is escaped);
- *  - for a postgresql:// name whose userinfo is "USER:SECRET@" (SECRET of 8 or more
- *    characters, no '@', '/', '?' or '%' in it), SECRET does not appear in the result;
+ *  - for a postgresql:// name whose authority is "USER:SECRET@HOST" (one '@'; SECRET of 8 or more
+ *    characters, no '@', '/', '?', '%' or '\\' in it), the result still has a
+ *    "USER:...@" part and SECRET is not between its ':' and '@';
  *  - a name that is not a URI comes out as kw_escape_str would make it;
  *  - the position key is "share:" and the displayed name. */
 #include "base/escape.h"
@@ -38,13 +39,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t host = strcspn(auth, "/?");
 		const char *colon = memchr(auth, ':', host);
 		const char *at = colon ? memchr(colon, '@', (size_t)(auth + host - colon)) : NULL;
-		if (at && !memchr(at + 1, '@', (size_t)(auth + host - at - 1))) {
+		/* one '@' in the authority: "USER:SECRET@HOST" */
+		if (at && !memchr(at + 1, '@', (size_t)(auth + host - at - 1)) &&
+		    !memchr(auth, '@', (size_t)(colon - auth))) {
 			size_t n = (size_t)(at - colon - 1);
 			char secret[64];
 			if (n >= 8 && n < sizeof secret && strcspn(colon + 1, "@/?%\\") >= n) {
 				memcpy(secret, colon + 1, n);
 				secret[n] = '\0';
-				if (strstr(d, secret))
+				/* where the password was: between the ':' and the '@' of the
+				 * result's userinfo */
+				const char *ui = strstr(d, "://") + 3;
+				const char *dat = strchr(ui, '@');
+				const char *pc = dat ? memchr(ui, ':', (size_t)(dat - ui)) : NULL;
+				char *found = pc ? strstr(pc, secret) : NULL;
+				if (!dat || !pc || (found && found < dat))
 					abort();
 			}
 		}
