@@ -172,37 +172,42 @@ static int connect_db(kw_gshare *s)
 
 /* ---- publishing ---- */
 
-static int publish_one(kw_gshare *s, const kw_gout *o)
+/* One batch of the outbox in one transaction (one commit, one NOTIFY): 0 or a code. */
+static int publish_batch(kw_gshare *s, const kw_gout *v, size_t n, size_t *published)
 {
-	char key[KW_CIDR_STRLEN];
-	if (kw_cidr_format(&o->ban.prefix, key, sizeof key) == 0)
-		return -EINVAL;
+	*published = 0;
 	int r = kw_db_begin(s->db);
 	if (r == 0) {
 		_cleanup_dbq_ kw_dbq *q = kw_db_q(s->db, ST_LOCK);
 		r = kw_dbq_run(q);
 	}
-	if (r == 0) {
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char key[KW_CIDR_STRLEN];
+		if (!v[i].valid || kw_cidr_format(&v[i].ban.prefix, key, sizeof key) == 0)
+			continue;
 		_cleanup_dbq_ kw_dbq *q = kw_db_q(s->db, ST_PUBLISH);
 		kw_dbq_str(q, 1, key);
-		kw_dbq_int(q, 2, o->ban.start);
-		kw_dbq_int(q, 3, o->ban.expires);
-		kw_dbq_int(q, 4, o->ban.offense);
-		kw_dbq_str(q, 5, o->ban.rule);
-		kw_dbq_str(q, 6, o->ban.reason);
-		kw_dbq_str(q, 7, o->ban.origin);
+		kw_dbq_int(q, 2, v[i].ban.start);
+		kw_dbq_int(q, 3, v[i].ban.expires);
+		kw_dbq_int(q, 4, v[i].ban.offense);
+		kw_dbq_str(q, 5, v[i].ban.rule);
+		kw_dbq_str(q, 6, v[i].ban.reason);
+		kw_dbq_str(q, 7, v[i].ban.origin);
 		kw_dbq_str(q, 8, s->host_id);
-		kw_dbq_int(q, 9, o->seq);
+		kw_dbq_int(q, 9, v[i].seq);
 		r = kw_dbq_run(q);
+		(*published)++;
 	}
-	if (r == 0) {
+	if (r == 0 && *published) {
 		_cleanup_dbq_ kw_dbq *q = kw_db_q(s->db, ST_NOTIFY);
 		r = kw_dbq_run(q);
 	}
 	if (r == 0)
 		r = kw_db_commit(s->db);
-	if (r < 0)
+	if (r < 0) {
 		kw_db_rollback(s->db);
+		*published = 0;
+	}
 	return r;
 }
 
@@ -211,23 +216,23 @@ static int publish(kw_gshare *s)
 {
 	for (;;) {
 		_cleanup_free_ kw_gout *v = NULL;
-		size_t n = 0;
+		size_t n = 0, done = 0;
 		int r = kw_gstate_outbox(s->st, BATCH, &v, &n);
 		if (r < 0) {
 			say(s, "share: reading the outbox: %s", kw_strerror(r));
 			return 0; /* the state file, not the connection: try again later */
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (v[i].valid) {
-				r = publish_one(s, &v[i]);
-				if (r < 0) {
-					drop(s, r, "publishing a ban");
-					return r;
-				}
-				count(s, &s->stats.published);
-			}
-			kw_gstate_outbox_done(s->st, v[i].seq);
+		if (!n)
+			return 0;
+		r = publish_batch(s, v, n, &done);
+		if (r < 0) {
+			drop(s, r, "publishing bans");
+			return r;
 		}
+		pthread_mutex_lock(&s->lock);
+		s->stats.published += done;
+		pthread_mutex_unlock(&s->lock);
+		kw_gstate_outbox_done(s->st, v[n - 1].seq);
 		if (n < BATCH)
 			return 0;
 	}
@@ -319,70 +324,75 @@ static int fetch(kw_gshare *s, take_row *v, size_t *n)
 	return r < 0 ? r : 0;
 }
 
-static void take_one(kw_gshare *s, const take_row *t, int64_t now)
+/* Whether row t is to be taken (else it is counted as not taken, and why). */
+static bool wanted(kw_gshare *s, const take_row *t, int64_t now)
 {
 	if (!t->valid) {
 		count(s, &s->stats.malformed);
-		return;
+		return false;
 	}
 	if (!strcmp(t->origin_id, s->host_id)) {
 		count(s, &s->stats.own);
-		return;
+		return false;
 	}
 	if (t->ban.expires != 0 && t->ban.expires <= now) {
 		count(s, &s->stats.expired);
-		return;
+		return false;
 	}
-	char a[KW_CIDR_STRLEN];
-	kw_cidr_format(&t->ban.prefix, a, sizeof a);
 	if (touches_ignored(s->o.ignore, &t->ban.prefix)) {
+		char a[KW_CIDR_STRLEN];
+		kw_cidr_format(&t->ban.prefix, a, sizeof a);
 		say(s, "share: not applying %s from %s: it holds or lies in an ignored address", a,
 		    t->ban.origin);
 		count(s, &s->stats.ignored);
-		return;
+		return false;
 	}
 	if (!rate_ok(s, t->origin_id, t->ban.origin, now)) {
 		count(s, &s->stats.limited);
-		return;
+		return false;
 	}
-	char cursor[24];
-	snprintf(cursor, sizeof cursor, "%" PRId64, t->id);
-	int r = kw_gstate_ban_remote(s->st, &t->ban, s->pos_key, cursor, now);
-	if (r < 0) {
-		say(s, "share: could not record the ban of %s from %s: %s", a, t->ban.origin,
-		    kw_strerror(r));
-		return;
-	}
-	count(s, &s->stats.taken);
-	if (s->o.hooks.apply)
-		s->o.hooks.apply(s->o.hooks.ctx, &t->ban,
-				 t->ban.expires ? (uint64_t)(t->ban.expires - now) : 0);
+	return true;
 }
 
-/* Take every new row: 0 or the connection's error. */
+/* Take every new row, a batch per transaction (the bans and the read position after the
+ * batch): 0 or the connection's error. */
 static int take(kw_gshare *s)
 {
 	_cleanup_free_ take_row *v = calloc(BATCH, sizeof *v);
-	if (!v)
+	_cleanup_free_ kw_gban *bans = calloc(BATCH, sizeof *bans);
+	if (!v || !bans)
 		return 0;
 	for (;;) {
-		size_t n = 0;
+		size_t n = 0, k = 0;
 		int r = fetch(s, v, &n);
 		if (r < 0) {
 			drop(s, r, "reading the shared bans");
 			return r;
 		}
-		int64_t now = now_s();
+		if (!n)
+			return 0;
+		int64_t now = now_s(), last = s->last_id;
 		for (size_t i = 0; i < n; i++) {
-			take_one(s, &v[i], now);
-			if (v[i].id > s->last_id)
-				s->last_id = v[i].id;
+			if (wanted(s, &v[i], now))
+				bans[k++] = v[i].ban;
+			if (v[i].id > last)
+				last = v[i].id;
 		}
-		if (n) { /* the position after rows that were skipped */
-			char cursor[24];
-			snprintf(cursor, sizeof cursor, "%" PRId64, s->last_id);
-			kw_gstate_pos_set(s->st, s->pos_key, cursor, now);
+		char cursor[24];
+		snprintf(cursor, sizeof cursor, "%" PRId64, last);
+		r = kw_gstate_ban_remote(s->st, bans, k, s->pos_key, cursor, now);
+		if (r < 0) {
+			say(s, "share: could not record %zu bans taken from the fleet: %s (trying again)",
+			    k, kw_strerror(r));
+			return 0;
 		}
+		s->last_id = last;
+		pthread_mutex_lock(&s->lock);
+		s->stats.taken += k;
+		pthread_mutex_unlock(&s->lock);
+		for (size_t i = 0; i < k && s->o.hooks.apply; i++)
+			s->o.hooks.apply(s->o.hooks.ctx, &bans[i],
+					 bans[i].expires ? (uint64_t)(bans[i].expires - now) : 0);
 		if (n < BATCH)
 			return 0;
 	}

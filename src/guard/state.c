@@ -116,7 +116,7 @@ enum stmt_id {
 	ST_POS_SET,
 	ST_OUT_ADD,
 	ST_OUT_LIST,
-	ST_OUT_DEL,
+	ST_OUT_DEL_UPTO,
 	ST_COUNT
 };
 
@@ -153,7 +153,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_OUT_ADD] = "INSERT INTO outbox(prefix, start, expires, offense, rule, reason, origin)"
 		       " VALUES($1, $2, $3, $4, $5, $6, $7)",
 	[ST_OUT_LIST] = "SELECT " BAN_COLS ", seq FROM outbox ORDER BY seq LIMIT $1",
-	[ST_OUT_DEL] = "DELETE FROM outbox WHERE seq = $1",
+	[ST_OUT_DEL_UPTO] = "DELETE FROM outbox WHERE seq <= $1",
 };
 
 static const kw_db_schema guard_schema = {
@@ -458,20 +458,10 @@ int kw_gban_clean(const kw_gban *in, kw_gban *out)
 	return r;
 }
 
-/* What goes with a ban in its transaction. */
-typedef struct ban_extra {
-	bool outbox;             /* queue it for the fleet */
-	const char *pos_source;  /* and/or record a read position */
-	const char *pos_cursor;
-	int64_t now;
-} ban_extra;
-
-static int pos_put(kw_gstate *s, const char *source, const char *cursor, int64_t now);
-
-static int ban_tx(kw_gstate *s, const kw_gban *in, const ban_extra *x)
+/* One ban's rows (the live ban, merged with a live one of the prefix; its history row;
+ * its outbox row when asked), inside the caller's transaction. */
+static int ban_rows(kw_gstate *s, const kw_gban *in, bool outbox)
 {
-	if (!s)
-		return -EINVAL;
 	kw_gban b;
 	int r = kw_gban_clean(in, &b);
 	if (r < 0)
@@ -479,9 +469,6 @@ static int ban_tx(kw_gstate *s, const kw_gban *in, const ban_extra *x)
 	char key[KW_CIDR_STRLEN];
 	if (kw_cidr_format(&b.prefix, key, sizeof key) == 0)
 		return -EINVAL;
-	r = tx_begin(s);
-	if (r < 0)
-		return r;
 	kw_gban old, m = b;
 	r = get_ban(s, key, &old);
 	if (r == 1 && live_at(&old, b.start))
@@ -490,26 +477,40 @@ static int ban_tx(kw_gstate *s, const kw_gban *in, const ban_extra *x)
 		r = put_ban(s, &m, key);
 	if (r >= 0)
 		r = add_history(s, &b, key);
-	if (r >= 0 && x && x->outbox)
+	if (r >= 0 && outbox)
 		r = add_outbox(s, &b, key);
-	if (r >= 0 && x && x->pos_source)
-		r = pos_put(s, x->pos_source, x->pos_cursor, x->now);
-	return tx_end(s, r < 0 ? r : 0);
+	return r < 0 ? r : 0;
 }
 
-int kw_gstate_ban(kw_gstate *s, const kw_gban *in) { return ban_tx(s, in, NULL); }
+static int pos_put(kw_gstate *s, const char *source, const char *cursor, int64_t now);
 
-int kw_gstate_ban_share(kw_gstate *s, const kw_gban *in)
+static int ban_tx(kw_gstate *s, const kw_gban *in, bool outbox)
 {
-	return ban_tx(s, in, &(ban_extra){ .outbox = true });
-}
-
-int kw_gstate_ban_remote(kw_gstate *s, const kw_gban *in, const char *source, const char *cursor,
-			 int64_t now)
-{
-	if (!source || !cursor)
+	if (!s || !in)
 		return -EINVAL;
-	return ban_tx(s, in, &(ban_extra){ .pos_source = source, .pos_cursor = cursor, .now = now });
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	return tx_end(s, ban_rows(s, in, outbox));
+}
+
+int kw_gstate_ban(kw_gstate *s, const kw_gban *in) { return ban_tx(s, in, false); }
+
+int kw_gstate_ban_share(kw_gstate *s, const kw_gban *in) { return ban_tx(s, in, true); }
+
+int kw_gstate_ban_remote(kw_gstate *s, const kw_gban *in, size_t n, const char *source,
+			 const char *cursor, int64_t now)
+{
+	if (!s || (n && !in) || !source || !cursor)
+		return -EINVAL;
+	int r = tx_begin(s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = ban_rows(s, &in[i], false);
+	if (r == 0)
+		r = pos_put(s, source, cursor, now);
+	return tx_end(s, r);
 }
 
 int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char *why)
@@ -670,7 +671,7 @@ int kw_gstate_outbox_done(kw_gstate *s, int64_t seq)
 {
 	if (!s)
 		return -EINVAL;
-	_cleanup_dbq_ kw_dbq *st = use(s, ST_OUT_DEL);
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_OUT_DEL_UPTO);
 	kw_dbq_int(st, 1, seq);
 	return run(st);
 }

@@ -44,10 +44,11 @@ void kw_gstate_close(kw_gstate *s);
 int kw_gstate_ban(kw_gstate *s, const kw_gban *b);
 /* The same, and queue it in the outbox for the fleet, in one transaction. */
 int kw_gstate_ban_share(kw_gstate *s, const kw_gban *b);
-/* The same as kw_gstate_ban for a ban taken from the fleet, with the read position of the
- * shared table (source, cursor) in the same transaction: a ban is taken exactly once. */
-int kw_gstate_ban_remote(kw_gstate *s, const kw_gban *b, const char *source, const char *cursor,
-			 int64_t now);
+/* The same as kw_gstate_ban for n bans taken from the fleet (n may be 0), with the read
+ * position of the shared table (source, cursor) in the same transaction: each ban is
+ * taken exactly once. */
+int kw_gstate_ban_remote(kw_gstate *s, const kw_gban *b, size_t n, const char *source,
+			 const char *cursor, int64_t now);
 /* Lift a live ban; 1 if there was one, 0 if not. why: "manual", "expired". */
 int kw_gstate_unban(kw_gstate *s, const kw_cidr *prefix, int64_t now, const char *why);
 /* Live bans at now (expired ones are not returned); caller frees *out. */
@@ -67,6 +68,8 @@ typedef struct kw_gout {
 	kw_gban ban;
 } kw_gout;
 int kw_gstate_outbox(kw_gstate *s, size_t max, kw_gout **out, size_t *n);
+/* Delete the outbox rows up to seq (inclusive): they are published. Rows are added in
+ * seq order by one writer at a time, so none below seq can appear later. */
 int kw_gstate_outbox_done(kw_gstate *s, int64_t seq);
 
 /* A ban as it may be stored: the prefix in canonical form (host bits cleared), times
