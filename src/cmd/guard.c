@@ -19,6 +19,7 @@
 #include "base/time.h"
 #include "base/vec.h"
 #include "keys/hostid.h"
+#include "db/db.h"
 #include "guard/action.h"
 #include "guard/config.h"
 #include "guard/engine.h"
@@ -1096,7 +1097,21 @@ static int run_list(const gopts *o, const kw_gconf *conf, bool status_only)
 	bool json = !strcmp(o->format, "json");
 	char a[KW_CIDR_STRLEN], t1[32], t2[32];
 	if (status_only) {
-		printf("database: %s\nlive bans: %zu\n", conf->db, n);
+		_cleanup_free_ char *edb = kw_escape_str(conf->db);
+		printf("database: %s\nlive bans: %zu\n", edb ? edb : "?", n);
+		if (conf->share && conf->share[0]) {
+			_cleanup_free_ char *shown = kw_db_display(conf->share);
+			_cleanup_free_ char *key = kw_gshare_position_key(conf->share);
+			_cleanup_free_ kw_gout *out = NULL;
+			size_t nout = 0;
+			char cur[64] = "";
+			if (kw_gstate_outbox(st, 1000000, &out, &nout) < 0)
+				nout = 0;
+			if (!key || kw_gstate_pos_get(st, key, cur, sizeof cur) != 1)
+				snprintf(cur, sizeof cur, "none yet");
+			printf("shared with: %s\nwaiting to be published: %zu\nlast shared ban taken: %s\n",
+			       shown ? shown : "?", nout, cur);
+		}
 		/* the configured source's position, and the journal's if that is another */
 		bool src_journal = !conf->source || !strcmp(conf->source, "journal");
 		for (int i = 0; i < (src_journal ? 1 : 2); i++) {
@@ -1120,6 +1135,8 @@ static int run_list(const gopts *o, const kw_gconf *conf, bool status_only)
 			kw_json_str(&sb, (const uint8_t *)v[i].rule, strnlen(v[i].rule, sizeof v[i].rule));
 			kw_sb_puts(&sb, ",\"reason\":");
 			kw_json_str(&sb, (const uint8_t *)v[i].reason, strnlen(v[i].reason, sizeof v[i].reason));
+			kw_sb_puts(&sb, ",\"origin\":");
+			kw_json_str(&sb, (const uint8_t *)v[i].origin, strnlen(v[i].origin, sizeof v[i].origin));
 			printf("%s\n {\"addr\":\"%s\",\"bits\":%u,\"start\":\"%s\",\"expires\":%s%s%s,\"offense\":%u,\"rule\":%s}",
 			       i ? "," : "", a, v[i].prefix.bits, t1, v[i].expires ? "\"" : "",
 			       v[i].expires ? t2 : "null", v[i].expires ? "\"" : "", v[i].offense, sb.s);

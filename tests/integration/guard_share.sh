@@ -92,6 +92,8 @@ expect "a connection from $V4C to NB now fails" blocked
 expect "the table holds the ban once, published by host-a" \
 	test "$(pg_sql "SELECT count(*), min(origin_id) FROM keyward.bans WHERE prefix = '$V4C'")" = "1|host-a"
 expect "B's state records it once" test "$(history b "$V4C")" = 1
+"$KW" guard list --db "$TMP/b.db" --config "$TMP/empty.conf" --format json >"$TMP/blist.json" 2>/dev/null
+expect "B's guard list names the ban's origin" test "$(jget "$TMP/blist.json" '[b["origin"] for b in r["bans"]] == ["'"$(hostname)"'"]')" = True
 expect "B says where the ban came from" grep -q "banned $V4C for .*(shared by " "$TMP/b.out"
 ip netns exec "$NB" nft list set inet keyward v4 >"$TMP/bset" 2>&1
 expect "B's element expires with the ban (a timeout of at most 10m)" grep -qE "$V4C timeout ([0-9]+m)?[0-9]+s|$V4C timeout 10m" "$TMP/bset"
@@ -112,6 +114,9 @@ expect "A keeps banning alone (203.0.113.6)" wait_for 10 in_set "$NA" 203.0.113.
 expect "A says it works alone" grep -q "working alone" "$TMP/a.out"
 expect "A's outbox holds the two bans" \
 	wait_for 5 bash -c 'test "$(sqlite3 "$1" "SELECT count(*) FROM outbox")" = 2' _ "$TMP/a.db"
+"$KW" guard status --db "$TMP/a.db" --config "$TMP/empty.conf" --share "$PGURI" >"$TMP/status.out" 2>&1
+expect "guard status says two bans wait to be published, and where (no password)" \
+	bash -c 'grep -qx "waiting to be published: 2" "$1" && grep -q "^shared with: postgresql://keyward:\*\*\*@" "$1"' _ "$TMP/status.out"
 pg_start_again
 expect "PostgreSQL is back" wait_for 10 runuser -u postgres -- "$PGBIN/pg_isready" -h "$PGSOCK" -q
 expect "B gets 203.0.113.5 once A has republished (within 40 s)" wait_for 40 in_set "$NB" 203.0.113.5
