@@ -388,6 +388,29 @@ void kw_hex_lower(const void *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+int kw_hex_digit(int c, bool upper_ok)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (upper_ok && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int kw_hex_decode(const char *s, size_t n, bool upper_ok, uint8_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi = kw_hex_digit((unsigned char)s[2 * i], upper_ok);
+		int lo = kw_hex_digit((unsigned char)s[2 * i + 1], upper_ok);
+		if (hi < 0 || lo < 0)
+			return KW_E_PARSE;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 bool kw_is_hex_lower(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

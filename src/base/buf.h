@@ -170,6 +170,11 @@ int kw_sb_vprintf(kw_sb *sb, const char *fmt, va_list ap) __attribute__((format(
 int kw_sb_put_u64(kw_sb *sb, uint64_t v); /* decimal, without printf (hot paths) */
 /* p[0..n) as lowercase hexadecimal into out (2n characters and a NUL). */
 void kw_hex_lower(const void *p, size_t n, char *out);
+/* The value of one hexadecimal digit (0-9, a-f, and A-F when upper_ok), or -1. */
+int kw_hex_digit(int c, bool upper_ok);
+/* 2n hexadecimal digits s[0..2n) into out[0..n): 0, or KW_E_PARSE at the first character
+ * that is not a digit (out is then partly written). */
+int kw_hex_decode(const char *s, size_t n, bool upper_ok, uint8_t *out);
 /* Is s[0..n) lowercase hexadecimal digits only? */
 bool kw_is_hex_lower(const char *s, size_t n);
 #define KW_U64_DEC_MAX 20

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,6 +509,38 @@ int kw_dbq_run(kw_dbq *q)
 	while ((r = kw_dbq_step(q)) > 0)
 		;
 	return r;
+}
+
+int kw_dbq_collect(kw_dbq *q, size_t elem, kw_dbq_decode_fn decode, void *ctx, void **ret,
+		   size_t *n)
+{
+	*ret = NULL;
+	*n = 0;
+	unsigned char *v = NULL;
+	size_t len = 0, cap = 0;
+	int r;
+	while ((r = kw_dbq_step(q)) > 0) {
+		if (len == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			unsigned char *nv = nc <= SIZE_MAX / elem ? realloc(v, nc * elem) : NULL;
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		memset(v + len * elem, 0, elem);
+		r = decode(q, v + len * elem, ctx);
+		if (r < 0) {
+			len++;
+			break;
+		}
+		len += (size_t)r;
+	}
+	*ret = v;
+	*n = len;
+	return r < 0 ? r : 0;
 }
 
 int64_t kw_dbq_changes(kw_dbq *q) { return q->changes; }

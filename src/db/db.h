@@ -131,6 +131,15 @@ int kw_dbq_null(kw_dbq *q, int i);
 int kw_dbq_step(kw_dbq *q);
 /* Run to the end, ignoring rows: 0 or a negative code. */
 int kw_dbq_run(kw_dbq *q);
+/* Step q to its end, decoding each row into a new element (elem bytes, zeroed) of a
+ * growing array: decode returns 1 to keep it, 0 to skip the row (having allocated
+ * nothing), or a negative code to stop. *ret (caller frees) and *n get the elements; on
+ * a negative code, which is returned, they include the one that failed (its fields may
+ * be partly set: release each element as usual). */
+typedef int (*kw_dbq_decode_fn)(kw_dbq *q, void *elem, void *ctx);
+int kw_dbq_collect(kw_dbq *q, size_t elem, kw_dbq_decode_fn decode, void *ctx, void **ret,
+		   size_t *n);
+
 /* Rows the last finished run inserted, updated or deleted. */
 int64_t kw_dbq_changes(kw_dbq *q);
 

@@ -294,6 +294,12 @@ void kw_pg_reset(kw_dbq *q)
 	}
 }
 
+/* The types whose binary form is their bytes. */
+static bool text_type(Oid t)
+{
+	return t == OID_TEXT || t == OID_VARCHAR || t == OID_BPCHAR || t == OID_NAME || t == OID_BYTEA;
+}
+
 static void put_be(unsigned char *b, uint64_t v, int n)
 {
 	for (int i = n - 1; i >= 0; i--) {
@@ -331,16 +337,8 @@ int kw_pg_bind(kw_dbq *q, int i, const char *s, size_t len, bool is_int, int64_t
 		q->lens[k] = n;
 		return 0;
 	}
-	switch (t) {
-	case OID_TEXT:
-	case OID_VARCHAR:
-	case OID_BPCHAR:
-	case OID_NAME:
-	case OID_BYTEA:
-		break;
-	default:
+	if (!text_type(t))
 		return KW_E_PARSE;
-	}
 	if (len > INT_MAX)
 		return KW_E_TOOBIG;
 	q->vals[k] = s;
@@ -404,16 +402,7 @@ kw_dbv kw_pg_type(kw_dbq *q, int col)
 	int w = int_width(t);
 	if (w)
 		return PQgetlength(q->res, q->cur, col) == w ? KW_DBV_INT : KW_DBV_OTHER;
-	switch (t) {
-	case OID_TEXT:
-	case OID_VARCHAR:
-	case OID_BPCHAR:
-	case OID_NAME:
-	case OID_BYTEA:
-		return KW_DBV_TEXT;
-	default:
-		return KW_DBV_OTHER;
-	}
+	return text_type(t) ? KW_DBV_TEXT : KW_DBV_OTHER;
 }
 
 int64_t kw_pg_int(kw_dbq *q, int col)

@@ -312,30 +312,22 @@ bool kw_gban_decode(kw_dbq *st, bool fambits, kw_gban *out)
 	return true;
 }
 
+/* kw_dbq_decode_fn: a ban row (ctx: bool fambits); a row that does not check is skipped */
+static int collect_ban(kw_dbq *st, void *elem, void *ctx)
+{
+	return kw_gban_decode(st, *(const bool *)ctx, elem) ? 1 : 0;
+}
+
 /* Every valid row of a prepared, bound SELECT into a new array. */
 static int collect_rows(kw_dbq *st, bool fambits, kw_gban **out, size_t *n)
 {
-	kw_gban *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = kw_dbq_step(st)) > 0) {
-		kw_gban b;
-		if (!kw_gban_decode(st, fambits, &b))
-			continue;
-		kw_gban *slot = KW_VEC_PUSH(v, len, cap);
-		if (!slot) {
-			free(v);
-			return -ENOMEM;
-		}
-		*slot = b;
+	int r = kw_dbq_collect(st, sizeof **out, collect_ban, &fambits, (void **)out, n);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
 	}
-	if (rc < 0) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	return r;
 }
 
 /* ---- open / close ---- */
@@ -633,6 +625,17 @@ int kw_gstate_history(kw_gstate *s, size_t limit, kw_gban **out, size_t *n)
 
 /* ---- the outbox ---- */
 
+/* kw_dbq_decode_fn: an outbox row; one without a sequence number is skipped */
+static int collect_out(kw_dbq *st, void *elem, void *ctx)
+{
+	(void)ctx;
+	kw_gout *o = elem;
+	if (!col_int(st, 7, 1, INT64_MAX, &o->seq))
+		return 0;
+	o->valid = kw_gban_decode(st, false, &o->ban);
+	return 1;
+}
+
 int kw_gstate_outbox(kw_gstate *s, size_t max, kw_gout **out, size_t *n)
 {
 	*out = NULL;
@@ -641,30 +644,13 @@ int kw_gstate_outbox(kw_gstate *s, size_t max, kw_gout **out, size_t *n)
 		return -EINVAL;
 	_cleanup_dbq_ kw_dbq *st = use(s, ST_OUT_LIST);
 	kw_dbq_int(st, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-	kw_gout *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
-	while ((rc = kw_dbq_step(st)) > 0) {
-		kw_gout o;
-		int64_t seq;
-		if (!col_int(st, 7, 1, INT64_MAX, &seq))
-			continue;
-		o.seq = seq;
-		o.valid = kw_gban_decode(st, false, &o.ban);
-		kw_gout *slot = KW_VEC_PUSH(v, len, cap);
-		if (!slot) {
-			free(v);
-			return -ENOMEM;
-		}
-		*slot = o;
+	int r = kw_dbq_collect(st, sizeof **out, collect_out, NULL, (void **)out, n);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
 	}
-	if (rc < 0) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	return r;
 }
 
 int kw_gstate_outbox_done(kw_gstate *s, int64_t seq)

@@ -13,17 +13,6 @@
 const uint8_t kw_host_id_app[16] = { 0x6c, 0x1f, 0x0e, 0x8a, 0x93, 0xb2, 0x4d, 0x57,
 				     0xb0, 0xa4, 0x1e, 0x2f, 0x7c, 0x9d, 0x3a, 0x58 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int kw_host_id_from_machine_id(const char *text, size_t len, char out[KW_HOST_ID_LEN])
 {
 	out[0] = '\0';
@@ -32,12 +21,8 @@ int kw_host_id_from_machine_id(const char *text, size_t len, char out[KW_HOST_ID
 	if (len != 32)
 		return KW_E_PARSE;
 	uint8_t id[16];
-	for (size_t i = 0; i < 16; i++) {
-		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return KW_E_PARSE;
-		id[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (kw_hex_decode(text, sizeof id, true, id) < 0)
+		return KW_E_PARSE;
 	static const uint8_t zero[16];
 	if (!memcmp(id, zero, sizeof id)) /* systemd refuses the null ID too */
 		return KW_E_PARSE;

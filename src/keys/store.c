@@ -1028,56 +1028,49 @@ static int query_err(kw_keystore *s, int r, char *err, size_t errlen, const char
 	return kw_db_fail(s->db, r, err, errlen, what);
 }
 
+/* kw_dbq_decode_fn adapters: ctx is where the name of a bad column goes */
+static int collect_place(kw_dbq *q, void *elem, void *ctx)
+{
+	int r = decode_place(q, elem, ctx);
+	return r < 0 ? r : 1;
+}
+
+static int collect_shared(kw_dbq *q, void *elem, void *ctx)
+{
+	int r = decode_shared(q, elem, ctx);
+	return r < 0 ? r : 1;
+}
+
 int kw_keystore_where(kw_keystore *s, const char *fp, kw_keyplace **ret, size_t *n, char *err,
 		      size_t errlen)
 {
-	*ret = NULL;
-	*n = 0;
 	_cleanup_dbq_ kw_dbq *q = use(s, ST_Q_KEY);
 	kw_dbq_str(q, 1, fp);
-	kw_keyplace *v = NULL;
-	size_t len = 0, cap = 0;
 	const char *why = NULL;
-	int r;
-	while ((r = kw_dbq_step(q)) > 0) {
-		kw_keyplace *p = KW_VEC_PUSH(v, len, cap);
-		r = p ? decode_place(q, p, &why) : -ENOMEM;
-		if (r < 0)
-			break;
-	}
+	int r = kw_dbq_collect(q, sizeof **ret, collect_place, &why, (void **)ret, n);
 	if (r < 0) {
-		kw_keyplaces_free(v, len);
+		kw_keyplaces_free(*ret, *n);
+		*ret = NULL;
+		*n = 0;
 		return query_err(s, r, err, errlen, "looking up the key", why);
 	}
-	*ret = v;
-	*n = len;
 	return 0;
 }
 
 int kw_keystore_shared(kw_keystore *s, size_t min_hosts, size_t limit, kw_keyshared **ret,
 		       size_t *n, char *err, size_t errlen)
 {
-	*ret = NULL;
-	*n = 0;
 	_cleanup_dbq_ kw_dbq *q = use(s, ST_Q_SHARED);
 	kw_dbq_int(q, 1, min_hosts > INT64_MAX ? INT64_MAX : (int64_t)min_hosts);
 	kw_dbq_int(q, 2, limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-	kw_keyshared *v = NULL;
-	size_t len = 0, cap = 0;
 	const char *why = NULL;
-	int r;
-	while ((r = kw_dbq_step(q)) > 0) {
-		kw_keyshared *k = KW_VEC_PUSH(v, len, cap);
-		r = k ? decode_shared(q, k, &why) : -ENOMEM;
-		if (r < 0)
-			break;
-	}
+	int r = kw_dbq_collect(q, sizeof **ret, collect_shared, &why, (void **)ret, n);
 	if (r < 0) {
-		free(v);
+		free(*ret);
+		*ret = NULL;
+		*n = 0;
 		return query_err(s, r, err, errlen, "counting shared keys", why);
 	}
-	*ret = v;
-	*n = len;
 	return 0;
 }
 

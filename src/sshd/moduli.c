@@ -14,6 +14,7 @@
  */
 #include "sshd/moduli.h"
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/vec.h"
 
@@ -128,16 +129,7 @@ static bool strtonum_field(field f, long long lo, long long hi, long long *out)
 	return true;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+static int hexval(uint8_t c) { return kw_hex_digit(c, true); }
 
 typedef struct hexnum {
 	bool neg;

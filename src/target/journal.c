@@ -174,11 +174,6 @@ static char *hex(const uint8_t *p, size_t n)
 	return s;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Lower-case hex s[0..l) -> bytes (NUL-terminated for convenience). */
 static int unhex(const char *s, size_t l, size_t max, uint8_t **ret, size_t *ret_len)
 {
@@ -189,13 +184,9 @@ static int unhex(const char *s, size_t l, size_t max, uint8_t **ret, size_t *ret
 	uint8_t *b = malloc(l / 2 + 1);
 	if (!b)
 		return -ENOMEM;
-	for (size_t i = 0; i < l / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			free(b);
-			return KW_E_PARSE;
-		}
-		b[i] = (uint8_t)(hi * 16 + lo);
+	if (kw_hex_decode(s, l / 2, false, b) < 0) {
+		free(b);
+		return KW_E_PARSE;
 	}
 	b[l / 2] = 0;
 	*ret = b;
@@ -246,7 +237,7 @@ static bool tmp_ok(const char *s, size_t l)
 	    memchr(s, 0, l) || memcmp(s + l - 20, ".kw.", 4) != 0)
 		return false;
 	for (size_t i = l - 16; i < l; i++)
-		if (hexval(s[i]) < 0)
+		if (kw_hex_digit((unsigned char)s[i], false) < 0)
 			return false;
 	return true;
 }

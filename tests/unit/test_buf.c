@@ -450,6 +450,28 @@ static void test_to_size(void **state)
 	}
 }
 
+static void test_hex(void **state)
+{
+	(void)state;
+	assert_int_equal(kw_hex_digit('0', false), 0);
+	assert_int_equal(kw_hex_digit('f', false), 15);
+	assert_int_equal(kw_hex_digit('F', false), -1);
+	assert_int_equal(kw_hex_digit('F', true), 15);
+	assert_int_equal(kw_hex_digit('g', true), -1);
+	assert_int_equal(kw_hex_digit('/', true), -1);
+	assert_int_equal(kw_hex_digit(':', true), -1);
+	assert_int_equal(kw_hex_digit(0xe0, true), -1);
+	uint8_t out[4];
+	assert_int_equal(kw_hex_decode("00fF7a80", 4, true, out), 0);
+	assert_memory_equal(out, "\x00\xff\x7a\x80", 4);
+	assert_int_equal(kw_hex_decode("00fF7a80", 4, false, out), KW_E_PARSE);
+	assert_int_equal(kw_hex_decode("0g", 1, true, out), KW_E_PARSE);
+	char again[9];
+	assert_int_equal(kw_hex_decode("deadbeef", 4, false, out), 0);
+	kw_hex_lower(out, 4, again);
+	assert_string_equal(again, "deadbeef");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_sb_printf),
 		cmocka_unit_test(test_sb_detach_and_cap),
 		cmocka_unit_test(test_to_size),
+		cmocka_unit_test(test_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
