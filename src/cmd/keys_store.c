@@ -396,15 +396,15 @@ static int open_store(const store_args *a, bool create, kw_keystore **ret)
 }
 
 /* The id a user's spec names (relative to target, below before when > 0). 0 or 2. */
-static int resolve(const store_args *a, kw_keystore *s, const char *target, const char *spec,
-		   int64_t before, int64_t *ret)
+static int resolve(const store_args *a, kw_keystore *s, const char *target, const char *host_id,
+		   const char *spec, int64_t before, int64_t *ret)
 {
 	kw_snapspec sp;
 	if (kw_snapspec_parse(spec, &sp) < 0)
 		return kw_cmd_usage_err(a->cmd, "not a snapshot (a number, latest, latest~N or an "
 					"ISO date): ", spec);
 	char err[512] = "";
-	int r = kw_keystore_find(s, target, &sp, before, ret, err, sizeof err);
+	int r = kw_keystore_find(s, target, host_id, &sp, before, ret, err, sizeof err);
 	if (r == 0)
 		return 0;
 	if (r == -ENOENT && sp.kind == KW_SNAP_LATEST && sp.n == 0 && before == 0)
@@ -794,7 +794,7 @@ static int diff_sides(const store_args *a, kw_keystore *s, kw_keysnap *before, k
 	if (a->to) {
 		/* the target of a numbered --to is that snapshot's, unless a target option or
 		 * --name names one */
-		st = resolve(a, s, name, a->to, 0, &to);
+		st = resolve(a, s, name, NULL, a->to, 0, &to);
 		if (st == 0)
 			st = load(a, s, to, after);
 		if (st != 0)
@@ -805,11 +805,13 @@ static int diff_sides(const store_args *a, kw_keystore *s, kw_keysnap *before, k
 			if (!name)
 				return 2;
 		}
-		st = resolve(a, s, name, a->since ? a->since : "latest", a->since ? 0 : to, &since);
+		st = resolve(a, s, name, after->host_id, a->since ? a->since : "latest",
+			     a->since ? 0 : to, &since);
 	} else {
-		st = resolve(a, s, name, a->since ? a->since : "latest", 0, &since);
+		/* the scan first: its host identity picks this host's snapshots of the name */
+		st = scan_now(a, name, after);
 		if (st == 0)
-			st = scan_now(a, name, after);
+			st = resolve(a, s, name, after->host_id, a->since ? a->since : "latest", 0, &since);
 	}
 	if (st == 0)
 		st = load(a, s, since, before);

@@ -423,11 +423,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 			" ORDER BY seq",
 	[ST_LIST_ALL] = "SELECT " SNAP_COLS " FROM snapshots ORDER BY id",
 	[ST_LIST_TARGET] = "SELECT " SNAP_COLS " FROM snapshots WHERE target = $1 ORDER BY id",
+	/* $4 = 1: only the host $5's snapshots (and those of schema 1, which have none) */
 	[ST_FIND_LATEST] = "SELECT id FROM snapshots WHERE target = $1"
 			   " AND (CAST($2 AS BIGINT) = 0 OR id < $2)"
+			   " AND (CAST($4 AS BIGINT) = 0 OR host_id = $5 OR host_id IS NULL)"
 			   " ORDER BY id DESC LIMIT 1 OFFSET $3",
 	[ST_FIND_TIME] = "SELECT id FROM snapshots WHERE target = $1"
 			 " AND (CAST($2 AS BIGINT) = 0 OR id < $2)"
+			 " AND (CAST($4 AS BIGINT) = 0 OR host_id = $5 OR host_id IS NULL)"
 			 " AND taken <= $3 ORDER BY taken DESC, id DESC LIMIT 1",
 	[ST_FIND_ID] = "SELECT id FROM snapshots WHERE id = $1",
 	/* a host's newest snapshot stays, whatever keep says: the fleet queries read it */
@@ -1209,8 +1212,8 @@ static void not_found(const char *target, const kw_snapspec *spec, int64_t befor
 	}
 }
 
-int kw_keystore_find(kw_keystore *s, const char *target, const kw_snapspec *spec, int64_t before,
-		     int64_t *ret_id, char *err, size_t errlen)
+int kw_keystore_find(kw_keystore *s, const char *target, const char *host_id,
+		     const kw_snapspec *spec, int64_t before, int64_t *ret_id, char *err, size_t errlen)
 {
 	enum stmt_id id = spec->kind == KW_SNAP_ID ? ST_FIND_ID
 			  : spec->kind == KW_SNAP_TIME ? ST_FIND_TIME : ST_FIND_LATEST;
@@ -1223,6 +1226,8 @@ int kw_keystore_find(kw_keystore *s, const char *target, const kw_snapspec *spec
 		kw_dbq_str(q, 1, target);
 		kw_dbq_int(q, 2, before > 0 ? before : 0);
 		kw_dbq_int(q, 3, spec->n);
+		kw_dbq_int(q, 4, host_id != NULL);
+		kw_dbq_str(q, 5, host_id ? host_id : "");
 	}
 	int r = kw_dbq_step(q);
 	if (r == 0) {

@@ -232,11 +232,12 @@ typedef struct kw_snapspec {
 /* Parse a user's spec (NULL or "" = "latest"). 0 or KW_E_USAGE. Pure. */
 int kw_snapspec_parse(const char *spec, kw_snapspec *ret);
 
-/* The id of the snapshot spec names among target's snapshots; with before > 0 only
- * snapshots whose id is below it count (LATEST and TIME). 0, -ENOENT (none; err says
- * which), or a negative code. */
-int kw_keystore_find(kw_keystore *s, const char *target, const kw_snapspec *spec, int64_t before,
-		     int64_t *ret_id, char *err, size_t errlen);
+/* The id of the snapshot spec names among target's snapshots (LATEST and TIME): with
+ * host_id, only that host's and those of schema 1 (which have no host identity: a shared
+ * database may hold several hosts' snapshots of one target name); with before > 0 only
+ * snapshots whose id is below it. 0, -ENOENT (none; err says which), or a negative code. */
+int kw_keystore_find(kw_keystore *s, const char *target, const char *host_id,
+		     const kw_snapspec *spec, int64_t before, int64_t *ret_id, char *err, size_t errlen);
 
 /* ---- the diff (pure) ---- */
 

@@ -127,6 +127,14 @@ expect "keys diff between two PostgreSQL snapshots: exit 1, key b removed" \
 "$KW" keys diff --root "$TMP/host3" --name host3 --db "$PGURI" >/dev/null 2>&1
 expect "keys diff of an unchanged host against PostgreSQL: exit 0 (rows read back and digest check)" test $? = 0
 
+# clones that call themselves by one name: each diffs against its own snapshots
+"$KW" keys snapshot --root "$TMP/host4" --name web --db "$PGURI" --no-audit -q >/dev/null 2>&1
+"$KW" keys snapshot --root "$TMP/host5" --name web --db "$PGURI" --no-audit -q >/dev/null 2>&1
+"$KW" keys diff --root "$TMP/host4" --name web --db "$PGURI" >"$TMP/web.out" 2>&1
+expect "two hosts filed as 'web': host4 diffs against its own snapshot, not host5's newer one (no change)" test $? = 0
+"$KW" keys diff --root "$TMP/host5" --name web --db "$PGURI" >/dev/null 2>&1
+expect "... and host5 against its own" test $? = 0
+
 # the packaged timer's script, pointed at the fleet's database by its environment
 KEYWARD="$KW" KEYWARD_KEYS_DB="$PGURI" sh "$SRC/data/systemd/keyward-keys-snapshot.sh" --root "$TMP/host2" \
 	--audit-log "$LOG" >"$TMP/timer1.out" 2>&1

@@ -829,7 +829,7 @@ static int64_t find(kw_keystore *s, const char *target, const char *spec, int64_
 	assert_int_equal(kw_snapspec_parse(spec, &sp), 0);
 	int64_t id = 0;
 	err[0] = '\0';
-	int r = kw_keystore_find(s, target, &sp, before, &id, err, 256);
+	int r = kw_keystore_find(s, target, NULL, &sp, before, &id, err, 256);
 	return r < 0 ? r : id;
 }
 
