@@ -1,6 +1,6 @@
 #!/bin/bash
 # fleet_ansible.sh — docs/ansible (the playbook keyward.yml and its role) run by the real
-# ansible-playbook (ansible-core from Debian) against seven inventory hosts on this
+# ansible-playbook (ansible-core from Debian) against eight inventory hosts on this
 # machine, each with its own image root, binary folder, database and reports:
 #   plain    connection local, the clean fixture, an extra Markdown report, a snapshot
 #   remote   over real SSH: a real sshd on 127.0.0.1 (its own config, host key and root
@@ -10,6 +10,8 @@
 #   gate     connection local, keyward already there, the dirty fixture with
 #            keyward_fail_on=high
 #   bare     connection local, no install source and no keyward: the role's message
+#   broken   keyward already there, an audit that exits 2: keyward's message, what ran
+#            before it fetched, the temporary folder still removed
 #   live     keyward_sanitize on "/": refused before anything runs
 #   strargs  keyward_audit_args as a string: refused (lists only)
 # First run: the binary is installed where each host says (over SSH too), the reports of
@@ -148,6 +150,13 @@ keyward:
       keyward_binary: ""
       keyward_command: $TMP/nowhere/keyward
       keyward_root: $TMP/clean
+    broken:
+      ansible_connection: local
+      keyward_binary: ""
+      keyward_command: $KW
+      keyward_root: $TMP/dirty
+      keyward_sanitize: true
+      keyward_audit_args: [--profile, no-such-profile]
     live:
       ansible_connection: local
       keyward_bin_dir: $TMP/bin-live
@@ -184,15 +193,15 @@ for line in open(out):
         break
 PY
 }
-# fatal_msg OUT HOST: the msg of HOST's failure
+# fatal_msg OUT HOST [FIELD]: the msg (or FIELD) of HOST's failure
 fatal_msg() {
 	python3 - "$@" <<'PY'
 import json, sys
-out, host = sys.argv[1:]
+out, host, field = (sys.argv[1:] + ["msg"])[:3]
 for line in open(out):
     p = "fatal: [%s]: FAILED! => " % host
     if line.startswith(p):
-        print(json.loads(line[len(p):]).get("msg", ""))
+        print(json.loads(line[len(p):]).get(field, ""))
 PY
 }
 ids() { python3 -c 'import json,sys; print(" ".join(sorted({f["id"] for f in json.load(open(sys.argv[1]))["findings"]})))' "$1"; }
@@ -208,7 +217,7 @@ play >"$TMP/run1.out" 2>&1
 rc1=$?
 t1=$SECONDS
 R=$TMP/run/reports
-expect "run 1: ansible-playbook exits 2 (hosts failed: gate, bare, live, strargs), not with an error of its own (rc $rc1, ${t1} s)" [ "$rc1" = 2 ]
+expect "run 1: ansible-playbook exits 2 (hosts failed: gate, bare, broken, live, strargs), not with an error of its own (rc $rc1, ${t1} s)" [ "$rc1" = 2 ]
 for h in plain remote scrub; do
 	expect "run 1: $h ran every task without a failure or an unreachable" \
 		[ "$(recap "$TMP/run1.out" "$h" failed).$(recap "$TMP/run1.out" "$h" unreachable)" = 0.0 ]
@@ -283,6 +292,17 @@ expect "run 1: bare fails with the role's message" [ $ok = yes ]
 expect "run 1: bare ran no keyward step" [ "$(status "$TMP/run1.out" "keyward audit" bare)" = "" ]
 expect "run 1: bare has no reports" [ ! -e "$R/bare" ]
 
+# broken: the audit exits 2 (an unknown profile): the host stops there with keyward's
+# message, what ran before (the sanitize dry run) is on the controller, no audit.json
+ok=no
+[ "$(status "$TMP/run1.out" "keyward audit" broken)" = fatal ] && [ "$(fatal_msg "$TMP/run1.out" broken rc)" = 2 ] &&
+	contains "$(fatal_msg "$TMP/run1.out" broken stderr)" "no built-in profile no-such-profile" && ok=yes
+expect "run 1: broken fails at the audit (exit 2) with keyward's message" [ $ok = yes ]
+expect "run 1: broken: the sanitize plan made before is on the controller, no audit.json, no keys scan" \
+	[ "$(grep -c "^dry run: nothing changed" "$R/broken/sanitize.txt").$(ls "$R/broken" | tr '\n' ' ').$(status "$TMP/run1.out" "keyward keys scan" broken)" = "1.sanitize.txt ." ]
+expect "run 1: broken: the temporary folder was still removed (always:)" \
+	[ "$(status "$TMP/run1.out" "Remove the temporary folder on the host" broken)" = ok ]
+
 # refused before anything runs
 ok=no
 contains "$(fatal_msg "$TMP/run1.out" live)" 'keyward_sanitize needs keyward_root set to an image root on the host, not "/"' &&
@@ -305,7 +325,7 @@ started1=$(jget "$R/remote/audit.json" "r['started']")
 journal1=$(ls -l --time-style=full-iso "$TMP/journal-scrub")
 
 # ---- second run: nothing changes ----------------------------------------------------------
-# (gate, bare, live and strargs would fail again just as they did)
+# (the hosts that failed would fail again just as they did)
 SECONDS=0
 play -l plain,remote,scrub,localhost >"$TMP/run2.out" 2>&1
 rc2=$?
