@@ -85,7 +85,8 @@ LogLevel ERROR
 # Ansible sends: a home of its own keeps the sessions fast and independent of it
 SetEnv HOME=$TMP/remote-home
 EOF
-mkdir -p "$TMP/remote-home"
+mkdir -p "$TMP/remote-home" "$TMP/remote-tmp"
+touch -d @946684800 "$TMP/remote-tmp" # its mtime shows the role used it
 mkdir -p /run/sshd # sshd's privilege separation folder (the package's tmpfiles.d makes it at boot)
 /usr/sbin/sshd -D -e -f "$TMP/sshd_config" </dev/null >"$TMP/sshd.log" 2>&1 &
 SSHD_PID=$!
@@ -128,6 +129,7 @@ keyward:
       keyward_bin_dir: $TMP/bin-remote
       keyward_db: $TMP/remote.db
       keyward_snapshot_audit_log: $TMP/remote-keys-audit.log
+      keyward_remote_tmp: $TMP/remote-tmp
       keyward_sanitize: true
     scrub:
       ansible_connection: local
@@ -279,8 +281,10 @@ crit=$(jget "$R/gate/audit.json" "r['summary']['by_severity']['critical']")
 high=$(jget "$R/gate/audit.json" "r['summary']['by_severity']['high']")
 expect "run 1: gate's failure is the verdict, with the counts and the report's path" \
 	[ "$(fatal_msg "$TMP/run1.out" gate)" = "keyward audit: findings at or above high ($crit critical, $high high); report: $R/gate/audit.json" ]
-expect "run 1: no host left its temporary folder (local hosts: \$TMPDIR; remote: /tmp)" \
-	[ -z "$(find "$TMPDIR" /tmp -maxdepth 1 -name 'ansible.*.keyward' 2>/dev/null)" ]
+expect "run 1: no host left its temporary folder (local hosts: \$TMPDIR; remote: keyward_remote_tmp)" \
+	[ -z "$(find "$TMPDIR" "$TMP/remote-tmp" -maxdepth 1 -name 'ansible.*.keyward')" ]
+expect "run 1: remote's temporary folder was made (and removed) in its keyward_remote_tmp" \
+	[ "$(stat -c %Y "$TMP/remote-tmp")" -gt 946684800 ]
 
 # bare: no keyward, no install source
 msg=$(fatal_msg "$TMP/run1.out" bare)
