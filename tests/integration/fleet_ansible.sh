@@ -27,6 +27,8 @@
 # Args: KEYWARD_BINARY SRC_ROOT (see lib.sh).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh" "$@"
+# shellcheck source=tests/integration/pglib.sh
+. "$(dirname "$0")/pglib.sh"
 KW=$(readlink -f "$KW") # the inventory and the controller need it absolute
 
 if [ "$(id -u)" != 0 ] || ! command -v ansible-playbook >/dev/null || [ ! -x /usr/sbin/sshd ]; then
@@ -46,7 +48,7 @@ cleanup() {
 		wait "$SSHD_PID" 2>/dev/null
 	fi
 	[ -n "${KW_FLEET_KEEP:-}" ] && cp "$TMP"/*.out "$TMP/inventory.yml" "$KW_FLEET_KEEP"/
-	rm -rf "$TMP"
+	pg_cleanup
 }
 trap cleanup EXIT
 fail_setup() {
@@ -55,6 +57,10 @@ fail_setup() {
 }
 
 PLAYBOOK=$SRC/docs/ansible/keyward.yml
+# remote's snapshots go to a real PostgreSQL server, the password in a PGPASSFILE passed
+# through keyward_environment (never in the URI, the inventory or a log)
+pg_start || exit 1
+printf '*:*:*:keyward:%s\n' "$PG_PASS" >"$TMP/pgpass" && chmod 600 "$TMP/pgpass"
 
 # ---- fixtures -----------------------------------------------------------------------------
 for kind in clean dirty; do
@@ -127,7 +133,9 @@ keyward:
       ansible_ssh_common_args: -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes
       keyward_root: $TMP/dirty
       keyward_bin_dir: $TMP/bin-remote
-      keyward_db: $TMP/remote.db
+      keyward_db: "$PGURI_NOPASS"
+      keyward_environment: { PGPASSFILE: $TMP/pgpass }
+      keyward_host_id: remote-host
       keyward_snapshot_audit_log: $TMP/remote-keys-audit.log
       keyward_remote_tmp: $TMP/remote-tmp
       keyward_sanitize: true
@@ -252,7 +260,12 @@ expect "run 1: the key inventories are keyward-keys-inventory v1 (plain: none au
 
 # snapshots
 expect "run 1: plain's database holds one snapshot, of the clean root" [ "$(nsnap "$TMP/plain.db")" = "1 $TMP/clean" ]
-expect "run 1: remote's database holds one snapshot, of the dirty root" [ "$(nsnap "$TMP/remote.db")" = "1 $TMP/dirty" ]
+expect "run 1: remote's snapshot is in PostgreSQL: one, of the dirty root, as host remote-host" \
+	[ "$(pg_sql "SELECT count(*), min(convert_from(target, 'UTF8')), min(convert_from(host_id, 'UTF8')) FROM keyward.snapshots")" = "1|$TMP/dirty|remote-host" ]
+expect "run 1: keys query answers from it" \
+	sh -c '"$1" keys query --db "$2" --shared-by 1 --format json >/dev/null' _ "$KW" "$PGURI"
+expect "run 1: the database's password is in no output of ansible-playbook" \
+	bash -c '! grep -qF "$1" "$2"' _ "$PG_PASS" "$TMP/run1.out"
 expect "run 1: each snapshot appended to its own audit trail, in the temp folder" \
 	bash -c '[ "$(wc -l <"$0")" = 1 ] && [ "$(wc -l <"$1")" = 1 ]' "$TMP/plain-keys-audit.log" "$TMP/remote-keys-audit.log"
 expect "run 1: no keyward_db, no snapshot task (scrub, gate)" \
@@ -345,7 +358,7 @@ expect "run 2: scrub's second --apply is ok (not changed): nothing to do" \
 expect "run 2: sanitize.txt says so, and the journal was not touched" \
 	[ "$(grep -c "^nothing to do: $TMP/scrub needs no change" "$R/scrub/sanitize.txt").$(ls -l --time-style=full-iso "$TMP/journal-scrub")" = "1.$journal1" ]
 expect "run 2: one more snapshot in each database" \
-	[ "$(nsnap "$TMP/plain.db" | cut -d' ' -f1).$(nsnap "$TMP/remote.db" | cut -d' ' -f1)" = 2.2 ]
+	[ "$(nsnap "$TMP/plain.db" | cut -d' ' -f1).$(pg_sql 'SELECT count(*) FROM keyward.snapshots')" = 2.2 ]
 expect "run 2: the reports are this run's (remote's audit.json is newer than run 1's)" \
 	[ "$(jget "$R/remote/audit.json" "r['started']")" '>' "$started1" ]
 
