@@ -719,6 +719,7 @@ static json_t *side_json(const kw_keysnap *s)
 	json_object_set_new(o, "target", jstr(s->target));
 	json_object_set_new(o, "target_desc", jstr(s->target_desc));
 	json_object_set_new(o, "host", jstr(s->host));
+	json_object_set_new(o, "host_id", jstr(s->host_id));
 	json_object_set_new(o, "complete", json_boolean(s->complete));
 	json_object_set_new(o, "digest", s->digest[0] ? json_string(s->digest) : json_null());
 	return o;
