@@ -516,6 +516,48 @@ static void test_schema_version(void **state)
 	assert_null(s);
 }
 
+/* A database keyward wrote with schema 1 (no host identity, no host_latest) is brought
+ * to schema 2 on first use: its snapshots load with their digests, count for every host
+ * in keys diff, and are in the fleet tables. */
+static void test_schema_1_upgrade(void **state)
+{
+	fixture *f = *state;
+	int64_t id = one_snapshot(f->db, "t", T0);
+	raw_exec(f->db, "DROP TABLE host_latest; ALTER TABLE snapshots DROP COLUMN host_id;"
+		 " PRAGMA user_version = 1");
+	kw_keystore *s = open_db(f->db);
+	kw_keysnap b;
+	char err[256] = "";
+	assert_int_equal(kw_keystore_load(s, id, &b, err, sizeof err), 0);
+	assert_null(b.host_id);
+	assert_int_equal(b.n_keys, 2);
+	kw_keysnap_release(&b);
+	kw_snapspec sp = { .kind = KW_SNAP_LATEST };
+	int64_t got = 0;
+	assert_int_equal(kw_keystore_find(s, "t", "some-host", &sp, 0, &got, err, sizeof err), 0);
+	assert_int_equal(got, id);
+	size_t hosts = 0, latest = 0;
+	assert_int_equal(kw_keystore_fleet_size(s, &hosts, &latest, err, sizeof err), 0);
+	assert_int_equal(hosts, 1);
+	assert_int_equal(latest, 1);
+	kw_keystore_close(s);
+	/* a second snapshot of the name by a host with an identity: each host's own */
+	kw_keysnap a;
+	snap_init(&a, "t", T0 + 10);
+	a.host_id = strdup("host-b");
+	add_key(&a, KW_KEY_AUTHORIZED, "root", "/root/.ssh/authorized_keys", 1, 3, NULL, "three");
+	s = open_db(f->db);
+	int64_t id2 = save(s, &a);
+	assert_int_equal(kw_keystore_find(s, "t", "host-b", &sp, 0, &got, err, sizeof err), 0);
+	assert_int_equal(got, id2);
+	assert_int_equal(kw_keystore_find(s, "t", "host-c", &sp, 0, &got, err, sizeof err), 0);
+	assert_int_equal(got, id); /* host-c has none of its own: the one without identity */
+	assert_int_equal(kw_keystore_fleet_size(s, &hosts, &latest, err, sizeof err), 0);
+	assert_int_equal(hosts, 2);
+	kw_keystore_close(s);
+	kw_keysnap_release(&a);
+}
+
 static void test_refused_paths(void **state)
 {
 	fixture *f = *state;
@@ -1032,6 +1074,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_1_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_paths, setup, teardown),
 		cmocka_unit_test(test_diff_unchanged),
 		cmocka_unit_test(test_diff_add_remove_options),
