@@ -11,7 +11,9 @@
 #
 # The server runs as the "postgres" account of the postgresql package (initdb refuses
 # root), in a folder of its own under /tmp, and is stopped when the test exits. fsync is
-# off: these tests are about keyward, not about PostgreSQL's durability.
+# off: these tests are about keyward, not about PostgreSQL's durability. PG_DURABLE=1
+# before pg_start keeps PostgreSQL's defaults instead (fsync, synchronous_commit and
+# full_page_writes on: each commit waits for its WAL to be on disk), as bench/fleet.sh does.
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 PG_PASS="Fixture-pg-$$-secret"
 PGROOT=
@@ -53,11 +55,10 @@ EOF
 	cat >>"$PGROOT/data/postgresql.conf" <<EOF
 listen_addresses = ''
 unix_socket_directories = '$PGSOCK'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 max_connections = 200
 EOF
+	[ "${PG_DURABLE:-0}" = 1 ] || printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' \
+		>>"$PGROOT/data/postgresql.conf"
 	if ! pg_ctl_run start; then
 		echo "not ok - pg_ctl start failed"; sed 's/^/    /' "$PGROOT/log" "$PGROOT/ctl.out"; return 1
 	fi
