@@ -23,8 +23,6 @@ rm -rf "$TMP"
 mkdir -p "$TMP"
 # shellcheck source=tests/integration/pglib.sh
 . tests/integration/pglib.sh
-pg_start || exit 1
-sed -i '/^fsync = off$/d; /^synchronous_commit = off$/d; /^full_page_writes = off$/d' "$PGROOT/data/postgresql.conf"
-pg_stop && pg_start_again || { echo "bench: restarting PostgreSQL durable failed"; exit 1; }
+PG_DURABLE=1 pg_start || exit 1
 echo "PostgreSQL $(runuser -u postgres -- "$PGBIN/postgres" --version | awk '{print $3}'), fsync on, over a Unix socket"
 python3 bench/share_driver.py "$KW" "$TMP" "$PGURI" "${SHARE_LATENCY:-300}" "${SHARE_BURST:-20000}"

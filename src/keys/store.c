@@ -372,9 +372,35 @@ static const char pg_v2[] =
 	" PRIMARY KEY(host_id, target));"
 	"CREATE INDEX host_latest_snapshot ON host_latest(snapshot);";
 
+/* v3: the keys of each host's newest snapshot of each target, with what the fleet
+ * queries need, so that they cost what the fleet holds now, not its history (a key on
+ * every host, with 90 daily snapshots kept, has 90 rows per host in keys). Kept by
+ * kw_keystore_save in the transaction that moves host_latest. */
+#define LATEST_KEYS_V3(TEXT_T, INT_T, STRICT)                                                   \
+	"CREATE TABLE latest_keys("                                                        \
+	" host_id " TEXT_T " NOT NULL,"                                                   \
+	" target " TEXT_T " NOT NULL,"                                                    \
+	" snapshot " INT_T " NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"        \
+	" seq " INT_T " NOT NULL,"                                                        \
+	" fingerprint TEXT NOT NULL,"                                                     \
+	" grants " INT_T " NOT NULL,"                                                     \
+	" label TEXT,"                                                                    \
+	" bits " INT_T ","                                                                \
+	" PRIMARY KEY(snapshot, seq))" STRICT ";"                                         \
+	"CREATE INDEX latest_keys_fingerprint ON latest_keys(fingerprint);"               \
+	"CREATE INDEX latest_keys_host ON latest_keys(host_id, target);"                   \
+	"INSERT INTO latest_keys(host_id, target, snapshot, seq, fingerprint, grants, label, bits)" \
+	" SELECT l.host_id, l.target, k.snapshot, k.seq, k.fingerprint, " GRANTS ", k.label, k.bits" \
+	" FROM host_latest l JOIN keys k ON k.snapshot = l.snapshot"                       \
+	" WHERE k.fingerprint IS NOT NULL;"
+/* a line that opens an account: authorized, and sshd uses it */
+#define GRANTS "CASE WHEN k.role = 'authorized' AND k.sshd_ignores = 0 THEN 1 ELSE 0 END"
+static const char sqlite_v3[] = LATEST_KEYS_V3("TEXT", "INTEGER", " STRICT, WITHOUT ROWID");
+static const char pg_v3[] = LATEST_KEYS_V3("BYTEA", "BIGINT", "");
+
 /* [v] brings version v to v + 1 */
-static const char *const sqlite_migrations[] = { sqlite_v1, sqlite_v2 };
-static const char *const pg_migrations[] = { pg_v1, pg_v2 };
+static const char *const sqlite_migrations[] = { sqlite_v1, sqlite_v2, sqlite_v3 };
+static const char *const pg_migrations[] = { pg_v1, pg_v2, pg_v3 };
 _Static_assert(KW_ARRAY_LEN(sqlite_migrations) == KW_KEYSTORE_SCHEMA, "one migration per version");
 _Static_assert(KW_ARRAY_LEN(pg_migrations) == KW_KEYSTORE_SCHEMA, "one migration per version");
 
@@ -388,6 +414,8 @@ enum stmt_id {
 	ST_KEY_ADD,
 	ST_SRC_ADD,
 	ST_LATEST_SET,
+	ST_LATEST_KEYS_DEL,
+	ST_LATEST_KEYS_ADD,
 	ST_SNAP_GET,
 	ST_KEYS_GET,
 	ST_SRCS_GET,
@@ -417,6 +445,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_LATEST_SET] = "INSERT INTO host_latest(host_id, target, snapshot) VALUES($1, $2, $3)"
 			  " ON CONFLICT(host_id, target) DO UPDATE SET snapshot = excluded.snapshot"
 			  " WHERE excluded.snapshot > host_latest.snapshot",
+	[ST_LATEST_KEYS_DEL] = "DELETE FROM latest_keys WHERE host_id = $1 AND target = $2",
+	[ST_LATEST_KEYS_ADD] = "INSERT INTO latest_keys(host_id, target, snapshot, seq, fingerprint,"
+			       " grants, label, bits) SELECT $1, $2, k.snapshot, k.seq, k.fingerprint, "
+			       GRANTS ", k.label, k.bits FROM keys k WHERE k.snapshot = $3"
+			       " AND k.fingerprint IS NOT NULL",
 	[ST_SNAP_GET] = "SELECT " SNAP_COLS " FROM snapshots WHERE id = $1",
 	[ST_KEYS_GET] = "SELECT " KEY_COLS " FROM keys WHERE snapshot = $1 ORDER BY seq",
 	[ST_SRCS_GET] = "SELECT seq, keyword, value, account FROM sources WHERE snapshot = $1"
@@ -440,17 +473,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* where a key is, in each host's newest snapshot of each target */
 	[ST_Q_KEY] = "SELECT l.host_id, s.host, s.target, s.id, s.taken, k.role, k.account,"
 		     " k.path, k.line, k.sshd_ignores, k.label, k.bits, k.comment, k.options"
-		     " FROM keys k JOIN host_latest l ON l.snapshot = k.snapshot"
-		     " JOIN snapshots s ON s.id = k.snapshot"
-		     " WHERE k.fingerprint = $1 ORDER BY l.host_id, s.target, k.seq",
+		     " FROM latest_keys l JOIN keys k ON k.snapshot = l.snapshot AND k.seq = l.seq"
+		     " JOIN snapshots s ON s.id = l.snapshot"
+		     " WHERE l.fingerprint = $1 ORDER BY l.host_id, l.target, l.seq",
 	/* keys that open at least $1 hosts (lines sshd uses, in each host's newest snapshot) */
-	[ST_Q_SHARED] = "SELECT k.fingerprint, count(DISTINCT l.host_id) AS hosts, count(*),"
-			" min(k.label), max(k.bits)"
-			" FROM keys k JOIN host_latest l ON l.snapshot = k.snapshot"
-			" WHERE k.role = 'authorized' AND k.sshd_ignores = 0"
-			" AND k.fingerprint IS NOT NULL GROUP BY k.fingerprint"
-			" HAVING count(DISTINCT l.host_id) >= $1"
-			" ORDER BY hosts DESC, k.fingerprint LIMIT $2",
+	[ST_Q_SHARED] = "SELECT fingerprint, count(DISTINCT host_id) AS hosts, count(*),"
+			" min(label), max(bits) FROM latest_keys WHERE grants = 1"
+			" GROUP BY fingerprint HAVING count(DISTINCT host_id) >= $1"
+			" ORDER BY hosts DESC, fingerprint LIMIT $2",
 	/* how many hosts the fleet tables know */
 	[ST_Q_HOSTS] = "SELECT count(DISTINCT host_id), count(*) FROM host_latest",
 };
@@ -568,13 +598,37 @@ static int add_source_row(kw_keystore *s, int64_t id, size_t seq, const kw_keysr
 	return kw_dbq_run(q);
 }
 
+/* host_latest and latest_keys: when this snapshot is now the host's newest of its target
+ * (a slower concurrent save of an older one is not), its keys replace the old ones. */
 static int set_latest(kw_keystore *s, const kw_keysnap *snap, int64_t id)
 {
-	_cleanup_dbq_ kw_dbq *q = use(s, ST_LATEST_SET);
-	kw_dbq_str(q, 1, snap->host_id ? snap->host_id : "");
-	kw_dbq_str(q, 2, snap->target);
-	kw_dbq_int(q, 3, id);
-	return kw_dbq_run(q);
+	const char *host_id = snap->host_id ? snap->host_id : "";
+	int64_t moved = 0;
+	int r;
+	{
+		_cleanup_dbq_ kw_dbq *q = use(s, ST_LATEST_SET);
+		kw_dbq_str(q, 1, host_id);
+		kw_dbq_str(q, 2, snap->target);
+		kw_dbq_int(q, 3, id);
+		r = kw_dbq_run(q);
+		moved = kw_dbq_changes(q);
+	}
+	if (r < 0 || moved == 0)
+		return r;
+	{
+		_cleanup_dbq_ kw_dbq *q = use(s, ST_LATEST_KEYS_DEL);
+		kw_dbq_str(q, 1, host_id);
+		kw_dbq_str(q, 2, snap->target);
+		r = kw_dbq_run(q);
+	}
+	if (r == 0) {
+		_cleanup_dbq_ kw_dbq *q = use(s, ST_LATEST_KEYS_ADD);
+		kw_dbq_str(q, 1, host_id);
+		kw_dbq_str(q, 2, snap->target);
+		kw_dbq_int(q, 3, id);
+		r = kw_dbq_run(q);
+	}
+	return r;
 }
 
 /* The rows of one snapshot: 0 or a code. */

@@ -23,8 +23,10 @@
  *        has_pub, type, label, bits, fingerprint, fingerprint_md5, comment, options,
  *        sshd_ignores, format, encrypted)
  *   sources(snapshot -> snapshots.id ON DELETE CASCADE, seq, keyword, value, account)
- *   host_latest(host_id, target, snapshot): each host's newest snapshot of each target,
- *        what the fleet queries read (a host that drops a key stops being listed for it)
+ *   host_latest(host_id, target, snapshot): each host's newest snapshot of each target
+ *   latest_keys(host_id, target, snapshot, seq, fingerprint, grants, label, bits): the
+ *        keys of those snapshots, what the fleet queries read (a host that drops a key
+ *        stops being listed for it; the cost follows the fleet, not its history)
  *
  * host_id is the identity of the machine the snapshot describes (its machine-id, or what
  * the user names); snapshots of schema 1 have none ("" in host_latest). No secret is
@@ -61,7 +63,7 @@
 #include <stdint.h>
 
 #define KW_KEYS_DB_DEFAULT "/var/lib/keyward/keys.db"
-#define KW_KEYSTORE_SCHEMA 2               /* the schema version this code writes */
+#define KW_KEYSTORE_SCHEMA 3               /* the schema version this code writes */
 #define KW_KEYSTORE_TEXT_MAX ((size_t)1 << 16) /* longest string accepted from the file */
 #define KW_KEYSNAP_DIGEST_HEX 64
 

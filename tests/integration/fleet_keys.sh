@@ -54,8 +54,8 @@ done
 expect "five hosts' snapshots stored in PostgreSQL and in SQLite" test "$ok" = 1
 [ "$ok" = 1 ] || sed 's/^/    /' "$TMP/snap.err"
 expect "PostgreSQL holds 5 snapshots" test "$(pg_sql 'SELECT count(*) FROM keyward.snapshots')" = 5
-expect "the keys schema is at version 2" \
-	test "$(pg_sql "SELECT version FROM keyward.schema_version WHERE component = 'keys'")" = 2
+expect "the keys schema is at version 3" \
+	test "$(pg_sql "SELECT version FROM keyward.schema_version WHERE component = 'keys'")" = 3
 expect "no table outside the keyward schema" \
 	test "$(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0
 
@@ -199,7 +199,7 @@ q --db "$PGURI" --key "$FPA" >"$TMP/newer.out" 2>&1
 expect "a newer schema version is refused (exit 2, 'use a newer keyward')" \
 	test "$?" = 2 -a -n "$(grep 'use a newer keyward' "$TMP/newer.out")"
 expect "... and not changed" test "$(pg_sql "SELECT version FROM keyward.schema_version WHERE component = 'keys'")" = 9
-pg_sql "UPDATE keyward.schema_version SET version = 2 WHERE component = 'keys'"
+pg_sql "UPDATE keyward.schema_version SET version = 3 WHERE component = 'keys'"
 
 # 24 snapshots at once into an empty database: the schema is made once, every one lands
 runuser -u postgres -- "$PGBIN/psql" -h "$PGSOCK" -d postgres -qc "CREATE DATABASE keyward2 OWNER keyward"

@@ -523,7 +523,7 @@ static void test_schema_1_upgrade(void **state)
 {
 	fixture *f = *state;
 	int64_t id = one_snapshot(f->db, "t", T0);
-	raw_exec(f->db, "DROP TABLE host_latest; ALTER TABLE snapshots DROP COLUMN host_id;"
+	raw_exec(f->db, "DROP TABLE latest_keys; DROP TABLE host_latest; ALTER TABLE snapshots DROP COLUMN host_id;"
 		 " PRAGMA user_version = 1");
 	kw_keystore *s = open_db(f->db);
 	kw_keysnap b;
@@ -540,6 +540,16 @@ static void test_schema_1_upgrade(void **state)
 	assert_int_equal(kw_keystore_fleet_size(s, &hosts, &latest, err, sizeof err), 0);
 	assert_int_equal(hosts, 1);
 	assert_int_equal(latest, 1);
+	/* its keys are in the fleet queries too (latest_keys, filled by the migration) */
+	char fp1[KW_FP_LEN];
+	fp_of(1, fp1);
+	kw_keyplace *pl = NULL;
+	size_t npl = 0;
+	assert_int_equal(kw_keystore_where(s, fp1, &pl, &npl, err, sizeof err), 0);
+	assert_int_equal(npl, 1);
+	assert_string_equal(pl[0].host_id, "");
+	assert_string_equal(pl[0].path, "/root/.ssh/authorized_keys");
+	kw_keyplaces_free(pl, npl);
 	kw_keystore_close(s);
 	/* a second snapshot of the name by a host with an identity: each host's own */
 	kw_keysnap a;
@@ -554,6 +564,18 @@ static void test_schema_1_upgrade(void **state)
 	assert_int_equal(got, id); /* host-c has none of its own: the one without identity */
 	assert_int_equal(kw_keystore_fleet_size(s, &hosts, &latest, err, sizeof err), 0);
 	assert_int_equal(hosts, 2);
+	/* key 3 is host-b's only; key 1 is still the old snapshot's */
+	char fp3[KW_FP_LEN];
+	fp_of(3, fp3);
+	assert_int_equal(kw_keystore_where(s, fp3, &pl, &npl, err, sizeof err), 0);
+	assert_int_equal(npl, 1);
+	assert_string_equal(pl[0].host_id, "host-b");
+	kw_keyplaces_free(pl, npl);
+	kw_keyshared *sh = NULL;
+	size_t nsh = 0;
+	assert_int_equal(kw_keystore_shared(s, 1, 0, &sh, &nsh, err, sizeof err), 0);
+	assert_int_equal(nsh, 3); /* keys 1, 2 (old snapshot) and 3 (host-b), one host each */
+	free(sh);
 	kw_keystore_close(s);
 	kw_keysnap_release(&a);
 }
