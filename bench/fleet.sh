@@ -44,8 +44,9 @@
 #      PostgreSQL server's work is not in it). And strace of one more snapshot into the
 #      SQLite file: its synced writes, the files it creates and removes.
 #   5. history (FLEET_HISTORY older snapshots per host, default 9): keys snapshot keeps every
-#      snapshot unless --keep is given, and the fleet queries join each host's newest one
-#      (host_latest) with the keys of all; copies of every snapshot (new ids, taken N days
+#      snapshot unless --keep is given; the fleet queries read latest_keys (the keys of
+#      each host's newest snapshot), so they should not grow with it; copies of every
+#      snapshot (new ids, taken N days
 #      earlier, by SQL: loading them through the CLI would take FLEET_HISTORY times the
 #      load above), then ANALYZE in PostgreSQL, then the top-key and --shared-by queries
 #      again (FLEET_HISTORY_RUNS runs, 5). Each copy adds ~60 MB per 10,000 hosts to each.
@@ -270,21 +271,29 @@ pg_sql "SELECT relname, n_live_tup, coalesce(last_autoanalyze::text, 'never'), c
 	FROM pg_stat_user_tables WHERE schemaname = 'keyward' ORDER BY 1" >"$R/pg-stats.txt"
 pg_wal=$(runuser -u postgres -- du -sb "$PGROOT/data/pg_wal" | cut -f1)
 
-# plans: the statements of src/keys/store.c (ST_Q_KEY, ST_Q_SHARED) with the top key
-Q_KEY="SELECT l.host_id, s.host, s.target, s.id, s.taken, k.role, k.account, k.path, k.line,
- k.sshd_ignores, k.label, k.bits, k.comment, k.options FROM keys k
- JOIN host_latest l ON l.snapshot = k.snapshot JOIN snapshots s ON s.id = k.snapshot
- WHERE k.fingerprint = '$FP_TOP' ORDER BY l.host_id, s.target, k.seq"
-Q_SHARED="SELECT k.fingerprint, count(DISTINCT l.host_id) AS hosts, count(*), min(k.label), max(k.bits)
- FROM keys k JOIN host_latest l ON l.snapshot = k.snapshot
- WHERE k.role = 'authorized' AND k.sshd_ignores = 0 AND k.fingerprint IS NOT NULL
- GROUP BY k.fingerprint HAVING count(DISTINCT l.host_id) >= 50 ORDER BY hosts DESC, k.fingerprint LIMIT 100"
+# plans: the statements of src/keys/store.c (ST_Q_KEY, ST_Q_SHARED) with the top key,
+# read from the source (the C string literals after "[ST_Q_KEY] ="), so they are the
+# statements keyward runs
+store_sql() { # NAME $1 $2: the statement with its parameters written in
+	python3 - "$1" "${2:-}" "${3:-}" src/keys/store.c <<'PY'
+import re, sys
+name, p1, p2, src = sys.argv[1:5]
+text = open(src).read()
+m = re.search(r"\[%s\] =((?:\s*\"(?:[^\"\\]|\\.)*\")+)" % re.escape(name), text)
+if not m:
+    sys.exit("bench: %s not found in %s" % (name, src))
+sql = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
+print(sql.replace("$1", p1).replace("$2", p2))
+PY
+}
+Q_KEY=$(store_sql ST_Q_KEY "'$FP_TOP'")
+Q_SHARED=$(store_sql ST_Q_SHARED 50 100)
 for q in key shared; do
 	sql=$Q_KEY
 	[ $q = shared ] && sql=$Q_SHARED
 	pg_sql "SET search_path = keyward; EXPLAIN (ANALYZE, BUFFERS) $sql" >"$R/plan-pg-$q.txt"
 	# and with fresh statistics (what autovacuum's ANALYZE would give once it has run)
-	pg_sql "SET search_path = keyward; ANALYZE keys, host_latest, snapshots;
+	pg_sql "SET search_path = keyward; ANALYZE keys, host_latest, latest_keys, snapshots;
 		EXPLAIN (ANALYZE, BUFFERS) $sql" >"$R/plan-pg-$q-analyzed.txt"
 	sqlite3 "$SQ" "EXPLAIN QUERY PLAN $sql" >"$R/plan-sqlite-$q.txt"
 	# the same statement run in Python's sqlite3 module (the same libsqlite3; no process
