@@ -375,19 +375,23 @@ static const char pg_v2[] =
 /* v3: the keys of each host's newest snapshot of each target, with what the fleet
  * queries need, so that they cost what the fleet holds now, not its history (a key on
  * every host, with 90 daily snapshots kept, has 90 rows per host in keys). Kept by
- * kw_keystore_save in the transaction that moves host_latest. */
+ * kw_keystore_save in the transaction that moves host_latest. Ordered by fingerprint (in
+ * SQLite the table is that index): --key reads one range, --shared-by one pass in order
+ * (bench/fleet.sh: 416 ms -> 83 ms at 10,000 hosts). No foreign key: its rows belong to
+ * snapshots host_latest holds, which prune never deletes, and the queries join keys and
+ * snapshots, so a row whose snapshot was deleted by hand shows nowhere; a key to
+ * snapshots would make every deletion of a snapshot scan this table. */
 #define LATEST_KEYS_V3(TEXT_T, INT_T, STRICT)                                                   \
 	"CREATE TABLE latest_keys("                                                        \
 	" host_id " TEXT_T " NOT NULL,"                                                   \
 	" target " TEXT_T " NOT NULL,"                                                    \
-	" snapshot " INT_T " NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,"        \
+	" snapshot " INT_T " NOT NULL,"                                                   \
 	" seq " INT_T " NOT NULL,"                                                        \
 	" fingerprint TEXT NOT NULL,"                                                     \
 	" grants " INT_T " NOT NULL,"                                                     \
 	" label TEXT,"                                                                    \
 	" bits " INT_T ","                                                                \
-	" PRIMARY KEY(snapshot, seq))" STRICT ";"                                         \
-	"CREATE INDEX latest_keys_fingerprint ON latest_keys(fingerprint);"               \
+	" PRIMARY KEY(fingerprint, snapshot, seq))" STRICT ";"                            \
 	"CREATE INDEX latest_keys_host ON latest_keys(host_id, target);"                   \
 	"INSERT INTO latest_keys(host_id, target, snapshot, seq, fingerprint, grants, label, bits)" \
 	" SELECT l.host_id, l.target, k.snapshot, k.seq, k.fingerprint, " GRANTS ", k.label, k.bits" \
