@@ -870,7 +870,6 @@ static int decode_source(kw_dbq *st, size_t seq, kw_keysrc *src, const char **wh
 	return 0;
 }
 
-#undef CHECK
 
 static int row_err(int r, char *err, size_t errlen, int64_t id, const char *table, size_t row,
 		   const char *col)
@@ -1024,15 +1023,6 @@ void kw_keyplaces_free(kw_keyplace *v, size_t n)
 	}
 	free(v);
 }
-
-#define CHECK(expr, col)                                                                  \
-	do {                                                                              \
-		int _r = (expr);                                                          \
-		if (_r < 0) {                                                             \
-			*why = (col);                                                     \
-			return _r;                                                        \
-		}                                                                         \
-	} while (0)
 
 static int decode_place(kw_dbq *q, kw_keyplace *p, const char **why)
 {
