@@ -7,6 +7,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "checks/checks.h"
 #include "collect/facts.h"
 #include "collect/secrets.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -264,4 +266,69 @@ int kw_cmd_keys_inventory(const char *cmd, const char *root, const char *image, 
 		return 2;
 	}
 	return 0;
+}
+
+/* ---- keys named on the command line ---- */
+
+int kw_cmd_load_newkey(const char *cmd, const char *path, kw_newkey *ret)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = !strcmp(path, "-") ? kw_fd_read_capped(STDIN_FILENO, KW_NEWKEY_MAX, &data, &len)
+		: kw_file_read_capped(path, KW_NEWKEY_MAX, &data, &len, NULL);
+	_cleanup_free_ char *ep = kw_escape_str(path);
+	if (r < 0) {
+		fprintf(stderr, "keyward %s: cannot read the key (%s): %s\n", cmd,
+			r == KW_E_TOOBIG ? "more than 64 KiB: not a public key file" : kw_strerror(r),
+			ep ? ep : "?");
+		return 2;
+	}
+	char why[KW_KEYEDIT_WHY] = "";
+	r = kw_newkey_parse((const uint8_t *)data, len, ret, why, sizeof why);
+	if (r < 0) {
+		_cleanup_free_ char *ew = kw_escape_str(why);
+		fprintf(stderr, "keyward %s: %s: %s\n", cmd, ep ? ep : "?", ew ? ew : kw_strerror(r));
+		return 2;
+	}
+	return 0;
+}
+
+int kw_cmd_load_keyref(const char *cmd, const char *arg, kw_keyref *ret)
+{
+	if (kw_keyref_parse(arg, ret) == 0)
+		return 0;
+	_cleanup_free_ char *ea = kw_escape_str(arg);
+	if (!strncasecmp(arg, "SHA256:", 7) || !strncasecmp(arg, "MD5:", 4)) {
+		fprintf(stderr, "keyward %s: not a well-formed fingerprint (SHA256: and 43 base64 "
+			"characters, or MD5: and 16 hex pairs as ssh-keygen -E md5 prints them): %s\n",
+			cmd, ea ? ea : "?");
+		return 2;
+	}
+	if (strcmp(arg, "-") != 0 && access(arg, F_OK) != 0) {
+		fprintf(stderr, "keyward %s: neither a fingerprint (SHA256:... or MD5:...) nor a "
+			"readable key file: %s\n", cmd, ea ? ea : "?");
+		return 2;
+	}
+	kw_newkey k;
+	int r = kw_cmd_load_newkey(cmd, arg, &k);
+	if (r)
+		return r;
+	*ret = (kw_keyref){ 0 };
+	memcpy(ret->fp, k.key.fp, sizeof ret->fp);
+	kw_newkey_release(&k);
+	return 0;
+}
+
+void kw_cmd_put_esc(FILE *out, const char *s)
+{
+	_cleanup_free_ char *e = kw_escape_str(s ? s : "");
+	fputs(e ? e : "?", out);
+}
+
+json_t *kw_cmd_json_esc(const char *s)
+{
+	if (!s)
+		return json_null();
+	_cleanup_free_ char *e = kw_escape_str(s);
+	return e ? json_string(e) : json_null();
 }

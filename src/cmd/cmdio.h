@@ -9,11 +9,13 @@
 #include "cmd/opts.h"
 #include "cmd/progress.h"
 #include "collect/facts.h"
+#include "keys/edit.h"
 #include "keys/inventory.h"
 #include "target/target.h"
 
 #include "report/report.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -50,6 +52,18 @@ bool kw_cmd_check_known(const char *id);
  * and every check id it names known to some command (a typo would silently do nothing).
  * 0, or 2 (the exit code) after saying why on stderr. */
 int kw_cmd_load_profile(const char *cmd, const char *name, kw_profile *p);
+
+/* A public key file, or "-" for stdin (at most KW_NEWKEY_MAX bytes), parsed into *ret
+ * (kw_newkey_release it). 0, or 2 after saying why on stderr as "keyward CMD: ...". */
+int kw_cmd_load_newkey(const char *cmd, const char *path, kw_newkey *ret);
+/* What a user names a key by: a fingerprint (SHA256:... or MD5:...), or else a public key
+ * file (or "-") whose fingerprint is taken. 0, or 2 after saying why. */
+int kw_cmd_load_keyref(const char *cmd, const char *arg, kw_keyref *ret);
+
+/* Text taken from a target or a database, escaped: to a stream, or as a JSON string
+ * (NULL: "" on the stream, null in JSON). */
+void kw_cmd_put_esc(FILE *out, const char *s);
+json_t *kw_cmd_json_esc(const char *s);
 
 /* --format text|json: *json set; 0, or 2 after a usage message for cmd ("keys log"). */
 int kw_cmd_format_json(const char *cmd, const char *arg, bool *json);

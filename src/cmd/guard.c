@@ -692,6 +692,15 @@ static void say_action_error(const char *what, const kw_cidr *p, const char *err
 	fprintf(stderr, "keyward guard: could not %s %s in the firewall: %s\n", what, a, e ? e : "?");
 }
 
+/* "600s", or "ever" for 0: how long a ban lasts, in the guard's messages */
+static void duration_text(uint64_t s, char out[32])
+{
+	if (s)
+		snprintf(out, 32, "%llus", (unsigned long long)s);
+	else
+		snprintf(out, 32, "ever");
+}
+
 static uint64_t remaining(int64_t expires, int64_t now)
 {
 	if (expires == 0)
@@ -734,10 +743,7 @@ static int apply_ban(kw_gstate *st, kw_gaction *act, const kw_gdecision *d, enum
 	if (r < 0)
 		say_action_error("ban", &d->prefix, err, r);
 	char dur[32];
-	if (d->duration_s)
-		snprintf(dur, sizeof dur, "%llus", (unsigned long long)d->duration_s);
-	else
-		snprintf(dur, sizeof dur, "ever");
+	duration_text(d->duration_s, dur);
 	fprintf(stderr, "keyward guard: banned %s for %s (%s, offense %u, %s)\n", a, dur, d->rule,
 		d->offense, b.reason);
 	return 0;
@@ -800,9 +806,10 @@ static size_t restore_bans(kw_gstate *st, kw_gaction *act, kw_gengine *g, int64_
 
 /* ---- sharing with the fleet ---- */
 
-static void share_apply(void *ctx, const kw_gban *b, uint64_t timeout_s)
+static void share_apply(void *ctx, const kw_gban *b)
 {
 	fleet *f = ctx;
+	uint64_t timeout_s = remaining(b->expires, (int64_t)time(NULL));
 	char err[512] = "", a[KW_CIDR_STRLEN];
 	pthread_mutex_lock(&f->lock);
 	int r = kw_gaction_ban(f->act, &b->prefix, timeout_s, b->rule, err, sizeof err);
@@ -814,10 +821,7 @@ static void share_apply(void *ctx, const kw_gban *b, uint64_t timeout_s)
 		say_action_error("ban", &b->prefix, err, r);
 	kw_cidr_format(&b->prefix, a, sizeof a);
 	char dur[32];
-	if (timeout_s)
-		snprintf(dur, sizeof dur, "%llus", (unsigned long long)timeout_s);
-	else
-		snprintf(dur, sizeof dur, "ever");
+	duration_text(timeout_s, dur);
 	/* origin, rule: clean text (kw_gban_decode) */
 	fprintf(stderr, "keyward guard: banned %s for %s (shared by %s: %s)\n", a, dur, b->origin, b->rule);
 }
@@ -850,11 +854,8 @@ static void host_identity(const kw_gconf *conf, char *out, size_t cap)
 		snprintf(out, cap, "%s", conf->host_id);
 		return;
 	}
-	_cleanup_free_ char *mid = NULL;
-	size_t len = 0;
 	char id[KW_HOST_ID_LEN];
-	if (kw_file_read_capped("/etc/machine-id", 64, &mid, &len, NULL) == 0 &&
-	    kw_host_id_from_machine_id(mid, len, id) == 0) {
+	if (kw_host_id_here(id) == 0) {
 		snprintf(out, cap, "%s", id);
 		return;
 	}
@@ -1102,10 +1103,9 @@ static int run_list(const gopts *o, const kw_gconf *conf, bool status_only)
 		if (conf->share && conf->share[0]) {
 			_cleanup_free_ char *shown = kw_db_display(conf->share);
 			_cleanup_free_ char *key = kw_gshare_position_key(conf->share);
-			_cleanup_free_ kw_gout *out = NULL;
 			size_t nout = 0;
 			char cur[64] = "";
-			if (kw_gstate_outbox(st, 1000000, &out, &nout) < 0)
+			if (kw_gstate_outbox_count(st, &nout) < 0)
 				nout = 0;
 			if (!key || kw_gstate_pos_get(st, key, cur, sizeof cur) != 1)
 				snprintf(cur, sizeof cur, "none yet");

@@ -410,63 +410,6 @@ static void run_release(edit_run *e)
 
 /* ---- inputs ---- */
 
-/* A key file or "-" (stdin), capped. */
-static int read_input(const edit_run *e, const char *path, char **ret, size_t *ret_len)
-{
-	int r;
-	if (!strcmp(path, "-"))
-		r = kw_fd_read_capped(STDIN_FILENO, KW_NEWKEY_MAX, ret, ret_len);
-	else
-		r = kw_file_read_capped(path, KW_NEWKEY_MAX, ret, ret_len, NULL);
-	if (r < 0) {
-		fprintf(stderr, "keyward %s: cannot read the key (%s): ", e->cmd,
-			r == KW_E_TOOBIG ? "more than 64 KiB: not a public key file" : kw_strerror(r));
-		say(e, "", path);
-	}
-	return r;
-}
-
-static int load_newkey(edit_run *e, const char *path, kw_newkey *ret)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	if (read_input(e, path, &data, &len) < 0)
-		return 2;
-	char why[KW_KEYEDIT_WHY] = "";
-	int r = kw_newkey_parse((const uint8_t *)data, len, ret, why, sizeof why);
-	if (r < 0) {
-		_cleanup_free_ char *ep = kw_escape_str(path);
-		_cleanup_free_ char *ew = kw_escape_str(why);
-		fprintf(stderr, "keyward %s: %s: %s\n", e->cmd, ep ? ep : "?", ew ? ew : kw_strerror(r));
-		return 2;
-	}
-	return 0;
-}
-
-/* A fingerprint, or else a public key file. */
-static int load_ref(edit_run *e, const char *s, kw_keyref *ret)
-{
-	if (kw_keyref_parse(s, ret) == 0)
-		return 0;
-	if (!strncasecmp(s, "SHA256:", 7) || !strncasecmp(s, "MD5:", 4)) {
-		say(e, "not a well-formed fingerprint (SHA256: and 43 base64 characters, or MD5: and "
-		    "16 hex pairs as ssh-keygen -E md5 prints them): ", s);
-		return 2;
-	}
-	if (strcmp(s, "-") != 0 && access(s, F_OK) != 0) {
-		say(e, "neither a fingerprint (SHA256:... or MD5:...) nor a readable key file: ", s);
-		return 2;
-	}
-	kw_newkey k;
-	int r = load_newkey(e, s, &k);
-	if (r)
-		return r;
-	*ret = (kw_keyref){ 0 };
-	memcpy(ret->fp, k.key.fp, sizeof ret->fp);
-	kw_newkey_release(&k);
-	return 0;
-}
-
 static int load_inputs(edit_run *e)
 {
 	edit_args *a = e->a;
@@ -479,7 +422,7 @@ static int load_inputs(edit_run *e)
 		say(e, "only one of --old and --new can read stdin", NULL);
 		return 2;
 	}
-	if (a->key && load_newkey(e, a->key, &e->nk))
+	if (a->key && kw_cmd_load_newkey(e->cmd, a->key, &e->nk))
 		return 2;
 	size_t n = a->sub == SUB_ROTATE ? 1 : a->n_refs;
 	if (n == 0)
@@ -488,7 +431,7 @@ static int load_inputs(edit_run *e)
 	if (!e->refs)
 		return 2;
 	for (size_t i = 0; i < n; i++)
-		if (load_ref(e, a->sub == SUB_ROTATE ? a->old : a->refs[i], &e->refs[i]))
+		if (kw_cmd_load_keyref(e->cmd, a->sub == SUB_ROTATE ? a->old : a->refs[i], &e->refs[i]))
 			return 2;
 	e->n_refs = n;
 	if (a->sub == SUB_ROTATE && kw_keyref_matches(&e->refs[0], &e->nk.key)) {

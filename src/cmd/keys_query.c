@@ -15,7 +15,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
-#include "base/file.h"
+#include "base/buf.h"
 #include "base/time.h"
 #include "db/db.h"
 #include "keys/edit.h"
@@ -100,10 +100,9 @@ static int usage_err(const char *what, const char *arg)
 /* a count in [lo, 1000000] */
 static int parse_count(const char *opt, const char *s, size_t lo, size_t *out)
 {
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || s[0] == '+' || v < lo || v > 1000000) {
+	uint64_t v = 0;
+	kw_buf b = kw_buf_view(s, strlen(s));
+	if (kw_buf_to_u64(&b, 1000000, &v) < 0 || v < lo) {
 		char what[80];
 		snprintf(what, sizeof what, "%s takes a number from %zu to 1000000, not ", opt, lo);
 		return usage_err(what, s);
@@ -116,33 +115,12 @@ static int parse_count(const char *opt, const char *s, size_t lo, size_t *out)
 static int key_fp(query_args *a)
 {
 	kw_keyref ref;
-	if (kw_keyref_parse(a->key, &ref) == 0) {
-		if (!ref.fp[0])
-			return usage_err("--key needs a SHA256 fingerprint (the database is searched by "
-					 "SHA256), not ", a->key);
-		memcpy(a->fp, ref.fp, sizeof a->fp);
-		return 0;
-	}
-	if (!strncasecmp(a->key, "SHA256:", 7) || !strncasecmp(a->key, "MD5:", 4))
-		return usage_err("not a well-formed fingerprint (SHA256: and 43 base64 characters): ",
-				 a->key);
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	int r = kw_file_read_capped(a->key, 1 << 20, &data, &len, NULL);
-	if (r < 0)
-		return usage_err("--key is neither a SHA256 fingerprint nor a readable public key "
-				 "file: ", a->key);
-	kw_newkey k;
-	char why[KW_KEYEDIT_WHY] = "";
-	r = kw_newkey_parse((const uint8_t *)data, len, &k, why, sizeof why);
-	if (r < 0) {
-		_cleanup_free_ char *ew = kw_escape_str(why);
-		_cleanup_free_ char *ek = kw_escape_str(a->key);
-		fprintf(stderr, "keyward " CMD ": %s: %s\n", ek ? ek : "?", ew && *ew ? ew : kw_strerror(r));
+	if (kw_cmd_load_keyref(CMD, a->key, &ref))
 		return 2;
-	}
-	memcpy(a->fp, k.key.fp, sizeof a->fp);
-	kw_newkey_release(&k);
+	if (!ref.fp[0])
+		return usage_err("--key needs a SHA256 fingerprint (the database is searched by "
+				 "SHA256), not ", a->key);
+	memcpy(a->fp, ref.fp, sizeof a->fp);
 	return 0;
 }
 
@@ -187,20 +165,6 @@ static int parse_args(int argc, char **argv, query_args *a)
 }
 
 /* ---- --key ---- */
-
-static void put_esc(FILE *out, const char *s)
-{
-	_cleanup_free_ char *e = kw_escape_str(s ? s : "");
-	fputs(e ? e : "?", out);
-}
-
-static json_t *jesc(const char *s)
-{
-	if (!s)
-		return json_null();
-	_cleanup_free_ char *e = kw_escape_str(s);
-	return e ? json_string(e) : json_null();
-}
 
 /* What a place means: "opens", "ignored" (an authorized line sshd ignores, or a key in a
  * file sshd does not read), "host key", "private key". */
@@ -253,25 +217,25 @@ static int key_text(FILE *out, const query_args *a, const kw_keyplace *v, size_t
 		if (kw_time_iso(p->taken, true, when, sizeof when) != KW_ISO_LEN)
 			snprintf(when, sizeof when, "%lld", (long long)p->taken);
 		fprintf(out, "  %-11s ", place_kind(p));
-		put_esc(out, p->target);
+		kw_cmd_put_esc(out, p->target);
 		if (p->account) {
 			fputs("  account ", out);
-			put_esc(out, p->account);
+			kw_cmd_put_esc(out, p->account);
 		}
 		fputs("  ", out);
-		put_esc(out, p->path);
+		kw_cmd_put_esc(out, p->path);
 		if (p->line)
 			fprintf(out, ":%u", p->line);
 		if (p->options) {
 			fputs("  options ", out);
-			put_esc(out, p->options);
+			kw_cmd_put_esc(out, p->options);
 		}
 		fputs("\n              host id ", out);
-		put_esc(out, p->host_id[0] ? p->host_id : "(none)");
+		kw_cmd_put_esc(out, p->host_id[0] ? p->host_id : "(none)");
 		fprintf(out, ", snapshot %lld of %s", (long long)p->snapshot, when);
 		if (p->host && strcmp(p->host, p->target) != 0) {
 			fputs(" taken on ", out);
-			put_esc(out, p->host);
+			kw_cmd_put_esc(out, p->host);
 		}
 		fputc('\n', out);
 	}
@@ -287,18 +251,18 @@ static int key_json(FILE *out, const query_args *a, const kw_keyplace *v, size_t
 		kw_time_iso(p->taken, true, when, sizeof when);
 		json_t *o = json_object();
 		json_object_set_new(o, "kind", json_string(place_kind(p)));
-		json_object_set_new(o, "host_id", jesc(p->host_id));
-		json_object_set_new(o, "host", jesc(p->host));
-		json_object_set_new(o, "target", jesc(p->target));
+		json_object_set_new(o, "host_id", kw_cmd_json_esc(p->host_id));
+		json_object_set_new(o, "host", kw_cmd_json_esc(p->host));
+		json_object_set_new(o, "target", kw_cmd_json_esc(p->target));
 		json_object_set_new(o, "snapshot", json_integer(p->snapshot));
 		json_object_set_new(o, "taken", json_string(when));
 		json_object_set_new(o, "role", json_string(kw_keyrole_name(p->role)));
-		json_object_set_new(o, "account", jesc(p->account));
-		json_object_set_new(o, "path", jesc(p->path));
+		json_object_set_new(o, "account", kw_cmd_json_esc(p->account));
+		json_object_set_new(o, "path", kw_cmd_json_esc(p->path));
 		json_object_set_new(o, "line", p->line ? json_integer(p->line) : json_null());
 		json_object_set_new(o, "sshd_ignores", json_boolean(p->sshd_ignores));
-		json_object_set_new(o, "options", jesc(p->options));
-		json_object_set_new(o, "comment", jesc(p->comment));
+		json_object_set_new(o, "options", kw_cmd_json_esc(p->options));
+		json_object_set_new(o, "comment", kw_cmd_json_esc(p->comment));
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "format", json_string("keyward-keys-query"));

@@ -503,39 +503,24 @@ static int audit_snapshot(void *ctx, const kw_keysnap *s)
 
 /* ---- printing a key ---- */
 
-/* A string from the target, escaped, for JSON (NULL -> null). */
-static json_t *jstr(const char *s)
-{
-	if (!s)
-		return json_null();
-	_cleanup_free_ char *e = kw_escape_str(s);
-	return e ? json_string(e) : json_null();
-}
-
 static json_t *key_json(const kw_keyrec *k)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "role", json_string(kw_keyrole_name(k->role)));
-	json_object_set_new(o, "account", jstr(k->account));
-	json_object_set_new(o, "path", jstr(k->path));
+	json_object_set_new(o, "account", kw_cmd_json_esc(k->account));
+	json_object_set_new(o, "path", kw_cmd_json_esc(k->path));
 	json_object_set_new(o, "line", k->line ? json_integer(k->line) : json_null());
-	json_object_set_new(o, "type", k->has_pub ? jstr(k->type) : json_null());
-	json_object_set_new(o, "label", k->has_pub ? jstr(k->label) : json_null());
+	json_object_set_new(o, "type", k->has_pub ? kw_cmd_json_esc(k->type) : json_null());
+	json_object_set_new(o, "label", k->has_pub ? kw_cmd_json_esc(k->label) : json_null());
 	json_object_set_new(o, "bits", k->has_pub ? json_integer(k->bits) : json_null());
-	json_object_set_new(o, "fingerprint", k->has_pub ? jstr(k->fp) : json_null());
-	json_object_set_new(o, "fingerprint_md5", k->has_pub && k->fp_md5[0] ? jstr(k->fp_md5) : json_null());
-	json_object_set_new(o, "comment", jstr(k->comment));
-	json_object_set_new(o, "options", jstr(k->options));
+	json_object_set_new(o, "fingerprint", k->has_pub ? kw_cmd_json_esc(k->fp) : json_null());
+	json_object_set_new(o, "fingerprint_md5", k->has_pub && k->fp_md5[0] ? kw_cmd_json_esc(k->fp_md5) : json_null());
+	json_object_set_new(o, "comment", kw_cmd_json_esc(k->comment));
+	json_object_set_new(o, "options", kw_cmd_json_esc(k->options));
 	json_object_set_new(o, "sshd_ignores", json_boolean(k->sshd_ignores));
-	json_object_set_new(o, "format", jstr(k->format));
+	json_object_set_new(o, "format", kw_cmd_json_esc(k->format));
 	json_object_set_new(o, "encrypted", k->encrypted < 0 ? json_null() : json_boolean(k->encrypted));
 	return o;
-}
-
-static void put_esc(FILE *out, const char *s)
-{
-	_cleanup_free_ char *e = kw_escape_str(s ? s : "");
-	fputs(e ? e : "?", out);
 }
 
 /* "  authorized  alice        ED25519      256  SHA256:...  /path:3" */
@@ -550,7 +535,7 @@ static void key_line(FILE *out, const kw_keyrec *k)
 	} else {
 		fprintf(out, "%-10s %5s  %-50s  ", "?", "", "(public half not in the file)");
 	}
-	put_esc(out, k->path);
+	kw_cmd_put_esc(out, k->path);
 	if (k->line)
 		fprintf(out, ":%u", k->line);
 	fputc('\n', out);
@@ -563,19 +548,19 @@ static void key_attrs(FILE *out, const kw_keyrec *k)
 {
 	if (k->comment) {
 		fputs("      comment: ", out);
-		put_esc(out, k->comment);
+		kw_cmd_put_esc(out, k->comment);
 		fputc('\n', out);
 	}
 	if (k->options) {
 		fputs("      options: ", out);
-		put_esc(out, k->options);
+		kw_cmd_put_esc(out, k->options);
 		fputc('\n', out);
 	}
 	if (k->sshd_ignores)
 		fputs("      sshd ignores this line: it opens nothing\n", out);
 	if (k->role >= KW_KEY_HOST) {
 		fputs("      ", out);
-		put_esc(out, k->format ? k->format : "unreadable");
+		kw_cmd_put_esc(out, k->format ? k->format : "unreadable");
 		fprintf(out, ", %s\n", enc_name(k->encrypted));
 	}
 }
@@ -585,12 +570,12 @@ static void change_str(FILE *out, const char *what, const char *old, const char 
 {
 	fprintf(out, "      %s: ", what);
 	if (old)
-		put_esc(out, old);
+		kw_cmd_put_esc(out, old);
 	else
 		fputs("(none)", out);
 	fputs(" -> ", out);
 	if (new)
-		put_esc(out, new);
+		kw_cmd_put_esc(out, new);
 	else
 		fputs("(none)", out);
 	fputc('\n', out);
@@ -619,12 +604,12 @@ static void change_lines(FILE *out, const kw_keychange *c)
 static void source_line(FILE *out, const kw_keysrc *s)
 {
 	fputs("  ", out);
-	put_esc(out, s->keyword);
+	kw_cmd_put_esc(out, s->keyword);
 	fputc(' ', out);
-	put_esc(out, s->value);
+	kw_cmd_put_esc(out, s->value);
 	if (s->account) {
 		fputs(" (account ", out);
-		put_esc(out, s->account);
+		kw_cmd_put_esc(out, s->account);
 		fputs(")\n", out);
 	} else {
 		fputs(" (every account)\n", out);
@@ -634,9 +619,9 @@ static void source_line(FILE *out, const kw_keysrc *s)
 static json_t *source_json(const kw_keysrc *s)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "keyword", jstr(s->keyword));
-	json_object_set_new(o, "value", jstr(s->value));
-	json_object_set_new(o, "account", jstr(s->account));
+	json_object_set_new(o, "keyword", kw_cmd_json_esc(s->keyword));
+	json_object_set_new(o, "value", kw_cmd_json_esc(s->value));
+	json_object_set_new(o, "account", kw_cmd_json_esc(s->account));
 	return o;
 }
 
@@ -658,7 +643,7 @@ static void side_name(FILE *out, const kw_keysnap *s)
 static int diff_text(FILE *out, const kw_keysnap *b, const kw_keysnap *a, const kw_keydiff *d)
 {
 	fputs("keys of ", out);
-	put_esc(out, a->target);
+	kw_cmd_put_esc(out, a->target);
 	fputs(": ", out);
 	side_name(out, b);
 	fputs(" -> ", out);
@@ -666,7 +651,7 @@ static int diff_text(FILE *out, const kw_keysnap *b, const kw_keysnap *a, const 
 	fputc('\n', out);
 	if (strcmp(b->target, a->target) != 0) {
 		fputs("  (the older snapshot is of ", out);
-		put_esc(out, b->target);
+		kw_cmd_put_esc(out, b->target);
 		fputs(")\n", out);
 	}
 	if (kw_keydiff_empty(d)) {
@@ -716,10 +701,10 @@ static json_t *side_json(const kw_keysnap *s)
 	json_t *o = json_object();
 	json_object_set_new(o, "snapshot", s->id ? json_integer(s->id) : json_null());
 	json_object_set_new(o, "taken", json_string(when));
-	json_object_set_new(o, "target", jstr(s->target));
-	json_object_set_new(o, "target_desc", jstr(s->target_desc));
-	json_object_set_new(o, "host", jstr(s->host));
-	json_object_set_new(o, "host_id", jstr(s->host_id));
+	json_object_set_new(o, "target", kw_cmd_json_esc(s->target));
+	json_object_set_new(o, "target_desc", kw_cmd_json_esc(s->target_desc));
+	json_object_set_new(o, "host", kw_cmd_json_esc(s->host));
+	json_object_set_new(o, "host_id", kw_cmd_json_esc(s->host_id));
 	json_object_set_new(o, "complete", json_boolean(s->complete));
 	json_object_set_new(o, "digest", s->digest[0] ? json_string(s->digest) : json_null());
 	return o;
@@ -752,7 +737,7 @@ static int diff_json(FILE *out, const kw_keysnap *b, const kw_keysnap *a, const 
 		json_array_append_new(src_removed, source_json(d->src_removed[i]));
 	json_object_set_new(root, "format", json_string("keyward-keys-diff"));
 	json_object_set_new(root, "version", json_integer(1));
-	json_object_set_new(root, "target", jstr(a->target));
+	json_object_set_new(root, "target", kw_cmd_json_esc(a->target));
 	json_object_set_new(root, "from", side_json(b));
 	json_object_set_new(root, "to", side_json(a));
 	json_object_set_new(root, "summary", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
@@ -854,7 +839,7 @@ int cmd_keys_diff(int argc, char **argv)
 static int snapshot_text(const store_args *a, const kw_keysnap *s)
 {
 	printf("snapshot %lld of ", (long long)s->id);
-	put_esc(stdout, s->target);
+	kw_cmd_put_esc(stdout, s->target);
 	printf(": %zu authorized key%s open %zu account%s; %zu host key%s; %zu private key%s",
 	       s->n_authorized, plural(s->n_authorized), s->n_accounts, plural(s->n_accounts),
 	       s->n_host, plural(s->n_host), s->n_private, plural(s->n_private));
@@ -868,7 +853,7 @@ static int snapshot_text(const store_args *a, const kw_keysnap *s)
 	fputs(a->db_shown, stdout);
 	if (!a->no_audit) {
 		fputs(", audit line in ", stdout);
-		put_esc(stdout, a->audit_log);
+		kw_cmd_put_esc(stdout, a->audit_log);
 	}
 	if (!s->complete)
 		fputs(" (incomplete: see the messages above)", stdout);
@@ -888,11 +873,11 @@ static int snapshot_json(const store_args *a, const kw_keysnap *s)
 	json_object_set_new(root, "version", json_integer(1));
 	json_object_set_new(root, "snapshot", json_integer(s->id));
 	json_object_set_new(root, "db", json_string(a->db_shown));
-	json_object_set_new(root, "audit_log", a->no_audit ? json_null() : jstr(a->audit_log));
-	json_object_set_new(root, "target", jstr(s->target));
-	json_object_set_new(root, "target_desc", jstr(s->target_desc));
-	json_object_set_new(root, "host", jstr(s->host));
-	json_object_set_new(root, "host_id", jstr(s->host_id));
+	json_object_set_new(root, "audit_log", a->no_audit ? json_null() : kw_cmd_json_esc(a->audit_log));
+	json_object_set_new(root, "target", kw_cmd_json_esc(s->target));
+	json_object_set_new(root, "target_desc", kw_cmd_json_esc(s->target_desc));
+	json_object_set_new(root, "host", kw_cmd_json_esc(s->host));
+	json_object_set_new(root, "host_id", kw_cmd_json_esc(s->host_id));
 	json_object_set_new(root, "taken", json_string(when));
 	json_object_set_new(root, "complete", json_boolean(s->complete));
 	json_object_set_new(root, "digest", json_string(s->digest));
@@ -921,10 +906,10 @@ static int list_text(const store_args *a, const kw_keysnap *v, size_t n)
 		iso_time(v[i].taken, when);
 		printf("%6lld  %-20s  %10zu %8zu %4zu %7zu %6zu  ", (long long)v[i].id, when,
 		       v[i].n_authorized, v[i].n_accounts, v[i].n_host, v[i].n_private, v[i].n_unread);
-		put_esc(stdout, v[i].target);
+		kw_cmd_put_esc(stdout, v[i].target);
 		if (strcmp(v[i].target, v[i].target_desc) != 0) {
 			fputs(" (", stdout);
-			put_esc(stdout, v[i].target_desc);
+			kw_cmd_put_esc(stdout, v[i].target_desc);
 			fputc(')', stdout);
 		}
 		if (!v[i].complete)

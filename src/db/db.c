@@ -92,11 +92,7 @@ int kw_db_fail(kw_db *db, int r, char *err, size_t errlen, const char *what)
 	return r < 0 ? r : -EIO;
 }
 
-static int sq_rc(kw_db *db, int rc)
-{
-	int r = kw_sqlite_rc(db->sq, rc);
-	return r < 0 ? r : (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : -EIO;
-}
+static int sq_rc(kw_db *db, int rc) { return kw_sqlite_rc(db->sq, rc); }
 
 /* ---- SQLite: the file ---- */
 
@@ -112,12 +108,11 @@ static int sq_check_file(const char *path, bool create, char *err, size_t errlen
 	if (lstat(path, &st) < 0) {
 		int r = -errno;
 		if (r == -ENOENT && create) {
+			/* a new file: no lock of ours on it yet; EEXIST: another process made it */
 			int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-			if (fd >= 0) {
-				close(fd); /* a new file: no lock of ours on it yet */
-				return sq_check_file(path, false, err, errlen);
-			}
-			r = errno == EEXIST ? 0 : -errno; /* made meanwhile by another process */
+			r = fd >= 0 || errno == EEXIST ? 0 : -errno;
+			if (fd >= 0)
+				close(fd);
 			if (r == 0)
 				return sq_check_file(path, false, err, errlen);
 		}
@@ -345,6 +340,11 @@ int kw_db_open(const char *name, const kw_db_schema *schema, unsigned flags, kw_
 	*ret = NULL;
 	if (!name || !*name || !schema)
 		return -EINVAL;
+	bool pg = kw_db_is_pg(name);
+	if (!(pg ? schema->pg_migrations : schema->sqlite_migrations)) {
+		kw_errf(err, errlen, "the %s is %s only", schema->what, pg ? "a SQLite file" : "PostgreSQL");
+		return KW_E_USAGE;
+	}
 	kw_db *db = calloc(1, sizeof *db);
 	if (!db)
 		return -ENOMEM;
@@ -360,12 +360,6 @@ int kw_db_open(const char *name, const kw_db_schema *schema, unsigned flags, kw_
 		db->q[i].cur = -1;
 	}
 	int r;
-	bool pg = kw_db_is_pg(name);
-	if (!(pg ? schema->pg_migrations : schema->sqlite_migrations)) {
-		kw_errf(err, errlen, "the %s is %s only", schema->what, pg ? "a SQLite file" : "PostgreSQL");
-		kw_db_close(db);
-		return KW_E_USAGE;
-	}
 	if (pg) {
 		db->kind = KW_DB_PG;
 		r = kw_pg_open(db, name, err, errlen);
@@ -409,12 +403,8 @@ void kw_db_rollback(kw_db *db)
 {
 	if (db->kind == KW_DB_SQLITE) {
 		kw_sqlite_rollback(db->sq);
-	} else if (db->pg && PQtransactionStatus(db->pg) != PQTRANS_IDLE &&
-		   PQtransactionStatus(db->pg) != PQTRANS_UNKNOWN) {
-		char keep[sizeof db->msg];
-		memcpy(keep, db->msg, sizeof keep); /* the error that made us roll back */
-		kw_pg_exec(db, "ROLLBACK");
-		memcpy(db->msg, keep, sizeof keep);
+	} else {
+		kw_pg_rollback(db);
 	}
 }
 
@@ -456,6 +446,14 @@ static int bound(kw_dbq *q, int r)
 	return r;
 }
 
+static int dbq_null(kw_dbq *q, int i)
+{
+	if (q->db->kind == KW_DB_PG)
+		return bound(q, kw_pg_bind(q, i, NULL, 0, false, 0));
+	int j = sq_index(q, i);
+	return bound(q, j && sqlite3_bind_null(q->st, j) == SQLITE_OK ? 0 : KW_E_PARSE);
+}
+
 int kw_dbq_int(kw_dbq *q, int i, int64_t v)
 {
 	if (q->db->kind == KW_DB_PG)
@@ -467,7 +465,7 @@ int kw_dbq_int(kw_dbq *q, int i, int64_t v)
 int kw_dbq_str(kw_dbq *q, int i, const char *s)
 {
 	if (!s)
-		return kw_dbq_null(q, i);
+		return dbq_null(q, i);
 	size_t n = strnlen(s, INT_MAX);
 	if (q->db->kind == KW_DB_PG)
 		return bound(q, kw_pg_bind(q, i, s, n, false, 0));
@@ -475,13 +473,6 @@ int kw_dbq_str(kw_dbq *q, int i, const char *s)
 	return bound(q, j && sqlite3_bind_text(q->st, j, s, (int)n, SQLITE_STATIC) == SQLITE_OK ? 0 : KW_E_PARSE);
 }
 
-int kw_dbq_null(kw_dbq *q, int i)
-{
-	if (q->db->kind == KW_DB_PG)
-		return bound(q, kw_pg_bind(q, i, NULL, 0, false, 0));
-	int j = sq_index(q, i);
-	return bound(q, j && sqlite3_bind_null(q->st, j) == SQLITE_OK ? 0 : KW_E_PARSE);
-}
 
 int kw_dbq_step(kw_dbq *q)
 {

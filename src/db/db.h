@@ -113,7 +113,8 @@ int kw_db_notified(kw_db *db);
 
 /* ---- statements ---- */
 
-/* Prepared statement number id of the schema, reset and with its bindings cleared. */
+/* Prepared statement number id of the schema, reset and with its bindings cleared: a
+ * parameter left unbound is NULL. */
 kw_dbq *kw_db_q(kw_db *db, size_t id);
 /* Reset *q (NULL is fine): for _cleanup_dbq_. */
 void kw_dbq_reset(kw_dbq **q);
@@ -123,7 +124,6 @@ void kw_dbq_reset(kw_dbq **q);
  * is reset. NULL binds NULL. 0, or KW_E_PARSE when i does not exist. */
 int kw_dbq_int(kw_dbq *q, int i, int64_t v);
 int kw_dbq_str(kw_dbq *q, int i, const char *s);
-int kw_dbq_null(kw_dbq *q, int i);
 
 /* Run the statement (first call) or move to its next row: 1 a row, 0 no more rows, or a
  * negative code (KW_E_PARSE: a constraint or type error; -EBUSY: a lock or serialization

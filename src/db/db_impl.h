@@ -47,6 +47,8 @@ int kw_db_check_version(const kw_db_schema *sc, int ver, char *err, size_t errle
 /* pg.c */
 int kw_pg_open(kw_db *db, const char *uri, char *err, size_t errlen);
 void kw_pg_close(kw_db *db);
+/* ROLLBACK if a transaction is open, keeping the message of the error that led there */
+void kw_pg_rollback(kw_db *db);
 int kw_pg_exec(kw_db *db, const char *sql);
 int kw_pg_step(kw_dbq *q);
 void kw_pg_reset(kw_dbq *q);

@@ -231,6 +231,17 @@ int kw_pg_open(kw_db *db, const char *uri, char *err, size_t errlen)
 	return migrate(db, err, errlen);
 }
 
+void kw_pg_rollback(kw_db *db)
+{
+	PGTransactionStatusType t = db->pg ? PQtransactionStatus(db->pg) : PQTRANS_UNKNOWN;
+	if (t == PQTRANS_IDLE || t == PQTRANS_UNKNOWN)
+		return;
+	char keep[sizeof db->msg];
+	memcpy(keep, db->msg, sizeof keep);
+	kw_pg_exec(db, "ROLLBACK");
+	memcpy(db->msg, keep, sizeof keep);
+}
+
 void kw_pg_close(kw_db *db)
 {
 	if (db->pg)

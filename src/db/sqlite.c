@@ -1,6 +1,7 @@
 /* sqlite.c — see sqlite.h. */
 #include "db/sqlite.h"
 
+#include "base/cleanup.h"
 #include "base/err.h"
 #include "base/escape.h"
 
@@ -56,28 +57,6 @@ void kw_sqlite_harden(sqlite3 *db, int busy_ms)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
 	sqlite3_busy_timeout(db, busy_ms);
-}
-
-void kw_sqlite_reset(sqlite3_stmt **st)
-{
-	if (*st) {
-		sqlite3_reset(*st);
-		sqlite3_clear_bindings(*st);
-	}
-}
-
-sqlite3_stmt *kw_sqlite_use(sqlite3_stmt *st)
-{
-	kw_sqlite_reset(&st);
-	return st;
-}
-
-int kw_sqlite_step_done(sqlite3_stmt *st)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	return rc;
 }
 
 void kw_sqlite_rollback(sqlite3 *db)

@@ -1,11 +1,9 @@
-/* sqlite.h — what every SQLite store of keyward (the guard's state, the keys snapshots)
- * does the same way: SQLite result codes as keyward's error codes, statements reset for
- * reuse, stepping to the end, reading an integer pragma, an escaped error message.
+/* sqlite.h — the SQLite calls kw_db's SQLite backend (db.c) is made of: result codes as
+ * keyward's error codes, a hardened connection, the switch to WAL, reading an integer
+ * pragma, rolling back after an error, an escaped error message.
  */
 #ifndef KW_DB_SQLITE_H
 #define KW_DB_SQLITE_H
-
-#include "base/cleanup.h"
 
 #include <sqlite3.h>
 #include <stddef.h>
@@ -20,16 +18,6 @@ int kw_sqlite_rc(sqlite3 *db, int rc);
  * codes, SQLITE_DBCONFIG_DEFENSIVE, no trusted schema, no triggers, no views; and a busy
  * timeout of busy_ms for writers that wait on each other. */
 void kw_sqlite_harden(sqlite3 *db, int busy_ms);
-
-/* Reset a statement and clear its bindings (NULL is fine); for _cleanup_reset_. */
-void kw_sqlite_reset(sqlite3_stmt **st);
-/* The same, for a prepared statement about to be bound and stepped again: returns st. */
-sqlite3_stmt *kw_sqlite_use(sqlite3_stmt *st);
-#define _cleanup_reset_ _cleanup_(kw_sqlite_reset)
-
-/* Step to the end, ignoring rows (RETURNING, pragmas): SQLite's code, SQLITE_DONE when
- * it went through. */
-int kw_sqlite_step_done(sqlite3_stmt *st);
 
 /* Roll back the open transaction, if there is one (after an error; nothing to report). */
 void kw_sqlite_rollback(sqlite3 *db);

@@ -97,8 +97,7 @@ struct kw_gshare {
 	int efd;                 /* eventfd: kicks and stop */
 	pthread_t thread;
 	atomic_bool stop;
-	pthread_mutex_t lock;    /* stats */
-	kw_gshare_stats stats;
+	kw_gshare_stats stats;   /* the thread's; read after it ends */
 	int64_t last_id;         /* the read position */
 	rate_slot rates[RATE_ORIGINS];
 	size_t n_rates;
@@ -118,13 +117,6 @@ static void say(kw_gshare *s, const char *fmt, ...)
 	s->o.hooks.say(s->o.hooks.ctx, line);
 }
 
-static void count(kw_gshare *s, uint64_t *field)
-{
-	pthread_mutex_lock(&s->lock);
-	(*field)++;
-	pthread_mutex_unlock(&s->lock);
-}
-
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
 char *kw_gshare_position_key(const char *uri)
@@ -136,16 +128,22 @@ char *kw_gshare_position_key(const char *uri)
 
 /* ---- the connection ---- */
 
+/* Without the database until the next (re)connection. */
+static void disconnect(kw_gshare *s)
+{
+	kw_db_close(s->db);
+	s->db = NULL;
+	s->said_down = true;
+	s->stats.lost++;
+}
+
 static void drop(kw_gshare *s, int r, const char *what)
 {
 	char err[512] = "";
 	kw_db_errmsg(s->db, err, sizeof err, what);
 	say(s, "share: %s: %s; working alone until it is back", s->shown,
 	    err[0] ? err : kw_strerror(r));
-	kw_db_close(s->db);
-	s->db = NULL;
-	s->said_down = true;
-	count(s, &s->stats.lost);
+	disconnect(s);
 }
 
 static int connect_db(kw_gshare *s)
@@ -158,15 +156,12 @@ static int connect_db(kw_gshare *s)
 		if (!s->said_down)
 			say(s, "share: cannot reach %s: %s; working alone, retrying", s->shown,
 			    err[0] ? err : kw_strerror(r));
-		s->said_down = true;
-		kw_db_close(s->db);
-		s->db = NULL;
-		count(s, &s->stats.lost);
+		disconnect(s);
 		return r;
 	}
 	say(s, "share: connected to %s", s->shown);
 	s->said_down = false;
-	count(s, &s->stats.connects);
+	s->stats.connects++;
 	return 0;
 }
 
@@ -229,9 +224,7 @@ static int publish(kw_gshare *s)
 			drop(s, r, "publishing bans");
 			return r;
 		}
-		pthread_mutex_lock(&s->lock);
 		s->stats.published += done;
-		pthread_mutex_unlock(&s->lock);
 		kw_gstate_outbox_done(s->st, v[n - 1].seq);
 		if (n < BATCH)
 			return 0;
@@ -328,15 +321,15 @@ static int fetch(kw_gshare *s, take_row *v, size_t *n)
 static bool wanted(kw_gshare *s, const take_row *t, int64_t now)
 {
 	if (!t->valid) {
-		count(s, &s->stats.malformed);
+		s->stats.malformed++;
 		return false;
 	}
 	if (!strcmp(t->origin_id, s->host_id)) {
-		count(s, &s->stats.own);
+		s->stats.own++;
 		return false;
 	}
 	if (t->ban.expires != 0 && t->ban.expires <= now) {
-		count(s, &s->stats.expired);
+		s->stats.expired++;
 		return false;
 	}
 	if (touches_ignored(s->o.ignore, &t->ban.prefix)) {
@@ -344,11 +337,11 @@ static bool wanted(kw_gshare *s, const take_row *t, int64_t now)
 		kw_cidr_format(&t->ban.prefix, a, sizeof a);
 		say(s, "share: not applying %s from %s: it holds or lies in an ignored address", a,
 		    t->ban.origin);
-		count(s, &s->stats.ignored);
+		s->stats.ignored++;
 		return false;
 	}
 	if (!rate_ok(s, t->origin_id, t->ban.origin, now)) {
-		count(s, &s->stats.limited);
+		s->stats.limited++;
 		return false;
 	}
 	return true;
@@ -387,12 +380,9 @@ static int take(kw_gshare *s)
 			return 0;
 		}
 		s->last_id = last;
-		pthread_mutex_lock(&s->lock);
 		s->stats.taken += k;
-		pthread_mutex_unlock(&s->lock);
 		for (size_t i = 0; i < k && s->o.hooks.apply; i++)
-			s->o.hooks.apply(s->o.hooks.ctx, &bans[i],
-					 bans[i].expires ? (uint64_t)(bans[i].expires - now) : 0);
+			s->o.hooks.apply(s->o.hooks.ctx, &bans[i]);
 		if (n < BATCH)
 			return 0;
 	}
@@ -489,7 +479,6 @@ static void share_free(kw_gshare *s)
 	kw_gstate_close(s->st);
 	if (s->efd >= 0)
 		close(s->efd);
-	pthread_mutex_destroy(&s->lock);
 	free(s->uri);
 	free(s->host_id);
 	free(s->pos_key);
@@ -509,7 +498,6 @@ int kw_gshare_start(const kw_gshare_opts *o, kw_gshare **ret, char *err, size_t 
 	if (!s)
 		return -ENOMEM;
 	s->efd = -1;
-	pthread_mutex_init(&s->lock, NULL);
 	s->o = *o;
 	s->uri = strdup(o->uri);
 	s->host_id = strdup(o->host_id);
@@ -542,13 +530,6 @@ void kw_gshare_kick(kw_gshare *s)
 	if (s && write(s->efd, &one, sizeof one) < 0) {
 		/* the counter is full: a wake-up is pending anyway */
 	}
-}
-
-void kw_gshare_get_stats(kw_gshare *s, kw_gshare_stats *st)
-{
-	pthread_mutex_lock(&s->lock);
-	*st = s->stats;
-	pthread_mutex_unlock(&s->lock);
 }
 
 void kw_gshare_stop(kw_gshare *s, kw_gshare_stats *final)

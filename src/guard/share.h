@@ -20,7 +20,7 @@
  * reconnection) reads the rows after the last id it took, live ones only, in id order.
  * A row is recorded in the state database together with the new read position (one
  * transaction, kw_gstate_ban_remote: a ban is taken exactly once, whatever crashes), then
- * given to hooks.apply for the firewall with its remaining lifetime. Rows are not taken
+ * given to hooks.apply for the firewall. Rows are not taken
  * when they are this host's own, expired, inside or around an address of the ignore list
  * (a fleet must not ban its own bastion), malformed (every row is checked as the state's
  * own rows are: canonical prefix, sane times, clean text), or over the rate limit: at
@@ -42,9 +42,9 @@
 typedef struct kw_gshare kw_gshare;
 
 typedef struct kw_gshare_hooks {
-	/* A ban taken from the fleet and recorded: put it in the firewall for timeout_s
-	 * seconds (0 = permanent). */
-	void (*apply)(void *ctx, const kw_gban *b, uint64_t timeout_s);
+	/* A ban taken from the fleet and recorded: put it in the firewall until it
+	 * expires. */
+	void (*apply)(void *ctx, const kw_gban *b);
 	/* One line of news (no newline; safe to print as it is). */
 	void (*say)(void *ctx, const char *line);
 	void *ctx;
@@ -72,7 +72,6 @@ typedef struct kw_gshare_stats {
 int kw_gshare_start(const kw_gshare_opts *o, kw_gshare **ret, char *err, size_t errlen);
 /* The outbox has something new: publish it now (cheap; from any thread). */
 void kw_gshare_kick(kw_gshare *s);
-void kw_gshare_get_stats(kw_gshare *s, kw_gshare_stats *st);
 /* Stop the thread (after its current database call, and a last publication of the
  * outbox) and free everything; final (may be NULL) gets the stats at the end. */
 void kw_gshare_stop(kw_gshare *s, kw_gshare_stats *final);

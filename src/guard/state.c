@@ -117,6 +117,7 @@ enum stmt_id {
 	ST_OUT_ADD,
 	ST_OUT_LIST,
 	ST_OUT_DEL_UPTO,
+	ST_OUT_COUNT,
 	ST_COUNT
 };
 
@@ -154,6 +155,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       " VALUES($1, $2, $3, $4, $5, $6, $7)",
 	[ST_OUT_LIST] = "SELECT " BAN_COLS ", seq FROM outbox ORDER BY seq LIMIT $1",
 	[ST_OUT_DEL_UPTO] = "DELETE FROM outbox WHERE seq <= $1",
+	[ST_OUT_COUNT] = "SELECT count(*) FROM outbox",
 };
 
 static const kw_db_schema guard_schema = {
@@ -345,11 +347,6 @@ int kw_gstate_open(const char *path, kw_gstate **out, char *err, size_t errlen)
 	*out = NULL;
 	if (!path || !*path)
 		return -EINVAL;
-	if (kw_db_is_pg(path)) {
-		kw_errf(err, errlen, "the guard's own state is a file on this host (share bans with "
-			"share = postgresql://...)");
-		return KW_E_USAGE;
-	}
 	kw_gstate *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
@@ -651,6 +648,22 @@ int kw_gstate_outbox(kw_gstate *s, size_t max, kw_gout **out, size_t *n)
 		*n = 0;
 	}
 	return r;
+}
+
+int kw_gstate_outbox_count(kw_gstate *s, size_t *n)
+{
+	*n = 0;
+	if (!s)
+		return -EINVAL;
+	_cleanup_dbq_ kw_dbq *st = use(s, ST_OUT_COUNT);
+	int64_t v = 0;
+	int r = kw_dbq_step(st);
+	if (r > 0 && !col_int(st, 0, 0, INT64_MAX, &v))
+		r = KW_E_PARSE;
+	if (r < 0)
+		return r;
+	*n = (size_t)v;
+	return 0;
 }
 
 int kw_gstate_outbox_done(kw_gstate *s, int64_t seq)

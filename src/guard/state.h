@@ -68,6 +68,8 @@ typedef struct kw_gout {
 	kw_gban ban;
 } kw_gout;
 int kw_gstate_outbox(kw_gstate *s, size_t max, kw_gout **out, size_t *n);
+/* How many rows the outbox holds. */
+int kw_gstate_outbox_count(kw_gstate *s, size_t *n);
 /* Delete the outbox rows up to seq (inclusive): they are published. Rows are added in
  * seq order by one writer at a time, so none below seq can appear later. */
 int kw_gstate_outbox_done(kw_gstate *s, int64_t seq);

@@ -3,10 +3,12 @@
 
 #include "base/err.h"
 #include "base/buf.h"
+#include "base/file.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 6c1f0e8a-93b2-4d57-b0a4-1e2f7c9d3a58 */
@@ -39,11 +41,28 @@ int kw_host_id_from_machine_id(const char *text, size_t len, char out[KW_HOST_ID
 	return 0;
 }
 
+#define MACHINE_ID "/etc/machine-id"
+#define MACHINE_ID_MAX 64    /* 32 hex digits and a newline; more is not a machine ID */
+
+int kw_host_id_here(char out[KW_HOST_ID_LEN])
+{
+	out[0] = '\0';
+	char *text = NULL;
+	size_t len = 0;
+	int r = kw_file_read_capped(MACHINE_ID, MACHINE_ID_MAX, &text, &len, NULL);
+	if (r < 0)
+		return r;
+	r = kw_host_id_from_machine_id(text, len, out);
+	memset(text, 0, len);
+	free(text);
+	return r;
+}
+
 int kw_host_id(kw_target *t, char out[KW_HOST_ID_LEN])
 {
 	out[0] = '\0';
 	kw_file f = { 0 };
-	int r = kw_target_read(t, "/etc/machine-id", 64, &f);
+	int r = kw_target_read(t, MACHINE_ID, MACHINE_ID_MAX, &f);
 	if (r < 0)
 		return r;
 	r = f.truncated ? KW_E_PARSE : kw_host_id_from_machine_id((const char *)f.data, f.len, out);

@@ -29,5 +29,7 @@ int kw_host_id_from_machine_id(const char *text, size_t len, char out[KW_HOST_ID
 /* The same for the target's /etc/machine-id: 0, -ENOENT (no file), KW_E_PARSE, or a
  * read error. */
 int kw_host_id(kw_target *t, char out[KW_HOST_ID_LEN]);
+/* The same for the machine keyward runs on (its own /etc/machine-id). */
+int kw_host_id_here(char out[KW_HOST_ID_LEN]);
 
 #endif

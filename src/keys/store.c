@@ -533,7 +533,6 @@ void kw_keystore_close(kw_keystore *s)
 	free(s);
 }
 
-bool kw_keystore_is_shared(const kw_keystore *s) { return kw_db_kind_of(s->db) == KW_DB_PG; }
 
 /* ---- saving ---- */
 
@@ -567,17 +566,13 @@ static int add_key_row(kw_keystore *s, int64_t id, size_t seq, const kw_keyrec *
 	kw_dbq_str(q, 3, kw_keyrole_name(k->role));
 	kw_dbq_str(q, 4, k->account);
 	kw_dbq_str(q, 5, k->path);
-	if (k->line)
+	if (k->line) /* a parameter left unbound is NULL */
 		kw_dbq_int(q, 6, k->line);
-	else
-		kw_dbq_null(q, 6);
 	kw_dbq_int(q, 7, k->has_pub);
 	kw_dbq_str(q, 8, k->has_pub ? k->type : NULL);
 	kw_dbq_str(q, 9, k->has_pub ? k->label : NULL);
 	if (k->has_pub)
 		kw_dbq_int(q, 10, k->bits);
-	else
-		kw_dbq_null(q, 10);
 	kw_dbq_str(q, 11, k->has_pub ? k->fp : NULL);
 	kw_dbq_str(q, 12, k->has_pub && k->fp_md5[0] ? k->fp_md5 : NULL);
 	kw_dbq_str(q, 13, k->comment);
@@ -586,8 +581,6 @@ static int add_key_row(kw_keystore *s, int64_t id, size_t seq, const kw_keyrec *
 	kw_dbq_str(q, 16, k->format);
 	if (k->encrypted >= 0)
 		kw_dbq_int(q, 17, k->encrypted);
-	else
-		kw_dbq_null(q, 17);
 	return kw_dbq_run(q);
 }
 
@@ -970,42 +963,34 @@ int kw_keystore_load(kw_keystore *s, int64_t id, kw_keysnap *ret, char *err, siz
 	return r;
 }
 
+/* kw_dbq_decode_fn: a SNAP_COLS row; ctx is where the name of a bad column goes */
+static int collect_snap(kw_dbq *q, void *elem, void *ctx)
+{
+	size_t n_sources = 0;
+	int r = decode_snap(q, elem, &n_sources, ctx);
+	return r < 0 ? r : 1;
+}
+
 int kw_keystore_list(kw_keystore *s, const char *target, kw_keysnap **ret, size_t *n, char *err,
 		     size_t errlen)
 {
-	*ret = NULL;
-	*n = 0;
 	_cleanup_dbq_ kw_dbq *q = use(s, target ? ST_LIST_TARGET : ST_LIST_ALL);
 	if (target)
 		kw_dbq_str(q, 1, target);
-	kw_keysnap *v = NULL;
-	size_t len = 0, cap = 0;
-	int r;
-	while ((r = kw_dbq_step(q)) > 0) {
-		const char *why = NULL;
-		kw_keysnap *snap = KW_VEC_PUSH(v, len, cap);
-		if (!snap) {
-			r = -ENOMEM;
-			break;
-		}
-		size_t n_sources = 0;
-		r = decode_snap(q, snap, &n_sources, &why);
-		if (r < 0) {
-			r = row_err(r, err, errlen, snap->id, "snapshots", 0, why);
-			break;
-		}
-	}
-	if (r < 0 && r != -ENOMEM && r != KW_E_PARSE)
-		kw_db_fail(s->db, r, err, errlen, "listing the snapshots");
+	const char *why = NULL;
+	int r = kw_dbq_collect(q, sizeof **ret, collect_snap, &why, (void **)ret, n);
 	if (r < 0) {
-		for (size_t i = 0; i < len; i++)
-			kw_keysnap_release(&v[i]);
-		free(v);
-		return r;
+		if (why) /* a row that does not check: the last element */
+			r = row_err(r, err, errlen, (*ret)[*n - 1].id, "snapshots", 0, why);
+		else if (r != -ENOMEM)
+			kw_db_fail(s->db, r, err, errlen, "listing the snapshots");
+		for (size_t i = 0; i < *n; i++)
+			kw_keysnap_release(&(*ret)[i]);
+		free(*ret);
+		*ret = NULL;
+		*n = 0;
 	}
-	*ret = v;
-	*n = len;
-	return 0;
+	return r;
 }
 
 /* ---- fleet queries ---- */

@@ -146,8 +146,6 @@ enum {
  * does not know), -ENOENT, -ECONNREFUSED (PostgreSQL unreachable), -errno, KW_E_PARSE. */
 int kw_keystore_open(const char *path, unsigned flags, kw_keystore **ret, char *err, size_t errlen);
 void kw_keystore_close(kw_keystore *s);
-/* Whether s is a PostgreSQL database (shared by hosts) rather than a local file. */
-bool kw_keystore_is_shared(const kw_keystore *s);
 
 /* Called by kw_keystore_save with the snapshot's rows written but not yet committed, and
  * snap->id and snap->digest set (the database's write lock is held): 0 commits, a
